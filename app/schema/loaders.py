@@ -1,0 +1,53 @@
+"""Per-request DataLoaders: one query per relation per page, whatever the page size."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
+from typing import TypeVar
+
+from strawberry.dataloader import DataLoader
+
+from app.models import OrderEvent, OrderItem, User
+from app.services import batches
+
+K = TypeVar("K", bound=Hashable)
+R = TypeVar("R")
+
+
+def grouped(
+    fetch: Callable[[list[K]], Awaitable[Iterable[R]]], key: Callable[[R], K]
+) -> Callable[[Sequence[K]], Awaitable[list[list[R]]]]:
+    """A batch function returning, for each key, the rows whose `key(row)` equals it."""
+
+    async def load(keys: Sequence[K]) -> list[list[R]]:
+        groups: dict[K, list[R]] = defaultdict(list)
+        for row in await fetch(list(keys)):
+            groups[key(row)].append(row)
+        return [groups.get(k, []) for k in keys]
+
+    return load
+
+
+def by_id(
+    fetch: Callable[[list[K]], Awaitable[Iterable[R]]], key: Callable[[R], K]
+) -> Callable[[Sequence[K]], Awaitable[list[R | None]]]:
+    async def load(keys: Sequence[K]) -> list[R | None]:
+        found = {key(row): row for row in await fetch(list(keys))}
+        return [found.get(k) for k in keys]
+
+    return load
+
+
+class Loaders:
+    def __init__(self) -> None:
+        self.items_by_order: DataLoader[int, list[OrderItem]] = DataLoader(
+            grouped(batches.items_of_orders, lambda item: item.order_id)
+        )
+        self.user: DataLoader[int, User | None] = DataLoader(by_id(batches.users, lambda u: u.id))
+        self.all_events: DataLoader[int, list[OrderEvent]] = DataLoader(
+            grouped(batches.all_events_of_orders, lambda e: e.order_id)
+        )
+        self.public_events: DataLoader[int, list[OrderEvent]] = DataLoader(
+            grouped(batches.public_events_of_orders, lambda e: e.order_id)
+        )

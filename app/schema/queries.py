@@ -1,0 +1,91 @@
+"""Read-only entry points."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from app.schema.context import Info
+from app.schema.errors import query
+from app.schema.ids import from_global_id
+from app.schema.inputs import OrderFilterInput, OrderSortInput, SortDirection
+from app.schema.pagination import Connection, connection
+from app.schema.types.accounts import Me
+from app.schema.types.catalog import Product
+from app.schema.types.orders import Order
+from app.services import accounts, catalog, orders
+from app.services.errors import DomainError
+from app.services.pagination import PageRequest
+
+PageSize = Annotated[int | None, strawberry.argument(description="At most 100.")]
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="The signed-in user; null for a guest.")
+    async def me(self, info: Info) -> Me | None:
+        user = await accounts.current_user(info.context.viewer)
+        return Me.build(user, info.context.viewer) if user else None
+
+    @strawberry.field(
+        description="One order by id or number; null when missing or not yours (never FORBIDDEN)."
+    )
+    async def order(
+        self, info: Info, id: strawberry.ID | None = None, number: int | None = None
+    ) -> Order | None:
+        viewer = info.context.viewer
+        try:
+            order_id = from_global_id("Order", id) if id is not None else None
+        except DomainError:
+            return None
+        found = await query(orders.get_order(viewer, order_id=order_id, number=number))
+        return Order.build(found) if found else None
+
+    @strawberry.field(description="Orders, newest first unless sorted otherwise.")
+    async def orders(
+        self,
+        info: Info,
+        first: PageSize = None,
+        after: str | None = None,
+        last: PageSize = None,
+        before: str | None = None,
+        filter: OrderFilterInput | None = None,
+        sort: OrderSortInput | None = None,
+    ) -> Connection[Order]:
+        sort = sort or OrderSortInput()
+        page = await query(
+            orders.list_orders(
+                info.context.viewer,
+                PageRequest(first=first, after=after, last=last, before=before),
+                filter.to_service() if filter else orders.OrderFilter(),
+                orders.OrderSort(sort.field.value),
+                descending=sort.direction is SortDirection.DESC,
+            )
+        )
+        return connection(page, Order.build)
+
+    @strawberry.field
+    async def product(self, info: Info, sku: str) -> Product | None:
+        found = await query(catalog.get_product(info.context.viewer, sku))
+        return None if found is None else Product.build(found, info.context.settings.currency)
+
+    @strawberry.field
+    async def products(
+        self,
+        info: Info,
+        first: PageSize = None,
+        after: str | None = None,
+        last: PageSize = None,
+        before: str | None = None,
+        search: str | None = None,
+    ) -> Connection[Product]:
+        page = await query(
+            catalog.list_products(
+                info.context.viewer,
+                PageRequest(first=first, after=after, last=last, before=before),
+                search,
+            )
+        )
+        currency = info.context.settings.currency
+        return connection(page, lambda p: Product.build(p, currency))

@@ -1,0 +1,26 @@
+"""Batch reads behind the GraphQL DataLoaders: one query for a whole page of parents.
+
+Callers have already checked that the viewer may see the parent rows.
+"""
+
+from __future__ import annotations
+
+from app.models import EventVisibility, OrderEvent, OrderItem, User
+
+
+async def items_of_orders(order_ids: list[int]) -> list[OrderItem]:
+    return await OrderItem.filter(order_id__in=order_ids).order_by("id")
+
+
+async def users(ids: list[int]) -> list[User]:
+    return await User.filter(id__in=ids)
+
+
+async def all_events_of_orders(order_ids: list[int]) -> list[OrderEvent]:
+    return await OrderEvent.filter(order_id__in=order_ids).order_by("id")
+
+
+async def public_events_of_orders(order_ids: list[int]) -> list[OrderEvent]:
+    return await OrderEvent.filter(
+        order_id__in=order_ids, visibility=EventVisibility.PUBLIC
+    ).order_by("id")

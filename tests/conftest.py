@@ -1,0 +1,221 @@
+"""Real parts only: a migrated SQLite (or PostgreSQL with DATABASE_URL) and a real Valkey/Redis.
+
+Settings are fixed before the app is imported; each test starts from empty order and product
+tables, while the standard actors (staff of each role, two customers) are created once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+_DATA_DIR = Path(tempfile.mkdtemp(prefix="bitcart-test-"))
+os.environ["BITCART_DATA_DIR"] = str(_DATA_DIR)
+os.environ.setdefault("SECRET_KEY", "test-secret-key")
+_BASE_DATABASE_URL = os.environ.get("DATABASE_URL")
+if _BASE_DATABASE_URL:
+    # Never the configured database itself: a fresh one beside it, per test run.
+    _parts = urlsplit(_BASE_DATABASE_URL)
+    _TEST_DB = f"bitcart_test_{os.getpid()}"
+    os.environ["DATABASE_URL"] = urlunsplit(_parts._replace(path=f"/{_TEST_DB}"))
+
+import asyncpg  # noqa: E402
+import httpx  # noqa: E402
+import pytest  # noqa: E402
+import pytest_asyncio  # noqa: E402
+from tortoise import connections  # noqa: E402
+
+from app.db import atomic, migrate_database  # noqa: E402
+from app.main import create_app  # noqa: E402
+from app.models import Role  # noqa: E402
+from app.redis import with_embedded_valkey  # noqa: E402
+from app.services import accounts  # noqa: E402
+from app.services.auth import SYSTEM, issue_token  # noqa: E402
+from app.settings import Settings, get_settings  # noqa: E402
+
+KEEP_TABLES = {"users", "api_tokens", "tortoise_migrations"}
+PASSWORD = "correct horse battery"
+
+
+async def _create_postgres_database() -> None:
+    assert _BASE_DATABASE_URL
+    server = _BASE_DATABASE_URL.replace("postgres://", "postgresql://", 1)
+    conn = await asyncpg.connect(server)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{_TEST_DB}"')
+        await conn.execute(f'CREATE DATABASE "{_TEST_DB}"')
+    finally:
+        await conn.close()
+
+
+async def _drop_postgres_database() -> None:
+    assert _BASE_DATABASE_URL
+    conn = await asyncpg.connect(_BASE_DATABASE_URL.replace("postgres://", "postgresql://", 1))
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{_TEST_DB}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+@dataclass
+class Actor:
+    email: str
+    token: str
+    user_id: int
+
+
+@dataclass
+class Actors:
+    admin: Actor
+    fulfillment: Actor
+    support: Actor
+    customer: Actor
+    other_customer: Actor
+
+
+@pytest.fixture(scope="session")
+def settings_with_redis() -> Iterator[Settings]:
+    settings, valkey = with_embedded_valkey(get_settings())
+    yield settings
+    if valkey is not None:
+        valkey.stop()
+
+
+@pytest_asyncio.fixture(scope="session")
+async def app(settings_with_redis: Settings) -> AsyncIterator[Any]:
+    if _BASE_DATABASE_URL:
+        await _create_postgres_database()
+    await migrate_database(settings_with_redis)
+    application = create_app(settings_with_redis)
+    async with application.router.lifespan_context(application):
+        yield application
+    if _BASE_DATABASE_URL:
+        await _drop_postgres_database()
+
+
+@pytest_asyncio.fixture(scope="session")
+async def actors(app: Any) -> Actors:
+    key = get_settings().secret_key
+
+    async def staff(email: str, role: Role) -> Actor:
+        async with atomic():
+            user = await accounts.create_staff(SYSTEM, email, PASSWORD, role)
+            return Actor(email, await issue_token(user, key), user.id)
+
+    async def customer(email: str) -> Actor:
+        async with atomic():
+            user, token = await accounts.register_customer(email, PASSWORD, "Cus", "Tomer", key)
+            return Actor(email, token, user.id)
+
+    return Actors(
+        admin=await staff("admin@shop.test", Role.ADMIN),
+        fulfillment=await staff("packer@shop.test", Role.FULFILLMENT),
+        support=await staff("support@shop.test", Role.SUPPORT),
+        customer=await customer("alice@example.com"),
+        other_customer=await customer("bob@example.com"),
+    )
+
+
+@pytest_asyncio.fixture(autouse=True)
+async def clean_tables(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    """Empty every table but the session-wide accounts before each database test."""
+    if "app" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("app")
+    conn = connections.get("default")
+    tables = [
+        model._meta.db_table for model in _models() if model._meta.db_table not in KEEP_TABLES
+    ]
+    if get_settings().is_sqlite:
+        for table in tables:
+            await conn.execute_script(f'DELETE FROM "{table}"')
+        await conn.execute_script("DELETE FROM sqlite_sequence WHERE name != 'users'")
+    else:
+        joined = ", ".join(f'"{t}"' for t in tables)
+        await conn.execute_script(f"TRUNCATE {joined} RESTART IDENTITY CASCADE")
+    yield
+
+
+def _models() -> list[Any]:
+    from tortoise import Tortoise
+
+    return list(Tortoise.apps["models"].values())
+
+
+class GraphQLClient:
+    def __init__(self, http: httpx.AsyncClient) -> None:
+        self.http = http
+
+    async def __call__(
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        token: str | None = None,
+        *,
+        expect_errors: bool = False,
+    ) -> dict[str, Any]:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        response = await self.http.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+        )
+        body: dict[str, Any] = response.json()
+        if not expect_errors:
+            assert "errors" not in body, body["errors"]
+        return body
+
+    async def data(
+        self, query: str, variables: dict[str, Any] | None = None, token: str | None = None
+    ) -> dict[str, Any]:
+        body = await self(query, variables, token)
+        data: dict[str, Any] = body["data"]
+        return data
+
+
+@pytest_asyncio.fixture(scope="session")
+async def http(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 4321))
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        yield client
+
+
+@pytest.fixture
+def gql(http: httpx.AsyncClient) -> GraphQLClient:
+    return GraphQLClient(http)
+
+
+class QueryCounter(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.statements: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if not message.startswith(("Created connection", "Closed connection")):
+            self.statements.append(message)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@contextmanager
+def count_queries() -> Iterator[QueryCounter]:
+    """Count the SQL statements Tortoise sends while the block runs."""
+    logger = logging.getLogger("tortoise.db_client")
+    counter = QueryCounter()
+    previous = logger.level
+    logger.setLevel(logging.DEBUG)
+    logger.addHandler(counter)
+    try:
+        yield counter
+    finally:
+        logger.removeHandler(counter)
+        logger.setLevel(previous)

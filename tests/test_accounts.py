@@ -1,0 +1,110 @@
+"""Sign-in, sign-up, roles and scoped API tokens."""
+
+from __future__ import annotations
+
+from app.models import ApiToken
+from tests.conftest import PASSWORD, Actors, GraphQLClient
+
+LOGIN = """mutation($e: String!, $p: String!) {
+  login(email: $e, password: $p) { token errors { code message field } } }"""
+ME = "{ me { email kind role permissions } }"
+REGISTER = """mutation($input: RegisterCustomerInput!) {
+  registerCustomer(input: $input) { token errors { code message field } } }"""
+CREATE_TOKEN = """mutation($input: CreateApiTokenInput!) {
+  createApiToken(input: $input) { token errors { code message field } } }"""
+
+
+async def test_login_gives_a_working_token(gql: GraphQLClient, actors: Actors) -> None:
+    data = await gql.data(LOGIN, {"e": " ADMIN@shop.test ", "p": PASSWORD})
+    token = data["login"]["token"]
+    assert token.startswith("bco_")
+    assert data["login"]["errors"] == []
+    me = (await gql.data(ME, token=token))["me"]
+    assert me["email"] == "admin@shop.test"
+    assert me["kind"] == "STAFF"
+    assert me["role"] == "ADMIN"
+    assert len(me["permissions"]) == 8
+
+
+async def test_wrong_password_and_unknown_email_answer_alike(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    wrong = (await gql.data(LOGIN, {"e": "admin@shop.test", "p": "nope-nope"}))["login"]
+    unknown = (await gql.data(LOGIN, {"e": "nobody@shop.test", "p": "nope-nope"}))["login"]
+    assert (
+        wrong
+        == unknown
+        == {
+            "token": None,
+            "errors": [
+                {
+                    "code": "INVALID_CREDENTIALS",
+                    "message": "Wrong email or password.",
+                    "field": None,
+                }
+            ],
+        }
+    )
+
+
+async def test_tokens_are_stored_hashed(gql: GraphQLClient, actors: Actors) -> None:
+    token = (await gql.data(LOGIN, {"e": "alice@example.com", "p": PASSWORD}))["login"]["token"]
+    hashes = await ApiToken.all().values_list("token_hash", flat=True)
+    assert token not in hashes
+    assert all(len(h) == 64 and "bco_" not in h for h in hashes)
+
+
+async def test_register_customer(gql: GraphQLClient, actors: Actors) -> None:
+    payload = {"email": "Carol@Example.com", "password": "long enough pw", "firstName": "Carol"}
+    data = await gql.data(REGISTER, {"input": payload})
+    token = data["registerCustomer"]["token"]
+    me = (await gql.data(ME, token=token))["me"]
+    assert me == {"email": "carol@example.com", "kind": "CUSTOMER", "role": None, "permissions": []}
+
+    again = (await gql.data(REGISTER, {"input": payload}))["registerCustomer"]
+    assert again["token"] is None
+    assert [e["code"] for e in again["errors"]] == ["EMAIL_TAKEN"]
+
+
+async def test_register_rejects_bad_input_listing_every_problem(gql: GraphQLClient) -> None:
+    data = await gql.data(REGISTER, {"input": {"email": "not-an-email", "password": "short"}})
+    errors = data["registerCustomer"]["errors"]
+    assert {(e["code"], tuple(e["field"])) for e in errors} == {
+        ("INVALID_INPUT", ("email",)),
+        ("INVALID_INPUT", ("password",)),
+    }
+
+
+async def test_anonymous_me_is_null_and_bad_token_is_anonymous(gql: GraphQLClient) -> None:
+    assert (await gql.data(ME))["me"] is None
+    assert (await gql.data(ME, token="bco_made-up"))["me"] is None
+
+
+async def test_roles_bundle_permissions(gql: GraphQLClient, actors: Actors) -> None:
+    fulfillment = (await gql.data(ME, token=actors.fulfillment.token))["me"]["permissions"]
+    support = (await gql.data(ME, token=actors.support.token))["me"]["permissions"]
+    assert fulfillment == ["DOCUMENTS_WRITE", "IMPORTS_WRITE", "ORDERS_READ", "SHIPMENTS_WRITE"]
+    assert support == ["DOCUMENTS_WRITE", "ORDERS_READ", "ORDERS_WRITE", "RETURNS_WRITE"]
+
+
+async def test_scoped_api_token_has_only_its_scopes(gql: GraphQLClient, actors: Actors) -> None:
+    data = await gql.data(
+        CREATE_TOKEN,
+        {"input": {"name": "carrier sync", "permissions": ["IMPORTS_WRITE"]}},
+        actors.admin.token,
+    )
+    token = data["createApiToken"]["token"]
+    me = (await gql.data(ME, token=token))["me"]
+    assert me["permissions"] == ["IMPORTS_WRITE"]
+    body = await gql(
+        "{ orders(first: 1) { edges { node { id } } } }", token=token, expect_errors=True
+    )
+    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_only_staff_managers_issue_tokens(gql: GraphQLClient, actors: Actors) -> None:
+    variables = {"input": {"name": "x", "permissions": ["ORDERS_READ"]}}
+    for token in (actors.support.token, actors.customer.token, None):
+        data = await gql.data(CREATE_TOKEN, variables, token)
+        assert data["createApiToken"]["token"] is None
+        assert data["createApiToken"]["errors"][0]["code"] in {"FORBIDDEN", "UNAUTHENTICATED"}
