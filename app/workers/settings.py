@@ -13,7 +13,7 @@ from app.redis import redis_settings
 from app.settings import Settings
 from app.workers import jobs
 
-FUNCTIONS: list[Any] = []
+FUNCTIONS: list[Any] = [jobs.purge_expired_tokens]
 CRON_JOBS = [cron(jobs.purge_expired_tokens, minute={7}, run_at_startup=False)]
 
 

@@ -1,0 +1,11 @@
+# The production image: one image, run as api, worker or migrate by its command.
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 BITCART_DATA_DIR=/data
+WORKDIR /srv
+COPY pyproject.toml README.md ./
+COPY app ./app
+COPY migrations ./migrations
+RUN pip install --no-cache-dir . && useradd --system --home /srv bitcart && mkdir -p /data && chown bitcart /data
+USER bitcart
+EXPOSE 8000
+CMD ["bitcart-orders", "serve", "--host", "0.0.0.0", "--port", "8000", "--skip-migrate"]

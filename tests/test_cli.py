@@ -1,0 +1,161 @@
+"""The command line, run as a user runs it: separate processes on a fresh data folder."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+
+def _env(data_dir: Path) -> dict[str, str]:
+    env = {
+        k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY"}
+    }
+    env["BITCART_DATA_DIR"] = str(data_dir)
+    return env
+
+
+def cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "app", *args],
+        env=_env(data_dir),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_migrate_create_staff_and_seed(tmp_path: Path) -> None:
+    done = cli(tmp_path, "migrate")
+    assert done.returncode == 0, done.stderr
+    assert "up to date" in done.stdout
+    assert cli(tmp_path, "migrate").returncode == 0  # a second run changes nothing
+
+    made = cli(
+        tmp_path,
+        "create-staff",
+        "--email",
+        "Boss@Shop.test",
+        "--password",
+        "long password 1",
+        "--role",
+        "ADMIN",
+    )
+    assert made.returncode == 0, made.stderr
+    assert made.stdout.strip() == "Created ADMIN staff member boss@shop.test"
+    again = cli(
+        tmp_path,
+        "create-staff",
+        "--email",
+        "boss@shop.test",
+        "--password",
+        "long password 1",
+        "--role",
+        "ADMIN",
+    )
+    assert again.returncode == 1
+    assert "EMAIL_TAKEN" in again.stderr
+    weak = cli(
+        tmp_path,
+        "create-staff",
+        "--email",
+        "x@shop.test",
+        "--password",
+        "short",
+        "--role",
+        "SUPPORT",
+    )
+    assert weak.returncode == 1
+    assert "password" in weak.stderr
+
+    assert cli(tmp_path, "seed-demo").stdout.strip() == "Demo data created."
+    assert cli(tmp_path, "seed-demo").stdout.strip() == "Demo data is already there."
+
+
+LOGIN = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def test_serve_demo_end_to_end(tmp_path: Path) -> None:
+    """The README's first command: demo data, printed logins that work, orders to list."""
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app", "serve", "--demo", "--port", str(port)],
+        env=_env(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline or process.poll() is not None:
+                pytest.fail("serve did not come up")
+            time.sleep(0.2)
+        process.terminate()
+        output, _ = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert f"GraphiQL at {url}/graphql" in output
+    logins = re.findall(r"^\s+(ADMIN|CUSTOMER)\s+(\S+@\S+)\s+(\S+)$", output, re.M)
+    assert len(logins) == 2
+
+    # Start it again (demo data is kept, not duplicated) and use the printed logins.
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app", "serve", "--demo", "--port", str(port)],
+        env=_env(tmp_path),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+        counts = {}
+        for role, email, password in logins:
+            login = httpx.post(
+                f"{url}/graphql",
+                json={
+                    "query": LOGIN,
+                    "variables": {"e": email, "p": password},
+                },
+            ).json()
+            token = login["data"]["login"]["token"]
+            orders = httpx.post(
+                f"{url}/graphql",
+                json={"query": "{ orders(first: 50) { totalCount } }"},
+                headers={"Authorization": f"Bearer {token}"},
+            ).json()
+            counts[role] = orders["data"]["orders"]["totalCount"]
+        assert counts == {"ADMIN": 4, "CUSTOMER": 2}
+    finally:
+        process.terminate()
+        process.communicate(timeout=30)

@@ -1,0 +1,135 @@
+"""The printed schema stays current; bounds on queries and bodies; unexpected errors masked."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from app.schema import build_schema, schema
+from app.schema.context import Context
+from app.services.auth import ANONYMOUS
+from app.settings import get_settings
+from tests.conftest import Actors, GraphQLClient
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_schema_graphql_matches_the_code() -> None:
+    printed = (ROOT / "schema.graphql").read_text()
+    assert printed.strip() == schema.as_str().strip(), (
+        "schema.graphql is stale: run `python -m app.schema > schema.graphql`"
+    )
+
+
+def test_contract_names_exist() -> None:
+    sdl = schema.as_str()
+    for name in (
+        "placeOrder(input: PlaceOrderInput!): OrderPayload!",
+        "updateOrder(id: ID!, input: UpdateOrderInput!): OrderPayload!",
+        "login(email: String!, password: String!): TokenPayload!",
+        "staffNotes: String",
+        "expectedVersion: Int",
+    ):
+        assert name in sdl
+
+
+async def test_deep_queries_are_refused(actors: Actors) -> None:
+    strict = build_schema(replace(get_settings(), max_query_depth=5))
+    context = Context(viewer=ANONYMOUS, settings=get_settings())
+    ok = await strict.execute("{ orders { edges { node { id } } } }", context_value=context)
+    assert ok.errors is not None
+    assert ok.errors[0].extensions == {"code": "UNAUTHENTICATED"}  # it ran
+    deep = "{ orders { edges { node { events { edges { node { id } } } } } } }"
+    refused = await strict.execute(deep, context_value=context)
+    assert refused.errors is not None
+    assert "exceeds maximum operation depth of 5" in refused.errors[0].message
+
+
+async def test_too_many_aliases_are_refused(gql: GraphQLClient, actors: Actors) -> None:
+    query = "{ " + " ".join(f"a{i}: me {{ email }}" for i in range(40)) + " }"
+    body = await gql(query, token=actors.admin.token, expect_errors=True)
+    assert "aliases" in body["errors"][0]["message"]
+
+
+async def test_too_many_tokens_are_refused(gql: GraphQLClient) -> None:
+    query = "{ me { " + " ".join(["email"] * 3000) + " } }"
+    body = await gql(query, expect_errors=True)
+    assert "token" in body["errors"][0]["message"].lower()
+
+
+async def test_large_bodies_are_refused_with_413(http: httpx.AsyncClient) -> None:
+    big = {"query": "{ me { email } }", "variables": {"pad": "x" * 2_000_000}}
+    response = await http.post("/graphql", json=big)
+    assert response.status_code == 413
+    assert response.json()["errors"][0]["extensions"]["code"] == "PAYLOAD_TOO_LARGE"
+
+
+async def test_streamed_bodies_are_bounded_too(http: httpx.AsyncClient) -> None:
+    async def chunks() -> Any:
+        for _ in range(40):
+            yield b"x" * 50_000
+
+    response = await http.post(
+        "/graphql", content=chunks(), headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 413
+
+
+async def test_unexpected_errors_are_masked(
+    gql: GraphQLClient, actors: Actors, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.services import accounts
+
+    async def broken(viewer: Any) -> None:
+        raise RuntimeError("connection string postgres://secret@db")
+
+    monkeypatch.setattr(accounts, "current_user", broken)
+    body = await gql("{ me { email } }", token=actors.customer.token, expect_errors=True)
+    assert body["errors"][0]["message"] == "Unexpected error."
+    assert "secret" not in str(body)
+
+
+async def test_graphiql_is_served(http: httpx.AsyncClient) -> None:
+    response = await http.get("/graphql", headers={"accept": "text/html"})
+    assert response.status_code == 200
+    assert "graphiql" in response.text.lower()
+
+
+async def test_queries_work_over_get(http: httpx.AsyncClient) -> None:
+    response = await http.get("/graphql", params={"query": "{ me { email } }"})
+    assert response.json() == {"data": {"me": None}}
+
+
+async def test_costly_queries_are_refused_before_running(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    nested = "events(first: 100) { edges { node { id } } }"
+    costly = "{ orders(first: 100) { edges { node { id " + nested + " } } } }"
+    body = await gql(costly, token=actors.admin.token, expect_errors=True)
+    assert body["errors"][0]["extensions"]["code"] == "QUERY_TOO_COSTLY"
+    assert body["errors"][0]["extensions"]["cost"] > 20_000
+    # with a variable page size the worst case counts
+    body = await gql(
+        "query($n: Int) { orders(first: $n) { edges { node { " + nested + " } } } }",
+        {"n": 1},
+        actors.admin.token,
+        expect_errors=True,
+    )
+    assert body["errors"][0]["extensions"]["code"] == "QUERY_TOO_COSTLY"
+    fine = (
+        "{ orders(first: 100) { edges { node { items { sku }"
+        " events(first: 10) { edges { node { id } } } } } } }"
+    )
+    assert "errors" not in await gql(fine, token=actors.admin.token)
+
+
+async def test_fragments_count_towards_cost(gql: GraphQLClient, actors: Actors) -> None:
+    query = """
+      fragment E on Order { events(first: 100) { edges { node { id } } } }
+      { orders(first: 100) { edges { node { ...E } } } }"""
+    body = await gql(query, token=actors.admin.token, expect_errors=True)
+    assert body["errors"][0]["extensions"]["code"] == "QUERY_TOO_COSTLY"
