@@ -56,6 +56,7 @@ class GraphQLApp(GraphQL[Context, None]):
             request=request if isinstance(request, Request) else None,
             response=response if isinstance(response, Response) else None,
             app_state=request.app.state,
+            redis=getattr(request.app.state, "redis", None),
         )
 
     def encode_json(self, data: object) -> bytes:

@@ -141,6 +141,10 @@ async def clean_tables(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     else:
         joined = ", ".join(f'"{t}"' for t in tables)
         await conn.execute_script(f"TRUNCATE {joined} RESTART IDENTITY CASCADE")
+    redis = request.getfixturevalue("app").state.redis
+    stale = [key async for key in redis.scan_iter(match="bitcart:rl:*")]
+    if stale:
+        await redis.delete(*stale)
     yield
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 from arq import create_pool
@@ -29,7 +30,7 @@ async def test_purge_expired_tokens_job(
     assert (await gql.data(me, token=token))["me"] is None
 
     pool = await create_pool(redis_settings(settings_with_redis.redis_url))
-    job = await pool.enqueue_job("purge_expired_tokens", _job_id="purge-test")
+    job = await pool.enqueue_job("purge_expired_tokens", _job_id=f"purge-test-{uuid.uuid4()}")
     assert job is not None
     worker = build_worker(
         settings_with_redis,

@@ -10,6 +10,7 @@ from app.models.orders import (
     OrderStatus,
     PaymentStatus,
 )
+from app.models.shipments import Shipment, ShipmentItem
 
 __all__ = [
     "ApiToken",
@@ -22,6 +23,8 @@ __all__ = [
     "PaymentStatus",
     "Product",
     "Role",
+    "Shipment",
+    "ShipmentItem",
     "User",
     "UserKind",
 ]

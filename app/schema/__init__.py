@@ -11,13 +11,14 @@ from strawberry.types import ExecutionContext
 from app.schema.limits import limits_extension
 from app.schema.mutations.accounts import AccountMutations
 from app.schema.mutations.catalog import CatalogMutations
+from app.schema.mutations.fulfilment import FulfilmentMutations
 from app.schema.mutations.orders import OrderMutations
 from app.schema.queries import Query
 from app.settings import Settings, get_settings
 
 
 @strawberry.type
-class Mutation(AccountMutations, CatalogMutations, OrderMutations):
+class Mutation(AccountMutations, CatalogMutations, OrderMutations, FulfilmentMutations):
     pass
 
 

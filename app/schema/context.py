@@ -22,6 +22,9 @@ class Context:
     response: Response | None = None
     loaders: Loaders = field(default_factory=Loaders)
     app_state: Any = None
+    redis: Any = None
+    # Orders placed in this request: a guest sees the tracking token of the order it just placed.
+    placed_order_ids: set[int] = field(default_factory=set)
 
     @property
     def client_address(self) -> str:

@@ -8,9 +8,10 @@ from enum import Enum
 
 import strawberry
 
+from app.schema.ids import from_global_id
 from app.schema.types.accounts import Permission
 from app.schema.types.orders import OrderStatus, PaymentStatus
-from app.services import orders
+from app.services import orders, shipments
 from app.services.addresses import Address
 
 
@@ -180,3 +181,57 @@ class RegisterCustomerInput:
 class CreateApiTokenInput:
     name: str
     permissions: list[Permission]
+
+
+@strawberry.input
+class ShipItemInput:
+    order_item_id: strawberry.ID
+    quantity: int
+
+
+@strawberry.input
+class ShipOrderInput:
+    items: list[ShipItemInput] | None = strawberry.field(
+        default=None, description="Defaults to everything not yet shipped."
+    )
+    tracking_number: str | None = strawberry.field(
+        default=None, description="Defaults to the order's tracking number (R4)."
+    )
+    carrier: str | None = None
+    shipping_method: str | None = None
+    comments: str = ""
+
+    def to_service(self) -> shipments.ShipInput:
+        return shipments.ShipInput(
+            items=[
+                shipments.ShipLine(
+                    from_global_id("OrderItem", line.order_item_id, f"items.{i}.orderItemId"),
+                    line.quantity,
+                )
+                for i, line in enumerate(self.items)
+            ]
+            if self.items is not None
+            else None,
+            tracking_number=self.tracking_number,
+            carrier=self.carrier,
+            shipping_method=self.shipping_method,
+            comments=self.comments,
+        )
+
+
+@strawberry.input
+class ShipmentFilterInput:
+    order_id: strawberry.ID | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    search: str | None = strawberry.field(
+        default=None, description="Matches tracking number, order number and recipient name."
+    )
+
+    def to_service(self) -> shipments.ShipmentFilter:
+        return shipments.ShipmentFilter(
+            order_id=from_global_id("Order", self.order_id, "orderId") if self.order_id else None,
+            created_after=self.created_after,
+            created_before=self.created_before,
+            search=self.search,
+        )

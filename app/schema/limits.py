@@ -25,17 +25,13 @@ from strawberry.extensions import AddValidationRules, MaxAliasesLimiter, QueryDe
 from app.services.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from app.settings import Settings
 
-CONNECTIONS = {
-    "orders",
-    "products",
-    "events",
-    "shipments",
-    "returns",
-    "rows",
-    "trackingImports",
-}
-# List fields that are not connections but can hold many rows per parent.
-LIST_FIELDS = {"items": 20, "shipments": 10, "returns": 5, "documents": 5}
+# List fields that are not connections, and how many rows each may hold per parent.
+LIST_FIELDS = {"items": 20, "shipments": 5, "returns": 5, "documents": 5, "rows": 20}
+
+
+def _is_connection(field: FieldNode) -> bool:
+    selections = field.selection_set.selections if field.selection_set else ()
+    return any(isinstance(s, FieldNode) and s.name.value == "edges" for s in selections)
 
 
 def _page_size(field: FieldNode) -> int | None:
@@ -67,7 +63,7 @@ def estimate_cost(
             name = selection.name.value
             rows = _page_size(selection)
             if rows is None:
-                rows = DEFAULT_PAGE_SIZE if name in CONNECTIONS else LIST_FIELDS.get(name, 1)
+                rows = DEFAULT_PAGE_SIZE if _is_connection(selection) else LIST_FIELDS.get(name, 1)
             cost += multiplier * rows
             cost += estimate_cost(selection.selection_set, context, multiplier * rows, seen)
         elif isinstance(selection, InlineFragmentNode):

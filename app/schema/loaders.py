@@ -8,7 +8,7 @@ from typing import TypeVar
 
 from strawberry.dataloader import DataLoader
 
-from app.models import OrderEvent, OrderItem, User
+from app.models import Order, OrderEvent, OrderItem, Shipment, ShipmentItem, User
 from app.services import batches
 
 K = TypeVar("K", bound=Hashable)
@@ -50,4 +50,16 @@ class Loaders:
         )
         self.public_events: DataLoader[int, list[OrderEvent]] = DataLoader(
             grouped(batches.public_events_of_orders, lambda e: e.order_id)
+        )
+        self.shipments_by_order: DataLoader[int, list[Shipment]] = DataLoader(
+            grouped(batches.shipments_of_orders, lambda s: s.order_id)
+        )
+        self.items_by_shipment: DataLoader[int, list[ShipmentItem]] = DataLoader(
+            grouped(batches.items_of_shipments, lambda i: i.shipment_id)
+        )
+        self.order: DataLoader[int, Order | None] = DataLoader(
+            by_id(batches.orders, lambda o: o.id)
+        )
+        self.order_item: DataLoader[int, OrderItem | None] = DataLoader(
+            by_id(batches.order_items, lambda i: i.id)
         )

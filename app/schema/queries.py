@@ -6,17 +6,24 @@ from typing import Annotated
 
 import strawberry
 
+from app.models import Shipment as ShipmentModel
 from app.schema.context import Info
 from app.schema.errors import query
 from app.schema.ids import from_global_id
-from app.schema.inputs import OrderFilterInput, OrderSortInput, SortDirection
+from app.schema.inputs import (
+    OrderFilterInput,
+    OrderSortInput,
+    ShipmentFilterInput,
+    SortDirection,
+)
 from app.schema.pagination import Connection, connection
 from app.schema.types.accounts import Me
 from app.schema.types.catalog import Product
 from app.schema.types.orders import Order
-from app.services import accounts, catalog, orders
+from app.schema.types.shipments import OrderTracking, Shipment
+from app.services import accounts, catalog, orders, shipments, tracking
 from app.services.errors import DomainError
-from app.services.pagination import PageRequest
+from app.services.pagination import Page, PageRequest
 
 PageSize = Annotated[int | None, strawberry.argument(description="At most 100.")]
 
@@ -89,3 +96,55 @@ class Query:
         )
         currency = info.context.settings.currency
         return connection(page, lambda p: Product.build(p, currency))
+
+    @strawberry.field(description="One shipment; null when missing or not yours.")
+    async def shipment(self, info: Info, id: strawberry.ID) -> Shipment | None:
+        try:
+            shipment_id = from_global_id("Shipment", id)
+        except DomainError:
+            return None
+        found = await query(shipments.get_shipment(info.context.viewer, shipment_id))
+        return Shipment.build(found) if found else None
+
+    @strawberry.field(description="Shipments, newest first: when, to whom, where.")
+    async def shipments(
+        self,
+        info: Info,
+        first: PageSize = None,
+        after: str | None = None,
+        last: PageSize = None,
+        before: str | None = None,
+        filter: ShipmentFilterInput | None = None,
+    ) -> Connection[Shipment]:
+        async def load() -> Page[ShipmentModel]:
+            return await shipments.list_shipments(
+                info.context.viewer,
+                PageRequest(first=first, after=after, last=last, before=before),
+                filter.to_service() if filter else shipments.ShipmentFilter(),
+            )
+
+        return connection(await query(load()), Shipment.build)
+
+    @strawberry.field(
+        description="The public tracking view, by order number and email or by tracking token. "
+        "A wrong email and a missing order both give null. Attempts are rate-limited."
+    )
+    async def order_tracking(
+        self,
+        info: Info,
+        number: int | None = None,
+        email: str | None = None,
+        token: str | None = None,
+    ) -> OrderTracking | None:
+        context = info.context
+        found = await query(
+            tracking.find_for_tracking(
+                context.settings,
+                context.redis,
+                context.client_address,
+                number=number,
+                email=email,
+                token=token,
+            )
+        )
+        return OrderTracking.build(found) if found else None

@@ -5,7 +5,15 @@ Callers have already checked that the viewer may see the parent rows.
 
 from __future__ import annotations
 
-from app.models import EventVisibility, OrderEvent, OrderItem, User
+from app.models import (
+    EventVisibility,
+    Order,
+    OrderEvent,
+    OrderItem,
+    Shipment,
+    ShipmentItem,
+    User,
+)
 
 
 async def items_of_orders(order_ids: list[int]) -> list[OrderItem]:
@@ -24,3 +32,19 @@ async def public_events_of_orders(order_ids: list[int]) -> list[OrderEvent]:
     return await OrderEvent.filter(
         order_id__in=order_ids, visibility=EventVisibility.PUBLIC
     ).order_by("id")
+
+
+async def shipments_of_orders(order_ids: list[int]) -> list[Shipment]:
+    return await Shipment.filter(order_id__in=order_ids).order_by("id")
+
+
+async def items_of_shipments(shipment_ids: list[int]) -> list[ShipmentItem]:
+    return await ShipmentItem.filter(shipment_id__in=shipment_ids).order_by("id")
+
+
+async def orders(ids: list[int]) -> list[Order]:
+    return await Order.filter(id__in=ids)
+
+
+async def order_items(ids: list[int]) -> list[OrderItem]:
+    return await OrderItem.filter(id__in=ids)

@@ -6,11 +6,20 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
-from tortoise.expressions import F, Q
+from tortoise.expressions import F, Q, Subquery
 from tortoise.queryset import QuerySet
 
-from app.models import EventVisibility, Order, OrderItem, OrderStatus, PaymentStatus, Product
+from app.models import (
+    EventVisibility,
+    Order,
+    OrderItem,
+    OrderStatus,
+    PaymentStatus,
+    Product,
+    Shipment,
+)
 from app.models.orders import CLOSED_STATUSES, OPEN_STATUSES
 from app.services import events
 from app.services.accounts import check_email
@@ -248,10 +257,14 @@ async def get_order(
 def _search(viewer: Viewer, term: str) -> Q:
     term = term.strip()[:MAX_SEARCH]
     lowered = term.lower()
+    tracking = term.replace(" ", "").upper()
     condition = (
         Q(email__icontains=lowered)
         | Q(search_text__icontains=lowered)
-        | Q(tracking_number__icontains=term.replace(" ", "").upper())
+        | Q(tracking_number__icontains=tracking)
+        | Q(
+            id__in=Subquery(Shipment.filter(tracking_number__icontains=tracking).values("order_id"))
+        )
     )
     digits = term.lstrip("#")
     if digits.isdigit() and len(digits) < 10:
@@ -310,9 +323,7 @@ async def update_order(viewer: Viewer, order_id: int, changes: OrderChanges) -> 
         notes = _check_text(problems, ["staffNotes"], notes, MAX_NOTES)
     problems.raise_if_any()
 
-    order = await Order.filter(id=order_id).select_for_update().first()
-    if order is None:
-        raise not_found("Order", ["id"])
+    order = await lock_order(order_id)
     if changes.expected_version is not None and changes.expected_version != order.version:
         raise DomainError(
             ErrorCode.VERSION_CONFLICT,
@@ -320,7 +331,7 @@ async def update_order(viewer: Viewer, order_id: int, changes: OrderChanges) -> 
             f"you had {changes.expected_version}). Reload it and apply your change again.",
             ["expectedVersion"],
         )
-    updates: dict[str, object] = {}
+    updates: dict[str, Any] = {}
     new_events: list[NewEvent] = []
     if billing is not None and billing.as_json() != order.billing_address:
         updates["billing_address"] = billing.as_json()
@@ -353,11 +364,29 @@ async def update_order(viewer: Viewer, order_id: int, changes: OrderChanges) -> 
         )
     if not new_events:
         return order
+    await save_changes(order, updates)
+    await events.record(order.id, viewer, *new_events)
+    return order
+
+
+async def lock_order(order_id: int, field: str = "id") -> Order:
+    """The order, locked for the rest of the transaction (a row lock on PostgreSQL; SQLite
+    transactions are serialised by the database lock)."""
+    order = await Order.filter(id=order_id).select_for_update().first()
+    if order is None:
+        raise not_found("Order", [field])
+    return order
+
+
+async def save_changes(order: Order, updates: dict[str, Any]) -> None:
+    """Write changed fields and move the version on, so editors holding the old one conflict."""
+    now = datetime.now(UTC)
     changed = await Order.filter(id=order.id, version=order.version).update(
-        version=F("version") + 1, updated_at=datetime.now(UTC), **updates
+        version=F("version") + 1, updated_at=now, **updates
     )
     if not changed:  # only reachable where the database has no row locks
         raise DomainError(ErrorCode.VERSION_CONFLICT, "The order was changed meanwhile.", ["id"])
-    await events.record(order.id, viewer, *new_events)
-    await order.refresh_from_db()
-    return order
+    for name, value in updates.items():
+        setattr(order, name, value)
+    order.version += 1
+    order.updated_at = now

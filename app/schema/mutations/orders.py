@@ -34,6 +34,8 @@ class OrderMutations:
         order, errors = await perform(
             lambda: orders.place_order(viewer, data, settings.tax_rate, settings.currency)
         )
+        if order is not None:
+            info.context.placed_order_ids.add(order.id)
         return OrderPayload.of(order, errors)
 
     @strawberry.mutation(

@@ -9,6 +9,7 @@ from typing import Annotated
 import strawberry
 from strawberry.scalars import JSON
 
+from app.carriers import tracking_url
 from app.models import EventVisibility as EventVisibilityModel
 from app.models import Order as OrderModel
 from app.models import OrderEvent as OrderEventModel
@@ -22,8 +23,10 @@ from app.schema.ids import to_global_id
 from app.schema.pagination import Connection, connection
 from app.schema.permissions import StaffOnly
 from app.schema.types.accounts import Customer
+from app.schema.types.shipments import Shipment
 from app.services.addresses import Address as AddressModel
 from app.services.pagination import PageRequest, page_in_memory
+from app.services.tracking import tracking_token
 
 strawberry.enum(OrderStatusModel, name="OrderStatus")
 strawberry.enum(PaymentStatusModel, name="PaymentStatus")
@@ -146,6 +149,7 @@ class Order:
     customer_comment: str
     tracking_number: str | None
     carrier: str | None
+    tracking_url: str | None
     _model: strawberry.Private[OrderModel]
 
     @classmethod
@@ -179,6 +183,9 @@ class Order:
             customer_comment=order.customer_comment,
             tracking_number=order.tracking_number or None,
             carrier=order.carrier or None,
+            tracking_url=tracking_url(order.tracking_number, order.carrier or None)
+            if order.tracking_number
+            else None,
             _model=order,
         )
 
@@ -188,6 +195,26 @@ class Order:
     )
     def staff_notes(self) -> str | None:
         return self._model.staff_notes
+
+    @strawberry.field(
+        description="For the tracking link a store emails: orderTracking(token: ...). "
+        "Seen by staff and by the order's customer."
+    )
+    def tracking_token(self, info: Info) -> str | None:
+        viewer = info.context.viewer
+        if (
+            viewer.is_staff
+            or (viewer.user_id is not None and viewer.user_id == self._model.customer_id)
+            or self._model.id in info.context.placed_order_ids
+        ):
+            assert self._model.number is not None
+            return tracking_token(self._model.number, info.context.settings.secret_key)
+        return None
+
+    @strawberry.field(description="Shipments made from this order, oldest first.")
+    async def shipments(self, info: Info) -> list[Shipment]:
+        rows = await info.context.loaders.shipments_by_order.load(self._model.id)
+        return [Shipment.build(row) for row in rows]
 
     @strawberry.field
     async def items(self, info: Info) -> list[OrderItem]:

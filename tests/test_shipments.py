@@ -1,0 +1,279 @@
+"""Ship items: R4 tracking copy, R5 status, R6 bounds (also concurrent), R7 delete."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from app.models import Order, OrderItem, Shipment
+from tests.conftest import Actors, GraphQLClient
+from tests.factories import create_product, placed
+from tests.test_fulfilment import ADD_TRACKING, SET_STATUS, UPS_OK
+
+SHIP = """mutation($id: ID!, $input: ShipOrderInput) {
+  shipOrder(orderId: $id, input: $input) {
+    shipment {
+      id trackingNumber carrier trackingUrl shippingMethod comments createdBy
+      shippedTo { firstName lastName city country }
+      items { sku quantity orderItem { sku } }
+    }
+    order { status trackingNumber items { sku quantityShipped } }
+    errors { code message field }
+  }
+}"""
+DELETE = """mutation($id: ID!) { deleteShipment(id: $id) {
+  deletedShipmentId order { status trackingNumber items { quantityShipped } } errors { code } } }"""
+UPDATE = """mutation($id: ID!, $input: UpdateOrderInput!) {
+  updateOrder(id: $id, input: $input) { errors { code } } }"""
+
+
+async def ship(
+    gql: GraphQLClient,
+    token: str | None,
+    order: dict[str, Any],
+    items: list[tuple[int, int]] | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    input_: dict[str, Any] = dict(extra)
+    if items is not None:
+        input_["items"] = [
+            {"orderItemId": order["items"][i]["id"], "quantity": q} for i, q in items
+        ]
+    data = await gql.data(SHIP, {"id": order["id"], "input": input_}, token)
+    result: dict[str, Any] = data["shipOrder"]
+    return result
+
+
+async def two_line_order(gql: GraphQLClient, actors: Actors) -> dict[str, Any]:
+    await create_product(gql, actors.admin.token, "A", stock=50)
+    await create_product(gql, actors.admin.token, "B", stock=50)
+    return await placed(
+        gql,
+        actors.customer.token,
+        [("A", 3), ("B", 1)],
+        shippingMethod="Courier",
+        payment={"status": "AUTHORIZED"},
+    )
+
+
+async def test_r4_shipment_takes_the_orders_tracking_number(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    order = await two_line_order(gql, actors)
+    await gql.data(ADD_TRACKING, {"id": order["id"], "n": UPS_OK}, actors.admin.token)
+    result = await ship(gql, actors.fulfillment.token, order, comments="Fragile")
+    shipment = result["shipment"]
+    assert (shipment["trackingNumber"], shipment["carrier"]) == (UPS_OK, "ups")
+    assert shipment["trackingUrl"].endswith(UPS_OK)
+    assert shipment["shippingMethod"] == "Courier"
+    assert shipment["comments"] == "Fragile"
+    assert shipment["createdBy"] == actors.fulfillment.email
+    assert shipment["shippedTo"] == {
+        "firstName": "Alice",
+        "lastName": "Liddell",
+        "city": "Oxford",
+        "country": "GB",
+    }
+    assert [(i["sku"], i["quantity"], i["orderItem"]["sku"]) for i in shipment["items"]] == [
+        ("A", 3, "A"),
+        ("B", 1, "B"),
+    ]
+
+
+async def test_a_given_tracking_number_wins_and_fills_an_empty_order(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    order = await two_line_order(gql, actors)
+    result = await ship(gql, actors.admin.token, order, trackingNumber="RB123456785GB")
+    assert result["shipment"]["trackingNumber"] == "RB123456785GB"
+    assert result["order"]["trackingNumber"] == "RB123456785GB"
+    typo = await two_line_order_again(gql, actors)
+    refused = await ship(
+        gql, actors.admin.token, typo, trackingNumber="1Z999AA10123456785", carrier="ups"
+    )
+    assert [e["code"] for e in refused["errors"]] == ["INVALID_TRACKING_NUMBER"]
+    assert await Shipment.filter(order_id=int(typo["number"]) - 99).count() == 0
+
+
+async def two_line_order_again(gql: GraphQLClient, actors: Actors) -> dict[str, Any]:
+    return await placed(gql, actors.customer.token, [("A", 1)])
+
+
+async def test_r5_partial_then_full(gql: GraphQLClient, actors: Actors) -> None:
+    order = await two_line_order(gql, actors)
+    token = actors.fulfillment.token
+    first = await ship(gql, token, order, items=[(0, 2)])
+    assert first["order"]["status"] == "PARTIALLY_SHIPPED"
+    assert [i["quantityShipped"] for i in first["order"]["items"]] == [2, 0]
+    second = await ship(gql, token, order)  # the rest by default
+    assert [(i["sku"], i["quantity"]) for i in second["shipment"]["items"]] == [("A", 1), ("B", 1)]
+    assert second["order"]["status"] == "SHIPPED"
+    nothing = await ship(gql, token, order)
+    assert [e["code"] for e in nothing["errors"]] == ["NOTHING_TO_SHIP"]
+
+
+async def test_r6_never_more_than_ordered_minus_shipped(gql: GraphQLClient, actors: Actors) -> None:
+    order = await two_line_order(gql, actors)
+    token = actors.fulfillment.token
+    await ship(gql, token, order, items=[(0, 2)])
+    too_many = await ship(gql, token, order, items=[(0, 2)])
+    assert too_many["errors"] == [
+        {
+            "code": "QUANTITY_EXCEEDS_UNSHIPPED",
+            "message": "Only 1 of A are left to ship.",
+            "field": ["items", "0", "quantity"],
+        }
+    ]
+    split = await ship(gql, token, order, items=[(0, 1), (0, 1)])  # the same line twice adds up
+    assert [e["code"] for e in split["errors"]] == ["QUANTITY_EXCEEDS_UNSHIPPED"]
+    zero = await ship(gql, token, order, items=[(1, 0)])
+    assert [e["code"] for e in zero["errors"]] == ["INVALID_INPUT"]
+    assert await OrderItem.filter(sku="A").values_list("quantity_shipped", flat=True) == [2]
+    assert await Shipment.all().count() == 1
+
+
+async def test_r6_concurrent_ship_calls_make_one_shipment(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    order = await two_line_order(gql, actors)
+    results = await asyncio.gather(*(ship(gql, actors.fulfillment.token, order) for _ in range(8)))
+    made = [r for r in results if r["shipment"] is not None]
+    assert len(made) == 1
+    assert sorted({e["code"] for r in results for e in r["errors"]}) == ["NOTHING_TO_SHIP"]
+    assert await Shipment.all().count() == 1
+    assert await OrderItem.all().order_by("id").values_list("quantity_shipped", flat=True) == [3, 1]
+
+
+async def test_items_of_another_order_are_not_found(gql: GraphQLClient, actors: Actors) -> None:
+    order = await two_line_order(gql, actors)
+    other = await placed(gql, None, [("A", 1)])
+    foreign = other["items"][0]["id"]
+    data = await gql.data(
+        SHIP,
+        {"id": order["id"], "input": {"items": [{"orderItemId": foreign, "quantity": 1}]}},
+        actors.admin.token,
+    )
+    assert data["shipOrder"]["errors"][0]["code"] == "NOT_FOUND"
+    assert data["shipOrder"]["errors"][0]["field"] == ["items", "0", "orderItemId"]
+
+
+async def test_unshippable_statuses_are_refused(gql: GraphQLClient, actors: Actors) -> None:
+    order = await two_line_order(gql, actors)
+    for status in ("CANCELLED", "DECLINED", "REFUNDED", "INCOMPLETE"):
+        await gql.data(SET_STATUS, {"id": order["id"], "status": status}, actors.admin.token)
+        result = await ship(gql, actors.admin.token, order)
+        assert [e["code"] for e in result["errors"]] == ["ORDER_NOT_SHIPPABLE"]
+    assert await Shipment.all().count() == 0
+
+
+async def test_r7_deleting_a_shipment_leaves_the_order_as_it_was(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    order = await two_line_order(gql, actors)
+    token = actors.admin.token
+    await gql.data(ADD_TRACKING, {"id": order["id"], "n": UPS_OK}, token)
+    await gql.data(UPDATE, {"id": order["id"], "input": {"staffNotes": "check box"}}, token)
+    shipped = await ship(gql, token, order)
+    assert shipped["order"]["status"] == "SHIPPED"
+    before = await Order.get(number=order["number"])
+    data = await gql.data(DELETE, {"id": shipped["shipment"]["id"]}, token)
+    result = data["deleteShipment"]
+    assert result["errors"] == []
+    assert result["deletedShipmentId"] == shipped["shipment"]["id"]
+    assert result["order"]["status"] == "SHIPPED"
+    assert result["order"]["trackingNumber"] == UPS_OK
+    assert [i["quantityShipped"] for i in result["order"]["items"]] == [0, 0]
+    after = await Order.get(number=order["number"])
+    assert (
+        after.status,
+        after.tracking_number,
+        after.carrier,
+        after.staff_notes,
+        after.version,
+    ) == (
+        before.status,
+        before.tracking_number,
+        before.carrier,
+        before.staff_notes,
+        before.version,
+    )
+    # its quantities can be shipped again
+    again = await ship(gql, token, order)
+    assert [(i["sku"], i["quantity"]) for i in again["shipment"]["items"]] == [("A", 3), ("B", 1)]
+    gone = await gql.data(DELETE, {"id": shipped["shipment"]["id"]}, token)
+    assert gone["deleteShipment"]["errors"] == [{"code": "NOT_FOUND"}]
+
+
+async def test_shipment_permissions(gql: GraphQLClient, actors: Actors) -> None:
+    order = await two_line_order(gql, actors)
+    for token, code in (
+        (actors.support.token, "FORBIDDEN"),
+        (actors.customer.token, "FORBIDDEN"),
+        (None, "UNAUTHENTICATED"),
+    ):
+        result = await ship(gql, token, order)
+        assert [e["code"] for e in result["errors"]] == [code]
+    made = await ship(gql, actors.fulfillment.token, order)
+    for token in (actors.support.token, actors.customer.token):
+        data = await gql.data(DELETE, {"id": made["shipment"]["id"]}, token)
+        assert data["deleteShipment"]["errors"] == [{"code": "FORBIDDEN"}]
+    assert await Shipment.all().count() == 1
+
+
+SHIPMENTS = """query($filter: ShipmentFilterInput, $first: Int) {
+  shipments(first: $first, filter: $filter) { totalCount edges { node {
+    trackingNumber createdBy order { number } shippedTo { lastName } } } } }"""
+
+
+async def test_shipments_list_answers_when_to_whom_where(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    await create_product(gql, actors.admin.token, "A", stock=50)
+    token = actors.admin.token
+    alice = await placed(gql, actors.customer.token, [("A", 1)])
+    bob = await placed(
+        gql,
+        actors.other_customer.token,
+        [("A", 1)],
+        billingAddress={
+            "firstName": "Bob",
+            "lastName": "Builder",
+            "street1": "1 Yard",
+            "city": "Leeds",
+            "country": "GB",
+        },
+    )
+    await ship(gql, token, alice, trackingNumber=UPS_OK)
+    await ship(gql, token, bob, trackingNumber="RB123456785GB")
+
+    async def found(filter: dict[str, Any], viewer: str = token) -> list[int]:
+        data = await gql.data(SHIPMENTS, {"filter": filter}, viewer)
+        return [e["node"]["order"]["number"] for e in data["shipments"]["edges"]]
+
+    assert await found({}) == [bob["number"], alice["number"]]
+    assert await found({"search": "builder"}) == [bob["number"]]
+    assert await found({"search": "1z999aa1"}) == [alice["number"]]
+    assert await found({"search": str(alice["number"])}) == [alice["number"]]
+    assert await found({"orderId": bob["id"]}) == [bob["number"]]
+    assert await found({"createdBefore": "2000-01-01T00:00:00Z"}) == []
+    # a customer lists only shipments of their own orders, and sees no staff names
+    assert await found({}, actors.customer.token) == [alice["number"]]
+    data = await gql.data(SHIPMENTS, {}, actors.customer.token)
+    assert data["shipments"]["edges"][0]["node"]["createdBy"] == "store"
+    # orders are found by their shipments' tracking numbers too
+    orders = await gql.data(
+        '{ orders(filter: {search: "RB12345"}) { edges { node { number } } } }', token=token
+    )
+    assert [e["node"]["number"] for e in orders["orders"]["edges"]] == [bob["number"]]
+
+
+async def test_customer_sees_own_shipment_by_id_not_others(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    order = await two_line_order(gql, actors)
+    made = await ship(gql, actors.admin.token, order)
+    query = "query($id: ID!) { shipment(id: $id) { trackingNumber order { number } } }"
+    mine = await gql.data(query, {"id": made["shipment"]["id"]}, actors.customer.token)
+    assert mine["shipment"]["order"]["number"] == order["number"]
+    theirs = await gql(query, {"id": made["shipment"]["id"]}, actors.other_customer.token)
+    assert theirs == {"data": {"shipment": None}}

@@ -1,0 +1,133 @@
+"""The public tracking view: what a guest sees, one null for every miss, rate limits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.conftest import Actors, GraphQLClient
+from tests.factories import PLACE_ORDER, create_product, order_input, placed
+from tests.test_fulfilment import ADD_TRACKING, UPS_OK
+from tests.test_shipments import UPDATE, ship
+
+TRACK = """query($n: Int, $e: String, $t: String) {
+  orderTracking(number: $n, email: $e, token: $t) {
+    number status trackingNumber carrier trackingUrl
+    items { sku name quantity quantityShipped }
+    shipments { trackingNumber carrier trackingUrl }
+  }
+}"""
+
+
+async def shipped_guest_order(gql: GraphQLClient, actors: Actors) -> dict[str, Any]:
+    await create_product(gql, actors.admin.token, "A", stock=10)
+    order = await placed(gql, None, [("A", 2)], email="guest@example.net")
+    await gql.data(ADD_TRACKING, {"id": order["id"], "n": UPS_OK}, actors.admin.token)
+    await gql.data(
+        UPDATE, {"id": order["id"], "input": {"staffNotes": "SECRET-NOTE"}}, actors.admin.token
+    )
+    await ship(gql, actors.admin.token, order, items=[(0, 1)])
+    return order
+
+
+async def test_guest_tracks_by_number_and_email(gql: GraphQLClient, actors: Actors) -> None:
+    order = await shipped_guest_order(gql, actors)
+    data = await gql.data(TRACK, {"n": order["number"], "e": " Guest@Example.NET "})
+    assert data["orderTracking"] == {
+        "number": order["number"],
+        "status": "PARTIALLY_SHIPPED",
+        "trackingNumber": UPS_OK,
+        "carrier": "ups",
+        "trackingUrl": f"https://www.ups.com/track?tracknum={UPS_OK}",
+        "items": [{"sku": "A", "name": "Product A", "quantity": 2, "quantityShipped": 1}],
+        "shipments": [
+            {
+                "trackingNumber": UPS_OK,
+                "carrier": "ups",
+                "trackingUrl": f"https://www.ups.com/track?tracknum={UPS_OK}",
+            }
+        ],
+    }
+
+
+async def test_public_view_has_no_private_fields(gql: GraphQLClient, actors: Actors) -> None:
+    order = await shipped_guest_order(gql, actors)
+    body = await gql(TRACK, {"n": order["number"], "e": "guest@example.net"})
+    assert "SECRET-NOTE" not in str(body)
+    # and the schema offers nothing more to ask for
+    fields = await gql('{ __type(name: "OrderTracking") { fields { name } } }')
+    names = {f["name"] for f in fields["data"]["__type"]["fields"]}
+    assert names == {
+        "number",
+        "status",
+        "createdAt",
+        "trackingNumber",
+        "carrier",
+        "trackingUrl",
+        "items",
+        "shipments",
+    }
+
+
+async def test_wrong_email_and_missing_order_look_the_same(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    order = await shipped_guest_order(gql, actors)
+    wrong_email = await gql(TRACK, {"n": order["number"], "e": "other@example.net"})
+    missing = await gql(TRACK, {"n": 99999, "e": "guest@example.net"})
+    nothing = await gql(TRACK, {})
+    bad_token = await gql(TRACK, {"t": f"{order['number']}-AAAAAAAAAAAAAAAAAAAAAAAA"})
+    junk_token = await gql(TRACK, {"t": "garbage"})
+    assert (
+        wrong_email
+        == missing
+        == nothing
+        == bad_token
+        == junk_token
+        == {"data": {"orderTracking": None}}
+    )
+
+
+async def test_tracking_token_from_the_placed_order(gql: GraphQLClient, actors: Actors) -> None:
+    await create_product(gql, actors.admin.token, "A")
+    placed_query = PLACE_ORDER.replace("trackingNumber", "trackingNumber trackingToken")
+    data = await gql.data(placed_query, {"input": order_input([("A", 1)], email="g@example.net")})
+    token = data["placeOrder"]["order"]["trackingToken"]
+    number = data["placeOrder"]["order"]["number"]
+    assert token.startswith(f"{number}-")
+    assert len(token) > 20
+    found = await gql.data(TRACK, {"t": token})
+    assert found["orderTracking"]["number"] == number
+    # a customer sees the token of their own order; another order's token is not derivable
+    mine = await placed(gql, actors.customer.token, [("A", 1)])
+    query = "query($id: ID!) { order(id: $id) { trackingToken } }"
+    seen = await gql.data(query, {"id": mine["id"]}, actors.customer.token)
+    assert seen["order"]["trackingToken"].startswith(f"{mine['number']}-")
+    forged = token.replace(f"{number}-", f"{mine['number']}-")
+    assert (await gql.data(TRACK, {"t": forged}))["orderTracking"] is None
+
+
+async def test_customer_sees_own_tracking_and_shipments(gql: GraphQLClient, actors: Actors) -> None:
+    await create_product(gql, actors.admin.token, "A")
+    mine = await placed(gql, actors.customer.token, [("A", 1)])
+    await gql.data(ADD_TRACKING, {"id": mine["id"], "n": UPS_OK}, actors.admin.token)
+    await ship(gql, actors.admin.token, mine)
+    query = """query($id: ID!) {
+      order(id: $id) { status trackingNumber trackingUrl shipments { trackingNumber } } }"""
+    seen = await gql.data(query, {"id": mine["id"]}, actors.customer.token)
+    assert seen["order"] == {
+        "status": "SHIPPED",
+        "trackingNumber": UPS_OK,
+        "trackingUrl": f"https://www.ups.com/track?tracknum={UPS_OK}",
+        "shipments": [{"trackingNumber": UPS_OK}],
+    }
+
+
+async def test_lookups_are_rate_limited_per_client(gql: GraphQLClient, actors: Actors) -> None:
+    """Order numbers can't be harvested: after 20 attempts a minute, every answer is refused."""
+    order = await shipped_guest_order(gql, actors)
+    for guess in range(20):
+        body = await gql(TRACK, {"n": 1000 + guess, "e": "guest@example.net"})
+        assert body == {"data": {"orderTracking": None}}
+    refused = await gql(TRACK, {"n": order["number"], "e": "guest@example.net"}, expect_errors=True)
+    assert refused["data"] == {"orderTracking": None}
+    assert refused["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
