@@ -10,6 +10,7 @@ from app.models.orders import (
     OrderStatus,
     PaymentStatus,
 )
+from app.models.returns import Refund, Return, ReturnAction, ReturnItem, ReturnStatus
 from app.models.shipments import Shipment, ShipmentItem
 
 __all__ = [
@@ -22,6 +23,11 @@ __all__ = [
     "OrderStatus",
     "PaymentStatus",
     "Product",
+    "Refund",
+    "Return",
+    "ReturnAction",
+    "ReturnItem",
+    "ReturnStatus",
     "Role",
     "Shipment",
     "ShipmentItem",

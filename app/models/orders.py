@@ -110,7 +110,10 @@ class OrderItem(Model):
     unit_price = fields.DecimalField(max_digits=12, decimal_places=2)
     total = fields.DecimalField(max_digits=12, decimal_places=2)
     quantity_shipped = fields.IntField(default=0)
+    # Units that came back (a received return).
     quantity_returned = fields.IntField(default=0)
+    # Shipped units put back into stock (a received return or a refund with restock).
+    quantity_restocked = fields.IntField(default=0)
 
     order_id: int
 

@@ -11,7 +11,8 @@ import strawberry
 from app.schema.ids import from_global_id
 from app.schema.types.accounts import Permission
 from app.schema.types.orders import OrderStatus, PaymentStatus
-from app.services import orders, shipments
+from app.schema.types.returns import ReturnAction, ReturnStatus
+from app.services import orders, refunds, returns, shipments
 from app.services.addresses import Address
 
 
@@ -234,4 +235,80 @@ class ShipmentFilterInput:
             created_after=self.created_after,
             created_before=self.created_before,
             search=self.search,
+        )
+
+
+@strawberry.input
+class ReturnItemInput:
+    order_item_id: strawberry.ID
+    quantity: int
+    reason: str = ""
+    action: ReturnAction = ReturnAction.REFUND
+
+
+@strawberry.input
+class RequestReturnInput:
+    order_id: strawberry.ID
+    items: list[ReturnItemInput]
+    customer_comment: str = ""
+
+    def lines(self) -> list[returns.ReturnLine]:
+        return [
+            returns.ReturnLine(
+                order_item_id=from_global_id(
+                    "OrderItem", x.order_item_id, f"items.{i}.orderItemId"
+                ),
+                quantity=x.quantity,
+                reason=x.reason,
+                action=x.action,
+            )
+            for i, x in enumerate(self.items)
+        ]
+
+
+@strawberry.input
+class RefundItemInput:
+    order_item_id: strawberry.ID
+    quantity: int
+
+
+@strawberry.input
+class RefundOrderInput:
+    amount: Decimal
+    items: list[RefundItemInput] = strawberry.field(default_factory=list)
+    restock: bool = strawberry.field(
+        default=False, description="Put the listed shipped items back in stock."
+    )
+    reason: str = ""
+    return_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The received return this refund settles; it becomes REFUNDED."
+    )
+
+    def to_service(self) -> refunds.RefundInput:
+        return refunds.RefundInput(
+            amount=self.amount,
+            items=[
+                refunds.RefundLine(
+                    from_global_id("OrderItem", x.order_item_id, f"items.{i}.orderItemId"),
+                    x.quantity,
+                )
+                for i, x in enumerate(self.items)
+            ],
+            restock=self.restock,
+            reason=self.reason,
+            return_id=from_global_id("Return", self.return_id, "returnId")
+            if self.return_id
+            else None,
+        )
+
+
+@strawberry.input
+class ReturnFilterInput:
+    status: list[ReturnStatus] | None = None
+    order_id: strawberry.ID | None = None
+
+    def to_service(self) -> returns.ReturnFilter:
+        return returns.ReturnFilter(
+            statuses=list(self.status) if self.status else None,
+            order_id=from_global_id("Order", self.order_id, "orderId") if self.order_id else None,
         )

@@ -8,7 +8,17 @@ from typing import TypeVar
 
 from strawberry.dataloader import DataLoader
 
-from app.models import Order, OrderEvent, OrderItem, Shipment, ShipmentItem, User
+from app.models import (
+    Order,
+    OrderEvent,
+    OrderItem,
+    Refund,
+    Return,
+    ReturnItem,
+    Shipment,
+    ShipmentItem,
+    User,
+)
 from app.services import batches
 
 K = TypeVar("K", bound=Hashable)
@@ -62,4 +72,13 @@ class Loaders:
         )
         self.order_item: DataLoader[int, OrderItem | None] = DataLoader(
             by_id(batches.order_items, lambda i: i.id)
+        )
+        self.returns_by_order: DataLoader[int, list[Return]] = DataLoader(
+            grouped(batches.returns_of_orders, lambda r: r.order_id)
+        )
+        self.items_by_return: DataLoader[int, list[ReturnItem]] = DataLoader(
+            grouped(batches.items_of_returns, lambda i: i.return_request_id)
+        )
+        self.refunds_by_order: DataLoader[int, list[Refund]] = DataLoader(
+            grouped(batches.refunds_of_orders, lambda r: r.order_id)
         )

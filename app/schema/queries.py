@@ -6,6 +6,7 @@ from typing import Annotated
 
 import strawberry
 
+from app.models import Return as ReturnModel
 from app.models import Shipment as ShipmentModel
 from app.schema.context import Info
 from app.schema.errors import query
@@ -13,6 +14,7 @@ from app.schema.ids import from_global_id
 from app.schema.inputs import (
     OrderFilterInput,
     OrderSortInput,
+    ReturnFilterInput,
     ShipmentFilterInput,
     SortDirection,
 )
@@ -20,8 +22,9 @@ from app.schema.pagination import Connection, connection
 from app.schema.types.accounts import Me
 from app.schema.types.catalog import Product
 from app.schema.types.orders import Order
+from app.schema.types.returns import ReturnRequest
 from app.schema.types.shipments import OrderTracking, Shipment
-from app.services import accounts, catalog, orders, shipments, tracking
+from app.services import accounts, catalog, orders, returns, shipments, tracking
 from app.services.errors import DomainError
 from app.services.pagination import Page, PageRequest
 
@@ -148,3 +151,31 @@ class Query:
             )
         )
         return OrderTracking.build(found) if found else None
+
+    @strawberry.field(description="One return request; null when missing or not yours.")
+    async def return_request(self, info: Info, id: strawberry.ID) -> ReturnRequest | None:
+        try:
+            return_id = from_global_id("Return", id)
+        except DomainError:
+            return None
+        found = await query(returns.get_return(info.context.viewer, return_id))
+        return ReturnRequest.build(found) if found else None
+
+    @strawberry.field(description="Return requests, newest first; customers see their own.")
+    async def returns(
+        self,
+        info: Info,
+        first: PageSize = None,
+        after: str | None = None,
+        last: PageSize = None,
+        before: str | None = None,
+        filter: ReturnFilterInput | None = None,
+    ) -> Connection[ReturnRequest]:
+        async def load() -> Page[ReturnModel]:
+            return await returns.list_returns(
+                info.context.viewer,
+                PageRequest(first=first, after=after, last=last, before=before),
+                filter.to_service() if filter else returns.ReturnFilter(),
+            )
+
+        return connection(await query(load()), ReturnRequest.build)

@@ -10,6 +10,9 @@ from app.models import (
     Order,
     OrderEvent,
     OrderItem,
+    Refund,
+    Return,
+    ReturnItem,
     Shipment,
     ShipmentItem,
     User,
@@ -48,3 +51,15 @@ async def orders(ids: list[int]) -> list[Order]:
 
 async def order_items(ids: list[int]) -> list[OrderItem]:
     return await OrderItem.filter(id__in=ids)
+
+
+async def returns_of_orders(order_ids: list[int]) -> list[Return]:
+    return await Return.filter(order_id__in=order_ids).order_by("id")
+
+
+async def items_of_returns(return_ids: list[int]) -> list[ReturnItem]:
+    return await ReturnItem.filter(return_request_id__in=return_ids).order_by("id")
+
+
+async def refunds_of_orders(order_ids: list[int]) -> list[Refund]:
+    return await Refund.filter(order_id__in=order_ids).order_by("id")

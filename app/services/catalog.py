@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q
 
-from app.models import InventoryMovement, Product
+from app.models import InventoryMovement, OrderItem, Product
 from app.services.auth import Permission, Viewer
 from app.services.errors import DomainError, ErrorCode, Problems
 from app.services.money import parse_money
@@ -23,6 +23,15 @@ class StockLine:
     product_id: int
     sku: str
     quantity: int
+
+
+def item_lines(pairs: Iterable[tuple[OrderItem, int]]) -> list[StockLine]:
+    """Stock lines for order items (items whose product was deleted have none)."""
+    return [
+        StockLine(item.product_id, item.sku, quantity)
+        for item, quantity in pairs
+        if item.product_id is not None
+    ]
 
 
 def normalise_sku(sku: str) -> str:

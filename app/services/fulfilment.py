@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from app.carriers import InvalidTrackingNumber, Tracking, resolve
 from app.models import EventVisibility, Order, OrderItem, OrderStatus
 from app.services import events
@@ -35,12 +37,32 @@ async def set_status(viewer: Viewer, order_id: int, status: OrderStatus, note: s
     if len(note) > MAX_NOTE:
         raise DomainError(ErrorCode.INVALID_INPUT, f"At most {MAX_NOTE} characters.", ["note"])
     order = await lock_order(order_id, "orderId")
+    new_events = await apply_status(viewer, order, status)
+    if note.strip():
+        new_events.append(NewEvent("STATUS_NOTE", note.strip(), EventVisibility.STAFF))
+    if new_events:
+        await events.record(order.id, viewer, *new_events)
+    return order
+
+
+async def apply_status(
+    viewer: Viewer,
+    order: Order,
+    status: OrderStatus,
+    extra: dict[str, Any] | None = None,
+    *,
+    touch: bool = False,
+) -> list[NewEvent]:
+    """Move a locked order to `status` with its stock effects; returns the event to record.
+
+    Entering CANCELLED, DECLINED or REFUNDED gives back the units still held (once);
+    leaving them takes the units again, or fails with INSUFFICIENT_STOCK. With `touch` the
+    order's version moves on even when nothing in the order row changed.
+    """
     previous = order.status
-    if status == previous:
-        if note.strip():
-            await events.record(order.id, viewer, _note_event(note))
-        return order
-    updates: dict[str, object] = {"status": status}
+    updates: dict[str, Any] = dict(extra or {})
+    if status != previous:
+        updates["status"] = status
     if status in RELEASING and not order.stock_released:
         await move_stock(
             await held_stock(order),
@@ -58,22 +80,17 @@ async def set_status(viewer: Viewer, order_id: int, status: OrderStatus, note: s
             actor_id=viewer.user_id,
         )
         updates["stock_released"] = False
-    await save_changes(order, updates)
-    new_events = [
+    if updates or touch:
+        await save_changes(order, updates)
+    if status == previous:
+        return []
+    return [
         NewEvent(
             "STATUS_CHANGED",
             f"Status changed from {previous.value} to {status.value}.",
             data={"from": previous.value, "to": status.value},
         )
     ]
-    if note.strip():
-        new_events.append(_note_event(note))
-    await events.record(order.id, viewer, *new_events)
-    return order
-
-
-def _note_event(note: str) -> NewEvent:
-    return NewEvent("STATUS_NOTE", note.strip(), EventVisibility.STAFF)
 
 
 def check_tracking(number: str, carrier: str | None, field: str = "trackingNumber") -> Tracking:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from tortoise.expressions import F, Q, Subquery
 from tortoise.queryset import QuerySet
@@ -14,8 +15,8 @@ from app.services.addresses import Address, search_words
 from app.services.auth import Permission, Viewer
 from app.services.errors import DomainError, ErrorCode, Problems, not_found
 from app.services.events import NewEvent
-from app.services.fulfilment import check_tracking
-from app.services.orders import MAX_SEARCH, lock_order, save_changes
+from app.services.fulfilment import apply_status, check_tracking
+from app.services.orders import MAX_SEARCH, lock_order
 from app.services.pagination import Page, PageRequest, paginate
 
 NOT_SHIPPABLE = frozenset(
@@ -150,9 +151,7 @@ async def ship_order(viewer: Viewer, order_id: int, data: ShipInput) -> tuple[Sh
     )
     fully = all(i.quantity_shipped >= i.quantity for i in items)
     status = OrderStatus.SHIPPED if fully else OrderStatus.PARTIALLY_SHIPPED
-    updates: dict[str, object] = {}
-    if status != order.status:
-        updates["status"] = status
+    updates: dict[str, Any] = {}
     if given and not order.tracking_number:
         # the customer sees the number on the order at once, as with addTracking
         updates.update(tracking_number=given.number, carrier=given.carrier or "")
@@ -166,17 +165,9 @@ async def ship_order(viewer: Viewer, order_id: int, data: ShipInput) -> tuple[Sh
                 "trackingNumber": number or None,
                 "items": [{"sku": i.sku, "quantity": q} for i, q in plan],
             },
-        )
+        ),
+        *await apply_status(viewer, order, status, updates, touch=True),
     ]
-    if "status" in updates:
-        new_events.append(
-            NewEvent(
-                "STATUS_CHANGED",
-                f"Status changed from {order.status.value} to {status.value}.",
-                data={"from": order.status.value, "to": status.value},
-            )
-        )
-    await save_changes(order, updates)
     await events.record(order.id, viewer, *new_events)
     return shipment, order
 

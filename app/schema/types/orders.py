@@ -23,6 +23,7 @@ from app.schema.ids import to_global_id
 from app.schema.pagination import Connection, connection
 from app.schema.permissions import StaffOnly
 from app.schema.types.accounts import Customer
+from app.schema.types.returns import Refund, ReturnRequest
 from app.schema.types.shipments import Shipment
 from app.services.addresses import Address as AddressModel
 from app.services.pagination import PageRequest, page_in_memory
@@ -86,6 +87,7 @@ class OrderItem:
     total: Decimal
     quantity_shipped: int
     quantity_returned: int
+    quantity_restocked: int
 
     @classmethod
     def build(cls, item: OrderItemModel) -> OrderItem:
@@ -98,6 +100,7 @@ class OrderItem:
             total=item.total,
             quantity_shipped=item.quantity_shipped,
             quantity_returned=item.quantity_returned,
+            quantity_restocked=item.quantity_restocked,
         )
 
 
@@ -215,6 +218,16 @@ class Order:
     async def shipments(self, info: Info) -> list[Shipment]:
         rows = await info.context.loaders.shipments_by_order.load(self._model.id)
         return [Shipment.build(row) for row in rows]
+
+    @strawberry.field(description="Return requests for this order, oldest first.")
+    async def returns(self, info: Info) -> list[ReturnRequest]:
+        rows = await info.context.loaders.returns_by_order.load(self._model.id)
+        return [ReturnRequest.build(row) for row in rows]
+
+    @strawberry.field(description="Refunds recorded for this order, oldest first.")
+    async def refunds(self, info: Info) -> list[Refund]:
+        rows = await info.context.loaders.refunds_by_order.load(self._model.id)
+        return [Refund.build(row) for row in rows]
 
     @strawberry.field
     async def items(self, info: Info) -> list[OrderItem]:

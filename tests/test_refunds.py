@@ -1,0 +1,202 @@
+"""refundOrder: bounds, payment and order status follow, linked returns, restock, races."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from app.models import InventoryMovement, Order, OrderEvent, Product, Refund
+from tests.conftest import Actors, GraphQLClient
+from tests.factories import create_product, placed
+from tests.test_returns import request_return, set_status
+from tests.test_shipments import ship
+
+REFUND = """mutation($id: ID!, $input: RefundOrderInput!) {
+  refundOrder(orderId: $id, input: $input) {
+    refund { amount currency restocked reason items { quantity orderItem { sku } } }
+    order { status payment { status amountPaid amountRefunded } }
+    errors { code message field }
+  }
+}"""
+
+
+async def paid_order(gql: GraphQLClient, actors: Actors, shipped: bool = True) -> dict[str, Any]:
+    await create_product(gql, actors.admin.token, "A", stock=10, price="20.00")
+    order = await placed(
+        gql,
+        actors.customer.token,
+        [("A", 3)],
+        shippingCost="0",
+        payment={"status": "PAID", "amount": "60.00", "method": "card"},
+    )
+    if shipped:
+        await ship(gql, actors.admin.token, order)
+    return order
+
+
+async def refund(
+    gql: GraphQLClient, token: str, order: dict[str, Any], **input_: Any
+) -> dict[str, Any]:
+    data = await gql.data(REFUND, {"id": order["id"], "input": input_}, token)
+    result: dict[str, Any] = data["refundOrder"]
+    return result
+
+
+async def test_partial_then_full_refund(gql: GraphQLClient, actors: Actors) -> None:
+    order = await paid_order(gql, actors)
+    token = actors.admin.token
+    first = await refund(gql, token, order, amount="15.50", reason="late delivery")
+    assert first["errors"] == []
+    assert first["refund"]["amount"] == "15.50"
+    assert first["refund"]["currency"] == "USD"
+    assert first["order"] == {
+        "status": "PARTIALLY_REFUNDED",
+        "payment": {
+            "status": "PARTIALLY_REFUNDED",
+            "amountPaid": "60.00",
+            "amountRefunded": "15.50",
+        },
+    }
+    too_much = await refund(gql, token, order, amount="44.51")
+    assert too_much["errors"] == [
+        {
+            "code": "REFUND_EXCEEDS_PAYMENT",
+            "message": "At most 44.50 USD can be refunded (paid 60.00, refunded 15.50).",
+            "field": ["amount"],
+        }
+    ]
+    rest = await refund(gql, token, order, amount="44.50")
+    assert rest["order"] == {
+        "status": "REFUNDED",
+        "payment": {"status": "REFUNDED", "amountPaid": "60.00", "amountRefunded": "60.00"},
+    }
+    nothing_left = await refund(gql, token, order, amount="0.01")
+    assert [e["code"] for e in nothing_left["errors"]] == ["REFUND_EXCEEDS_PAYMENT"]
+    # the reason is staff-only; the amount is public
+    row = await Order.get(number=order["number"])
+    events = (
+        await OrderEvent.filter(order_id=row.id, type__in=["REFUND_ISSUED", "REFUND_REASON"])
+        .order_by("id")
+        .values_list("type", "visibility")
+    )
+    assert events == [
+        ("REFUND_ISSUED", "PUBLIC"),
+        ("REFUND_REASON", "STAFF"),
+        ("REFUND_ISSUED", "PUBLIC"),
+    ]
+
+
+async def test_bad_amounts_change_nothing(gql: GraphQLClient, actors: Actors) -> None:
+    order = await paid_order(gql, actors)
+    for amount in ("0", "-5", "1.001"):
+        result = await refund(gql, actors.admin.token, order, amount=amount)
+        assert [e["field"] for e in result["errors"]] == [["amount"]]
+    row = await Order.get(number=order["number"])
+    assert (row.amount_refunded, row.payment_status, row.status) == (0, "PAID", "SHIPPED")
+    assert await Refund.all().count() == 0
+
+
+async def test_concurrent_refunds_cannot_exceed_the_payment(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    order = await paid_order(gql, actors)
+    results = await asyncio.gather(
+        *(refund(gql, actors.admin.token, order, amount="35.00") for _ in range(4))
+    )
+    ok = [r for r in results if not r["errors"]]
+    assert len(ok) == 1
+    assert {r["errors"][0]["code"] for r in results if r["errors"]} == {"REFUND_EXCEEDS_PAYMENT"}
+    row = await Order.get(number=order["number"])
+    assert str(row.amount_refunded) == "35.00"
+    assert await Refund.all().count() == 1
+
+
+async def test_refund_settles_a_received_return(gql: GraphQLClient, actors: Actors) -> None:
+    order = await paid_order(gql, actors)
+    request = (await request_return(gql, actors.customer.token, order, [(0, 1)]))["returnRequest"]
+    early = await refund(gql, actors.admin.token, order, amount="20.00", returnId=request["id"])
+    assert [e["code"] for e in early["errors"]] == ["INVALID_STATUS_TRANSITION"]
+    assert await Refund.all().count() == 0
+    await set_status(gql, actors.support.token, request["id"], "AUTHORIZED")
+    await set_status(gql, actors.support.token, request["id"], "RECEIVED", restock=True)
+    assert (await Product.get(sku="A")).stock == 8
+    result = await refund(gql, actors.admin.token, order, amount="20.00", returnId=request["id"])
+    assert result["errors"] == []
+    query = "query($id: ID!) { returnRequest(id: $id) { status refund { amount } } }"
+    seen = await gql.data(query, {"id": request["id"]}, actors.customer.token)
+    assert seen["returnRequest"] == {"status": "REFUNDED", "refund": {"amount": "20.00"}}
+    # its units were restocked at receipt; a refund with restock cannot restock them again
+    more = await refund(
+        gql,
+        actors.admin.token,
+        order,
+        amount="1.00",
+        restock=True,
+        items=[{"orderItemId": order["items"][0]["id"], "quantity": 3}],
+    )
+    assert [e["code"] for e in more["errors"]] == ["QUANTITY_EXCEEDS_RETURNABLE"]
+
+
+async def test_refund_with_restock(gql: GraphQLClient, actors: Actors) -> None:
+    order = await paid_order(gql, actors)
+    item = order["items"][0]["id"]
+    result = await refund(
+        gql,
+        actors.admin.token,
+        order,
+        amount="40.00",
+        restock=True,
+        items=[{"orderItemId": item, "quantity": 2}],
+    )
+    assert result["refund"]["restocked"] is True
+    assert result["refund"]["items"] == [{"quantity": 2, "orderItem": {"sku": "A"}}]
+    assert (await Product.get(sku="A")).stock == 9
+    again = await refund(
+        gql,
+        actors.admin.token,
+        order,
+        amount="1.00",
+        restock=True,
+        items=[{"orderItemId": item, "quantity": 2}],
+    )
+    assert [e["code"] for e in again["errors"]] == ["QUANTITY_EXCEEDS_RETURNABLE"]
+    assert (await Product.get(sku="A")).stock == 9
+    product = await Product.get(sku="A")
+    assert product.stock == sum(
+        await InventoryMovement.filter(product_id=product.id).values_list("delta", flat=True)
+    )
+
+
+async def test_full_refund_of_an_unshipped_order_releases_its_stock(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    order = await paid_order(gql, actors, shipped=False)
+    assert (await Product.get(sku="A")).stock == 7
+    result = await refund(gql, actors.admin.token, order, amount="60.00")
+    assert result["order"]["status"] == "REFUNDED"
+    assert (await Product.get(sku="A")).stock == 10
+
+
+async def test_only_refund_permission_may_refund(gql: GraphQLClient, actors: Actors) -> None:
+    order = await paid_order(gql, actors)
+    for token, code in (
+        (actors.support.token, "FORBIDDEN"),
+        (actors.fulfillment.token, "FORBIDDEN"),
+        (actors.customer.token, "FORBIDDEN"),
+    ):
+        result = await refund(gql, token, order, amount="1.00")
+        assert [e["code"] for e in result["errors"]] == [code]
+    data = await gql.data(REFUND, {"id": order["id"], "input": {"amount": "1.00"}})
+    assert [e["code"] for e in data["refundOrder"]["errors"]] == ["UNAUTHENTICATED"]
+    assert await Refund.all().count() == 0
+
+
+async def test_customer_sees_refunds_but_not_their_reason(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    order = await paid_order(gql, actors)
+    await refund(gql, actors.admin.token, order, amount="5.00", reason="goodwill, customer shouted")
+    query = "query($id: ID!) { order(id: $id) { refunds { amount reason } } }"
+    body = await gql(query, {"id": order["id"]}, actors.customer.token, expect_errors=True)
+    assert body["data"]["order"]["refunds"] == [{"amount": "5.00", "reason": None}]
+    assert "shouted" not in str(body)

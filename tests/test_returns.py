@@ -1,0 +1,296 @@
+"""Returns: the state machine, returnable quantities, restock once, authorization, R1."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from app.models import InventoryMovement, Order, OrderEvent, Product, Return
+from app.services.returns import TRANSITIONS
+from tests.conftest import Actors, GraphQLClient
+from tests.factories import create_product, placed
+from tests.test_shipments import ship
+
+REQUEST = """mutation($input: RequestReturnInput!) {
+  requestReturn(input: $input) {
+    returnRequest { id status customerComment items { quantity reason action orderItem { sku } } }
+    errors { code message field }
+  }
+}"""
+SET = """mutation($id: ID!, $status: ReturnStatus!, $note: String! = "",
+                 $restock: Boolean! = false) {
+  setReturnStatus(id: $id, status: $status, note: $note, restock: $restock) {
+    returnRequest { status restocked } errors { code message field }
+  }
+}"""
+STATUSES = ["PENDING", "AUTHORIZED", "RECEIVED", "REPAIRED", "REFUNDED", "REJECTED", "CANCELLED"]
+
+
+async def shipped_order(
+    gql: GraphQLClient, actors: Actors, ship_quantities: list[tuple[int, int]] | None = None
+) -> dict[str, Any]:
+    await create_product(gql, actors.admin.token, "A", stock=20, price="10.00")
+    await create_product(gql, actors.admin.token, "B", stock=20, price="5.00")
+    order = await placed(
+        gql,
+        actors.customer.token,
+        [("A", 3), ("B", 2)],
+        payment={"status": "PAID", "amount": "45.00"},
+    )
+    await ship(gql, actors.admin.token, order, items=ship_quantities)
+    return order
+
+
+async def request_return(
+    gql: GraphQLClient,
+    token: str | None,
+    order: dict[str, Any],
+    lines: list[tuple[int, int]],
+    comment: str = "",
+) -> dict[str, Any]:
+    items = [
+        {"orderItemId": order["items"][i]["id"], "quantity": q, "reason": "too small"}
+        for i, q in lines
+    ]
+    data = await gql.data(
+        REQUEST,
+        {"input": {"orderId": order["id"], "items": items, "customerComment": comment}},
+        token,
+    )
+    result: dict[str, Any] = data["requestReturn"]
+    return result
+
+
+async def set_status(
+    gql: GraphQLClient, token: str | None, return_id: str, status: str, **extra: Any
+) -> dict[str, Any]:
+    data = await gql.data(SET, {"id": return_id, "status": status, **extra}, token)
+    result: dict[str, Any] = data["setReturnStatus"]
+    return result
+
+
+async def test_customer_requests_a_return_of_shipped_items(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    order = await shipped_order(gql, actors)
+    result = await request_return(gql, actors.customer.token, order, [(0, 2)], comment="Wrong size")
+    assert result["errors"] == []
+    request = result["returnRequest"]
+    assert request["status"] == "PENDING"
+    assert request["customerComment"] == "Wrong size"
+    assert request["items"] == [
+        {"quantity": 2, "reason": "too small", "action": "REFUND", "orderItem": {"sku": "A"}}
+    ]
+    events = await OrderEvent.filter(type="RETURN_REQUESTED").values_list("visibility", flat=True)
+    assert events == ["PUBLIC"]
+
+
+async def test_returnable_quantity_with_partial_shipments_and_several_returns(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    order = await shipped_order(gql, actors, ship_quantities=[(0, 2)])  # 2 of 3 A shipped, no B
+    token = actors.customer.token
+    unshipped = await request_return(gql, token, order, [(1, 1)])
+    assert unshipped["errors"][0]["code"] == "QUANTITY_EXCEEDS_RETURNABLE"
+    first = await request_return(gql, token, order, [(0, 1)])
+    assert first["errors"] == []
+    too_many = await request_return(gql, token, order, [(0, 2)])
+    assert too_many["errors"] == [
+        {
+            "code": "QUANTITY_EXCEEDS_RETURNABLE",
+            "message": "Only 1 shipped unit(s) of this item can be returned.",
+            "field": ["items", "0", "quantity"],
+        }
+    ]
+    # the same line twice adds up
+    doubled = await request_return(gql, token, order, [(0, 1), (0, 1)])
+    assert doubled["errors"][0]["code"] == "QUANTITY_EXCEEDS_RETURNABLE"
+    second = await request_return(gql, token, order, [(0, 1)])
+    assert second["errors"] == []
+    # a cancelled request frees its units again
+    assert (await set_status(gql, token, first["returnRequest"]["id"], "CANCELLED"))["errors"] == []
+    third = await request_return(gql, token, order, [(0, 1)])
+    assert third["errors"] == []
+    # ship the rest: those units become returnable
+    await ship(gql, actors.admin.token, order)
+    later = await request_return(gql, token, order, [(0, 1), (1, 2)])
+    assert later["errors"] == []
+    assert await Return.all().count() == 4
+
+
+@pytest.mark.parametrize("start", STATUSES)
+@pytest.mark.parametrize("target", STATUSES)
+def test_the_state_machine_is_data(start: str, target: str) -> None:
+    legal = {
+        ("PENDING", "AUTHORIZED"),
+        ("PENDING", "REJECTED"),
+        ("PENDING", "CANCELLED"),
+        ("AUTHORIZED", "RECEIVED"),
+        ("AUTHORIZED", "CANCELLED"),
+        ("RECEIVED", "REFUNDED"),
+        ("RECEIVED", "REPAIRED"),
+    }
+    assert (target in {s.value for s in TRANSITIONS[start]}) == ((start, target) in legal)  # type: ignore[index]
+
+
+async def walk(
+    gql: GraphQLClient, actors: Actors, path: list[str]
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    order = await shipped_order(gql, actors)
+    request = (await request_return(gql, actors.customer.token, order, [(0, 1)]))["returnRequest"]
+    results = [await set_status(gql, actors.support.token, request["id"], s) for s in path]
+    return request, results
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        ["AUTHORIZED", "RECEIVED", "REFUNDED"],
+        ["AUTHORIZED", "RECEIVED", "REPAIRED"],
+        ["AUTHORIZED", "CANCELLED"],
+        ["REJECTED"],
+        ["CANCELLED"],
+    ],
+)
+async def test_every_legal_path_over_the_api(
+    gql: GraphQLClient, actors: Actors, path: list[str]
+) -> None:
+    _, results = await walk(gql, actors, path)
+    assert [r["errors"] for r in results] == [[]] * len(path)
+    assert [r["returnRequest"]["status"] for r in results] == path
+
+
+@pytest.mark.parametrize(
+    ("path", "illegal"),
+    [
+        ([], "RECEIVED"),
+        ([], "REFUNDED"),
+        (["AUTHORIZED"], "REFUNDED"),
+        (["AUTHORIZED"], "REJECTED"),
+        (["REJECTED"], "AUTHORIZED"),
+        (["AUTHORIZED", "RECEIVED"], "CANCELLED"),
+        (["AUTHORIZED", "RECEIVED", "REFUNDED"], "RECEIVED"),
+        (["CANCELLED"], "PENDING"),
+    ],
+)
+async def test_illegal_moves_are_refused(
+    gql: GraphQLClient, actors: Actors, path: list[str], illegal: str
+) -> None:
+    request, _ = await walk(gql, actors, path)
+    result = await set_status(gql, actors.support.token, request["id"], illegal)
+    assert [e["code"] for e in result["errors"]] == ["INVALID_STATUS_TRANSITION"]
+    row = await Return.all().first()
+    assert row is not None
+    assert row.status == (path[-1] if path else "PENDING")
+
+
+async def test_restock_once_and_order_returned(gql: GraphQLClient, actors: Actors) -> None:
+    order = await shipped_order(gql, actors)
+    assert (await Product.get(sku="A")).stock == 17
+    token = actors.support.token
+    request = (await request_return(gql, actors.customer.token, order, [(0, 3), (1, 2)]))[
+        "returnRequest"
+    ]
+    refused = await set_status(gql, token, request["id"], "AUTHORIZED", restock=True)
+    assert refused["errors"][0]["field"] == ["restock"]
+    await set_status(gql, token, request["id"], "AUTHORIZED")
+    received = await set_status(gql, token, request["id"], "RECEIVED", restock=True)
+    assert received["returnRequest"]["restocked"] is True
+    assert (await Product.get(sku="A")).stock == 20
+    assert (await Product.get(sku="B")).stock == 20
+    # every shipped unit is back: the order is RETURNED
+    row = await Order.get(number=order["number"])
+    assert row.status == "RETURNED"
+    # the receipt cannot happen twice, so neither can the restock
+    again = await set_status(gql, token, request["id"], "RECEIVED", restock=True)
+    assert again["errors"][0]["code"] == "INVALID_STATUS_TRANSITION"
+    assert (await Product.get(sku="A")).stock == 20
+    deltas = await InventoryMovement.filter(reason="RETURN_RESTOCKED").values_list(
+        "delta", flat=True
+    )
+    assert sorted(deltas) == [2, 3]
+    for sku in ("A", "B"):
+        product = await Product.get(sku=sku)
+        assert product.stock == sum(
+            await InventoryMovement.filter(product_id=product.id).values_list("delta", flat=True)
+        )
+
+
+async def test_received_without_restock_keeps_stock(gql: GraphQLClient, actors: Actors) -> None:
+    order = await shipped_order(gql, actors)
+    request = (await request_return(gql, actors.customer.token, order, [(0, 1)]))["returnRequest"]
+    await set_status(gql, actors.support.token, request["id"], "AUTHORIZED")
+    await set_status(gql, actors.support.token, request["id"], "RECEIVED")
+    assert (await Product.get(sku="A")).stock == 17
+    query = "query($id: ID!) { order(id: $id) { status items { quantityReturned } } }"
+    seen = await gql.data(query, {"id": order["id"]}, actors.admin.token)
+    assert seen["order"] == {
+        "status": "SHIPPED",
+        "items": [{"quantityReturned": 1}, {"quantityReturned": 0}],
+    }
+
+
+async def test_authorization(gql: GraphQLClient, actors: Actors) -> None:
+    order = await shipped_order(gql, actors)
+    foreign = await request_return(gql, actors.other_customer.token, order, [(0, 1)])
+    assert [e["code"] for e in foreign["errors"]] == ["NOT_FOUND"]
+    anonymous = await request_return(gql, None, order, [(0, 1)])
+    assert [e["code"] for e in anonymous["errors"]] == ["UNAUTHENTICATED"]
+    fulfillment = await request_return(gql, actors.fulfillment.token, order, [(0, 1)])
+    assert [e["code"] for e in fulfillment["errors"]] == ["FORBIDDEN"]
+    by_staff = await request_return(gql, actors.support.token, order, [(0, 1)])
+    assert by_staff["errors"] == []
+    request_id = by_staff["returnRequest"]["id"]
+    # the customer may only cancel; another customer sees nothing
+    assert [
+        e["code"]
+        for e in (await set_status(gql, actors.customer.token, request_id, "AUTHORIZED"))["errors"]
+    ] == ["FORBIDDEN"]
+    assert [
+        e["code"]
+        for e in (await set_status(gql, actors.other_customer.token, request_id, "CANCELLED"))[
+            "errors"
+        ]
+    ] == ["NOT_FOUND"]
+    assert [
+        e["code"]
+        for e in (await set_status(gql, actors.fulfillment.token, request_id, "AUTHORIZED"))[
+            "errors"
+        ]
+    ] == ["FORBIDDEN"]
+    await set_status(gql, actors.support.token, request_id, "AUTHORIZED")
+    late = await set_status(gql, actors.customer.token, request_id, "CANCELLED")
+    assert [e["code"] for e in late["errors"]] == ["INVALID_STATUS_TRANSITION"]
+    # listing: customers see their own, others none
+    query = "{ returns { edges { node { status order { number } } } } }"
+    mine = await gql.data(query, token=actors.customer.token)
+    assert [e["node"]["order"]["number"] for e in mine["returns"]["edges"]] == [order["number"]]
+    theirs = await gql.data(query, token=actors.other_customer.token)
+    assert theirs["returns"]["edges"] == []
+    one = "query($id: ID!) { returnRequest(id: $id) { status } }"
+    assert (await gql.data(one, {"id": request_id}, actors.other_customer.token))[
+        "returnRequest"
+    ] is None
+    assert (await gql.data(one, {"id": request_id}, actors.customer.token))["returnRequest"] == {
+        "status": "AUTHORIZED"
+    }
+
+
+async def test_r1_return_staff_notes(gql: GraphQLClient, actors: Actors) -> None:
+    order = await shipped_order(gql, actors)
+    request = (await request_return(gql, actors.customer.token, order, [(0, 1)]))["returnRequest"]
+    noted = await set_status(
+        gql, actors.support.token, request["id"], "AUTHORIZED", note="Box was opened - SUSPICIOUS"
+    )
+    assert noted["errors"] == []
+    query = """query($id: ID!, $o: ID!) { returnRequest(id: $id) { staffNotes }
+      order(id: $o) { events { edges { node { type message } } } } }"""
+    staff = await gql.data(query, {"id": request["id"], "o": order["id"]}, actors.admin.token)
+    assert staff["returnRequest"]["staffNotes"] == "Box was opened - SUSPICIOUS"
+    body = await gql(
+        query, {"id": request["id"], "o": order["id"]}, actors.customer.token, expect_errors=True
+    )
+    assert body["data"]["returnRequest"]["staffNotes"] is None
+    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert "SUSPICIOUS" not in str(body)
