@@ -19,12 +19,16 @@ from strawberry.asgi import GraphQL
 from tortoise.contrib.starlette import RegisterTortoise
 
 from app.db import tortoise_config
+from app.documents.render import Renderer
 from app.http import BodyLimit
 from app.redis import redis_settings
 from app.schema import schema
 from app.schema.context import Context
+from app.services import documents, imports
 from app.services.auth import viewer_from_token
+from app.services.errors import DomainError, ErrorCode
 from app.settings import Settings, get_settings
+from app.storage import LocalStorage
 from app.workers.settings import build_worker
 
 
@@ -57,6 +61,8 @@ class GraphQLApp(GraphQL[Context, None]):
             response=response if isinstance(response, Response) else None,
             app_state=request.app.state,
             redis=getattr(request.app.state, "redis", None),
+            renderer=request.app.state.renderer,
+            storage=request.app.state.storage,
         )
 
     def encode_json(self, data: object) -> bytes:
@@ -65,6 +71,67 @@ class GraphQLApp(GraphQL[Context, None]):
 
 async def healthz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
+
+
+_HTTP_STATUS = {
+    ErrorCode.UNAUTHENTICATED: 401,
+    ErrorCode.FORBIDDEN: 403,
+    ErrorCode.NOT_FOUND: 404,
+    ErrorCode.INVALID_STATUS_TRANSITION: 409,
+}
+
+
+def _error_response(exc: DomainError) -> JSONResponse:
+    issue = exc.issues[0]
+    return JSONResponse(
+        {"error": {"code": issue.code.value, "message": issue.message}},
+        status_code=_HTTP_STATUS.get(issue.code, 400),
+    )
+
+
+async def download_document(request: Request) -> Response:
+    """GET /documents/{id}: the PDF, for whoever may see all of its orders."""
+    settings: Settings = request.app.state.settings
+    viewer = await viewer_from_token(bearer_token(request), settings.secret_key)
+    try:
+        document, pdf = await documents.open_document(
+            viewer, request.path_params["document_id"], request.app.state.storage
+        )
+    except DomainError as exc:
+        return _error_response(exc)
+    name = f"{document.kind.value.lower().replace('_', '-')}-{document.id}.pdf"
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="{name}"',
+            "Cache-Control": "private, no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+async def download_import_result(request: Request) -> Response:
+    """GET /imports/{id}/result.csv: every row and its outcome, safe to open in a spreadsheet."""
+    settings: Settings = request.app.state.settings
+    viewer = await viewer_from_token(bearer_token(request), settings.secret_key)
+    try:
+        tracking_import, csv_text = await imports.result_csv(
+            viewer, request.path_params["import_id"]
+        )
+    except DomainError as exc:
+        return _error_response(exc)
+    return Response(
+        csv_text,
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": (
+                f'attachment; filename="tracking-import-{tracking_import.id}.csv"'
+            ),
+            "Cache-Control": "private, no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
 
 
 def create_app(settings: Settings | None = None, *, run_worker: bool = False) -> Starlette:
@@ -103,6 +170,8 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/healthz", healthz),
+            Route("/documents/{document_id:int}", download_document),
+            Route("/imports/{import_id:int}/result.csv", download_import_result),
         ],
         middleware=[
             Middleware(
@@ -114,4 +183,6 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.renderer = Renderer(settings.template_dir, settings.font_dirs)
+    app.state.storage = LocalStorage(settings.data_dir)
     return app

@@ -36,6 +36,7 @@ class Settings:
     tracking_rate_limit: int = 20
     tracking_rate_window_seconds: int = 60
     template_dir: Path | None = None
+    font_dirs: tuple[Path, ...] = ()
 
     @property
     def is_sqlite(self) -> bool:
@@ -81,6 +82,9 @@ def load_settings() -> Settings:
         max_upload_bytes=_env_int("BITCART_MAX_UPLOAD_BYTES", Settings.max_upload_bytes),
         tracking_rate_limit=_env_int("BITCART_TRACKING_RATE_LIMIT", Settings.tracking_rate_limit),
         template_dir=Path(template_dir) if template_dir else None,
+        font_dirs=tuple(
+            Path(p) for p in os.environ.get("BITCART_FONT_DIRS", "").split(os.pathsep) if p
+        ),
     )
 
 

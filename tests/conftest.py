@@ -39,6 +39,7 @@ from app.redis import with_embedded_valkey  # noqa: E402
 from app.services import accounts  # noqa: E402
 from app.services.auth import SYSTEM, issue_token  # noqa: E402
 from app.settings import Settings, get_settings  # noqa: E402
+from app.workers.settings import build_worker  # noqa: E402
 
 KEEP_TABLES = {"users", "api_tokens", "tortoise_migrations"}
 PASSWORD = "correct horse battery"
@@ -143,6 +144,7 @@ async def clean_tables(request: pytest.FixtureRequest) -> AsyncIterator[None]:
         await conn.execute_script(f"TRUNCATE {joined} RESTART IDENTITY CASCADE")
     redis = request.getfixturevalue("app").state.redis
     stale = [key async for key in redis.scan_iter(match="bitcart:rl:*")]
+    stale += [key async for key in redis.scan_iter(match="arq:*")]
     if stale:
         await redis.delete(*stale)
     yield
@@ -193,6 +195,44 @@ async def http(app: Any) -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture
 def gql(http: httpx.AsyncClient) -> GraphQLClient:
     return GraphQLClient(http)
+
+
+async def run_jobs(settings: Settings) -> None:
+    """Run every queued job to the end with a real arq worker (burst mode)."""
+    worker = build_worker(
+        settings,
+        own_database=False,
+        burst=True,
+        poll_delay=0.01,
+        handle_signals=False,
+        cron_jobs=[],
+    )
+    try:
+        await worker.main()
+    finally:
+        await worker.close()
+
+
+async def upload(
+    http: httpx.AsyncClient,
+    query: str,
+    variables: dict[str, Any],
+    content: bytes,
+    token: str | None,
+    filename: str = "tracking.csv",
+) -> dict[str, Any]:
+    """A GraphQL multipart request: the file goes in as variables.file."""
+    import json
+
+    operations = json.dumps({"query": query, "variables": {**variables, "file": None}})
+    response = await http.post(
+        "/graphql",
+        data={"operations": operations, "map": json.dumps({"0": ["variables.file"]})},
+        files={"0": (filename, content, "text/csv")},
+        headers={"Authorization": f"Bearer {token}"} if token else {},
+    )
+    body: dict[str, Any] = response.json()
+    return body
 
 
 class QueryCounter(logging.Handler):

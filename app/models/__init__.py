@@ -2,6 +2,8 @@
 
 from app.models.accounts import ApiToken, Role, User, UserKind
 from app.models.catalog import InventoryMovement, Product
+from app.models.documents import Document, DocumentKind, DocumentOrder, DocumentStatus
+from app.models.imports import ImportStatus, RowOutcome, TrackingImport, TrackingImportRow
 from app.models.orders import (
     EventVisibility,
     Order,
@@ -15,7 +17,12 @@ from app.models.shipments import Shipment, ShipmentItem
 
 __all__ = [
     "ApiToken",
+    "Document",
+    "DocumentKind",
+    "DocumentOrder",
+    "DocumentStatus",
     "EventVisibility",
+    "ImportStatus",
     "InventoryMovement",
     "Order",
     "OrderEvent",
@@ -29,8 +36,11 @@ __all__ = [
     "ReturnItem",
     "ReturnStatus",
     "Role",
+    "RowOutcome",
     "Shipment",
     "ShipmentItem",
+    "TrackingImport",
+    "TrackingImportRow",
     "User",
     "UserKind",
 ]

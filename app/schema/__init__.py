@@ -14,13 +14,19 @@ from app.schema.mutations.catalog import CatalogMutations
 from app.schema.mutations.fulfilment import FulfilmentMutations
 from app.schema.mutations.orders import OrderMutations
 from app.schema.mutations.returns import ReturnMutations
+from app.schema.mutations.workers import WorkerMutations
 from app.schema.queries import Query
 from app.settings import Settings, get_settings
 
 
 @strawberry.type
 class Mutation(
-    AccountMutations, CatalogMutations, OrderMutations, FulfilmentMutations, ReturnMutations
+    AccountMutations,
+    CatalogMutations,
+    OrderMutations,
+    FulfilmentMutations,
+    ReturnMutations,
+    WorkerMutations,
 ):
     pass
 

@@ -23,6 +23,8 @@ class Context:
     loaders: Loaders = field(default_factory=Loaders)
     app_state: Any = None
     redis: Any = None
+    renderer: Any = None
+    storage: Any = None
     # Orders placed in this request: a guest sees the tracking token of the order it just placed.
     placed_order_ids: set[int] = field(default_factory=set)
 

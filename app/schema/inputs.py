@@ -12,7 +12,7 @@ from app.schema.ids import from_global_id
 from app.schema.types.accounts import Permission
 from app.schema.types.orders import OrderStatus, PaymentStatus
 from app.schema.types.returns import ReturnAction, ReturnStatus
-from app.services import orders, refunds, returns, shipments
+from app.services import imports, orders, refunds, returns, shipments
 from app.services.addresses import Address
 
 
@@ -311,4 +311,24 @@ class ReturnFilterInput:
         return returns.ReturnFilter(
             statuses=list(self.status) if self.status else None,
             order_id=from_global_id("Order", self.order_id, "orderId") if self.order_id else None,
+        )
+
+
+@strawberry.input
+class ImportOptionsInput:
+    create_shipments: bool = strawberry.field(
+        default=False, description="Also ship each order's unshipped items (like shipOrder)."
+    )
+    set_status: OrderStatus | None = strawberry.field(
+        default=None, description="Also set this status on each order the row changed."
+    )
+    overwrite: bool = strawberry.field(
+        default=False, description="Replace a different tracking number an order already has."
+    )
+
+    def to_service(self) -> imports.ImportOptions:
+        return imports.ImportOptions(
+            create_shipments=self.create_shipments,
+            set_status=self.set_status,
+            overwrite=self.overwrite,
         )

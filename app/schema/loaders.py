@@ -9,6 +9,7 @@ from typing import TypeVar
 from strawberry.dataloader import DataLoader
 
 from app.models import (
+    Document,
     Order,
     OrderEvent,
     OrderItem,
@@ -81,4 +82,7 @@ class Loaders:
         )
         self.refunds_by_order: DataLoader[int, list[Refund]] = DataLoader(
             grouped(batches.refunds_of_orders, lambda r: r.order_id)
+        )
+        self.documents_by_order: DataLoader[int, list[tuple[int, Document]]] = DataLoader(
+            grouped(batches.documents_of_orders, lambda pair: pair[0])
         )

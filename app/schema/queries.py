@@ -21,10 +21,21 @@ from app.schema.inputs import (
 from app.schema.pagination import Connection, connection
 from app.schema.types.accounts import Me
 from app.schema.types.catalog import Product
+from app.schema.types.documents import Document
+from app.schema.types.imports import TrackingImport
 from app.schema.types.orders import Order
 from app.schema.types.returns import ReturnRequest
 from app.schema.types.shipments import OrderTracking, Shipment
-from app.services import accounts, catalog, orders, returns, shipments, tracking
+from app.services import (
+    accounts,
+    catalog,
+    documents,
+    imports,
+    orders,
+    returns,
+    shipments,
+    tracking,
+)
 from app.services.errors import DomainError
 from app.services.pagination import Page, PageRequest
 
@@ -179,3 +190,30 @@ class Query:
             )
 
         return connection(await query(load()), ReturnRequest.build)
+
+    @strawberry.field(description="One document; null when missing or not all yours.")
+    async def document(self, info: Info, id: strawberry.ID) -> Document | None:
+        try:
+            document_id = from_global_id("Document", id)
+        except DomainError:
+            return None
+        found = await query(documents.get_document(info.context.viewer, document_id))
+        return Document.build(found) if found else None
+
+    @strawberry.field
+    async def tracking_import(self, info: Info, id: strawberry.ID) -> TrackingImport | None:
+        try:
+            import_id = from_global_id("TrackingImport", id)
+        except DomainError:
+            return None
+        found = await query(imports.get_import(info.context.viewer, import_id))
+        return TrackingImport.build(found) if found else None
+
+    @strawberry.field(description="Tracking imports, newest first.")
+    async def tracking_imports(
+        self, info: Info, first: PageSize = None, after: str | None = None
+    ) -> Connection[TrackingImport]:
+        page = await query(
+            imports.list_imports(info.context.viewer, PageRequest(first=first, after=after))
+        )
+        return connection(page, TrackingImport.build)

@@ -6,6 +6,8 @@ Callers have already checked that the viewer may see the parent rows.
 from __future__ import annotations
 
 from app.models import (
+    Document,
+    DocumentOrder,
     EventVisibility,
     Order,
     OrderEvent,
@@ -63,3 +65,10 @@ async def items_of_returns(return_ids: list[int]) -> list[ReturnItem]:
 
 async def refunds_of_orders(order_ids: list[int]) -> list[Refund]:
     return await Refund.filter(order_id__in=order_ids).order_by("id")
+
+
+async def documents_of_orders(order_ids: list[int]) -> list[tuple[int, Document]]:
+    links = (
+        await DocumentOrder.filter(order_id__in=order_ids).select_related("document").order_by("id")
+    )
+    return [(link.order_id, link.document) for link in links]

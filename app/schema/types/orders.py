@@ -23,6 +23,7 @@ from app.schema.ids import to_global_id
 from app.schema.pagination import Connection, connection
 from app.schema.permissions import StaffOnly
 from app.schema.types.accounts import Customer
+from app.schema.types.documents import Document
 from app.schema.types.returns import Refund, ReturnRequest
 from app.schema.types.shipments import Shipment
 from app.services.addresses import Address as AddressModel
@@ -228,6 +229,17 @@ class Order:
     async def refunds(self, info: Info) -> list[Refund]:
         rows = await info.context.loaders.refunds_by_order.load(self._model.id)
         return [Refund.build(row) for row in rows]
+
+    @strawberry.field(description="Invoices and packing slips that print this order.")
+    async def documents(self, info: Info) -> list[Document]:
+        pairs = await info.context.loaders.documents_by_order.load(self._model.id)
+        viewer = info.context.viewer
+        return [
+            Document.build(document)
+            for _, document in pairs
+            if viewer.is_staff
+            or (document.kind == "INVOICE" and document.order_ids == [self._model.id])
+        ]
 
     @strawberry.field
     async def items(self, info: Info) -> list[OrderItem]:

@@ -1,0 +1,476 @@
+"""Bulk tracking-number import: each row has the effect of addTracking (and of shipOrder and
+setStatus when asked), worked through in sets of rows.
+
+R8: a bad row never stops or undoes the good ones, every row gets an outcome, the same file
+twice changes nothing the second time, and a job killed halfway resumes after the last
+committed set without applying any row twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import os
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from tortoise import connections
+from tortoise.expressions import F
+
+from app.carriers import InvalidTrackingNumber, resolve
+from app.db import atomic
+from app.models import (
+    ImportStatus,
+    Order,
+    OrderEvent,
+    OrderStatus,
+    RowOutcome,
+    TrackingImport,
+    TrackingImportRow,
+    UserKind,
+)
+from app.services import csv_files, jobs
+from app.services.auth import Permission, Viewer
+from app.services.errors import DomainError, ErrorCode, not_found
+from app.services.events import actor_kind
+from app.services.fulfilment import add_tracking, set_status
+from app.services.pagination import Page, PageRequest, paginate
+from app.services.shipments import NOT_SHIPPABLE, ShipInput, ship_order
+from app.settings import Settings
+from app.storage import Storage
+
+IMPORT_JOB = "run_tracking_import"
+CHUNK = 1000
+COLUMNS = {
+    "order": {
+        "order",
+        "orderid",
+        "ordernumber",
+        "orderno",
+        "ordernum",
+        "order#",
+        "ordernr",
+        "orderreference",
+        "orderref",
+        "reference",
+    },
+    "tracking": {
+        "tracking",
+        "trackingnumber",
+        "trackingno",
+        "trackingid",
+        "trackingcode",
+        "trackingnr",
+        "trackno",
+        "tracknumber",
+        "awb",
+        "waybill",
+        "consignmentnumber",
+    },
+    "carrier": {
+        "carrier",
+        "shippingprovider",
+        "provider",
+        "shippingcarrier",
+        "courier",
+        "shippingcompany",
+        "shipper",
+        "carriername",
+        "service",
+    },
+}
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    create_shipments: bool = False
+    set_status: OrderStatus | None = None
+    overwrite: bool = False
+
+
+@dataclass
+class Row:
+    line: int
+    order_raw: str
+    tracking_raw: str
+    carrier_raw: str
+    number: int | None = None
+    tracking: str = ""
+    carrier: str | None = None
+    outcome: RowOutcome | None = None
+    code: str | None = None
+    message: str = ""
+
+    def fail(self, code: ErrorCode | str, message: str) -> None:
+        self.outcome, self.code, self.message = RowOutcome.FAILED, str(code), message[:500]
+
+
+@dataclass
+class Tally:
+    counts: dict[RowOutcome, int] = field(default_factory=lambda: dict.fromkeys(RowOutcome, 0))
+
+    def add(self, rows: list[Row]) -> None:
+        for row in rows:
+            assert row.outcome is not None
+            self.counts[row.outcome] += 1
+
+
+async def start_import(
+    viewer: Viewer,
+    filename: str,
+    data: bytes,
+    options: ImportOptions,
+    settings: Settings,
+    storage: Storage,
+) -> TrackingImport:
+    """Store the upload and queue the work; the import is returned at once."""
+    viewer.require(Permission.IMPORTS_WRITE)
+    if options.create_shipments:
+        viewer.require(Permission.SHIPMENTS_WRITE)
+    if options.set_status is not None:
+        viewer.require(Permission.ORDERS_WRITE)
+    if len(data) > settings.max_upload_bytes:
+        raise DomainError(
+            ErrorCode.INVALID_INPUT,
+            f"The file is larger than {settings.max_upload_bytes // (1024 * 1024)} MB.",
+            ["file"],
+        )
+    if not data.strip():
+        raise DomainError(ErrorCode.INVALID_INPUT, "The file is empty.", ["file"])
+    name = os.path.basename(filename.replace("\\", "/"))[:255] or "upload.csv"
+    tracking_import = await TrackingImport.create(
+        status=ImportStatus.QUEUED,
+        filename=name,
+        storage_key="",
+        size_bytes=len(data),
+        create_shipments=options.create_shipments,
+        set_status=options.set_status.value if options.set_status else None,
+        overwrite=options.overwrite,
+        created_by_id=viewer.user_id,
+        acting_label=f"{viewer.label} (import)",
+        acting_permissions=sorted(p.value for p in viewer.permissions),
+    )
+    key = f"imports/{tracking_import.id}.csv"
+    await asyncio.to_thread(storage.save, key, data)
+    await TrackingImport.filter(id=tracking_import.id).update(storage_key=key)
+    tracking_import.storage_key = key
+    jobs.defer(IMPORT_JOB, tracking_import.id, job_id=f"tracking-import:{tracking_import.id}")
+    return tracking_import
+
+
+def _acting_viewer(tracking_import: TrackingImport) -> Viewer:
+    return Viewer(
+        user_id=tracking_import.created_by_id,
+        kind=UserKind.STAFF,
+        email=tracking_import.acting_label,
+        permissions=frozenset(Permission(p) for p in tracking_import.acting_permissions),
+    )
+
+
+def _parse(text: str) -> tuple[dict[str, int], list[list[str]]] | str:
+    """The column positions and the data records, or why the file can't be read."""
+    delimiter = csv_files.sniff_delimiter(text)
+    try:
+        all_records = list(csv_files.records(text, delimiter))
+    except csv.Error as exc:
+        return f"The file is not a readable CSV file ({exc}); export it from the sheet as CSV."
+    if not all_records:
+        return "The file has no header row."
+    header = [csv_files.header_key(h) for h in all_records[0]]
+    positions: dict[str, int] = {}
+    for column, names in COLUMNS.items():
+        for index, key in enumerate(header):
+            if key in names and column not in positions:
+                positions[column] = index
+    if "order" not in positions or "tracking" not in positions:
+        return (
+            "No header with an order number column and a tracking number column was found "
+            "(for example 'Order Number' and 'Tracking Number')."
+        )
+    return positions, all_records[1:]
+
+
+async def run_import(import_id: int, storage: Storage) -> ImportStatus | None:
+    """The worker's part; safe to run again after a crash (it resumes)."""
+    tracking_import = await TrackingImport.get_or_none(id=import_id)
+    if tracking_import is None:
+        return None
+    if tracking_import.status in (ImportStatus.SUCCEEDED, ImportStatus.FAILED):
+        return tracking_import.status
+    await TrackingImport.filter(id=import_id).update(
+        status=ImportStatus.RUNNING, started_at=tracking_import.started_at or datetime.now(UTC)
+    )
+    raw = await asyncio.to_thread(storage.read, tracking_import.storage_key)
+    text = csv_files.decode(raw)
+    parsed = await asyncio.to_thread(_parse, text)
+    if isinstance(parsed, str):
+        await _finish(import_id, ImportStatus.FAILED, parsed)
+        return ImportStatus.FAILED
+    positions, data_records = parsed
+    rows: list[Row] = []
+    for index, record in enumerate(data_records):
+        if not any(cell.strip() for cell in record):
+            continue  # blank lines are not rows
+
+        order, tracking, carrier = (
+            _cell(record, positions.get(c)) for c in ("order", "tracking", "carrier")
+        )
+        rows.append(Row(index + 2, order, tracking, carrier))
+    done = await TrackingImportRow.filter(tracking_import_id=import_id).order_by("-line").first()
+    already = done.line if done else 0
+    await TrackingImport.filter(id=import_id).update(total_rows=len(rows))
+    options = ImportOptions(
+        create_shipments=tracking_import.create_shipments,
+        set_status=OrderStatus(tracking_import.set_status) if tracking_import.set_status else None,
+        overwrite=tracking_import.overwrite,
+    )
+    viewer = _acting_viewer(tracking_import)
+    remaining = [row for row in rows if row.line > already]
+    for start in range(0, len(remaining), CHUNK):
+        await _process_chunk(import_id, remaining[start : start + CHUNK], options, viewer)
+    await _finish(import_id, ImportStatus.SUCCEEDED, "")
+    return ImportStatus.SUCCEEDED
+
+
+def _cell(record: list[str], position: int | None) -> str:
+    return record[position].strip() if position is not None and position < len(record) else ""
+
+
+async def _finish(import_id: int, status: ImportStatus, error: str) -> None:
+    await TrackingImport.filter(id=import_id).update(
+        status=status, error=error, finished_at=datetime.now(UTC)
+    )
+
+
+def _validate(row: Row) -> None:
+    digits = row.order_raw.lstrip("#").strip()
+    if not digits:
+        row.fail(ErrorCode.INVALID_INPUT, "The order number is missing.")
+        return
+    if not digits.isdigit() or len(digits) > 12:
+        row.fail(ErrorCode.INVALID_INPUT, f"{row.order_raw[:40]!r} is not an order number.")
+        return
+    row.number = int(digits)
+    if not row.tracking_raw:
+        row.fail(ErrorCode.INVALID_TRACKING_NUMBER, "The tracking number is missing.")
+        return
+    try:
+        tracking = resolve(row.tracking_raw, row.carrier_raw or None)
+    except InvalidTrackingNumber as exc:
+        row.fail(ErrorCode.INVALID_TRACKING_NUMBER, str(exc))
+        return
+    row.tracking, row.carrier = tracking.number, tracking.carrier
+
+
+async def _process_chunk(
+    import_id: int, rows: list[Row], options: ImportOptions, viewer: Viewer
+) -> None:
+    for row in rows:
+        _validate(row)
+    one_by_one = options.create_shipments or options.set_status is not None
+    apply = _apply_one_by_one if one_by_one else _apply_as_set
+    try:
+        async with atomic():
+            await apply(rows, options, viewer)
+            await _record(import_id, rows)
+    except Exception:
+        # Something unexpected in the set: isolate it, each row in its own transaction.
+        for original in rows:
+            row = Row(
+                original.line, original.order_raw, original.tracking_raw, original.carrier_raw
+            )
+            _validate(row)
+            try:
+                async with atomic():
+                    await apply([row], options, viewer)
+                    await _record(import_id, [row])
+            except Exception as exc:  # a row that still fails is recorded as failed
+                row.fail("INTERNAL_ERROR", f"This row could not be applied ({type(exc).__name__}).")
+                async with atomic():
+                    await _record(import_id, [row])
+
+
+def _decide(row: Row, current: str, overwrite: bool) -> RowOutcome:
+    if current == row.tracking:
+        return RowOutcome.UNCHANGED
+    if current and not overwrite:
+        row.code = "TRACKING_EXISTS"
+        row.message = f"The order has tracking number {current}; overwrite is off."
+        return RowOutcome.SKIPPED
+    return RowOutcome.UPDATED
+
+
+async def _apply_as_set(rows: list[Row], options: ImportOptions, viewer: Viewer) -> None:
+    """addTracking for a whole set: one locking read, one UPDATE, one INSERT of events."""
+    numbers = sorted({row.number for row in rows if row.outcome is None and row.number is not None})
+    found = {
+        o.number: o
+        for o in await Order.filter(number__in=numbers).order_by("id").select_for_update()
+    }
+    final: dict[int, tuple[str, str]] = {}
+    events: list[OrderEvent] = []
+    for row in rows:
+        if row.outcome is not None:
+            continue
+        order = found.get(row.number) if row.number is not None else None
+        if order is None:
+            row.fail(ErrorCode.NOT_FOUND, f"Order {row.number} not found.")
+            continue
+        current = final.get(order.id, (order.tracking_number, order.carrier))[0]
+        row.outcome = _decide(row, current, options.overwrite)
+        if row.outcome is RowOutcome.UPDATED:
+            final[order.id] = (row.tracking, row.carrier or "")
+            events.append(_tracking_event(order.id, row, viewer))
+    if final:
+        await _update_tracking(final)
+        await OrderEvent.bulk_create(events)
+
+
+def _tracking_event(order_id: int, row: Row, viewer: Viewer) -> OrderEvent:
+    return OrderEvent(
+        order_id=order_id,
+        type="TRACKING_NUMBER_SET",
+        visibility="PUBLIC",
+        actor_id=viewer.user_id,
+        actor_kind=actor_kind(viewer),
+        actor=viewer.label,
+        message=f"Tracking number {row.tracking}"
+        + (f" ({row.carrier})" if row.carrier else "")
+        + " added.",
+        data={"trackingNumber": row.tracking, "carrier": row.carrier, "importLine": row.line},
+    )
+
+
+async def _update_tracking(final: dict[int, tuple[str, str]]) -> None:
+    """One UPDATE for every order the set changes (VALUES joined in; SQLite 3.33+, PostgreSQL)."""
+    conn = connections.get("default")
+    postgres = conn.capabilities.dialect == "postgres"
+    now = datetime.now(UTC)
+    params: list[Any] = [now if postgres else now.isoformat(sep=" ")]
+    values = []
+    for order_id, (number, carrier) in final.items():
+        if postgres:
+            base = len(params)
+            values.append(f"(${base + 1}::int, ${base + 2}, ${base + 3})")
+        else:
+            values.append("(?, ?, ?)")
+        params += [order_id, number, carrier]
+    stamp = "$1" if postgres else "?"
+    await conn.execute_query(
+        f"WITH v(id, t, c) AS (VALUES {', '.join(values)}) "  # noqa: S608 - placeholders only
+        f"UPDATE orders SET tracking_number = v.t, carrier = v.c, version = version + 1, "
+        f"updated_at = {stamp} FROM v WHERE orders.id = v.id",
+        params if postgres else params[1:] + params[:1],
+    )
+
+
+async def _apply_one_by_one(rows: list[Row], options: ImportOptions, viewer: Viewer) -> None:
+    """Rows that also ship or change status go through the services, each in a savepoint."""
+    for row in rows:
+        if row.outcome is not None:
+            continue
+        assert row.number is not None
+        order = await Order.get_or_none(number=row.number)
+        if order is None:
+            row.fail(ErrorCode.NOT_FOUND, f"Order {row.number} not found.")
+            continue
+        try:
+            async with atomic():
+                await _apply_row(order, row, options, viewer)
+        except DomainError as exc:
+            row.fail(exc.code, exc.issues[0].message)
+
+
+async def _apply_row(order: Order, row: Row, options: ImportOptions, viewer: Viewer) -> None:
+    row.outcome = _decide(row, order.tracking_number, options.overwrite)
+    if row.outcome is RowOutcome.SKIPPED:
+        return
+    if options.create_shipments and order.status in NOT_SHIPPABLE:
+        raise DomainError(
+            ErrorCode.ORDER_NOT_SHIPPABLE, f"A {order.status.value} order cannot be shipped."
+        )
+    if row.outcome is RowOutcome.UPDATED:
+        await add_tracking(viewer, order.id, row.tracking, row.carrier)
+    if options.create_shipments:
+        try:
+            await ship_order(
+                viewer, order.id, ShipInput(tracking_number=row.tracking, carrier=row.carrier)
+            )
+            row.outcome = RowOutcome.SHIPPED
+        except DomainError as exc:
+            if exc.code is not ErrorCode.NOTHING_TO_SHIP:
+                raise
+    if options.set_status is not None and row.outcome is not RowOutcome.UNCHANGED:
+        await set_status(viewer, order.id, options.set_status)
+
+
+async def _record(import_id: int, rows: list[Row]) -> None:
+    """The rows' outcomes and the running counters, in the same transaction as their effects."""
+    await TrackingImportRow.bulk_create(
+        [
+            TrackingImportRow(
+                tracking_import_id=import_id,
+                line=row.line,
+                order_number=row.order_raw[:100],
+                tracking_number=row.tracking_raw[:100],
+                carrier=row.carrier_raw[:100],
+                outcome=row.outcome,
+                code=row.code,
+                message=row.message,
+            )
+            for row in rows
+        ]
+    )
+    tally = Tally()
+    tally.add(rows)
+    await TrackingImport.filter(id=import_id).update(
+        processed_rows=F("processed_rows") + len(rows),
+        updated=F("updated") + tally.counts[RowOutcome.UPDATED],
+        shipped=F("shipped") + tally.counts[RowOutcome.SHIPPED],
+        unchanged=F("unchanged") + tally.counts[RowOutcome.UNCHANGED],
+        skipped=F("skipped") + tally.counts[RowOutcome.SKIPPED],
+        failed=F("failed") + tally.counts[RowOutcome.FAILED],
+    )
+
+
+def _require_reader(viewer: Viewer) -> None:
+    viewer.require_user()
+    if not (viewer.can(Permission.IMPORTS_WRITE) or viewer.can(Permission.ORDERS_READ)):
+        viewer.require(Permission.IMPORTS_WRITE)
+
+
+async def get_import(viewer: Viewer, import_id: int) -> TrackingImport | None:
+    _require_reader(viewer)
+    return await TrackingImport.get_or_none(id=import_id)
+
+
+async def list_imports(viewer: Viewer, page: PageRequest) -> Page[TrackingImport]:
+    _require_reader(viewer)
+    return await paginate(TrackingImport.all(), page, "created_at", descending=True)
+
+
+async def list_rows(
+    viewer: Viewer, import_id: int, page: PageRequest, outcome: RowOutcome | None
+) -> Page[TrackingImportRow]:
+    _require_reader(viewer)
+    qs = TrackingImportRow.filter(tracking_import_id=import_id)
+    if outcome is not None:
+        qs = qs.filter(outcome=outcome)
+    return await paginate(qs, page, "id")
+
+
+async def result_csv(viewer: Viewer, import_id: int) -> tuple[TrackingImport, str]:
+    """Every row with its outcome, with spreadsheet formulas neutralised."""
+    tracking_import = await get_import(viewer, import_id)
+    if tracking_import is None:
+        raise not_found("Import")
+    rows = (
+        await TrackingImportRow.filter(tracking_import_id=import_id)
+        .order_by("line")
+        .values_list(
+            "line", "order_number", "tracking_number", "carrier", "outcome", "code", "message"
+        )
+    )
+    header = ["line", "order_number", "tracking_number", "carrier", "outcome", "code", "message"]
+    return tracking_import, await asyncio.to_thread(csv_files.write_csv, header, rows)

@@ -1,0 +1,350 @@
+"""Bulk tracking import: every kind of bad row, R8 (run twice, killed halfway), options."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import httpx
+import pytest
+
+from app.main import create_app
+from app.models import Order, OrderEvent, Shipment, TrackingImport, TrackingImportRow
+from app.schema.ids import from_global_id
+from app.services import imports
+from app.settings import Settings
+from app.storage import LocalStorage
+from tests.conftest import Actors, GraphQLClient, run_jobs, upload
+from tests.factories import create_product, placed
+from tests.test_fulfilment import ADD_TRACKING, SET_STATUS, UPS_OK
+
+IMPORT = """mutation($file: Upload!, $options: ImportOptionsInput) {
+  importTracking(file: $file, options: $options) {
+    trackingImport { id status filename } errors { code message field } } }"""
+STATUS = """query($id: ID!, $outcome: TrackingImportOutcome) { trackingImport(id: $id) {
+  status totalRows processedRows updated shipped unchanged skipped failed error resultUrl
+  rows(first: 100, outcome: $outcome) {
+    edges { node { line orderNumber trackingNumber outcome code message } } }
+} }"""
+S10 = "RB123456785GB"
+FEDEX = "449044304137821"
+
+
+async def orders(gql: GraphQLClient, actors: Actors, count: int = 3) -> list[dict[str, Any]]:
+    await create_product(gql, actors.admin.token, "A", stock=100)
+    return [await placed(gql, actors.customer.token, [("A", 2)]) for _ in range(count)]
+
+
+async def start(
+    http: httpx.AsyncClient, content: bytes, token: str | None, **options: Any
+) -> dict[str, Any]:
+    body = await upload(http, IMPORT, {"options": options or None}, content, token)
+    assert "errors" not in body, body
+    result: dict[str, Any] = body["data"]["importTracking"]
+    return result
+
+
+async def finished(
+    gql: GraphQLClient,
+    actors: Actors,
+    settings: Settings,
+    result: dict[str, Any],
+    outcome: str | None = None,
+) -> dict[str, Any]:
+    await run_jobs(settings)
+    data = await gql.data(
+        STATUS, {"id": result["trackingImport"]["id"], "outcome": outcome}, actors.admin.token
+    )
+    status: dict[str, Any] = data["trackingImport"]
+    return status
+
+
+def outcomes(status: dict[str, Any]) -> list[tuple[int, str, str | None]]:
+    return [
+        (e["node"]["line"], e["node"]["outcome"], e["node"]["code"])
+        for e in status["rows"]["edges"]
+    ]
+
+
+async def test_every_kind_of_row_gets_an_outcome(
+    gql: GraphQLClient, http: httpx.AsyncClient, actors: Actors, settings_with_redis: Settings
+) -> None:
+    a, b, c = await orders(gql, actors)
+    await gql.data(ADD_TRACKING, {"id": b["id"], "n": UPS_OK}, actors.admin.token)
+    await gql.data(ADD_TRACKING, {"id": c["id"], "n": S10}, actors.admin.token)
+    csv = (
+        "Order Number,Tracking Number,Carrier\n"
+        f"{a['number']},{FEDEX},\n"  # 2 UPDATED (carrier detected)
+        f"{b['number']},{UPS_OK},ups\n"  # 3 UNCHANGED
+        f"{c['number']},{FEDEX},\n"  # 4 SKIPPED: has another number, overwrite off
+        ",1Z999AA10123456784,\n"  # 5 FAILED: no order number
+        "abc,1Z999AA10123456784,\n"  # 6 FAILED: not a number
+        "99999,1Z999AA10123456784,\n"  # 7 FAILED: no such order
+        f"{a['number']},not valid!,\n"  # 8 FAILED: bad characters
+        f"{a['number']},1Z999AA10123456785,UPS\n"  # 9 FAILED: check digit
+        "\n"  # blank: not a row
+        f"#{a['number']},,\n"  # 11 FAILED: tracking missing
+    ).encode()
+    result = await start(http, csv, actors.fulfillment.token)
+    assert result["errors"] == []
+    assert result["trackingImport"]["status"] == "QUEUED"
+    status = await finished(gql, actors, settings_with_redis, result)
+    assert outcomes(status) == [
+        (2, "UPDATED", None),
+        (3, "UNCHANGED", None),
+        (4, "SKIPPED", "TRACKING_EXISTS"),
+        (5, "FAILED", "INVALID_INPUT"),
+        (6, "FAILED", "INVALID_INPUT"),
+        (7, "FAILED", "NOT_FOUND"),
+        (8, "FAILED", "INVALID_TRACKING_NUMBER"),
+        (9, "FAILED", "INVALID_TRACKING_NUMBER"),
+        (11, "FAILED", "INVALID_TRACKING_NUMBER"),
+    ]
+    assert (status["status"], status["totalRows"], status["processedRows"]) == ("SUCCEEDED", 9, 9)
+    assert (status["updated"], status["unchanged"], status["skipped"], status["failed"]) == (
+        1,
+        1,
+        1,
+        6,
+    )
+    assert ((await Order.get(id=from_global_id("Order", a["id"]))).tracking_number,) == (FEDEX,)
+    row_a = await Order.get(id=from_global_id("Order", a["id"]))
+    assert row_a.carrier == "fedex"
+    assert (await Order.get(id=from_global_id("Order", c["id"]))).tracking_number == S10
+    events = await OrderEvent.filter(order_id=row_a.id, type="TRACKING_NUMBER_SET").count()
+    assert events == 1
+    failed_only = await gql.data(
+        STATUS, {"id": result["trackingImport"]["id"], "outcome": "FAILED"}, actors.admin.token
+    )
+    assert len(failed_only["trackingImport"]["rows"]["edges"]) == 6
+
+
+async def test_the_same_file_twice_changes_nothing_the_second_time(
+    gql: GraphQLClient, http: httpx.AsyncClient, actors: Actors, settings_with_redis: Settings
+) -> None:
+    made = await orders(gql, actors)
+    csv = "order_number;tracking\n" + "".join(
+        f"{o['number']};{FEDEX if i else S10}\n" for i, o in enumerate(made)
+    )
+    first = await finished(
+        gql, actors, settings_with_redis, await start(http, csv.encode(), actors.admin.token)
+    )
+    assert first["updated"] == 3
+    before = [
+        (o.tracking_number, o.version, o.updated_at) for o in await Order.all().order_by("id")
+    ]
+    events_before = await OrderEvent.all().count()
+    second = await finished(
+        gql, actors, settings_with_redis, await start(http, csv.encode(), actors.admin.token)
+    )
+    assert (second["updated"], second["unchanged"]) == (0, 3)
+    after = [(o.tracking_number, o.version, o.updated_at) for o in await Order.all().order_by("id")]
+    assert after == before
+    assert await OrderEvent.all().count() == events_before
+
+
+async def test_a_job_killed_halfway_resumes_without_applying_a_row_twice(
+    gql: GraphQLClient,
+    http: httpx.AsyncClient,
+    actors: Actors,
+    settings_with_redis: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    made = await orders(gql, actors, count=5)
+    csv = "Order ID\tTracking Number\n" + "".join(f"{o['number']}\t{FEDEX}\n" for o in made)
+    result = await start(http, csv.encode(), actors.admin.token)
+    import_id = from_global_id("TrackingImport", result["trackingImport"]["id"])
+    monkeypatch.setattr(imports, "CHUNK", 2)
+    real = imports._process_chunk
+    calls = 0
+
+    async def dies_on_the_second_set(*args: Any) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise SystemExit("worker killed")  # not an Exception: nothing catches it
+        await real(*args)
+
+    monkeypatch.setattr(imports, "_process_chunk", dies_on_the_second_set)
+    with pytest.raises(SystemExit):
+        await imports.run_import(import_id, LocalStorage(settings_with_redis.data_dir))
+    # progress is visible while it is unfinished
+    midway = await gql.data(STATUS, {"id": result["trackingImport"]["id"]}, actors.admin.token)
+    assert (midway["trackingImport"]["status"], midway["trackingImport"]["processedRows"]) == (
+        "RUNNING",
+        2,
+    )
+    monkeypatch.setattr(imports, "_process_chunk", real)
+    status = await finished(gql, actors, settings_with_redis, result)  # the queued job runs again
+    assert (status["status"], status["processedRows"], status["updated"]) == ("SUCCEEDED", 5, 5)
+    assert [line for line, _, _ in outcomes(status)] == [2, 3, 4, 5, 6]
+    assert await TrackingImportRow.filter(tracking_import_id=import_id).count() == 5
+    for order in await Order.all():
+        assert await OrderEvent.filter(order_id=order.id, type="TRACKING_NUMBER_SET").count() == 1
+        assert order.version == 2
+
+
+async def test_headers_encodings_and_delimiters(
+    gql: GraphQLClient, http: httpx.AsyncClient, actors: Actors, settings_with_redis: Settings
+) -> None:
+    a, b, c = await orders(gql, actors)
+    files = [
+        "\ufeffOrder ID,Tracking\r\n" + f"{a['number']},{FEDEX}\r\n",
+        f"Order #;Shipping Provider;Tracking No\n{b['number']};USPS;{S10}\n",
+        f"tracking_number\torder_number\tcarrier\n{UPS_OK}\t{c['number']}\tUPS\n",
+    ]
+    encodings = ["utf-8", "utf-8", "utf-8"]
+    for text, encoding in zip(files, encodings, strict=True):
+        status = await finished(
+            gql,
+            actors,
+            settings_with_redis,
+            await start(http, text.encode(encoding), actors.admin.token),
+        )
+        assert (status["status"], status["updated"]) == ("SUCCEEDED", 1), status
+    carriers = {o.number: (o.tracking_number, o.carrier) for o in await Order.all()}
+    assert carriers[b["number"]] == (S10, "usps")
+    assert carriers[c["number"]] == (UPS_OK, "ups")
+    # Windows-1252 from an old spreadsheet: é is one byte, not UTF-8
+    legacy = f"Numéro,Order Number,Tracking Number\nx,{a['number']},{UPS_OK}\n".encode("cp1252")
+    status = await finished(
+        gql,
+        actors,
+        settings_with_redis,
+        await start(http, legacy, actors.admin.token, overwrite=True),
+    )
+    assert (status["status"], status["updated"]) == ("SUCCEEDED", 1)
+
+
+async def test_garbage_uploads_fail_with_a_readable_error(
+    gql: GraphQLClient, http: httpx.AsyncClient, actors: Actors, settings_with_redis: Settings
+) -> None:
+    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4
+    status = await finished(
+        gql, actors, settings_with_redis, await start(http, png, actors.admin.token)
+    )
+    assert status["status"] == "FAILED"
+    assert "No header with an order number column" in status["error"]
+    no_columns = await finished(
+        gql,
+        actors,
+        settings_with_redis,
+        await start(http, b"name,email\nx,y\n", actors.admin.token),
+    )
+    assert no_columns["status"] == "FAILED"
+    empty = await upload(http, IMPORT, {}, b"  \n", actors.admin.token)
+    assert empty["data"]["importTracking"]["errors"] == [
+        {"code": "INVALID_INPUT", "message": "The file is empty.", "field": ["file"]}
+    ]
+
+
+async def test_upload_size_is_bounded(
+    http: httpx.AsyncClient, actors: Actors, settings_with_redis: Settings
+) -> None:
+    small = create_app(replace(settings_with_redis, max_upload_bytes=10_000))
+    small.state.redis = None
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=small), base_url="http://t"
+    ) as client:
+        over = await upload(client, IMPORT, {}, b"x" * 20_000, actors.admin.token)
+        assert over["data"]["importTracking"]["errors"] == [
+            {"code": "INVALID_INPUT", "message": "The file is larger than 0 MB.", "field": ["file"]}
+        ]
+        response = await client.post(
+            "/graphql",
+            content=b"x" * 200_000,
+            headers={
+                "content-type": "multipart/form-data; boundary=x",
+                "Authorization": f"Bearer {actors.admin.token}",
+            },
+        )
+        assert response.status_code == 413
+    assert await TrackingImport.all().count() == 0
+
+
+async def test_create_shipments_and_set_status(
+    gql: GraphQLClient, http: httpx.AsyncClient, actors: Actors, settings_with_redis: Settings
+) -> None:
+    a, b, c = await orders(gql, actors)
+    await gql.data(SET_STATUS, {"id": c["id"], "status": "CANCELLED"}, actors.admin.token)
+    lines = [f"{a['number']},{FEDEX}", f"{b['number']},{UPS_OK}", f"{c['number']},{S10}"]
+    csv = ("order,tracking\n" + "\n".join(lines) + "\n").encode()
+    status = await finished(
+        gql,
+        actors,
+        settings_with_redis,
+        await start(http, csv, actors.admin.token, createShipments=True, setStatus="COMPLETED"),
+    )
+    assert outcomes(status) == [
+        (2, "SHIPPED", None),
+        (3, "SHIPPED", None),
+        (4, "FAILED", "ORDER_NOT_SHIPPABLE"),
+    ]
+    shipments = {s.order_id: s.tracking_number for s in await Shipment.all()}
+    assert shipments == {
+        from_global_id("Order", a["id"]): FEDEX,
+        from_global_id("Order", b["id"]): UPS_OK,
+    }
+    assert (await Order.get(id=from_global_id("Order", a["id"]))).status == "COMPLETED"
+    cancelled = await Order.get(id=from_global_id("Order", c["id"]))
+    assert (cancelled.status, cancelled.tracking_number) == (
+        "CANCELLED",
+        "",
+    )  # a failed row applies nothing
+    again = await finished(
+        gql,
+        actors,
+        settings_with_redis,
+        await start(http, csv, actors.admin.token, createShipments=True, setStatus="COMPLETED"),
+    )
+    assert [o for _, o, _ in outcomes(again)] == ["UNCHANGED", "UNCHANGED", "FAILED"]
+    assert await Shipment.all().count() == 2
+
+
+async def test_import_permissions(
+    gql: GraphQLClient, http: httpx.AsyncClient, actors: Actors, settings_with_redis: Settings
+) -> None:
+    a, _, _ = await orders(gql, actors)
+    csv = f"order,tracking\n{a['number']},{FEDEX}\n".encode()
+    for token, code in (
+        (actors.customer.token, "FORBIDDEN"),
+        (actors.support.token, "FORBIDDEN"),
+        (None, "UNAUTHENTICATED"),
+    ):
+        body = await upload(http, IMPORT, {}, csv, token)
+        assert [e["code"] for e in body["data"]["importTracking"]["errors"]] == [code]
+    token_query = """mutation {
+      createApiToken(input: {name: "carrier", permissions: [IMPORTS_WRITE]}) { token } }"""
+    carrier = (await gql.data(token_query, token=actors.admin.token))["createApiToken"]["token"]
+    refused = await upload(http, IMPORT, {"options": {"createShipments": True}}, csv, carrier)
+    assert [e["code"] for e in refused["data"]["importTracking"]["errors"]] == ["FORBIDDEN"]
+    status = await finished(gql, actors, settings_with_redis, await start(http, csv, carrier))
+    assert status["updated"] == 1
+    assert await TrackingImport.all().count() == 1
+
+
+async def test_result_csv_is_safe_against_formula_injection(
+    gql: GraphQLClient, http: httpx.AsyncClient, actors: Actors, settings_with_redis: Settings
+) -> None:
+    a, _, _ = await orders(gql, actors)
+    csv = f'order,tracking\n"=HYPERLINK(""http://evil"",""x"")",{FEDEX}\n{a["number"]},@SUM(1)\n+1,-2\n'.encode()
+    status = await finished(
+        gql, actors, settings_with_redis, await start(http, csv, actors.admin.token)
+    )
+    response = await http.get(
+        status["resultUrl"], headers={"Authorization": f"Bearer {actors.fulfillment.token}"}
+    )
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    lines = response.text.splitlines()
+    assert lines[0] == "line,order_number,tracking_number,carrier,outcome,code,message"
+    assert lines[1].startswith("2,\"'=HYPERLINK(")
+    assert ",'@SUM(1)," in lines[2]
+    assert lines[3].startswith("4,'+1,'-2,")
+    assert all(
+        not cell.startswith(("=", "+", "-", "@")) for line in lines[1:] for cell in line.split(",")
+    )
+    denied = await http.get(
+        status["resultUrl"], headers={"Authorization": f"Bearer {actors.customer.token}"}
+    )
+    assert denied.status_code == 403
