@@ -14,6 +14,7 @@ from tracking_numbers import DEFINITIONS
 _NUMBER_RE = re.compile(r"^[A-Z0-9-]{1,50}$")
 _CARRIER_RE = re.compile(r"^[a-z0-9][a-z0-9 _.-]{0,49}$")
 _KNOWN = {d.courier.code for d in DEFINITIONS}
+_BY_CARRIER = {code: [d for d in DEFINITIONS if d.courier.code == code] for code in _KNOWN}
 
 # Where the package has no URL: postal (UPU S10) numbers by their issuing country.
 _S10_URLS = {
@@ -74,15 +75,15 @@ def resolve(raw_number: str, raw_carrier: str | None = None) -> Tracking:
     """
     number = normalise_number(raw_number)
     carrier = normalise_carrier(raw_carrier)
-    tested = [(d, result) for d in DEFINITIONS if (result := d.test(number)) is not None]
     if carrier is not None:
         if carrier in _KNOWN:
-            own = [r for d, r in tested if d.courier.code == carrier]
+            own = [r for d in _BY_CARRIER[carrier] if (r := d.test(number)) is not None]
             if own and not any(r.valid for r in own):
                 raise InvalidTrackingNumber(
                     f"{number} is not a valid {carrier.upper()} number: its check digit fails."
                 )
         return Tracking(number, carrier, tracking_url(number, carrier))
+    tested = [(d, result) for d in DEFINITIONS if (result := d.test(number)) is not None]
     confirmed = {d.courier.code for d, r in tested if r.valid and d.checksum_validator is not None}
     detected = confirmed.pop() if len(confirmed) == 1 else None
     return Tracking(number, detected, tracking_url(number, detected))

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
+from tortoise import connections
 from tortoise.backends.base.client import TransactionContext
 from tortoise.transactions import in_transaction
 
@@ -41,3 +44,40 @@ async def migrate_database(settings: Settings) -> None:
         await migrate(config=tortoise_config(settings))
     finally:
         await Tortoise.close_connections()
+
+
+def is_postgres() -> bool:
+    return bool(connections.get("default").capabilities.dialect == "postgres")
+
+
+async def insert_rows(
+    table: str, columns: Sequence[tuple[str, str]], rows: Sequence[Sequence[Any]]
+) -> None:
+    """Bulk INSERT without building a model per row: on PostgreSQL one statement with one
+    array parameter per column (`unnest`), on SQLite multi-row VALUES within its parameter
+    limit. `columns` are (name, PostgreSQL type) pairs."""
+    if not rows:
+        return
+    conn = connections.get("default")
+    names = ", ".join(f'"{name}"' for name, _ in columns)
+    if is_postgres():
+        arrays = ", ".join(f"${i + 1}::{kind}[]" for i, (_, kind) in enumerate(columns))
+        await conn.execute_query(
+            f'INSERT INTO "{table}" ({names}) SELECT * FROM unnest({arrays})',  # noqa: S608
+            [list(column) for column in zip(*rows, strict=True)],
+        )
+        return
+    width = len(columns)
+    per_statement = max(1, 30_000 // width)
+    for start in range(0, len(rows), per_statement):
+        chunk = rows[start : start + per_statement]
+        groups = ", ".join(["(" + ", ".join("?" * width) + ")"] * len(chunk))
+        params = [_sqlite_value(v) for row in chunk for v in row]
+        await conn.execute_query(
+            f'INSERT INTO "{table}" ({names}) VALUES {groups}',  # noqa: S608
+            params,
+        )
+
+
+def _sqlite_value(value: Any) -> Any:
+    return value.isoformat(sep=" ") if isinstance(value, datetime) else value

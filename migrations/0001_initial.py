@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
             name='InventoryMovement',
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
-                ('product', fields.ForeignKeyField('models.Product', source_field='product_id', db_constraint=True, to_field='id', related_name='movements', on_delete=OnDelete.RESTRICT)),
+                ('product', fields.ForeignKeyField('models.Product', source_field='product_id', db_index=True, db_constraint=True, to_field='id', related_name='movements', on_delete=OnDelete.RESTRICT)),
                 ('delta', fields.IntField()),
                 ('reason', fields.CharField(max_length=32)),
                 ('note', fields.CharField(default='', max_length=255)),
@@ -59,7 +59,7 @@ class Migration(migrations.Migration):
             name='ApiToken',
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
-                ('user', fields.ForeignKeyField('models.User', source_field='user_id', db_constraint=True, to_field='id', related_name='tokens', on_delete=OnDelete.CASCADE)),
+                ('user', fields.ForeignKeyField('models.User', source_field='user_id', db_index=True, db_constraint=True, to_field='id', related_name='tokens', on_delete=OnDelete.CASCADE)),
                 ('token_hash', fields.CharField(unique=True, max_length=64)),
                 ('name', fields.CharField(default='', max_length=100)),
                 ('scopes', fields.JSONField(null=True, encoder=JSON_DUMPS, decoder=loads)),
@@ -76,7 +76,7 @@ class Migration(migrations.Migration):
                 ('number', fields.IntField(null=True, unique=True)),
                 ('version', fields.IntField(default=1)),
                 ('status', fields.CharEnumField(db_index=True, description='INCOMPLETE: INCOMPLETE\nPENDING: PENDING\nAWAITING_PAYMENT: AWAITING_PAYMENT\nAWAITING_FULFILLMENT: AWAITING_FULFILLMENT\nAWAITING_SHIPMENT: AWAITING_SHIPMENT\nAWAITING_PICKUP: AWAITING_PICKUP\nPARTIALLY_SHIPPED: PARTIALLY_SHIPPED\nSHIPPED: SHIPPED\nCOMPLETED: COMPLETED\nCANCELLED: CANCELLED\nDECLINED: DECLINED\nREFUNDED: REFUNDED\nPARTIALLY_REFUNDED: PARTIALLY_REFUNDED\nDISPUTED: DISPUTED\nMANUAL_VERIFICATION_REQUIRED: MANUAL_VERIFICATION_REQUIRED\nRETURNED: RETURNED', enum_type=OrderStatus, max_length=32)),
-                ('customer', fields.ForeignKeyField('models.User', source_field='customer_id', null=True, db_constraint=True, to_field='id', related_name='orders', on_delete=OnDelete.SET_NULL)),
+                ('customer', fields.ForeignKeyField('models.User', source_field='customer_id', null=True, db_index=True, db_constraint=True, to_field='id', related_name='orders', on_delete=OnDelete.SET_NULL)),
                 ('email', fields.CharField(db_index=True, max_length=254)),
                 ('billing_address', fields.JSONField(encoder=JSON_DUMPS, decoder=loads)),
                 ('shipping_address', fields.JSONField(encoder=JSON_DUMPS, decoder=loads)),
@@ -108,7 +108,7 @@ class Migration(migrations.Migration):
             name='OrderEvent',
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
-                ('order', fields.ForeignKeyField('models.Order', source_field='order_id', db_constraint=True, to_field='id', related_name='events', on_delete=OnDelete.CASCADE)),
+                ('order', fields.ForeignKeyField('models.Order', source_field='order_id', db_index=True, db_constraint=True, to_field='id', related_name='events', on_delete=OnDelete.CASCADE)),
                 ('type', fields.CharField(max_length=64)),
                 ('visibility', fields.CharEnumField(description='PUBLIC: PUBLIC\nSTAFF: STAFF', enum_type=EventVisibility, max_length=8)),
                 ('actor_id', fields.IntField(null=True)),
@@ -125,7 +125,7 @@ class Migration(migrations.Migration):
             name='OrderItem',
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
-                ('order', fields.ForeignKeyField('models.Order', source_field='order_id', db_constraint=True, to_field='id', related_name='items', on_delete=OnDelete.CASCADE)),
+                ('order', fields.ForeignKeyField('models.Order', source_field='order_id', db_index=True, db_constraint=True, to_field='id', related_name='items', on_delete=OnDelete.CASCADE)),
                 ('product_id', fields.IntField(null=True)),
                 ('sku', fields.CharField(max_length=64)),
                 ('name', fields.CharField(max_length=255)),

@@ -156,6 +156,43 @@ def test_serve_demo_end_to_end(tmp_path: Path) -> None:
             ).json()
             counts[role] = orders["data"]["orders"]["totalCount"]
         assert counts == {"ADMIN": 4, "CUSTOMER": 2}
+        # the worker runs in-process on the embedded Valkey: a packing slip gets rendered
+        admin = httpx.post(
+            f"{url}/graphql",
+            json={"query": LOGIN, "variables": {"e": logins[0][1], "p": logins[0][2]}},
+        ).json()["data"]["login"]["token"]
+        auth = {"Authorization": f"Bearer {admin}"}
+        first = httpx.post(
+            f"{url}/graphql",
+            json={"query": "{ orders(first: 4) { edges { node { id } } } }"},
+            headers=auth,
+        ).json()["data"]["orders"]["edges"]
+        made = httpx.post(
+            f"{url}/graphql",
+            json={
+                "query": "mutation($ids: [ID!]!) { generateDocuments(orderIds: $ids, "
+                "kind: PACKING_SLIP) { document { id } } }",
+                "variables": {"ids": [e["node"]["id"] for e in first]},
+            },
+            headers=auth,
+        ).json()["data"]["generateDocuments"]["document"]
+        deadline = time.monotonic() + 30
+        while True:
+            document = httpx.post(
+                f"{url}/graphql",
+                json={
+                    "query": "query($id: ID!) { document(id: $id) { status url pageCount } }",
+                    "variables": {"id": made["id"]},
+                },
+                headers=auth,
+            ).json()["data"]["document"]
+            if document["status"] == "READY":
+                break
+            assert time.monotonic() < deadline, document
+            time.sleep(0.2)
+        assert document["pageCount"] == 4
+        pdf = httpx.get(f"{url}{document['url']}", headers=auth)
+        assert pdf.content.startswith(b"%PDF")
     finally:
         process.terminate()
         process.communicate(timeout=30)

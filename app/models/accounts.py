@@ -39,7 +39,7 @@ class ApiToken(Model):
 
     id = fields.IntField(primary_key=True)
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
-        "models.User", related_name="tokens", on_delete=fields.CASCADE
+        "models.User", related_name="tokens", on_delete=fields.CASCADE, db_index=True
     )
     token_hash = fields.CharField(max_length=64, unique=True)
     name = fields.CharField(max_length=100, default="")

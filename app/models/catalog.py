@@ -23,7 +23,7 @@ class InventoryMovement(Model):
 
     id = fields.IntField(primary_key=True)
     product: fields.ForeignKeyRelation[Product] = fields.ForeignKeyField(
-        "models.Product", related_name="movements", on_delete=fields.RESTRICT
+        "models.Product", related_name="movements", on_delete=fields.RESTRICT, db_index=True
     )
     delta = fields.IntField()
     reason = fields.CharField(max_length=32)

@@ -45,10 +45,10 @@ class DocumentOrder(Model):
     # Which documents print which order (Order.documents).
     id = fields.IntField(primary_key=True)
     document: fields.ForeignKeyRelation[Document] = fields.ForeignKeyField(
-        "models.Document", related_name="links", on_delete=fields.CASCADE
+        "models.Document", related_name="links", on_delete=fields.CASCADE, db_index=True
     )
     order: fields.ForeignKeyRelation[Order] = fields.ForeignKeyField(
-        "models.Order", related_name="document_links", on_delete=fields.CASCADE
+        "models.Order", related_name="document_links", on_delete=fields.CASCADE, db_index=True
     )
 
     document_id: int

@@ -64,7 +64,7 @@ class Order(Model):
     version = fields.IntField(default=1)
     status = fields.CharEnumField(OrderStatus, max_length=32, db_index=True)
     customer: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
-        "models.User", related_name="orders", null=True, on_delete=fields.SET_NULL
+        "models.User", related_name="orders", null=True, on_delete=fields.SET_NULL, db_index=True
     )
     email = fields.CharField(max_length=254, db_index=True)
     billing_address = fields.JSONField()
@@ -101,7 +101,7 @@ class Order(Model):
 class OrderItem(Model):
     id = fields.IntField(primary_key=True)
     order: fields.ForeignKeyRelation[Order] = fields.ForeignKeyField(
-        "models.Order", related_name="items", on_delete=fields.CASCADE
+        "models.Order", related_name="items", on_delete=fields.CASCADE, db_index=True
     )
     product_id = fields.IntField(null=True)
     sku = fields.CharField(max_length=64)
@@ -126,7 +126,7 @@ class OrderEvent(Model):
 
     id = fields.IntField(primary_key=True)
     order: fields.ForeignKeyRelation[Order] = fields.ForeignKeyField(
-        "models.Order", related_name="events", on_delete=fields.CASCADE
+        "models.Order", related_name="events", on_delete=fields.CASCADE, db_index=True
     )
     type = fields.CharField(max_length=64)
     visibility = fields.CharEnumField(EventVisibility, max_length=8)

@@ -30,7 +30,7 @@ class ReturnAction(StrEnum):
 class Return(Model):
     id = fields.IntField(primary_key=True)
     order: fields.ForeignKeyRelation[Order] = fields.ForeignKeyField(
-        "models.Order", related_name="returns", on_delete=fields.CASCADE
+        "models.Order", related_name="returns", on_delete=fields.CASCADE, db_index=True
     )
     status = fields.CharEnumField(ReturnStatus, max_length=16, db_index=True)
     customer_comment = fields.TextField(default="")
@@ -50,10 +50,10 @@ class Return(Model):
 class ReturnItem(Model):
     id = fields.IntField(primary_key=True)
     return_request: fields.ForeignKeyRelation[Return] = fields.ForeignKeyField(
-        "models.Return", related_name="items", on_delete=fields.CASCADE
+        "models.Return", related_name="items", on_delete=fields.CASCADE, db_index=True
     )
     order_item: fields.ForeignKeyRelation[OrderItem] = fields.ForeignKeyField(
-        "models.OrderItem", related_name="return_items", on_delete=fields.CASCADE
+        "models.OrderItem", related_name="return_items", on_delete=fields.CASCADE, db_index=True
     )
     quantity = fields.IntField()
     reason = fields.CharField(max_length=500, default="")
@@ -70,10 +70,10 @@ class Refund(Model):
     # What the merchant refunded at their payment provider, recorded exactly.
     id = fields.IntField(primary_key=True)
     order: fields.ForeignKeyRelation[Order] = fields.ForeignKeyField(
-        "models.Order", related_name="refunds", on_delete=fields.CASCADE
+        "models.Order", related_name="refunds", on_delete=fields.CASCADE, db_index=True
     )
     return_request: fields.ForeignKeyNullableRelation[Return] = fields.ForeignKeyField(
-        "models.Return", related_name="refunds", null=True, on_delete=fields.SET_NULL
+        "models.Return", related_name="refunds", null=True, on_delete=fields.SET_NULL, db_index=True
     )
     amount = fields.DecimalField(max_digits=12, decimal_places=2)
     currency = fields.CharField(max_length=3)

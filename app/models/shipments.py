@@ -11,7 +11,7 @@ from app.models.orders import Order, OrderItem
 class Shipment(Model):
     id = fields.IntField(primary_key=True)
     order: fields.ForeignKeyRelation[Order] = fields.ForeignKeyField(
-        "models.Order", related_name="shipments", on_delete=fields.CASCADE
+        "models.Order", related_name="shipments", on_delete=fields.CASCADE, db_index=True
     )
     created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
     created_by_id = fields.IntField(null=True)
@@ -35,10 +35,10 @@ class Shipment(Model):
 class ShipmentItem(Model):
     id = fields.IntField(primary_key=True)
     shipment: fields.ForeignKeyRelation[Shipment] = fields.ForeignKeyField(
-        "models.Shipment", related_name="items", on_delete=fields.CASCADE
+        "models.Shipment", related_name="items", on_delete=fields.CASCADE, db_index=True
     )
     order_item: fields.ForeignKeyRelation[OrderItem] = fields.ForeignKeyField(
-        "models.OrderItem", related_name="shipment_items", on_delete=fields.CASCADE
+        "models.OrderItem", related_name="shipment_items", on_delete=fields.CASCADE, db_index=True
     )
     sku = fields.CharField(max_length=64)
     name = fields.CharField(max_length=255)

@@ -24,6 +24,7 @@ from app.models import (
     OrderItem,
 )
 from app.services import jobs
+from app.services.addresses import Address
 from app.services.auth import Permission, Viewer
 from app.services.errors import DomainError, ErrorCode, Problems, not_found
 from app.services.orders import visible_orders
@@ -126,7 +127,7 @@ def _order_data(order: Order, items: list[OrderItem], packing: bool) -> dict[str
     data: dict[str, Any] = {
         "number": order.number,
         "date": order.created_at.date().isoformat(),
-        "shipping_address": order.shipping_address,
+        "shipping_address": Address.from_json(order.shipping_address).as_json(),
         "shipping_method": order.shipping_method,
         "customer_comment": order.customer_comment,
         "items": [
@@ -145,7 +146,7 @@ def _order_data(order: Order, items: list[OrderItem], packing: bool) -> dict[str
     if not packing:
         data.update(
             email=order.email,
-            billing_address=order.billing_address,
+            billing_address=Address.from_json(order.billing_address).as_json(),
             currency=order.currency,
             subtotal=_money(order.subtotal),
             shipping_cost=_money(order.shipping_cost),
@@ -169,11 +170,10 @@ async def render_document(
     if document is None or document.status is DocumentStatus.READY:
         return document.status if document else None
     await Document.filter(id=document.id).update(status=DocumentStatus.RUNNING)
-    fonts = await asyncio.to_thread(renderer.font_families)
-    data = await document_data(document, settings, fonts)
+    data = await document_data(document, settings, renderer.font_families())
     key = f"documents/{document.id}.pdf"
     try:
-        rendered = await asyncio.to_thread(renderer.render, document.kind.value, data)
+        rendered = await renderer.render_async(document.kind.value, data)
         await asyncio.to_thread(storage.save, key, rendered.pdf)
     except RenderError as exc:
         await Document.filter(id=document.id).update(
