@@ -50,23 +50,17 @@ def is_postgres() -> bool:
     return bool(connections.get("default").capabilities.dialect == "postgres")
 
 
-async def insert_rows(
-    table: str, columns: Sequence[tuple[str, str]], rows: Sequence[Sequence[Any]]
-) -> None:
-    """Bulk INSERT without building a model per row: on PostgreSQL one statement with one
-    array parameter per column (`unnest`), on SQLite multi-row VALUES within its parameter
-    limit. `columns` are (name, PostgreSQL type) pairs."""
+async def insert_rows(table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Bulk INSERT without building a model per row: COPY on PostgreSQL (on the current
+    transaction's connection), multi-row VALUES on SQLite within its parameter limit."""
     if not rows:
         return
     conn = connections.get("default")
-    names = ", ".join(f'"{name}"' for name, _ in columns)
     if is_postgres():
-        arrays = ", ".join(f"${i + 1}::{kind}[]" for i, (_, kind) in enumerate(columns))
-        await conn.execute_query(
-            f'INSERT INTO "{table}" ({names}) SELECT * FROM unnest({arrays})',  # noqa: S608
-            [list(column) for column in zip(*rows, strict=True)],
-        )
+        async with conn.acquire_connection() as raw:
+            await raw.copy_records_to_table(table, records=rows, columns=list(columns))
         return
+    names = ", ".join(f'"{name}"' for name in columns)
     width = len(columns)
     per_statement = max(1, 30_000 // width)
     for start in range(0, len(rows), per_statement):

@@ -346,15 +346,15 @@ async def _apply_as_set(rows: list[Row], options: ImportOptions, viewer: Viewer)
 
 
 EVENT_COLUMNS = (
-    ("order_id", "int"),
-    ("type", "text"),
-    ("visibility", "text"),
-    ("actor_id", "int"),
-    ("actor_kind", "text"),
-    ("actor", "text"),
-    ("message", "text"),
-    ("data", "jsonb"),
-    ("created_at", "timestamptz"),
+    "order_id",
+    "type",
+    "visibility",
+    "actor_id",
+    "actor_kind",
+    "actor",
+    "message",
+    "data",
+    "created_at",
 )
 
 
@@ -467,14 +467,14 @@ async def _apply_row(order: Order, row: Row, options: ImportOptions, viewer: Vie
 
 
 ROW_COLUMNS = (
-    ("tracking_import_id", "int"),
-    ("line", "int"),
-    ("order_number", "text"),
-    ("tracking_number", "text"),
-    ("carrier", "text"),
-    ("outcome", "text"),
-    ("code", "text"),
-    ("message", "text"),
+    "tracking_import_id",
+    "line",
+    "order_number",
+    "tracking_number",
+    "carrier",
+    "outcome",
+    "code",
+    "message",
 )
 
 
