@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from pypdf import PdfReader
 
 from app.models import Document, DocumentStatus
@@ -170,8 +172,6 @@ async def _pk(result: dict[str, Any]) -> int:
 async def test_a_failing_template_is_failed_with_a_readable_error(
     gql: GraphQLClient, actors: Actors, settings_with_redis: Settings, tmp_path: Path
 ) -> None:
-    from dataclasses import replace
-
     (tmp_path / "invoice.typ").write_text(
         "#let doc = json(bytes(sys.inputs.data))\n#doc.nothing.here\n"
     )
@@ -196,8 +196,6 @@ async def test_a_shop_template_overrides_the_packaged_one(
     settings_with_redis: Settings,
     tmp_path: Path,
 ) -> None:
-    from dataclasses import replace
-
     (tmp_path / "packing_slip.typ").write_text(
         "#let doc = json(bytes(sys.inputs.data))\n#set text(font: doc.fonts)\n"
         "#for o in doc.orders [Custom slip for #o.number #pagebreak(weak: true)]\n"
@@ -228,3 +226,35 @@ async def test_bounds_and_bad_ids(gql: GraphQLClient, actors: Actors) -> None:
         {"code": "NOT_FOUND", "message": "Order not found.", "field": ["orderIds", "0"]}
     ]
     assert await Document.all().count() == 0
+
+
+CJK_DIRS = [Path("/usr/share/fonts/truetype/wqy"), Path("/usr/share/fonts/opentype/noto")]
+
+
+@pytest.mark.skipif(not any(d.is_dir() for d in CJK_DIRS), reason="no CJK font on this machine")
+async def test_cjk_renders_where_a_cjk_font_is_present(
+    gql: GraphQLClient, http: httpx.AsyncClient, actors: Actors, settings_with_redis: Settings
+) -> None:
+    await create_product(gql, actors.admin.token, "TEA", name="抹茶 Matcha")
+    order = await placed(
+        gql,
+        None,
+        [("TEA", 1)],
+        email="tanaka@example.jp",
+        customerComment="ありがとう",
+        billingAddress={
+            "firstName": "太郎",
+            "lastName": "田中",
+            "street1": "1-1 Chiyoda",
+            "city": "東京",
+            "country": "JP",
+        },
+    )
+    result = await generate(gql, actors.admin.token, [order], "INVOICE")
+    fonts = tuple(d for d in CJK_DIRS if d.is_dir())
+    await run_jobs(replace(settings_with_redis, font_dirs=fonts))
+    response = await download(http, f"/documents/{await _pk(result)}", actors.admin.token)
+    text = pdf_text(response.content)[0]
+    assert "抹茶" in text
+    assert "東京" in text
+    assert "ありがとう" in text

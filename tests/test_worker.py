@@ -47,3 +47,48 @@ async def test_purge_expired_tokens_job(
     assert not await ApiToken.filter(id=newest.id).exists()
     # staff session tokens of the suite are untouched
     assert (await gql.data(me, token=actors.admin.token))["me"]["email"] == actors.admin.email
+
+
+async def test_a_job_lost_between_commit_and_enqueue_is_sent_again(
+    gql: GraphQLClient, actors: Actors, settings_with_redis: Settings
+) -> None:
+    """A crash right after the commit loses the enqueue; the worker's sweep re-sends it."""
+    from app.db import atomic
+    from app.documents.render import Renderer
+    from app.models import Document, DocumentKind, DocumentStatus, Order
+    from app.services import documents, jobs
+    from app.services.auth import SYSTEM
+    from tests.factories import create_product, placed
+
+    await create_product(gql, actors.admin.token, "A")
+    await placed(gql, None, [("A", 1)])
+    order = await Order.all().first()
+    assert order is not None
+    with jobs.collecting() as lost:
+        async with atomic():
+            document = await documents.request_documents(
+                SYSTEM, [order.id], DocumentKind.PACKING_SLIP, settings_with_redis, Renderer()
+            )
+    assert [job.function for job in lost] == ["render_document"]  # never sent
+    await Document.filter(id=document.id).update(
+        created_at=datetime.now(UTC) - timedelta(minutes=5)
+    )
+
+    assert settings_with_redis.redis_url
+    pool = await create_pool(redis_settings(settings_with_redis.redis_url))
+    await pool.enqueue_job("requeue_stale", _job_id=f"sweep-{uuid.uuid4()}")
+    for _ in range(2):  # the sweep, then the render it queued
+        worker = build_worker(
+            settings_with_redis,
+            own_database=False,
+            burst=True,
+            poll_delay=0.01,
+            handle_signals=False,
+            cron_jobs=[],
+        )
+        await worker.main()
+        await worker.close()
+    await pool.aclose()
+    rendered = await Document.get(id=document.id)
+    assert rendered.status == DocumentStatus.READY
+    assert rendered.page_count == 1

@@ -2,20 +2,33 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
 from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import TextIO
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def decode(raw: bytes) -> str:
-    """UTF-8 (with or without BOM), else Windows-1252, as spreadsheets export."""
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("cp1252", errors="replace")
+def detect_encoding(path: Path, block: int = 1 << 20) -> str:
+    """UTF-8 (with or without BOM) when the whole file decodes as such, else Windows-1252,
+    as spreadsheets export. Reads the file in blocks, never all at once."""
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    with path.open("rb") as handle:
+        try:
+            while chunk := handle.read(block):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return "cp1252"
+    return "utf-8-sig"
+
+
+def open_text(path: Path, encoding: str) -> TextIO:
+    return path.open(encoding=encoding, errors="replace", newline="")
 
 
 def sniff_delimiter(text: str) -> str:
@@ -29,9 +42,9 @@ def header_key(name: str) -> str:
     return re.sub(r"[^a-z0-9#]", "", name.strip().lower())
 
 
-def records(text: str, delimiter: str) -> Iterator[list[str]]:
-    """Rows as lists of cells; NUL bytes (binary junk) are dropped rather than crashing."""
-    return csv.reader(io.StringIO(text.replace("\x00", ""), newline=""), delimiter=delimiter)
+def records(lines: Iterable[str], delimiter: str) -> Iterator[list[str]]:
+    """Rows as lists of cells, read lazily; NUL bytes (binary junk) are dropped."""
+    return csv.reader((line.replace("\x00", "") for line in lines), delimiter=delimiter)
 
 
 def safe_cell(value: object) -> str:

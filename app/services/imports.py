@@ -11,8 +11,11 @@ from __future__ import annotations
 import asyncio
 import csv
 import os
+from collections.abc import Generator, Iterator
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -168,31 +171,69 @@ def _acting_viewer(tracking_import: TrackingImport) -> Viewer:
     )
 
 
-def _parse(text: str) -> tuple[dict[str, int], list[list[str]]] | str:
-    """The column positions and the data records, or why the file can't be read."""
-    delimiter = csv_files.sniff_delimiter(text)
-    try:
-        all_records = list(csv_files.records(text, delimiter))
-    except csv.Error as exc:
-        return f"The file is not a readable CSV file ({exc}); export it from the sheet as CSV."
-    if not all_records:
-        return "The file has no header row."
-    header = [csv_files.header_key(h) for h in all_records[0]]
-    positions: dict[str, int] = {}
-    for column, names in COLUMNS.items():
-        for index, key in enumerate(header):
-            if key in names and column not in positions:
-                positions[column] = index
-    if "order" not in positions or "tracking" not in positions:
-        return (
-            "No header with an order number column and a tracking number column was found "
-            "(for example 'Order Number' and 'Tracking Number')."
-        )
-    return positions, all_records[1:]
+class RowReader:
+    """The stored CSV, read a set of rows at a time: memory stays bounded by the set size."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.encoding = "utf-8-sig"
+        self.delimiter = ","
+        self.positions: dict[str, int] = {}
+
+    def check(self) -> str | None:
+        """Find encoding, delimiter and columns; the reason the file can't be read, or None."""
+        self.encoding = csv_files.detect_encoding(self.path)
+        with csv_files.open_text(self.path, self.encoding) as text:
+            first = text.readline()
+        self.delimiter = csv_files.sniff_delimiter(first)
+        try:
+            header = next(csv_files.records([first], self.delimiter), [])
+        except csv.Error as exc:
+            return f"The file is not a readable CSV file ({exc}); export it as CSV."
+        keys = [csv_files.header_key(h) for h in header]
+        for column, names in COLUMNS.items():
+            for index, key in enumerate(keys):
+                if key in names and column not in self.positions:
+                    self.positions[column] = index
+        if "order" not in self.positions or "tracking" not in self.positions:
+            return (
+                "No header with an order number column and a tracking number column was found "
+                "(for example 'Order Number' and 'Tracking Number')."
+            )
+        return None
+
+    def rows(self) -> Generator[Row, None, None]:
+        """Data rows in file order (blank lines are not rows); `line` counts the header as 1."""
+        with csv_files.open_text(self.path, self.encoding) as text:
+            records = csv_files.records(text, self.delimiter)
+            next(records, None)
+            for index, record in enumerate(records):
+                if any(cell.strip() for cell in record):
+                    order, tracking, carrier = (
+                        _cell(record, self.positions.get(c))
+                        for c in ("order", "tracking", "carrier")
+                    )
+                    yield Row(index + 2, order, tracking, carrier)
+
+    def count(self) -> int:
+        return sum(1 for _ in self.rows())
+
+
+def _next_set(rows: Iterator[Row], after_line: int) -> list[Row]:
+    """The next CHUNK rows past `after_line`, checked (runs in a thread)."""
+    batch: list[Row] = []
+    for row in rows:
+        if row.line <= after_line:
+            continue
+        _validate(row)
+        batch.append(row)
+        if len(batch) >= CHUNK:
+            break
+    return batch
 
 
 async def run_import(import_id: int, storage: Storage) -> ImportStatus | None:
-    """The worker's part; safe to run again after a crash (it resumes)."""
+    """The worker's part; safe to run again after a crash (it resumes after the last set)."""
     tracking_import = await TrackingImport.get_or_none(id=import_id)
     if tracking_import is None:
         return None
@@ -201,41 +242,35 @@ async def run_import(import_id: int, storage: Storage) -> ImportStatus | None:
     await TrackingImport.filter(id=import_id).update(
         status=ImportStatus.RUNNING, started_at=tracking_import.started_at or datetime.now(UTC)
     )
-    raw = await asyncio.to_thread(storage.read, tracking_import.storage_key)
-    text = csv_files.decode(raw)
-    parsed = await asyncio.to_thread(_parse, text)
-    if isinstance(parsed, str):
-        await _finish(import_id, ImportStatus.FAILED, parsed)
+    reader = RowReader(storage.path(tracking_import.storage_key))
+    problem = await asyncio.to_thread(reader.check)
+    if problem is not None:
+        await _finish(import_id, ImportStatus.FAILED, problem)
         return ImportStatus.FAILED
-    positions, data_records = parsed
-    rows: list[Row] = []
-    for index, record in enumerate(data_records):
-        if not any(cell.strip() for cell in record):
-            continue  # blank lines are not rows
-
-        order, tracking, carrier = (
-            _cell(record, positions.get(c)) for c in ("order", "tracking", "carrier")
-        )
-        rows.append(Row(index + 2, order, tracking, carrier))
+    total = await asyncio.to_thread(reader.count)
+    await TrackingImport.filter(id=import_id).update(total_rows=total)
     done = await TrackingImportRow.filter(tracking_import_id=import_id).order_by("-line").first()
     already = done.line if done else 0
-    await TrackingImport.filter(id=import_id).update(total_rows=len(rows))
     options = ImportOptions(
         create_shipments=tracking_import.create_shipments,
         set_status=OrderStatus(tracking_import.set_status) if tracking_import.set_status else None,
         overwrite=tracking_import.overwrite,
     )
     viewer = _acting_viewer(tracking_import)
-    remaining = [row for row in rows if row.line > already]
-    sets = [remaining[start : start + CHUNK] for start in range(0, len(remaining), CHUNK)]
-    # Check the next set's numbers in a thread while the database works on this one.
-    checking = asyncio.create_task(asyncio.to_thread(_validate_all, sets[0])) if sets else None
-    for index, chunk in enumerate(sets):
-        assert checking is not None
-        await checking
-        if index + 1 < len(sets):
-            checking = asyncio.create_task(asyncio.to_thread(_validate_all, sets[index + 1]))
-        await _process_chunk(import_id, chunk, options, viewer)
+    rows = reader.rows()
+    # Read and check the next set in a thread while the database works on this one.
+    upcoming = asyncio.create_task(asyncio.to_thread(_next_set, rows, already))
+    try:
+        while batch := await upcoming:
+            upcoming = asyncio.create_task(asyncio.to_thread(_next_set, rows, already))
+            await _process_chunk(import_id, batch, options, viewer)
+    except csv.Error as exc:
+        await _finish(import_id, ImportStatus.FAILED, f"The file stops being readable CSV: {exc}.")
+        return ImportStatus.FAILED
+    finally:
+        with suppress(Exception):
+            await upcoming  # the reader thread must be done before the file is closed
+        rows.close()
     await _finish(import_id, ImportStatus.SUCCEEDED, "")
     return ImportStatus.SUCCEEDED
 
@@ -248,11 +283,6 @@ async def _finish(import_id: int, status: ImportStatus, error: str) -> None:
     await TrackingImport.filter(id=import_id).update(
         status=status, error=error, finished_at=datetime.now(UTC)
     )
-
-
-def _validate_all(rows: list[Row]) -> None:
-    for row in rows:
-        _validate(row)
 
 
 def _validate(row: Row) -> None:
