@@ -59,6 +59,9 @@ def normalise_carrier(raw: str | None) -> str | None:
 
 
 def tracking_url(number: str, carrier: str | None) -> str | None:
+    """Where the carrier shows the number's progress; None when unknown (or no number)."""
+    if not number:
+        return None
     if carrier == "s10":
         template = _S10_URLS.get(number[-2:])
         return template.format(n=number) if template else None

@@ -8,6 +8,7 @@ from typing import TypeVar
 import strawberry
 from graphql import GraphQLError
 
+from app.schema.ids import from_global_id
 from app.services.errors import DomainError
 from app.services.errors import ErrorCode as DomainErrorCode
 
@@ -56,3 +57,15 @@ def guarded(action: Callable[[], T]) -> T:
         return action()
     except DomainError as exc:
         raise QueryError(exc) from None
+
+
+async def node(
+    type_name: str, global_id: str, fetch: Callable[[int], Awaitable[T | None]]
+) -> T | None:
+    """One object by global id for a query: null when the id is malformed, missing or not
+    the viewer's, so ids cannot be probed; refusals (anonymous, no permission) are errors."""
+    try:
+        pk = from_global_id(type_name, global_id)
+    except DomainError:
+        return None
+    return await query(fetch(pk))

@@ -9,7 +9,7 @@ import strawberry
 from app.models import Return as ReturnModel
 from app.models import Shipment as ShipmentModel
 from app.schema.context import Info
-from app.schema.errors import query
+from app.schema.errors import node, query
 from app.schema.ids import from_global_id
 from app.schema.inputs import (
     OrderFilterInput,
@@ -113,11 +113,8 @@ class Query:
 
     @strawberry.field(description="One shipment; null when missing or not yours.")
     async def shipment(self, info: Info, id: strawberry.ID) -> Shipment | None:
-        try:
-            shipment_id = from_global_id("Shipment", id)
-        except DomainError:
-            return None
-        found = await query(shipments.get_shipment(info.context.viewer, shipment_id))
+        viewer = info.context.viewer
+        found = await node("Shipment", id, lambda pk: shipments.get_shipment(viewer, pk))
         return Shipment.build(found) if found else None
 
     @strawberry.field(description="Shipments, newest first: when, to whom, where.")
@@ -165,11 +162,8 @@ class Query:
 
     @strawberry.field(description="One return request; null when missing or not yours.")
     async def return_request(self, info: Info, id: strawberry.ID) -> ReturnRequest | None:
-        try:
-            return_id = from_global_id("Return", id)
-        except DomainError:
-            return None
-        found = await query(returns.get_return(info.context.viewer, return_id))
+        viewer = info.context.viewer
+        found = await node("Return", id, lambda pk: returns.get_return(viewer, pk))
         return ReturnRequest.build(found) if found else None
 
     @strawberry.field(description="Return requests, newest first; customers see their own.")
@@ -193,20 +187,14 @@ class Query:
 
     @strawberry.field(description="One document; null when missing or not all yours.")
     async def document(self, info: Info, id: strawberry.ID) -> Document | None:
-        try:
-            document_id = from_global_id("Document", id)
-        except DomainError:
-            return None
-        found = await query(documents.get_document(info.context.viewer, document_id))
+        viewer = info.context.viewer
+        found = await node("Document", id, lambda pk: documents.get_document(viewer, pk))
         return Document.build(found) if found else None
 
     @strawberry.field
     async def tracking_import(self, info: Info, id: strawberry.ID) -> TrackingImport | None:
-        try:
-            import_id = from_global_id("TrackingImport", id)
-        except DomainError:
-            return None
-        found = await query(imports.get_import(info.context.viewer, import_id))
+        viewer = info.context.viewer
+        found = await node("TrackingImport", id, lambda pk: imports.get_import(viewer, pk))
         return TrackingImport.build(found) if found else None
 
     @strawberry.field(description="Tracking imports, newest first.")

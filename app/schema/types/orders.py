@@ -187,9 +187,7 @@ class Order:
             customer_comment=order.customer_comment,
             tracking_number=order.tracking_number or None,
             carrier=order.carrier or None,
-            tracking_url=tracking_url(order.tracking_number, order.carrier or None)
-            if order.tracking_number
-            else None,
+            tracking_url=tracking_url(order.tracking_number, order.carrier or None),
             _model=order,
         )
 

@@ -57,9 +57,7 @@ class Shipment:
             created_at=shipment.created_at,
             tracking_number=shipment.tracking_number or None,
             carrier=shipment.carrier or None,
-            tracking_url=tracking_url(shipment.tracking_number, shipment.carrier or None)
-            if shipment.tracking_number
-            else None,
+            tracking_url=tracking_url(shipment.tracking_number, shipment.carrier or None),
             shipping_method=shipment.shipping_method,
             comments=shipment.comments,
             _model=shipment,
@@ -124,9 +122,7 @@ class OrderTracking:
             created_at=order.created_at,
             tracking_number=order.tracking_number or None,
             carrier=order.carrier or None,
-            tracking_url=tracking_url(order.tracking_number, order.carrier or None)
-            if order.tracking_number
-            else None,
+            tracking_url=tracking_url(order.tracking_number, order.carrier or None),
             _model=order,
         )
 
@@ -148,9 +144,7 @@ class OrderTracking:
                 created_at=s.created_at,
                 tracking_number=s.tracking_number or None,
                 carrier=s.carrier or None,
-                tracking_url=tracking_url(s.tracking_number, s.carrier or None)
-                if s.tracking_number
-                else None,
+                tracking_url=tracking_url(s.tracking_number, s.carrier or None),
             )
             for s in rows
         ]
