@@ -11,6 +11,7 @@ from arq import create_pool
 from redis.exceptions import RedisError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -178,7 +179,20 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
                 BodyLimit,
                 max_body=settings.max_body_bytes,
                 max_upload=settings.max_upload_bytes,
-            )
+            ),
+            *(
+                [
+                    Middleware(
+                        CORSMiddleware,
+                        allow_origins=list(settings.cors_origins),
+                        allow_methods=["GET", "POST"],
+                        allow_headers=["Authorization", "Content-Type"],
+                        max_age=600,
+                    )
+                ]
+                if settings.cors_origins
+                else []
+            ),
         ],
         lifespan=lifespan,
     )

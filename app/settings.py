@@ -35,6 +35,8 @@ class Settings:
     max_query_cost: int = 20_000
     tracking_rate_limit: int = 20
     tracking_rate_window_seconds: int = 60
+    login_rate_limit: int = 10
+    cors_origins: tuple[str, ...] = ()
     template_dir: Path | None = None
     font_dirs: tuple[Path, ...] = ()
 
@@ -81,6 +83,10 @@ def load_settings() -> Settings:
         max_body_bytes=_env_int("BITCART_MAX_BODY_BYTES", Settings.max_body_bytes),
         max_upload_bytes=_env_int("BITCART_MAX_UPLOAD_BYTES", Settings.max_upload_bytes),
         tracking_rate_limit=_env_int("BITCART_TRACKING_RATE_LIMIT", Settings.tracking_rate_limit),
+        login_rate_limit=_env_int("BITCART_LOGIN_RATE_LIMIT", Settings.login_rate_limit),
+        cors_origins=tuple(
+            o.strip() for o in os.environ.get("BITCART_CORS_ORIGINS", "").split(",") if o.strip()
+        ),
         template_dir=Path(template_dir) if template_dir else None,
         font_dirs=tuple(
             Path(p) for p in os.environ.get("BITCART_FONT_DIRS", "").split(os.pathsep) if p

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from app.models import ApiToken
 from tests.conftest import PASSWORD, Actors, GraphQLClient
 
@@ -108,3 +110,49 @@ async def test_only_staff_managers_issue_tokens(gql: GraphQLClient, actors: Acto
         data = await gql.data(CREATE_TOKEN, variables, token)
         assert data["createApiToken"]["token"] is None
         assert data["createApiToken"]["errors"][0]["code"] in {"FORBIDDEN", "UNAUTHENTICATED"}
+
+
+async def test_login_attempts_are_rate_limited(gql: GraphQLClient, actors: Actors) -> None:
+    """Password guessing stops after 10 attempts a minute from one client address."""
+    for _ in range(10):
+        data = await gql.data(LOGIN, {"e": "admin@shop.test", "p": "guess-guess"})
+        assert data["login"]["errors"][0]["code"] == "INVALID_CREDENTIALS"
+    data = await gql.data(LOGIN, {"e": "admin@shop.test", "p": PASSWORD})
+    assert data["login"] == {
+        "token": None,
+        "errors": [
+            {
+                "code": "RATE_LIMITED",
+                "message": "Too many attempts; try again in 60 seconds.",
+                "field": None,
+            }
+        ],
+    }
+
+
+async def test_cors_lets_configured_origins_call_the_api(actors: Actors, app: Any) -> None:
+    from dataclasses import replace
+
+    import httpx
+
+    from app.main import create_app
+    from app.settings import get_settings
+
+    web = create_app(replace(get_settings(), cors_origins=("https://console.shop.test",)))
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=web), base_url="http://t"
+    ) as client:
+        allowed = await client.options(
+            "/graphql",
+            headers={
+                "Origin": "https://console.shop.test",
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "authorization",
+            },
+        )
+        assert allowed.headers["access-control-allow-origin"] == "https://console.shop.test"
+        other = await client.options(
+            "/graphql",
+            headers={"Origin": "https://evil.test", "Access-Control-Request-Method": "POST"},
+        )
+        assert "access-control-allow-origin" not in other.headers

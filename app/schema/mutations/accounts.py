@@ -21,8 +21,17 @@ class TokenPayload:
 class AccountMutations:
     @strawberry.mutation(description="Exchange email and password for a bearer token.")
     async def login(self, info: Info, email: str, password: str) -> TokenPayload:
-        key = info.context.settings.secret_key
-        token, errors = await perform(lambda: auth.login(email, password, key))
+        context = info.context
+        token, errors = await perform(
+            lambda: auth.login(
+                email,
+                password,
+                context.settings.secret_key,
+                redis=context.redis,
+                client=context.client_address,
+                limit=context.settings.login_rate_limit,
+            )
+        )
         return TokenPayload(token=token, errors=errors)
 
     @strawberry.mutation(description="Open a customer account; returns a signed-in token.")
