@@ -146,9 +146,6 @@ class Order:
     tax_total: Decimal
     total: Decimal
     currency: str
-    payment: Payment
-    billing_address: Address
-    shipping_address: Address
     shipping_method: str
     customer_comment: str
     tracking_number: str | None
@@ -173,16 +170,6 @@ class Order:
             tax_total=order.tax_total,
             total=order.total,
             currency=order.currency,
-            payment=Payment(
-                method=order.payment_method,
-                provider=order.payment_provider,
-                transaction_id=order.payment_transaction_id,
-                status=order.payment_status,
-                amount_paid=order.amount_paid,
-                amount_refunded=order.amount_refunded,
-            ),
-            billing_address=Address.build(order.billing_address),
-            shipping_address=Address.build(order.shipping_address),
             shipping_method=order.shipping_method,
             customer_comment=order.customer_comment,
             tracking_number=order.tracking_number or None,
@@ -190,6 +177,27 @@ class Order:
             tracking_url=tracking_url(order.tracking_number, order.carrier or None),
             _model=order,
         )
+
+    # Nested objects are built only when a query selects them.
+    @strawberry.field
+    def payment(self) -> Payment:
+        order = self._model
+        return Payment(
+            method=order.payment_method,
+            provider=order.payment_provider,
+            transaction_id=order.payment_transaction_id,
+            status=order.payment_status,
+            amount_paid=order.amount_paid,
+            amount_refunded=order.amount_refunded,
+        )
+
+    @strawberry.field
+    def billing_address(self) -> Address:
+        return Address.build(self._model.billing_address)
+
+    @strawberry.field
+    def shipping_address(self) -> Address:
+        return Address.build(self._model.shipping_address)
 
     @strawberry.field(
         permission_classes=[StaffOnly],
