@@ -8,15 +8,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import random
 import socket
 import subprocess
 import sys
-import tempfile
 import time
-from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
@@ -37,10 +33,11 @@ async def seed(orders: int) -> str:
     from tortoise import Tortoise
 
     from app.db import atomic, migrate_database, tortoise_config
-    from app.models import Order, OrderItem, Product, Role
+    from app.models import Role
     from app.services.accounts import create_staff
     from app.services.auth import SYSTEM, issue_token
     from app.settings import get_settings
+    from bench.common import seed_orders
 
     settings = get_settings()
     await migrate_database(settings)
@@ -49,53 +46,7 @@ async def seed(orders: int) -> str:
         async with atomic():
             staff = await create_staff(SYSTEM, "bench@shop.test", "bench password", Role.ADMIN)
             token = await issue_token(staff, settings.secret_key)
-            products = [
-                Product(sku=f"SKU-{i}", name=f"Product {i}", price=Decimal("9.90"), stock=10**6)
-                for i in range(50)
-            ]
-            await Product.bulk_create(products)
-            address = {
-                "first_name": "Ann",
-                "last_name": "Bench",
-                "street1": "1 Way",
-                "city": "Town",
-                "country": "US",
-            }
-            rows = [
-                Order(
-                    status="AWAITING_FULFILLMENT",
-                    email=f"c{i}@example.com",
-                    billing_address=address,
-                    shipping_address=address,
-                    currency="USD",
-                    subtotal=Decimal("29.70"),
-                    shipping_cost=Decimal("5.00"),
-                    tax_total=Decimal("0.00"),
-                    total=Decimal("34.70"),
-                    payment_status="PAID",
-                    amount_paid=Decimal("34.70"),
-                    amount_refunded=Decimal("0.00"),
-                )
-                for i in range(orders)
-            ]
-            await Order.bulk_create(rows, batch_size=500)
-            ids = await Order.all().order_by("id").values_list("id", flat=True)
-            conn = Tortoise.get_connection("default")
-            await conn.execute_script("UPDATE orders SET number = id + 99")
-            rng = random.Random(1)
-            items = [
-                OrderItem(
-                    order_id=order_id,
-                    sku=f"SKU-{k}",
-                    name=f"Product {k}",
-                    quantity=1,
-                    unit_price=Decimal("9.90"),
-                    total=Decimal("9.90"),
-                )
-                for order_id in ids
-                for k in rng.sample(range(50), 3)
-            ]
-            await OrderItem.bulk_create(items, batch_size=1000)
+            await seed_orders(orders)
         return token
     finally:
         await Tortoise.close_connections()
@@ -226,26 +177,13 @@ def main() -> None:
     if args.serve:
         serve(args.serve, args.port)
         return
-    os.environ["BITCART_DATA_DIR"] = tempfile.mkdtemp(prefix="bitcart-bench-")
-    os.environ.setdefault("SECRET_KEY", "bench")
-    if os.environ.get("DATABASE_URL"):
-        import asyncpg
+    from bench.common import scratch_environment
 
-        base = urlsplit(os.environ["DATABASE_URL"])
-
-        async def fresh() -> None:
-            conn = await asyncpg.connect(urlunsplit(base._replace(scheme="postgresql")))
-            await conn.execute("DROP DATABASE IF EXISTS bitcart_bench WITH (FORCE)")
-            await conn.execute("CREATE DATABASE bitcart_bench")
-            await conn.close()
-
-        asyncio.run(fresh())
-        os.environ["DATABASE_URL"] = urlunsplit(base._replace(path="/bitcart_bench"))
-    os.environ.pop("REDIS_URL", None)
+    scratch_environment("bitcart_bench")
     token = asyncio.run(seed(args.orders))
     print(
-        f"database: {os.environ.get('DATABASE_URL', 'SQLite')}; {args.orders} orders, 3 items each;"
-        f" {args.concurrency} concurrent clients, {args.seconds:.0f} s each"
+        f"database: {os.environ.get('DATABASE_URL') or 'SQLite'}; {args.orders} orders,"
+        f" 3 items each; {args.concurrency} concurrent clients, {args.seconds:.0f} s each"
     )
     floor, floor_size = measure("floor", token, args.seconds, args.concurrency)
     api, api_size = measure("api", token, args.seconds, args.concurrency)
