@@ -158,6 +158,15 @@ async def test_download_authorization(
     assert (await download(http, own_url, actors.other_customer.token)).status_code == 404
     assert (await download(http, both_url, actors.support.token)).status_code == 200
     assert (await download(http, "/documents/99999", actors.admin.token)).status_code == 404
+    # Order.documents: staff see both; the customer only the invoice of that order alone
+    listed = "query($id: ID!) { order(id: $id) { documents { id kind } } }"
+    by_staff = await gql.data(listed, {"id": orders[0]["id"]}, actors.admin.token)
+    assert {d["id"] for d in by_staff["order"]["documents"]} == {
+        both["document"]["id"],
+        own["document"]["id"],
+    }
+    by_customer = await gql.data(listed, {"id": orders[0]["id"]}, actors.customer.token)
+    assert by_customer["order"]["documents"] == [{"id": own["document"]["id"], "kind": "INVOICE"}]
     # customers can't print packing slips, nor anything with another's order
     slip = await generate(gql, actors.customer.token, orders[:1], "PACKING_SLIP")
     assert [e["code"] for e in slip["errors"]] == ["FORBIDDEN"]

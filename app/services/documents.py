@@ -199,6 +199,14 @@ def visible_documents(viewer: Viewer) -> QuerySet[Document]:
     return Document.all()
 
 
+def listed_on_order(viewer: Viewer, document: Document, order_id: int) -> bool:
+    """Whether Order.documents shows it: every document to staff, and to the order's
+    customer the invoices of that order alone (others may print orders of other customers)."""
+    if viewer.is_staff:
+        return True
+    return document.kind is DocumentKind.INVOICE and document.order_ids == [order_id]
+
+
 async def get_document(viewer: Viewer, document_id: int) -> Document | None:
     document = await visible_documents(viewer).filter(id=document_id).first()
     if document is None:

@@ -26,6 +26,7 @@ from app.schema.types.accounts import Customer
 from app.schema.types.documents import Document
 from app.schema.types.returns import Refund, ReturnRequest
 from app.schema.types.shipments import Shipment
+from app.services import documents
 from app.services.addresses import Address as AddressModel
 from app.services.pagination import PageRequest, page_in_memory
 from app.services.tracking import tracking_token
@@ -243,8 +244,7 @@ class Order:
         return [
             Document.build(document)
             for _, document in pairs
-            if viewer.is_staff
-            or (document.kind == "INVOICE" and document.order_ids == [self._model.id])
+            if documents.listed_on_order(viewer, document, self._model.id)
         ]
 
     @strawberry.field
