@@ -28,7 +28,8 @@ async def main(rows: int) -> None:
     from app.db import migrate_database, tortoise_config
     from app.models import ImportStatus, Order, TrackingImport
     from app.services.auth import SYSTEM
-    from app.services.imports import ImportOptions, run_import, start_import
+    from app.services.import_sets import ImportOptions
+    from app.services.imports import run_import, start_import
     from app.services.jobs import collecting
     from app.settings import get_settings
     from app.storage import LocalStorage

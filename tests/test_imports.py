@@ -11,7 +11,7 @@ import pytest
 from app.main import create_app
 from app.models import Order, OrderEvent, Shipment, TrackingImport, TrackingImportRow
 from app.schema.ids import from_global_id
-from app.services import imports
+from app.services import import_sets, imports
 from app.settings import Settings
 from app.storage import LocalStorage
 from tests.conftest import Actors, GraphQLClient, run_jobs, upload
@@ -155,7 +155,7 @@ async def test_a_job_killed_halfway_resumes_without_applying_a_row_twice(
     result = await start(http, csv.encode(), actors.admin.token)
     import_id = from_global_id("TrackingImport", result["trackingImport"]["id"])
     monkeypatch.setattr(imports, "CHUNK", 2)
-    real = imports._process_chunk
+    real = import_sets.process_set
     calls = 0
 
     async def dies_on_the_second_set(*args: Any) -> None:
@@ -165,7 +165,7 @@ async def test_a_job_killed_halfway_resumes_without_applying_a_row_twice(
             raise SystemExit("worker killed")  # not an Exception: nothing catches it
         await real(*args)
 
-    monkeypatch.setattr(imports, "_process_chunk", dies_on_the_second_set)
+    monkeypatch.setattr(import_sets, "process_set", dies_on_the_second_set)
     with pytest.raises(SystemExit):
         await imports.run_import(import_id, LocalStorage(settings_with_redis.data_dir))
     # progress is visible while it is unfinished
@@ -174,7 +174,7 @@ async def test_a_job_killed_halfway_resumes_without_applying_a_row_twice(
         "RUNNING",
         2,
     )
-    monkeypatch.setattr(imports, "_process_chunk", real)
+    monkeypatch.setattr(import_sets, "process_set", real)
     status = await finished(gql, actors, settings_with_redis, result)  # the queued job runs again
     assert (status["status"], status["processedRows"], status["updated"]) == ("SUCCEEDED", 5, 5)
     assert [line for line, _, _ in outcomes(status)] == [2, 3, 4, 5, 6]

@@ -12,7 +12,7 @@ from app.schema.ids import from_global_id
 from app.schema.types.accounts import Permission
 from app.schema.types.orders import OrderStatus, PaymentStatus
 from app.schema.types.returns import ReturnAction, ReturnStatus
-from app.services import imports, orders, refunds, returns, shipments
+from app.services import import_sets, orders, refunds, returns, shipments
 from app.services.addresses import Address
 
 
@@ -326,8 +326,8 @@ class ImportOptionsInput:
         default=False, description="Replace a different tracking number an order already has."
     )
 
-    def to_service(self) -> imports.ImportOptions:
-        return imports.ImportOptions(
+    def to_service(self) -> import_sets.ImportOptions:
+        return import_sets.ImportOptions(
             create_shipments=self.create_shipments,
             set_status=self.set_status,
             overwrite=self.overwrite,
