@@ -36,6 +36,7 @@ class Settings:
     tracking_rate_limit: int = 20
     tracking_rate_window_seconds: int = 60
     login_rate_limit: int = 10
+    import_set_size: int = 2000
     cors_origins: tuple[str, ...] = ()
     template_dir: Path | None = None
     font_dirs: tuple[Path, ...] = ()
@@ -84,6 +85,7 @@ def load_settings() -> Settings:
         max_upload_bytes=_env_int("BITCART_MAX_UPLOAD_BYTES", Settings.max_upload_bytes),
         tracking_rate_limit=_env_int("BITCART_TRACKING_RATE_LIMIT", Settings.tracking_rate_limit),
         login_rate_limit=_env_int("BITCART_LOGIN_RATE_LIMIT", Settings.login_rate_limit),
+        import_set_size=max(1, _env_int("BITCART_IMPORT_SET_SIZE", Settings.import_set_size)),
         cors_origins=tuple(
             o.strip() for o in os.environ.get("BITCART_CORS_ORIGINS", "").split(",") if o.strip()
         ),

@@ -154,7 +154,6 @@ async def test_a_job_killed_halfway_resumes_without_applying_a_row_twice(
     csv = "Order ID\tTracking Number\n" + "".join(f"{o['number']}\t{FEDEX}\n" for o in made)
     result = await start(http, csv.encode(), actors.admin.token)
     import_id = from_global_id("TrackingImport", result["trackingImport"]["id"])
-    monkeypatch.setattr(imports, "CHUNK", 2)
     real = import_sets.process_set
     calls = 0
 
@@ -167,7 +166,7 @@ async def test_a_job_killed_halfway_resumes_without_applying_a_row_twice(
 
     monkeypatch.setattr(import_sets, "process_set", dies_on_the_second_set)
     with pytest.raises(SystemExit):
-        await imports.run_import(import_id, LocalStorage(settings_with_redis.data_dir))
+        await imports.run_import(import_id, LocalStorage(settings_with_redis.data_dir), set_size=2)
     # progress is visible while it is unfinished
     midway = await gql.data(STATUS, {"id": result["trackingImport"]["id"]}, actors.admin.token)
     assert (midway["trackingImport"]["status"], midway["trackingImport"]["processedRows"]) == (
@@ -175,7 +174,9 @@ async def test_a_job_killed_halfway_resumes_without_applying_a_row_twice(
         2,
     )
     monkeypatch.setattr(import_sets, "process_set", real)
-    status = await finished(gql, actors, settings_with_redis, result)  # the queued job runs again
+    # the queued job runs again, in sets of 2 rows
+    small_sets = replace(settings_with_redis, import_set_size=2)
+    status = await finished(gql, actors, small_sets, result)
     assert (status["status"], status["processedRows"], status["updated"]) == ("SUCCEEDED", 5, 5)
     assert [line for line, _, _ in outcomes(status)] == [2, 3, 4, 5, 6]
     assert await TrackingImportRow.filter(tracking_import_id=import_id).count() == 5

@@ -33,7 +33,7 @@ from app.settings import Settings
 from app.storage import Storage
 
 IMPORT_JOB = "run_tracking_import"
-CHUNK = 2000
+SET_SIZE = 2000
 COLUMNS = {
     "order": {
         "order",
@@ -174,20 +174,22 @@ class RowReader:
         return sum(1 for _ in self.rows())
 
 
-def _next_set(rows: Iterator[Row], after_line: int) -> list[Row]:
-    """The next CHUNK rows past `after_line`, checked (runs in a thread)."""
+def _next_set(rows: Iterator[Row], after_line: int, size: int) -> list[Row]:
+    """The next `size` rows past `after_line`, checked (runs in a thread)."""
     batch: list[Row] = []
     for row in rows:
         if row.line <= after_line:
             continue
         check_row(row)
         batch.append(row)
-        if len(batch) >= CHUNK:
+        if len(batch) >= size:
             break
     return batch
 
 
-async def run_import(import_id: int, storage: Storage) -> ImportStatus | None:
+async def run_import(
+    import_id: int, storage: Storage, set_size: int = SET_SIZE
+) -> ImportStatus | None:
     """The worker's part; safe to run again after a crash (it resumes after the last set)."""
     tracking_import = await TrackingImport.get_or_none(id=import_id)
     if tracking_import is None:
@@ -214,10 +216,10 @@ async def run_import(import_id: int, storage: Storage) -> ImportStatus | None:
     viewer = _acting_viewer(tracking_import)
     rows = reader.rows()
     # Read and check the next set in a thread while the database works on this one.
-    upcoming = asyncio.create_task(asyncio.to_thread(_next_set, rows, already))
+    upcoming = asyncio.create_task(asyncio.to_thread(_next_set, rows, already, set_size))
     try:
         while batch := await upcoming:
-            upcoming = asyncio.create_task(asyncio.to_thread(_next_set, rows, already))
+            upcoming = asyncio.create_task(asyncio.to_thread(_next_set, rows, already, set_size))
             await import_sets.process_set(import_id, batch, options, viewer)
     except csv.Error as exc:
         await _finish(import_id, ImportStatus.FAILED, f"The file stops being readable CSV: {exc}.")

@@ -43,5 +43,6 @@ async def requeue_stale(ctx: dict[str, Any]) -> int:
 
 
 async def run_tracking_import(ctx: dict[str, Any], import_id: int) -> str | None:
-    status = await imports.run_import(import_id, ctx["storage"])
+    settings = ctx["settings"]
+    status = await imports.run_import(import_id, ctx["storage"], settings.import_set_size)
     return status.value if status else None
