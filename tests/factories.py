@@ -9,10 +9,10 @@ from tests.conftest import GraphQLClient
 ORDER_FIELDS = """
   id number version status isOpen email total subtotal shippingCost taxTotal currency
   customerComment trackingNumber
-  payment { method provider transactionId status amountPaid amountRefunded }
+  payment { method provider transactionId status amountPaid amountRefunded currency }
   billingAddress { firstName lastName city country }
   shippingAddress { firstName lastName city country }
-  items { id sku name quantity unitPrice total quantityShipped }
+  items { id sku name quantity unitPrice total quantityShipped currency }
 """
 
 PLACE_ORDER = f"""

@@ -47,6 +47,9 @@ async def test_guest_order_is_priced_numbered_and_takes_stock(
     # 76.20 paid of 77.20: still awaiting payment
     assert order["status"] == "AWAITING_PAYMENT"
     assert order["payment"]["amountPaid"] == "76.20"
+    # money always travels with its currency
+    assert order["payment"]["currency"] == order["currency"] == "USD"
+    assert {i["currency"] for i in order["items"]} == {"USD"}
     assert order["isOpen"] is True
     assert order["customerComment"] == "Ring twice"
     assert order["shippingAddress"] == order["billingAddress"]

@@ -77,6 +77,7 @@ class Payment:
     status: PaymentStatus
     amount_paid: Decimal
     amount_refunded: Decimal
+    currency: str
 
 
 @strawberry.type
@@ -90,9 +91,10 @@ class OrderItem:
     quantity_shipped: int
     quantity_returned: int
     quantity_restocked: int
+    currency: str = strawberry.field(description="Of unitPrice and total: the order's.")
 
     @classmethod
-    def build(cls, item: OrderItemModel) -> OrderItem:
+    def build(cls, item: OrderItemModel, currency: str) -> OrderItem:
         return cls(
             id=to_global_id("OrderItem", item.id),
             sku=item.sku,
@@ -103,6 +105,7 @@ class OrderItem:
             quantity_shipped=item.quantity_shipped,
             quantity_returned=item.quantity_returned,
             quantity_restocked=item.quantity_restocked,
+            currency=currency,
         )
 
 
@@ -190,6 +193,7 @@ class Order:
             status=order.payment_status,
             amount_paid=order.amount_paid,
             amount_refunded=order.amount_refunded,
+            currency=order.currency,
         )
 
     @strawberry.field
@@ -250,7 +254,7 @@ class Order:
     @strawberry.field
     async def items(self, info: Info) -> list[OrderItem]:
         rows = await info.context.loaders.items_by_order.load(self._model.id)
-        return [OrderItem.build(row) for row in rows]
+        return [OrderItem.build(row, self._model.currency) for row in rows]
 
     @strawberry.field
     async def customer(self, info: Info) -> Customer | None:
@@ -272,3 +276,12 @@ class Order:
         rows = await loader.load(self._model.id)
         page = guarded(lambda: page_in_memory(rows, request))
         return connection(page, lambda e: OrderEvent.build(e, staff))
+
+
+async def order_item_by_id(info: Info, order_item_id: int) -> OrderItem | None:
+    """An order item with its order's currency (both batch-loaded)."""
+    item = await info.context.loaders.order_item.load(order_item_id)
+    if item is None:
+        return None
+    order = await info.context.loaders.order.load(item.order_id)
+    return OrderItem.build(item, order.currency if order else info.context.settings.currency)

@@ -29,10 +29,9 @@ LazyOrderItem = Annotated["OrderItem", strawberry.lazy("app.schema.types.orders"
 
 
 async def _order_item(info: Info, order_item_id: int) -> LazyOrderItem | None:
-    from app.schema.types.orders import OrderItem
+    from app.schema.types.orders import order_item_by_id
 
-    item = await info.context.loaders.order_item.load(order_item_id)
-    return OrderItem.build(item) if item else None
+    return await order_item_by_id(info, order_item_id)
 
 
 @strawberry.type

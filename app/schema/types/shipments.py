@@ -33,10 +33,9 @@ class ShipmentItem:
 
     @strawberry.field
     async def order_item(self, info: Info) -> LazyOrderItem | None:
-        from app.schema.types.orders import OrderItem
+        from app.schema.types.orders import order_item_by_id
 
-        item = await info.context.loaders.order_item.load(self._model.order_item_id)
-        return OrderItem.build(item) if item else None
+        return await order_item_by_id(info, self._model.order_item_id)
 
 
 @strawberry.type(description="What left the store, when, to whom and where. Never changes.")
