@@ -130,6 +130,8 @@ async def _apply_as_set(rows: list[Row], options: ImportOptions, viewer: Viewer)
     found = await _lock_orders_by_number(numbers)
     final: dict[int, tuple[str, str]] = {}
     events: list[tuple[Any, ...]] = []
+    # who and when are the same for the whole set
+    actor = (viewer.user_id, actor_kind(viewer), viewer.label)
     now = datetime.now(UTC)
     for row in rows:
         if row.outcome is not None:
@@ -143,7 +145,7 @@ async def _apply_as_set(rows: list[Row], options: ImportOptions, viewer: Viewer)
         row.outcome = _decide(row, current, options.overwrite)
         if row.outcome is RowOutcome.UPDATED:
             final[order_id] = (row.tracking, row.carrier or "")
-            events.append(_tracking_event(order_id, row, viewer, now))
+            events.append(_tracking_event(order_id, row, actor, now))
     if final:
         await _update_tracking(final)
         await insert_rows("order_events", EVENT_COLUMNS, events)
@@ -162,19 +164,17 @@ EVENT_COLUMNS = (
 )
 
 
-def _tracking_event(order_id: int, row: Row, viewer: Viewer, now: datetime) -> tuple[Any, ...]:
-    message = (
-        f"Tracking number {row.tracking}" + (f" ({row.carrier})" if row.carrier else "") + " added."
-    )
+def _tracking_event(
+    order_id: int, row: Row, actor: tuple[int | None, str, str], now: datetime
+) -> tuple[Any, ...]:
+    carrier = f" ({row.carrier})" if row.carrier else ""
     data = {"trackingNumber": row.tracking, "carrier": row.carrier, "importLine": row.line}
     return (
         order_id,
         "TRACKING_NUMBER_SET",
         "PUBLIC",
-        viewer.user_id,
-        actor_kind(viewer),
-        viewer.label,
-        message,
+        *actor,
+        f"Tracking number {row.tracking}{carrier} added.",
         orjson.dumps(data).decode(),
         now,
     )

@@ -204,8 +204,8 @@ async def run_import(
     if problem is not None:
         await _finish(import_id, ImportStatus.FAILED, problem)
         return ImportStatus.FAILED
-    total = await asyncio.to_thread(reader.count)
-    await TrackingImport.filter(id=import_id).update(total_rows=total)
+    # Count the rows in a thread beside the work; the total appears as soon as it is known.
+    counting = asyncio.create_task(_record_total(import_id, reader))
     done = await TrackingImportRow.filter(tracking_import_id=import_id).order_by("-line").first()
     already = done.line if done else 0
     options = ImportOptions(
@@ -228,8 +228,18 @@ async def run_import(
         with suppress(Exception):
             await upcoming  # the reader thread must be done before the file is closed
         rows.close()
+        with suppress(Exception):
+            await counting
     await _finish(import_id, ImportStatus.SUCCEEDED, "")
     return ImportStatus.SUCCEEDED
+
+
+async def _record_total(import_id: int, reader: RowReader) -> None:
+    try:
+        total = await asyncio.to_thread(reader.count)
+    except csv.Error:
+        return  # the run itself reports the unreadable part
+    await TrackingImport.filter(id=import_id).update(total_rows=total)
 
 
 def _cell(record: list[str], position: int | None) -> str:

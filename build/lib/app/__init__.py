@@ -1,0 +1,1 @@
+"""BitCart Orders: the order-management back end of the BitCart store platform."""

@@ -1,0 +1,188 @@
+"""bitcart-orders: serve · worker · migrate · create-staff · seed-demo."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
+
+from tortoise import Tortoise
+
+from app.db import atomic, migrate_database, tortoise_config
+from app.models import Role
+from app.settings import Settings, get_settings
+
+T = TypeVar("T")
+
+
+async def _with_database(settings: Settings, action: Callable[[], Awaitable[T]]) -> T:
+    await Tortoise.init(config=tortoise_config(settings))
+    try:
+        async with atomic():
+            return await action()
+    finally:
+        await Tortoise.close_connections()
+
+
+def _print_welcome(settings: Settings, host: str, port: int, demo: bool) -> None:
+    from app.services.demo import DEMO_LOGINS
+
+    shown_host = "127.0.0.1" if host in {"0.0.0.0", "::"} else host  # noqa: S104
+    url = f"http://{shown_host}:{port}/graphql"
+    lines = [
+        "",
+        f"BitCart Orders is starting: GraphiQL at {url}",
+        f"  database: {settings.database_url}",
+        f"  redis:    {settings.redis_url}",
+    ]
+    if demo:
+        lines += [
+            "",
+            "Demo logins (run the login mutation, then send 'Authorization: Bearer <token>'):",
+        ]
+        lines += [f"  {d.role:<12} {d.email:<26} {d.password}" for d in DEMO_LOGINS]
+        lines += [
+            "",
+            '  mutation { login(email: "admin@example.com", password: "demo-admin-pass")'
+            " { token errors { code message } } }",
+        ]
+    print("\n".join(lines) + "\n", flush=True)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from app.main import create_app
+    from app.redis import with_embedded_valkey
+
+    settings = get_settings()
+    if not args.skip_migrate:
+        asyncio.run(migrate_database(settings))
+    if args.demo:
+        _seed(settings)
+    settings, valkey = with_embedded_valkey(settings)
+    in_process_worker = valkey is not None or args.with_worker
+    _print_welcome(settings, args.host, args.port, args.demo)
+    # uvicorn re-raises SIGTERM after its graceful shutdown; exit through `finally` so the
+    # embedded Valkey is stopped too (it flushes its append-only file on the way out).
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    try:
+        uvicorn.run(
+            create_app(settings, run_worker=in_process_worker),
+            host=args.host,
+            port=args.port,
+            log_level="info",
+        )
+    finally:
+        if valkey is not None:
+            valkey.stop()
+    return 0
+
+
+def _exit_on_signal(signum: int, frame: object) -> None:
+    sys.exit(128 + signum)
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from app.redis import with_embedded_valkey
+    from app.workers.settings import build_worker
+
+    settings, valkey = with_embedded_valkey(get_settings())
+    try:
+        build_worker(settings, own_database=True).run()
+    finally:
+        if valkey is not None:
+            valkey.stop()
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    asyncio.run(migrate_database(settings))
+    print(f"Database is up to date: {settings.database_url}")
+    return 0
+
+
+def cmd_create_staff(args: argparse.Namespace) -> int:
+    from app.services.accounts import create_staff
+    from app.services.auth import SYSTEM
+    from app.services.errors import DomainError
+
+    settings = get_settings()
+    try:
+        user = asyncio.run(
+            _with_database(
+                settings,
+                lambda: create_staff(
+                    SYSTEM,
+                    args.email,
+                    args.password,
+                    Role(args.role),
+                    args.first_name,
+                    args.last_name,
+                ),
+            )
+        )
+    except DomainError as exc:
+        for issue in exc.issues:
+            where = ".".join(issue.field) if issue.field else ""
+            print(
+                f"error: {issue.code}: {where} {issue.message}".replace("  ", " "), file=sys.stderr
+            )
+        return 1
+    print(f"Created {user.role} staff member {user.email}")
+    return 0
+
+
+def _seed(settings: Settings) -> bool:
+    from app.services.demo import seed_demo
+
+    return asyncio.run(
+        _with_database(settings, lambda: seed_demo(settings.tax_rate, settings.currency))
+    )
+
+
+def cmd_seed_demo(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    created = _seed(settings)
+    print("Demo data created." if created else "Demo data is already there.")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="bitcart-orders", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="Run the API (and, without REDIS_URL, the worker).")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--demo", action="store_true", help="Add demo data and print logins.")
+    serve.add_argument(
+        "--skip-migrate", action="store_true", help="Don't migrate first (a migrate job does)."
+    )
+    serve.add_argument(
+        "--with-worker", action="store_true", help="Run a worker in-process even with REDIS_URL."
+    )
+    serve.set_defaults(func=cmd_serve)
+
+    sub.add_parser("worker", help="Run the job worker.").set_defaults(func=cmd_worker)
+    sub.add_parser("migrate", help="Apply database migrations.").set_defaults(func=cmd_migrate)
+
+    staff = sub.add_parser("create-staff", help="Add a staff member.")
+    staff.add_argument("--email", required=True)
+    staff.add_argument("--password", required=True)
+    staff.add_argument("--role", required=True, choices=[r.value for r in Role])
+    staff.add_argument("--first-name", default="")
+    staff.add_argument("--last-name", default="")
+    staff.set_defaults(func=cmd_create_staff)
+
+    sub.add_parser("seed-demo", help="Add demo data (once).").set_defaults(func=cmd_seed_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    sys.exit(args.func(args))

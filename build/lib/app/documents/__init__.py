@@ -1,0 +1,1 @@
+"""PDF templates and the renderer: data in, bytes out, no database."""

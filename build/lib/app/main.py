@@ -1,0 +1,202 @@
+"""create_app(): routes, middleware and the lifespan that opens the database."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+
+import orjson
+from arq import create_pool
+from redis.exceptions import RedisError
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from tortoise.contrib.starlette import RegisterTortoise
+
+from app.db import tortoise_config
+from app.documents.render import Renderer
+from app.http import BodyLimit
+from app.redis import redis_settings
+from app.schema import schema
+from app.schema.context import Context
+from app.services import documents, imports
+from app.services.auth import viewer_from_token
+from app.services.errors import DomainError, ErrorCode
+from app.settings import Settings, get_settings
+from app.storage import LocalStorage
+from app.workers.settings import build_worker
+
+
+def bearer_token(request: Request | WebSocket) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+class GraphQLApp(GraphQL[Context, None]):
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(
+            schema,
+            graphql_ide="graphiql",
+            multipart_uploads_enabled=True,
+            allow_queries_via_get=True,
+        )
+        self.settings = settings
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> Context:
+        viewer = await viewer_from_token(bearer_token(request), self.settings.secret_key)
+        return Context(
+            viewer=viewer,
+            settings=self.settings,
+            request=request if isinstance(request, Request) else None,
+            response=response if isinstance(response, Response) else None,
+            app_state=request.app.state,
+            redis=getattr(request.app.state, "redis", None),
+            renderer=request.app.state.renderer,
+            storage=request.app.state.storage,
+        )
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
+
+
+async def healthz(request: Request) -> JSONResponse:
+    return JSONResponse({"status": "ok"})
+
+
+_HTTP_STATUS = {
+    ErrorCode.UNAUTHENTICATED: 401,
+    ErrorCode.FORBIDDEN: 403,
+    ErrorCode.NOT_FOUND: 404,
+    ErrorCode.INVALID_STATUS_TRANSITION: 409,
+}
+
+
+def _error_response(exc: DomainError) -> JSONResponse:
+    issue = exc.issues[0]
+    return JSONResponse(
+        {"error": {"code": issue.code.value, "message": issue.message}},
+        status_code=_HTTP_STATUS.get(issue.code, 400),
+    )
+
+
+async def download_document(request: Request) -> Response:
+    """GET /documents/{id}: the PDF, for whoever may see all of its orders."""
+    settings: Settings = request.app.state.settings
+    viewer = await viewer_from_token(bearer_token(request), settings.secret_key)
+    try:
+        document, pdf = await documents.open_document(
+            viewer, request.path_params["document_id"], request.app.state.storage
+        )
+    except DomainError as exc:
+        return _error_response(exc)
+    name = f"{document.kind.value.lower().replace('_', '-')}-{document.id}.pdf"
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="{name}"',
+            "Cache-Control": "private, no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+async def download_import_result(request: Request) -> Response:
+    """GET /imports/{id}/result.csv: every row and its outcome, safe to open in a spreadsheet."""
+    settings: Settings = request.app.state.settings
+    viewer = await viewer_from_token(bearer_token(request), settings.secret_key)
+    try:
+        tracking_import, csv_text = await imports.result_csv(
+            viewer, request.path_params["import_id"]
+        )
+    except DomainError as exc:
+        return _error_response(exc)
+    return Response(
+        csv_text,
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": (
+                f'attachment; filename="tracking-import-{tracking_import.id}.csv"'
+            ),
+            "Cache-Control": "private, no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+def create_app(settings: Settings | None = None, *, run_worker: bool = False) -> Starlette:
+    """The ASGI app; with run_worker the job worker runs in this process too."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with RegisterTortoise(app, config=tortoise_config(settings)):
+            pool = (
+                await create_pool(redis_settings(settings.redis_url))
+                if settings.redis_url
+                else None
+            )
+            app.state.redis = pool
+            worker_task = None
+            if run_worker and pool is not None:
+                worker = build_worker(settings, own_database=False, handle_signals=False)
+                worker_task = asyncio.create_task(worker.async_run())
+            try:
+                yield
+            finally:
+                # On Ctrl+C the embedded Valkey may be gone already: leave quietly.
+                if worker_task is not None:
+                    worker_task.cancel()
+                    with suppress(asyncio.CancelledError, RedisError, OSError):
+                        await worker_task
+                    with suppress(RedisError, OSError):
+                        await worker.close()
+                if pool is not None:
+                    with suppress(RedisError, OSError):
+                        await pool.aclose()
+
+    graphql = GraphQLApp(settings)
+    app = Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/healthz", healthz),
+            Route("/documents/{document_id:int}", download_document),
+            Route("/imports/{import_id:int}/result.csv", download_import_result),
+        ],
+        middleware=[
+            Middleware(
+                BodyLimit,
+                max_body=settings.max_body_bytes,
+                max_upload=settings.max_upload_bytes,
+            ),
+            *(
+                [
+                    Middleware(
+                        CORSMiddleware,
+                        allow_origins=list(settings.cors_origins),
+                        allow_methods=["GET", "POST"],
+                        allow_headers=["Authorization", "Content-Type"],
+                        max_age=600,
+                    )
+                ]
+                if settings.cors_origins
+                else []
+            ),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.renderer = Renderer(settings.template_dir, settings.font_dirs)
+    app.state.storage = LocalStorage(settings.data_dir)
+    return app

@@ -1,0 +1,46 @@
+"""Tortoise models, one module per area."""
+
+from app.models.accounts import ApiToken, Role, User, UserKind
+from app.models.catalog import InventoryMovement, Product
+from app.models.documents import Document, DocumentKind, DocumentOrder, DocumentStatus
+from app.models.imports import ImportStatus, RowOutcome, TrackingImport, TrackingImportRow
+from app.models.orders import (
+    EventVisibility,
+    Order,
+    OrderEvent,
+    OrderItem,
+    OrderStatus,
+    PaymentStatus,
+)
+from app.models.returns import Refund, Return, ReturnAction, ReturnItem, ReturnStatus
+from app.models.shipments import Shipment, ShipmentItem
+
+__all__ = [
+    "ApiToken",
+    "Document",
+    "DocumentKind",
+    "DocumentOrder",
+    "DocumentStatus",
+    "EventVisibility",
+    "ImportStatus",
+    "InventoryMovement",
+    "Order",
+    "OrderEvent",
+    "OrderItem",
+    "OrderStatus",
+    "PaymentStatus",
+    "Product",
+    "Refund",
+    "Return",
+    "ReturnAction",
+    "ReturnItem",
+    "ReturnStatus",
+    "Role",
+    "RowOutcome",
+    "Shipment",
+    "ShipmentItem",
+    "TrackingImport",
+    "TrackingImportRow",
+    "User",
+    "UserKind",
+]

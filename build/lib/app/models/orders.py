@@ -1,0 +1,144 @@
+"""Orders, their items and their append-only event log."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+from app.models.accounts import User
+
+
+class OrderStatus(StrEnum):
+    INCOMPLETE = "INCOMPLETE"
+    PENDING = "PENDING"
+    AWAITING_PAYMENT = "AWAITING_PAYMENT"
+    AWAITING_FULFILLMENT = "AWAITING_FULFILLMENT"
+    AWAITING_SHIPMENT = "AWAITING_SHIPMENT"
+    AWAITING_PICKUP = "AWAITING_PICKUP"
+    PARTIALLY_SHIPPED = "PARTIALLY_SHIPPED"
+    SHIPPED = "SHIPPED"
+    COMPLETED = "COMPLETED"
+    CANCELLED = "CANCELLED"
+    DECLINED = "DECLINED"
+    REFUNDED = "REFUNDED"
+    PARTIALLY_REFUNDED = "PARTIALLY_REFUNDED"
+    DISPUTED = "DISPUTED"
+    MANUAL_VERIFICATION_REQUIRED = "MANUAL_VERIFICATION_REQUIRED"
+    RETURNED = "RETURNED"
+
+
+CLOSED_STATUSES = frozenset(
+    {
+        OrderStatus.SHIPPED,
+        OrderStatus.COMPLETED,
+        OrderStatus.CANCELLED,
+        OrderStatus.DECLINED,
+        OrderStatus.REFUNDED,
+        OrderStatus.RETURNED,
+    }
+)
+OPEN_STATUSES = frozenset(OrderStatus) - CLOSED_STATUSES
+
+
+class PaymentStatus(StrEnum):
+    PENDING = "PENDING"
+    AUTHORIZED = "AUTHORIZED"
+    PAID = "PAID"
+    PARTIALLY_REFUNDED = "PARTIALLY_REFUNDED"
+    REFUNDED = "REFUNDED"
+    FAILED = "FAILED"
+    VOIDED = "VOIDED"
+
+
+class EventVisibility(StrEnum):
+    PUBLIC = "PUBLIC"
+    STAFF = "STAFF"
+
+
+class Order(Model):
+    id = fields.IntField(primary_key=True)
+    # Assigned right after insert as id + 99: unique and starting at 100 on every database.
+    number = fields.IntField(unique=True, null=True)
+    version = fields.IntField(default=1)
+    status = fields.CharEnumField(OrderStatus, max_length=32, db_index=True)
+    customer: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="orders", null=True, on_delete=fields.SET_NULL, db_index=True
+    )
+    email = fields.CharField(max_length=254, db_index=True)
+    billing_address = fields.JSONField()
+    shipping_address = fields.JSONField()
+    # Lower-cased names, company and email from both addresses, for search.
+    search_text = fields.TextField(default="")
+    shipping_method = fields.CharField(max_length=100, default="")
+    currency = fields.CharField(max_length=3)
+    subtotal = fields.DecimalField(max_digits=12, decimal_places=2)
+    shipping_cost = fields.DecimalField(max_digits=12, decimal_places=2)
+    tax_total = fields.DecimalField(max_digits=12, decimal_places=2)
+    total = fields.DecimalField(max_digits=12, decimal_places=2)
+    payment_method = fields.CharField(max_length=50, default="")
+    payment_provider = fields.CharField(max_length=50, default="")
+    payment_transaction_id = fields.CharField(max_length=255, default="")
+    payment_status = fields.CharEnumField(PaymentStatus, max_length=32)
+    amount_paid = fields.DecimalField(max_digits=12, decimal_places=2)
+    amount_refunded = fields.DecimalField(max_digits=12, decimal_places=2)
+    customer_comment = fields.TextField(default="")
+    staff_notes = fields.TextField(default="")
+    tracking_number = fields.CharField(max_length=50, default="", db_index=True)
+    carrier = fields.CharField(max_length=50, default="")
+    # True while the order's unshipped quantities are back in stock (cancelled and the like).
+    stock_released = fields.BooleanField(default=False)
+    created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    customer_id: int | None
+
+    class Meta:
+        table = "orders"
+
+
+class OrderItem(Model):
+    id = fields.IntField(primary_key=True)
+    order: fields.ForeignKeyRelation[Order] = fields.ForeignKeyField(
+        "models.Order", related_name="items", on_delete=fields.CASCADE, db_index=True
+    )
+    product_id = fields.IntField(null=True)
+    sku = fields.CharField(max_length=64)
+    name = fields.CharField(max_length=255)
+    quantity = fields.IntField()
+    unit_price = fields.DecimalField(max_digits=12, decimal_places=2)
+    total = fields.DecimalField(max_digits=12, decimal_places=2)
+    quantity_shipped = fields.IntField(default=0)
+    # Units that came back (a received return).
+    quantity_returned = fields.IntField(default=0)
+    # Shipped units put back into stock (a received return or a refund with restock).
+    quantity_restocked = fields.IntField(default=0)
+
+    order_id: int
+
+    class Meta:
+        table = "order_items"
+
+
+class OrderEvent(Model):
+    # Append-only timeline entry; customers see PUBLIC entries only.
+
+    id = fields.IntField(primary_key=True)
+    order: fields.ForeignKeyRelation[Order] = fields.ForeignKeyField(
+        "models.Order", related_name="events", on_delete=fields.CASCADE, db_index=True
+    )
+    type = fields.CharField(max_length=64)
+    visibility = fields.CharEnumField(EventVisibility, max_length=8)
+    actor_id = fields.IntField(null=True)
+    # GUEST, CUSTOMER, STAFF or SYSTEM: customers see "the store", not a staff member's name.
+    actor_kind = fields.CharField(max_length=16, default="SYSTEM")
+    actor = fields.CharField(max_length=300, default="")
+    message = fields.TextField(default="")
+    data = fields.JSONField(default=dict)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    order_id: int
+
+    class Meta:
+        table = "order_events"

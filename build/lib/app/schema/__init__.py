@@ -1,0 +1,69 @@
+"""The GraphQL schema, built once at import."""
+
+from __future__ import annotations
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import MaskErrors, MaxTokensLimiter, ParserCache, ValidationCache
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
+
+from app.schema.limits import limits_extension
+from app.schema.mutations.accounts import AccountMutations
+from app.schema.mutations.catalog import CatalogMutations
+from app.schema.mutations.fulfilment import FulfilmentMutations
+from app.schema.mutations.orders import OrderMutations
+from app.schema.mutations.returns import ReturnMutations
+from app.schema.mutations.workers import WorkerMutations
+from app.schema.queries import Query
+from app.settings import Settings, get_settings
+
+
+@strawberry.type
+class Mutation(
+    AccountMutations,
+    CatalogMutations,
+    OrderMutations,
+    FulfilmentMutations,
+    ReturnMutations,
+    WorkerMutations,
+):
+    pass
+
+
+def should_mask(error: GraphQLError) -> bool:
+    """Hide unexpected failures; let validation, permission and coded errors through."""
+    return not is_expected(error) and not get_settings().debug
+
+
+def is_expected(error: GraphQLError) -> bool:
+    return error.original_error is None or isinstance(error.original_error, GraphQLError)
+
+
+class Schema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Log only the unexpected: a refused query is the client's business, not a fault."""
+        unexpected = [e for e in errors if not is_expected(e)]
+        if unexpected:
+            super().process_errors(unexpected, execution_context)
+
+
+def build_schema(settings: Settings | None = None) -> strawberry.Schema:
+    settings = settings or get_settings()
+    return Schema(
+        query=Query,
+        mutation=Mutation,
+        config=StrawberryConfig(auto_camel_case=True),
+        extensions=[
+            limits_extension(settings),
+            lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
+            ParserCache,
+            ValidationCache,
+            lambda: MaskErrors(should_mask_error=should_mask),
+        ],
+    )
+
+
+schema = build_schema()

@@ -1,0 +1,334 @@
+"""GraphQL inputs; each converts itself to the service's plain input (no rules here)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import Enum
+
+import strawberry
+
+from app.schema.ids import from_global_id
+from app.schema.types.accounts import Permission
+from app.schema.types.orders import OrderStatus, PaymentStatus
+from app.schema.types.returns import ReturnAction, ReturnStatus
+from app.services import import_sets, orders, refunds, returns, shipments
+from app.services.addresses import Address
+
+
+@strawberry.input
+class AddressInput:
+    first_name: str
+    last_name: str
+    street1: str
+    city: str
+    country: str = strawberry.field(description="ISO 3166-1 alpha-2, like US or DE.")
+    company: str = ""
+    street2: str = ""
+    state: str = ""
+    postal_code: str = ""
+    phone: str = ""
+
+    def to_address(self) -> Address:
+        return Address(
+            first_name=self.first_name,
+            last_name=self.last_name,
+            company=self.company,
+            street1=self.street1,
+            street2=self.street2,
+            city=self.city,
+            state=self.state,
+            postal_code=self.postal_code,
+            country=self.country,
+            phone=self.phone,
+        )
+
+
+@strawberry.input
+class OrderLineInput:
+    sku: str
+    quantity: int
+
+
+@strawberry.input
+class PaymentInput:
+    method: str = ""
+    provider: str = ""
+    transaction_id: str = ""
+    amount: Decimal | None = None
+    status: PaymentStatus = PaymentStatus.PENDING
+
+
+@strawberry.input
+class PlaceOrderInput:
+    items: list[OrderLineInput]
+    billing_address: AddressInput
+    email: str | None = strawberry.field(
+        default=None, description="Required for a guest; a signed-in customer's own is used."
+    )
+    shipping_address: AddressInput | None = strawberry.field(
+        default=None, description="Defaults to the billing address."
+    )
+    shipping_method: str = ""
+    shipping_cost: Decimal = Decimal("0")
+    payment: PaymentInput | None = None
+    customer_comment: str = ""
+
+    def to_service(self) -> orders.PlaceOrderInput:
+        payment = self.payment or PaymentInput()
+        return orders.PlaceOrderInput(
+            items=[orders.LineInput(sku=i.sku, quantity=i.quantity) for i in self.items],
+            billing_address=self.billing_address.to_address(),
+            shipping_address=self.shipping_address.to_address() if self.shipping_address else None,
+            email=self.email,
+            shipping_method=self.shipping_method,
+            shipping_cost=self.shipping_cost,
+            payment=orders.PaymentInput(
+                method=payment.method,
+                provider=payment.provider,
+                transaction_id=payment.transaction_id,
+                amount=payment.amount,
+                status=payment.status,
+            ),
+            customer_comment=self.customer_comment,
+        )
+
+
+@strawberry.input
+class UpdateOrderInput:
+    billing_address: AddressInput | None = None
+    shipping_address: AddressInput | None = None
+    shipping_method: str | None = None
+    customer_comment: str | None = None
+    staff_notes: str | None = None
+    expected_version: int | None = strawberry.field(
+        default=None,
+        description="The Order.version you edited; VERSION_CONFLICT if it has moved on.",
+    )
+
+    def to_service(self) -> orders.OrderChanges:
+        return orders.OrderChanges(
+            billing_address=self.billing_address.to_address() if self.billing_address else None,
+            shipping_address=(
+                self.shipping_address.to_address() if self.shipping_address else None
+            ),
+            shipping_method=self.shipping_method,
+            customer_comment=self.customer_comment,
+            staff_notes=self.staff_notes,
+            expected_version=self.expected_version,
+        )
+
+
+@strawberry.enum
+class OrderSortField(Enum):
+    CREATED_AT = "created_at"
+    UPDATED_AT = "updated_at"
+    NUMBER = "number"
+    TOTAL = "total"
+
+
+@strawberry.enum
+class SortDirection(Enum):
+    ASC = "ASC"
+    DESC = "DESC"
+
+
+@strawberry.input
+class OrderSortInput:
+    field: OrderSortField = OrderSortField.CREATED_AT
+    direction: SortDirection = SortDirection.DESC
+
+
+@strawberry.input
+class OrderFilterInput:
+    status: list[OrderStatus] | None = None
+    is_open: bool | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    email: str | None = None
+    search: str | None = strawberry.field(
+        default=None,
+        description="Matches order number, email, names and tracking numbers.",
+    )
+
+    def to_service(self) -> orders.OrderFilter:
+        return orders.OrderFilter(
+            statuses=list(self.status) if self.status else None,
+            is_open=self.is_open,
+            created_after=self.created_after,
+            created_before=self.created_before,
+            email=self.email,
+            search=self.search,
+        )
+
+
+@strawberry.input
+class CreateProductInput:
+    sku: str
+    name: str
+    price: Decimal
+    stock: int = 0
+
+
+@strawberry.input
+class RegisterCustomerInput:
+    email: str
+    password: str
+    first_name: str = ""
+    last_name: str = ""
+
+
+@strawberry.input
+class CreateApiTokenInput:
+    name: str
+    permissions: list[Permission]
+
+
+@strawberry.input
+class ShipItemInput:
+    order_item_id: strawberry.ID
+    quantity: int
+
+
+@strawberry.input
+class ShipOrderInput:
+    items: list[ShipItemInput] | None = strawberry.field(
+        default=None, description="Defaults to everything not yet shipped."
+    )
+    tracking_number: str | None = strawberry.field(
+        default=None, description="Defaults to the order's tracking number (R4)."
+    )
+    carrier: str | None = None
+    shipping_method: str | None = None
+    comments: str = ""
+
+    def to_service(self) -> shipments.ShipInput:
+        return shipments.ShipInput(
+            items=[
+                shipments.ShipLine(
+                    from_global_id("OrderItem", line.order_item_id, f"items.{i}.orderItemId"),
+                    line.quantity,
+                )
+                for i, line in enumerate(self.items)
+            ]
+            if self.items is not None
+            else None,
+            tracking_number=self.tracking_number,
+            carrier=self.carrier,
+            shipping_method=self.shipping_method,
+            comments=self.comments,
+        )
+
+
+@strawberry.input
+class ShipmentFilterInput:
+    order_id: strawberry.ID | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    search: str | None = strawberry.field(
+        default=None, description="Matches tracking number, order number and recipient name."
+    )
+
+    def to_service(self) -> shipments.ShipmentFilter:
+        return shipments.ShipmentFilter(
+            order_id=from_global_id("Order", self.order_id, "orderId") if self.order_id else None,
+            created_after=self.created_after,
+            created_before=self.created_before,
+            search=self.search,
+        )
+
+
+@strawberry.input
+class ReturnItemInput:
+    order_item_id: strawberry.ID
+    quantity: int
+    reason: str = ""
+    action: ReturnAction = ReturnAction.REFUND
+
+
+@strawberry.input
+class RequestReturnInput:
+    order_id: strawberry.ID
+    items: list[ReturnItemInput]
+    customer_comment: str = ""
+
+    def lines(self) -> list[returns.ReturnLine]:
+        return [
+            returns.ReturnLine(
+                order_item_id=from_global_id(
+                    "OrderItem", x.order_item_id, f"items.{i}.orderItemId"
+                ),
+                quantity=x.quantity,
+                reason=x.reason,
+                action=x.action,
+            )
+            for i, x in enumerate(self.items)
+        ]
+
+
+@strawberry.input
+class RefundItemInput:
+    order_item_id: strawberry.ID
+    quantity: int
+
+
+@strawberry.input
+class RefundOrderInput:
+    amount: Decimal
+    items: list[RefundItemInput] = strawberry.field(default_factory=list)
+    restock: bool = strawberry.field(
+        default=False, description="Put the listed shipped items back in stock."
+    )
+    reason: str = ""
+    return_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The received return this refund settles; it becomes REFUNDED."
+    )
+
+    def to_service(self) -> refunds.RefundInput:
+        return refunds.RefundInput(
+            amount=self.amount,
+            items=[
+                refunds.RefundLine(
+                    from_global_id("OrderItem", x.order_item_id, f"items.{i}.orderItemId"),
+                    x.quantity,
+                )
+                for i, x in enumerate(self.items)
+            ],
+            restock=self.restock,
+            reason=self.reason,
+            return_id=from_global_id("Return", self.return_id, "returnId")
+            if self.return_id
+            else None,
+        )
+
+
+@strawberry.input
+class ReturnFilterInput:
+    status: list[ReturnStatus] | None = None
+    order_id: strawberry.ID | None = None
+
+    def to_service(self) -> returns.ReturnFilter:
+        return returns.ReturnFilter(
+            statuses=list(self.status) if self.status else None,
+            order_id=from_global_id("Order", self.order_id, "orderId") if self.order_id else None,
+        )
+
+
+@strawberry.input
+class ImportOptionsInput:
+    create_shipments: bool = strawberry.field(
+        default=False, description="Also ship each order's unshipped items (like shipOrder)."
+    )
+    set_status: OrderStatus | None = strawberry.field(
+        default=None, description="Also set this status on each order the row changed."
+    )
+    overwrite: bool = strawberry.field(
+        default=False, description="Replace a different tracking number an order already has."
+    )
+
+    def to_service(self) -> import_sets.ImportOptions:
+        return import_sets.ImportOptions(
+            create_shipments=self.create_shipments,
+            set_status=self.set_status,
+            overwrite=self.overwrite,
+        )

@@ -1,0 +1,59 @@
+"""Sign-in, sign-up and API tokens."""
+
+from __future__ import annotations
+
+import strawberry
+
+from app.schema.context import Info
+from app.schema.errors import UserError
+from app.schema.inputs import CreateApiTokenInput, RegisterCustomerInput
+from app.schema.mutations.base import perform
+from app.services import accounts, auth
+
+
+@strawberry.type
+class TokenPayload:
+    token: str | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class AccountMutations:
+    @strawberry.mutation(description="Exchange email and password for a bearer token.")
+    async def login(self, info: Info, email: str, password: str) -> TokenPayload:
+        context = info.context
+        token, errors = await perform(
+            lambda: auth.login(
+                email,
+                password,
+                context.settings.secret_key,
+                redis=context.redis,
+                client=context.client_address,
+                limit=context.settings.login_rate_limit,
+            )
+        )
+        return TokenPayload(token=token, errors=errors)
+
+    @strawberry.mutation(description="Open a customer account; returns a signed-in token.")
+    async def register_customer(self, info: Info, input: RegisterCustomerInput) -> TokenPayload:
+        key = info.context.settings.secret_key
+
+        async def register() -> str:
+            _, token = await accounts.register_customer(
+                input.email, input.password, input.first_name, input.last_name, key
+            )
+            return token
+
+        token, errors = await perform(register)
+        return TokenPayload(token=token, errors=errors)
+
+    @strawberry.mutation(
+        description="Issue a token limited to some permissions (STAFF_MANAGE). Shown once."
+    )
+    async def create_api_token(self, info: Info, input: CreateApiTokenInput) -> TokenPayload:
+        viewer, key = info.context.viewer, info.context.settings.secret_key
+        permissions = list(input.permissions)
+        token, errors = await perform(
+            lambda: accounts.create_api_token(viewer, input.name, permissions, key)
+        )
+        return TokenPayload(token=token, errors=errors)

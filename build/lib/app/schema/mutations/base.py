@@ -1,0 +1,30 @@
+"""One shape for every mutation: the service call in its own transaction, refusals as data."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from app.db import atomic
+from app.schema.errors import UserError, user_errors
+from app.services import jobs
+from app.services.errors import DomainError
+
+T = TypeVar("T")
+
+
+async def perform(
+    action: Callable[[], Awaitable[T]], *, redis: Any = None
+) -> tuple[T | None, list[UserError]]:
+    """Run `action` in a transaction; a DomainError rolls it back and becomes `errors`.
+
+    Jobs the action deferred are sent to `redis` only after the commit.
+    """
+    try:
+        with jobs.collecting() as deferred:
+            async with atomic():
+                result = await action()
+    except DomainError as exc:
+        return None, user_errors(exc)
+    await jobs.send(redis, deferred)
+    return result, []

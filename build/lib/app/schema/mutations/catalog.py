@@ -1,0 +1,41 @@
+"""Products and stock corrections."""
+
+from __future__ import annotations
+
+import strawberry
+
+from app.schema.context import Info
+from app.schema.errors import UserError
+from app.schema.inputs import CreateProductInput
+from app.schema.mutations.base import perform
+from app.schema.types.catalog import Product
+from app.services import catalog
+
+
+@strawberry.type
+class ProductPayload:
+    product: Product | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class CatalogMutations:
+    @strawberry.mutation
+    async def create_product(self, info: Info, input: CreateProductInput) -> ProductPayload:
+        viewer = info.context.viewer
+        product, errors = await perform(
+            lambda: catalog.create_product(viewer, input.sku, input.name, input.price, input.stock)
+        )
+        currency = info.context.settings.currency
+        return ProductPayload(
+            product=Product.build(product, currency) if product else None, errors=errors
+        )
+
+    @strawberry.mutation(description="Correct stock by a signed number of units, with a reason.")
+    async def adjust_stock(self, info: Info, sku: str, delta: int, reason: str) -> ProductPayload:
+        viewer = info.context.viewer
+        product, errors = await perform(lambda: catalog.adjust_stock(viewer, sku, delta, reason))
+        currency = info.context.settings.currency
+        return ProductPayload(
+            product=Product.build(product, currency) if product else None, errors=errors
+        )

@@ -1,0 +1,96 @@
+"""Status, tracking numbers and shipments."""
+
+from __future__ import annotations
+
+import strawberry
+
+from app.models import Order as OrderModel
+from app.models import Shipment as ShipmentModel
+from app.schema.context import Info
+from app.schema.errors import UserError
+from app.schema.ids import from_global_id, to_global_id
+from app.schema.inputs import ShipOrderInput
+from app.schema.mutations.base import perform
+from app.schema.mutations.orders import OrderPayload
+from app.schema.types.orders import Order, OrderStatus
+from app.schema.types.shipments import Shipment
+from app.services import fulfilment, shipments
+
+
+@strawberry.type
+class ShipOrderPayload:
+    shipment: Shipment | None = None
+    order: Order | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class DeleteShipmentPayload:
+    order: Order | None = None
+    deleted_shipment_id: strawberry.ID | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class FulfilmentMutations:
+    @strawberry.mutation(
+        description="Set any status (ORDERS_WRITE); stock follows. SHIPPED creates no shipment."
+    )
+    async def set_status(
+        self, info: Info, order_id: strawberry.ID, status: OrderStatus, note: str = ""
+    ) -> OrderPayload:
+        viewer = info.context.viewer
+        order, errors = await perform(
+            lambda: fulfilment.set_status(
+                viewer, from_global_id("Order", order_id, "orderId"), status, note
+            )
+        )
+        return OrderPayload.of(order, errors)
+
+    @strawberry.mutation(
+        description="Set the order's tracking number. Shipments keep the number they have."
+    )
+    async def add_tracking(
+        self, info: Info, order_id: strawberry.ID, tracking_number: str, carrier: str | None = None
+    ) -> OrderPayload:
+        viewer = info.context.viewer
+
+        async def action() -> OrderModel:
+            order, _ = await fulfilment.add_tracking(
+                viewer, from_global_id("Order", order_id, "orderId"), tracking_number, carrier
+            )
+            return order
+
+        order, errors = await perform(action)
+        return OrderPayload.of(order, errors)
+
+    @strawberry.mutation(description="Ship items (SHIPMENTS_WRITE): all unshipped by default.")
+    async def ship_order(
+        self, info: Info, order_id: strawberry.ID, input: ShipOrderInput | None = None
+    ) -> ShipOrderPayload:
+        viewer = info.context.viewer
+        given = input or ShipOrderInput()
+
+        async def action() -> tuple[ShipmentModel, OrderModel]:
+            return await shipments.ship_order(
+                viewer, from_global_id("Order", order_id, "orderId"), given.to_service()
+            )
+
+        result, errors = await perform(action)
+        if result is None:
+            return ShipOrderPayload(errors=errors)
+        shipment, order = result
+        return ShipOrderPayload(shipment=Shipment.build(shipment), order=Order.build(order))
+
+    @strawberry.mutation(description="Delete a shipment; the order stays exactly as it is.")
+    async def delete_shipment(self, info: Info, id: strawberry.ID) -> DeleteShipmentPayload:
+        viewer = info.context.viewer
+        order, errors = await perform(
+            lambda: shipments.delete_shipment(viewer, from_global_id("Shipment", id))
+        )
+        if order is None:
+            return DeleteShipmentPayload(errors=errors)
+        return DeleteShipmentPayload(
+            order=Order.build(order),
+            deleted_shipment_id=to_global_id("Shipment", from_global_id("Shipment", id)),
+        )

@@ -1,0 +1,54 @@
+"""Placing and editing orders."""
+
+from __future__ import annotations
+
+import strawberry
+
+from app.models import Order as OrderModel
+from app.schema.context import Info
+from app.schema.errors import UserError, user_errors
+from app.schema.ids import from_global_id
+from app.schema.inputs import PlaceOrderInput, UpdateOrderInput
+from app.schema.mutations.base import perform
+from app.schema.types.orders import Order
+from app.services import orders
+from app.services.errors import DomainError
+
+
+@strawberry.type
+class OrderPayload:
+    order: Order | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+    @classmethod
+    def of(cls, order: OrderModel | None, errors: list[UserError]) -> OrderPayload:
+        return cls(order=Order.build(order) if order else None, errors=errors)
+
+
+@strawberry.type
+class OrderMutations:
+    @strawberry.mutation(description="Place an order as a customer or a guest; takes stock.")
+    async def place_order(self, info: Info, input: PlaceOrderInput) -> OrderPayload:
+        viewer, settings = info.context.viewer, info.context.settings
+        data = input.to_service()
+        order, errors = await perform(
+            lambda: orders.place_order(viewer, data, settings.tax_rate, settings.currency)
+        )
+        if order is not None:
+            info.context.placed_order_ids.add(order.id)
+        return OrderPayload.of(order, errors)
+
+    @strawberry.mutation(
+        description="Edit addresses, shipping method, comment and staff notes (ORDERS_WRITE)."
+    )
+    async def update_order(
+        self, info: Info, id: strawberry.ID, input: UpdateOrderInput
+    ) -> OrderPayload:
+        viewer = info.context.viewer
+        try:
+            order_id = from_global_id("Order", id)
+        except DomainError as exc:
+            return OrderPayload(errors=user_errors(exc))
+        changes = input.to_service()
+        order, errors = await perform(lambda: orders.update_order(viewer, order_id, changes))
+        return OrderPayload.of(order, errors)

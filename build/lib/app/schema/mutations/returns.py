@@ -1,0 +1,91 @@
+"""Return requests and refunds."""
+
+from __future__ import annotations
+
+import strawberry
+
+from app.models import Order as OrderModel
+from app.models import Refund as RefundModel
+from app.models import Return as ReturnModel
+from app.schema.context import Info
+from app.schema.errors import UserError
+from app.schema.ids import from_global_id
+from app.schema.inputs import RefundOrderInput, RequestReturnInput
+from app.schema.mutations.base import perform
+from app.schema.types.orders import Order
+from app.schema.types.returns import Refund, ReturnRequest, ReturnStatus
+from app.services import refunds, returns
+
+
+@strawberry.type
+class ReturnPayload:
+    return_request: ReturnRequest | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+    @classmethod
+    def of(cls, request: ReturnModel | None, errors: list[UserError]) -> ReturnPayload:
+        return cls(return_request=ReturnRequest.build(request) if request else None, errors=errors)
+
+
+@strawberry.type
+class RefundPayload:
+    refund: Refund | None = None
+    order: Order | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class ReturnMutations:
+    @strawberry.mutation(
+        description="Ask to return shipped items: customers for their own orders, or staff."
+    )
+    async def request_return(self, info: Info, input: RequestReturnInput) -> ReturnPayload:
+        viewer = info.context.viewer
+
+        async def action() -> ReturnModel:
+            return await returns.request_return(
+                viewer,
+                from_global_id("Order", input.order_id, "orderId"),
+                input.lines(),
+                input.customer_comment,
+            )
+
+        request, errors = await perform(action)
+        return ReturnPayload.of(request, errors)
+
+    @strawberry.mutation(
+        description="Move a return on (RETURNS_WRITE); a customer may cancel a PENDING one. "
+        "RECEIVED with restock puts the units back in stock."
+    )
+    async def set_return_status(
+        self,
+        info: Info,
+        id: strawberry.ID,
+        status: ReturnStatus,
+        note: str = "",
+        restock: bool = False,
+    ) -> ReturnPayload:
+        viewer = info.context.viewer
+        request, errors = await perform(
+            lambda: returns.set_return_status(
+                viewer, from_global_id("Return", id), status, note, restock
+            )
+        )
+        return ReturnPayload.of(request, errors)
+
+    @strawberry.mutation(description="Record a refund made at the provider (REFUNDS_WRITE).")
+    async def refund_order(
+        self, info: Info, order_id: strawberry.ID, input: RefundOrderInput
+    ) -> RefundPayload:
+        viewer = info.context.viewer
+
+        async def action() -> tuple[RefundModel, OrderModel]:
+            return await refunds.refund_order(
+                viewer, from_global_id("Order", order_id, "orderId"), input.to_service()
+            )
+
+        result, errors = await perform(action)
+        if result is None:
+            return RefundPayload(errors=errors)
+        refund, order = result
+        return RefundPayload(refund=Refund.build(refund), order=Order.build(order))

@@ -1,0 +1,83 @@
+"""Work handed to the workers: documents and tracking imports. Both answer at once."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.file_uploads import Upload
+
+from app.models import Document as DocumentModel
+from app.models import TrackingImport as TrackingImportModel
+from app.schema.context import Info
+from app.schema.errors import UserError
+from app.schema.ids import from_global_id
+from app.schema.inputs import ImportOptionsInput
+from app.schema.mutations.base import perform
+from app.schema.types.documents import Document, DocumentKind
+from app.schema.types.imports import TrackingImport
+from app.services import documents, imports
+
+
+@strawberry.type
+class DocumentPayload:
+    document: Document | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class TrackingImportPayload:
+    tracking_import: TrackingImport | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class WorkerMutations:
+    @strawberry.mutation(
+        description="One PDF for up to 500 orders (a page break per order), rendered by a "
+        "worker; an unchanged request returns the document made before."
+    )
+    async def generate_documents(
+        self, info: Info, order_ids: list[strawberry.ID], kind: DocumentKind
+    ) -> DocumentPayload:
+        context = info.context
+
+        async def action() -> DocumentModel:
+            ids = [from_global_id("Order", i, f"orderIds.{n}") for n, i in enumerate(order_ids)]
+            return await documents.request_documents(
+                context.viewer, ids, kind, context.settings, context.renderer
+            )
+
+        document, errors = await perform(action, redis=context.redis)
+        return DocumentPayload(
+            document=Document.build(document) if document else None, errors=errors
+        )
+
+    @strawberry.mutation(
+        description="Upload a carrier's CSV (order number, tracking number, optional carrier); "
+        "a worker applies it and reports every row."
+    )
+    async def import_tracking(
+        self, info: Info, file: Upload, options: ImportOptionsInput | None = None
+    ) -> TrackingImportPayload:
+        context = info.context
+        limit = context.settings.max_upload_bytes
+        try:
+            # one byte past the limit is enough for the service to refuse it
+            data = await file.read(limit + 1)  # type: ignore[attr-defined]
+        finally:
+            await file.close()  # type: ignore[attr-defined]
+        filename = getattr(file, "filename", None) or "upload.csv"
+
+        async def action() -> TrackingImportModel:
+            return await imports.start_import(
+                context.viewer,
+                filename,
+                data,
+                (options or ImportOptionsInput()).to_service(),
+                context.settings,
+                context.storage,
+            )
+
+        created, errors = await perform(action, redis=context.redis)
+        return TrackingImportPayload(
+            tracking_import=TrackingImport.build(created) if created else None, errors=errors
+        )

@@ -1,0 +1,207 @@
+"""Read-only entry points."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from app.models import Return as ReturnModel
+from app.models import Shipment as ShipmentModel
+from app.schema.context import Info
+from app.schema.errors import node, query
+from app.schema.ids import from_global_id
+from app.schema.inputs import (
+    OrderFilterInput,
+    OrderSortInput,
+    ReturnFilterInput,
+    ShipmentFilterInput,
+    SortDirection,
+)
+from app.schema.pagination import Connection, connection
+from app.schema.types.accounts import Me
+from app.schema.types.catalog import Product
+from app.schema.types.documents import Document
+from app.schema.types.imports import TrackingImport
+from app.schema.types.orders import Order
+from app.schema.types.returns import ReturnRequest
+from app.schema.types.shipments import OrderTracking, Shipment
+from app.services import (
+    accounts,
+    catalog,
+    documents,
+    imports,
+    orders,
+    returns,
+    shipments,
+    tracking,
+)
+from app.services.errors import DomainError
+from app.services.pagination import Page, PageRequest
+
+PageSize = Annotated[int | None, strawberry.argument(description="At most 100.")]
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="The signed-in user; null for a guest.")
+    async def me(self, info: Info) -> Me | None:
+        user = await accounts.current_user(info.context.viewer)
+        return Me.build(user, info.context.viewer) if user else None
+
+    @strawberry.field(
+        description="One order by id or number; null when missing or not yours (never FORBIDDEN)."
+    )
+    async def order(
+        self, info: Info, id: strawberry.ID | None = None, number: int | None = None
+    ) -> Order | None:
+        viewer = info.context.viewer
+        try:
+            order_id = from_global_id("Order", id) if id is not None else None
+        except DomainError:
+            return None
+        found = await query(orders.get_order(viewer, order_id=order_id, number=number))
+        return Order.build(found) if found else None
+
+    @strawberry.field(description="Orders, newest first unless sorted otherwise.")
+    async def orders(
+        self,
+        info: Info,
+        first: PageSize = None,
+        after: str | None = None,
+        last: PageSize = None,
+        before: str | None = None,
+        filter: OrderFilterInput | None = None,
+        sort: OrderSortInput | None = None,
+    ) -> Connection[Order]:
+        sort = sort or OrderSortInput()
+        page = await query(
+            orders.list_orders(
+                info.context.viewer,
+                PageRequest(first=first, after=after, last=last, before=before),
+                filter.to_service() if filter else orders.OrderFilter(),
+                orders.OrderSort(sort.field.value),
+                descending=sort.direction is SortDirection.DESC,
+            )
+        )
+        return connection(page, Order.build)
+
+    @strawberry.field
+    async def product(self, info: Info, sku: str) -> Product | None:
+        found = await query(catalog.get_product(info.context.viewer, sku))
+        return None if found is None else Product.build(found, info.context.settings.currency)
+
+    @strawberry.field
+    async def products(
+        self,
+        info: Info,
+        first: PageSize = None,
+        after: str | None = None,
+        last: PageSize = None,
+        before: str | None = None,
+        search: str | None = None,
+    ) -> Connection[Product]:
+        page = await query(
+            catalog.list_products(
+                info.context.viewer,
+                PageRequest(first=first, after=after, last=last, before=before),
+                search,
+            )
+        )
+        currency = info.context.settings.currency
+        return connection(page, lambda p: Product.build(p, currency))
+
+    @strawberry.field(description="One shipment; null when missing or not yours.")
+    async def shipment(self, info: Info, id: strawberry.ID) -> Shipment | None:
+        viewer = info.context.viewer
+        found = await node("Shipment", id, lambda pk: shipments.get_shipment(viewer, pk))
+        return Shipment.build(found) if found else None
+
+    @strawberry.field(description="Shipments, newest first: when, to whom, where.")
+    async def shipments(
+        self,
+        info: Info,
+        first: PageSize = None,
+        after: str | None = None,
+        last: PageSize = None,
+        before: str | None = None,
+        filter: ShipmentFilterInput | None = None,
+    ) -> Connection[Shipment]:
+        async def load() -> Page[ShipmentModel]:
+            return await shipments.list_shipments(
+                info.context.viewer,
+                PageRequest(first=first, after=after, last=last, before=before),
+                filter.to_service() if filter else shipments.ShipmentFilter(),
+            )
+
+        return connection(await query(load()), Shipment.build)
+
+    @strawberry.field(
+        description="The public tracking view, by order number and email or by tracking token. "
+        "A wrong email and a missing order both give null. Attempts are rate-limited."
+    )
+    async def order_tracking(
+        self,
+        info: Info,
+        number: int | None = None,
+        email: str | None = None,
+        token: str | None = None,
+    ) -> OrderTracking | None:
+        context = info.context
+        found = await query(
+            tracking.find_for_tracking(
+                context.settings,
+                context.redis,
+                context.client_address,
+                number=number,
+                email=email,
+                token=token,
+            )
+        )
+        return OrderTracking.build(found) if found else None
+
+    @strawberry.field(description="One return request; null when missing or not yours.")
+    async def return_request(self, info: Info, id: strawberry.ID) -> ReturnRequest | None:
+        viewer = info.context.viewer
+        found = await node("Return", id, lambda pk: returns.get_return(viewer, pk))
+        return ReturnRequest.build(found) if found else None
+
+    @strawberry.field(description="Return requests, newest first; customers see their own.")
+    async def returns(
+        self,
+        info: Info,
+        first: PageSize = None,
+        after: str | None = None,
+        last: PageSize = None,
+        before: str | None = None,
+        filter: ReturnFilterInput | None = None,
+    ) -> Connection[ReturnRequest]:
+        async def load() -> Page[ReturnModel]:
+            return await returns.list_returns(
+                info.context.viewer,
+                PageRequest(first=first, after=after, last=last, before=before),
+                filter.to_service() if filter else returns.ReturnFilter(),
+            )
+
+        return connection(await query(load()), ReturnRequest.build)
+
+    @strawberry.field(description="One document; null when missing or not all yours.")
+    async def document(self, info: Info, id: strawberry.ID) -> Document | None:
+        viewer = info.context.viewer
+        found = await node("Document", id, lambda pk: documents.get_document(viewer, pk))
+        return Document.build(found) if found else None
+
+    @strawberry.field
+    async def tracking_import(self, info: Info, id: strawberry.ID) -> TrackingImport | None:
+        viewer = info.context.viewer
+        found = await node("TrackingImport", id, lambda pk: imports.get_import(viewer, pk))
+        return TrackingImport.build(found) if found else None
+
+    @strawberry.field(description="Tracking imports, newest first.")
+    async def tracking_imports(
+        self, info: Info, first: PageSize = None, after: str | None = None
+    ) -> Connection[TrackingImport]:
+        page = await query(
+            imports.list_imports(info.context.viewer, PageRequest(first=first, after=after))
+        )
+        return connection(page, TrackingImport.build)

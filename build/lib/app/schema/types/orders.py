@@ -1,0 +1,287 @@
+"""Orders as GraphQL sees them: plain fields copied once, relations through loaders."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated
+
+import strawberry
+from strawberry.scalars import JSON
+
+from app.carriers import tracking_url
+from app.models import EventVisibility as EventVisibilityModel
+from app.models import Order as OrderModel
+from app.models import OrderEvent as OrderEventModel
+from app.models import OrderItem as OrderItemModel
+from app.models import OrderStatus as OrderStatusModel
+from app.models import PaymentStatus as PaymentStatusModel
+from app.models.orders import CLOSED_STATUSES
+from app.schema.context import Info
+from app.schema.errors import guarded
+from app.schema.ids import to_global_id
+from app.schema.pagination import Connection, connection
+from app.schema.permissions import StaffOnly
+from app.schema.types.accounts import Customer
+from app.schema.types.documents import Document
+from app.schema.types.returns import Refund, ReturnRequest
+from app.schema.types.shipments import Shipment
+from app.services import documents
+from app.services.addresses import Address as AddressModel
+from app.services.pagination import PageRequest, page_in_memory
+from app.services.tracking import tracking_token
+
+strawberry.enum(OrderStatusModel, name="OrderStatus")
+strawberry.enum(PaymentStatusModel, name="PaymentStatus")
+strawberry.enum(EventVisibilityModel, name="EventVisibility")
+OrderStatus = OrderStatusModel
+PaymentStatus = PaymentStatusModel
+EventVisibility = EventVisibilityModel
+
+
+@strawberry.type
+class Address:
+    first_name: str
+    last_name: str
+    company: str
+    street1: str
+    street2: str
+    city: str
+    state: str
+    postal_code: str
+    country: str
+    phone: str
+
+    @classmethod
+    def build(cls, data: dict[str, str]) -> Address:
+        a = AddressModel.from_json(data)
+        return cls(
+            first_name=a.first_name,
+            last_name=a.last_name,
+            company=a.company,
+            street1=a.street1,
+            street2=a.street2,
+            city=a.city,
+            state=a.state,
+            postal_code=a.postal_code,
+            country=a.country,
+            phone=a.phone,
+        )
+
+
+@strawberry.type
+class Payment:
+    method: str
+    provider: str
+    transaction_id: str
+    status: PaymentStatus
+    amount_paid: Decimal
+    amount_refunded: Decimal
+    currency: str
+
+
+@strawberry.type
+class OrderItem:
+    id: strawberry.ID
+    sku: str
+    name: str
+    quantity: int
+    unit_price: Decimal
+    total: Decimal
+    quantity_shipped: int
+    quantity_returned: int
+    quantity_restocked: int
+    currency: str = strawberry.field(description="Of unitPrice and total: the order's.")
+
+    @classmethod
+    def build(cls, item: OrderItemModel, currency: str) -> OrderItem:
+        return cls(
+            id=to_global_id("OrderItem", item.id),
+            sku=item.sku,
+            name=item.name,
+            quantity=item.quantity,
+            unit_price=item.unit_price,
+            total=item.total,
+            quantity_shipped=item.quantity_shipped,
+            quantity_returned=item.quantity_returned,
+            quantity_restocked=item.quantity_restocked,
+            currency=currency,
+        )
+
+
+@strawberry.type
+class OrderEvent:
+    id: strawberry.ID
+    type: str
+    created_at: datetime
+    actor: str
+    message: str
+    visibility: EventVisibility
+    data: JSON
+
+    @classmethod
+    def build(cls, event: OrderEventModel, viewer_is_staff: bool) -> OrderEvent:
+        actor = event.actor
+        if not viewer_is_staff and event.actor_kind == "STAFF":
+            actor = "store"  # customers are not shown which staff member acted
+        return cls(
+            id=to_global_id("OrderEvent", event.id),
+            type=event.type,
+            created_at=event.created_at,
+            actor=actor,
+            message=event.message,
+            visibility=event.visibility,
+            data=event.data,
+        )
+
+
+@strawberry.type
+class Order:
+    id: strawberry.ID
+    number: int
+    version: int
+    status: OrderStatus
+    is_open: bool
+    created_at: datetime
+    updated_at: datetime
+    email: str
+    subtotal: Decimal
+    shipping_cost: Decimal
+    tax_total: Decimal
+    total: Decimal
+    currency: str
+    shipping_method: str
+    customer_comment: str
+    tracking_number: str | None
+    carrier: str | None
+    tracking_url: str | None
+    _model: strawberry.Private[OrderModel]
+
+    @classmethod
+    def build(cls, order: OrderModel) -> Order:
+        assert order.number is not None
+        return cls(
+            id=to_global_id("Order", order.id),
+            number=order.number,
+            version=order.version,
+            status=order.status,
+            is_open=order.status not in CLOSED_STATUSES,
+            created_at=order.created_at,
+            updated_at=order.updated_at,
+            email=order.email,
+            subtotal=order.subtotal,
+            shipping_cost=order.shipping_cost,
+            tax_total=order.tax_total,
+            total=order.total,
+            currency=order.currency,
+            shipping_method=order.shipping_method,
+            customer_comment=order.customer_comment,
+            tracking_number=order.tracking_number or None,
+            carrier=order.carrier or None,
+            tracking_url=tracking_url(order.tracking_number, order.carrier or None),
+            _model=order,
+        )
+
+    # Nested objects are built only when a query selects them.
+    @strawberry.field
+    def payment(self) -> Payment:
+        order = self._model
+        return Payment(
+            method=order.payment_method,
+            provider=order.payment_provider,
+            transaction_id=order.payment_transaction_id,
+            status=order.payment_status,
+            amount_paid=order.amount_paid,
+            amount_refunded=order.amount_refunded,
+            currency=order.currency,
+        )
+
+    @strawberry.field
+    def billing_address(self) -> Address:
+        return Address.build(self._model.billing_address)
+
+    @strawberry.field
+    def shipping_address(self) -> Address:
+        return Address.build(self._model.shipping_address)
+
+    @strawberry.field(
+        permission_classes=[StaffOnly],
+        description="Staff only (R1): null with a FORBIDDEN error for anyone else.",
+    )
+    def staff_notes(self) -> str | None:
+        return self._model.staff_notes
+
+    @strawberry.field(
+        description="For the tracking link a store emails: orderTracking(token: ...). "
+        "Seen by staff and by the order's customer."
+    )
+    def tracking_token(self, info: Info) -> str | None:
+        viewer = info.context.viewer
+        if (
+            viewer.is_staff
+            or (viewer.user_id is not None and viewer.user_id == self._model.customer_id)
+            or self._model.id in info.context.placed_order_ids
+        ):
+            assert self._model.number is not None
+            return tracking_token(self._model.number, info.context.settings.secret_key)
+        return None
+
+    @strawberry.field(description="Shipments made from this order, oldest first.")
+    async def shipments(self, info: Info) -> list[Shipment]:
+        rows = await info.context.loaders.shipments_by_order.load(self._model.id)
+        return [Shipment.build(row) for row in rows]
+
+    @strawberry.field(description="Return requests for this order, oldest first.")
+    async def returns(self, info: Info) -> list[ReturnRequest]:
+        rows = await info.context.loaders.returns_by_order.load(self._model.id)
+        return [ReturnRequest.build(row) for row in rows]
+
+    @strawberry.field(description="Refunds recorded for this order, oldest first.")
+    async def refunds(self, info: Info) -> list[Refund]:
+        rows = await info.context.loaders.refunds_by_order.load(self._model.id)
+        return [Refund.build(row) for row in rows]
+
+    @strawberry.field(description="Invoices and packing slips that print this order.")
+    async def documents(self, info: Info) -> list[Document]:
+        pairs = await info.context.loaders.documents_by_order.load(self._model.id)
+        viewer = info.context.viewer
+        return [
+            Document.build(document)
+            for _, document in pairs
+            if documents.listed_on_order(viewer, document, self._model.id)
+        ]
+
+    @strawberry.field
+    async def items(self, info: Info) -> list[OrderItem]:
+        rows = await info.context.loaders.items_by_order.load(self._model.id)
+        return [OrderItem.build(row, self._model.currency) for row in rows]
+
+    @strawberry.field
+    async def customer(self, info: Info) -> Customer | None:
+        if self._model.customer_id is None:
+            return None
+        user = await info.context.loaders.user.load(self._model.customer_id)
+        return Customer.build(user) if user else None
+
+    @strawberry.field(description="The timeline; customers see PUBLIC entries only.")
+    async def events(
+        self,
+        info: Info,
+        first: Annotated[int | None, strawberry.argument(description="At most 100.")] = None,
+        after: str | None = None,
+    ) -> Connection[OrderEvent]:
+        request = PageRequest(first=first, after=after)
+        staff = info.context.viewer.is_staff
+        loader = info.context.loaders.all_events if staff else info.context.loaders.public_events
+        rows = await loader.load(self._model.id)
+        page = guarded(lambda: page_in_memory(rows, request))
+        return connection(page, lambda e: OrderEvent.build(e, staff))
+
+
+async def order_item_by_id(info: Info, order_item_id: int) -> OrderItem | None:
+    """An order item with its order's currency (both batch-loaded)."""
+    item = await info.context.loaders.order_item.load(order_item_id)
+    if item is None:
+        return None
+    order = await info.context.loaders.order.load(item.order_id)
+    return OrderItem.build(item, order.currency if order else info.context.settings.currency)

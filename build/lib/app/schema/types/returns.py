@@ -1,0 +1,145 @@
+"""Return requests and refunds."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from app.models import Refund as RefundModel
+from app.models import Return as ReturnModel
+from app.models import ReturnAction as ReturnActionModel
+from app.models import ReturnItem as ReturnItemModel
+from app.models import ReturnStatus as ReturnStatusModel
+from app.schema.context import Info
+from app.schema.ids import to_global_id
+from app.schema.permissions import StaffOnly
+
+if TYPE_CHECKING:
+    from app.schema.types.orders import Order, OrderItem
+
+strawberry.enum(ReturnStatusModel, name="ReturnStatus")
+strawberry.enum(ReturnActionModel, name="ReturnAction")
+ReturnStatus = ReturnStatusModel
+ReturnAction = ReturnActionModel
+LazyOrder = Annotated["Order", strawberry.lazy("app.schema.types.orders")]
+LazyOrderItem = Annotated["OrderItem", strawberry.lazy("app.schema.types.orders")]
+
+
+async def _order_item(info: Info, order_item_id: int) -> LazyOrderItem | None:
+    from app.schema.types.orders import order_item_by_id
+
+    return await order_item_by_id(info, order_item_id)
+
+
+@strawberry.type
+class ReturnItem:
+    quantity: int
+    reason: str
+    action: ReturnAction
+    _order_item_id: strawberry.Private[int]
+
+    @strawberry.field
+    async def order_item(self, info: Info) -> LazyOrderItem | None:
+        return await _order_item(info, self._order_item_id)
+
+
+@strawberry.type
+class RefundItem:
+    quantity: int
+    _order_item_id: strawberry.Private[int]
+
+    @strawberry.field
+    async def order_item(self, info: Info) -> LazyOrderItem | None:
+        return await _order_item(info, self._order_item_id)
+
+
+@strawberry.type(description="Money paid back, as the merchant recorded it.")
+class Refund:
+    id: strawberry.ID
+    amount: Decimal
+    currency: str
+    created_at: datetime
+    restocked: bool
+    items: list[RefundItem]
+    _model: strawberry.Private[RefundModel]
+
+    @classmethod
+    def build(cls, refund: RefundModel) -> Refund:
+        return cls(
+            id=to_global_id("Refund", refund.id),
+            amount=refund.amount,
+            currency=refund.currency,
+            created_at=refund.created_at,
+            restocked=refund.restocked,
+            items=[
+                RefundItem(quantity=x["quantity"], _order_item_id=x["order_item_id"])
+                for x in refund.items
+            ],
+            _model=refund,
+        )
+
+    @strawberry.field(permission_classes=[StaffOnly], description="Staff only.")
+    def reason(self) -> str | None:
+        return self._model.reason
+
+
+@strawberry.type(name="Return", description="A customer's request to send items back.")
+class ReturnRequest:
+    id: strawberry.ID
+    status: ReturnStatus
+    customer_comment: str
+    created_at: datetime
+    updated_at: datetime
+    restocked: bool
+    _model: strawberry.Private[ReturnModel]
+
+    @classmethod
+    def build(cls, request: ReturnModel) -> ReturnRequest:
+        return cls(
+            id=to_global_id("Return", request.id),
+            status=request.status,
+            customer_comment=request.customer_comment,
+            created_at=request.created_at,
+            updated_at=request.updated_at,
+            restocked=request.restocked,
+            _model=request,
+        )
+
+    @strawberry.field(
+        permission_classes=[StaffOnly],
+        description="Staff only (R1): null with a FORBIDDEN error for anyone else.",
+    )
+    def staff_notes(self) -> str | None:
+        return self._model.staff_notes
+
+    @strawberry.field
+    async def items(self, info: Info) -> list[ReturnItem]:
+        rows: list[ReturnItemModel] = await info.context.loaders.items_by_return.load(
+            self._model.id
+        )
+        return [
+            ReturnItem(
+                quantity=r.quantity,
+                reason=r.reason,
+                action=r.action,
+                _order_item_id=r.order_item_id,
+            )
+            for r in rows
+        ]
+
+    @strawberry.field
+    async def order(self, info: Info) -> LazyOrder:
+        from app.schema.types.orders import Order
+
+        order = await info.context.loaders.order.load(self._model.order_id)
+        assert order is not None
+        return Order.build(order)
+
+    @strawberry.field(description="The refund that settled this return, if any.")
+    async def refund(self, info: Info) -> Refund | None:
+        refunds = await info.context.loaders.refunds_by_order.load(self._model.order_id)
+        linked = [r for r in refunds if r.return_request_id == self._model.id]
+        return Refund.build(linked[-1]) if linked else None

@@ -1,0 +1,151 @@
+"""Products and stock; every stock change goes through the inventory ledger."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F, Q
+
+from app.models import InventoryMovement, OrderItem, Product
+from app.services.auth import Permission, Viewer
+from app.services.errors import DomainError, ErrorCode, Problems
+from app.services.money import parse_money
+from app.services.pagination import Page, PageRequest, paginate
+
+MAX_STOCK = 1_000_000_000
+
+
+@dataclass(frozen=True)
+class StockLine:
+    product_id: int
+    sku: str
+    quantity: int
+
+
+def item_lines(pairs: Iterable[tuple[OrderItem, int]]) -> list[StockLine]:
+    """Stock lines for order items (items whose product was deleted have none)."""
+    return [
+        StockLine(item.product_id, item.sku, quantity)
+        for item, quantity in pairs
+        if item.product_id is not None
+    ]
+
+
+def normalise_sku(sku: str) -> str:
+    return sku.strip()
+
+
+async def create_product(
+    viewer: Viewer, sku: str, name: str, price: Decimal | str, stock: int
+) -> Product:
+    """Add a product; its starting stock is the ledger's first row."""
+    viewer.require(Permission.ORDERS_WRITE)
+    problems = Problems()
+    sku = normalise_sku(sku)
+    if not 1 <= len(sku) <= 64:
+        problems.add(["sku"], "A SKU has 1 to 64 characters.")
+    if not 1 <= len(name.strip()) <= 255:
+        problems.add(["name"], "A name has 1 to 255 characters.")
+    amount = parse_money(price)
+    if amount is None:
+        problems.add(["price"], "A price is a non-negative amount with at most two decimals.")
+    if not 0 <= stock <= MAX_STOCK:
+        problems.add(["stock"], f"Stock is between 0 and {MAX_STOCK}.")
+    problems.raise_if_any()
+    if await Product.exists(sku=sku):
+        raise DomainError(ErrorCode.DUPLICATE_SKU, f"SKU {sku} exists already.", ["sku"])
+    try:
+        product = await Product.create(sku=sku, name=name.strip(), price=amount, stock=stock)
+    except IntegrityError as exc:
+        raise DomainError(ErrorCode.DUPLICATE_SKU, f"SKU {sku} exists already.", ["sku"]) from exc
+    if stock:
+        await InventoryMovement.create(
+            product=product, delta=stock, reason="INITIAL", actor_id=viewer.user_id
+        )
+    return product
+
+
+async def adjust_stock(viewer: Viewer, sku: str, delta: int, reason: str) -> Product:
+    """A manual correction (a stock count, damage); stock never goes below zero."""
+    viewer.require(Permission.ORDERS_WRITE)
+    problems = Problems()
+    if delta == 0 or abs(delta) > MAX_STOCK:
+        problems.add(["delta"], "The change is a non-zero whole number of units.")
+    if len(reason) > 255:
+        problems.add(["reason"], "At most 255 characters.")
+    problems.raise_if_any()
+    product = await Product.get_or_none(sku=normalise_sku(sku))
+    if product is None:
+        raise DomainError(ErrorCode.UNKNOWN_SKU, f"No product has SKU {sku}.", ["sku"])
+    await move_stock(
+        [StockLine(product.id, product.sku, delta)],
+        reason="ADJUSTMENT",
+        note=reason.strip(),
+        actor_id=viewer.user_id,
+    )
+    await product.refresh_from_db(fields=["stock"])
+    return product
+
+
+async def move_stock(
+    lines: Sequence[StockLine],
+    *,
+    reason: str,
+    order_id: int | None = None,
+    actor_id: int | None = None,
+    note: str = "",
+) -> None:
+    """Apply signed quantities atomically; a deduction that would go negative refuses all.
+
+    Rows are updated in product-id order so concurrent orders cannot deadlock.
+    """
+    totals: dict[int, StockLine] = {}
+    for line in lines:
+        if line.quantity == 0:
+            continue
+        seen = totals.get(line.product_id)
+        qty = line.quantity + (seen.quantity if seen else 0)
+        totals[line.product_id] = StockLine(line.product_id, line.sku, qty)
+    for product_id in sorted(totals):
+        line = totals[product_id]
+        query = Product.filter(id=product_id)
+        if line.quantity < 0:
+            query = query.filter(stock__gte=-line.quantity)
+        changed = await query.update(stock=F("stock") + line.quantity)
+        if not changed:
+            raise DomainError(
+                ErrorCode.INSUFFICIENT_STOCK,
+                f"Not enough stock of {line.sku}.",
+                ["items"],
+            )
+    if totals:
+        await InventoryMovement.bulk_create(
+            [
+                InventoryMovement(
+                    product_id=line.product_id,
+                    delta=line.quantity,
+                    reason=reason,
+                    order_id=order_id,
+                    actor_id=actor_id,
+                    note=note,
+                )
+                for line in totals.values()
+            ]
+        )
+
+
+async def get_product(viewer: Viewer, sku: str) -> Product | None:
+    viewer.require_user()
+    return await Product.get_or_none(sku=normalise_sku(sku))
+
+
+async def list_products(viewer: Viewer, page: PageRequest, search: str | None) -> Page[Product]:
+    viewer.require_user()
+    qs = Product.all()
+    if search:
+        term = search.strip()[:100]
+        qs = qs.filter(Q(sku__icontains=term) | Q(name__icontains=term))
+    return await paginate(qs, page, "id")

@@ -1,0 +1,135 @@
+"""Demo data for a first look: staff of each role, a customer, products and orders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from app.models import PaymentStatus, Role, User
+from app.services import accounts, catalog, orders
+from app.services.addresses import Address
+from app.services.auth import ANONYMOUS, SYSTEM, viewer_for
+from app.services.money import money
+from app.services.orders import LineInput, OrderChanges, PaymentInput, PlaceOrderInput
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    role: str
+    email: str
+    password: str
+
+
+DEMO_LOGINS = (
+    DemoLogin("ADMIN", "admin@example.com", "demo-admin-pass"),
+    DemoLogin("FULFILLMENT", "fulfilment@example.com", "demo-fulfilment-pass"),
+    DemoLogin("SUPPORT", "support@example.com", "demo-support-pass"),
+    DemoLogin("CUSTOMER", "customer@example.com", "demo-customer-pass"),
+)
+
+SHIPPING = Decimal("4.90")
+PRODUCTS = (
+    ("TEE-BLK-M", "Organic cotton T-shirt, black, M", "19.90", 120),
+    ("TEE-WHT-L", "Organic cotton T-shirt, white, L", "19.90", 80),
+    ("MUG-CLASSIC", "Ceramic mug, 350 ml", "12.50", 200),
+    ("CAP-NAVY", "Baseball cap, navy", "24.00", 45),
+    ("SOCK-3PK", "Merino socks, 3 pack", "29.95", 60),
+    ("BAG-TOTE", "Canvas tote bag", "15.00", 150),
+    ("NOTE-A5", "Dotted notebook A5", "9.80", 300),
+    ("BOTTLE-750", "Steel bottle, 750 ml", "34.00", 1),
+)
+
+
+def _address(first: str, last: str, street: str, city: str, postal: str, country: str) -> Address:
+    return Address(
+        first_name=first,
+        last_name=last,
+        street1=street,
+        city=city,
+        postal_code=postal,
+        country=country,
+    )
+
+
+async def seed_demo(tax_rate: Decimal, currency: str) -> bool:
+    """Create the demo data once; False when it is already there."""
+    if await User.exists(email=DEMO_LOGINS[0].email):
+        return False
+    for login in DEMO_LOGINS[:3]:
+        await accounts.create_staff(SYSTEM, login.email, login.password, Role(login.role))
+    customer, _ = await accounts.register_customer(
+        DEMO_LOGINS[3].email, DEMO_LOGINS[3].password, "Ada", "Lovelace", "demo"
+    )
+    for sku, name, price, stock in PRODUCTS:
+        await catalog.create_product(SYSTEM, sku, name, Decimal(price), stock)
+
+    ada = _address("Ada", "Lovelace", "12 St James's Square", "London", "SW1Y 4JH", "GB")
+    placed = [
+        (
+            viewer_for(customer),
+            None,
+            ada,
+            [("TEE-BLK-M", 2), ("MUG-CLASSIC", 1)],
+            "Please gift-wrap the mug.",
+            PaymentStatus.PAID,
+        ),
+        (
+            viewer_for(customer),
+            None,
+            ada,
+            [("SOCK-3PK", 1)],
+            "",
+            PaymentStatus.PENDING,
+        ),
+        (
+            ANONYMOUS,
+            "grace@example.org",
+            _address("Grace", "Hopper", "1 Navy Yard", "Arlington", "22202", "US"),
+            [("CAP-NAVY", 1), ("NOTE-A5", 3)],
+            "Leave at the front desk.",
+            PaymentStatus.PAID,
+        ),
+        (
+            ANONYMOUS,
+            "jose@example.es",
+            _address("José", "Núñez", "Calle Mayor 5", "Madrid", "28013", "ES"),
+            [("BAG-TOTE", 2)],
+            "",
+            PaymentStatus.AUTHORIZED,
+        ),
+    ]
+    first_order = None
+    for viewer, email, address, lines, comment, payment_status in placed:
+        items = [LineInput(sku, qty) for sku, qty in lines]
+        prices = {sku: Decimal(price) for sku, _, price, _ in PRODUCTS}
+        subtotal = sum((prices[sku] * qty for sku, qty in lines), Decimal(0))
+        total = money(subtotal) + SHIPPING + money(subtotal * tax_rate)
+        paid = total if payment_status is PaymentStatus.PAID else None
+        order = await orders.place_order(
+            viewer,
+            PlaceOrderInput(
+                items=items,
+                billing_address=address,
+                email=email,
+                shipping_method="Standard",
+                shipping_cost=SHIPPING,
+                payment=PaymentInput(
+                    method="card",
+                    provider="stripe",
+                    transaction_id=f"demo_{email or 'ada'}",
+                    amount=paid,
+                    status=payment_status,
+                ),
+                customer_comment=comment,
+            ),
+            tax_rate,
+            currency,
+        )
+        first_order = first_order or order
+    assert first_order is not None
+    await orders.update_order(
+        SYSTEM,
+        first_order.id,
+        OrderChanges(staff_notes="VIP customer - check the gift-wrap before packing."),
+    )
+    return True

@@ -1,0 +1,284 @@
+"""Bulk tracking-number import: each row has the effect of addTracking (and of shipOrder and
+setStatus when asked), worked through in sets of rows.
+
+R8: a bad row never stops or undoes the good ones, every row gets an outcome, the same file
+twice changes nothing the second time, and a job killed halfway resumes after the last
+committed set without applying any row twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import os
+from collections.abc import Generator, Iterator
+from contextlib import suppress
+from datetime import UTC, datetime
+from pathlib import Path
+
+from app.models import (
+    ImportStatus,
+    OrderStatus,
+    RowOutcome,
+    TrackingImport,
+    TrackingImportRow,
+    UserKind,
+)
+from app.services import csv_files, import_sets, jobs
+from app.services.auth import Permission, Viewer
+from app.services.errors import DomainError, ErrorCode, not_found
+from app.services.import_sets import ImportOptions, Row, check_row
+from app.services.pagination import Page, PageRequest, paginate
+from app.settings import Settings
+from app.storage import Storage
+
+IMPORT_JOB = "run_tracking_import"
+SET_SIZE = 2000
+COLUMNS = {
+    "order": {
+        "order",
+        "orderid",
+        "ordernumber",
+        "orderno",
+        "ordernum",
+        "order#",
+        "ordernr",
+        "orderreference",
+        "orderref",
+        "reference",
+    },
+    "tracking": {
+        "tracking",
+        "trackingnumber",
+        "trackingno",
+        "trackingid",
+        "trackingcode",
+        "trackingnr",
+        "trackno",
+        "tracknumber",
+        "awb",
+        "waybill",
+        "consignmentnumber",
+    },
+    "carrier": {
+        "carrier",
+        "shippingprovider",
+        "provider",
+        "shippingcarrier",
+        "courier",
+        "shippingcompany",
+        "shipper",
+        "carriername",
+        "service",
+    },
+}
+
+
+async def start_import(
+    viewer: Viewer,
+    filename: str,
+    data: bytes,
+    options: ImportOptions,
+    settings: Settings,
+    storage: Storage,
+) -> TrackingImport:
+    """Store the upload and queue the work; the import is returned at once."""
+    viewer.require(Permission.IMPORTS_WRITE)
+    if options.create_shipments:
+        viewer.require(Permission.SHIPMENTS_WRITE)
+    if options.set_status is not None:
+        viewer.require(Permission.ORDERS_WRITE)
+    if len(data) > settings.max_upload_bytes:
+        raise DomainError(
+            ErrorCode.INVALID_INPUT,
+            f"The file is larger than {settings.max_upload_bytes // (1024 * 1024)} MB.",
+            ["file"],
+        )
+    if not data.strip():
+        raise DomainError(ErrorCode.INVALID_INPUT, "The file is empty.", ["file"])
+    name = os.path.basename(filename.replace("\\", "/"))[:255] or "upload.csv"
+    tracking_import = await TrackingImport.create(
+        status=ImportStatus.QUEUED,
+        filename=name,
+        storage_key="",
+        size_bytes=len(data),
+        create_shipments=options.create_shipments,
+        set_status=options.set_status.value if options.set_status else None,
+        overwrite=options.overwrite,
+        created_by_id=viewer.user_id,
+        acting_label=f"{viewer.label} (import)",
+        acting_permissions=sorted(p.value for p in viewer.permissions),
+    )
+    key = f"imports/{tracking_import.id}.csv"
+    await asyncio.to_thread(storage.save, key, data)
+    await TrackingImport.filter(id=tracking_import.id).update(storage_key=key)
+    tracking_import.storage_key = key
+    jobs.defer(IMPORT_JOB, tracking_import.id, job_id=f"tracking-import:{tracking_import.id}")
+    return tracking_import
+
+
+def _acting_viewer(tracking_import: TrackingImport) -> Viewer:
+    return Viewer(
+        user_id=tracking_import.created_by_id,
+        kind=UserKind.STAFF,
+        email=tracking_import.acting_label,
+        permissions=frozenset(Permission(p) for p in tracking_import.acting_permissions),
+    )
+
+
+class RowReader:
+    """The stored CSV, read a set of rows at a time: memory stays bounded by the set size."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.encoding = "utf-8-sig"
+        self.delimiter = ","
+        self.positions: dict[str, int] = {}
+
+    def check(self) -> str | None:
+        """Find encoding, delimiter and columns; the reason the file can't be read, or None."""
+        self.encoding = csv_files.detect_encoding(self.path)
+        with csv_files.open_text(self.path, self.encoding) as text:
+            first = text.readline()
+        self.delimiter = csv_files.sniff_delimiter(first)
+        try:
+            header = next(csv_files.records([first], self.delimiter), [])
+        except csv.Error as exc:
+            return f"The file is not a readable CSV file ({exc}); export it as CSV."
+        keys = [csv_files.header_key(h) for h in header]
+        for column, names in COLUMNS.items():
+            for index, key in enumerate(keys):
+                if key in names and column not in self.positions:
+                    self.positions[column] = index
+        if "order" not in self.positions or "tracking" not in self.positions:
+            return (
+                "No header with an order number column and a tracking number column was found "
+                "(for example 'Order Number' and 'Tracking Number')."
+            )
+        return None
+
+    def rows(self) -> Generator[Row, None, None]:
+        """Data rows in file order (blank lines are not rows); `line` counts the header as 1."""
+        with csv_files.open_text(self.path, self.encoding) as text:
+            records = csv_files.records(text, self.delimiter)
+            next(records, None)
+            for index, record in enumerate(records):
+                if any(cell.strip() for cell in record):
+                    order, tracking, carrier = (
+                        _cell(record, self.positions.get(c))
+                        for c in ("order", "tracking", "carrier")
+                    )
+                    yield Row(index + 2, order, tracking, carrier)
+
+    def count(self) -> int:
+        return sum(1 for _ in self.rows())
+
+
+def _next_set(rows: Iterator[Row], after_line: int, size: int) -> list[Row]:
+    """The next `size` rows past `after_line`, checked (runs in a thread)."""
+    batch: list[Row] = []
+    for row in rows:
+        if row.line <= after_line:
+            continue
+        check_row(row)
+        batch.append(row)
+        if len(batch) >= size:
+            break
+    return batch
+
+
+async def run_import(
+    import_id: int, storage: Storage, set_size: int = SET_SIZE
+) -> ImportStatus | None:
+    """The worker's part; safe to run again after a crash (it resumes after the last set)."""
+    tracking_import = await TrackingImport.get_or_none(id=import_id)
+    if tracking_import is None:
+        return None
+    if tracking_import.status in (ImportStatus.SUCCEEDED, ImportStatus.FAILED):
+        return tracking_import.status
+    await TrackingImport.filter(id=import_id).update(
+        status=ImportStatus.RUNNING, started_at=tracking_import.started_at or datetime.now(UTC)
+    )
+    reader = RowReader(storage.path(tracking_import.storage_key))
+    problem = await asyncio.to_thread(reader.check)
+    if problem is not None:
+        await _finish(import_id, ImportStatus.FAILED, problem)
+        return ImportStatus.FAILED
+    total = await asyncio.to_thread(reader.count)
+    await TrackingImport.filter(id=import_id).update(total_rows=total)
+    done = await TrackingImportRow.filter(tracking_import_id=import_id).order_by("-line").first()
+    already = done.line if done else 0
+    options = ImportOptions(
+        create_shipments=tracking_import.create_shipments,
+        set_status=OrderStatus(tracking_import.set_status) if tracking_import.set_status else None,
+        overwrite=tracking_import.overwrite,
+    )
+    viewer = _acting_viewer(tracking_import)
+    rows = reader.rows()
+    # Read and check the next set in a thread while the database works on this one.
+    upcoming = asyncio.create_task(asyncio.to_thread(_next_set, rows, already, set_size))
+    try:
+        while batch := await upcoming:
+            upcoming = asyncio.create_task(asyncio.to_thread(_next_set, rows, already, set_size))
+            await import_sets.process_set(import_id, batch, options, viewer)
+    except csv.Error as exc:
+        await _finish(import_id, ImportStatus.FAILED, f"The file stops being readable CSV: {exc}.")
+        return ImportStatus.FAILED
+    finally:
+        with suppress(Exception):
+            await upcoming  # the reader thread must be done before the file is closed
+        rows.close()
+    await _finish(import_id, ImportStatus.SUCCEEDED, "")
+    return ImportStatus.SUCCEEDED
+
+
+def _cell(record: list[str], position: int | None) -> str:
+    return record[position].strip() if position is not None and position < len(record) else ""
+
+
+async def _finish(import_id: int, status: ImportStatus, error: str) -> None:
+    await TrackingImport.filter(id=import_id).update(
+        status=status, error=error, finished_at=datetime.now(UTC)
+    )
+
+
+def _require_reader(viewer: Viewer) -> None:
+    viewer.require_user()
+    if not (viewer.can(Permission.IMPORTS_WRITE) or viewer.can(Permission.ORDERS_READ)):
+        viewer.require(Permission.IMPORTS_WRITE)
+
+
+async def get_import(viewer: Viewer, import_id: int) -> TrackingImport | None:
+    _require_reader(viewer)
+    return await TrackingImport.get_or_none(id=import_id)
+
+
+async def list_imports(viewer: Viewer, page: PageRequest) -> Page[TrackingImport]:
+    _require_reader(viewer)
+    return await paginate(TrackingImport.all(), page, "created_at", descending=True)
+
+
+async def list_rows(
+    viewer: Viewer, import_id: int, page: PageRequest, outcome: RowOutcome | None
+) -> Page[TrackingImportRow]:
+    _require_reader(viewer)
+    qs = TrackingImportRow.filter(tracking_import_id=import_id)
+    if outcome is not None:
+        qs = qs.filter(outcome=outcome)
+    return await paginate(qs, page, "id")
+
+
+async def result_csv(viewer: Viewer, import_id: int) -> tuple[TrackingImport, str]:
+    """Every row with its outcome, with spreadsheet formulas neutralised."""
+    tracking_import = await get_import(viewer, import_id)
+    if tracking_import is None:
+        raise not_found("Import")
+    rows = (
+        await TrackingImportRow.filter(tracking_import_id=import_id)
+        .order_by("line")
+        .values_list(
+            "line", "order_number", "tracking_number", "carrier", "outcome", "code", "message"
+        )
+    )
+    header = ["line", "order_number", "tracking_number", "carrier", "outcome", "code", "message"]
+    return tracking_import, await asyncio.to_thread(csv_files.write_csv, header, rows)

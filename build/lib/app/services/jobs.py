@@ -1,0 +1,50 @@
+"""Jobs are enqueued only after the transaction that created their rows commits.
+
+A service calls `defer(...)` inside the transaction; the caller that owns the transaction
+(`perform` for GraphQL) sends the collected jobs once it has committed, and drops them on a
+rollback. A job lost between commit and enqueue (a crash) is re-sent by the worker's sweep.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Job:
+    function: str
+    args: tuple[Any, ...]
+    job_id: str
+
+
+_collected: ContextVar[list[Job] | None] = ContextVar("bitcart_deferred_jobs", default=None)
+
+
+def defer(function: str, *args: Any, job_id: str) -> None:
+    """Ask for a job once the current transaction commits (ids as arguments, never objects)."""
+    collected = _collected.get()
+    if collected is None:
+        raise RuntimeError("defer() outside collecting(): nothing would send the job")
+    collected.append(Job(function, args, job_id))
+
+
+@contextmanager
+def collecting() -> Iterator[list[Job]]:
+    jobs: list[Job] = []
+    token = _collected.set(jobs)
+    try:
+        yield jobs
+    finally:
+        _collected.reset(token)
+
+
+async def send(redis: Any, jobs: list[Job]) -> None:
+    """Enqueue; a job id that is already queued (or recently done) is not queued twice."""
+    if jobs and redis is None:
+        raise RuntimeError("No Redis configured to send jobs to")
+    for job in jobs:
+        await redis.enqueue_job(job.function, *job.args, _job_id=job.job_id)

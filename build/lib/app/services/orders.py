@@ -1,0 +1,392 @@
+"""Placing, reading and editing orders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from tortoise.expressions import F, Q, Subquery
+from tortoise.queryset import QuerySet
+
+from app.models import (
+    EventVisibility,
+    Order,
+    OrderItem,
+    OrderStatus,
+    PaymentStatus,
+    Product,
+    Shipment,
+)
+from app.models.orders import CLOSED_STATUSES, OPEN_STATUSES
+from app.services import events
+from app.services.accounts import check_email
+from app.services.addresses import Address, clean_address, search_words
+from app.services.auth import Permission, Viewer
+from app.services.catalog import StockLine, move_stock, normalise_sku
+from app.services.errors import DomainError, ErrorCode, Problems, not_found
+from app.services.events import NewEvent
+from app.services.money import money, parse_money
+from app.services.pagination import Page, PageRequest, paginate
+
+MAX_LINES = 100
+MAX_QUANTITY = 10_000
+MAX_COMMENT = 2000
+MAX_NOTES = 10_000
+MAX_SEARCH = 100
+NUMBER_OFFSET = 99  # order number = id + 99, so the first order is number 100
+PLACEABLE_PAYMENT = (PaymentStatus.PENDING, PaymentStatus.AUTHORIZED, PaymentStatus.PAID)
+
+
+@dataclass(frozen=True)
+class LineInput:
+    sku: str
+    quantity: int
+
+
+@dataclass(frozen=True)
+class PaymentInput:
+    method: str = ""
+    provider: str = ""
+    transaction_id: str = ""
+    amount: Decimal | None = None
+    status: PaymentStatus = PaymentStatus.PENDING
+
+
+@dataclass(frozen=True)
+class PlaceOrderInput:
+    items: list[LineInput]
+    billing_address: Address
+    shipping_address: Address | None = None
+    email: str | None = None
+    shipping_method: str = ""
+    shipping_cost: Decimal = Decimal("0")
+    payment: PaymentInput = field(default_factory=PaymentInput)
+    customer_comment: str = ""
+
+
+@dataclass(frozen=True)
+class OrderChanges:
+    """Fields left None are not changed."""
+
+    billing_address: Address | None = None
+    shipping_address: Address | None = None
+    shipping_method: str | None = None
+    customer_comment: str | None = None
+    staff_notes: str | None = None
+    expected_version: int | None = None
+
+
+class OrderSort(StrEnum):
+    CREATED_AT = "created_at"
+    UPDATED_AT = "updated_at"
+    NUMBER = "number"
+    TOTAL = "total"
+
+
+@dataclass(frozen=True)
+class OrderFilter:
+    statuses: list[OrderStatus] | None = None
+    is_open: bool | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    email: str | None = None
+    search: str | None = None
+
+
+def _check_text(problems: Problems, path: list[str], value: str, limit: int) -> str:
+    if len(value) > limit:
+        problems.add(path, f"At most {limit} characters.")
+    return value.strip()
+
+
+async def place_order(
+    viewer: Viewer, data: PlaceOrderInput, tax_rate: Decimal, currency: str
+) -> Order:
+    """Record an order and take its stock, all or nothing."""
+    problems = Problems()
+    if viewer.is_customer:
+        email = viewer.email
+    elif viewer.is_anonymous:
+        email = check_email(problems, ["email"], data.email or "")
+    else:
+        # Staff placing an order on a customer's behalf give the customer's email.
+        email = check_email(problems, ["email"], data.email or "")
+    lines = _merge_lines(problems, data.items)
+    billing = clean_address(problems, "billingAddress", data.billing_address)
+    shipping = (
+        clean_address(problems, "shippingAddress", data.shipping_address)
+        if data.shipping_address is not None
+        else billing
+    )
+    shipping_method = _check_text(problems, ["shippingMethod"], data.shipping_method, 100)
+    comment = _check_text(problems, ["customerComment"], data.customer_comment, MAX_COMMENT)
+    shipping_cost = parse_money(data.shipping_cost)
+    if shipping_cost is None:
+        problems.add(["shippingCost"], "A non-negative amount with at most two decimals.")
+    payment = data.payment
+    if payment.status not in PLACEABLE_PAYMENT:
+        problems.add(
+            ["payment", "status"], "An order is placed with a PENDING, AUTHORIZED or PAID payment."
+        )
+    paid = parse_money(payment.amount if payment.amount is not None else 0)
+    if paid is None:
+        problems.add(["payment", "amount"], "A non-negative amount with at most two decimals.")
+    for key, value in (("method", payment.method), ("provider", payment.provider)):
+        _check_text(problems, ["payment", key], value, 50)
+    _check_text(problems, ["payment", "transactionId"], payment.transaction_id, 255)
+    problems.raise_if_any()
+    assert shipping_cost is not None
+    assert paid is not None
+
+    products = {p.sku: p for p in await Product.filter(sku__in=[sku for sku, _ in lines])}
+    for index, (sku, _) in enumerate(lines):
+        if sku not in products:
+            problems.add(
+                ["items", str(index), "sku"], f"No product has SKU {sku}.", ErrorCode.UNKNOWN_SKU
+            )
+    problems.raise_if_any()
+
+    subtotal = money(sum((products[sku].price * qty for sku, qty in lines), Decimal(0)))
+    tax_total = money(subtotal * tax_rate)
+    total = subtotal + shipping_cost + tax_total
+    amount_paid = paid if payment.status is PaymentStatus.PAID else Decimal("0.00")
+    if amount_paid > total:
+        raise DomainError(
+            ErrorCode.INVALID_INPUT,
+            "The payment is more than the order total.",
+            ["payment", "amount"],
+        )
+    status = _initial_status(payment.status, amount_paid, total)
+    order = await Order.create(
+        status=status,
+        customer_id=viewer.user_id if viewer.is_customer else None,
+        email=email,
+        billing_address=billing.as_json(),
+        shipping_address=shipping.as_json(),
+        search_text=search_words(billing, shipping),
+        shipping_method=shipping_method,
+        currency=currency,
+        subtotal=subtotal,
+        shipping_cost=shipping_cost,
+        tax_total=tax_total,
+        total=total,
+        payment_method=payment.method.strip(),
+        payment_provider=payment.provider.strip(),
+        payment_transaction_id=payment.transaction_id.strip(),
+        payment_status=payment.status,
+        amount_paid=amount_paid,
+        amount_refunded=Decimal("0.00"),
+        customer_comment=comment,
+    )
+    order.number = order.id + NUMBER_OFFSET
+    await Order.filter(id=order.id).update(number=order.number)
+    await OrderItem.bulk_create(
+        [
+            OrderItem(
+                order_id=order.id,
+                product_id=products[sku].id,
+                sku=sku,
+                name=products[sku].name,
+                quantity=qty,
+                unit_price=products[sku].price,
+                total=money(products[sku].price * qty),
+            )
+            for sku, qty in lines
+        ]
+    )
+    await move_stock(
+        [StockLine(products[sku].id, sku, -qty) for sku, qty in lines],
+        reason="ORDER_PLACED",
+        order_id=order.id,
+        actor_id=viewer.user_id,
+    )
+    await events.record(
+        order.id,
+        viewer,
+        NewEvent("ORDER_PLACED", f"Order {order.number} placed.", data={"status": status.value}),
+    )
+    return order
+
+
+def _initial_status(payment: PaymentStatus, paid: Decimal, total: Decimal) -> OrderStatus:
+    """Authorized or fully paid orders await fulfilment; the rest await payment."""
+    if payment is PaymentStatus.AUTHORIZED or (payment is PaymentStatus.PAID and paid >= total):
+        return OrderStatus.AWAITING_FULFILLMENT
+    return OrderStatus.AWAITING_PAYMENT
+
+
+def _merge_lines(problems: Problems, items: list[LineInput]) -> list[tuple[str, int]]:
+    if not 1 <= len(items) <= MAX_LINES:
+        problems.add(["items"], f"An order has 1 to {MAX_LINES} lines.")
+    merged: dict[str, int] = {}
+    for index, item in enumerate(items[:MAX_LINES]):
+        sku = normalise_sku(item.sku)
+        if not 1 <= item.quantity <= MAX_QUANTITY:
+            problems.add(["items", str(index), "quantity"], f"Quantity is 1 to {MAX_QUANTITY}.")
+        if not 1 <= len(sku) <= 64:
+            problems.add(["items", str(index), "sku"], "A SKU has 1 to 64 characters.")
+        merged[sku] = merged.get(sku, 0) + item.quantity
+    return list(merged.items())
+
+
+def visible_orders(viewer: Viewer) -> QuerySet[Order]:
+    """The orders this viewer may see at all; anything else answers NOT_FOUND."""
+    viewer.require_user()
+    if viewer.is_customer:
+        return Order.filter(customer_id=viewer.user_id)
+    viewer.require(Permission.ORDERS_READ)
+    return Order.all()
+
+
+async def get_order(
+    viewer: Viewer, order_id: int | None = None, number: int | None = None
+) -> Order | None:
+    qs = visible_orders(viewer)
+    if order_id is not None:
+        qs = qs.filter(id=order_id)
+    if number is not None:
+        qs = qs.filter(number=number)
+    if order_id is None and number is None:
+        return None
+    return await qs.first()
+
+
+def _search(viewer: Viewer, term: str) -> Q:
+    term = term.strip()[:MAX_SEARCH]
+    lowered = term.lower()
+    tracking = term.replace(" ", "").upper()
+    condition = (
+        Q(email__icontains=lowered)
+        | Q(search_text__icontains=lowered)
+        | Q(tracking_number__icontains=tracking)
+        | Q(
+            id__in=Subquery(Shipment.filter(tracking_number__icontains=tracking).values("order_id"))
+        )
+    )
+    digits = term.lstrip("#")
+    if digits.isdigit() and len(digits) < 10:
+        condition |= Q(number=int(digits))
+    # R1: only staff search their own notes; a customer's search never touches them.
+    if viewer.is_staff:
+        condition |= Q(staff_notes__icontains=term)
+    return condition
+
+
+async def list_orders(
+    viewer: Viewer,
+    page: PageRequest,
+    filters: OrderFilter,
+    sort: OrderSort = OrderSort.CREATED_AT,
+    descending: bool = True,
+) -> Page[Order]:
+    qs = visible_orders(viewer)
+    if filters.statuses:
+        qs = qs.filter(status__in=list(filters.statuses))
+    if filters.is_open is not None:
+        qs = qs.filter(status__in=list(OPEN_STATUSES if filters.is_open else CLOSED_STATUSES))
+    if filters.created_after:
+        qs = qs.filter(created_at__gte=filters.created_after)
+    if filters.created_before:
+        qs = qs.filter(created_at__lt=filters.created_before)
+    if filters.email:
+        qs = qs.filter(email=filters.email.strip().lower())
+    if filters.search and filters.search.strip():
+        qs = qs.filter(_search(viewer, filters.search))
+    return await paginate(qs, page, sort.value, descending)
+
+
+async def update_order(viewer: Viewer, order_id: int, changes: OrderChanges) -> Order:
+    """Edit an order's details; each change is an event, staff-note changes staff-only."""
+    viewer.require(Permission.ORDERS_WRITE)
+    problems = Problems()
+    billing = (
+        clean_address(problems, "billingAddress", changes.billing_address)
+        if changes.billing_address
+        else None
+    )
+    shipping = (
+        clean_address(problems, "shippingAddress", changes.shipping_address)
+        if changes.shipping_address
+        else None
+    )
+    method = changes.shipping_method
+    if method is not None:
+        method = _check_text(problems, ["shippingMethod"], method, 100)
+    comment = changes.customer_comment
+    if comment is not None:
+        comment = _check_text(problems, ["customerComment"], comment, MAX_COMMENT)
+    notes = changes.staff_notes
+    if notes is not None:
+        notes = _check_text(problems, ["staffNotes"], notes, MAX_NOTES)
+    problems.raise_if_any()
+
+    order = await lock_order(order_id)
+    if changes.expected_version is not None and changes.expected_version != order.version:
+        raise DomainError(
+            ErrorCode.VERSION_CONFLICT,
+            f"The order was changed by someone else (version {order.version}, "
+            f"you had {changes.expected_version}). Reload it and apply your change again.",
+            ["expectedVersion"],
+        )
+    updates: dict[str, Any] = {}
+    new_events: list[NewEvent] = []
+    if billing is not None and billing.as_json() != order.billing_address:
+        updates["billing_address"] = billing.as_json()
+        new_events.append(NewEvent("BILLING_ADDRESS_UPDATED", "Billing address updated."))
+    if shipping is not None and shipping.as_json() != order.shipping_address:
+        updates["shipping_address"] = shipping.as_json()
+        new_events.append(NewEvent("SHIPPING_ADDRESS_UPDATED", "Shipping address updated."))
+    if billing is not None or shipping is not None:
+        updates["search_text"] = search_words(
+            billing or Address.from_json(order.billing_address),
+            shipping or Address.from_json(order.shipping_address),
+        )
+    if method is not None and method != order.shipping_method:
+        updates["shipping_method"] = method
+        new_events.append(
+            NewEvent("SHIPPING_METHOD_UPDATED", f"Shipping method set to {method or 'none'}.")
+        )
+    if comment is not None and comment != order.customer_comment:
+        updates["customer_comment"] = comment
+        new_events.append(NewEvent("COMMENT_UPDATED", "Order comment updated."))
+    if notes is not None and notes != order.staff_notes:
+        updates["staff_notes"] = notes
+        new_events.append(
+            NewEvent(
+                "STAFF_NOTES_UPDATED",
+                "Staff notes updated.",
+                EventVisibility.STAFF,
+                {"staffNotes": notes},
+            )
+        )
+    if not new_events:
+        return order
+    await save_changes(order, updates)
+    await events.record(order.id, viewer, *new_events)
+    return order
+
+
+async def lock_order(order_id: int, field: str = "id") -> Order:
+    """The order, locked for the rest of the transaction (a row lock on PostgreSQL; SQLite
+    transactions are serialised by the database lock)."""
+    order = await Order.filter(id=order_id).select_for_update().first()
+    if order is None:
+        raise not_found("Order", [field])
+    return order
+
+
+async def save_changes(order: Order, updates: dict[str, Any]) -> None:
+    """Write changed fields and move the version on, so editors holding the old one conflict."""
+    now = datetime.now(UTC)
+    changed = await Order.filter(id=order.id, version=order.version).update(
+        version=F("version") + 1, updated_at=now, **updates
+    )
+    if not changed:  # only reachable where the database has no row locks
+        raise DomainError(ErrorCode.VERSION_CONFLICT, "The order was changed meanwhile.", ["id"])
+    for name, value in updates.items():
+        setattr(order, name, value)
+    order.version += 1
+    order.updated_at = now

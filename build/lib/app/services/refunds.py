@@ -1,0 +1,176 @@
+"""Refunds: what the merchant paid back at their provider, recorded exactly (no gateway call)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from tortoise.expressions import F
+from tortoise.functions import Sum
+
+from app.models import (
+    EventVisibility,
+    Order,
+    OrderItem,
+    OrderStatus,
+    PaymentStatus,
+    Refund,
+    Return,
+    ReturnItem,
+    ReturnStatus,
+)
+from app.services import events
+from app.services.auth import Permission, Viewer
+from app.services.catalog import item_lines, move_stock
+from app.services.errors import DomainError, ErrorCode, Problems, not_found
+from app.services.events import NewEvent
+from app.services.fulfilment import apply_status
+from app.services.money import parse_money
+from app.services.orders import lock_order
+from app.services.returns import move_return
+
+MAX_REASON = 2000
+UNRECEIVED = [ReturnStatus.PENDING, ReturnStatus.AUTHORIZED]
+
+
+@dataclass(frozen=True)
+class RefundLine:
+    order_item_id: int
+    quantity: int
+
+
+@dataclass(frozen=True)
+class RefundInput:
+    amount: Decimal
+    items: list[RefundLine]
+    restock: bool = False
+    reason: str = ""
+    return_id: int | None = None
+
+
+async def _restockable(order_id: int) -> dict[int, int]:
+    """Shipped units not yet back in stock and not claimed by a return still on its way."""
+    items = await OrderItem.filter(order_id=order_id)
+    claimed = dict(
+        await ReturnItem.filter(
+            return_request__order_id=order_id, return_request__status__in=UNRECEIVED
+        )
+        .group_by("order_item_id")
+        .annotate(claimed=Sum("quantity"))
+        .values_list("order_item_id", "claimed")
+    )
+    return {
+        i.id: i.quantity_shipped - i.quantity_restocked - int(claimed.get(i.id) or 0) for i in items
+    }
+
+
+async def refund_order(viewer: Viewer, order_id: int, data: RefundInput) -> tuple[Refund, Order]:
+    """Record a refund of at most what was paid and not yet refunded.
+
+    The payment's amountRefunded and status follow, the order becomes PARTIALLY_REFUNDED or
+    REFUNDED, a linked return becomes REFUNDED, and restock puts the items back, once.
+    """
+    viewer.require(Permission.REFUNDS_WRITE)
+    problems = Problems()
+    amount = parse_money(data.amount)
+    if amount is None or amount <= 0:
+        problems.add(["amount"], "A positive amount with at most two decimals.")
+    if len(data.reason) > MAX_REASON:
+        problems.add(["reason"], f"At most {MAX_REASON} characters.")
+    for index, line in enumerate(data.items):
+        if line.quantity < 1:
+            problems.add(["items", str(index), "quantity"], "At least one unit.")
+    problems.raise_if_any()
+    assert amount is not None
+
+    order = await lock_order(order_id, "orderId")
+    left = order.amount_paid - order.amount_refunded
+    if amount > left:
+        raise DomainError(
+            ErrorCode.REFUND_EXCEEDS_PAYMENT,
+            f"At most {left} {order.currency} can be refunded (paid {order.amount_paid}, "
+            f"refunded {order.amount_refunded}).",
+            ["amount"],
+        )
+    items = {i.id: i for i in await OrderItem.filter(order_id=order.id)}
+    restockable = await _restockable(order.id) if data.restock else {}
+    wanted: dict[int, int] = {}
+    for index, line in enumerate(data.items):
+        item = items.get(line.order_item_id)
+        if item is None:
+            problems.add(
+                ["items", str(index), "orderItemId"],
+                "Not an item of this order.",
+                ErrorCode.NOT_FOUND,
+            )
+            continue
+        wanted[item.id] = wanted.get(item.id, 0) + line.quantity
+        bound = restockable[item.id] if data.restock else item.quantity
+        if wanted[item.id] > bound:
+            problems.add(
+                ["items", str(index), "quantity"],
+                f"Only {max(bound, 0)} unit(s) of {item.sku} can be "
+                + ("restocked." if data.restock else "refunded."),
+                ErrorCode.QUANTITY_EXCEEDS_RETURNABLE,
+            )
+    problems.raise_if_any()
+    request: Return | None = None
+    if data.return_id is not None:
+        request = await Return.get_or_none(id=data.return_id, order_id=order.id)
+        if request is None:
+            raise not_found("Return", ["returnId"])
+
+    # A conditional update: even without the row lock two refunds cannot overdraw.
+    changed = await Order.filter(
+        id=order.id, amount_refunded__lte=order.amount_paid - amount
+    ).update(amount_refunded=F("amount_refunded") + amount)
+    if not changed:
+        raise DomainError(ErrorCode.REFUND_EXCEEDS_PAYMENT, "Refunded meanwhile.", ["amount"])
+    refunded = order.amount_refunded + amount
+    fully = refunded >= order.amount_paid
+    updates: dict[str, Any] = {
+        "amount_refunded": refunded,
+        "payment_status": PaymentStatus.REFUNDED if fully else PaymentStatus.PARTIALLY_REFUNDED,
+    }
+    refund = await Refund.create(
+        order_id=order.id,
+        return_request_id=request.id if request else None,
+        amount=amount,
+        currency=order.currency,
+        reason=data.reason.strip(),
+        items=[{"order_item_id": k, "quantity": v} for k, v in wanted.items()],
+        restocked=data.restock and bool(wanted),
+        created_by_id=viewer.user_id,
+        created_by=viewer.label,
+    )
+    if data.restock and wanted:
+        await move_stock(
+            item_lines((items[k], v) for k, v in wanted.items()),
+            reason="REFUND_RESTOCKED",
+            order_id=order.id,
+            actor_id=viewer.user_id,
+        )
+        for item_id, quantity in wanted.items():
+            await OrderItem.filter(id=item_id).update(
+                quantity_restocked=F("quantity_restocked") + quantity
+            )
+    status = OrderStatus.REFUNDED if fully else OrderStatus.PARTIALLY_REFUNDED
+    new_events = [
+        NewEvent(
+            "REFUND_ISSUED",
+            f"Refunded {amount} {order.currency}.",
+            data={"refundId": refund.id, "amount": str(amount), "currency": order.currency},
+        ),
+        *await apply_status(viewer, order, status, updates, touch=True),
+    ]
+    if data.reason.strip():
+        new_events.append(
+            NewEvent(
+                "REFUND_REASON", data.reason.strip(), EventVisibility.STAFF, {"refundId": refund.id}
+            )
+        )
+    await events.record(order.id, viewer, *new_events)
+    if request is not None:
+        await move_return(viewer, order, request, ReturnStatus.REFUNDED)
+    return refund, order

@@ -1,0 +1,268 @@
+"""Return requests: a state machine written as data, returnable quantities, restock once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from tortoise.expressions import F
+from tortoise.functions import Sum
+from tortoise.queryset import QuerySet
+
+from app.models import (
+    EventVisibility,
+    Order,
+    OrderItem,
+    OrderStatus,
+    Return,
+    ReturnAction,
+    ReturnItem,
+    ReturnStatus,
+)
+from app.services import events
+from app.services.auth import Permission, Viewer
+from app.services.catalog import item_lines, move_stock
+from app.services.errors import DomainError, ErrorCode, Problems, not_found
+from app.services.events import NewEvent
+from app.services.fulfilment import apply_status
+from app.services.orders import lock_order, visible_orders
+from app.services.pagination import Page, PageRequest, paginate
+
+S = ReturnStatus
+TRANSITIONS: dict[ReturnStatus, frozenset[ReturnStatus]] = {
+    S.PENDING: frozenset({S.AUTHORIZED, S.REJECTED, S.CANCELLED}),
+    S.AUTHORIZED: frozenset({S.RECEIVED, S.CANCELLED}),
+    S.RECEIVED: frozenset({S.REFUNDED, S.REPAIRED}),
+    S.REPAIRED: frozenset(),
+    S.REFUNDED: frozenset(),
+    S.REJECTED: frozenset(),
+    S.CANCELLED: frozenset(),
+}
+# A customer may only withdraw their own request before the store acts on it.
+CUSTOMER_TRANSITIONS: dict[ReturnStatus, frozenset[ReturnStatus]] = {
+    S.PENDING: frozenset({S.CANCELLED})
+}
+# Requests that still claim their units (a rejected or cancelled one frees them).
+ACTIVE = frozenset(TRANSITIONS) - {S.REJECTED, S.CANCELLED}
+MAX_REASON = 500
+MAX_COMMENT = 2000
+
+
+@dataclass(frozen=True)
+class ReturnLine:
+    order_item_id: int
+    quantity: int
+    reason: str = ""
+    action: ReturnAction = ReturnAction.REFUND
+
+
+@dataclass(frozen=True)
+class ReturnFilter:
+    statuses: list[ReturnStatus] | None = None
+    order_id: int | None = None
+
+
+async def returnable(order_id: int) -> dict[int, int]:
+    """Per order item: shipped units not yet claimed by an active return."""
+    items = await OrderItem.filter(order_id=order_id)
+    claimed = dict(
+        await ReturnItem.filter(
+            return_request__order_id=order_id, return_request__status__in=list(ACTIVE)
+        )
+        .group_by("order_item_id")
+        .annotate(claimed=Sum("quantity"))
+        .values_list("order_item_id", "claimed")
+    )
+    return {item.id: item.quantity_shipped - int(claimed.get(item.id) or 0) for item in items}
+
+
+async def request_return(
+    viewer: Viewer, order_id: int, lines: list[ReturnLine], customer_comment: str = ""
+) -> Return:
+    """Ask to return shipped items: a customer for their own order, or staff for anyone."""
+    if viewer.is_customer:
+        if not await visible_orders(viewer).filter(id=order_id).exists():
+            raise not_found("Order", ["orderId"])
+    else:
+        viewer.require(Permission.RETURNS_WRITE)
+    problems = Problems()
+    if not lines:
+        problems.add(["items"], "Choose at least one item to return.")
+    if len(customer_comment) > MAX_COMMENT:
+        problems.add(["customerComment"], f"At most {MAX_COMMENT} characters.")
+    for index, line in enumerate(lines):
+        if line.quantity < 1:
+            problems.add(["items", str(index), "quantity"], "Return at least one unit.")
+        if len(line.reason) > MAX_REASON:
+            problems.add(["items", str(index), "reason"], f"At most {MAX_REASON} characters.")
+    problems.raise_if_any()
+    order = await lock_order(order_id, "orderId")
+    left = await returnable(order.id)
+    wanted: dict[int, int] = {}
+    for index, line in enumerate(lines):
+        if line.order_item_id not in left:
+            problems.add(
+                ["items", str(index), "orderItemId"],
+                "Not an item of this order.",
+                ErrorCode.NOT_FOUND,
+            )
+            continue
+        wanted[line.order_item_id] = wanted.get(line.order_item_id, 0) + line.quantity
+        if wanted[line.order_item_id] > left[line.order_item_id]:
+            problems.add(
+                ["items", str(index), "quantity"],
+                f"Only {max(left[line.order_item_id], 0)} shipped unit(s) of this item "
+                "can be returned.",
+                ErrorCode.QUANTITY_EXCEEDS_RETURNABLE,
+            )
+    problems.raise_if_any()
+    request = await Return.create(
+        order_id=order.id,
+        status=ReturnStatus.PENDING,
+        customer_comment=customer_comment.strip(),
+        created_by_id=viewer.user_id,
+    )
+    await ReturnItem.bulk_create(
+        [
+            ReturnItem(
+                return_request_id=request.id,
+                order_item_id=line.order_item_id,
+                quantity=line.quantity,
+                reason=line.reason.strip(),
+                action=line.action,
+            )
+            for line in lines
+        ]
+    )
+    await events.record(
+        order.id,
+        viewer,
+        NewEvent(
+            "RETURN_REQUESTED",
+            f"Return {request.id} requested for {sum(x.quantity for x in lines)} unit(s).",
+            data={"returnId": request.id},
+        ),
+    )
+    return request
+
+
+def visible_returns(viewer: Viewer) -> QuerySet[Return]:
+    viewer.require_user()
+    if viewer.is_customer:
+        return Return.filter(order__customer_id=viewer.user_id)
+    viewer.require(Permission.ORDERS_READ)
+    return Return.all()
+
+
+async def get_return(viewer: Viewer, return_id: int) -> Return | None:
+    return await visible_returns(viewer).filter(id=return_id).first()
+
+
+async def list_returns(viewer: Viewer, page: PageRequest, filters: ReturnFilter) -> Page[Return]:
+    qs = visible_returns(viewer)
+    if filters.statuses:
+        qs = qs.filter(status__in=list(filters.statuses))
+    if filters.order_id is not None:
+        qs = qs.filter(order_id=filters.order_id)
+    return await paginate(qs, page, "created_at", descending=True)
+
+
+async def set_return_status(
+    viewer: Viewer, return_id: int, status: ReturnStatus, note: str = "", restock: bool = False
+) -> Return:
+    """Move a return along its state machine. RECEIVED with restock puts the units back in
+    stock, once; when every shipped unit has come back the order becomes RETURNED."""
+    viewer.require_user()
+    found = await get_return(viewer, return_id)
+    if found is None:
+        raise not_found("Return", ["id"])
+    allowed_moves = TRANSITIONS
+    if viewer.is_customer:
+        if status is not ReturnStatus.CANCELLED:
+            raise DomainError(
+                ErrorCode.FORBIDDEN, "Customers may only cancel a request.", ["status"]
+            )
+        allowed_moves = CUSTOMER_TRANSITIONS
+    else:
+        viewer.require(Permission.RETURNS_WRITE)
+    if len(note) > MAX_COMMENT:
+        raise DomainError(ErrorCode.INVALID_INPUT, f"At most {MAX_COMMENT} characters.", ["note"])
+    if restock and status is not ReturnStatus.RECEIVED:
+        raise DomainError(
+            ErrorCode.INVALID_INPUT, "Units are restocked when the return is RECEIVED.", ["restock"]
+        )
+    order = await lock_order(found.order_id)
+    request = await Return.get(id=return_id)  # re-read under the order's lock
+    await move_return(viewer, order, request, status, allowed_moves)
+    new_events: list[NewEvent] = []
+    if status is ReturnStatus.RECEIVED:
+        new_events += await _receive(viewer, order, request, restock)
+    if note.strip():
+        if viewer.is_staff:
+            joined = f"{request.staff_notes}\n{note.strip()}".strip()
+            await Return.filter(id=request.id).update(staff_notes=joined)
+            request.staff_notes = joined
+            new_events.append(
+                NewEvent(
+                    "RETURN_NOTE", note.strip(), EventVisibility.STAFF, {"returnId": request.id}
+                )
+            )
+        else:
+            new_events.append(NewEvent("RETURN_NOTE", note.strip(), data={"returnId": request.id}))
+    if new_events:
+        await events.record(order.id, viewer, *new_events)
+    return request
+
+
+async def move_return(
+    viewer: Viewer,
+    order: Order,
+    request: Return,
+    status: ReturnStatus,
+    allowed_moves: dict[ReturnStatus, frozenset[ReturnStatus]] = TRANSITIONS,
+) -> None:
+    """Apply one legal transition (the order is locked by the caller) and log it."""
+    if status not in allowed_moves.get(request.status, frozenset()):
+        raise DomainError(
+            ErrorCode.INVALID_STATUS_TRANSITION,
+            f"A {request.status.value} return cannot become {status.value}.",
+            ["status"],
+        )
+    previous = request.status
+    await Return.filter(id=request.id).update(status=status)
+    request.status = status
+    await events.record(
+        order.id,
+        viewer,
+        NewEvent(
+            "RETURN_STATUS_CHANGED",
+            f"Return {request.id} is now {status.value} (was {previous.value}).",
+            data={"returnId": request.id, "from": previous.value, "to": status.value},
+        ),
+    )
+
+
+async def _receive(viewer: Viewer, order: Order, request: Return, restock: bool) -> list[NewEvent]:
+    lines = await ReturnItem.filter(return_request_id=request.id)
+    for line in lines:
+        changes: dict[str, Any] = {"quantity_returned": F("quantity_returned") + line.quantity}
+        if restock:
+            changes["quantity_restocked"] = F("quantity_restocked") + line.quantity
+        await OrderItem.filter(id=line.order_item_id).update(**changes)
+    new_events: list[NewEvent] = []
+    if restock and not request.restocked:
+        by_id = {i.id: i for i in await OrderItem.filter(id__in=[x.order_item_id for x in lines])}
+        await move_stock(
+            item_lines((by_id[x.order_item_id], x.quantity) for x in lines),
+            reason="RETURN_RESTOCKED",
+            order_id=order.id,
+            actor_id=viewer.user_id,
+        )
+        await Return.filter(id=request.id).update(restocked=True)
+        request.restocked = True
+    items = await OrderItem.filter(order_id=order.id)
+    shipped = any(i.quantity_shipped for i in items)
+    every_shipped_unit_back = all(i.quantity_returned >= i.quantity_shipped for i in items)
+    if shipped and every_shipped_unit_back and order.status is not OrderStatus.RETURNED:
+        new_events += await apply_status(viewer, order, OrderStatus.RETURNED)
+    return new_events

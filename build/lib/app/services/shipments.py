@@ -1,0 +1,235 @@
+"""Shipments: created only by "ship items", never edited, deleted without touching the order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from tortoise.expressions import F, Q, Subquery
+from tortoise.queryset import QuerySet
+
+from app.models import Order, OrderItem, OrderStatus, Shipment, ShipmentItem
+from app.services import events
+from app.services.addresses import Address, search_words
+from app.services.auth import Permission, Viewer
+from app.services.errors import DomainError, ErrorCode, Problems, not_found
+from app.services.events import NewEvent
+from app.services.fulfilment import apply_status, check_tracking
+from app.services.orders import MAX_SEARCH, lock_order
+from app.services.pagination import Page, PageRequest, paginate
+
+NOT_SHIPPABLE = frozenset(
+    {OrderStatus.CANCELLED, OrderStatus.DECLINED, OrderStatus.REFUNDED, OrderStatus.INCOMPLETE}
+)
+MAX_COMMENTS = 2000
+
+
+@dataclass(frozen=True)
+class ShipLine:
+    order_item_id: int
+    quantity: int
+
+
+@dataclass(frozen=True)
+class ShipInput:
+    items: list[ShipLine] | None = None
+    tracking_number: str | None = None
+    carrier: str | None = None
+    shipping_method: str | None = None
+    comments: str = ""
+
+
+@dataclass(frozen=True)
+class ShipmentFilter:
+    order_id: int | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    search: str | None = None
+
+
+def _plan(items: list[OrderItem], requested: list[ShipLine] | None) -> list[tuple[OrderItem, int]]:
+    """What to ship: the lines asked for, or everything not yet shipped (R6 bounds)."""
+    by_id = {item.id: item for item in items}
+    if requested is None:
+        return [
+            (i, i.quantity - i.quantity_shipped) for i in items if i.quantity > i.quantity_shipped
+        ]
+    problems = Problems()
+    wanted: dict[int, int] = {}
+    for index, line in enumerate(requested):
+        if line.order_item_id not in by_id:
+            problems.add(
+                ["items", str(index), "orderItemId"],
+                "Not an item of this order.",
+                ErrorCode.NOT_FOUND,
+            )
+        elif line.quantity < 1:
+            problems.add(["items", str(index), "quantity"], "Ship at least one unit.")
+        else:
+            wanted[line.order_item_id] = wanted.get(line.order_item_id, 0) + line.quantity
+    for index, line in enumerate(requested):
+        item = by_id.get(line.order_item_id)
+        if item is not None and wanted.get(item.id, 0) > item.quantity - item.quantity_shipped:
+            problems.add(
+                ["items", str(index), "quantity"],
+                f"Only {item.quantity - item.quantity_shipped} of {item.sku} are left to ship.",
+                ErrorCode.QUANTITY_EXCEEDS_UNSHIPPED,
+            )
+            wanted.pop(item.id)
+    problems.raise_if_any()
+    return [(by_id[item_id], qty) for item_id, qty in wanted.items()]
+
+
+async def ship_order(viewer: Viewer, order_id: int, data: ShipInput) -> tuple[Shipment, Order]:
+    """Create a shipment ("ship items"), in full or in part.
+
+    R4 it takes the order's tracking number when none is given; R5 the order becomes
+    PARTIALLY_SHIPPED or SHIPPED; R6 never more than ordered minus shipped, even when
+    called concurrently (the order row is locked and each item update is conditional).
+    """
+    viewer.require(Permission.SHIPMENTS_WRITE)
+    if len(data.comments) > MAX_COMMENTS:
+        raise DomainError(
+            ErrorCode.INVALID_INPUT, f"At most {MAX_COMMENTS} characters.", ["comments"]
+        )
+    given = (
+        check_tracking(data.tracking_number, data.carrier, "trackingNumber")
+        if data.tracking_number and data.tracking_number.strip()
+        else None
+    )
+    order = await lock_order(order_id, "orderId")
+    if order.status in NOT_SHIPPABLE:
+        raise DomainError(
+            ErrorCode.ORDER_NOT_SHIPPABLE,
+            f"A {order.status.value} order cannot be shipped.",
+            ["orderId"],
+        )
+    items = list(await OrderItem.filter(order_id=order.id).order_by("id"))
+    plan = _plan(items, data.items)
+    if not plan:
+        raise DomainError(
+            ErrorCode.NOTHING_TO_SHIP, "Every item of this order has shipped.", ["items"]
+        )
+    for item, quantity in plan:
+        updated = await OrderItem.filter(
+            id=item.id, quantity_shipped__lte=item.quantity - quantity
+        ).update(quantity_shipped=F("quantity_shipped") + quantity)
+        if not updated:
+            raise DomainError(
+                ErrorCode.QUANTITY_EXCEEDS_UNSHIPPED,
+                f"{item.sku} was shipped meanwhile.",
+                ["items"],
+            )
+        item.quantity_shipped += quantity
+    number = given.number if given else order.tracking_number
+    carrier = (given.carrier or "") if given else order.carrier
+    address = Address.from_json(order.shipping_address)
+    method = (data.shipping_method or "").strip()[:100] or order.shipping_method
+    shipment = await Shipment.create(
+        order_id=order.id,
+        created_by_id=viewer.user_id,
+        created_by=viewer.label,
+        shipped_to=address.as_json(),
+        search_text=search_words(address),
+        tracking_number=number,
+        carrier=carrier,
+        shipping_method=method,
+        comments=data.comments.strip(),
+    )
+    await ShipmentItem.bulk_create(
+        [
+            ShipmentItem(
+                shipment_id=shipment.id,
+                order_item_id=item.id,
+                sku=item.sku,
+                name=item.name,
+                quantity=quantity,
+            )
+            for item, quantity in plan
+        ]
+    )
+    fully = all(i.quantity_shipped >= i.quantity for i in items)
+    status = OrderStatus.SHIPPED if fully else OrderStatus.PARTIALLY_SHIPPED
+    updates: dict[str, Any] = {}
+    if given and not order.tracking_number:
+        # the customer sees the number on the order at once, as with addTracking
+        updates.update(tracking_number=given.number, carrier=given.carrier or "")
+    new_events = [
+        NewEvent(
+            "SHIPMENT_CREATED",
+            f"{sum(q for _, q in plan)} item(s) shipped"
+            + (f", tracking number {number}." if number else "."),
+            data={
+                "shipmentId": shipment.id,
+                "trackingNumber": number or None,
+                "items": [{"sku": i.sku, "quantity": q} for i, q in plan],
+            },
+        ),
+        *await apply_status(viewer, order, status, updates, touch=True),
+    ]
+    await events.record(order.id, viewer, *new_events)
+    return shipment, order
+
+
+async def delete_shipment(viewer: Viewer, shipment_id: int) -> Order:
+    """Remove a shipment. R7: the order keeps its status, tracking number and notes; the
+    shipment's quantities become shippable again."""
+    viewer.require(Permission.SHIPMENTS_WRITE)
+    shipment = await Shipment.get_or_none(id=shipment_id)
+    if shipment is None:
+        raise not_found("Shipment", ["id"])
+    order = await lock_order(shipment.order_id)
+    lines = await ShipmentItem.filter(shipment_id=shipment.id)
+    await ShipmentItem.filter(shipment_id=shipment.id).delete()
+    if not await Shipment.filter(id=shipment.id).delete():  # deleted by a concurrent call
+        raise not_found("Shipment", ["id"])
+    for line in lines:
+        await OrderItem.filter(id=line.order_item_id).update(
+            quantity_shipped=F("quantity_shipped") - line.quantity
+        )
+    await events.record(
+        order.id,
+        viewer,
+        NewEvent(
+            "SHIPMENT_DELETED",
+            f"Shipment {shipment.id} deleted; its items can be shipped again.",
+            data={"shipmentId": shipment.id, "trackingNumber": shipment.tracking_number or None},
+        ),
+    )
+    return order
+
+
+def visible_shipments(viewer: Viewer) -> QuerySet[Shipment]:
+    viewer.require_user()
+    if viewer.is_customer:
+        return Shipment.filter(order__customer_id=viewer.user_id)
+    viewer.require(Permission.ORDERS_READ)
+    return Shipment.all()
+
+
+async def get_shipment(viewer: Viewer, shipment_id: int) -> Shipment | None:
+    return await visible_shipments(viewer).filter(id=shipment_id).first()
+
+
+async def list_shipments(
+    viewer: Viewer, page: PageRequest, filters: ShipmentFilter
+) -> Page[Shipment]:
+    """Newest first: when an order shipped, to whom and where."""
+    qs = visible_shipments(viewer)
+    if filters.order_id is not None:
+        qs = qs.filter(order_id=filters.order_id)
+    if filters.created_after:
+        qs = qs.filter(created_at__gte=filters.created_after)
+    if filters.created_before:
+        qs = qs.filter(created_at__lt=filters.created_before)
+    if filters.search and filters.search.strip():
+        term = filters.search.strip()[:MAX_SEARCH]
+        condition = Q(search_text__icontains=term.lower()) | Q(
+            tracking_number__icontains=term.replace(" ", "").upper()
+        )
+        digits = term.lstrip("#")
+        if digits.isdigit() and len(digits) < 10:
+            condition |= Q(order_id__in=Subquery(Order.filter(number=int(digits)).values("id")))
+        qs = qs.filter(condition)
+    return await paginate(qs, page, "created_at", descending=True)

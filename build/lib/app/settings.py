@@ -1,0 +1,102 @@
+"""Typed settings, read once from the environment."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return int(raw) if raw else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    redis_url: str | None
+    secret_key: str
+    debug: bool = False
+    store_name: str = "BitCart Demo Store"
+    store_address: str = "1 Market Street, Springfield"
+    store_email: str = "orders@example.com"
+    currency: str = "USD"
+    tax_rate: Decimal = Decimal("0")
+    max_body_bytes: int = 1_000_000
+    max_upload_bytes: int = 50 * 1024 * 1024
+    max_query_depth: int = 12
+    max_query_tokens: int = 3000
+    max_aliases: int = 30
+    max_query_cost: int = 20_000
+    tracking_rate_limit: int = 20
+    tracking_rate_window_seconds: int = 60
+    login_rate_limit: int = 10
+    import_set_size: int = 2000
+    cors_origins: tuple[str, ...] = ()
+    template_dir: Path | None = None
+    font_dirs: tuple[Path, ...] = ()
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def uses_embedded_redis(self) -> bool:
+        return self.redis_url is None
+
+
+def _secret_key(data_dir: Path) -> str:
+    """Use SECRET_KEY, else a random key kept in the data folder so tokens survive restarts."""
+    from_env = os.environ.get("SECRET_KEY")
+    if from_env:
+        return from_env
+    key_file = data_dir / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+def load_settings() -> Settings:
+    """Read the settings from the environment (no caching: tests build their own)."""
+    data_dir = Path(os.environ.get("BITCART_DATA_DIR", "./data")).resolve()
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite://{data_dir / 'bitcart.sqlite3'}"
+    template_dir = os.environ.get("BITCART_TEMPLATE_DIR")
+    return Settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        redis_url=os.environ.get("REDIS_URL") or None,
+        secret_key=_secret_key(data_dir),
+        debug=os.environ.get("BITCART_DEBUG", "") == "1",
+        store_name=os.environ.get("BITCART_STORE_NAME", Settings.store_name),
+        store_address=os.environ.get("BITCART_STORE_ADDRESS", Settings.store_address),
+        store_email=os.environ.get("BITCART_STORE_EMAIL", Settings.store_email),
+        currency=os.environ.get("BITCART_CURRENCY", Settings.currency).upper(),
+        tax_rate=Decimal(os.environ.get("BITCART_TAX_RATE", "0")),
+        max_body_bytes=_env_int("BITCART_MAX_BODY_BYTES", Settings.max_body_bytes),
+        max_upload_bytes=_env_int("BITCART_MAX_UPLOAD_BYTES", Settings.max_upload_bytes),
+        tracking_rate_limit=_env_int("BITCART_TRACKING_RATE_LIMIT", Settings.tracking_rate_limit),
+        login_rate_limit=_env_int("BITCART_LOGIN_RATE_LIMIT", Settings.login_rate_limit),
+        import_set_size=max(1, _env_int("BITCART_IMPORT_SET_SIZE", Settings.import_set_size)),
+        cors_origins=tuple(
+            o.strip() for o in os.environ.get("BITCART_CORS_ORIGINS", "").split(",") if o.strip()
+        ),
+        template_dir=Path(template_dir) if template_dir else None,
+        font_dirs=tuple(
+            Path(p) for p in os.environ.get("BITCART_FONT_DIRS", "").split(os.pathsep) if p
+        ),
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings."""
+    return load_settings()

@@ -1,0 +1,1 @@
+"""arq workers: thin jobs that load by id, call a service and record the outcome."""

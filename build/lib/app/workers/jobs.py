@@ -1,0 +1,48 @@
+"""The job functions arq runs. Each takes ids, never ORM objects, and may run more than once."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from app.db import atomic
+from app.models import Document, DocumentStatus, ImportStatus, TrackingImport
+from app.services import documents, imports, maintenance
+from app.services.jobs import Job, send
+
+STALE_AFTER = timedelta(minutes=1)
+
+
+async def purge_expired_tokens(ctx: dict[str, Any]) -> int:
+    async with atomic():
+        return await maintenance.purge_expired_tokens()
+
+
+async def render_document(ctx: dict[str, Any], document_id: int) -> str | None:
+    status = await documents.render_document(
+        document_id, ctx["settings"], ctx["renderer"], ctx["storage"]
+    )
+    return status.value if status else None
+
+
+async def requeue_stale(ctx: dict[str, Any]) -> int:
+    """Re-send jobs whose enqueue was lost (a crash right after the commit). Job ids make
+    this harmless when the job is in fact still queued."""
+    cutoff = datetime.now(UTC) - STALE_AFTER
+    pending = await Document.filter(
+        status=DocumentStatus.PENDING, created_at__lt=cutoff
+    ).values_list("id", flat=True)
+    queued = await TrackingImport.filter(
+        status=ImportStatus.QUEUED, created_at__lt=cutoff
+    ).values_list("id", flat=True)
+    lost = [Job(documents.RENDER_JOB, (i,), f"document:{i}") for i in pending] + [
+        Job(imports.IMPORT_JOB, (i,), f"tracking-import:{i}") for i in queued
+    ]
+    await send(ctx["redis"], lost)
+    return len(lost)
+
+
+async def run_tracking_import(ctx: dict[str, Any], import_id: int) -> str | None:
+    settings = ctx["settings"]
+    status = await imports.run_import(import_id, ctx["storage"], settings.import_set_size)
+    return status.value if status else None
