@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from app.models import Order, OrderItem, Shipment
+from app.models import Order, OrderEvent, OrderItem, Shipment
 from tests.conftest import Actors, GraphQLClient
 from tests.factories import create_product, placed
 from tests.test_fulfilment import ADD_TRACKING, SET_STATUS, UPS_OK
@@ -200,6 +200,11 @@ async def test_r7_deleting_a_shipment_leaves_the_order_as_it_was(
     # its quantities can be shipped again
     again = await ship(gql, token, order)
     assert [(i["sku"], i["quantity"]) for i in again["shipment"]["items"]] == [("A", 3), ("B", 1)]
+    # the deletion is on the staff timeline only
+    events = await OrderEvent.filter(order_id=after.id, type="SHIPMENT_DELETED").values_list(
+        "visibility", flat=True
+    )
+    assert events == ["STAFF"]
     gone = await gql.data(DELETE, {"id": shipped["shipment"]["id"]}, token)
     assert gone["deleteShipment"]["errors"] == [{"code": "NOT_FOUND"}]
 

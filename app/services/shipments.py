@@ -9,7 +9,7 @@ from typing import Any
 from tortoise.expressions import F, Q, Subquery
 from tortoise.queryset import QuerySet
 
-from app.models import Order, OrderItem, OrderStatus, Shipment, ShipmentItem
+from app.models import EventVisibility, Order, OrderItem, OrderStatus, Shipment, ShipmentItem
 from app.services import events
 from app.services.addresses import Address, search_words
 from app.services.auth import Permission, Viewer
@@ -194,6 +194,8 @@ async def delete_shipment(viewer: Viewer, shipment_id: int) -> Order:
         NewEvent(
             "SHIPMENT_DELETED",
             f"Shipment {shipment.id} deleted; its items can be shipped again.",
+            # a correction in the back office, not news for the customer
+            EventVisibility.STAFF,
             data={"shipmentId": shipment.id, "trackingNumber": shipment.tracking_number or None},
         ),
     )
