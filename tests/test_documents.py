@@ -267,3 +267,30 @@ async def test_cjk_renders_where_a_cjk_font_is_present(
     assert "抹茶" in text
     assert "東京" in text
     assert "ありがとう" in text
+
+
+async def test_a_days_packing_slips_by_filter(
+    gql: GraphQLClient, http: httpx.AsyncClient, actors: Actors, settings_with_redis: Settings
+) -> None:
+    orders = await two_orders(gql, actors)
+    await placed(gql, None, [("TEE", 1)], payment={"status": "AUTHORIZED"})
+    by_filter = """mutation($filter: OrderFilterInput!) {
+      generateDocuments(kind: PACKING_SLIP, filter: $filter) {
+        document { id orders { number } } errors { code message field } } }"""
+    today = {"status": ["AWAITING_PAYMENT"], "createdAfter": "2000-01-01T00:00:00Z"}
+    data = await gql.data(by_filter, {"filter": today}, actors.fulfillment.token)
+    result = data["generateDocuments"]
+    assert result["errors"] == []
+    assert [o["number"] for o in result["document"]["orders"]] == [o["number"] for o in orders]
+    await run_jobs(settings_with_redis)
+    response = await download(http, f"/documents/{await _pk(result)}", actors.fulfillment.token)
+    assert len(pdf_text(response.content)) == 2
+    none = await gql.data(by_filter, {"filter": {"search": "nobody-at-all"}}, actors.admin.token)
+    assert none["generateDocuments"]["errors"][0]["code"] == "NOT_FOUND"
+    both = await gql.data(
+        "mutation { generateDocuments(kind: INVOICE) { errors { code message } } }",
+        token=actors.admin.token,
+    )
+    assert both["generateDocuments"]["errors"] == [
+        {"code": "INVALID_INPUT", "message": "Give either orderIds or a filter."}
+    ]

@@ -27,7 +27,7 @@ from app.services import jobs
 from app.services.addresses import Address
 from app.services.auth import Permission, Viewer
 from app.services.errors import DomainError, ErrorCode, Problems, not_found
-from app.services.orders import visible_orders
+from app.services.orders import OrderFilter, filtered_orders, visible_orders
 from app.settings import Settings
 from app.storage import Storage
 
@@ -61,11 +61,38 @@ def _may_request(viewer: Viewer, kind: DocumentKind) -> None:
     viewer.require(Permission.DOCUMENTS_WRITE)
 
 
+async def orders_matching(viewer: Viewer, filters: OrderFilter) -> list[int]:
+    """The ids of the orders a filter picks (a day's orders, say), by number, at most 500."""
+    picked: list[Any] = (
+        await filtered_orders(viewer, filters)
+        .order_by("number")
+        .limit(MAX_ORDERS + 1)
+        .values_list("id", flat=True)
+    )
+    ids = [int(i) for i in picked]
+    if not ids:
+        raise DomainError(ErrorCode.NOT_FOUND, "No order matches the filter.", ["filter"])
+    if len(ids) > MAX_ORDERS:
+        raise DomainError(
+            ErrorCode.INVALID_INPUT,
+            f"More than {MAX_ORDERS} orders match; narrow the filter.",
+            ["filter"],
+        )
+    return ids
+
+
 async def request_documents(
-    viewer: Viewer, order_ids: list[int], kind: DocumentKind, settings: Settings, renderer: Renderer
+    viewer: Viewer,
+    order_ids: list[int] | OrderFilter,
+    kind: DocumentKind,
+    settings: Settings,
+    renderer: Renderer,
 ) -> Document:
-    """One PDF for the orders, in the given order: reused when nothing it shows has changed."""
+    """One PDF for the orders (given, or picked by a filter), in print order: reused when
+    nothing it shows has changed."""
     _may_request(viewer, kind)
+    if isinstance(order_ids, OrderFilter):
+        order_ids = await orders_matching(viewer, order_ids)
     unique = list(dict.fromkeys(order_ids))
     if not 1 <= len(unique) <= MAX_ORDERS:
         raise DomainError(

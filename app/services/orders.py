@@ -282,6 +282,11 @@ async def list_orders(
     sort: OrderSort = OrderSort.CREATED_AT,
     descending: bool = True,
 ) -> Page[Order]:
+    return await paginate(filtered_orders(viewer, filters), page, sort.value, descending)
+
+
+def filtered_orders(viewer: Viewer, filters: OrderFilter) -> QuerySet[Order]:
+    """The viewer's orders matching the filter (unordered)."""
     qs = visible_orders(viewer)
     if filters.statuses:
         qs = qs.filter(status__in=list(filters.statuses))
@@ -295,7 +300,7 @@ async def list_orders(
         qs = qs.filter(email=filters.email.strip().lower())
     if filters.search and filters.search.strip():
         qs = qs.filter(_search(viewer, filters.search))
-    return await paginate(qs, page, sort.value, descending)
+    return qs
 
 
 async def update_order(viewer: Viewer, order_id: int, changes: OrderChanges) -> Order:

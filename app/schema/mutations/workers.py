@@ -10,11 +10,12 @@ from app.models import TrackingImport as TrackingImportModel
 from app.schema.context import Info
 from app.schema.errors import UserError
 from app.schema.ids import from_global_id
-from app.schema.inputs import ImportOptionsInput
+from app.schema.inputs import ImportOptionsInput, OrderFilterInput
 from app.schema.mutations.base import perform
 from app.schema.types.documents import Document, DocumentKind
 from app.schema.types.imports import TrackingImport
 from app.services import documents, imports
+from app.services.errors import DomainError, ErrorCode
 
 
 @strawberry.type
@@ -33,17 +34,30 @@ class TrackingImportPayload:
 class WorkerMutations:
     @strawberry.mutation(
         description="One PDF for up to 500 orders (a page break per order), rendered by a "
-        "worker; an unchanged request returns the document made before."
+        "worker; an unchanged request returns the document made before. Give orderIds, or a "
+        "filter (a day's orders awaiting shipment, say) to print what it matches by number."
     )
     async def generate_documents(
-        self, info: Info, order_ids: list[strawberry.ID], kind: DocumentKind
+        self,
+        info: Info,
+        kind: DocumentKind,
+        order_ids: list[strawberry.ID] | None = None,
+        filter: OrderFilterInput | None = None,
     ) -> DocumentPayload:
         context = info.context
 
         async def action() -> DocumentModel:
-            ids = [from_global_id("Order", i, f"orderIds.{n}") for n, i in enumerate(order_ids)]
+            if (order_ids is None) == (filter is None):
+                raise DomainError(
+                    ErrorCode.INVALID_INPUT, "Give either orderIds or a filter.", ["orderIds"]
+                )
+            chosen = (
+                [from_global_id("Order", i, f"orderIds.{n}") for n, i in enumerate(order_ids)]
+                if order_ids is not None
+                else filter.to_service()  # type: ignore[union-attr]
+            )
             return await documents.request_documents(
-                context.viewer, ids, kind, context.settings, context.renderer
+                context.viewer, chosen, kind, context.settings, context.renderer
             )
 
         document, errors = await perform(action, redis=context.redis)
