@@ -276,3 +276,29 @@ async def test_page_bounds_and_bad_cursors_are_errors(
     body = await gql(ORDERS, variables, actors.admin.token, expect_errors=True)
     assert body["data"] is None
     assert body["errors"][0]["extensions"] == {"code": "INVALID_INPUT", "field": [field]}
+
+
+async def test_event_timeline_pages(gql: GraphQLClient, actors: Actors) -> None:
+    mine, _ = await _two_customers_orders(gql, actors)
+    for method in ("Express", "Courier", "Pickup"):
+        await gql.data(
+            UPDATE, {"id": mine["id"], "input": {"shippingMethod": method}}, actors.support.token
+        )
+    query = """query($id: ID!, $after: String) { order(id: $id) {
+      events(first: 2, after: $after) {
+        totalCount pageInfo { hasNextPage endCursor } edges { node { type message } } } } }"""
+    first = (await gql.data(query, {"id": mine["id"]}, actors.customer.token))["order"]["events"]
+    assert first["totalCount"] == 4
+    assert [e["node"]["type"] for e in first["edges"]] == [
+        "ORDER_PLACED",
+        "SHIPPING_METHOD_UPDATED",
+    ]
+    assert first["pageInfo"]["hasNextPage"] is True
+    cursor = first["pageInfo"]["endCursor"]
+    second = await gql.data(query, {"id": mine["id"], "after": cursor}, actors.customer.token)
+    events = second["order"]["events"]
+    assert [e["node"]["message"] for e in events["edges"]] == [
+        "Shipping method set to Courier.",
+        "Shipping method set to Pickup.",
+    ]
+    assert events["pageInfo"]["hasNextPage"] is False
