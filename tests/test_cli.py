@@ -90,28 +90,36 @@ def _free_port() -> int:
         return port
 
 
+def _wait_healthy(url: str, process: subprocess.Popen[str], seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            pytest.fail("serve did not come up")
+        time.sleep(0.2)
+
+
+def _serve(data_dir: Path, port: int, *args: str, capture: bool = False) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "app", "serve", "--port", str(port), *args],
+        env=_env(data_dir),
+        stdout=subprocess.PIPE if capture else subprocess.DEVNULL,
+        stderr=subprocess.STDOUT if capture else subprocess.DEVNULL,
+        text=True,
+    )
+
+
 def test_serve_demo_end_to_end(tmp_path: Path) -> None:
     """The README's first command: demo data, printed logins that work, orders to list."""
     port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "app", "serve", "--demo", "--port", str(port)],
-        env=_env(tmp_path),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    url = f"http://127.0.0.1:{port}"
+    process = _serve(tmp_path, port, "--demo", capture=True)
     try:
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline or process.poll() is not None:
-                pytest.fail("serve did not come up")
-            time.sleep(0.2)
+        _wait_healthy(url, process)
         process.terminate()
         output, _ = process.communicate(timeout=30)
     finally:
@@ -123,22 +131,9 @@ def test_serve_demo_end_to_end(tmp_path: Path) -> None:
     assert len(logins) == 2
 
     # Start it again (demo data is kept, not duplicated) and use the printed logins.
-    process = subprocess.Popen(
-        [sys.executable, "-m", "app", "serve", "--demo", "--port", str(port)],
-        env=_env(tmp_path),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    process = _serve(tmp_path, port, "--demo")
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline
-            time.sleep(0.2)
+        _wait_healthy(url, process)
         counts = {}
         for role, email, password in logins:
             login = httpx.post(
@@ -198,30 +193,11 @@ def test_serve_demo_end_to_end(tmp_path: Path) -> None:
         process.communicate(timeout=30)
 
 
-def _wait_healthy(url: str, process: subprocess.Popen[str], seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            pytest.fail("serve did not come up")
-        time.sleep(0.2)
-
-
 def test_one_serve_per_data_folder_and_recovery_after_a_kill(tmp_path: Path) -> None:
     """A second serve on the same data folder says why it stops; after the first is killed
     (no clean shutdown), its left-over Valkey is shut down and serve starts again."""
     port = _free_port()
-    first = subprocess.Popen(
-        [sys.executable, "-m", "app", "serve", "--port", str(port)],
-        env=_env(tmp_path),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
+    first = _serve(tmp_path, port)
     try:
         _wait_healthy(f"http://127.0.0.1:{port}", first)
         second = cli(tmp_path, "serve", "--port", str(_free_port()))
@@ -229,13 +205,7 @@ def test_one_serve_per_data_folder_and_recovery_after_a_kill(tmp_path: Path) -> 
         assert "Another BitCart Orders process is using" in second.stderr
         first.kill()  # SIGKILL: its Valkey child is left running
         first.wait(30)
-        third = subprocess.Popen(
-            [sys.executable, "-m", "app", "serve", "--port", str(port)],
-            env=_env(tmp_path),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )
+        third = _serve(tmp_path, port)
         try:
             _wait_healthy(f"http://127.0.0.1:{port}", third)
         finally:

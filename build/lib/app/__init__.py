@@ -1,1 +1,0 @@
-"""BitCart Orders: the order-management back end of the BitCart store platform."""

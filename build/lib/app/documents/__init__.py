@@ -1,1 +1,0 @@
-"""PDF templates and the renderer: data in, bytes out, no database."""
