@@ -60,7 +60,6 @@ class GraphQLApp(GraphQL[Context, None]):
             settings=self.settings,
             request=request if isinstance(request, Request) else None,
             response=response if isinstance(response, Response) else None,
-            app_state=request.app.state,
             redis=getattr(request.app.state, "redis", None),
             renderer=request.app.state.renderer,
             storage=request.app.state.storage,

@@ -21,7 +21,6 @@ class Context:
     request: Request | None = None
     response: Response | None = None
     loaders: Loaders = field(default_factory=Loaders)
-    app_state: Any = None
     redis: Any = None
     renderer: Any = None
     storage: Any = None

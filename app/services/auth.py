@@ -89,6 +89,15 @@ class Viewer:
         if self.is_anonymous:
             raise DomainError(ErrorCode.UNAUTHENTICATED, "Sign in to do this.")
 
+    def require_any(self, *permissions: Permission) -> None:
+        """Refuse unless the viewer holds at least one of the permissions."""
+        self.require_user()
+        if not any(p in self.permissions for p in permissions):
+            raise DomainError(
+                ErrorCode.FORBIDDEN,
+                "This needs one of " + ", ".join(p.value for p in permissions) + ".",
+            )
+
     def require(self, permission: Permission) -> None:
         self.require_user()
         if permission not in self.permissions:

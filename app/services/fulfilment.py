@@ -8,7 +8,7 @@ from app.carriers import InvalidTrackingNumber, Tracking, resolve
 from app.models import EventVisibility, Order, OrderItem, OrderStatus
 from app.services import events
 from app.services.auth import Permission, Viewer
-from app.services.catalog import StockLine, move_stock
+from app.services.catalog import StockLine, item_lines, move_stock
 from app.services.errors import DomainError, ErrorCode
 from app.services.events import NewEvent
 from app.services.orders import lock_order, save_changes
@@ -21,11 +21,9 @@ MAX_NOTE = 2000
 async def held_stock(order: Order) -> list[StockLine]:
     """The units reserved for the order and not yet shipped, per product."""
     items = await OrderItem.filter(order_id=order.id)
-    return [
-        StockLine(item.product_id, item.sku, item.quantity - item.quantity_shipped)
-        for item in items
-        if item.product_id is not None and item.quantity > item.quantity_shipped
-    ]
+    return item_lines(
+        (i, i.quantity - i.quantity_shipped) for i in items if i.quantity > i.quantity_shipped
+    )
 
 
 async def set_status(viewer: Viewer, order_id: int, status: OrderStatus, note: str = "") -> Order:
@@ -100,12 +98,6 @@ def check_tracking(number: str, carrier: str | None, field: str = "trackingNumbe
         raise DomainError(ErrorCode.INVALID_TRACKING_NUMBER, str(exc), [field]) from exc
 
 
-def require_tracking_permission(viewer: Viewer) -> None:
-    viewer.require_user()
-    if not (viewer.can(Permission.SHIPMENTS_WRITE) or viewer.can(Permission.ORDERS_WRITE)):
-        viewer.require(Permission.SHIPMENTS_WRITE)
-
-
 async def add_tracking(
     viewer: Viewer, order_id: int, number: str, carrier: str | None = None
 ) -> tuple[Order, bool]:
@@ -114,7 +106,7 @@ async def add_tracking(
     R3: shipments are never touched; each keeps the number it was created with.
     Returns the order and whether anything changed.
     """
-    require_tracking_permission(viewer)
+    viewer.require_any(Permission.SHIPMENTS_WRITE, Permission.ORDERS_WRITE)
     tracking = check_tracking(number, carrier)
     order = await lock_order(order_id, "orderId")
     if order.tracking_number == tracking.number and order.carrier == (tracking.carrier or ""):

@@ -7,7 +7,8 @@ Either way a set's effects and its outcomes commit together, so a re-run resumes
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -47,16 +48,6 @@ class Row:
 
     def fail(self, code: ErrorCode | str, message: str) -> None:
         self.outcome, self.code, self.message = RowOutcome.FAILED, str(code), message[:500]
-
-
-@dataclass
-class Tally:
-    counts: dict[RowOutcome, int] = field(default_factory=lambda: dict.fromkeys(RowOutcome, 0))
-
-    def add(self, rows: list[Row]) -> None:
-        for row in rows:
-            assert row.outcome is not None
-            self.counts[row.outcome] += 1
 
 
 def check_row(row: Row) -> None:
@@ -301,13 +292,12 @@ async def _record(import_id: int, rows: list[Row]) -> None:
             for row in rows
         ],
     )
-    tally = Tally()
-    tally.add(rows)
+    tally = Counter(row.outcome for row in rows)
     await TrackingImport.filter(id=import_id).update(
         processed_rows=F("processed_rows") + len(rows),
-        updated=F("updated") + tally.counts[RowOutcome.UPDATED],
-        shipped=F("shipped") + tally.counts[RowOutcome.SHIPPED],
-        unchanged=F("unchanged") + tally.counts[RowOutcome.UNCHANGED],
-        skipped=F("skipped") + tally.counts[RowOutcome.SKIPPED],
-        failed=F("failed") + tally.counts[RowOutcome.FAILED],
+        updated=F("updated") + tally[RowOutcome.UPDATED],
+        shipped=F("shipped") + tally[RowOutcome.SHIPPED],
+        unchanged=F("unchanged") + tally[RowOutcome.UNCHANGED],
+        skipped=F("skipped") + tally[RowOutcome.SKIPPED],
+        failed=F("failed") + tally[RowOutcome.FAILED],
     )

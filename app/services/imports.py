@@ -257,9 +257,7 @@ async def _finish(import_id: int, status: ImportStatus, error: str) -> None:
 
 
 def _require_reader(viewer: Viewer) -> None:
-    viewer.require_user()
-    if not (viewer.can(Permission.IMPORTS_WRITE) or viewer.can(Permission.ORDERS_READ)):
-        viewer.require(Permission.IMPORTS_WRITE)
+    viewer.require_any(Permission.IMPORTS_WRITE, Permission.ORDERS_READ)
 
 
 async def get_import(viewer: Viewer, import_id: int) -> TrackingImport | None:

@@ -254,6 +254,12 @@ async def get_order(
     return await qs.first()
 
 
+def order_number_in(term: str) -> int | None:
+    """The order number a search term names ("123" or "#123"), if it names one."""
+    digits = term.strip().lstrip("#")
+    return int(digits) if digits.isdigit() and len(digits) < 10 else None
+
+
 def _search(viewer: Viewer, term: str) -> Q:
     term = term.strip()[:MAX_SEARCH]
     lowered = term.lower()
@@ -266,9 +272,9 @@ def _search(viewer: Viewer, term: str) -> Q:
             id__in=Subquery(Shipment.filter(tracking_number__icontains=tracking).values("order_id"))
         )
     )
-    digits = term.lstrip("#")
-    if digits.isdigit() and len(digits) < 10:
-        condition |= Q(number=int(digits))
+    number = order_number_in(term)
+    if number is not None:
+        condition |= Q(number=number)
     # R1: only staff search their own notes; a customer's search never touches them.
     if viewer.is_staff:
         condition |= Q(staff_notes__icontains=term)

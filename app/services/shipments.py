@@ -16,7 +16,7 @@ from app.services.auth import Permission, Viewer
 from app.services.errors import DomainError, ErrorCode, Problems, not_found
 from app.services.events import NewEvent
 from app.services.fulfilment import apply_status, check_tracking
-from app.services.orders import MAX_SEARCH, lock_order
+from app.services.orders import MAX_SEARCH, lock_order, order_number_in
 from app.services.pagination import Page, PageRequest, paginate
 
 NOT_SHIPPABLE = frozenset(
@@ -230,8 +230,8 @@ async def list_shipments(
         condition = Q(search_text__icontains=term.lower()) | Q(
             tracking_number__icontains=term.replace(" ", "").upper()
         )
-        digits = term.lstrip("#")
-        if digits.isdigit() and len(digits) < 10:
-            condition |= Q(order_id__in=Subquery(Order.filter(number=int(digits)).values("id")))
+        number = order_number_in(term)
+        if number is not None:
+            condition |= Q(order_id__in=Subquery(Order.filter(number=number).values("id")))
         qs = qs.filter(condition)
     return await paginate(qs, page, "created_at", descending=True)
