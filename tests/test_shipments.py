@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from app.models import Order, OrderEvent, OrderItem, Shipment
+from app.models import Order, OrderEvent, OrderItem, Product, Shipment
 from tests.conftest import Actors, GraphQLClient
 from tests.factories import create_product, placed
 from tests.test_fulfilment import ADD_TRACKING, SET_STATUS, UPS_OK
@@ -42,6 +42,10 @@ async def ship(
     data = await gql.data(SHIP, {"id": order["id"], "input": input_}, token)
     result: dict[str, Any] = data["shipOrder"]
     return result
+
+
+async def product_stock(sku: str) -> int:
+    return (await Product.get(sku=sku)).stock
 
 
 async def two_line_order(gql: GraphQLClient, actors: Actors) -> dict[str, Any]:
@@ -282,3 +286,54 @@ async def test_customer_sees_own_shipment_by_id_not_others(
     assert mine["shipment"]["order"]["number"] == order["number"]
     theirs = await gql(query, {"id": made["shipment"]["id"]}, actors.other_customer.token)
     assert theirs == {"data": {"shipment": None}}
+
+
+async def test_a_cancelled_order_takes_back_exactly_what_it_gave_back(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    """Ship 2 of 5, cancel, delete the shipment, reinstate, ship all: 5 units leave, not 7."""
+    token = actors.admin.token
+    await create_product(gql, token, "A", stock=10)
+    order = await placed(gql, None, [("A", 5)])
+    first = await ship(gql, token, order, items=[(0, 2)])
+    assert await product_stock("A") == 5
+    await gql.data(SET_STATUS, {"id": order["id"], "status": "CANCELLED"}, token)
+    assert await product_stock("A") == 8  # the 3 still held
+    deleted = await gql.data(DELETE, {"id": first["shipment"]["id"]}, token)
+    assert deleted["deleteShipment"]["errors"] == []
+    assert await product_stock("A") == 10  # a cancelled order holds nothing
+    back = await gql.data(SET_STATUS, {"id": order["id"], "status": "AWAITING_FULFILLMENT"}, token)
+    assert back["setStatus"]["errors"] == []
+    assert await product_stock("A") == 5
+    assert (await ship(gql, token, order))["errors"] == []
+    assert await product_stock("A") == 5
+
+
+async def test_a_shipment_whose_units_came_back_cannot_be_deleted(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    order = await two_line_order(gql, actors)
+    token = actors.admin.token
+    shipped = await ship(gql, token, order)
+    request = await gql.data(
+        """mutation($input: RequestReturnInput!) {
+             requestReturn(input: $input) { errors { code } } }""",
+        {
+            "input": {
+                "orderId": order["id"],
+                "items": [{"orderItemId": order["items"][0]["id"], "quantity": 1}],
+            }
+        },
+        actors.customer.token,
+    )
+    assert request["requestReturn"]["errors"] == []
+    before = await OrderItem.filter(order__number=order["number"]).values_list(
+        "quantity_shipped", flat=True
+    )
+    data = await gql.data(DELETE, {"id": shipped["shipment"]["id"]}, token)
+    assert data["deleteShipment"]["errors"] == [{"code": "SHIPMENT_HAS_RETURNS"}]
+    assert await Shipment.filter(id__isnull=False).count() == 1
+    after = await OrderItem.filter(order__number=order["number"]).values_list(
+        "quantity_shipped", flat=True
+    )
+    assert after == before == [3, 1]

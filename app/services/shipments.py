@@ -13,11 +13,13 @@ from app.models import EventVisibility, Order, OrderItem, OrderStatus, Shipment,
 from app.services import events
 from app.services.addresses import Address, search_words
 from app.services.auth import Permission, Viewer
+from app.services.catalog import item_lines, move_stock
 from app.services.errors import DomainError, ErrorCode, Problems, not_found
 from app.services.events import NewEvent
 from app.services.fulfilment import apply_status, check_tracking
 from app.services.orders import MAX_SEARCH, lock_order, order_number_in
 from app.services.pagination import Page, PageRequest, paginate
+from app.services.returns import returnable
 
 NOT_SHIPPABLE = frozenset(
     {OrderStatus.CANCELLED, OrderStatus.DECLINED, OrderStatus.REFUNDED, OrderStatus.INCOMPLETE}
@@ -174,19 +176,44 @@ async def ship_order(viewer: Viewer, order_id: int, data: ShipInput) -> tuple[Sh
 
 async def delete_shipment(viewer: Viewer, shipment_id: int) -> Order:
     """Remove a shipment. R7: the order keeps its status, tracking number and notes; the
-    shipment's quantities become shippable again."""
+    shipment's quantities become shippable again.
+
+    Units that came back (a return, a restock) must stay covered by what is shipped, so such
+    a shipment is refused. On an order whose stock is released (cancelled and the like) the
+    units go back to stock, so the order keeps holding nothing and a later reinstatement takes
+    back exactly what it gave.
+    """
     viewer.require(Permission.SHIPMENTS_WRITE)
     shipment = await Shipment.get_or_none(id=shipment_id)
     if shipment is None:
         raise not_found("Shipment", ["id"])
     order = await lock_order(shipment.order_id)
     lines = await ShipmentItem.filter(shipment_id=shipment.id)
+    items = {i.id: i for i in await OrderItem.filter(order_id=order.id)}
+    unclaimed = await returnable(order.id)
+    for line in lines:
+        item = items[line.order_item_id]
+        kept = min(unclaimed[item.id], item.quantity_shipped - item.quantity_restocked)
+        if line.quantity > kept:
+            raise DomainError(
+                ErrorCode.SHIPMENT_HAS_RETURNS,
+                f"{item.sku} from this shipment was returned or restocked; "
+                "a shipment whose units came back cannot be deleted.",
+                ["id"],
+            )
     await ShipmentItem.filter(shipment_id=shipment.id).delete()
     if not await Shipment.filter(id=shipment.id).delete():  # deleted by a concurrent call
         raise not_found("Shipment", ["id"])
     for line in lines:
         await OrderItem.filter(id=line.order_item_id).update(
             quantity_shipped=F("quantity_shipped") - line.quantity
+        )
+    if order.stock_released:
+        await move_stock(
+            item_lines((items[line.order_item_id], line.quantity) for line in lines),
+            reason="ORDER_RELEASED",
+            order_id=order.id,
+            actor_id=viewer.user_id,
         )
     await events.record(
         order.id,
