@@ -130,7 +130,12 @@ async def clean_tables(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     if "app" not in request.fixturenames:
         yield
         return
-    request.getfixturevalue("app")
+    await empty_tables(request.getfixturevalue("app"))
+    yield
+
+
+async def empty_tables(app: Any) -> None:
+    """Every table but the session-wide accounts, and the rate-limit and job keys in Redis."""
     conn = connections.get("default")
     tables = [
         model._meta.db_table for model in _models() if model._meta.db_table not in KEEP_TABLES
@@ -142,12 +147,11 @@ async def clean_tables(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     else:
         joined = ", ".join(f'"{t}"' for t in tables)
         await conn.execute_script(f"TRUNCATE {joined} RESTART IDENTITY CASCADE")
-    redis = request.getfixturevalue("app").state.redis
+    redis = app.state.redis
     stale = [key async for key in redis.scan_iter(match="bitcart:rl:*")]
     stale += [key async for key in redis.scan_iter(match="arq:*")]
     if stale:
         await redis.delete(*stale)
-    yield
 
 
 def _models() -> list[Any]:

@@ -200,3 +200,30 @@ async def test_customer_sees_refunds_but_not_their_reason(
     body = await gql(query, {"id": order["id"]}, actors.customer.token, expect_errors=True)
     assert body["data"]["order"]["refunds"] == [{"amount": "5.00", "reason": None}]
     assert "shouted" not in str(body)
+
+
+async def test_units_restocked_by_a_refund_cannot_be_returned_again(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    order = await paid_order(gql, actors)
+    item = order["items"][0]["id"]
+    restocked = await refund(
+        gql,
+        actors.admin.token,
+        order,
+        amount="40.00",
+        restock=True,
+        items=[{"orderItemId": item, "quantity": 2}],
+    )
+    assert restocked["errors"] == []
+    assert (await Product.get(sku="A")).stock == 9
+    # one unit is still with the customer: it may come back, the restocked two may not
+    refused = await request_return(gql, actors.customer.token, order, [(0, 2)])
+    assert [e["code"] for e in refused["errors"]] == ["QUANTITY_EXCEEDS_RETURNABLE"]
+    accepted = await request_return(gql, actors.customer.token, order, [(0, 1)])
+    assert accepted["errors"] == []
+    return_id = accepted["returnRequest"]["id"]
+    assert (await set_status(gql, actors.support.token, return_id, "AUTHORIZED"))["errors"] == []
+    received = await set_status(gql, actors.support.token, return_id, "RECEIVED", restock=True)
+    assert received["errors"] == []
+    assert (await Product.get(sku="A")).stock == 10  # 3 shipped, 3 back: never 11

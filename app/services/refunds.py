@@ -7,7 +7,6 @@ from decimal import Decimal
 from typing import Any
 
 from tortoise.expressions import F
-from tortoise.functions import Sum
 
 from app.models import (
     EventVisibility,
@@ -17,10 +16,9 @@ from app.models import (
     PaymentStatus,
     Refund,
     Return,
-    ReturnItem,
     ReturnStatus,
 )
-from app.services import events
+from app.services import events, returns
 from app.services.auth import Permission, Viewer
 from app.services.catalog import item_lines, move_stock
 from app.services.errors import DomainError, ErrorCode, Problems, not_found
@@ -31,7 +29,6 @@ from app.services.orders import lock_order
 from app.services.returns import move_return
 
 MAX_REASON = 2000
-UNRECEIVED = [ReturnStatus.PENDING, ReturnStatus.AUTHORIZED]
 
 
 @dataclass(frozen=True)
@@ -47,22 +44,6 @@ class RefundInput:
     restock: bool = False
     reason: str = ""
     return_id: int | None = None
-
-
-async def _restockable(order_id: int) -> dict[int, int]:
-    """Shipped units not yet back in stock and not claimed by a return still on its way."""
-    items = await OrderItem.filter(order_id=order_id)
-    claimed = dict(
-        await ReturnItem.filter(
-            return_request__order_id=order_id, return_request__status__in=UNRECEIVED
-        )
-        .group_by("order_item_id")
-        .annotate(claimed=Sum("quantity"))
-        .values_list("order_item_id", "claimed")
-    )
-    return {
-        i.id: i.quantity_shipped - i.quantity_restocked - int(claimed.get(i.id) or 0) for i in items
-    }
 
 
 async def refund_order(viewer: Viewer, order_id: int, data: RefundInput) -> tuple[Refund, Order]:
@@ -94,7 +75,7 @@ async def refund_order(viewer: Viewer, order_id: int, data: RefundInput) -> tupl
             ["amount"],
         )
     items = {i.id: i for i in await OrderItem.filter(order_id=order.id)}
-    restockable = await _restockable(order.id) if data.restock else {}
+    restockable = await returns.restockable(order.id) if data.restock else {}
     wanted: dict[int, int] = {}
     for index, line in enumerate(data.items):
         item = items.get(line.order_item_id)

@@ -44,6 +44,8 @@ CUSTOMER_TRANSITIONS: dict[ReturnStatus, frozenset[ReturnStatus]] = {
 }
 # Requests that still claim their units (a rejected or cancelled one frees them).
 ACTIVE = frozenset(TRANSITIONS) - {S.REJECTED, S.CANCELLED}
+# Requests whose units are still on their way back.
+UNRECEIVED = frozenset({S.PENDING, S.AUTHORIZED})
 MAX_REASON = 500
 MAX_COMMENT = 2000
 
@@ -62,18 +64,48 @@ class ReturnFilter:
     order_id: int | None = None
 
 
-async def returnable(order_id: int) -> dict[int, int]:
-    """Per order item: shipped units not yet claimed by an active return."""
+async def _claims(order_id: int) -> tuple[list[OrderItem], dict[int, int], dict[int, int]]:
+    """The order's items, and per item the units claimed by active and by unreceived returns."""
     items = await OrderItem.filter(order_id=order_id)
-    claimed = dict(
+    rows = (
         await ReturnItem.filter(
             return_request__order_id=order_id, return_request__status__in=list(ACTIVE)
         )
-        .group_by("order_item_id")
+        .group_by("order_item_id", "return_request__status")
         .annotate(claimed=Sum("quantity"))
-        .values_list("order_item_id", "claimed")
+        .values_list("order_item_id", "return_request__status", "claimed")
     )
-    return {item.id: item.quantity_shipped - int(claimed.get(item.id) or 0) for item in items}
+    active: dict[int, int] = {}
+    unreceived: dict[int, int] = {}
+    for item_id, status, claimed in rows:
+        active[item_id] = active.get(item_id, 0) + int(claimed or 0)
+        if ReturnStatus(status) in UNRECEIVED:
+            unreceived[item_id] = unreceived.get(item_id, 0) + int(claimed or 0)
+    return items, active, unreceived
+
+
+async def returnable(order_id: int) -> dict[int, int]:
+    """Per order item: shipped units still with the customer, so they can be returned.
+
+    Not claimed by an active return, and not already back in stock through a refund with
+    restock (a unit restocked and then returned again would come back twice).
+    """
+    items, active, unreceived = await _claims(order_id)
+    return {
+        i.id: min(
+            i.quantity_shipped - active.get(i.id, 0),
+            i.quantity_shipped - i.quantity_restocked - unreceived.get(i.id, 0),
+        )
+        for i in items
+    }
+
+
+async def restockable(order_id: int) -> dict[int, int]:
+    """Per order item: shipped units not yet back in stock and not on their way back."""
+    items, _, unreceived = await _claims(order_id)
+    return {
+        i.id: i.quantity_shipped - i.quantity_restocked - unreceived.get(i.id, 0) for i in items
+    }
 
 
 async def request_return(

@@ -190,11 +190,10 @@ async def delete_shipment(viewer: Viewer, shipment_id: int) -> Order:
     order = await lock_order(shipment.order_id)
     lines = await ShipmentItem.filter(shipment_id=shipment.id)
     items = {i.id: i for i in await OrderItem.filter(order_id=order.id)}
-    unclaimed = await returnable(order.id)
+    with_customer = await returnable(order.id)
     for line in lines:
         item = items[line.order_item_id]
-        kept = min(unclaimed[item.id], item.quantity_shipped - item.quantity_restocked)
-        if line.quantity > kept:
+        if line.quantity > with_customer[item.id]:
             raise DomainError(
                 ErrorCode.SHIPMENT_HAS_RETURNS,
                 f"{item.sku} from this shipment was returned or restocked; "

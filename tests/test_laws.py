@@ -1,0 +1,298 @@
+"""The stock and money laws, over random histories of the whole order lifecycle.
+
+A Hypothesis state machine drives placeOrder, shipOrder (partial), deleteShipment,
+setStatus (any status), updateOrder, requestReturn/setReturnStatus (with restock),
+refundOrder (with restock) and adjustStock through the GraphQL API, and after every step
+checks, against its own record of starting stock and adjustments:
+
+- per product: stock = start + adjustments - units held by orders whose stock is not released
+  - units shipped + units restocked, and the ledger agrees;
+- per order: 0 <= refunded <= paid, restocked <= shipped <= ordered, returned <= shipped, and
+  the payment status agrees with the amounts;
+- a refused step changes nothing.
+
+The machine runs in a thread; each step is sent to the test's event loop, where the app and
+its database live. BITCART_LAW_EXAMPLES sets how many histories are tried (CI runs more).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Coroutine
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+
+from app.models import InventoryMovement, Order, OrderItem, PaymentStatus, Product
+from tests.conftest import Actors, GraphQLClient, empty_tables
+from tests.factories import PLACE_ORDER, order_input
+
+T = TypeVar("T")
+SKUS = ("A", "B", "C")
+START = 12
+STATUSES = [
+    "PENDING",
+    "AWAITING_PAYMENT",
+    "AWAITING_FULFILLMENT",
+    "AWAITING_SHIPMENT",
+    "PARTIALLY_SHIPPED",
+    "SHIPPED",
+    "COMPLETED",
+    "CANCELLED",
+    "DECLINED",
+    "REFUNDED",
+    "PARTIALLY_REFUNDED",
+    "DISPUTED",
+    "RETURNED",
+]
+RELEASING = {"CANCELLED", "DECLINED", "REFUNDED"}
+RETURN_STATUSES = ["AUTHORIZED", "RECEIVED", "REFUNDED", "REPAIRED", "REJECTED", "CANCELLED"]
+
+SHIP = """mutation($id: ID!, $input: ShipOrderInput) { shipOrder(orderId: $id, input: $input) {
+  shipment { id } errors { code } } }"""
+DELETE = "mutation($id: ID!) { deleteShipment(id: $id) { errors { code } } }"
+SET_STATUS = """mutation($id: ID!, $s: OrderStatus!) { setStatus(orderId: $id, status: $s) {
+  errors { code } } }"""
+UPDATE = """mutation($id: ID!, $input: UpdateOrderInput!) { updateOrder(id: $id, input: $input) {
+  errors { code } } }"""
+REQUEST_RETURN = """mutation($input: RequestReturnInput!) { requestReturn(input: $input) {
+  returnRequest { id } errors { code } } }"""
+SET_RETURN = """mutation($id: ID!, $s: ReturnStatus!, $restock: Boolean!) {
+  setReturnStatus(id: $id, status: $s, restock: $restock) { errors { code } } }"""
+REFUND = """mutation($id: ID!, $input: RefundOrderInput!) {
+  refundOrder(orderId: $id, input: $input) { errors { code } } }"""
+ADJUST = """mutation($sku: String!, $d: Int!) {
+  adjustStock(sku: $sku, delta: $d, reason: "count") { errors { code } } }"""
+
+
+async def snapshot() -> tuple[Any, ...]:
+    """What a refused step must leave as it was."""
+    return (
+        await Product.all().order_by("id").values_list("sku", "stock"),
+        await Order.all()
+        .order_by("id")
+        .values_list("status", "amount_paid", "amount_refunded", "payment_status", "version"),
+        await OrderItem.all()
+        .order_by("id")
+        .values_list("quantity_shipped", "quantity_returned", "quantity_restocked"),
+        await InventoryMovement.all().count(),
+    )
+
+
+async def check_laws(start: dict[str, int], adjusted: dict[str, int]) -> None:
+    orders = {o.id: o for o in await Order.all()}
+    expected = {sku: start[sku] + adjusted[sku] for sku in start}
+    for item in await OrderItem.all():
+        order = orders[item.order_id]
+        where = f"order {order.number} {item.sku}"
+        assert 0 <= item.quantity_shipped <= item.quantity, where
+        assert 0 <= item.quantity_returned <= item.quantity_shipped, where
+        assert 0 <= item.quantity_restocked <= item.quantity_shipped, where
+        held = 0 if order.status.value in RELEASING else item.quantity - item.quantity_shipped
+        expected[item.sku] += -held - item.quantity_shipped + item.quantity_restocked
+    for product in await Product.all():
+        ledger = sum(
+            await InventoryMovement.filter(product_id=product.id).values_list("delta", flat=True)
+        )
+        assert product.stock == expected[product.sku] == ledger, (product.sku, expected, ledger)
+    for order in orders.values():
+        assert 0 <= order.amount_refunded <= order.amount_paid, order.number
+        if order.amount_refunded == 0:
+            assert order.payment_status in {
+                PaymentStatus.PENDING,
+                PaymentStatus.AUTHORIZED,
+                PaymentStatus.PAID,
+            }
+        elif order.amount_refunded < order.amount_paid:
+            assert order.payment_status is PaymentStatus.PARTIALLY_REFUNDED, order.number
+        else:
+            assert order.payment_status is PaymentStatus.REFUNDED, order.number
+
+
+def lifecycle_machine(
+    loop: asyncio.AbstractEventLoop, app: Any, gql: GraphQLClient, actors: Actors
+) -> type[RuleBasedStateMachine]:
+    def run(coro: Coroutine[Any, Any, T]) -> T:
+        return asyncio.run_coroutine_threadsafe(coro, loop).result(timeout=120)
+
+    staff = actors.admin.token
+
+    class Lifecycle(RuleBasedStateMachine):
+        def __init__(self) -> None:
+            super().__init__()
+            run(empty_tables(app))
+            self.start = dict.fromkeys(SKUS, START)
+            self.adjusted = dict.fromkeys(SKUS, 0)
+            self.orders: list[dict[str, Any]] = []
+            self.shipments: list[str] = []
+            self.returns: list[str] = []
+            for sku in SKUS:
+                run(
+                    gql.data(
+                        """mutation($i: CreateProductInput!) { createProduct(input: $i) {
+                             errors { code } } }""",
+                        {"i": {"sku": sku, "name": sku, "price": "10.00", "stock": START}},
+                        staff,
+                    )
+                )
+
+        def step(self, query: str, variables: dict[str, Any], token: str = staff) -> Any:
+            """Run one mutation; a refusal must leave everything as it was."""
+            before = run(snapshot())
+            data = run(gql.data(query, variables, token))
+            payload = next(iter(data.values()))
+            if payload["errors"]:
+                assert run(snapshot()) == before, (query, payload["errors"])
+            return payload
+
+        order_lines = st.lists(
+            st.tuples(st.sampled_from(SKUS), st.integers(1, 4)), min_size=1, max_size=3
+        )
+        payments = st.sampled_from(["PAID", "AUTHORIZED", "PENDING"])
+
+        @initialize(lines=order_lines, payment=payments)
+        def first_order(self, lines: list[tuple[str, int]], payment: str) -> None:
+            self.place_order(lines, payment)
+
+        @rule(lines=order_lines, payment=payments)
+        def place_order(self, lines: list[tuple[str, int]], payment: str) -> None:
+            merged: dict[str, int] = {}
+            for sku, qty in lines:
+                merged[sku] = merged.get(sku, 0) + qty
+            total = sum(merged.values()) * 10 + 5
+            paid = {"status": payment, "amount": f"{total}.00" if payment == "PAID" else None}
+            before = run(snapshot())
+            data = run(
+                gql.data(
+                    PLACE_ORDER,
+                    {"input": order_input(list(merged.items()), payment=paid)},
+                    actors.customer.token,
+                )
+            )
+            payload = data["placeOrder"]
+            if payload["errors"]:
+                assert [e["code"] for e in payload["errors"]] == ["INSUFFICIENT_STOCK"]
+                assert run(snapshot()) == before
+            else:
+                self.orders.append(payload["order"])
+
+        @rule(data=st.data())
+        def ship(self, data: st.DataObject) -> None:
+            order = data.draw(st.sampled_from(self.orders))
+            items = data.draw(
+                st.none()
+                | st.lists(
+                    st.tuples(st.sampled_from(order["items"]), st.integers(1, 3)),
+                    min_size=1,
+                    max_size=2,
+                )
+                | st.lists(
+                    st.tuples(st.sampled_from(order["items"]), st.integers(1, 3)),
+                    min_size=1,
+                    max_size=2,
+                )
+            )
+            lines = (
+                None
+                if items is None
+                else [{"orderItemId": i["id"], "quantity": q} for i, q in items]
+            )
+            payload = self.step(SHIP, {"id": order["id"], "input": {"items": lines}})
+            if payload["shipment"]:
+                self.shipments.append(payload["shipment"]["id"])
+
+        @precondition(lambda self: self.shipments)
+        @rule(data=st.data())
+        def delete_shipment(self, data: st.DataObject) -> None:
+            shipment = data.draw(st.sampled_from(self.shipments))
+            if not self.step(DELETE, {"id": shipment})["errors"]:
+                self.shipments.remove(shipment)
+
+        # the releasing statuses and back again are where stock goes wrong: weight them
+        @rule(data=st.data(), status=st.sampled_from(sorted(RELEASING)) | st.sampled_from(STATUSES))
+        def set_status(self, data: st.DataObject, status: str) -> None:
+            order = data.draw(st.sampled_from(self.orders))
+            self.step(SET_STATUS, {"id": order["id"], "s": status})
+
+        @rule(data=st.data(), note=st.text(max_size=20))
+        def update_order(self, data: st.DataObject, note: str) -> None:
+            order = data.draw(st.sampled_from(self.orders))
+            self.step(UPDATE, {"id": order["id"], "input": {"staffNotes": note}})
+
+        @rule(data=st.data())
+        def request_return(self, data: st.DataObject) -> None:
+            order = data.draw(st.sampled_from(self.orders))
+            item = data.draw(st.sampled_from(order["items"]))
+            quantity = data.draw(st.sampled_from([1, 1, 2, 3]))
+            payload = self.step(
+                REQUEST_RETURN,
+                {
+                    "input": {
+                        "orderId": order["id"],
+                        "items": [{"orderItemId": item["id"], "quantity": quantity}],
+                    }
+                },
+                actors.customer.token,
+            )
+            if payload["returnRequest"]:
+                self.returns.append(payload["returnRequest"]["id"])
+
+        @precondition(lambda self: self.returns)
+        @rule(data=st.data(), status=st.sampled_from(RETURN_STATUSES), restock=st.booleans())
+        def set_return_status(self, data: st.DataObject, status: str, restock: bool) -> None:
+            request = data.draw(st.sampled_from(self.returns))
+            self.step(SET_RETURN, {"id": request, "s": status, "restock": restock})
+
+        @rule(data=st.data(), restock=st.booleans())
+        def refund(self, data: st.DataObject, restock: bool) -> None:
+            order = data.draw(st.sampled_from(self.orders))
+            amount = data.draw(st.decimals(Decimal("0.01"), Decimal("25"), places=2))
+            items = data.draw(
+                st.lists(st.tuples(st.sampled_from(order["items"]), st.integers(1, 3)), max_size=2)
+            )
+            lines = [{"orderItemId": i["id"], "quantity": q} for i, q in items]
+            self.step(
+                REFUND,
+                {
+                    "id": order["id"],
+                    "input": {"amount": str(amount), "items": lines, "restock": restock},
+                },
+            )
+
+        @rule(sku=st.sampled_from(SKUS), delta=st.integers(-5, 5).filter(bool))
+        def adjust_stock(self, sku: str, delta: int) -> None:
+            payload = self.step(ADJUST, {"sku": sku, "d": delta})
+            if not payload["errors"]:
+                self.adjusted[sku] += delta
+
+        @invariant()
+        def laws_hold(self) -> None:
+            run(check_laws(self.start, self.adjusted))
+
+    return Lifecycle
+
+
+async def test_stock_and_money_laws_hold_over_random_histories(
+    app: Any, gql: GraphQLClient, actors: Actors
+) -> None:
+    machine = lifecycle_machine(asyncio.get_running_loop(), app, gql, actors)
+    examples = int(os.environ.get("BITCART_LAW_EXAMPLES", "25"))
+    config = settings(
+        max_examples=examples,
+        stateful_step_count=40,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    await asyncio.to_thread(run_state_machine_as_test, machine, settings=config)
