@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
+from typing import Any
 
 import orjson
 from arq import create_pool
+from graphql import GraphQLError
 from redis.exceptions import RedisError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -17,6 +19,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLRequestData
+from strawberry.types import ExecutionResult
 from tortoise.contrib.starlette import RegisterTortoise
 
 from app.db import tortoise_config
@@ -65,8 +69,51 @@ class GraphQLApp(GraphQL[Context, None]):
             storage=request.app.state.storage,
         )
 
+    async def execute_single(
+        self,
+        request: Request,
+        request_adapter: Any,
+        sub_response: Response,
+        context: Context,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        """Run one operation; a query past its deadline is stopped (see QueryDeadline)."""
+        seconds = context.settings.request_timeout_seconds
+        try:
+            async with asyncio.timeout(None) as deadline:
+                context.deadline = deadline
+                return await super().execute_single(
+                    request, request_adapter, sub_response, context, root_value, request_data
+                )
+        except TimeoutError:
+            return ExecutionResult(
+                data=None,
+                errors=[
+                    GraphQLError(
+                        f"The request took longer than {seconds:g} s and was stopped; "
+                        "ask for less at a time.",
+                        extensions={"code": "TIMEOUT"},
+                    )
+                ],
+            )
+
     def encode_json(self, data: object) -> bytes:
-        return orjson.dumps(data)
+        body = orjson.dumps(data)
+        if len(body) > self.settings.max_response_bytes:
+            return orjson.dumps(
+                {
+                    "data": None,
+                    "errors": [
+                        {
+                            "message": f"The response is larger than "
+                            f"{self.settings.max_response_bytes} bytes; ask for less at a time.",
+                            "extensions": {"code": "RESPONSE_TOO_LARGE"},
+                        }
+                    ],
+                }
+            )
+        return body
 
 
 async def healthz(request: Request) -> JSONResponse:

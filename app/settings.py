@@ -32,7 +32,9 @@ class Settings:
     max_query_depth: int = 12
     max_query_tokens: int = 3000
     max_aliases: int = 30
-    max_query_cost: int = 20_000
+    max_query_cost: int = 120_000
+    request_timeout_seconds: float = 10.0
+    max_response_bytes: int = 20_000_000
     tracking_rate_limit: int = 20
     tracking_rate_window_seconds: int = 60
     login_rate_limit: int = 10
@@ -84,6 +86,11 @@ def load_settings() -> Settings:
         max_body_bytes=_env_int("BITCART_MAX_BODY_BYTES", Settings.max_body_bytes),
         max_upload_bytes=_env_int("BITCART_MAX_UPLOAD_BYTES", Settings.max_upload_bytes),
         tracking_rate_limit=_env_int("BITCART_TRACKING_RATE_LIMIT", Settings.tracking_rate_limit),
+        max_query_cost=_env_int("BITCART_MAX_QUERY_COST", Settings.max_query_cost),
+        request_timeout_seconds=float(
+            os.environ.get("BITCART_REQUEST_TIMEOUT", Settings.request_timeout_seconds)
+        ),
+        max_response_bytes=_env_int("BITCART_MAX_RESPONSE_BYTES", Settings.max_response_bytes),
         login_rate_limit=_env_int("BITCART_LOGIN_RATE_LIMIT", Settings.login_rate_limit),
         import_set_size=max(1, _env_int("BITCART_IMPORT_SET_SIZE", Settings.import_set_size)),
         cors_origins=tuple(

@@ -163,6 +163,7 @@ def _models() -> list[Any]:
 class GraphQLClient:
     def __init__(self, http: httpx.AsyncClient) -> None:
         self.http = http
+        self.extensions: dict[str, Any] | None = None
 
     async def __call__(
         self,
@@ -177,6 +178,8 @@ class GraphQLClient:
             "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
         )
         body: dict[str, Any] = response.json()
+        # every response reports its cost; tests that check it read it here
+        self.extensions = body.pop("extensions", None)
         if not expect_errors:
             assert "errors" not in body, body["errors"]
         return body

@@ -101,35 +101,4 @@ async def test_graphiql_is_served(http: httpx.AsyncClient) -> None:
 
 async def test_queries_work_over_get(http: httpx.AsyncClient) -> None:
     response = await http.get("/graphql", params={"query": "{ me { email } }"})
-    assert response.json() == {"data": {"me": None}}
-
-
-async def test_costly_queries_are_refused_before_running(
-    gql: GraphQLClient, actors: Actors
-) -> None:
-    nested = "events(first: 100) { edges { node { id } } }"
-    costly = "{ orders(first: 100) { edges { node { id " + nested + " } } } }"
-    body = await gql(costly, token=actors.admin.token, expect_errors=True)
-    assert body["errors"][0]["extensions"]["code"] == "QUERY_TOO_COSTLY"
-    assert body["errors"][0]["extensions"]["cost"] > 20_000
-    # with a variable page size the worst case counts
-    body = await gql(
-        "query($n: Int) { orders(first: $n) { edges { node { " + nested + " } } } }",
-        {"n": 1},
-        actors.admin.token,
-        expect_errors=True,
-    )
-    assert body["errors"][0]["extensions"]["code"] == "QUERY_TOO_COSTLY"
-    fine = (
-        "{ orders(first: 100) { edges { node { items { sku }"
-        " events(first: 10) { edges { node { id } } } } } } }"
-    )
-    assert "errors" not in await gql(fine, token=actors.admin.token)
-
-
-async def test_fragments_count_towards_cost(gql: GraphQLClient, actors: Actors) -> None:
-    query = """
-      fragment E on Order { events(first: 100) { edges { node { id } } } }
-      { orders(first: 100) { edges { node { ...E } } } }"""
-    body = await gql(query, token=actors.admin.token, expect_errors=True)
-    assert body["errors"][0]["extensions"]["code"] == "QUERY_TOO_COSTLY"
+    assert response.json()["data"] == {"me": None}

@@ -337,3 +337,15 @@ async def test_a_shipment_whose_units_came_back_cannot_be_deleted(
         "quantity_shipped", flat=True
     )
     assert after == before == [3, 1]
+
+
+async def test_an_order_has_at_most_ten_shipments(gql: GraphQLClient, actors: Actors) -> None:
+    """Order.shipments declares 10 as its most, for the query-cost bound: creation keeps it."""
+    token = actors.admin.token
+    await create_product(gql, token, "A", stock=20)
+    order = await placed(gql, None, [("A", 12)])
+    for _ in range(10):
+        assert (await ship(gql, token, order, items=[(0, 1)]))["errors"] == []
+    refused = await ship(gql, token, order, items=[(0, 1)])
+    assert [e["code"] for e in refused["errors"]] == ["LIMIT_REACHED"]
+    assert await Shipment.filter(order__number=order["number"]).count() == 10

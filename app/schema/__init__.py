@@ -8,7 +8,8 @@ from strawberry.extensions import MaskErrors, MaxTokensLimiter, ParserCache, Val
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
-from app.schema.limits import limits_extension
+from app.schema.cost import cost_extension
+from app.schema.limits import QueryDeadline, limits_extension
 from app.schema.mutations.accounts import AccountMutations
 from app.schema.mutations.catalog import CatalogMutations
 from app.schema.mutations.fulfilment import FulfilmentMutations
@@ -61,6 +62,8 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
             lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
             ParserCache,
             ValidationCache,
+            cost_extension(settings.max_query_cost),
+            QueryDeadline,
             lambda: MaskErrors(should_mask_error=should_mask),
         ],
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +27,8 @@ class Context:
     storage: Any = None
     # Orders placed in this request: a guest sees the tracking token of the order it just placed.
     placed_order_ids: set[int] = field(default_factory=set)
+    # Set by the HTTP layer; queries get a deadline on it once their type is known.
+    deadline: asyncio.Timeout | None = None
 
     @property
     def client_address(self) -> str:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import strawberry
 from graphql import GraphQLError
 
+from app.schema.cost import most
 from app.schema.ids import from_global_id
 from app.services.errors import DomainError
 from app.services.errors import ErrorCode as DomainErrorCode
@@ -16,17 +17,31 @@ strawberry.enum(DomainErrorCode, name="ErrorCode")
 ErrorCode = DomainErrorCode
 
 
+# One answer lists at most this many problems; a field path has at most this many parts.
+MAX_ERRORS = 100
+MAX_FIELD_PATH = 8
+
+
 @strawberry.type
 class UserError:
     code: ErrorCode
     message: str
-    field: list[str] | None = None
+    field: list[str] | None = strawberry.field(default=None, directives=[most(MAX_FIELD_PATH)])
+
+
+def error_list() -> Any:
+    """A payload's `errors` field: empty on success."""
+    return strawberry.field(default_factory=list, directives=[most(MAX_ERRORS)])
 
 
 def user_errors(error: DomainError) -> list[UserError]:
     return [
-        UserError(code=i.code, message=i.message, field=list(i.field) if i.field else None)
-        for i in error.issues
+        UserError(
+            code=i.code,
+            message=i.message,
+            field=list(i.field)[:MAX_FIELD_PATH] if i.field else None,
+        )
+        for i in error.issues[:MAX_ERRORS]
     ]
 
 

@@ -9,6 +9,7 @@ import strawberry
 from app.models import Return as ReturnModel
 from app.models import Shipment as ShipmentModel
 from app.schema.context import Info
+from app.schema.cost import PAGED
 from app.schema.errors import node, query
 from app.schema.ids import from_global_id
 from app.schema.inputs import (
@@ -63,7 +64,9 @@ class Query:
         found = await query(orders.get_order(viewer, order_id=order_id, number=number))
         return Order.build(found) if found else None
 
-    @strawberry.field(description="Orders, newest first unless sorted otherwise.")
+    @strawberry.field(
+        description="Orders, newest first unless sorted otherwise.", directives=[PAGED]
+    )
     async def orders(
         self,
         info: Info,
@@ -91,7 +94,7 @@ class Query:
         found = await query(catalog.get_product(info.context.viewer, sku))
         return None if found is None else Product.build(found, info.context.settings.currency)
 
-    @strawberry.field
+    @strawberry.field(directives=[PAGED])
     async def products(
         self,
         info: Info,
@@ -117,7 +120,9 @@ class Query:
         found = await node("Shipment", id, lambda pk: shipments.get_shipment(viewer, pk))
         return Shipment.build(found) if found else None
 
-    @strawberry.field(description="Shipments, newest first: when, to whom, where.")
+    @strawberry.field(
+        description="Shipments, newest first: when, to whom, where.", directives=[PAGED]
+    )
     async def shipments(
         self,
         info: Info,
@@ -166,7 +171,9 @@ class Query:
         found = await node("Return", id, lambda pk: returns.get_return(viewer, pk))
         return ReturnRequest.build(found) if found else None
 
-    @strawberry.field(description="Return requests, newest first; customers see their own.")
+    @strawberry.field(
+        description="Return requests, newest first; customers see their own.", directives=[PAGED]
+    )
     async def returns(
         self,
         info: Info,
@@ -197,7 +204,7 @@ class Query:
         found = await node("TrackingImport", id, lambda pk: imports.get_import(viewer, pk))
         return TrackingImport.build(found) if found else None
 
-    @strawberry.field(description="Tracking imports, newest first.")
+    @strawberry.field(description="Tracking imports, newest first.", directives=[PAGED])
     async def tracking_imports(
         self, info: Info, first: PageSize = None, after: str | None = None
     ) -> Connection[TrackingImport]:

@@ -32,6 +32,8 @@ from app.settings import Settings
 from app.storage import Storage
 
 MAX_ORDERS = 500
+# Order.documents lists the newest of an order's documents.
+LISTED_PER_ORDER = 10
 REUSABLE = [DocumentStatus.PENDING, DocumentStatus.RUNNING, DocumentStatus.READY]
 RENDER_JOB = "render_document"
 

@@ -29,6 +29,8 @@ from app.services.orders import lock_order
 from app.services.returns import move_return
 
 MAX_REASON = 2000
+# Refunds recorded on one order.
+MAX_REFUNDS = 20
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,10 @@ async def refund_order(viewer: Viewer, order_id: int, data: RefundInput) -> tupl
     assert amount is not None
 
     order = await lock_order(order_id, "orderId")
+    if await Refund.filter(order_id=order.id).count() >= MAX_REFUNDS:
+        raise DomainError(
+            ErrorCode.LIMIT_REACHED, f"An order has at most {MAX_REFUNDS} refunds.", ["orderId"]
+        )
     left = order.amount_paid - order.amount_refunded
     if amount > left:
         raise DomainError(

@@ -25,7 +25,7 @@ from app.services.catalog import item_lines, move_stock
 from app.services.errors import DomainError, ErrorCode, Problems, not_found
 from app.services.events import NewEvent
 from app.services.fulfilment import apply_status
-from app.services.orders import lock_order, visible_orders
+from app.services.orders import MAX_LINES, lock_order, visible_orders
 from app.services.pagination import Page, PageRequest, paginate
 
 S = ReturnStatus
@@ -47,6 +47,8 @@ ACTIVE = frozenset(TRANSITIONS) - {S.REJECTED, S.CANCELLED}
 # Requests whose units are still on their way back.
 UNRECEIVED = frozenset({S.PENDING, S.AUTHORIZED})
 MAX_REASON = 500
+# Return requests an order may have, and lines in one.
+MAX_RETURNS = 10
 MAX_COMMENT = 2000
 
 
@@ -118,8 +120,8 @@ async def request_return(
     else:
         viewer.require(Permission.RETURNS_WRITE)
     problems = Problems()
-    if not lines:
-        problems.add(["items"], "Choose at least one item to return.")
+    if not 1 <= len(lines) <= MAX_LINES:
+        problems.add(["items"], f"Choose 1 to {MAX_LINES} lines to return.")
     if len(customer_comment) > MAX_COMMENT:
         problems.add(["customerComment"], f"At most {MAX_COMMENT} characters.")
     for index, line in enumerate(lines):
@@ -129,6 +131,12 @@ async def request_return(
             problems.add(["items", str(index), "reason"], f"At most {MAX_REASON} characters.")
     problems.raise_if_any()
     order = await lock_order(order_id, "orderId")
+    if await Return.filter(order_id=order.id).count() >= MAX_RETURNS:
+        raise DomainError(
+            ErrorCode.LIMIT_REACHED,
+            f"An order has at most {MAX_RETURNS} return requests.",
+            ["orderId"],
+        )
     left = await returnable(order.id)
     wanted: dict[int, int] = {}
     for index, line in enumerate(lines):

@@ -25,6 +25,8 @@ NOT_SHIPPABLE = frozenset(
     {OrderStatus.CANCELLED, OrderStatus.DECLINED, OrderStatus.REFUNDED, OrderStatus.INCOMPLETE}
 )
 MAX_COMMENTS = 2000
+# Shipments an order may have at once (deleted ones do not count).
+MAX_SHIPMENTS = 10
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,12 @@ async def ship_order(viewer: Viewer, order_id: int, data: ShipInput) -> tuple[Sh
         raise DomainError(
             ErrorCode.ORDER_NOT_SHIPPABLE,
             f"A {order.status.value} order cannot be shipped.",
+            ["orderId"],
+        )
+    if await Shipment.filter(order_id=order.id).count() >= MAX_SHIPMENTS:
+        raise DomainError(
+            ErrorCode.LIMIT_REACHED,
+            f"An order has at most {MAX_SHIPMENTS} shipments; ship the rest together.",
             ["orderId"],
         )
     items = list(await OrderItem.filter(order_id=order.id).order_by("id"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from app.schema.context import Info
-from app.schema.errors import UserError
+from app.schema.errors import UserError, error_list
 from app.schema.inputs import CreateApiTokenInput, RegisterCustomerInput
 from app.schema.mutations.base import perform
 from app.services import accounts, auth
@@ -14,7 +14,7 @@ from app.services import accounts, auth
 @strawberry.type
 class TokenPayload:
     token: str | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    errors: list[UserError] = error_list()
 
 
 @strawberry.type

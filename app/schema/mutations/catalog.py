@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from app.schema.context import Info
-from app.schema.errors import UserError
+from app.schema.errors import UserError, error_list
 from app.schema.inputs import CreateProductInput
 from app.schema.mutations.base import perform
 from app.schema.types.catalog import Product
@@ -15,7 +15,7 @@ from app.services import catalog
 @strawberry.type
 class ProductPayload:
     product: Product | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    errors: list[UserError] = error_list()
 
 
 @strawberry.type

@@ -7,7 +7,7 @@ import strawberry
 from app.models import Order as OrderModel
 from app.models import Shipment as ShipmentModel
 from app.schema.context import Info
-from app.schema.errors import UserError
+from app.schema.errors import UserError, error_list
 from app.schema.ids import from_global_id, to_global_id
 from app.schema.inputs import ShipOrderInput
 from app.schema.mutations.base import perform
@@ -21,14 +21,14 @@ from app.services import fulfilment, shipments
 class ShipOrderPayload:
     shipment: Shipment | None = None
     order: Order | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    errors: list[UserError] = error_list()
 
 
 @strawberry.type
 class DeleteShipmentPayload:
     order: Order | None = None
     deleted_shipment_id: strawberry.ID | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    errors: list[UserError] = error_list()
 
 
 @strawberry.type

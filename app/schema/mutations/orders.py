@@ -6,7 +6,7 @@ import strawberry
 
 from app.models import Order as OrderModel
 from app.schema.context import Info
-from app.schema.errors import UserError, user_errors
+from app.schema.errors import UserError, error_list, user_errors
 from app.schema.ids import from_global_id
 from app.schema.inputs import PlaceOrderInput, UpdateOrderInput
 from app.schema.mutations.base import perform
@@ -18,7 +18,7 @@ from app.services.errors import DomainError
 @strawberry.type
 class OrderPayload:
     order: Order | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    errors: list[UserError] = error_list()
 
     @classmethod
     def of(cls, order: OrderModel | None, errors: list[UserError]) -> OrderPayload:

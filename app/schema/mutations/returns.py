@@ -8,7 +8,7 @@ from app.models import Order as OrderModel
 from app.models import Refund as RefundModel
 from app.models import Return as ReturnModel
 from app.schema.context import Info
-from app.schema.errors import UserError
+from app.schema.errors import UserError, error_list
 from app.schema.ids import from_global_id
 from app.schema.inputs import RefundOrderInput, RequestReturnInput
 from app.schema.mutations.base import perform
@@ -20,7 +20,7 @@ from app.services import refunds, returns
 @strawberry.type
 class ReturnPayload:
     return_request: ReturnRequest | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    errors: list[UserError] = error_list()
 
     @classmethod
     def of(cls, request: ReturnModel | None, errors: list[UserError]) -> ReturnPayload:
@@ -31,7 +31,7 @@ class ReturnPayload:
 class RefundPayload:
     refund: Refund | None = None
     order: Order | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    errors: list[UserError] = error_list()
 
 
 @strawberry.type

@@ -8,7 +8,7 @@ from strawberry.file_uploads import Upload
 from app.models import Document as DocumentModel
 from app.models import TrackingImport as TrackingImportModel
 from app.schema.context import Info
-from app.schema.errors import UserError
+from app.schema.errors import UserError, error_list
 from app.schema.ids import from_global_id
 from app.schema.inputs import ImportOptionsInput, OrderFilterInput
 from app.schema.mutations.base import perform
@@ -21,13 +21,13 @@ from app.services.errors import DomainError, ErrorCode
 @strawberry.type
 class DocumentPayload:
     document: Document | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    errors: list[UserError] = error_list()
 
 
 @strawberry.type
 class TrackingImportPayload:
     tracking_import: TrackingImport | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    errors: list[UserError] = error_list()
 
 
 @strawberry.type

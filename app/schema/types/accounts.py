@@ -7,6 +7,7 @@ import strawberry
 from app.models import Role as RoleModel
 from app.models import User as UserModel
 from app.models import UserKind as UserKindModel
+from app.schema.cost import most
 from app.schema.ids import to_global_id
 from app.services.auth import Permission as PermissionModel
 from app.services.auth import Viewer
@@ -27,7 +28,7 @@ class Me:
     role: Role | None
     first_name: str
     last_name: str
-    permissions: list[Permission]
+    permissions: list[Permission] = strawberry.field(directives=[most(len(PermissionModel))])
 
     @classmethod
     def build(cls, user: UserModel, viewer: Viewer) -> Me:

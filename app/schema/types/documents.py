@@ -11,7 +11,9 @@ from app.models import Document as DocumentModel
 from app.models import DocumentKind as DocumentKindModel
 from app.models import DocumentStatus as DocumentStatusModel
 from app.schema.context import Info
+from app.schema.cost import most
 from app.schema.ids import to_global_id
+from app.services.documents import MAX_ORDERS
 
 if TYPE_CHECKING:
     from app.schema.types.orders import Order
@@ -53,9 +55,11 @@ class Document:
             return None
         return f"/documents/{self._model.id}"
 
-    @strawberry.field(description="The orders it prints, in print order.")
+    @strawberry.field(
+        description="The orders it prints, in print order.", directives=[most(MAX_ORDERS)]
+    )
     async def orders(self, info: Info) -> list[LazyOrder]:
         from app.schema.types.orders import Order
 
-        found = await info.context.loaders.order.load_many(self._model.order_ids)
+        found = await info.context.loaders.order.load_many(self._model.order_ids[:MAX_ORDERS])
         return [Order.build(o) for o in found if o is not None]

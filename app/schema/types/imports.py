@@ -12,6 +12,7 @@ from app.models import RowOutcome as RowOutcomeModel
 from app.models import TrackingImport as TrackingImportModel
 from app.models import TrackingImportRow as RowModel
 from app.schema.context import Info
+from app.schema.cost import PAGED
 from app.schema.errors import query
 from app.schema.ids import to_global_id
 from app.schema.pagination import Connection, connection
@@ -87,7 +88,9 @@ class TrackingImport:
     def result_url(self) -> str:
         return f"/imports/{self._model.id}/result.csv"
 
-    @strawberry.field(description="Row outcomes in file order, optionally of one kind.")
+    @strawberry.field(
+        description="Row outcomes in file order, optionally of one kind.", directives=[PAGED]
+    )
     async def rows(
         self,
         info: Info,

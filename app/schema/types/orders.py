@@ -18,6 +18,7 @@ from app.models import OrderStatus as OrderStatusModel
 from app.models import PaymentStatus as PaymentStatusModel
 from app.models.orders import CLOSED_STATUSES
 from app.schema.context import Info
+from app.schema.cost import PAGED, most
 from app.schema.errors import guarded
 from app.schema.ids import to_global_id
 from app.schema.pagination import Connection, connection
@@ -28,7 +29,11 @@ from app.schema.types.returns import Refund, ReturnRequest
 from app.schema.types.shipments import Shipment
 from app.services import documents
 from app.services.addresses import Address as AddressModel
+from app.services.orders import MAX_LINES
 from app.services.pagination import PageRequest, page_in_memory
+from app.services.refunds import MAX_REFUNDS
+from app.services.returns import MAX_RETURNS
+from app.services.shipments import MAX_SHIPMENTS
 from app.services.tracking import tracking_token
 
 strawberry.enum(OrderStatusModel, name="OrderStatus")
@@ -226,35 +231,49 @@ class Order:
             return tracking_token(self._model.number, info.context.settings.secret_key)
         return None
 
-    @strawberry.field(description="Shipments made from this order, oldest first.")
+    @strawberry.field(
+        description=f"Shipments made from this order, oldest first (at most {MAX_SHIPMENTS}).",
+        directives=[most(MAX_SHIPMENTS)],
+    )
     async def shipments(self, info: Info) -> list[Shipment]:
         rows = await info.context.loaders.shipments_by_order.load(self._model.id)
-        return [Shipment.build(row) for row in rows]
+        return [Shipment.build(row) for row in rows[:MAX_SHIPMENTS]]
 
-    @strawberry.field(description="Return requests for this order, oldest first.")
+    @strawberry.field(
+        description=f"Return requests for this order, oldest first (at most {MAX_RETURNS}).",
+        directives=[most(MAX_RETURNS)],
+    )
     async def returns(self, info: Info) -> list[ReturnRequest]:
         rows = await info.context.loaders.returns_by_order.load(self._model.id)
-        return [ReturnRequest.build(row) for row in rows]
+        return [ReturnRequest.build(row) for row in rows[:MAX_RETURNS]]
 
-    @strawberry.field(description="Refunds recorded for this order, oldest first.")
+    @strawberry.field(
+        description=f"Refunds recorded for this order, oldest first (at most {MAX_REFUNDS}).",
+        directives=[most(MAX_REFUNDS)],
+    )
     async def refunds(self, info: Info) -> list[Refund]:
         rows = await info.context.loaders.refunds_by_order.load(self._model.id)
-        return [Refund.build(row) for row in rows]
+        return [Refund.build(row) for row in rows[:MAX_REFUNDS]]
 
-    @strawberry.field(description="Invoices and packing slips that print this order.")
+    @strawberry.field(
+        description="Invoices and packing slips that print this order, newest first "
+        f"(the latest {documents.LISTED_PER_ORDER}).",
+        directives=[most(documents.LISTED_PER_ORDER)],
+    )
     async def documents(self, info: Info) -> list[Document]:
         pairs = await info.context.loaders.documents_by_order.load(self._model.id)
         viewer = info.context.viewer
-        return [
+        listed = [
             Document.build(document)
             for _, document in pairs
             if documents.listed_on_order(viewer, document, self._model.id)
         ]
+        return listed[::-1][: documents.LISTED_PER_ORDER]
 
-    @strawberry.field
+    @strawberry.field(directives=[most(MAX_LINES)])
     async def items(self, info: Info) -> list[OrderItem]:
         rows = await info.context.loaders.items_by_order.load(self._model.id)
-        return [OrderItem.build(row, self._model.currency) for row in rows]
+        return [OrderItem.build(row, self._model.currency) for row in rows[:MAX_LINES]]
 
     @strawberry.field
     async def customer(self, info: Info) -> Customer | None:
@@ -263,7 +282,9 @@ class Order:
         user = await info.context.loaders.user.load(self._model.customer_id)
         return Customer.build(user) if user else None
 
-    @strawberry.field(description="The timeline; customers see PUBLIC entries only.")
+    @strawberry.field(
+        description="The timeline; customers see PUBLIC entries only.", directives=[PAGED]
+    )
     async def events(
         self,
         info: Info,

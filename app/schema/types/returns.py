@@ -14,8 +14,10 @@ from app.models import ReturnAction as ReturnActionModel
 from app.models import ReturnItem as ReturnItemModel
 from app.models import ReturnStatus as ReturnStatusModel
 from app.schema.context import Info
+from app.schema.cost import most
 from app.schema.ids import to_global_id
 from app.schema.permissions import StaffOnly
+from app.services.orders import MAX_LINES
 
 if TYPE_CHECKING:
     from app.schema.types.orders import Order, OrderItem
@@ -63,7 +65,7 @@ class Refund:
     currency: str
     created_at: datetime
     restocked: bool
-    items: list[RefundItem]
+    items: list[RefundItem] = strawberry.field(directives=[most(MAX_LINES)])
     _model: strawberry.Private[RefundModel]
 
     @classmethod
@@ -115,11 +117,12 @@ class ReturnRequest:
     def staff_notes(self) -> str | None:
         return self._model.staff_notes
 
-    @strawberry.field
+    @strawberry.field(directives=[most(MAX_LINES)])
     async def items(self, info: Info) -> list[ReturnItem]:
         rows: list[ReturnItemModel] = await info.context.loaders.items_by_return.load(
             self._model.id
         )
+        rows = rows[:MAX_LINES]
         return [
             ReturnItem(
                 quantity=r.quantity,

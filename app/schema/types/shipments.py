@@ -13,7 +13,10 @@ from app.models import OrderItem as OrderItemModel
 from app.models import Shipment as ShipmentModel
 from app.models import ShipmentItem as ShipmentItemModel
 from app.schema.context import Info
+from app.schema.cost import most
 from app.schema.ids import to_global_id
+from app.services.orders import MAX_LINES
+from app.services.shipments import MAX_SHIPMENTS
 
 if TYPE_CHECKING:
     from app.schema.types.orders import Address, Order, OrderItem, OrderStatus
@@ -72,10 +75,13 @@ class Shipment:
 
         return Address.build(self._model.shipped_to)
 
-    @strawberry.field
+    @strawberry.field(directives=[most(MAX_LINES)])
     async def items(self, info: Info) -> list[ShipmentItem]:
         rows = await info.context.loaders.items_by_shipment.load(self._model.id)
-        return [ShipmentItem(sku=r.sku, name=r.name, quantity=r.quantity, _model=r) for r in rows]
+        return [
+            ShipmentItem(sku=r.sku, name=r.name, quantity=r.quantity, _model=r)
+            for r in rows[:MAX_LINES]
+        ]
 
     @strawberry.field
     async def order(self, info: Info) -> LazyOrder:
@@ -125,9 +131,10 @@ class OrderTracking:
             _model=order,
         )
 
-    @strawberry.field
+    @strawberry.field(directives=[most(MAX_LINES)])
     async def items(self, info: Info) -> list[TrackingItem]:
         rows: list[OrderItemModel] = await info.context.loaders.items_by_order.load(self._model.id)
+        rows = rows[:MAX_LINES]
         return [
             TrackingItem(
                 sku=r.sku, name=r.name, quantity=r.quantity, quantity_shipped=r.quantity_shipped
@@ -135,9 +142,10 @@ class OrderTracking:
             for r in rows
         ]
 
-    @strawberry.field
+    @strawberry.field(directives=[most(MAX_SHIPMENTS)])
     async def shipments(self, info: Info) -> list[TrackingShipment]:
         rows = await info.context.loaders.shipments_by_order.load(self._model.id)
+        rows = rows[:MAX_SHIPMENTS]
         return [
             TrackingShipment(
                 created_at=s.created_at,
