@@ -349,3 +349,79 @@ async def test_result_csv_is_safe_against_formula_injection(
         status["resultUrl"], headers={"Authorization": f"Bearer {actors.customer.token}"}
     )
     assert denied.status_code == 403
+
+
+async def test_a_row_that_cannot_be_read_fails_alone(
+    gql: GraphQLClient, http: httpx.AsyncClient, actors: Actors, settings_with_redis: Settings
+) -> None:
+    """R8: a 200,000-character cell (past the CSV reader's field limit) fails its own row;
+    the good rows before and after it are applied."""
+    a, b, _ = await orders(gql, actors)
+    csv = (
+        "order,tracking\n"
+        f"{a['number']},{FEDEX}\n"
+        f"{b['number']},{'x' * 200_000}\n"
+        f"{b['number']},{S10}\n"
+    ).encode()
+    status = await finished(
+        gql, actors, settings_with_redis, await start(http, csv, actors.admin.token)
+    )
+    assert status["status"] == "SUCCEEDED"
+    assert outcomes(status) == [
+        (2, "UPDATED", None),
+        (3, "FAILED", "INVALID_INPUT"),
+        (4, "UPDATED", None),
+    ]
+    assert "not readable CSV" in status["rows"]["edges"][1]["node"]["message"]
+    assert await Order.filter(tracking_number__in=[FEDEX, S10]).count() == 2
+
+
+async def test_with_overwrite_the_files_last_line_for_an_order_decides_it(
+    gql: GraphQLClient, http: httpx.AsyncClient, actors: Actors, settings_with_redis: Settings
+) -> None:
+    a, _, _ = await orders(gql, actors)
+    csv = (
+        f"order,tracking\n{a['number']},{FEDEX}\n{a['number']},{S10}\n{a['number']},bad!\n"
+    ).encode()
+    first = await finished(
+        gql, actors, settings_with_redis, await start(http, csv, actors.admin.token, overwrite=True)
+    )
+    assert outcomes(first) == [
+        (2, "SKIPPED", "SUPERSEDED"),
+        (3, "UPDATED", None),
+        (4, "FAILED", "INVALID_TRACKING_NUMBER"),
+    ]
+    order = await Order.get(id=from_global_id("Order", a["id"]))
+    assert order.tracking_number == S10
+    events = await OrderEvent.filter(order_id=order.id).count()
+    second = await finished(
+        gql, actors, settings_with_redis, await start(http, csv, actors.admin.token, overwrite=True)
+    )
+    assert outcomes(second) == [
+        (2, "SKIPPED", "SUPERSEDED"),
+        (3, "UNCHANGED", None),
+        (4, "FAILED", "INVALID_TRACKING_NUMBER"),
+    ]
+    again = await Order.get(id=order.id)
+    assert (again.tracking_number, again.version) == (S10, order.version)
+    assert await OrderEvent.filter(order_id=order.id).count() == events
+
+
+async def test_a_message_never_shows_what_the_importer_may_not_read(
+    gql: GraphQLClient, http: httpx.AsyncClient, actors: Actors, settings_with_redis: Settings
+) -> None:
+    a, _, _ = await orders(gql, actors)
+    await gql.data(ADD_TRACKING, {"id": a["id"], "n": UPS_OK}, actors.admin.token)
+    token_query = """mutation {
+      createApiToken(input: {name: "carrier", permissions: [IMPORTS_WRITE]}) { token } }"""
+    carrier = (await gql.data(token_query, token=actors.admin.token))["createApiToken"]["token"]
+    csv = f"order,tracking\n{a['number']},{FEDEX}\n".encode()
+    status = await finished(gql, actors, settings_with_redis, await start(http, csv, carrier))
+    [row] = [e["node"] for e in status["rows"]["edges"]]
+    assert (row["outcome"], row["code"]) == ("SKIPPED", "TRACKING_EXISTS")
+    assert UPS_OK not in row["message"]
+    # staff who can read orders are told the number
+    status = await finished(
+        gql, actors, settings_with_redis, await start(http, csv, actors.admin.token)
+    )
+    assert UPS_OK in status["rows"]["edges"][0]["node"]["message"]

@@ -19,7 +19,7 @@ from tortoise.expressions import F
 from app.carriers import InvalidTrackingNumber, resolve
 from app.db import atomic, insert_rows, is_postgres
 from app.models import Order, OrderStatus, RowOutcome, TrackingImport
-from app.services.auth import Viewer
+from app.services.auth import Permission, Viewer
 from app.services.errors import DomainError, ErrorCode
 from app.services.events import actor_kind
 from app.services.fulfilment import add_tracking, set_status
@@ -42,6 +42,10 @@ class Row:
     number: int | None = None
     tracking: str = ""
     carrier: str | None = None
+    # why the CSV reader could not read the row, if it could not
+    unreadable: str = ""
+    # with overwrite: a later line of the file that sets the same order's number
+    superseded_by: int | None = None
     outcome: RowOutcome | None = None
     code: str | None = None
     message: str = ""
@@ -51,6 +55,9 @@ class Row:
 
 
 def check_row(row: Row) -> None:
+    if row.unreadable:
+        row.fail(ErrorCode.INVALID_INPUT, row.unreadable)
+        return
     digits = row.order_raw.lstrip("#").strip()
     if not digits:
         row.fail(ErrorCode.INVALID_INPUT, "The order number is missing.")
@@ -68,6 +75,16 @@ def check_row(row: Row) -> None:
         row.fail(ErrorCode.INVALID_TRACKING_NUMBER, str(exc))
         return
     row.tracking, row.carrier = tracking.number, tracking.carrier
+    if row.superseded_by is not None:
+        supersede(row, row.superseded_by)
+
+
+def supersede(row: Row, line: int) -> None:
+    """With overwrite, the file's last line for an order decides it, so that a second run of
+    the same file changes nothing; earlier lines for that order are skipped."""
+    row.superseded_by = line
+    row.outcome, row.code = RowOutcome.SKIPPED, "SUPERSEDED"
+    row.message = f"Line {line} sets this order's tracking number."
 
 
 async def process_set(
@@ -85,7 +102,11 @@ async def process_set(
         # Something unexpected in the set: isolate it, each row in its own transaction.
         for original in rows:
             row = Row(
-                original.line, original.order_raw, original.tracking_raw, original.carrier_raw
+                original.line,
+                original.order_raw,
+                original.tracking_raw,
+                original.carrier_raw,
+                unreadable=original.unreadable,
             )
             check_row(row)
             try:
@@ -105,14 +126,24 @@ async def _relax_commit() -> None:
         await connections.get("default").execute_script("SET LOCAL synchronous_commit TO OFF")
 
 
-def _decide(row: Row, current: str, overwrite: bool) -> RowOutcome:
+def _decide(row: Row, current: str, overwrite: bool, viewer: Viewer) -> RowOutcome:
     if current == row.tracking:
         return RowOutcome.UNCHANGED
     if current and not overwrite:
         row.code = "TRACKING_EXISTS"
-        row.message = f"The order has tracking number {current}; overwrite is off."
+        # a message never shows what the importer's permissions would not
+        shown = f" {current}" if viewer.can(Permission.ORDERS_READ) else ""
+        row.message = f"The order has a tracking number{shown}; overwrite is off."
         return RowOutcome.SKIPPED
     return RowOutcome.UPDATED
+
+
+def _refusal(viewer: Viewer, exc: DomainError) -> str:
+    """A service's refusal, as the importer may see it: services describe the order
+    (its status, its items), which an importer without ORDERS_READ may not read."""
+    if viewer.can(Permission.ORDERS_READ):
+        return exc.issues[0].message
+    return f"The order refused this change ({exc.code.value})."
 
 
 async def _apply_as_set(rows: list[Row], options: ImportOptions, viewer: Viewer) -> None:
@@ -133,7 +164,7 @@ async def _apply_as_set(rows: list[Row], options: ImportOptions, viewer: Viewer)
             continue
         order_id, tracking = order
         current = final[order_id][0] if order_id in final else tracking
-        row.outcome = _decide(row, current, options.overwrite)
+        row.outcome = _decide(row, current, options.overwrite, viewer)
         if row.outcome is RowOutcome.UPDATED:
             final[order_id] = (row.tracking, row.carrier or "")
             events.append(_tracking_event(order_id, row, actor, now))
@@ -235,11 +266,11 @@ async def _apply_one_by_one(rows: list[Row], options: ImportOptions, viewer: Vie
             async with atomic():
                 await _apply_row(order, row, options, viewer)
         except DomainError as exc:
-            row.fail(exc.code, exc.issues[0].message)
+            row.fail(exc.code, _refusal(viewer, exc))
 
 
 async def _apply_row(order: Order, row: Row, options: ImportOptions, viewer: Viewer) -> None:
-    row.outcome = _decide(row, order.tracking_number, options.overwrite)
+    row.outcome = _decide(row, order.tracking_number, options.overwrite, viewer)
     if row.outcome is RowOutcome.SKIPPED:
         return
     if options.create_shipments and order.status in NOT_SHIPPABLE:

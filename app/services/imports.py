@@ -29,7 +29,7 @@ from app.models import (
 from app.services import csv_files, import_sets, jobs
 from app.services.auth import Permission, Viewer
 from app.services.errors import DomainError, ErrorCode, not_found
-from app.services.import_sets import ImportOptions, Row, check_row
+from app.services.import_sets import ImportOptions, Row, check_row, supersede
 from app.services.pagination import Page, PageRequest, paginate
 from app.settings import Settings
 from app.storage import Storage
@@ -164,13 +164,23 @@ class RowReader:
         with csv_files.open_text(self.path, self.encoding) as text:
             records = csv_files.records(text, self.delimiter)
             next(records, None)
-            for index, record in enumerate(records):
+            line = 1
+            while True:
+                line += 1
+                try:
+                    record = next(records)
+                except StopIteration:
+                    return
+                except csv.Error as exc:
+                    # R8: a row that can't be read fails alone; the reader goes on after it
+                    yield Row(line, "", "", "", unreadable=f"This row is not readable CSV ({exc}).")
+                    continue
                 if any(cell.strip() for cell in record):
                     order, tracking, carrier = (
                         _cell(record, self.positions.get(c))
                         for c in ("order", "tracking", "carrier")
                     )
-                    yield Row(index + 2, order, tracking, carrier)
+                    yield Row(line, order, tracking, carrier)
 
     def count_lines(self) -> int:
         """Non-blank lines after the header: the number of rows, unless a quoted cell spans
@@ -179,13 +189,29 @@ class RowReader:
             return max(0, sum(1 for line in handle if line.strip()) - 1)
 
 
-def _next_set(rows: Iterator[Row], after_line: int, size: int) -> list[Row]:
+def last_lines(rows: Iterator[Row]) -> dict[int, int]:
+    """Per order number, the last line that validly sets its tracking number (a thread)."""
+    last: dict[int, int] = {}
+    for row in rows:
+        check_row(row)
+        if row.outcome is None and row.number is not None:
+            last[row.number] = row.line
+    return last
+
+
+def _next_set(
+    rows: Iterator[Row], after_line: int, size: int, last: dict[int, int] | None = None
+) -> list[Row]:
     """The next `size` rows past `after_line`, checked (runs in a thread)."""
     batch: list[Row] = []
     for row in rows:
         if row.line <= after_line:
             continue
         check_row(row)
+        if last and row.outcome is None and row.number is not None:
+            final = last.get(row.number, row.line)
+            if final > row.line:
+                supersede(row, final)
         batch.append(row)
         if len(batch) >= size:
             break
@@ -219,16 +245,16 @@ async def run_import(
         overwrite=tracking_import.overwrite,
     )
     viewer = _acting_viewer(tracking_import)
+    last = await asyncio.to_thread(last_lines, reader.rows()) if options.overwrite else None
     rows = reader.rows()
     # Read and check the next set in a thread while the database works on this one.
-    upcoming = asyncio.create_task(asyncio.to_thread(_next_set, rows, already, set_size))
+    upcoming = asyncio.create_task(asyncio.to_thread(_next_set, rows, already, set_size, last))
     try:
         while batch := await upcoming:
-            upcoming = asyncio.create_task(asyncio.to_thread(_next_set, rows, already, set_size))
+            upcoming = asyncio.create_task(
+                asyncio.to_thread(_next_set, rows, already, set_size, last)
+            )
             await import_sets.process_set(import_id, batch, options, viewer)
-    except csv.Error as exc:
-        await _finish(import_id, ImportStatus.FAILED, f"The file stops being readable CSV: {exc}.")
-        return ImportStatus.FAILED
     finally:
         with suppress(Exception):
             await upcoming  # the reader thread must be done before the file is closed
