@@ -69,24 +69,75 @@ def tracking_url(number: str, carrier: str | None) -> str | None:
     return template.format(n=number) if template else None
 
 
+# Carriers that also deliver UPU S10 (postal) numbers.
+_NOT_POSTAL = frozenset({"ups", "fedex", "ontrac", "amazon", "cdl"})
+# A number of no known format: plausible when it is this long and has a digit.
+PLAUSIBLE_LENGTH = range(6, 41)
+
+
+def _matches(number: str) -> tuple[set[str], set[str]]:
+    """Carriers whose format the number has: confirmed by a check digit, and failing it."""
+    confirmed: set[str] = set()
+    failing: set[str] = set()
+    for definition in DEFINITIONS:
+        result = definition.test(number)
+        if result is None or definition.checksum_validator is None:
+            continue
+        (confirmed if result.valid else failing).add(definition.courier.code)
+    return confirmed, failing - confirmed
+
+
+def _agrees(detected: str, named: str) -> bool:
+    return detected == named or (detected == "s10" and named not in _NOT_POSTAL)
+
+
+def _plausible(number: str, carrier: str | None) -> None:
+    length_ok = len(number) in PLAUSIBLE_LENGTH
+    if length_ok and any(c.isdigit() for c in number):
+        return
+    if carrier is None:
+        raise InvalidTrackingNumber(
+            f"{number} has no known carrier format; check it, or name its carrier."
+        )
+    raise InvalidTrackingNumber(
+        f"{number} does not look like a tracking number: "
+        + ("it has no digits." if length_ok else "it is too short or too long.")
+    )
+
+
 def resolve(raw_number: str, raw_carrier: str | None = None) -> Tracking:
     """Normalise a number; detect its carrier, or check it against the one given.
 
-    A carrier is detected only when exactly one carrier's format matches with a check digit
-    that holds. A number given with a known carrier whose format matches but whose check
-    digit fails is refused: that is almost always a typo.
+    A number whose format and check digit identify a carrier must agree with the carrier
+    given; one that has a carrier's format but fails its check digit is a typo and refused;
+    a number of no known format needs its carrier named and a plausible form (6 to 40
+    characters with a digit).
     """
     number = normalise_number(raw_number)
     carrier = normalise_carrier(raw_carrier)
-    if carrier is not None:
-        if carrier in _KNOWN:
-            own = [r for d in _BY_CARRIER[carrier] if (r := d.test(number)) is not None]
-            if own and not any(r.valid for r in own):
-                raise InvalidTrackingNumber(
-                    f"{number} is not a valid {carrier.upper()} number: its check digit fails."
-                )
-        return Tracking(number, carrier, tracking_url(number, carrier))
-    tested = [(d, result) for d in DEFINITIONS if (result := d.test(number)) is not None]
-    confirmed = {d.courier.code for d, r in tested if r.valid and d.checksum_validator is not None}
-    detected = confirmed.pop() if len(confirmed) == 1 else None
-    return Tracking(number, detected, tracking_url(number, detected))
+    confirmed, failing = _matches(number)
+    if carrier is None:
+        if len(confirmed) == 1:
+            detected = next(iter(confirmed))
+            return Tracking(number, detected, tracking_url(number, detected))
+        if failing and not confirmed:
+            names = " or ".join(sorted(c.upper() for c in failing))
+            raise InvalidTrackingNumber(
+                f"{number} has the form of a {names} number but its check digit fails."
+            )
+        if not confirmed:
+            _plausible(number, None)
+        return Tracking(number, None, None)  # more than one carrier: leave it open
+    if confirmed and not any(_agrees(c, carrier) for c in confirmed):
+        detected = " or ".join(sorted(c.upper() for c in confirmed))
+        raise InvalidTrackingNumber(
+            f"{number} is a {detected} number, not {carrier.upper()}; "
+            "correct the number or the carrier."
+        )
+    if not confirmed:
+        if carrier in failing:
+            raise InvalidTrackingNumber(
+                f"{number} is not a valid {carrier.upper()} number: its check digit fails."
+            )
+        _plausible(number, carrier)
+    return Tracking(number, carrier, tracking_url(number, carrier))

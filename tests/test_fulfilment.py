@@ -228,11 +228,56 @@ def test_carrier_detection_on_real_format_numbers(number: str, carrier: str) -> 
     last = number[-1] if number[-1].isdigit() else number[-3]
     wrong = str((int(last) + 1) % 10)
     typo = number[:-1] + wrong if number[-1].isdigit() else number[:-3] + wrong + number[-2:]
-    assert resolve(typo).carrier != carrier
-    with pytest.raises(InvalidTrackingNumber):
+    with pytest.raises(InvalidTrackingNumber, match="check digit fails"):
+        resolve(typo)
+    with pytest.raises(InvalidTrackingNumber, match="check digit fails"):
         resolve(typo, carrier)
 
 
 def test_unknown_carriers_are_kept_as_given() -> None:
     tracking = resolve("abc-123", "Acme Couriers")
     assert (tracking.number, tracking.carrier, tracking.url) == ("ABC-123", "acme couriers", None)
+
+
+@pytest.mark.parametrize(
+    ("number", "carrier", "says"),
+    [
+        ("hello", None, "no known carrier format"),
+        ("hello", "acme", "too short"),
+        ("TRACKINGNUMBER", "acme", "no digits"),
+        ("12345", "acme", "too short"),
+        (UPS_OK, "fedex", "is a UPS number, not FEDEX"),
+        (UPS_TYPO, None, "form of a UPS number but its check digit fails"),
+        ("RB123456785GB", "ups", "is a S10 number, not UPS"),
+    ],
+)
+async def test_add_tracking_refuses_nonsense_and_records_nothing(
+    gql: GraphQLClient, actors: Actors, number: str, carrier: str | None, says: str
+) -> None:
+    await create_product(gql, actors.admin.token, "A")
+    order = await placed(gql, None, [("A", 1)])
+    events = await OrderEvent.filter(order__number=order["number"]).count()
+    data = await gql.data(
+        ADD_TRACKING, {"id": order["id"], "n": number, "c": carrier}, actors.admin.token
+    )
+    [error] = data["addTracking"]["errors"]
+    assert (error["code"], error["field"]) == ("INVALID_TRACKING_NUMBER", ["trackingNumber"])
+    assert says in error["message"]
+    saved = await Order.get(number=order["number"])
+    assert (saved.tracking_number, saved.carrier, saved.version) == ("", "", order["version"])
+    assert await OrderEvent.filter(order__number=order["number"]).count() == events
+
+
+@pytest.mark.parametrize(
+    ("number", "carrier", "stored"),
+    [
+        ("EC123456785US", "usps", "usps"),  # postal carriers deliver S10 numbers
+        ("RB123456785GB", "royal mail", "royal mail"),
+        ("AB-12345-X", "Acme Couriers", "acme couriers"),  # no known format, carrier named
+        (UPS_OK, "UPS", "ups"),
+    ],
+)
+def test_numbers_that_agree_with_their_carrier_are_kept(
+    number: str, carrier: str, stored: str
+) -> None:
+    assert resolve(number, carrier).carrier == stored
