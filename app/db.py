@@ -28,6 +28,10 @@ def tortoise_config(settings: Settings) -> dict[str, Any]:
     }
 
 
+# The largest value an INTEGER column (ids, order numbers) holds on every database.
+MAX_ID = 2**31 - 1
+
+
 def atomic() -> TransactionContext:
     """The transaction a request or job wraps around one service call."""
     return in_transaction("default")

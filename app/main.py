@@ -23,7 +23,7 @@ from strawberry.http import GraphQLRequestData
 from strawberry.types import ExecutionResult
 from tortoise.contrib.starlette import RegisterTortoise
 
-from app.db import tortoise_config
+from app.db import MAX_ID, tortoise_config
 from app.documents.render import Renderer
 from app.http import BodyLimit
 from app.redis import redis_settings
@@ -98,6 +98,11 @@ class GraphQLApp(GraphQL[Context, None]):
                 ],
             )
 
+    def decode_json(self, data: str | bytes) -> object:
+        # orjson refuses nesting past 1024 levels with a JSONDecodeError (a 400), where the
+        # standard library would recurse until RecursionError
+        return orjson.loads(data)
+
     def encode_json(self, data: object) -> bytes:
         body = orjson.dumps(data)
         if len(body) > self.settings.max_response_bytes:
@@ -128,6 +133,14 @@ _HTTP_STATUS = {
 }
 
 
+def _path_id(request: Request, name: str) -> int:
+    """An id from the path; one no row can have is simply not found."""
+    value: int = request.path_params[name]
+    if not 0 < value <= MAX_ID:
+        raise DomainError(ErrorCode.NOT_FOUND, "Not found.")
+    return value
+
+
 def _error_response(exc: DomainError) -> JSONResponse:
     issue = exc.issues[0]
     return JSONResponse(
@@ -142,7 +155,7 @@ async def download_document(request: Request) -> Response:
     viewer = await viewer_from_token(bearer_token(request), settings.secret_key)
     try:
         document, pdf = await documents.open_document(
-            viewer, request.path_params["document_id"], request.app.state.storage
+            viewer, _path_id(request, "document_id"), request.app.state.storage
         )
     except DomainError as exc:
         return _error_response(exc)
@@ -163,9 +176,7 @@ async def download_import_result(request: Request) -> Response:
     settings: Settings = request.app.state.settings
     viewer = await viewer_from_token(bearer_token(request), settings.secret_key)
     try:
-        tracking_import, csv_text = await imports.result_csv(
-            viewer, request.path_params["import_id"]
-        )
+        tracking_import, csv_text = await imports.result_csv(viewer, _path_id(request, "import_id"))
     except DomainError as exc:
         return _error_response(exc)
     return Response(

@@ -7,6 +7,7 @@ import binascii
 
 import strawberry
 
+from app.db import MAX_ID
 from app.services.errors import DomainError, ErrorCode
 
 
@@ -21,6 +22,6 @@ def from_global_id(type_name: str, global_id: str, field: str = "id") -> int:
         pk = int(raw)
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
         raise DomainError(ErrorCode.INVALID_INPUT, f"Not a valid {type_name} id.", [field]) from exc
-    if kind != type_name or pk <= 0:
+    if kind != type_name or not 0 < pk <= MAX_ID:
         raise DomainError(ErrorCode.INVALID_INPUT, f"Not a valid {type_name} id.", [field])
     return pk

@@ -17,7 +17,7 @@ from tortoise import connections
 from tortoise.expressions import F
 
 from app.carriers import InvalidTrackingNumber, resolve
-from app.db import atomic, insert_rows, is_postgres
+from app.db import MAX_ID, atomic, insert_rows, is_postgres
 from app.models import Order, OrderStatus, RowOutcome, TrackingImport
 from app.services.auth import Permission, Viewer
 from app.services.errors import DomainError, ErrorCode
@@ -62,7 +62,7 @@ def check_row(row: Row) -> None:
     if not digits:
         row.fail(ErrorCode.INVALID_INPUT, "The order number is missing.")
         return
-    if not digits.isdigit() or len(digits) > 12:
+    if not digits.isascii() or not digits.isdigit() or not 0 < int(digits) <= MAX_ID:
         row.fail(ErrorCode.INVALID_INPUT, f"{row.order_raw[:40]!r} is not an order number.")
         return
     row.number = int(digits)

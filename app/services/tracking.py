@@ -7,6 +7,7 @@ import hashlib
 import hmac
 from typing import Any
 
+from app.db import MAX_ID
 from app.models import Order
 from app.services import ratelimit
 from app.services.auth import normalise_email
@@ -24,10 +25,11 @@ def tracking_token(order_number: int, secret_key: str) -> str:
 
 def _number_from_token(token: str, secret_key: str) -> int | None:
     number, _, _ = token.strip().partition("-")
-    if not number.isdigit() or len(number) > 12:
+    if not number.isascii() or not number.isdigit() or not 0 < int(number) <= MAX_ID:
         return None
     expected = tracking_token(int(number), secret_key)
-    return int(number) if hmac.compare_digest(expected, token.strip()) else None
+    given = token.strip().encode()  # bytes: any text compares, not only ASCII
+    return int(number) if hmac.compare_digest(expected.encode(), given) else None
 
 
 async def find_for_tracking(
