@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from app.models import ApiToken
@@ -156,3 +157,87 @@ async def test_cors_lets_configured_origins_call_the_api(actors: Actors, app: An
             headers={"Origin": "https://evil.test", "Access-Control-Request-Method": "POST"},
         )
         assert "access-control-allow-origin" not in other.headers
+
+
+LOGOUT = "mutation { logout { revoked errors { code } } }"
+TOKENS = """{ apiTokens(first: 100) { edges { node {
+  id name permissions issuedBy createdAt expiresAt } } } }"""
+REVOKE = "mutation($id: ID!) { revokeApiToken(id: $id) { revokedTokenId errors { code } } }"
+
+
+async def test_logout_revokes_the_token_it_is_called_with(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    token = (await gql.data(LOGIN, {"e": "support@shop.test", "p": PASSWORD}))["login"]["token"]
+    other = (await gql.data(LOGIN, {"e": "support@shop.test", "p": PASSWORD}))["login"]["token"]
+    assert (await gql.data(LOGOUT, token=token))["logout"] == {"revoked": True, "errors": []}
+    assert (await gql.data(ME, token=token))["me"] is None  # anonymous at once
+    assert (await gql.data(ME, token=other))["me"]["email"] == "support@shop.test"
+    again = await gql.data(LOGOUT, token=token)
+    assert again["logout"]["errors"] == [{"code": "UNAUTHENTICATED"}]
+
+
+async def test_staff_managers_list_and_revoke_integration_tokens(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    created = await gql.data(
+        CREATE_TOKEN,
+        {"input": {"name": "revoke me", "permissions": ["ORDERS_READ", "IMPORTS_WRITE"]}},
+        actors.admin.token,
+    )
+    token = created["createApiToken"]["token"]
+    listed = [
+        e["node"] for e in (await gql.data(TOKENS, token=actors.admin.token))["apiTokens"]["edges"]
+    ]
+    [mine] = [t for t in listed if t["name"] == "revoke me"]
+    assert (mine["permissions"], mine["issuedBy"], mine["expiresAt"]) == (
+        ["IMPORTS_WRITE", "ORDERS_READ"],
+        "admin@shop.test",
+        None,
+    )
+    assert all(t["name"] != "login" for t in listed)  # sign-in sessions are not listed
+    # only STAFF_MANAGE may see or revoke them
+    refused = await gql(TOKENS, token=actors.support.token, expect_errors=True)
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    denied = await gql.data(REVOKE, {"id": mine["id"]}, actors.support.token)
+    assert denied["revokeApiToken"]["errors"] == [{"code": "FORBIDDEN"}]
+    assert (await gql.data(ME, token=token))["me"] is not None
+    revoked = await gql.data(REVOKE, {"id": mine["id"]}, actors.admin.token)
+    assert revoked["revokeApiToken"] == {"revokedTokenId": mine["id"], "errors": []}
+    assert (await gql.data(ME, token=token))["me"] is None
+    gone = await gql.data(REVOKE, {"id": mine["id"]}, actors.admin.token)
+    assert gone["revokeApiToken"]["errors"] == [{"code": "NOT_FOUND"}]
+
+
+async def test_api_tokens_can_expire(gql: GraphQLClient, actors: Actors) -> None:
+    past = await gql.data(
+        CREATE_TOKEN,
+        {
+            "input": {
+                "name": "old",
+                "permissions": ["ORDERS_READ"],
+                "expiresAt": "2020-01-01T00:00:00Z",
+            }
+        },
+        actors.admin.token,
+    )
+    assert [e["field"] for e in past["createApiToken"]["errors"]] == [["expiresAt"]]
+    soon = await gql.data(
+        CREATE_TOKEN,
+        {
+            "input": {
+                "name": "expiring",
+                "permissions": ["ORDERS_READ"],
+                "expiresAt": "2099-01-01T00:00:00Z",
+            }
+        },
+        actors.admin.token,
+    )
+    token = soon["createApiToken"]["token"]
+    assert (await gql.data(ME, token=token))["me"]["permissions"] == ["ORDERS_READ"]
+    row = await ApiToken.get(name="expiring")
+    assert row.expires_at is not None
+    assert row.expires_at.year == 2099
+    # once its moment has passed it is anonymous
+    await ApiToken.filter(id=row.id).update(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+    assert (await gql.data(ME, token=token))["me"] is None

@@ -182,6 +182,9 @@ class RegisterCustomerInput:
 class CreateApiTokenInput:
     name: str
     permissions: list[Permission]
+    expires_at: datetime | None = strawberry.field(
+        default=None, description="When it stops working; never, if not given."
+    )
 
 
 @strawberry.input

@@ -20,7 +20,7 @@ from app.schema.inputs import (
     SortDirection,
 )
 from app.schema.pagination import Connection, connection
-from app.schema.types.accounts import Me
+from app.schema.types.accounts import ApiToken, Me
 from app.schema.types.catalog import Product
 from app.schema.types.documents import Document
 from app.schema.types.imports import TrackingImport
@@ -203,6 +203,17 @@ class Query:
         viewer = info.context.viewer
         found = await node("TrackingImport", id, lambda pk: imports.get_import(viewer, pk))
         return TrackingImport.build(found) if found else None
+
+    @strawberry.field(
+        description="Integration tokens, newest first (STAFF_MANAGE).", directives=[PAGED]
+    )
+    async def api_tokens(
+        self, info: Info, first: PageSize = None, after: str | None = None
+    ) -> Connection[ApiToken]:
+        page = await query(
+            accounts.list_api_tokens(info.context.viewer, PageRequest(first=first, after=after))
+        )
+        return connection(page, ApiToken.build)
 
     @strawberry.field(description="Tracking imports, newest first.", directives=[PAGED])
     async def tracking_imports(

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 from tortoise.exceptions import IntegrityError
+from tortoise.queryset import QuerySet
 
-from app.models import Role, User, UserKind
+from app.models import ApiToken, Role, User, UserKind
 from app.services.auth import (
     ROLE_PERMISSIONS,
     Permission,
@@ -15,7 +17,8 @@ from app.services.auth import (
     issue_token,
     normalise_email,
 )
-from app.services.errors import DomainError, ErrorCode, Problems
+from app.services.errors import DomainError, ErrorCode, Problems, not_found
+from app.services.pagination import Page, PageRequest, paginate
 
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 MIN_PASSWORD = 8
@@ -78,7 +81,11 @@ async def create_staff(
 
 
 async def create_api_token(
-    viewer: Viewer, name: str, permissions: list[Permission], secret_key: str
+    viewer: Viewer,
+    name: str,
+    permissions: list[Permission],
+    secret_key: str,
+    expires_at: datetime | None = None,
 ) -> str:
     """A scoped token for an integration; it can never hold more than its issuer has."""
     viewer.require(Permission.STAFF_MANAGE)
@@ -87,6 +94,8 @@ async def create_api_token(
         problems.add(["name"], "Give the token a name of 1 to 100 characters.")
     if not permissions:
         problems.add(["permissions"], "Choose at least one permission.")
+    if expires_at is not None and (expires_at.tzinfo is None or expires_at <= datetime.now(UTC)):
+        problems.add(["expiresAt"], "A moment in the future, with its time zone.")
     problems.raise_if_any()
     missing = set(permissions) - viewer.permissions
     if missing:
@@ -105,7 +114,37 @@ async def create_api_token(
         name=name.strip(),
         scopes=sorted(p.value for p in permissions),
         lifetime=None,
+        expires_at=expires_at,
     )
+
+
+def api_tokens() -> QuerySet[ApiToken]:
+    """Integration tokens: those issued with scopes (sign-in sessions have none)."""
+    return ApiToken.filter(scopes__isnull=False)
+
+
+async def list_api_tokens(viewer: Viewer, page: PageRequest) -> Page[ApiToken]:
+    """Integration tokens, newest first (never the tokens themselves: only their hashes
+    are kept)."""
+    viewer.require(Permission.STAFF_MANAGE)
+    return await paginate(api_tokens().select_related("user"), page, "id", descending=True)
+
+
+async def revoke_api_token(viewer: Viewer, token_id: int) -> int:
+    """Take an integration token back; it is anonymous from the next request, on every
+    process (each request looks its token up)."""
+    viewer.require(Permission.STAFF_MANAGE)
+    if not await api_tokens().filter(id=token_id).delete():
+        raise not_found("API token", ["id"])
+    return token_id
+
+
+async def logout(viewer: Viewer) -> bool:
+    """Revoke the token this request came with."""
+    viewer.require_user()
+    if viewer.token_id is None:
+        return False
+    return bool(await ApiToken.filter(id=viewer.token_id).delete())
 
 
 async def current_user(viewer: Viewer) -> User | None:

@@ -60,6 +60,8 @@ class Viewer:
     email: str = ""
     permissions: frozenset[Permission] = field(default_factory=frozenset)
     token_name: str = ""
+    # the token row this request came with, so that logout can revoke it
+    token_id: int | None = None
 
     @property
     def is_anonymous(self) -> bool:
@@ -136,7 +138,9 @@ def hash_token(token: str, secret_key: str) -> str:
     return hmac.new(secret_key.encode(), token.encode(), hashlib.sha256).hexdigest()
 
 
-def viewer_for(user: User, scopes: list[str] | None = None, token_name: str = "") -> Viewer:
+def viewer_for(
+    user: User, scopes: list[str] | None = None, token_name: str = "", token_id: int | None = None
+) -> Viewer:
     if user.kind is UserKind.STAFF and user.role is not None:
         permissions = ROLE_PERMISSIONS[user.role]
         if scopes is not None:
@@ -149,6 +153,7 @@ def viewer_for(user: User, scopes: list[str] | None = None, token_name: str = ""
         email=user.email,
         permissions=permissions,
         token_name=token_name,
+        token_id=token_id,
     )
 
 
@@ -159,6 +164,7 @@ async def issue_token(
     name: str = "",
     scopes: list[str] | None = None,
     lifetime: timedelta | None = SESSION_LIFETIME,
+    expires_at: datetime | None = None,
 ) -> str:
     """Create a token for the user; the plain token is returned once and never stored."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -167,7 +173,7 @@ async def issue_token(
         token_hash=hash_token(token, secret_key),
         name=name,
         scopes=scopes,
-        expires_at=datetime.now(UTC) + lifetime if lifetime else None,
+        expires_at=expires_at or (datetime.now(UTC) + lifetime if lifetime else None),
     )
     return token
 
@@ -185,7 +191,9 @@ async def viewer_from_token(token: str | None, secret_key: str) -> Viewer:
         return ANONYMOUS
     if row.expires_at is not None and row.expires_at <= datetime.now(UTC):
         return ANONYMOUS
-    return viewer_for(row.user, row.scopes, row.name if row.scopes is not None else "")
+    return viewer_for(
+        row.user, row.scopes, row.name if row.scopes is not None else "", token_id=row.id
+    )
 
 
 async def login(

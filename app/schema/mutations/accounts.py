@@ -6,6 +6,7 @@ import strawberry
 
 from app.schema.context import Info
 from app.schema.errors import UserError, error_list
+from app.schema.ids import from_global_id
 from app.schema.inputs import CreateApiTokenInput, RegisterCustomerInput
 from app.schema.mutations.base import perform
 from app.services import accounts, auth
@@ -14,6 +15,18 @@ from app.services import accounts, auth
 @strawberry.type
 class TokenPayload:
     token: str | None = None
+    errors: list[UserError] = error_list()
+
+
+@strawberry.type
+class LogoutPayload:
+    revoked: bool = False
+    errors: list[UserError] = error_list()
+
+
+@strawberry.type
+class RevokeApiTokenPayload:
+    revoked_token_id: strawberry.ID | None = None
     errors: list[UserError] = error_list()
 
 
@@ -54,6 +67,26 @@ class AccountMutations:
         viewer, key = info.context.viewer, info.context.settings.secret_key
         permissions = list(input.permissions)
         token, errors = await perform(
-            lambda: accounts.create_api_token(viewer, input.name, permissions, key)
+            lambda: accounts.create_api_token(
+                viewer, input.name, permissions, key, input.expires_at
+            )
         )
         return TokenPayload(token=token, errors=errors)
+
+    @strawberry.mutation(description="Revoke the token this request is sent with.")
+    async def logout(self, info: Info) -> LogoutPayload:
+        viewer = info.context.viewer
+        revoked, errors = await perform(lambda: accounts.logout(viewer))
+        return LogoutPayload(revoked=bool(revoked), errors=errors)
+
+    @strawberry.mutation(description="Take an integration token back (STAFF_MANAGE).")
+    async def revoke_api_token(self, info: Info, id: strawberry.ID) -> RevokeApiTokenPayload:
+        viewer = info.context.viewer
+
+        async def revoke() -> int:
+            return await accounts.revoke_api_token(viewer, from_global_id("ApiToken", id))
+
+        revoked, errors = await perform(revoke)
+        return RevokeApiTokenPayload(
+            revoked_token_id=id if revoked is not None else None, errors=errors
+        )

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import strawberry
 
+from app.models import ApiToken as ApiTokenModel
 from app.models import Role as RoleModel
 from app.models import User as UserModel
 from app.models import UserKind as UserKindModel
@@ -57,4 +60,25 @@ class Customer:
             email=user.email,
             first_name=user.first_name,
             last_name=user.last_name,
+        )
+
+
+@strawberry.type(description="An integration token (the token itself is shown only once).")
+class ApiToken:
+    id: strawberry.ID
+    name: str
+    permissions: list[Permission] = strawberry.field(directives=[most(len(PermissionModel))])
+    issued_by: str = strawberry.field(description="The staff member it acts for.")
+    created_at: datetime
+    expires_at: datetime | None
+
+    @classmethod
+    def build(cls, token: ApiTokenModel) -> ApiToken:
+        return cls(
+            id=to_global_id("ApiToken", token.id),
+            name=token.name,
+            permissions=sorted(PermissionModel(p) for p in token.scopes or ()),
+            issued_by=token.user.email,
+            created_at=token.created_at,
+            expires_at=token.expires_at,
         )
