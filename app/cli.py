@@ -75,6 +75,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
             host=args.host,
             port=args.port,
             log_level="info",
+            # the app reads X-Forwarded-For itself, from BITCART_TRUSTED_PROXIES only
+            proxy_headers=False,
         )
     finally:
         if valkey is not None:

@@ -1,9 +1,43 @@
-"""Small ASGI pieces: the request-body bound."""
+"""Small ASGI pieces: the request-body bound and the client's address behind proxies."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from ipaddress import IPv4Network, IPv6Network, ip_address
+
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+
+def client_address(
+    peer: str | None, forwarded_for: str, trusted: Sequence[IPv4Network | IPv6Network]
+) -> str:
+    """The address rate limits count by: the peer, unless the peer is a trusted proxy; then
+    the first untrusted address in X-Forwarded-For, read from the right (the entries a
+    client writes itself stand on the left and are never believed)."""
+    address = peer or "local"
+    if not _is_trusted(address, trusted):
+        return address
+    for hop in reversed([h.strip() for h in forwarded_for.split(",") if h.strip()]):
+        if not _is_trusted(hop, trusted):
+            return hop if _is_address(hop) else address
+    return address
+
+
+def _is_address(text: str) -> bool:
+    try:
+        ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_trusted(text: str, trusted: Sequence[IPv4Network | IPv6Network]) -> bool:
+    try:
+        address = ip_address(text)
+    except ValueError:
+        return False
+    return any(address in network for network in trusted)
 
 
 class BodyTooLarge(Exception):

@@ -7,6 +7,7 @@ import secrets
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 
 
@@ -38,6 +39,13 @@ class Settings:
     tracking_rate_limit: int = 20
     tracking_rate_window_seconds: int = 60
     login_rate_limit: int = 10
+    # per client address an hour; guest orders per address and customer documents per
+    # customer a minute
+    register_rate_limit: int = 10
+    guest_order_rate_limit: int = 10
+    customer_document_rate_limit: int = 10
+    # proxies whose X-Forwarded-For is believed (CIDRs); none by default
+    trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = ()
     import_set_size: int = 2000
     cors_origins: tuple[str, ...] = ()
     template_dir: Path | None = None
@@ -92,6 +100,18 @@ def load_settings() -> Settings:
         ),
         max_response_bytes=_env_int("BITCART_MAX_RESPONSE_BYTES", Settings.max_response_bytes),
         login_rate_limit=_env_int("BITCART_LOGIN_RATE_LIMIT", Settings.login_rate_limit),
+        register_rate_limit=_env_int("BITCART_REGISTER_RATE_LIMIT", Settings.register_rate_limit),
+        guest_order_rate_limit=_env_int(
+            "BITCART_GUEST_ORDER_RATE_LIMIT", Settings.guest_order_rate_limit
+        ),
+        customer_document_rate_limit=_env_int(
+            "BITCART_CUSTOMER_DOCUMENT_RATE_LIMIT", Settings.customer_document_rate_limit
+        ),
+        trusted_proxies=tuple(
+            ip_network(c.strip(), strict=False)
+            for c in os.environ.get("BITCART_TRUSTED_PROXIES", "").split(",")
+            if c.strip()
+        ),
         import_set_size=max(1, _env_int("BITCART_IMPORT_SET_SIZE", Settings.import_set_size)),
         cors_origins=tuple(
             o.strip() for o in os.environ.get("BITCART_CORS_ORIGINS", "").split(",") if o.strip()

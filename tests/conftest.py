@@ -19,6 +19,9 @@ from urllib.parse import urlsplit, urlunsplit
 _DATA_DIR = Path(tempfile.mkdtemp(prefix="bitcart-test-"))
 os.environ["BITCART_DATA_DIR"] = str(_DATA_DIR)
 os.environ.setdefault("SECRET_KEY", "test-secret-key")
+# Tests place many orders from one address; the limits have tests of their own.
+for _limit in ("GUEST_ORDER", "REGISTER", "CUSTOMER_DOCUMENT"):
+    os.environ.setdefault(f"BITCART_{_limit}_RATE_LIMIT", "1000000")
 _BASE_DATABASE_URL = os.environ.get("DATABASE_URL")
 if _BASE_DATABASE_URL:
     # Never the configured database itself: a fresh one beside it, per test run.
@@ -150,6 +153,7 @@ async def empty_tables(app: Any) -> None:
     redis = app.state.redis
     stale = [key async for key in redis.scan_iter(match="bitcart:rl:*")]
     stale += [key async for key in redis.scan_iter(match="arq:*")]
+    stale += [key async for key in redis.scan_iter(match="bitcart:queue:*")]
     if stale:
         await redis.delete(*stale)
 
@@ -270,3 +274,17 @@ def count_queries() -> Iterator[QueryCounter]:
     finally:
         logger.removeHandler(counter)
         logger.setLevel(previous)
+
+
+@contextmanager
+def app_settings(app: Any, **changes: Any) -> Iterator[None]:
+    """Change the GraphQL endpoint's settings (limits, deadlines) for one test."""
+    from dataclasses import replace
+
+    endpoint = next(route.endpoint for route in app.routes if route.path == "/graphql")
+    before = endpoint.settings
+    endpoint.settings = replace(before, **changes)
+    try:
+        yield
+    finally:
+        endpoint.settings = before

@@ -3,9 +3,6 @@ reported on every response; and the execution guards behind it (deadline, respon
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import replace
 from typing import Any
 
 import strawberry
@@ -13,7 +10,7 @@ import strawberry
 from app.models import Order, Product
 from app.schema import schema
 from app.schema.cost import unbounded_lists
-from tests.conftest import Actors, GraphQLClient
+from tests.conftest import Actors, GraphQLClient, app_settings
 from tests.factories import PLACE_ORDER, create_product, order_input, placed
 
 LIMIT = 120_000
@@ -109,18 +106,6 @@ async def test_the_staff_list_page_fits_and_its_cost_bounds_what_it_returns(
         for edge in body["data"]["orders"]["edges"]
     )
     assert 1 + resolved <= requested
-
-
-@contextmanager
-def app_settings(app: Any, **changes: Any) -> Iterator[None]:
-    """Change the GraphQL endpoint's settings for one test."""
-    endpoint = next(route.endpoint for route in app.routes if route.path == "/graphql")
-    before = endpoint.settings
-    endpoint.settings = replace(before, **changes)
-    try:
-        yield
-    finally:
-        endpoint.settings = before
 
 
 async def test_a_query_past_its_deadline_is_stopped(

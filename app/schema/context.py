@@ -10,7 +10,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.types import Info as StrawberryInfo
 
+from app.http import client_address
 from app.schema.loaders import Loaders
+from app.services import ratelimit
 from app.services.auth import Viewer
 from app.settings import Settings
 
@@ -32,9 +34,15 @@ class Context:
 
     @property
     def client_address(self) -> str:
-        if self.request is None or self.request.client is None:
+        if self.request is None:
             return "local"
-        return self.request.client.host
+        peer = self.request.client.host if self.request.client else None
+        forwarded = self.request.headers.get("x-forwarded-for", "")
+        return client_address(peer, forwarded, self.settings.trusted_proxies)
+
+    async def throttle(self, bucket: str, limit: int, period_seconds: int, key: str = "") -> None:
+        """Count one attempt at `bucket` by this client (or by `key`); RATE_LIMITED past it."""
+        await ratelimit.hit(self.redis, bucket, key or self.client_address, limit, period_seconds)
 
 
 Info = StrawberryInfo[Context, None]

@@ -12,6 +12,7 @@ from app.schema.cost import most
 from app.schema.ids import from_global_id
 from app.services.errors import DomainError
 from app.services.errors import ErrorCode as DomainErrorCode
+from app.services.ratelimit import RateLimited
 
 strawberry.enum(DomainErrorCode, name="ErrorCode")
 ErrorCode = DomainErrorCode
@@ -53,6 +54,8 @@ class QueryError(GraphQLError):
         extensions: dict[str, object] = {"code": issue.code.value}
         if issue.field:
             extensions["field"] = list(issue.field)
+        if isinstance(error, RateLimited):
+            extensions["retryAfter"] = error.retry_after
         super().__init__(issue.message, extensions=extensions)
 
 

@@ -121,7 +121,12 @@ async def request_documents(
     await DocumentOrder.bulk_create(
         [DocumentOrder(document_id=document.id, order_id=i) for i in unique]
     )
-    jobs.defer(RENDER_JOB, document.id, job_id=f"document:{document.id}")
+    jobs.defer(
+        RENDER_JOB,
+        document.id,
+        job_id=f"document:{document.id}",
+        queue=jobs.CUSTOMER_QUEUE if viewer.is_customer else None,
+    )
     return document
 
 

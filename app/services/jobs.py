@@ -13,23 +13,28 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
+# Jobs customers start wait here, apart from the staff's, so staff work never queues
+# behind theirs (a worker serves this queue beside the main one, one job at a time).
+CUSTOMER_QUEUE = "bitcart:queue:customers"
+
 
 @dataclass(frozen=True)
 class Job:
     function: str
     args: tuple[Any, ...]
     job_id: str
+    queue: str | None = None
 
 
 _collected: ContextVar[list[Job] | None] = ContextVar("bitcart_deferred_jobs", default=None)
 
 
-def defer(function: str, *args: Any, job_id: str) -> None:
+def defer(function: str, *args: Any, job_id: str, queue: str | None = None) -> None:
     """Ask for a job once the current transaction commits (ids as arguments, never objects)."""
     collected = _collected.get()
     if collected is None:
         raise RuntimeError("defer() outside collecting(): nothing would send the job")
-    collected.append(Job(function, args, job_id))
+    collected.append(Job(function, args, job_id, queue))
 
 
 @contextmanager
@@ -47,4 +52,7 @@ async def send(redis: Any, jobs: list[Job]) -> None:
     if jobs and redis is None:
         raise RuntimeError("No Redis configured to send jobs to")
     for job in jobs:
-        await redis.enqueue_job(job.function, *job.args, _job_id=job.job_id)
+        options: dict[str, Any] = {"_job_id": job.job_id}
+        if job.queue:
+            options["_queue_name"] = job.queue
+        await redis.enqueue_job(job.function, *job.args, **options)

@@ -1,27 +1,53 @@
-"""Fixed-window rate limits in Redis, shared by every API process."""
+"""Rate limits in Redis, shared by every API process: GCRA (the generic cell rate algorithm).
+
+`limit` attempts per `period` are allowed, all at once if need be, and then one more each
+`period / limit`: a sliding bound, so no burst fits across a window boundary. One key per
+bucket and client holds the theoretical arrival time; Redis's own clock decides, so every
+process agrees.
+"""
 
 from __future__ import annotations
 
-import time
+import math
 from typing import Any
 
 from app.services.errors import DomainError, ErrorCode
 
 PREFIX = "bitcart:rl:"
 
+# KEYS[1] the key; ARGV[1] the interval between attempts, ARGV[2] the period (both in µs).
+# Returns 0 when allowed, else the µs to wait.
+_GCRA = """
+local now = redis.call('TIME')
+now = tonumber(now[1]) * 1000000 + tonumber(now[2])
+local interval = tonumber(ARGV[1])
+local period = tonumber(ARGV[2])
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tat < now then tat = now end
+local new_tat = tat + interval
+local wait = new_tat - period - now
+if wait > 0 then return wait end
+local ttl = math.ceil((new_tat - now) / 1000) + 1
+redis.call('SET', KEYS[1], string.format('%d', new_tat), 'PX', ttl)
+return 0
+"""
 
-async def hit(redis: Any, bucket: str, client: str, limit: int, window_seconds: int) -> None:
-    """Count one attempt; RATE_LIMITED once `limit` attempts fall in the current window."""
-    if redis is None:
-        return
-    window = int(time.time()) // window_seconds
-    key = f"{PREFIX}{bucket}:{client}:{window}"
-    async with redis.pipeline(transaction=True) as pipe:
-        pipe.incr(key)
-        pipe.expire(key, window_seconds + 1)
-        count, _ = await pipe.execute()
-    if count > limit:
-        raise DomainError(
-            ErrorCode.RATE_LIMITED,
-            f"Too many attempts; try again in {window_seconds} seconds.",
+
+class RateLimited(DomainError):
+    """Too many attempts; `retry_after` says how many seconds until the next is allowed."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            ErrorCode.RATE_LIMITED, f"Too many attempts; try again in {retry_after} seconds."
         )
+        self.retry_after = retry_after
+
+
+async def hit(redis: Any, bucket: str, client: str, limit: int, period_seconds: int) -> None:
+    """Count one attempt; RateLimited when it is over `limit` per `period_seconds`."""
+    if redis is None or limit <= 0:
+        return
+    period = period_seconds * 1_000_000
+    wait = await redis.eval(_GCRA, 1, f"{PREFIX}{bucket}:{client}", period // limit, period)
+    if int(wait) > 0:
+        raise RateLimited(max(1, math.ceil(int(wait) / 1_000_000)))

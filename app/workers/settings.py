@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from contextlib import suppress
 from typing import Any
 
 from arq import cron
@@ -11,6 +13,7 @@ from tortoise import Tortoise
 from app.db import tortoise_config
 from app.documents.render import Renderer
 from app.redis import redis_settings
+from app.services.jobs import CUSTOMER_QUEUE
 from app.settings import Settings
 from app.storage import LocalStorage
 from app.workers import jobs
@@ -21,6 +24,7 @@ FUNCTIONS: list[Any] = [
     jobs.run_tracking_import,
     jobs.requeue_stale,
 ]
+CUSTOMER_FUNCTIONS: list[Any] = [jobs.render_document]
 CRON_JOBS = [
     cron(jobs.purge_expired_tokens, minute={7}, run_at_startup=False),
     cron(jobs.requeue_stale, second={30}, run_at_startup=True),
@@ -28,18 +32,48 @@ CRON_JOBS = [
 
 
 def build_worker(settings: Settings, *, own_database: bool, **overrides: Any) -> Worker:
-    """A worker; with own_database it opens and closes the ORM itself (a separate process)."""
-    assert settings.redis_url is not None
+    """A worker; with own_database it opens and closes the ORM itself (a separate process).
 
-    async def startup(ctx: dict[str, Any]) -> None:
+    Beside the main queue it serves the customers' queue, one job at a time, in a second
+    arq worker in the same process: staff jobs never wait behind customers'.
+    """
+    assert settings.redis_url is not None
+    redis_url = settings.redis_url
+
+    async def prepare(ctx: dict[str, Any]) -> None:
         ctx["settings"] = settings
         ctx["renderer"] = Renderer(settings.template_dir, settings.font_dirs)
         ctx["storage"] = LocalStorage(settings.data_dir)
+
+    async def startup(ctx: dict[str, Any]) -> None:
+        await prepare(ctx)
         if own_database:
             # Keep the context Tortoise.init returns and close through it (see STACK-NOTES).
             ctx["tortoise"] = await Tortoise.init(config=tortoise_config(settings))
+        # started after the ORM, so its task shares the ORM's context
+        customers = Worker(
+            functions=CUSTOMER_FUNCTIONS,
+            queue_name=CUSTOMER_QUEUE,
+            redis_settings=redis_settings(redis_url),
+            max_jobs=1,
+            job_timeout=600,
+            keep_result=3600,
+            on_startup=prepare,
+            handle_signals=False,
+            burst=bool(overrides.get("burst")),
+            poll_delay=overrides.get("poll_delay", 0.5),
+        )
+        ctx["customer_worker"] = customers
+        ctx["customer_task"] = asyncio.create_task(customers.async_run())
 
     async def shutdown(ctx: dict[str, Any]) -> None:
+        task: asyncio.Task[None] | None = ctx.get("customer_task")
+        if task is not None:
+            if not task.done() and not ctx["customer_worker"].burst:
+                task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+            await ctx["customer_worker"].close()
         tortoise_ctx = ctx.get("tortoise")
         if tortoise_ctx is not None:
             await tortoise_ctx.close_connections()

@@ -49,9 +49,11 @@ class AccountMutations:
 
     @strawberry.mutation(description="Open a customer account; returns a signed-in token.")
     async def register_customer(self, info: Info, input: RegisterCustomerInput) -> TokenPayload:
-        key = info.context.settings.secret_key
+        context = info.context
+        key = context.settings.secret_key
 
         async def register() -> str:
+            await context.throttle("register", context.settings.register_rate_limit, 3600)
             _, token = await accounts.register_customer(
                 input.email, input.password, input.first_name, input.last_name, key
             )

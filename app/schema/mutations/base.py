@@ -6,9 +6,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from app.db import atomic
-from app.schema.errors import UserError, user_errors
+from app.schema.errors import QueryError, UserError, user_errors
 from app.services import jobs
 from app.services.errors import DomainError
+from app.services.ratelimit import RateLimited
 
 T = TypeVar("T")
 
@@ -24,6 +25,9 @@ async def perform(
         with jobs.collecting() as deferred:
             async with atomic():
                 result = await action()
+    except RateLimited as exc:
+        # not a problem with the input: a top-level error with extensions.retryAfter
+        raise QueryError(exc) from None
     except DomainError as exc:
         return None, user_errors(exc)
     await jobs.send(redis, deferred)

@@ -29,11 +29,16 @@ class OrderPayload:
 class OrderMutations:
     @strawberry.mutation(description="Place an order as a customer or a guest; takes stock.")
     async def place_order(self, info: Info, input: PlaceOrderInput) -> OrderPayload:
-        viewer, settings = info.context.viewer, info.context.settings
+        context = info.context
+        viewer, settings = context.viewer, context.settings
         data = input.to_service()
-        order, errors = await perform(
-            lambda: orders.place_order(viewer, data, settings.tax_rate, settings.currency)
-        )
+
+        async def place() -> OrderModel:
+            if viewer.is_anonymous:
+                await context.throttle("guest-order", settings.guest_order_rate_limit, 60)
+            return await orders.place_order(viewer, data, settings.tax_rate, settings.currency)
+
+        order, errors = await perform(place)
         if order is not None:
             info.context.placed_order_ids.add(order.id)
         return OrderPayload.of(order, errors)

@@ -47,6 +47,14 @@ class WorkerMutations:
         context = info.context
 
         async def action() -> DocumentModel:
+            viewer = context.viewer
+            if viewer.is_customer:
+                await context.throttle(
+                    "customer-documents",
+                    context.settings.customer_document_rate_limit,
+                    60,
+                    key=f"user:{viewer.user_id}",
+                )
             if (order_ids is None) == (filter is None):
                 raise DomainError(
                     ErrorCode.INVALID_INPUT, "Give either orderIds or a filter.", ["orderIds"]
