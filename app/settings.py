@@ -47,6 +47,9 @@ class Settings:
     # proxies whose X-Forwarded-For is believed (CIDRs); none by default
     trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = ()
     import_set_size: int = 2000
+    # a running import or document whose worker showed no sign of life for this long is
+    # taken over by another worker
+    worker_lease_seconds: int = 30
     cors_origins: tuple[str, ...] = ()
     template_dir: Path | None = None
     font_dirs: tuple[Path, ...] = ()
@@ -113,6 +116,9 @@ def load_settings() -> Settings:
             if c.strip()
         ),
         import_set_size=max(1, _env_int("BITCART_IMPORT_SET_SIZE", Settings.import_set_size)),
+        worker_lease_seconds=max(
+            2, _env_int("BITCART_WORKER_LEASE_SECONDS", Settings.worker_lease_seconds)
+        ),
         cors_origins=tuple(
             o.strip() for o in os.environ.get("BITCART_CORS_ORIGINS", "").split(",") if o.strip()
         ),

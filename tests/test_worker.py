@@ -11,7 +11,7 @@ from app.models import ApiToken
 from app.redis import redis_settings
 from app.settings import Settings
 from app.workers.settings import build_worker
-from tests.conftest import Actors, GraphQLClient
+from tests.conftest import Actors, GraphQLClient, run_jobs
 
 
 async def test_purge_expired_tokens_job(
@@ -92,3 +92,34 @@ async def test_a_job_lost_between_commit_and_enqueue_is_sent_again(
     rendered = await Document.get(id=document.id)
     assert rendered.status == DocumentStatus.READY
     assert rendered.page_count == 1
+
+
+async def test_a_document_left_running_by_a_dead_worker_is_rendered_again(
+    gql: GraphQLClient, actors: Actors, settings_with_redis: Settings
+) -> None:
+    """The worker died mid-render (its arq job is held for the job timeout): once the
+    document shows no sign of life for the lease time the sweep sends it under a new id."""
+    from app.models import Document, DocumentStatus
+    from tests.factories import create_product, placed
+
+    await create_product(gql, actors.admin.token, "A")
+    order = await placed(gql, None, [("A", 1)])
+    requested = await gql.data(
+        """mutation($ids: [ID!]) { generateDocuments(kind: INVOICE, orderIds: $ids) {
+             document { id } errors { code } } }""",
+        {"ids": [order["id"]]},
+        actors.admin.token,
+    )
+    assert requested["generateDocuments"]["errors"] == []
+    document = await Document.all().get()
+    stale = datetime.now(UTC) - timedelta(seconds=settings_with_redis.worker_lease_seconds + 1)
+    await Document.filter(id=document.id).update(status=DocumentStatus.RUNNING, heartbeat_at=stale)
+    # the dead worker had taken the job: it is no longer queued
+    assert settings_with_redis.redis_url
+    pool = await create_pool(redis_settings(settings_with_redis.redis_url))
+    await pool.delete("arq:queue", f"arq:job:document:{document.id}")
+    await pool.enqueue_job("requeue_stale", _job_id=f"sweep-{uuid.uuid4()}")
+    await pool.aclose()
+    await run_jobs(settings_with_redis)  # the sweep
+    await run_jobs(settings_with_redis)  # the render it queued
+    assert (await Document.get(id=document.id)).status == DocumentStatus.READY

@@ -36,6 +36,8 @@ class Document(Model):
     created_by_id = fields.IntField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     finished_at = fields.DatetimeField(null=True)
+    # when a worker last worked on it (a RUNNING document whose worker died is sent again)
+    heartbeat_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "documents"

@@ -46,6 +46,10 @@ class TrackingImport(Model):
     acting_permissions = fields.JSONField(default=list)
     created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
     started_at = fields.DatetimeField(null=True)
+    # The worker running it holds the lease and renews heartbeat_at while it works; a lease
+    # whose heartbeat is older than the lease time is taken over by the next worker.
+    lease = fields.CharField(max_length=64, default="")
+    heartbeat_at = fields.DatetimeField(null=True)
     finished_at = fields.DatetimeField(null=True)
 
     class Meta:

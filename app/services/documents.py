@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -203,7 +203,9 @@ async def render_document(
     document = await Document.get_or_none(id=document_id)
     if document is None or document.status is DocumentStatus.READY:
         return document.status if document else None
-    await Document.filter(id=document.id).update(status=DocumentStatus.RUNNING)
+    await Document.filter(id=document.id).update(
+        status=DocumentStatus.RUNNING, heartbeat_at=datetime.now(UTC)
+    )
     data = await document_data(document, settings, renderer.font_families())
     key = f"documents/{document.id}.pdf"
     try:
@@ -222,6 +224,15 @@ async def render_document(
         finished_at=datetime.now(UTC),
     )
     return DocumentStatus.READY
+
+
+async def stalled_documents(lease_seconds: int) -> list[tuple[int, datetime | None]]:
+    """Documents RUNNING on a worker that showed no sign of life within the lease time."""
+    cutoff = datetime.now(UTC) - timedelta(seconds=lease_seconds)
+    rows = await Document.filter(
+        status=DocumentStatus.RUNNING, heartbeat_at__lt=cutoff
+    ).values_list("id", "heartbeat_at")
+    return [(document_id, heartbeat) for document_id, heartbeat in rows]
 
 
 def visible_documents(viewer: Viewer) -> QuerySet[Document]:

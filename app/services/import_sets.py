@@ -87,17 +87,24 @@ def supersede(row: Row, line: int) -> None:
     row.message = f"Line {line} sets this order's tracking number."
 
 
+class LeaseLost(Exception):
+    """Another worker took the import over: this one stops without committing more."""
+
+
 async def process_set(
-    import_id: int, rows: list[Row], options: ImportOptions, viewer: Viewer
+    import_id: int, rows: list[Row], options: ImportOptions, viewer: Viewer, lease: str
 ) -> None:
-    """Apply one set of checked rows and record their outcomes, all in one transaction."""
+    """Apply one set of checked rows and record their outcomes, all in one transaction,
+    which commits only while `lease` still holds the import."""
     one_by_one = options.create_shipments or options.set_status is not None
     apply = _apply_one_by_one if one_by_one else _apply_as_set
     try:
         async with atomic():
             await _relax_commit()
             await apply(rows, options, viewer)
-            await _record(import_id, rows)
+            await _record(import_id, rows, lease)
+    except LeaseLost:
+        raise
     except Exception:
         # Something unexpected in the set: isolate it, each row in its own transaction.
         for original in rows:
@@ -112,11 +119,13 @@ async def process_set(
             try:
                 async with atomic():
                     await apply([row], options, viewer)
-                    await _record(import_id, [row])
+                    await _record(import_id, [row], lease)
+            except LeaseLost:
+                raise
             except Exception as exc:  # a row that still fails is recorded as failed
                 row.fail("INTERNAL_ERROR", f"This row could not be applied ({type(exc).__name__}).")
                 async with atomic():
-                    await _record(import_id, [row])
+                    await _record(import_id, [row], lease)
 
 
 async def _relax_commit() -> None:
@@ -304,8 +313,9 @@ ROW_COLUMNS = (
 )
 
 
-async def _record(import_id: int, rows: list[Row]) -> None:
-    """The rows' outcomes and the running counters, in the same transaction as their effects."""
+async def _record(import_id: int, rows: list[Row], lease: str) -> None:
+    """The rows' outcomes and the running counters, in the same transaction as their effects;
+    LeaseLost (rolling it all back) when the import is no longer this worker's."""
     await insert_rows(
         "tracking_import_rows",
         ROW_COLUMNS,
@@ -324,7 +334,8 @@ async def _record(import_id: int, rows: list[Row]) -> None:
         ],
     )
     tally = Counter(row.outcome for row in rows)
-    await TrackingImport.filter(id=import_id).update(
+    still_ours = await TrackingImport.filter(id=import_id, lease=lease).update(
+        heartbeat_at=datetime.now(UTC),
         processed_rows=F("processed_rows") + len(rows),
         updated=F("updated") + tally[RowOutcome.UPDATED],
         shipped=F("shipped") + tally[RowOutcome.SHIPPED],
@@ -332,3 +343,5 @@ async def _record(import_id: int, rows: list[Row]) -> None:
         skipped=F("skipped") + tally[RowOutcome.SKIPPED],
         failed=F("failed") + tally[RowOutcome.FAILED],
     )
+    if not still_ours:
+        raise LeaseLost(f"Import {import_id} was taken over by another worker.")

@@ -11,12 +11,14 @@ from __future__ import annotations
 import asyncio
 import csv
 import os
+import uuid
 from collections.abc import Generator, Iterator
 from contextlib import suppress
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from tortoise.expressions import F
+from tortoise.expressions import F, Q
 
 from app.models import (
     ImportStatus,
@@ -219,17 +221,41 @@ def _next_set(
 
 
 async def run_import(
-    import_id: int, storage: Storage, set_size: int = SET_SIZE
+    import_id: int, storage: Storage, set_size: int = SET_SIZE, lease_seconds: int = 30
 ) -> ImportStatus | None:
-    """The worker's part; safe to run again after a crash (it resumes after the last set)."""
+    """The worker's part; safe to run again after a crash (it resumes after the last set).
+
+    The worker holds a lease on the import and renews it while it works; every set commits
+    only while the lease is still its own, so a worker taking over a stalled import (see
+    `stalled_imports`) never applies a row twice. None: another worker holds it.
+    """
     tracking_import = await TrackingImport.get_or_none(id=import_id)
     if tracking_import is None:
         return None
     if tracking_import.status in (ImportStatus.SUCCEEDED, ImportStatus.FAILED):
         return tracking_import.status
-    await TrackingImport.filter(id=import_id).update(
-        status=ImportStatus.RUNNING, started_at=tracking_import.started_at or datetime.now(UTC)
-    )
+    lease = Lease(import_id, uuid.uuid4().hex, timedelta(seconds=lease_seconds))
+    if not await lease.claim():
+        return None
+    if tracking_import.started_at is None:
+        await TrackingImport.filter(id=import_id).update(started_at=datetime.now(UTC))
+    heartbeat = asyncio.create_task(lease.keep_alive())
+    try:
+        return await _run(tracking_import, storage, set_size, lease)
+    except import_sets.LeaseLost:
+        return None
+    finally:
+        heartbeat.cancel()
+        with suppress(asyncio.CancelledError):
+            await heartbeat
+        # stopped (SIGTERM, a cancelled job) or done: the next worker need not wait
+        await lease.release()
+
+
+async def _run(
+    tracking_import: TrackingImport, storage: Storage, set_size: int, lease: Lease
+) -> ImportStatus:
+    import_id = tracking_import.id
     reader = RowReader(storage.path(tracking_import.storage_key))
     problem = await asyncio.to_thread(reader.check)
     if problem is not None:
@@ -254,7 +280,7 @@ async def run_import(
             upcoming = asyncio.create_task(
                 asyncio.to_thread(_next_set, rows, already, set_size, last)
             )
-            await import_sets.process_set(import_id, batch, options, viewer)
+            await import_sets.process_set(import_id, batch, options, viewer, lease.owner)
     finally:
         with suppress(Exception):
             await upcoming  # the reader thread must be done before the file is closed
@@ -265,6 +291,48 @@ async def run_import(
     await TrackingImport.filter(id=import_id).update(total_rows=F("processed_rows"))
     await _finish(import_id, ImportStatus.SUCCEEDED, "")
     return ImportStatus.SUCCEEDED
+
+
+@dataclass(frozen=True)
+class Lease:
+    """One worker's hold on an import: claimed, renewed by a heartbeat, released."""
+
+    import_id: int
+    owner: str
+    duration: timedelta
+
+    async def claim(self) -> bool:
+        """Take the import when nobody holds it, or when its holder stopped renewing."""
+        now = datetime.now(UTC)
+        free = Q(lease="") | Q(heartbeat_at__isnull=True) | Q(heartbeat_at__lt=now - self.duration)
+        return bool(
+            await TrackingImport.filter(
+                Q(id=self.import_id),
+                Q(status__in=[ImportStatus.QUEUED, ImportStatus.RUNNING]),
+                free,
+            ).update(lease=self.owner, heartbeat_at=now, status=ImportStatus.RUNNING)
+        )
+
+    async def keep_alive(self) -> None:
+        """Renew the heartbeat a few times per lease, while the import runs."""
+        while True:
+            await asyncio.sleep(self.duration.total_seconds() / 5)
+            await TrackingImport.filter(id=self.import_id, lease=self.owner).update(
+                heartbeat_at=datetime.now(UTC)
+            )
+
+    async def release(self) -> None:
+        await TrackingImport.filter(id=self.import_id, lease=self.owner).update(lease="")
+
+
+async def stalled_imports(lease_seconds: int) -> list[tuple[int, datetime | None]]:
+    """Running imports whose worker showed no sign of life within the lease time."""
+    cutoff = datetime.now(UTC) - timedelta(seconds=lease_seconds)
+    rows = await TrackingImport.filter(
+        Q(status=ImportStatus.RUNNING),
+        Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff),
+    ).values_list("id", "heartbeat_at")
+    return [(import_id, heartbeat) for import_id, heartbeat in rows]
 
 
 async def _record_total(import_id: int, reader: RowReader) -> None:

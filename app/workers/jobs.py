@@ -26,9 +26,12 @@ async def render_document(ctx: dict[str, Any], document_id: int) -> str | None:
 
 
 async def requeue_stale(ctx: dict[str, Any]) -> int:
-    """Re-send jobs whose enqueue was lost (a crash right after the commit). Job ids make
-    this harmless when the job is in fact still queued."""
+    """Re-send jobs whose enqueue was lost (a crash right after the commit), and the work of
+    a worker that died (SIGKILL, a lost machine): imports and documents RUNNING with no sign
+    of life for the lease time. Job ids make this harmless when the job is in fact still
+    queued; a stalled one gets a new id, past arq's hold on the dead worker's."""
     cutoff = datetime.now(UTC) - STALE_AFTER
+    lease_seconds = ctx["settings"].worker_lease_seconds
     pending = await Document.filter(
         status=DocumentStatus.PENDING, created_at__lt=cutoff
     ).values_list("id", flat=True)
@@ -38,11 +41,26 @@ async def requeue_stale(ctx: dict[str, Any]) -> int:
     lost = [Job(documents.RENDER_JOB, (i,), f"document:{i}") for i in pending] + [
         Job(imports.IMPORT_JOB, (i,), f"tracking-import:{i}") for i in queued
     ]
+    for import_id, heartbeat in await imports.stalled_imports(lease_seconds):
+        lost.append(
+            Job(imports.IMPORT_JOB, (import_id,), f"tracking-import:{import_id}:{_mark(heartbeat)}")
+        )
+    for document_id, heartbeat in await documents.stalled_documents(lease_seconds):
+        lost.append(
+            Job(documents.RENDER_JOB, (document_id,), f"document:{document_id}:{_mark(heartbeat)}")
+        )
     await send(ctx["redis"], lost)
     return len(lost)
 
 
+def _mark(heartbeat: datetime | None) -> str:
+    """The stall a retry is for: one retry per stall, however often the sweep runs."""
+    return str(int(heartbeat.timestamp() * 1000)) if heartbeat else "never"
+
+
 async def run_tracking_import(ctx: dict[str, Any], import_id: int) -> str | None:
     settings = ctx["settings"]
-    status = await imports.run_import(import_id, ctx["storage"], settings.import_set_size)
+    status = await imports.run_import(
+        import_id, ctx["storage"], settings.import_set_size, settings.worker_lease_seconds
+    )
     return status.value if status else None

@@ -25,10 +25,16 @@ FUNCTIONS: list[Any] = [
     jobs.requeue_stale,
 ]
 CUSTOMER_FUNCTIONS: list[Any] = [jobs.render_document]
-CRON_JOBS = [
-    cron(jobs.purge_expired_tokens, minute={7}, run_at_startup=False),
-    cron(jobs.requeue_stale, second={30}, run_at_startup=True),
-]
+
+
+def cron_jobs(settings: Settings) -> list[Any]:
+    """The sweep runs a few times per lease, so stalled work moves on soon after its lease
+    runs out (30 s by default: taken over within about 40 s of the last sign of life)."""
+    step = max(1, min(30, settings.worker_lease_seconds // 3))
+    return [
+        cron(jobs.purge_expired_tokens, minute={7}, run_at_startup=False),
+        cron(jobs.requeue_stale, second=set(range(0, 60, step)), run_at_startup=True),
+    ]
 
 
 def build_worker(settings: Settings, *, own_database: bool, **overrides: Any) -> Worker:
@@ -80,7 +86,7 @@ def build_worker(settings: Settings, *, own_database: bool, **overrides: Any) ->
 
     options: dict[str, Any] = {
         "functions": FUNCTIONS,
-        "cron_jobs": CRON_JOBS,
+        "cron_jobs": cron_jobs(settings),
         "redis_settings": redis_settings(settings.redis_url),
         "max_jobs": 4,
         "job_timeout": 600,
