@@ -19,7 +19,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.http import GraphQLRequestData
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.types import ExecutionResult
 from tortoise.contrib.starlette import RegisterTortoise
 
@@ -35,6 +35,9 @@ from app.services.errors import DomainError, ErrorCode
 from app.settings import Settings, get_settings
 from app.storage import LocalStorage
 from app.workers.settings import build_worker
+
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
 
 
 def bearer_token(request: Request | WebSocket) -> str | None:
@@ -97,6 +100,39 @@ class GraphQLApp(GraphQL[Context, None]):
                     )
                 ],
             )
+
+    async def get_sub_response(self, request: Request | WebSocket) -> Response:
+        sub_response = await super().get_sub_response(request)
+        request.state.sub_response = sub_response
+        return sub_response
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        """GraphQL over HTTP: a client that accepts application/graphql-response+json gets
+        it, and a request error (unparsable, invalid, bad variables, refused before running)
+        is a 4xx without a `data` entry; other clients get application/json and 200."""
+        response: GraphQLHTTPResponse = await super().process_result(request, result)
+        if GRAPHQL_RESPONSE not in request.headers.get("accept", ""):
+            return response
+        sub_response: Response = request.state.sub_response
+        sub_response.media_type = GRAPHQL_RESPONSE
+        errors = result.errors or []
+        if result.data is None and errors and all(e.path is None for e in errors):
+            codes = {(e.extensions or {}).get("code") for e in errors}
+            sub_response.status_code = 503 if codes == {"TIMEOUT"} else 400
+            response.pop("data", None)
+        return response
+
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: Response,
+    ) -> Response:
+        response = super().create_response(response_data, sub_response)
+        if sub_response.media_type == GRAPHQL_RESPONSE:
+            response.headers["content-type"] = f"{GRAPHQL_RESPONSE}; charset=utf-8"
+        return response
 
     def decode_json(self, data: str | bytes) -> object:
         # orjson refuses nesting past 1024 levels with a JSONDecodeError (a 400), where the

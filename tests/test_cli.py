@@ -2,30 +2,21 @@
 
 from __future__ import annotations
 
-import os
 import re
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import httpx
-import pytest
 
-
-def _env(data_dir: Path) -> dict[str, str]:
-    env = {
-        k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY"}
-    }
-    env["BITCART_DATA_DIR"] = str(data_dir)
-    return env
+from tests.processes import cli_env, free_port, serve, wait_healthy
 
 
 def cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "app", *args],
-        env=_env(data_dir),
+        env=cli_env(data_dir),
         capture_output=True,
         text=True,
         timeout=120,
@@ -83,43 +74,13 @@ def test_migrate_create_staff_and_seed(tmp_path: Path) -> None:
 LOGIN = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def _wait_healthy(url: str, process: subprocess.Popen[str], seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            pytest.fail("serve did not come up")
-        time.sleep(0.2)
-
-
-def _serve(data_dir: Path, port: int, *args: str, capture: bool = False) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "app", "serve", "--port", str(port), *args],
-        env=_env(data_dir),
-        stdout=subprocess.PIPE if capture else subprocess.DEVNULL,
-        stderr=subprocess.STDOUT if capture else subprocess.DEVNULL,
-        text=True,
-    )
-
-
 def test_serve_demo_end_to_end(tmp_path: Path) -> None:
     """The README's first command: demo data, printed logins that work, orders to list."""
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
-    process = _serve(tmp_path, port, "--demo", capture=True)
+    process = serve(tmp_path, port, "--demo", capture=True)
     try:
-        _wait_healthy(url, process)
+        wait_healthy(url, process)
         process.terminate()
         output, _ = process.communicate(timeout=30)
     finally:
@@ -131,9 +92,9 @@ def test_serve_demo_end_to_end(tmp_path: Path) -> None:
     assert len(logins) == 2
 
     # Start it again (demo data is kept, not duplicated) and use the printed logins.
-    process = _serve(tmp_path, port, "--demo")
+    process = serve(tmp_path, port, "--demo")
     try:
-        _wait_healthy(url, process)
+        wait_healthy(url, process)
         counts = {}
         for role, email, password in logins:
             login = httpx.post(
@@ -196,18 +157,18 @@ def test_serve_demo_end_to_end(tmp_path: Path) -> None:
 def test_one_serve_per_data_folder_and_recovery_after_a_kill(tmp_path: Path) -> None:
     """A second serve on the same data folder says why it stops; after the first is killed
     (no clean shutdown), its left-over Valkey is shut down and serve starts again."""
-    port = _free_port()
-    first = _serve(tmp_path, port)
+    port = free_port()
+    first = serve(tmp_path, port)
     try:
-        _wait_healthy(f"http://127.0.0.1:{port}", first)
-        second = cli(tmp_path, "serve", "--port", str(_free_port()))
+        wait_healthy(f"http://127.0.0.1:{port}", first)
+        second = cli(tmp_path, "serve", "--port", str(free_port()))
         assert second.returncode != 0
         assert "Another BitCart Orders process is using" in second.stderr
         first.kill()  # SIGKILL: its Valkey child is left running
         first.wait(30)
-        third = _serve(tmp_path, port)
+        third = serve(tmp_path, port)
         try:
-            _wait_healthy(f"http://127.0.0.1:{port}", third)
+            wait_healthy(f"http://127.0.0.1:{port}", third)
         finally:
             third.terminate()
             third.wait(30)
