@@ -36,7 +36,6 @@ from app.settings import Settings, get_settings
 from app.storage import LocalStorage
 from app.workers.settings import build_worker
 
-
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 
 
