@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.test_cli import _env
+from tests.processes import cli_env
 
 UPGRADE = """
 import asyncio, sys
@@ -29,7 +29,7 @@ asyncio.run(main(sys.argv[1]))
 def step(data_dir: Path, target: str) -> None:
     done = subprocess.run(
         [sys.executable, "-c", UPGRADE, target],
-        env=_env(data_dir),
+        env=cli_env(data_dir),
         capture_output=True,
         text=True,
         timeout=120,
@@ -84,7 +84,7 @@ def test_models_and_migrations_agree(tmp_path: Path) -> None:
     """A model change without its migration fails here (makemigrations would write one)."""
     done = subprocess.run(
         [sys.executable, "-c", PENDING],
-        env=_env(tmp_path),
+        env=cli_env(tmp_path),
         capture_output=True,
         text=True,
         timeout=120,
