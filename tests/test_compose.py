@@ -134,7 +134,7 @@ def _start_like_compose(env: dict[str, str]) -> None:
                 json={"query": "{ me { role } }"},
                 headers={"Authorization": f"Bearer {token}"},
             )
-            assert me.json() == {"data": {"me": {"role": "ADMIN"}}}
+            assert me.json()["data"] == {"me": {"role": "ADMIN"}}
         assert processes[1].poll() is None, "the worker exited"
     finally:
         for process in processes:

@@ -18,7 +18,8 @@ from app.models import User
 from app.schema import schema
 from app.services.auth import issue_token
 from app.settings import get_settings
-from tests.conftest import Actors
+from tests.conftest import Actors, GraphQLClient
+from tests.factories import create_product, placed
 
 HUGE = 2**64
 UNEXPECTED = "Unexpected error."
@@ -141,3 +142,23 @@ async def test_generated_operations_never_fail_unexpectedly(
         body = response.json()
         messages = [e.get("message") for e in body.get("errors") or ()]
         assert UNEXPECTED not in messages, (operation, body)
+
+
+async def test_nul_characters_are_refused_before_anything_runs(
+    http: httpx.AsyncClient, actors: Actors
+) -> None:
+    """PostgreSQL cannot store NUL in text: found by the property tests on PostgreSQL."""
+
+    gql = GraphQLClient(http)
+    await create_product(gql, actors.admin.token, "A")
+    order = await placed(gql, None, [("A", 1)])
+    update = """mutation($id: ID!, $notes: String!) {
+      updateOrder(id: $id, input: {staffNotes: $notes}) { errors { code } } }"""
+    body = await post(http, update, actors.admin.token, id=order["id"], notes="a\x00b")
+    assert body["errors"][0]["extensions"]["code"] == "INVALID_INPUT"
+    response = await http.get(
+        "/graphql",
+        params={"query": '{ orders(first: 1, filter: {search: "\\u0000"}) { edges { cursor } } }'},
+        headers={"Authorization": f"Bearer {actors.admin.token}"},
+    )
+    assert assert_handled(response)["errors"][0]["extensions"]["code"] == "INVALID_INPUT"

@@ -9,7 +9,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from app.schema.cost import cost_extension
-from app.schema.limits import QueryDeadline, limits_extension
+from app.schema.limits import QueryDeadline, RefuseNul, limits_extension
 from app.schema.mutations.accounts import AccountMutations
 from app.schema.mutations.catalog import CatalogMutations
 from app.schema.mutations.fulfilment import FulfilmentMutations
@@ -64,6 +64,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
             ValidationCache,
             cost_extension(settings.max_query_cost),
             QueryDeadline,
+            RefuseNul,
             lambda: MaskErrors(should_mask_error=should_mask),
         ],
     )

@@ -11,7 +11,8 @@ import asyncio
 from collections.abc import Iterator
 from typing import Any
 
-from graphql import ASTValidationRule
+from graphql import ASTValidationRule, GraphQLError
+from graphql import ExecutionResult as GraphQLExecutionResult
 from strawberry.extensions import (
     AddValidationRules,
     MaxAliasesLimiter,
@@ -38,6 +39,36 @@ class QueryDeadline(SchemaExtension):
             seconds = request.settings.request_timeout_seconds
             deadline.reschedule(asyncio.get_running_loop().time() + seconds)
         yield
+
+
+class RefuseNul(SchemaExtension):
+    """NUL characters in a document or its variables are refused before anything runs:
+    PostgreSQL cannot store them in text, and no shop text has them."""
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        query = context.query or ""
+        if "\x00" in query or "\\u0000" in query or _has_nul(context.variables):
+            context.result = GraphQLExecutionResult(
+                data=None,
+                errors=[
+                    GraphQLError(
+                        "Text cannot contain NUL characters.",
+                        extensions={"code": "INVALID_INPUT"},
+                    )
+                ],
+            )
+        yield
+
+
+def _has_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 def validation_rules(settings: Settings) -> list[type[ASTValidationRule]]:
