@@ -248,8 +248,10 @@ async def run_import(
         heartbeat.cancel()
         with suppress(asyncio.CancelledError):
             await heartbeat
-        # stopped (SIGTERM, a cancelled job) or done: the next worker need not wait
-        await lease.release()
+        # Stopped (SIGTERM, a cancelled job) or done: the next worker need not wait. In a
+        # task of its own, since this one may be cancelling, and asyncpg's timeouts cancel
+        # a cancelling task's queries again.
+        await asyncio.shield(asyncio.ensure_future(lease.release()))
 
 
 async def _run(
@@ -305,13 +307,14 @@ class Lease:
         """Take the import when nobody holds it, or when its holder stopped renewing."""
         now = datetime.now(UTC)
         free = Q(lease="") | Q(heartbeat_at__isnull=True) | Q(heartbeat_at__lt=now - self.duration)
-        return bool(
-            await TrackingImport.filter(
-                Q(id=self.import_id),
-                Q(status__in=[ImportStatus.QUEUED, ImportStatus.RUNNING]),
-                free,
-            ).update(lease=self.owner, heartbeat_at=now, status=ImportStatus.RUNNING)
-        )
+        claimed = await TrackingImport.filter(
+            Q(id=self.import_id),
+            Q(status__in=[ImportStatus.QUEUED, ImportStatus.RUNNING]),
+            free,
+        ).update(lease=self.owner, heartbeat_at=now, status=ImportStatus.RUNNING)
+        if claimed:
+            _held.add(self)
+        return bool(claimed)
 
     async def keep_alive(self) -> None:
         """Renew the heartbeat a few times per lease, while the import runs."""
@@ -323,6 +326,18 @@ class Lease:
 
     async def release(self) -> None:
         await TrackingImport.filter(id=self.import_id, lease=self.owner).update(lease="")
+        _held.discard(self)
+
+
+# Leases this process holds, so a worker shutting down can release them all (see below).
+_held: set[Lease] = set()
+
+
+async def release_held_leases() -> None:
+    """On a worker's shutdown, after its jobs were cancelled: whatever a cancelled job could
+    not release itself is released here, so the next worker starts at once."""
+    for lease in list(_held):
+        await lease.release()
 
 
 async def stalled_imports(lease_seconds: int) -> list[tuple[int, datetime | None]]:

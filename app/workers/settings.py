@@ -13,6 +13,7 @@ from tortoise import Tortoise
 from app.db import tortoise_config
 from app.documents.render import Renderer
 from app.redis import redis_settings
+from app.services import imports
 from app.services.jobs import CUSTOMER_QUEUE
 from app.settings import Settings
 from app.storage import LocalStorage
@@ -73,6 +74,7 @@ def build_worker(settings: Settings, *, own_database: bool, **overrides: Any) ->
         ctx["customer_task"] = asyncio.create_task(customers.async_run())
 
     async def shutdown(ctx: dict[str, Any]) -> None:
+        await imports.release_held_leases()
         task: asyncio.Task[None] | None = ctx.get("customer_task")
         if task is not None:
             if not task.done() and not ctx["customer_worker"].burst:
