@@ -9,6 +9,7 @@ committed set without applying any row twice.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import csv
 import os
 import uuid
@@ -240,6 +241,9 @@ async def run_import(
     if tracking_import.started_at is None:
         await TrackingImport.filter(id=import_id).update(started_at=datetime.now(UTC))
     heartbeat = asyncio.create_task(lease.keep_alive())
+    # Outside any transaction: a job cancelled while Tortoise enters a transaction leaves
+    # the connection context pointing at that dead transaction, where a release is lost.
+    outside = contextvars.copy_context()
     try:
         return await _run(tracking_import, storage, set_size, lease)
     except import_sets.LeaseLost:
@@ -249,9 +253,8 @@ async def run_import(
         with suppress(asyncio.CancelledError):
             await heartbeat
         # Stopped (SIGTERM, a cancelled job) or done: the next worker need not wait. In a
-        # task of its own, since this one may be cancelling, and asyncpg's timeouts cancel
-        # a cancelling task's queries again.
-        await asyncio.shield(asyncio.ensure_future(lease.release()))
+        # task of its own, run in the context from before any transaction.
+        await asyncio.shield(asyncio.create_task(lease.release(), context=outside))
 
 
 async def _run(
