@@ -9,13 +9,11 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from app.models import ApiToken, Role, User, UserKind
-from app.services import ratelimit
 from app.services.errors import DomainError, ErrorCode
 
 
@@ -196,17 +194,8 @@ async def viewer_from_token(token: str | None, secret_key: str) -> Viewer:
     )
 
 
-async def login(
-    email: str,
-    password: str,
-    secret_key: str,
-    *,
-    redis: Any = None,
-    client: str = "",
-    limit: int = 10,
-) -> str:
-    """Exchange credentials for a session token; attempts are limited per client address."""
-    await ratelimit.hit(redis, "login", client, limit, 60)
+async def login(email: str, password: str, secret_key: str) -> str:
+    """Exchange credentials for a session token (the caller limits attempts per client)."""
     user = await User.get_or_none(email=normalise_email(email))
     ok = await verify_password(user.password_hash if user else _DUMMY_HASH, password)
     if user is None or not ok or not user.is_active:

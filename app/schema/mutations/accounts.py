@@ -35,16 +35,12 @@ class AccountMutations:
     @strawberry.mutation(description="Exchange email and password for a bearer token.")
     async def login(self, info: Info, email: str, password: str) -> TokenPayload:
         context = info.context
-        token, errors = await perform(
-            lambda: auth.login(
-                email,
-                password,
-                context.settings.secret_key,
-                redis=context.redis,
-                client=context.client_address,
-                limit=context.settings.login_rate_limit,
-            )
-        )
+
+        async def sign_in() -> str:
+            await context.throttle("login", context.settings.login_rate_limit, 60)
+            return await auth.login(email, password, context.settings.secret_key)
+
+        token, errors = await perform(info, sign_in)
         return TokenPayload(token=token, errors=errors)
 
     @strawberry.mutation(description="Open a customer account; returns a signed-in token.")
@@ -59,7 +55,7 @@ class AccountMutations:
             )
             return token
 
-        token, errors = await perform(register)
+        token, errors = await perform(info, register)
         return TokenPayload(token=token, errors=errors)
 
     @strawberry.mutation(
@@ -69,16 +65,17 @@ class AccountMutations:
         viewer, key = info.context.viewer, info.context.settings.secret_key
         permissions = list(input.permissions)
         token, errors = await perform(
+            info,
             lambda: accounts.create_api_token(
                 viewer, input.name, permissions, key, input.expires_at
-            )
+            ),
         )
         return TokenPayload(token=token, errors=errors)
 
     @strawberry.mutation(description="Revoke the token this request is sent with.")
     async def logout(self, info: Info) -> LogoutPayload:
         viewer = info.context.viewer
-        revoked, errors = await perform(lambda: accounts.logout(viewer))
+        revoked, errors = await perform(info, lambda: accounts.logout(viewer))
         return LogoutPayload(revoked=bool(revoked), errors=errors)
 
     @strawberry.mutation(description="Take an integration token back (STAFF_MANAGE).")
@@ -88,7 +85,7 @@ class AccountMutations:
         async def revoke() -> int:
             return await accounts.revoke_api_token(viewer, from_global_id("ApiToken", id))
 
-        revoked, errors = await perform(revoke)
+        revoked, errors = await perform(info, revoke)
         return RevokeApiTokenPayload(
             revoked_token_id=id if revoked is not None else None, errors=errors
         )

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from app.db import atomic
+from app.schema.context import Info
 from app.schema.errors import QueryError, UserError, user_errors
 from app.services import jobs
 from app.services.errors import DomainError
@@ -15,11 +16,12 @@ T = TypeVar("T")
 
 
 async def perform(
-    action: Callable[[], Awaitable[T]], *, redis: Any = None
+    info: Info, action: Callable[[], Awaitable[T]]
 ) -> tuple[T | None, list[UserError]]:
     """Run `action` in a transaction; a DomainError rolls it back and becomes `errors`.
 
-    Jobs the action deferred are sent to `redis` only after the commit.
+    Jobs the action deferred are sent to the request's Redis only after the commit (every
+    mutation goes through here, so any service may start deferring jobs).
     """
     try:
         with jobs.collecting() as deferred:
@@ -30,5 +32,5 @@ async def perform(
         raise QueryError(exc) from None
     except DomainError as exc:
         return None, user_errors(exc)
-    await jobs.send(redis, deferred)
+    await jobs.send(info.context.redis, deferred)
     return result, []

@@ -24,7 +24,8 @@ class CatalogMutations:
     async def create_product(self, info: Info, input: CreateProductInput) -> ProductPayload:
         viewer = info.context.viewer
         product, errors = await perform(
-            lambda: catalog.create_product(viewer, input.sku, input.name, input.price, input.stock)
+            info,
+            lambda: catalog.create_product(viewer, input.sku, input.name, input.price, input.stock),
         )
         currency = info.context.settings.currency
         return ProductPayload(
@@ -34,7 +35,9 @@ class CatalogMutations:
     @strawberry.mutation(description="Correct stock by a signed number of units, with a reason.")
     async def adjust_stock(self, info: Info, sku: str, delta: int, reason: str) -> ProductPayload:
         viewer = info.context.viewer
-        product, errors = await perform(lambda: catalog.adjust_stock(viewer, sku, delta, reason))
+        product, errors = await perform(
+            info, lambda: catalog.adjust_stock(viewer, sku, delta, reason)
+        )
         currency = info.context.settings.currency
         return ProductPayload(
             product=Product.build(product, currency) if product else None, errors=errors

@@ -41,9 +41,10 @@ class FulfilmentMutations:
     ) -> OrderPayload:
         viewer = info.context.viewer
         order, errors = await perform(
+            info,
             lambda: fulfilment.set_status(
                 viewer, from_global_id("Order", order_id, "orderId"), status, note
-            )
+            ),
         )
         return OrderPayload.of(order, errors)
 
@@ -61,7 +62,7 @@ class FulfilmentMutations:
             )
             return order
 
-        order, errors = await perform(action)
+        order, errors = await perform(info, action)
         return OrderPayload.of(order, errors)
 
     @strawberry.mutation(description="Ship items (SHIPMENTS_WRITE): all unshipped by default.")
@@ -76,7 +77,7 @@ class FulfilmentMutations:
                 viewer, from_global_id("Order", order_id, "orderId"), given.to_service()
             )
 
-        result, errors = await perform(action)
+        result, errors = await perform(info, action)
         if result is None:
             return ShipOrderPayload(errors=errors)
         shipment, order = result
@@ -86,7 +87,7 @@ class FulfilmentMutations:
     async def delete_shipment(self, info: Info, id: strawberry.ID) -> DeleteShipmentPayload:
         viewer = info.context.viewer
         order, errors = await perform(
-            lambda: shipments.delete_shipment(viewer, from_global_id("Shipment", id))
+            info, lambda: shipments.delete_shipment(viewer, from_global_id("Shipment", id))
         )
         if order is None:
             return DeleteShipmentPayload(errors=errors)

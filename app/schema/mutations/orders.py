@@ -38,7 +38,7 @@ class OrderMutations:
                 await context.throttle("guest-order", settings.guest_order_rate_limit, 60)
             return await orders.place_order(viewer, data, settings.tax_rate, settings.currency)
 
-        order, errors = await perform(place)
+        order, errors = await perform(info, place)
         if order is not None:
             info.context.placed_order_ids.add(order.id)
         return OrderPayload.of(order, errors)
@@ -55,5 +55,5 @@ class OrderMutations:
         except DomainError as exc:
             return OrderPayload(errors=user_errors(exc))
         changes = input.to_service()
-        order, errors = await perform(lambda: orders.update_order(viewer, order_id, changes))
+        order, errors = await perform(info, lambda: orders.update_order(viewer, order_id, changes))
         return OrderPayload.of(order, errors)

@@ -50,7 +50,7 @@ class ReturnMutations:
                 input.customer_comment,
             )
 
-        request, errors = await perform(action)
+        request, errors = await perform(info, action)
         return ReturnPayload.of(request, errors)
 
     @strawberry.mutation(
@@ -67,9 +67,10 @@ class ReturnMutations:
     ) -> ReturnPayload:
         viewer = info.context.viewer
         request, errors = await perform(
+            info,
             lambda: returns.set_return_status(
                 viewer, from_global_id("Return", id), status, note, restock
-            )
+            ),
         )
         return ReturnPayload.of(request, errors)
 
@@ -84,7 +85,7 @@ class ReturnMutations:
                 viewer, from_global_id("Order", order_id, "orderId"), input.to_service()
             )
 
-        result, errors = await perform(action)
+        result, errors = await perform(info, action)
         if result is None:
             return RefundPayload(errors=errors)
         refund, order = result

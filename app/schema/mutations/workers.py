@@ -68,7 +68,7 @@ class WorkerMutations:
                 context.viewer, chosen, kind, context.settings, context.renderer
             )
 
-        document, errors = await perform(action, redis=context.redis)
+        document, errors = await perform(info, action)
         return DocumentPayload(
             document=Document.build(document) if document else None, errors=errors
         )
@@ -99,7 +99,7 @@ class WorkerMutations:
                 context.storage,
             )
 
-        created, errors = await perform(action, redis=context.redis)
+        created, errors = await perform(info, action)
         return TrackingImportPayload(
             tracking_import=TrackingImport.build(created) if created else None, errors=errors
         )
