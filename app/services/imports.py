@@ -13,11 +13,12 @@ import contextvars
 import csv
 import os
 import uuid
-from collections.abc import Generator, Iterator
+from collections.abc import Coroutine, Generator, Iterator
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from tortoise.expressions import F, Q
 
@@ -254,7 +255,9 @@ async def run_import(
             await heartbeat
         # Stopped (SIGTERM, a cancelled job) or done: the next worker need not wait. In a
         # task of its own, run in the context from before any transaction.
-        await asyncio.shield(asyncio.create_task(lease.release(), context=outside))
+        release = asyncio.create_task(lease.release(), context=outside)
+        with suppress(TimeoutError):  # never hold a stopping worker: the lease runs out anyway
+            await asyncio.wait_for(asyncio.shield(release), timeout=10)
 
 
 async def _run(
@@ -285,7 +288,9 @@ async def _run(
             upcoming = asyncio.create_task(
                 asyncio.to_thread(_next_set, rows, already, set_size, last)
             )
-            await import_sets.process_set(import_id, batch, options, viewer, lease.owner)
+            await _apply_uncut(
+                import_sets.process_set(import_id, batch, options, viewer, lease.owner)
+            )
     finally:
         with suppress(Exception):
             await upcoming  # the reader thread must be done before the file is closed
@@ -296,6 +301,18 @@ async def _run(
     await TrackingImport.filter(id=import_id).update(total_rows=F("processed_rows"))
     await _finish(import_id, ImportStatus.SUCCEEDED, "")
     return ImportStatus.SUCCEEDED
+
+
+async def _apply_uncut(work: Coroutine[Any, Any, None]) -> None:
+    """Run a set's transaction in a task of its own that a stop never cuts off: a job
+    cancelled (SIGTERM) mid-set waits for the set to commit or roll back, then stops. (Tortoise
+    leaves its connection locked when a task is cancelled while entering a transaction.)"""
+    applying = asyncio.create_task(work)
+    try:
+        await asyncio.shield(applying)
+    except asyncio.CancelledError:
+        await asyncio.wait([applying])
+        raise
 
 
 @dataclass(frozen=True)
