@@ -9,7 +9,6 @@ committed set without applying any row twice.
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import csv
 import os
 import uuid
@@ -242,9 +241,6 @@ async def run_import(
     if tracking_import.started_at is None:
         await TrackingImport.filter(id=import_id).update(started_at=datetime.now(UTC))
     heartbeat = asyncio.create_task(lease.keep_alive())
-    # Outside any transaction: a job cancelled while Tortoise enters a transaction leaves
-    # the connection context pointing at that dead transaction, where a release is lost.
-    outside = contextvars.copy_context()
     try:
         return await _run(tracking_import, storage, set_size, lease)
     except import_sets.LeaseLost:
@@ -253,9 +249,9 @@ async def run_import(
         heartbeat.cancel()
         with suppress(asyncio.CancelledError):
             await heartbeat
-        # Stopped (SIGTERM, a cancelled job) or done: the next worker need not wait. In a
-        # task of its own, run in the context from before any transaction.
-        release = asyncio.create_task(lease.release(), context=outside)
+        # Stopped (SIGTERM, a cancelled job) or done: the next worker need not wait. Sets run
+        # in tasks of their own (_apply_uncut), so no transaction is open in this one.
+        release = asyncio.create_task(lease.release())
         with suppress(TimeoutError):  # never hold a stopping worker: the lease runs out anyway
             await asyncio.wait_for(asyncio.shield(release), timeout=10)
 
