@@ -16,6 +16,19 @@ def _env_int(name: str, default: int) -> int:
     return int(raw) if raw else default
 
 
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _duration_seconds(name: str, default: int) -> int:
+    """Seconds from "90", "45m", "24h" or "2d"."""
+    raw = os.environ.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw[-1] in _UNITS:
+        return int(raw[:-1]) * _UNITS[raw[-1]]
+    return int(raw)
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path
@@ -50,6 +63,9 @@ class Settings:
     # a running import or document whose worker showed no sign of life for this long is
     # taken over by another worker
     worker_lease_seconds: int = 30
+    # an order with nothing authorized or captured this long after it was placed is
+    # cancelled and its stock released; 0 = never
+    unpaid_order_ttl_seconds: int = 24 * 3600
     cors_origins: tuple[str, ...] = ()
     template_dir: Path | None = None
     font_dirs: tuple[Path, ...] = ()
@@ -118,6 +134,9 @@ def load_settings() -> Settings:
         import_set_size=max(1, _env_int("BITCART_IMPORT_SET_SIZE", Settings.import_set_size)),
         worker_lease_seconds=max(
             2, _env_int("BITCART_WORKER_LEASE_SECONDS", Settings.worker_lease_seconds)
+        ),
+        unpaid_order_ttl_seconds=max(
+            0, _duration_seconds("BITCART_UNPAID_ORDER_TTL", Settings.unpaid_order_ttl_seconds)
         ),
         cors_origins=tuple(
             o.strip() for o in os.environ.get("BITCART_CORS_ORIGINS", "").split(",") if o.strip()

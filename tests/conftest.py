@@ -150,6 +150,12 @@ async def empty_tables(app: Any) -> None:
     else:
         joined = ", ".join(f'"{t}"' for t in tables)
         await conn.execute_script(f"TRUNCATE {joined} RESTART IDENTITY CASCADE")
+    # what the migration gives a new store: one free method, everywhere
+    from app.models import ShippingMethod
+
+    await ShippingMethod.create(
+        code="standard", name="Standard", price="0.00", currency=get_settings().currency
+    )
     redis = app.state.redis
     stale = [key async for key in redis.scan_iter(match="bitcart:rl:*")]
     stale += [key async for key in redis.scan_iter(match="arq:*")]

@@ -9,7 +9,9 @@ from tests.conftest import GraphQLClient
 ORDER_FIELDS = """
   id number version status isOpen email total subtotal shippingCost taxTotal currency
   customerComment trackingNumber
-  payment { method provider transactionId status amountPaid amountRefunded currency }
+  payment {
+    method provider transactionId status amountAuthorized amountPaid amountRefunded currency
+  }
   billingAddress { firstName lastName city country }
   shippingAddress { firstName lastName city country }
   items { id sku name quantity unitPrice total quantityShipped currency }
@@ -53,11 +55,11 @@ async def create_product(
 
 
 def order_input(items: list[tuple[str, int]], **extra: Any) -> dict[str, Any]:
+    """A checkout's input: the new store's free `standard` method, no payment declared."""
     return {
         "items": [{"sku": sku, "quantity": qty} for sku, qty in items],
         "billingAddress": address(),
-        "shippingMethod": "Standard",
-        "shippingCost": "5.00",
+        "shippingMethod": "standard",
         **extra,
     }
 
@@ -80,3 +82,80 @@ async def placed(
     assert payload["errors"] == [], payload["errors"]
     order: dict[str, Any] = payload["order"]
     return order
+
+
+RECORD_PAYMENT = f"""
+mutation($id: ID!, $input: RecordPaymentInput!, $key: String) {{
+  recordPayment(orderId: $id, input: $input, idempotencyKey: $key) {{
+    transaction {{ id kind amount currency provider reference method actor }}
+    order {{ {ORDER_FIELDS} }}
+    errors {{ code message field }}
+  }}
+}}"""
+
+
+async def record_payment(
+    gql: GraphQLClient,
+    token: str,
+    order: dict[str, Any],
+    key: str | None = None,
+    **input_: Any,
+) -> dict[str, Any]:
+    """recordPayment's payload (transaction, order, errors)."""
+    input_.setdefault("kind", "CAPTURE")
+    data = await gql.data(RECORD_PAYMENT, {"id": order["id"], "input": input_, "key": key}, token)
+    payload: dict[str, Any] = data["recordPayment"]
+    return payload
+
+
+async def paid(
+    gql: GraphQLClient,
+    token: str | None,
+    items: list[tuple[str, int]],
+    payer: str,
+    kind: str = "CAPTURE",
+    amount: str | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """An order placed as a storefront would, then paid as its payment back end reports it
+    (`payer`: a token with PAYMENTS_WRITE); the order as recordPayment returned it."""
+    order = await placed(gql, token, items, **extra)
+    payment: dict[str, Any] = {"kind": kind}
+    if amount is not None:
+        payment["amount"] = amount
+    payload = await record_payment(gql, payer, order, **payment)
+    assert payload["errors"] == [], payload["errors"]
+    result: dict[str, Any] = payload["order"]
+    return result
+
+
+SHIPPING_METHOD_FIELDS = "id code name price currency freeOver countries active"
+CREATE_SHIPPING_METHOD = f"""
+mutation($input: CreateShippingMethodInput!) {{
+  createShippingMethod(input: $input) {{
+    shippingMethod {{ {SHIPPING_METHOD_FIELDS} }} errors {{ code message field }}
+  }}
+}}"""
+UPDATE_SHIPPING_METHOD = f"""
+mutation($code: String!, $input: UpdateShippingMethodInput!) {{
+  updateShippingMethod(code: $code, input: $input) {{
+    shippingMethod {{ {SHIPPING_METHOD_FIELDS} }} errors {{ code message field }}
+  }}
+}}"""
+
+
+async def shipping_method(
+    gql: GraphQLClient, token: str, code: str, price: str, **extra: Any
+) -> dict[str, Any]:
+    """Create a shipping method, or change it when the code exists (`standard` does)."""
+    if code == "standard":
+        variables: dict[str, Any] = {"code": code, "input": {"price": price, **extra}}
+        payload = (await gql.data(UPDATE_SHIPPING_METHOD, variables, token))["updateShippingMethod"]
+    else:
+        fields = {"code": code, "name": code.title(), "price": price, **extra}
+        payload = (await gql.data(CREATE_SHIPPING_METHOD, {"input": fields}, token))[
+            "createShippingMethod"
+        ]
+    assert payload["errors"] == [], payload["errors"]
+    method: dict[str, Any] = payload["shippingMethod"]
+    return method

@@ -26,7 +26,7 @@ async def test_login_gives_a_working_token(gql: GraphQLClient, actors: Actors) -
     assert me["email"] == "admin@shop.test"
     assert me["kind"] == "STAFF"
     assert me["role"] == "ADMIN"
-    assert len(me["permissions"]) == 8
+    assert len(me["permissions"]) == 10
 
 
 async def test_wrong_password_and_unknown_email_answer_alike(
@@ -87,7 +87,13 @@ async def test_roles_bundle_permissions(gql: GraphQLClient, actors: Actors) -> N
     fulfillment = (await gql.data(ME, token=actors.fulfillment.token))["me"]["permissions"]
     support = (await gql.data(ME, token=actors.support.token))["me"]["permissions"]
     assert fulfillment == ["DOCUMENTS_WRITE", "IMPORTS_WRITE", "ORDERS_READ", "SHIPMENTS_WRITE"]
-    assert support == ["DOCUMENTS_WRITE", "ORDERS_READ", "ORDERS_WRITE", "RETURNS_WRITE"]
+    assert support == [
+        "DOCUMENTS_WRITE",
+        "ORDERS_READ",
+        "ORDERS_WRITE",
+        "PAYMENTS_WRITE",
+        "RETURNS_WRITE",
+    ]
 
 
 async def test_scoped_api_token_has_only_its_scopes(gql: GraphQLClient, actors: Actors) -> None:

@@ -15,7 +15,7 @@ from app.models import Document, DocumentStatus
 from app.schema.ids import from_global_id, to_global_id
 from app.settings import Settings
 from tests.conftest import Actors, GraphQLClient, run_jobs
-from tests.factories import create_product, placed
+from tests.factories import create_product, paid, placed, shipping_method
 from tests.test_shipments import UPDATE
 
 GENERATE = """mutation($ids: [ID!]!, $kind: DocumentKind!) {
@@ -26,6 +26,7 @@ NOTE = "STAFF-ONLY: customer is on the fraud watch list"
 
 
 async def two_orders(gql: GraphQLClient, actors: Actors) -> list[dict[str, Any]]:
+    await shipping_method(gql, actors.admin.token, "standard", "5.00")
     await create_product(
         gql, actors.admin.token, "TEE", stock=50, price="19.90", name="Café T-shirt"
     )
@@ -273,7 +274,7 @@ async def test_a_days_packing_slips_by_filter(
     gql: GraphQLClient, http: httpx.AsyncClient, actors: Actors, settings_with_redis: Settings
 ) -> None:
     orders = await two_orders(gql, actors)
-    await placed(gql, None, [("TEE", 1)], payment={"status": "AUTHORIZED"})
+    await paid(gql, None, [("TEE", 1)], actors.admin.token, kind="AUTHORIZATION")
     by_filter = """mutation($filter: OrderFilterInput!) {
       generateDocuments(kind: PACKING_SLIP, filter: $filter) {
         document { id orders { number } } errors { code message field } } }"""

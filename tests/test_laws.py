@@ -1,14 +1,16 @@
 """The stock and money laws, over random histories of the whole order lifecycle.
 
-A Hypothesis state machine drives placeOrder, shipOrder (partial), deleteShipment,
-setStatus (any status), updateOrder, requestReturn/setReturnStatus (with restock),
-refundOrder (with restock) and adjustStock through the GraphQL API, and after every step
+A Hypothesis state machine drives placeOrder, recordPayment (any kind and amount),
+shipOrder (partial), deleteShipment, setStatus (any status), updateOrder,
+requestReturn/setReturnStatus (with restock), refundOrder (with restock) and adjustStock
+through the GraphQL API, and after every step
 checks, against its own record of starting stock and adjustments:
 
 - per product: stock = start + adjustments - units held by orders whose stock is not released
   - units shipped + units restocked, and the ledger agrees;
-- per order: 0 <= refunded <= paid, restocked <= shipped <= ordered, returned <= shipped, and
-  the payment status agrees with the amounts;
+- per order: the payment amounts are the sums of its transactions, 0 <= refunded <= paid
+  <= total, restocked <= shipped <= ordered, returned <= shipped, and the payment status
+  agrees with the amounts;
 - a refused step changes nothing.
 
 The machine runs in a thread; each step is sent to the test's event loop, where the app and
@@ -34,7 +36,14 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from app.models import InventoryMovement, Order, OrderItem, PaymentStatus, Product
+from app.models import (
+    InventoryMovement,
+    Order,
+    OrderItem,
+    PaymentStatus,
+    PaymentTransaction,
+    Product,
+)
 from tests.conftest import Actors, GraphQLClient, empty_tables
 from tests.factories import PLACE_ORDER, order_input
 
@@ -72,6 +81,9 @@ SET_RETURN = """mutation($id: ID!, $s: ReturnStatus!, $restock: Boolean!) {
   setReturnStatus(id: $id, status: $s, restock: $restock) { errors { code } } }"""
 REFUND = """mutation($id: ID!, $input: RefundOrderInput!) {
   refundOrder(orderId: $id, input: $input) { errors { code } } }"""
+RECORD = """mutation($id: ID!, $input: RecordPaymentInput!) {
+  recordPayment(orderId: $id, input: $input) { errors { code } } }"""
+KINDS = ["AUTHORIZATION", "CAPTURE", "VOID", "REFUND"]
 ADJUST = """mutation($sku: String!, $d: Int!) {
   adjustStock(sku: $sku, delta: $d, reason: "count") { errors { code } } }"""
 
@@ -82,7 +94,15 @@ async def snapshot() -> tuple[Any, ...]:
         await Product.all().order_by("id").values_list("sku", "stock"),
         await Order.all()
         .order_by("id")
-        .values_list("status", "amount_paid", "amount_refunded", "payment_status", "version"),
+        .values_list(
+            "status",
+            "amount_authorized",
+            "amount_paid",
+            "amount_refunded",
+            "payment_status",
+            "version",
+        ),
+        await PaymentTransaction.all().count(),
         await OrderItem.all()
         .order_by("id")
         .values_list("quantity_shipped", "quantity_returned", "quantity_restocked"),
@@ -106,18 +126,39 @@ async def check_laws(start: dict[str, int], adjusted: dict[str, int]) -> None:
             await InventoryMovement.filter(product_id=product.id).values_list("delta", flat=True)
         )
         assert product.stock == expected[product.sku] == ledger, (product.sku, expected, ledger)
+    sums: dict[tuple[int, str], Decimal] = {}
+    for order_id, kind, amount in await PaymentTransaction.all().values_list(
+        "order_id", "kind", "amount"
+    ):
+        sums[order_id, kind] = sums.get((order_id, kind), Decimal(0)) + Decimal(amount)
     for order in orders.values():
-        assert 0 <= order.amount_refunded <= order.amount_paid, order.number
-        if order.amount_refunded == 0:
-            assert order.payment_status in {
-                PaymentStatus.PENDING,
-                PaymentStatus.AUTHORIZED,
-                PaymentStatus.PAID,
-            }
-        elif order.amount_refunded < order.amount_paid:
-            assert order.payment_status is PaymentStatus.PARTIALLY_REFUNDED, order.number
+
+        def total_of(kind: str, order_id: int = order.id) -> Decimal:
+            return sums.get((order_id, kind), Decimal(0))
+
+        where = f"order {order.number}"
+        assert order.amount_paid == total_of("CAPTURE"), where
+        assert order.amount_refunded == total_of("REFUND"), where
+        held = total_of("AUTHORIZATION") - total_of("VOID") - total_of("CAPTURE")
+        assert order.amount_authorized == max(held, Decimal(0)), where
+        assert total_of("VOID") <= total_of("AUTHORIZATION"), where
+        assert 0 <= order.amount_refunded <= order.amount_paid <= order.total, where
+        if order.amount_refunded > 0:
+            fully = order.amount_refunded == order.amount_paid
+            assert order.payment_status is (
+                PaymentStatus.REFUNDED if fully else PaymentStatus.PARTIALLY_REFUNDED
+            ), where
+        elif order.amount_paid > 0:
+            fully = order.amount_paid == order.total
+            assert order.payment_status is (
+                PaymentStatus.PAID if fully else PaymentStatus.PARTIALLY_PAID
+            ), where
+        elif order.amount_authorized > 0:
+            assert order.payment_status is PaymentStatus.AUTHORIZED, where
+        elif total_of("VOID") > 0:
+            assert order.payment_status is PaymentStatus.VOIDED, where
         else:
-            assert order.payment_status is PaymentStatus.REFUNDED, order.number
+            assert order.payment_status is PaymentStatus.PENDING, where
 
 
 def lifecycle_machine(
@@ -175,13 +216,11 @@ def lifecycle_machine(
             merged: dict[str, int] = {}
             for sku, qty in lines:
                 merged[sku] = merged.get(sku, 0) + qty
-            total = sum(merged.values()) * 10 + 5
-            paid = {"status": payment, "amount": f"{total}.00" if payment == "PAID" else None}
             before = run(snapshot())
             data = run(
                 gql.data(
                     PLACE_ORDER,
-                    {"input": order_input(list(merged.items()), payment=paid)},
+                    {"input": order_input(list(merged.items()))},
                     actors.customer.token,
                 )
             )
@@ -189,8 +228,24 @@ def lifecycle_machine(
             if payload["errors"]:
                 assert [e["code"] for e in payload["errors"]] == ["INSUFFICIENT_STOCK"]
                 assert run(snapshot()) == before
-            else:
-                self.orders.append(payload["order"])
+                return
+            order = payload["order"]
+            self.orders.append(order)
+            kind = {"PAID": "CAPTURE", "AUTHORIZED": "AUTHORIZATION"}.get(payment)
+            if kind is not None:  # paid in full, as the payment back end reports it
+                assert not self.step(RECORD, {"id": order["id"], "input": {"kind": kind}})["errors"]
+
+        @rule(
+            data=st.data(),
+            kind=st.sampled_from(KINDS),
+            amount=st.none() | st.decimals(Decimal("0.01"), Decimal("60"), places=2),
+        )
+        def record_payment(self, data: st.DataObject, kind: str, amount: Decimal | None) -> None:
+            order = data.draw(st.sampled_from(self.orders))
+            payment: dict[str, Any] = {"kind": kind}
+            if amount is not None:
+                payment["amount"] = str(amount)
+            self.step(RECORD, {"id": order["id"], "input": payment})
 
         @rule(data=st.data())
         def ship(self, data: st.DataObject) -> None:

@@ -6,7 +6,16 @@ import asyncio
 
 from app.models import InventoryMovement, Order, OrderEvent, Product
 from tests.conftest import Actors, GraphQLClient
-from tests.factories import PLACE_ORDER, create_product, order_input, place_order, placed
+from tests.factories import (
+    PLACE_ORDER,
+    create_product,
+    order_input,
+    paid,
+    place_order,
+    placed,
+    record_payment,
+    shipping_method,
+)
 
 
 async def stock_of(sku: str) -> int:
@@ -24,13 +33,15 @@ async def test_guest_order_is_priced_numbered_and_takes_stock(
 ) -> None:
     await create_product(gql, actors.admin.token, "TEE", stock=5, price="19.90")
     await create_product(gql, actors.admin.token, "MUG", stock=3, price="12.50")
+    await shipping_method(gql, actors.admin.token, "courier", "5.00")
     order = await placed(
         gql,
         None,
         [("TEE", 2), ("MUG", 1), ("TEE", 1)],
         email="Guest@Example.NET",
         customerComment="Ring twice",
-        payment={"method": "card", "provider": "stripe", "amount": "76.20", "status": "PAID"},
+        shippingMethod="Courier",
+        payment={"method": "card", "provider": "stripe"},
     )
     assert order["number"] == 100
     assert order["email"] == "guest@example.net"
@@ -44,8 +55,13 @@ async def test_guest_order_is_priced_numbered_and_takes_stock(
         "0.00",
         "77.20",
     )
-    # 76.20 paid of 77.20: still awaiting payment
     assert order["status"] == "AWAITING_PAYMENT"
+    assert order["payment"]["status"] == "PENDING"
+    # 76.20 paid of 77.20: still awaiting payment
+    payment = await record_payment(gql, actors.admin.token, order, amount="76.20")
+    order = payment["order"]
+    assert order["status"] == "AWAITING_PAYMENT"
+    assert order["payment"]["status"] == "PARTIALLY_PAID"
     assert order["payment"]["amountPaid"] == "76.20"
     # money always travels with its currency
     assert order["payment"]["currency"] == order["currency"] == "USD"
@@ -57,7 +73,7 @@ async def test_guest_order_is_priced_numbered_and_takes_stock(
     assert await stock_of("MUG") == 2
     assert await ledger_sum("TEE") == 2
     assert await ledger_sum("MUG") == 2
-    second = await placed(gql, None, [("MUG", 1)], payment={"status": "AUTHORIZED"})
+    second = await paid(gql, None, [("MUG", 1)], actors.admin.token, kind="AUTHORIZATION")
     assert second["number"] == 101
     assert second["status"] == "AWAITING_FULFILLMENT"
 
@@ -108,6 +124,7 @@ async def test_malformed_input_lists_problems_and_changes_nothing(
     gql: GraphQLClient, actors: Actors
 ) -> None:
     await create_product(gql, actors.admin.token, "A", stock=5)
+    # placed by staff, who may override the shipping cost (but not with a negative one)
     bad = order_input(
         [("A", 0)],
         email="guest@example.net",
@@ -121,7 +138,7 @@ async def test_malformed_input_lists_problems_and_changes_nothing(
         shippingCost="-1",
         customerComment="x" * 2001,
     )
-    data = await gql.data(PLACE_ORDER, {"input": bad})
+    data = await gql.data(PLACE_ORDER, {"input": bad}, actors.admin.token)
     fields = sorted(tuple(e["field"]) for e in data["placeOrder"]["errors"])
     assert fields == [
         ("billingAddress", "country"),
@@ -137,7 +154,9 @@ async def test_malformed_input_lists_problems_and_changes_nothing(
 
 async def test_too_many_decimals_in_money_is_refused(gql: GraphQLClient, actors: Actors) -> None:
     await create_product(gql, actors.admin.token, "A")
-    payload = await place_order(gql, None, [("A", 1)], shippingCost="4.999")
+    payload = await place_order(
+        gql, actors.admin.token, [("A", 1)], shippingCost="4.999", email="x@example.com"
+    )
     assert [e["field"] for e in payload["errors"]] == [["shippingCost"]]
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from app.models import Order
 from tests.conftest import Actors, GraphQLClient
-from tests.factories import create_product, placed
+from tests.factories import create_product, paid, placed
 
 ORDER_BY_ID = "query($id: ID!) { order(id: $id) { number email } }"
 ORDER_BY_NUMBER = "query($n: Int!) { order(number: $n) { number email } }"
@@ -141,7 +141,7 @@ async def test_update_order_with_expected_version(gql: GraphQLClient, actors: Ac
     assert stale["updateOrder"]["order"] is None
     assert [e["code"] for e in stale["updateOrder"]["errors"]] == ["VERSION_CONFLICT"]
     row = await Order.get(number=mine["number"])
-    assert (row.version, row.shipping_method, row.customer_comment) == (2, "Standard", "Blue one")
+    assert (row.version, row.shipping_method, row.customer_comment) == (2, "standard", "Blue one")
     # an update that changes nothing does not bump the version
     same = await gql.data(
         UPDATE, {"id": mine["id"], "input": {"customerComment": "Blue one"}}, token
@@ -184,8 +184,8 @@ async def test_update_address_is_validated_and_searchable(
 
 async def test_filters_and_search(gql: GraphQLClient, actors: Actors) -> None:
     await create_product(gql, actors.admin.token, "A", stock=100)
-    a = await placed(
-        gql, None, [("A", 1)], email="one@example.org", payment={"status": "AUTHORIZED"}
+    a = await paid(
+        gql, None, [("A", 1)], actors.admin.token, kind="AUTHORIZATION", email="one@example.org"
     )
     b = await placed(
         gql,

@@ -7,7 +7,7 @@ from typing import Any
 
 from app.models import InventoryMovement, Order, OrderEvent, Product, Refund
 from tests.conftest import Actors, GraphQLClient
-from tests.factories import create_product, placed
+from tests.factories import create_product, paid
 from tests.test_returns import request_return, set_status
 from tests.test_shipments import ship
 
@@ -22,12 +22,8 @@ REFUND = """mutation($id: ID!, $input: RefundOrderInput!) {
 
 async def paid_order(gql: GraphQLClient, actors: Actors, shipped: bool = True) -> dict[str, Any]:
     await create_product(gql, actors.admin.token, "A", stock=10, price="20.00")
-    order = await placed(
-        gql,
-        actors.customer.token,
-        [("A", 3)],
-        shippingCost="0",
-        payment={"status": "PAID", "amount": "60.00", "method": "card"},
+    order = await paid(
+        gql, actors.customer.token, [("A", 3)], actors.admin.token, payment={"method": "card"}
     )
     if shipped:
         await ship(gql, actors.admin.token, order)

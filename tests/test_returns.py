@@ -9,7 +9,7 @@ import pytest
 from app.models import InventoryMovement, Order, OrderEvent, Product, Return
 from app.services.returns import TRANSITIONS
 from tests.conftest import Actors, GraphQLClient
-from tests.factories import create_product, placed
+from tests.factories import create_product, paid
 from tests.test_shipments import ship
 
 REQUEST = """mutation($input: RequestReturnInput!) {
@@ -32,12 +32,7 @@ async def shipped_order(
 ) -> dict[str, Any]:
     await create_product(gql, actors.admin.token, "A", stock=20, price="10.00")
     await create_product(gql, actors.admin.token, "B", stock=20, price="5.00")
-    order = await placed(
-        gql,
-        actors.customer.token,
-        [("A", 3), ("B", 2)],
-        payment={"status": "PAID", "amount": "45.00"},
-    )
+    order = await paid(gql, actors.customer.token, [("A", 3), ("B", 2)], actors.admin.token)
     await ship(gql, actors.admin.token, order, items=ship_quantities)
     return order
 

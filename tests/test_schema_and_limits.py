@@ -28,13 +28,20 @@ def test_schema_graphql_matches_the_code() -> None:
 def test_contract_names_exist() -> None:
     sdl = schema.as_str()
     for name in (
-        "placeOrder(input: PlaceOrderInput!): OrderPayload!",
         "updateOrder(id: ID!, input: UpdateOrderInput!): OrderPayload!",
         "login(email: String!, password: String!): TokenPayload!",
         "staffNotes: String",
         "expectedVersion: Int",
     ):
         assert name in sdl
+    mutations = schema._schema.mutation_type
+    assert mutations is not None
+    place = mutations.fields["placeOrder"]
+    assert str(place.type) == "OrderPayload!"
+    assert {name: str(arg.type) for name, arg in place.args.items()} == {
+        "input": "PlaceOrderInput!",
+        "idempotencyKey": "String",
+    }
 
 
 async def test_deep_queries_are_refused(actors: Actors) -> None:

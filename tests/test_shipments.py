@@ -7,7 +7,7 @@ from typing import Any
 
 from app.models import Order, OrderEvent, OrderItem, Product, Shipment
 from tests.conftest import Actors, GraphQLClient
-from tests.factories import create_product, placed
+from tests.factories import create_product, paid, placed
 from tests.test_fulfilment import ADD_TRACKING, SET_STATUS, UPS_OK
 
 SHIP = """mutation($id: ID!, $input: ShipOrderInput) {
@@ -51,12 +51,13 @@ async def product_stock(sku: str) -> int:
 async def two_line_order(gql: GraphQLClient, actors: Actors) -> dict[str, Any]:
     await create_product(gql, actors.admin.token, "A", stock=50)
     await create_product(gql, actors.admin.token, "B", stock=50)
-    return await placed(
+    return await paid(
         gql,
         actors.customer.token,
         [("A", 3), ("B", 1)],
-        shippingMethod="Courier",
-        payment={"status": "AUTHORIZED"},
+        actors.admin.token,
+        kind="AUTHORIZATION",
+        shippingMethod="Standard",
     )
 
 
@@ -69,7 +70,7 @@ async def test_r4_shipment_takes_the_orders_tracking_number(
     shipment = result["shipment"]
     assert (shipment["trackingNumber"], shipment["carrier"]) == (UPS_OK, "ups")
     assert shipment["trackingUrl"].endswith(UPS_OK)
-    assert shipment["shippingMethod"] == "Courier"
+    assert shipment["shippingMethod"] == "standard"
     assert shipment["comments"] == "Fragile"
     assert shipment["createdBy"] == actors.fulfillment.email
     assert shipment["shippedTo"] == {

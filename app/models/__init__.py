@@ -3,6 +3,7 @@
 from app.models.accounts import ApiToken, Role, User, UserKind
 from app.models.catalog import InventoryMovement, Product
 from app.models.documents import Document, DocumentKind, DocumentOrder, DocumentStatus
+from app.models.idempotency import IdempotencyKey
 from app.models.imports import ImportStatus, RowOutcome, TrackingImport, TrackingImportRow
 from app.models.orders import (
     EventVisibility,
@@ -11,8 +12,11 @@ from app.models.orders import (
     OrderItem,
     OrderStatus,
     PaymentStatus,
+    PaymentTransaction,
+    TransactionKind,
 )
 from app.models.returns import Refund, Return, ReturnAction, ReturnItem, ReturnStatus
+from app.models.settings import ShippingMethod
 from app.models.shipments import Shipment, ShipmentItem
 
 __all__ = [
@@ -22,6 +26,7 @@ __all__ = [
     "DocumentOrder",
     "DocumentStatus",
     "EventVisibility",
+    "IdempotencyKey",
     "ImportStatus",
     "InventoryMovement",
     "Order",
@@ -29,6 +34,7 @@ __all__ = [
     "OrderItem",
     "OrderStatus",
     "PaymentStatus",
+    "PaymentTransaction",
     "Product",
     "Refund",
     "Return",
@@ -39,8 +45,10 @@ __all__ = [
     "RowOutcome",
     "Shipment",
     "ShipmentItem",
+    "ShippingMethod",
     "TrackingImport",
     "TrackingImportRow",
+    "TransactionKind",
     "User",
     "UserKind",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from enum import StrEnum
 
 from tortoise import fields
@@ -43,13 +44,22 @@ OPEN_STATUSES = frozenset(OrderStatus) - CLOSED_STATUSES
 
 
 class PaymentStatus(StrEnum):
+    """Derived from the order's payment transactions, never set directly."""
+
     PENDING = "PENDING"
     AUTHORIZED = "AUTHORIZED"
+    PARTIALLY_PAID = "PARTIALLY_PAID"
     PAID = "PAID"
     PARTIALLY_REFUNDED = "PARTIALLY_REFUNDED"
     REFUNDED = "REFUNDED"
-    FAILED = "FAILED"
     VOIDED = "VOIDED"
+
+
+class TransactionKind(StrEnum):
+    AUTHORIZATION = "AUTHORIZATION"
+    CAPTURE = "CAPTURE"
+    VOID = "VOID"
+    REFUND = "REFUND"
 
 
 class EventVisibility(StrEnum):
@@ -80,7 +90,11 @@ class Order(Model):
     payment_method = fields.CharField(max_length=50, default="")
     payment_provider = fields.CharField(max_length=50, default="")
     payment_transaction_id = fields.CharField(max_length=255, default="")
+    # A summary of the payment_transactions rows, rewritten from their sums on every change.
     payment_status = fields.CharEnumField(PaymentStatus, max_length=32)
+    amount_authorized = fields.DecimalField(
+        max_digits=12, decimal_places=2, default=Decimal("0.00"), db_default=Decimal("0.00")
+    )
     amount_paid = fields.DecimalField(max_digits=12, decimal_places=2)
     amount_refunded = fields.DecimalField(max_digits=12, decimal_places=2)
     customer_comment = fields.TextField(default="")
@@ -89,6 +103,9 @@ class Order(Model):
     carrier = fields.CharField(max_length=50, default="")
     # True while the order's unshipped quantities are back in stock (cancelled and the like).
     stock_released = fields.BooleanField(default=False)
+    # True while the status is one staff set by hand (setStatus): payments and the unpaid-order
+    # sweep never move such an order.
+    status_manual = fields.BooleanField(default=False, db_default=False)
     created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
@@ -142,3 +159,29 @@ class OrderEvent(Model):
 
     class Meta:
         table = "order_events"
+
+
+class PaymentTransaction(Model):
+    # One movement of money, as the payment side reported it. The order's amounts are sums.
+
+    id = fields.IntField(primary_key=True)
+    order: fields.ForeignKeyRelation[Order] = fields.ForeignKeyField(
+        "models.Order", related_name="transactions", on_delete=fields.CASCADE, db_index=True
+    )
+    kind = fields.CharEnumField(TransactionKind, max_length=16)
+    amount = fields.DecimalField(max_digits=12, decimal_places=2)
+    currency = fields.CharField(max_length=3)
+    provider = fields.CharField(max_length=50, default="")
+    # The provider's id for it; (provider, kind, reference) is unique when given.
+    reference = fields.CharField(max_length=255, null=True)
+    method = fields.CharField(max_length=50, default="")
+    actor_id = fields.IntField(null=True)
+    actor_kind = fields.CharField(max_length=16, default="SYSTEM")
+    actor = fields.CharField(max_length=300, default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    order_id: int
+
+    class Meta:
+        table = "payment_transactions"
+        unique_together = (("provider", "kind", "reference"),)

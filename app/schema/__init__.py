@@ -14,6 +14,7 @@ from app.schema.mutations.accounts import AccountMutations
 from app.schema.mutations.catalog import CatalogMutations
 from app.schema.mutations.fulfilment import FulfilmentMutations
 from app.schema.mutations.orders import OrderMutations
+from app.schema.mutations.payments import PaymentMutations
 from app.schema.mutations.returns import ReturnMutations
 from app.schema.mutations.workers import WorkerMutations
 from app.schema.queries import Query
@@ -25,6 +26,7 @@ class Mutation(
     AccountMutations,
     CatalogMutations,
     OrderMutations,
+    PaymentMutations,
     FulfilmentMutations,
     ReturnMutations,
     WorkerMutations,

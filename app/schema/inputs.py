@@ -11,8 +11,9 @@ import strawberry
 from app.schema.ids import from_global_id
 from app.schema.types.accounts import Permission
 from app.schema.types.orders import OrderStatus, PaymentStatus
+from app.schema.types.payments import TransactionKind
 from app.schema.types.returns import ReturnAction, ReturnStatus
-from app.services import import_sets, orders, refunds, returns, shipments
+from app.services import import_sets, orders, payments, refunds, returns, shipments, shipping
 from app.services.addresses import Address
 
 
@@ -50,13 +51,22 @@ class OrderLineInput:
     quantity: int
 
 
-@strawberry.input
+@strawberry.input(
+    description="What the buyer chose. status, amount and transactionId record a payment "
+    "taken with the order (a phone order paid on the spot): PAYMENTS_WRITE only."
+)
 class PaymentInput:
     method: str = ""
     provider: str = ""
-    transaction_id: str = ""
-    amount: Decimal | None = None
-    status: PaymentStatus = PaymentStatus.PENDING
+    transaction_id: str | None = strawberry.field(
+        default=None, description="PAYMENTS_WRITE only: the provider's reference."
+    )
+    amount: Decimal | None = strawberry.field(
+        default=None, description="PAYMENTS_WRITE only; defaults to the order total."
+    )
+    status: PaymentStatus | None = strawberry.field(
+        default=None, description="PAYMENTS_WRITE only: PENDING, AUTHORIZED or PAID."
+    )
 
 
 @strawberry.input
@@ -69,8 +79,15 @@ class PlaceOrderInput:
     shipping_address: AddressInput | None = strawberry.field(
         default=None, description="Defaults to the billing address."
     )
-    shipping_method: str = ""
-    shipping_cost: Decimal = Decimal("0")
+    shipping_method: str = strawberry.field(
+        default="",
+        description="A shipping method's code (any case); the cheapest that ships to the "
+        "shipping address when not given.",
+    )
+    shipping_cost: Decimal | None = strawberry.field(
+        default=None,
+        description="Staff with ORDERS_WRITE only: overrides the method's price.",
+    )
     payment: PaymentInput | None = None
     customer_comment: str = ""
 
@@ -334,4 +351,79 @@ class ImportOptionsInput:
             create_shipments=self.create_shipments,
             set_status=self.set_status,
             overwrite=self.overwrite,
+        )
+
+
+@strawberry.input
+class RecordPaymentInput:
+    kind: TransactionKind
+    amount: Decimal | None = strawberry.field(
+        default=None,
+        description="Defaults to what is outstanding: the balance to pay (AUTHORIZATION, "
+        "CAPTURE), the open authorization (VOID) or the refundable amount (REFUND).",
+    )
+    currency: str | None = strawberry.field(default=None, description="Must be the order's.")
+    provider: str = strawberry.field(
+        default="", description="Like stripe; defaults to the order's provider."
+    )
+    reference: str = strawberry.field(
+        default="",
+        description="The provider's id. (provider, kind, reference) identifies a "
+        "transaction: recording it again returns it and changes nothing.",
+    )
+    method: str = ""
+
+    def to_service(self) -> payments.PaymentRecord:
+        return payments.PaymentRecord(
+            kind=self.kind,
+            amount=self.amount,
+            currency=self.currency,
+            provider=self.provider,
+            reference=self.reference,
+            method=self.method,
+        )
+
+
+@strawberry.input
+class CreateShippingMethodInput:
+    code: str
+    name: str
+    price: Decimal
+    currency: str | None = strawberry.field(default=None, description="The store's currency.")
+    free_over: Decimal | None = strawberry.field(
+        default=None, description="Free at or above this subtotal."
+    )
+    countries: list[str] = strawberry.field(
+        default_factory=list, description="ISO 3166-1 alpha-2 codes; empty: everywhere."
+    )
+    active: bool = True
+
+    def to_service(self) -> shipping.MethodInput:
+        return shipping.MethodInput(
+            code=self.code,
+            name=self.name,
+            price=self.price,
+            currency=self.currency,
+            free_over=self.free_over,
+            countries=self.countries,
+            active=self.active,
+        )
+
+
+@strawberry.input(description="Fields not given stay as they are; freeOver: null clears it.")
+class UpdateShippingMethodInput:
+    name: str | None = None
+    price: Decimal | None = None
+    free_over: Decimal | None = strawberry.UNSET
+    countries: list[str] | None = None
+    active: bool | None = None
+
+    def to_service(self) -> shipping.MethodInput:
+        return shipping.MethodInput(
+            name=self.name,
+            price=self.price,
+            free_over=self.free_over if isinstance(self.free_over, Decimal) else None,
+            clear_free_over=self.free_over is None,
+            countries=self.countries,
+            active=self.active,
         )

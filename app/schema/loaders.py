@@ -13,6 +13,7 @@ from app.models import (
     Order,
     OrderEvent,
     OrderItem,
+    PaymentTransaction,
     Refund,
     Return,
     ReturnItem,
@@ -82,6 +83,9 @@ class Loaders:
         )
         self.refunds_by_order: DataLoader[int, list[Refund]] = DataLoader(
             grouped(batches.refunds_of_orders, lambda r: r.order_id)
+        )
+        self.transactions_by_order: DataLoader[int, list[PaymentTransaction]] = DataLoader(
+            grouped(batches.transactions_of_orders, lambda t: t.order_id)
         )
         self.documents_by_order: DataLoader[int, list[tuple[int, Document]]] = DataLoader(
             grouped(batches.documents_of_orders, lambda pair: pair[0])

@@ -9,7 +9,7 @@ import strawberry
 from app.models import Return as ReturnModel
 from app.models import Shipment as ShipmentModel
 from app.schema.context import Info
-from app.schema.cost import PAGED
+from app.schema.cost import PAGED, most
 from app.schema.errors import node, query
 from app.schema.ids import from_global_id
 from app.schema.inputs import (
@@ -25,6 +25,7 @@ from app.schema.types.catalog import Product
 from app.schema.types.documents import Document
 from app.schema.types.imports import TrackingImport
 from app.schema.types.orders import Order
+from app.schema.types.payments import ShippingMethod
 from app.schema.types.returns import ReturnRequest
 from app.schema.types.shipments import OrderTracking, Shipment
 from app.services import (
@@ -35,6 +36,7 @@ from app.services import (
     orders,
     returns,
     shipments,
+    shipping,
     tracking,
 )
 from app.services.errors import DomainError
@@ -45,6 +47,17 @@ PageSize = Annotated[int | None, strawberry.argument(description="At most 100.")
 
 @strawberry.type
 class Query:
+    @strawberry.field(
+        description="The shipping methods a storefront offers, by code; with a country, "
+        "those that ship there. Public. includeInactive needs SETTINGS_WRITE.",
+        directives=[most(shipping.MAX_METHODS)],
+    )
+    async def shipping_methods(
+        self, info: Info, country: str | None = None, include_inactive: bool = False
+    ) -> list[ShippingMethod]:
+        rows = await query(shipping.offered_methods(info.context.viewer, country, include_inactive))
+        return [ShippingMethod.build(row) for row in rows]
+
     @strawberry.field(description="The signed-in user; null for a guest.")
     async def me(self, info: Info) -> Me | None:
         user = await accounts.current_user(info.context.viewer)

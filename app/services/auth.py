@@ -26,6 +26,8 @@ class Permission(StrEnum):
     IMPORTS_WRITE = "IMPORTS_WRITE"
     DOCUMENTS_WRITE = "DOCUMENTS_WRITE"
     STAFF_MANAGE = "STAFF_MANAGE"
+    PAYMENTS_WRITE = "PAYMENTS_WRITE"
+    SETTINGS_WRITE = "SETTINGS_WRITE"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -44,6 +46,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.ORDERS_WRITE,
             Permission.RETURNS_WRITE,
             Permission.DOCUMENTS_WRITE,
+            Permission.PAYMENTS_WRITE,
         }
     ),
 }

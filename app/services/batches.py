@@ -12,6 +12,7 @@ from app.models import (
     Order,
     OrderEvent,
     OrderItem,
+    PaymentTransaction,
     Refund,
     Return,
     ReturnItem,
@@ -65,6 +66,10 @@ async def items_of_returns(return_ids: list[int]) -> list[ReturnItem]:
 
 async def refunds_of_orders(order_ids: list[int]) -> list[Refund]:
     return await Refund.filter(order_id__in=order_ids).order_by("id")
+
+
+async def transactions_of_orders(order_ids: list[int]) -> list[PaymentTransaction]:
+    return await PaymentTransaction.filter(order_id__in=order_ids).order_by("id")
 
 
 async def documents_of_orders(order_ids: list[int]) -> list[tuple[int, Document]]:

@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from app.models import PaymentStatus, Role, User
-from app.services import accounts, catalog, orders
+from app.models import Role, TransactionKind, User
+from app.services import accounts, catalog, orders, payments, shipping
 from app.services.addresses import Address
 from app.services.auth import ANONYMOUS, SYSTEM, viewer_for
-from app.services.money import money
 from app.services.orders import LineInput, OrderChanges, PaymentInput, PlaceOrderInput
 
 
@@ -27,7 +26,9 @@ DEMO_LOGINS = (
     DemoLogin("CUSTOMER", "customer@example.com", "demo-customer-pass"),
 )
 
-SHIPPING = Decimal("4.90")
+STANDARD_PRICE = Decimal("4.90")
+FREE_OVER = Decimal("50.00")
+EXPRESS_PRICE = Decimal("12.00")
 PRODUCTS = (
     ("TEE-BLK-M", "Organic cotton T-shirt, black, M", "19.90", 120),
     ("TEE-WHT-L", "Organic cotton T-shirt, white, L", "19.90", 80),
@@ -63,6 +64,20 @@ async def seed_demo(tax_rate: Decimal, currency: str) -> bool:
     for sku, name, price, stock in PRODUCTS:
         await catalog.create_product(SYSTEM, sku, name, Decimal(price), stock)
 
+    await shipping.update_method(
+        SYSTEM,
+        "standard",
+        shipping.MethodInput(price=STANDARD_PRICE, free_over=FREE_OVER),
+        currency,
+    )
+    await shipping.create_method(
+        SYSTEM,
+        shipping.MethodInput(
+            code="express", name="Express (next day)", price=EXPRESS_PRICE, countries=["GB", "US"]
+        ),
+        currency,
+    )
+
     ada = _address("Ada", "Lovelace", "12 St James's Square", "London", "SW1Y 4JH", "GB")
     placed = [
         (
@@ -71,23 +86,18 @@ async def seed_demo(tax_rate: Decimal, currency: str) -> bool:
             ada,
             [("TEE-BLK-M", 2), ("MUG-CLASSIC", 1)],
             "Please gift-wrap the mug.",
-            PaymentStatus.PAID,
+            "express",
+            TransactionKind.CAPTURE,
         ),
-        (
-            viewer_for(customer),
-            None,
-            ada,
-            [("SOCK-3PK", 1)],
-            "",
-            PaymentStatus.PENDING,
-        ),
+        (viewer_for(customer), None, ada, [("SOCK-3PK", 1)], "", "standard", None),
         (
             ANONYMOUS,
             "grace@example.org",
             _address("Grace", "Hopper", "1 Navy Yard", "Arlington", "22202", "US"),
             [("CAP-NAVY", 1), ("NOTE-A5", 3)],
             "Leave at the front desk.",
-            PaymentStatus.PAID,
+            "standard",
+            TransactionKind.CAPTURE,
         ),
         (
             ANONYMOUS,
@@ -95,36 +105,32 @@ async def seed_demo(tax_rate: Decimal, currency: str) -> bool:
             _address("José", "Núñez", "Calle Mayor 5", "Madrid", "28013", "ES"),
             [("BAG-TOTE", 2)],
             "",
-            PaymentStatus.AUTHORIZED,
+            "standard",
+            TransactionKind.AUTHORIZATION,
         ),
     ]
     first_order = None
-    for viewer, email, address, lines, comment, payment_status in placed:
-        items = [LineInput(sku, qty) for sku, qty in lines]
-        prices = {sku: Decimal(price) for sku, _, price, _ in PRODUCTS}
-        subtotal = sum((prices[sku] * qty for sku, qty in lines), Decimal(0))
-        total = money(subtotal) + SHIPPING + money(subtotal * tax_rate)
-        paid = total if payment_status is PaymentStatus.PAID else None
+    for number, (viewer, email, address, lines, comment, method, paid) in enumerate(placed):
+        # placed as a storefront would, then paid as its payment back end reports it
         order = await orders.place_order(
             viewer,
             PlaceOrderInput(
-                items=items,
+                items=[LineInput(sku, qty) for sku, qty in lines],
                 billing_address=address,
                 email=email,
-                shipping_method="Standard",
-                shipping_cost=SHIPPING,
-                payment=PaymentInput(
-                    method="card",
-                    provider="stripe",
-                    transaction_id=f"demo_{email or 'ada'}",
-                    amount=paid,
-                    status=payment_status,
-                ),
+                shipping_method=method,
+                payment=PaymentInput(method="card", provider="stripe"),
                 customer_comment=comment,
             ),
             tax_rate,
             currency,
         )
+        if paid is not None:
+            await payments.record_payment(
+                SYSTEM,
+                order.id,
+                payments.PaymentRecord(kind=paid, provider="stripe", reference=f"demo_{number}"),
+            )
         first_order = first_order or order
     assert first_order is not None
     await orders.update_order(

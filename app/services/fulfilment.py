@@ -35,7 +35,7 @@ async def set_status(viewer: Viewer, order_id: int, status: OrderStatus, note: s
     if len(note) > MAX_NOTE:
         raise DomainError(ErrorCode.INVALID_INPUT, f"At most {MAX_NOTE} characters.", ["note"])
     order = await lock_order(order_id, "orderId")
-    new_events = await apply_status(viewer, order, status)
+    new_events = await apply_status(viewer, order, status, manual=True)
     if note.strip():
         new_events.append(NewEvent("STATUS_NOTE", note.strip(), EventVisibility.STAFF))
     if new_events:
@@ -50,17 +50,22 @@ async def apply_status(
     extra: dict[str, Any] | None = None,
     *,
     touch: bool = False,
+    manual: bool = False,
 ) -> list[NewEvent]:
     """Move a locked order to `status` with its stock effects; returns the event to record.
 
     Entering CANCELLED, DECLINED or REFUNDED gives back the units still held (once);
     leaving them takes the units again, or fails with INSUFFICIENT_STOCK. With `touch` the
-    order's version moves on even when nothing in the order row changed.
+    order's version moves on even when nothing in the order row changed. `manual` marks a
+    status staff chose by hand, which payments and the unpaid-order sweep leave alone.
     """
     previous = order.status
     updates: dict[str, Any] = dict(extra or {})
     if status != previous:
         updates["status"] = status
+        updates["status_manual"] = manual
+    elif manual and not order.status_manual:
+        updates["status_manual"] = True
     if status in RELEASING and not order.stock_released:
         await move_stock(
             await held_stock(order),

@@ -19,9 +19,11 @@ from app.models import (
     PaymentStatus,
     Product,
     Shipment,
+    TransactionKind,
 )
 from app.models.orders import CLOSED_STATUSES, OPEN_STATUSES
-from app.services import events
+from app.services import events, transactions
+from app.services import shipping as shipping_methods
 from app.services.accounts import check_email
 from app.services.addresses import Address, clean_address, search_words
 from app.services.auth import Permission, Viewer
@@ -37,7 +39,12 @@ MAX_COMMENT = 2000
 MAX_NOTES = 10_000
 MAX_SEARCH = 100
 NUMBER_OFFSET = 99  # order number = id + 99, so the first order is number 100
-PLACEABLE_PAYMENT = (PaymentStatus.PENDING, PaymentStatus.AUTHORIZED, PaymentStatus.PAID)
+# What a payment recorded with the order may be, and the transaction each one is.
+PLACEABLE_PAYMENT = {
+    PaymentStatus.PENDING: None,
+    PaymentStatus.AUTHORIZED: TransactionKind.AUTHORIZATION,
+    PaymentStatus.PAID: TransactionKind.CAPTURE,
+}
 
 
 @dataclass(frozen=True)
@@ -48,11 +55,14 @@ class LineInput:
 
 @dataclass(frozen=True)
 class PaymentInput:
+    """What the buyer chose (method, provider); status, amount and transaction id record a
+    payment taken with the order, and only PAYMENTS_WRITE may give them (None = not given)."""
+
     method: str = ""
     provider: str = ""
-    transaction_id: str = ""
+    transaction_id: str | None = None
     amount: Decimal | None = None
-    status: PaymentStatus = PaymentStatus.PENDING
+    status: PaymentStatus | None = None
 
 
 @dataclass(frozen=True)
@@ -62,7 +72,8 @@ class PlaceOrderInput:
     shipping_address: Address | None = None
     email: str | None = None
     shipping_method: str = ""
-    shipping_cost: Decimal = Decimal("0")
+    # None: the method's price; a staff override otherwise
+    shipping_cost: Decimal | None = None
     payment: PaymentInput = field(default_factory=PaymentInput)
     customer_comment: str = ""
 
@@ -102,18 +113,44 @@ def _check_text(problems: Problems, path: list[str], value: str, limit: int) -> 
     return value.strip()
 
 
+def _refuse_declared(problems: Problems, viewer: Viewer, data: PlaceOrderInput) -> None:
+    """The server prices shipping and learns of payments from the payment side: only staff
+    who may edit orders override the shipping cost, only PAYMENTS_WRITE records a payment."""
+    if data.shipping_cost is not None and not (
+        viewer.is_staff and viewer.can(Permission.ORDERS_WRITE)
+    ):
+        problems.add(
+            ["shippingCost"],
+            "The shipping cost comes from the shipping method; only staff override it.",
+            ErrorCode.FORBIDDEN,
+        )
+    if viewer.can(Permission.PAYMENTS_WRITE):
+        return
+    payment = data.payment
+    for name, value in (
+        ("status", payment.status),
+        ("amount", payment.amount),
+        ("transactionId", payment.transaction_id),
+    ):
+        if value is not None:
+            problems.add(
+                ["payment", name],
+                "Payments are recorded by the payment side (recordPayment); an order says "
+                "only which method and provider the buyer chose.",
+                ErrorCode.FORBIDDEN,
+            )
+
+
 async def place_order(
     viewer: Viewer, data: PlaceOrderInput, tax_rate: Decimal, currency: str
 ) -> Order:
-    """Record an order and take its stock, all or nothing."""
+    """Record an order and take its stock, all or nothing; the server prices it."""
     problems = Problems()
-    if viewer.is_customer:
-        email = viewer.email
-    elif viewer.is_anonymous:
-        email = check_email(problems, ["email"], data.email or "")
-    else:
-        # Staff placing an order on a customer's behalf give the customer's email.
-        email = check_email(problems, ["email"], data.email or "")
+    _refuse_declared(problems, viewer, data)
+    # a signed-in customer's own email; guests and staff (placing it for a customer) give one
+    email = (
+        viewer.email if viewer.is_customer else check_email(problems, ["email"], data.email or "")
+    )
     lines = _merge_lines(problems, data.items)
     billing = clean_address(problems, "billingAddress", data.billing_address)
     shipping = (
@@ -121,25 +158,25 @@ async def place_order(
         if data.shipping_address is not None
         else billing
     )
-    shipping_method = _check_text(problems, ["shippingMethod"], data.shipping_method, 100)
     comment = _check_text(problems, ["customerComment"], data.customer_comment, MAX_COMMENT)
-    shipping_cost = parse_money(data.shipping_cost)
-    if shipping_cost is None:
-        problems.add(["shippingCost"], "A non-negative amount with at most two decimals.")
+    override = None
+    if data.shipping_cost is not None:
+        override = parse_money(data.shipping_cost)
+        if override is None:
+            problems.add(["shippingCost"], "A non-negative amount with at most two decimals.")
     payment = data.payment
-    if payment.status not in PLACEABLE_PAYMENT:
+    kind = PLACEABLE_PAYMENT.get(payment.status or PaymentStatus.PENDING, "refused")
+    if kind == "refused":
         problems.add(
             ["payment", "status"], "An order is placed with a PENDING, AUTHORIZED or PAID payment."
         )
-    paid = parse_money(payment.amount if payment.amount is not None else 0)
-    if paid is None:
-        problems.add(["payment", "amount"], "A non-negative amount with at most two decimals.")
+    declared = parse_money(payment.amount) if payment.amount is not None else None
+    if payment.amount is not None and (declared is None or declared <= 0):
+        problems.add(["payment", "amount"], "A positive amount with at most two decimals.")
     for key, value in (("method", payment.method), ("provider", payment.provider)):
         _check_text(problems, ["payment", key], value, 50)
-    _check_text(problems, ["payment", "transactionId"], payment.transaction_id, 255)
+    _check_text(problems, ["payment", "transactionId"], payment.transaction_id or "", 255)
     problems.raise_if_any()
-    assert shipping_cost is not None
-    assert paid is not None
 
     products = {p.sku: p for p in await Product.filter(sku__in=[sku for sku, _ in lines])}
     for index, (sku, _) in enumerate(lines):
@@ -150,16 +187,27 @@ async def place_order(
     problems.raise_if_any()
 
     subtotal = money(sum((products[sku].price * qty for sku, qty in lines), Decimal(0)))
+    method = await shipping_methods.choose(
+        data.shipping_method, shipping.country, currency, ["shippingMethod"]
+    )
+    shipping_cost = (
+        override if override is not None else shipping_methods.price_for(method, subtotal)
+    )
     tax_total = money(subtotal * tax_rate)
     total = subtotal + shipping_cost + tax_total
-    amount_paid = paid if payment.status is PaymentStatus.PAID else Decimal("0.00")
-    if amount_paid > total:
-        raise DomainError(
-            ErrorCode.INVALID_INPUT,
-            "The payment is more than the order total.",
-            ["payment", "amount"],
-        )
-    status = _initial_status(payment.status, amount_paid, total)
+    moves: list[tuple[TransactionKind, Decimal]] = []
+    if isinstance(kind, TransactionKind):
+        amount = declared if declared is not None else total
+        if amount > total:
+            raise DomainError(
+                ErrorCode.PAYMENT_EXCEEDS_BALANCE,
+                f"The payment is more than the order total ({total} {currency}).",
+                ["payment", "amount"],
+            )
+        if amount > 0:
+            moves.append((kind, amount))
+    totals = transactions.summarise(total, moves)
+    status = OrderStatus.AWAITING_FULFILLMENT if totals.covered else OrderStatus.AWAITING_PAYMENT
     order = await Order.create(
         status=status,
         customer_id=viewer.user_id if viewer.is_customer else None,
@@ -167,19 +215,17 @@ async def place_order(
         billing_address=billing.as_json(),
         shipping_address=shipping.as_json(),
         search_text=search_words(billing, shipping),
-        shipping_method=shipping_method,
+        shipping_method=method.code,
         currency=currency,
         subtotal=subtotal,
         shipping_cost=shipping_cost,
         tax_total=tax_total,
         total=total,
         payment_method=payment.method.strip(),
-        payment_provider=payment.provider.strip(),
-        payment_transaction_id=payment.transaction_id.strip(),
-        payment_status=payment.status,
-        amount_paid=amount_paid,
-        amount_refunded=Decimal("0.00"),
+        payment_provider=transactions.normalise_provider(payment.provider),
+        payment_transaction_id=(payment.transaction_id or "").strip(),
         customer_comment=comment,
+        **totals.columns(),
     )
     order.number = order.id + NUMBER_OFFSET
     await Order.filter(id=order.id).update(number=order.number)
@@ -203,19 +249,22 @@ async def place_order(
         order_id=order.id,
         actor_id=viewer.user_id,
     )
+    for move_kind, amount in moves:
+        await transactions.add(
+            viewer,
+            order,
+            move_kind,
+            amount,
+            provider=payment.provider,
+            reference=(payment.transaction_id or "").strip() or None,
+            method=payment.method,
+        )
     await events.record(
         order.id,
         viewer,
         NewEvent("ORDER_PLACED", f"Order {order.number} placed.", data={"status": status.value}),
     )
     return order
-
-
-def _initial_status(payment: PaymentStatus, paid: Decimal, total: Decimal) -> OrderStatus:
-    """Authorized or fully paid orders await fulfilment; the rest await payment."""
-    if payment is PaymentStatus.AUTHORIZED or (payment is PaymentStatus.PAID and paid >= total):
-        return OrderStatus.AWAITING_FULFILLMENT
-    return OrderStatus.AWAITING_PAYMENT
 
 
 def _merge_lines(problems: Problems, items: list[LineInput]) -> list[tuple[str, int]]:

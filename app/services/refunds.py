@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from tortoise.expressions import F
 
@@ -14,11 +13,13 @@ from app.models import (
     OrderItem,
     OrderStatus,
     PaymentStatus,
+    PaymentTransaction,
     Refund,
     Return,
     ReturnStatus,
+    TransactionKind,
 )
-from app.services import events, returns
+from app.services import events, returns, transactions
 from app.services.auth import Permission, Viewer
 from app.services.catalog import item_lines, move_stock
 from app.services.errors import DomainError, ErrorCode, Problems, not_found
@@ -49,12 +50,29 @@ class RefundInput:
 
 
 async def refund_order(viewer: Viewer, order_id: int, data: RefundInput) -> tuple[Refund, Order]:
-    """Record a refund of at most what was paid and not yet refunded.
+    """Record a refund of at most what was captured and not yet refunded.
 
-    The payment's amountRefunded and status follow, the order becomes PARTIALLY_REFUNDED or
-    REFUNDED, a linked return becomes REFUNDED, and restock puts the items back, once.
+    It is a REFUND transaction in the payment ledger; the payment's amountRefunded and status
+    follow, the order becomes PARTIALLY_REFUNDED or REFUNDED, a linked return becomes
+    REFUNDED, and restock puts the items back, once.
     """
     viewer.require(Permission.REFUNDS_WRITE)
+    order = await lock_order(order_id, "orderId")
+    refund, _ = await issue_refund(viewer, order, data)
+    return refund, order
+
+
+async def issue_refund(
+    viewer: Viewer,
+    order: Order,
+    data: RefundInput,
+    *,
+    provider: str | None = None,
+    reference: str | None = None,
+    method: str | None = None,
+) -> tuple[Refund, PaymentTransaction]:
+    """The refund on a locked order, with its transaction (the provider's reference when the
+    payment side reported it)."""
     problems = Problems()
     amount = parse_money(data.amount)
     if amount is None or amount <= 0:
@@ -67,17 +85,16 @@ async def refund_order(viewer: Viewer, order_id: int, data: RefundInput) -> tupl
     problems.raise_if_any()
     assert amount is not None
 
-    order = await lock_order(order_id, "orderId")
     if await Refund.filter(order_id=order.id).count() >= MAX_REFUNDS:
         raise DomainError(
             ErrorCode.LIMIT_REACHED, f"An order has at most {MAX_REFUNDS} refunds.", ["orderId"]
         )
-    left = order.amount_paid - order.amount_refunded
-    if amount > left:
+    before = await transactions.totals_of(order)
+    if amount > before.refundable:
         raise DomainError(
             ErrorCode.REFUND_EXCEEDS_PAYMENT,
-            f"At most {left} {order.currency} can be refunded (paid {order.amount_paid}, "
-            f"refunded {order.amount_refunded}).",
+            f"At most {before.refundable} {order.currency} can be refunded (paid "
+            f"{before.captured}, refunded {before.refunded}).",
             ["amount"],
         )
     items = {i.id: i for i in await OrderItem.filter(order_id=order.id)}
@@ -108,18 +125,16 @@ async def refund_order(viewer: Viewer, order_id: int, data: RefundInput) -> tupl
         if request is None:
             raise not_found("Return", ["returnId"])
 
-    # A conditional update: even without the row lock two refunds cannot overdraw.
-    changed = await Order.filter(
-        id=order.id, amount_refunded__lte=order.amount_paid - amount
-    ).update(amount_refunded=F("amount_refunded") + amount)
-    if not changed:
-        raise DomainError(ErrorCode.REFUND_EXCEEDS_PAYMENT, "Refunded meanwhile.", ["amount"])
-    refunded = order.amount_refunded + amount
-    fully = refunded >= order.amount_paid
-    updates: dict[str, Any] = {
-        "amount_refunded": refunded,
-        "payment_status": PaymentStatus.REFUNDED if fully else PaymentStatus.PARTIALLY_REFUNDED,
-    }
+    transaction = await transactions.add(
+        viewer,
+        order,
+        TransactionKind.REFUND,
+        amount,
+        provider=order.payment_provider if provider is None else provider,
+        reference=reference,
+        method=order.payment_method if method is None else method,
+    )
+    after = await transactions.totals_of(order)
     refund = await Refund.create(
         order_id=order.id,
         return_request_id=request.id if request else None,
@@ -142,14 +157,20 @@ async def refund_order(viewer: Viewer, order_id: int, data: RefundInput) -> tupl
             await OrderItem.filter(id=item_id).update(
                 quantity_restocked=F("quantity_restocked") + quantity
             )
+    fully = after.status is PaymentStatus.REFUNDED
     status = OrderStatus.REFUNDED if fully else OrderStatus.PARTIALLY_REFUNDED
     new_events = [
         NewEvent(
             "REFUND_ISSUED",
             f"Refunded {amount} {order.currency}.",
-            data={"refundId": refund.id, "amount": str(amount), "currency": order.currency},
+            data={
+                "refundId": refund.id,
+                "transactionId": transaction.id,
+                "amount": str(amount),
+                "currency": order.currency,
+            },
         ),
-        *await apply_status(viewer, order, status, updates, touch=True),
+        *await apply_status(viewer, order, status, after.columns(), touch=True),
     ]
     if data.reason.strip():
         new_events.append(
@@ -160,4 +181,4 @@ async def refund_order(viewer: Viewer, order_id: int, data: RefundInput) -> tupl
     await events.record(order.id, viewer, *new_events)
     if request is not None:
         await move_return(viewer, order, request, ReturnStatus.REFUNDED)
-    return refund, order
+    return refund, transaction

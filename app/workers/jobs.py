@@ -7,7 +7,7 @@ from typing import Any
 
 from app.db import atomic
 from app.models import Document, DocumentStatus, ImportStatus, TrackingImport
-from app.services import documents, imports, maintenance
+from app.services import documents, idempotency, imports, maintenance, payments
 from app.services.jobs import Job, send
 
 STALE_AFTER = timedelta(minutes=1)
@@ -16,6 +16,26 @@ STALE_AFTER = timedelta(minutes=1)
 async def purge_expired_tokens(ctx: dict[str, Any]) -> int:
     async with atomic():
         return await maintenance.purge_expired_tokens()
+
+
+async def purge_idempotency_keys(ctx: dict[str, Any]) -> int:
+    async with atomic():
+        return await idempotency.purge_expired()
+
+
+async def cancel_unpaid_orders(ctx: dict[str, Any]) -> int:
+    """Cancel orders unpaid for BITCART_UNPAID_ORDER_TTL, a set per transaction, so their
+    stock goes back on sale. A second worker running it at once finds nothing left to do:
+    each order is looked at again under its lock."""
+    ttl = ctx["settings"].unpaid_order_ttl_seconds
+    if ttl <= 0:
+        return 0
+    cancelled, more = 0, True
+    while more:
+        async with atomic():
+            done, more = await payments.expire_unpaid(timedelta(seconds=ttl))
+        cancelled += done
+    return cancelled
 
 
 async def render_document(ctx: dict[str, Any], document_id: int) -> str | None:

@@ -21,6 +21,8 @@ from app.workers import jobs
 
 FUNCTIONS: list[Any] = [
     jobs.purge_expired_tokens,
+    jobs.purge_idempotency_keys,
+    jobs.cancel_unpaid_orders,
     jobs.render_document,
     jobs.run_tracking_import,
     jobs.requeue_stale,
@@ -34,6 +36,9 @@ def cron_jobs(settings: Settings) -> list[Any]:
     step = max(1, min(30, settings.worker_lease_seconds // 3))
     return [
         cron(jobs.purge_expired_tokens, minute={7}, run_at_startup=False),
+        cron(jobs.purge_idempotency_keys, minute={37}, run_at_startup=False),
+        # every five minutes: an order is let go within five minutes of its time running out
+        cron(jobs.cancel_unpaid_orders, minute=set(range(2, 60, 5)), run_at_startup=True),
         cron(jobs.requeue_stale, second=set(range(0, 60, step)), run_at_startup=True),
     ]
 

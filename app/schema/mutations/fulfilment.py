@@ -10,7 +10,7 @@ from app.schema.context import Info
 from app.schema.errors import UserError, error_list
 from app.schema.ids import from_global_id, to_global_id
 from app.schema.inputs import ShipOrderInput
-from app.schema.mutations.base import perform
+from app.schema.mutations.base import IdempotencyKey, Once, perform
 from app.schema.mutations.orders import OrderPayload
 from app.schema.types.orders import Order, OrderStatus
 from app.schema.types.shipments import Shipment
@@ -29,6 +29,10 @@ class DeleteShipmentPayload:
     order: Order | None = None
     deleted_shipment_id: strawberry.ID | None = None
     errors: list[UserError] = error_list()
+
+
+async def _load_shipped(ids: dict[str, int]) -> tuple[ShipmentModel, OrderModel]:
+    return await ShipmentModel.get(id=ids["shipment"]), await OrderModel.get(id=ids["order"])
 
 
 @strawberry.type
@@ -67,7 +71,11 @@ class FulfilmentMutations:
 
     @strawberry.mutation(description="Ship items (SHIPMENTS_WRITE): all unshipped by default.")
     async def ship_order(
-        self, info: Info, order_id: strawberry.ID, input: ShipOrderInput | None = None
+        self,
+        info: Info,
+        order_id: strawberry.ID,
+        input: ShipOrderInput | None = None,
+        idempotency_key: IdempotencyKey = None,
     ) -> ShipOrderPayload:
         viewer = info.context.viewer
         given = input or ShipOrderInput()
@@ -77,7 +85,14 @@ class FulfilmentMutations:
                 viewer, from_global_id("Order", order_id, "orderId"), given.to_service()
             )
 
-        result, errors = await perform(info, action)
+        once = Once(
+            "shipOrder",
+            idempotency_key,
+            [order_id, given],
+            lambda r: {"shipment": r[0].id, "order": r[1].id},
+            _load_shipped,
+        )
+        result, errors = await perform(info, action, once)
         if result is None:
             return ShipOrderPayload(errors=errors)
         shipment, order = result

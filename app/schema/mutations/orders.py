@@ -9,7 +9,7 @@ from app.schema.context import Info
 from app.schema.errors import UserError, error_list, user_errors
 from app.schema.ids import from_global_id
 from app.schema.inputs import PlaceOrderInput, UpdateOrderInput
-from app.schema.mutations.base import perform
+from app.schema.mutations.base import IdempotencyKey, Once, load_order, perform
 from app.schema.types.orders import Order
 from app.services import orders
 from app.services.errors import DomainError
@@ -27,8 +27,13 @@ class OrderPayload:
 
 @strawberry.type
 class OrderMutations:
-    @strawberry.mutation(description="Place an order as a customer or a guest; takes stock.")
-    async def place_order(self, info: Info, input: PlaceOrderInput) -> OrderPayload:
+    @strawberry.mutation(
+        description="Place an order as a customer or a guest; takes stock. The server prices "
+        "it, shipping included."
+    )
+    async def place_order(
+        self, info: Info, input: PlaceOrderInput, idempotency_key: IdempotencyKey = None
+    ) -> OrderPayload:
         context = info.context
         viewer, settings = context.viewer, context.settings
         data = input.to_service()
@@ -38,7 +43,8 @@ class OrderMutations:
                 await context.throttle("guest-order", settings.guest_order_rate_limit, 60)
             return await orders.place_order(viewer, data, settings.tax_rate, settings.currency)
 
-        order, errors = await perform(info, place)
+        once = Once("placeOrder", idempotency_key, data, lambda o: {"order": o.id}, load_order)
+        order, errors = await perform(info, place, once)
         if order is not None:
             info.context.placed_order_ids.add(order.id)
         return OrderPayload.of(order, errors)

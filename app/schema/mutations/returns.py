@@ -11,7 +11,7 @@ from app.schema.context import Info
 from app.schema.errors import UserError, error_list
 from app.schema.ids import from_global_id
 from app.schema.inputs import RefundOrderInput, RequestReturnInput
-from app.schema.mutations.base import perform
+from app.schema.mutations.base import IdempotencyKey, Once, perform
 from app.schema.types.orders import Order
 from app.schema.types.returns import Refund, ReturnRequest, ReturnStatus
 from app.services import refunds, returns
@@ -34,12 +34,22 @@ class RefundPayload:
     errors: list[UserError] = error_list()
 
 
+async def _load_refund(ids: dict[str, int]) -> tuple[RefundModel, OrderModel]:
+    return await RefundModel.get(id=ids["refund"]), await OrderModel.get(id=ids["order"])
+
+
+async def _load_return(ids: dict[str, int]) -> ReturnModel:
+    return await ReturnModel.get(id=ids["return"])
+
+
 @strawberry.type
 class ReturnMutations:
     @strawberry.mutation(
         description="Ask to return shipped items: customers for their own orders, or staff."
     )
-    async def request_return(self, info: Info, input: RequestReturnInput) -> ReturnPayload:
+    async def request_return(
+        self, info: Info, input: RequestReturnInput, idempotency_key: IdempotencyKey = None
+    ) -> ReturnPayload:
         viewer = info.context.viewer
 
         async def action() -> ReturnModel:
@@ -50,7 +60,14 @@ class ReturnMutations:
                 input.customer_comment,
             )
 
-        request, errors = await perform(info, action)
+        once = Once(
+            "requestReturn",
+            idempotency_key,
+            input,
+            lambda r: {"return": r.id},
+            _load_return,
+        )
+        request, errors = await perform(info, action, once)
         return ReturnPayload.of(request, errors)
 
     @strawberry.mutation(
@@ -74,9 +91,16 @@ class ReturnMutations:
         )
         return ReturnPayload.of(request, errors)
 
-    @strawberry.mutation(description="Record a refund made at the provider (REFUNDS_WRITE).")
+    @strawberry.mutation(
+        description="Record a refund made at the provider (REFUNDS_WRITE): a REFUND "
+        "transaction of at most what was captured and not yet refunded."
+    )
     async def refund_order(
-        self, info: Info, order_id: strawberry.ID, input: RefundOrderInput
+        self,
+        info: Info,
+        order_id: strawberry.ID,
+        input: RefundOrderInput,
+        idempotency_key: IdempotencyKey = None,
     ) -> RefundPayload:
         viewer = info.context.viewer
 
@@ -85,7 +109,14 @@ class ReturnMutations:
                 viewer, from_global_id("Order", order_id, "orderId"), input.to_service()
             )
 
-        result, errors = await perform(info, action)
+        once = Once(
+            "refundOrder",
+            idempotency_key,
+            [order_id, input],
+            lambda r: {"refund": r[0].id, "order": r[1].id},
+            _load_refund,
+        )
+        result, errors = await perform(info, action, once)
         if result is None:
             return RefundPayload(errors=errors)
         refund, order = result

@@ -11,7 +11,7 @@ from app.schema.context import Info
 from app.schema.errors import UserError, error_list
 from app.schema.ids import from_global_id
 from app.schema.inputs import ImportOptionsInput, OrderFilterInput
-from app.schema.mutations.base import perform
+from app.schema.mutations.base import IdempotencyKey, Once, perform
 from app.schema.types.documents import Document, DocumentKind
 from app.schema.types.imports import TrackingImport
 from app.services import documents, imports
@@ -30,6 +30,14 @@ class TrackingImportPayload:
     errors: list[UserError] = error_list()
 
 
+async def _load_document(ids: dict[str, int]) -> DocumentModel:
+    return await DocumentModel.get(id=ids["document"])
+
+
+async def _load_import(ids: dict[str, int]) -> TrackingImportModel:
+    return await TrackingImportModel.get(id=ids["import"])
+
+
 @strawberry.type
 class WorkerMutations:
     @strawberry.mutation(
@@ -43,6 +51,7 @@ class WorkerMutations:
         kind: DocumentKind,
         order_ids: list[strawberry.ID] | None = None,
         filter: OrderFilterInput | None = None,
+        idempotency_key: IdempotencyKey = None,
     ) -> DocumentPayload:
         context = info.context
 
@@ -68,7 +77,14 @@ class WorkerMutations:
                 context.viewer, chosen, kind, context.settings, context.renderer
             )
 
-        document, errors = await perform(info, action)
+        once = Once(
+            "generateDocuments",
+            idempotency_key,
+            [kind, order_ids, filter],
+            lambda d: {"document": d.id},
+            _load_document,
+        )
+        document, errors = await perform(info, action, once)
         return DocumentPayload(
             document=Document.build(document) if document else None, errors=errors
         )
@@ -78,7 +94,11 @@ class WorkerMutations:
         "a worker applies it and reports every row."
     )
     async def import_tracking(
-        self, info: Info, file: Upload, options: ImportOptionsInput | None = None
+        self,
+        info: Info,
+        file: Upload,
+        options: ImportOptionsInput | None = None,
+        idempotency_key: IdempotencyKey = None,
     ) -> TrackingImportPayload:
         context = info.context
         limit = context.settings.max_upload_bytes
@@ -99,7 +119,14 @@ class WorkerMutations:
                 context.storage,
             )
 
-        created, errors = await perform(info, action)
+        once = Once(
+            "importTracking",
+            idempotency_key,
+            [filename, data, options],
+            lambda t: {"import": t.id},
+            _load_import,
+        )
+        created, errors = await perform(info, action, once)
         return TrackingImportPayload(
             tracking_import=TrackingImport.build(created) if created else None, errors=errors
         )

@@ -25,6 +25,7 @@ from app.schema.pagination import Connection, connection
 from app.schema.permissions import StaffOnly
 from app.schema.types.accounts import Customer
 from app.schema.types.documents import Document
+from app.schema.types.payments import PaymentTransaction
 from app.schema.types.returns import Refund, ReturnRequest
 from app.schema.types.shipments import Shipment
 from app.services import documents
@@ -35,6 +36,7 @@ from app.services.refunds import MAX_REFUNDS
 from app.services.returns import MAX_RETURNS
 from app.services.shipments import MAX_SHIPMENTS
 from app.services.tracking import tracking_token
+from app.services.transactions import MAX_TRANSACTIONS
 
 strawberry.enum(OrderStatusModel, name="OrderStatus")
 strawberry.enum(PaymentStatusModel, name="PaymentStatus")
@@ -74,15 +76,32 @@ class Address:
         )
 
 
-@strawberry.type
+@strawberry.type(
+    description="The order's payment: amounts and status are sums over its transactions."
+)
 class Payment:
     method: str
     provider: str
-    transaction_id: str
+    transaction_id: str = strawberry.field(
+        description="The provider's reference of the latest authorization or capture."
+    )
     status: PaymentStatus
-    amount_paid: Decimal
+    amount_authorized: Decimal = strawberry.field(
+        description="Authorized and neither captured nor voided yet."
+    )
+    amount_paid: Decimal = strawberry.field(description="Captured.")
     amount_refunded: Decimal
     currency: str
+    _order_id: strawberry.Private[int]
+
+    @strawberry.field(
+        description=f"Oldest first (at most {MAX_TRANSACTIONS}).",
+        directives=[most(MAX_TRANSACTIONS)],
+    )
+    async def transactions(self, info: Info) -> list[PaymentTransaction]:
+        rows = await info.context.loaders.transactions_by_order.load(self._order_id)
+        staff = info.context.viewer.is_staff
+        return [PaymentTransaction.build(row, staff) for row in rows[:MAX_TRANSACTIONS]]
 
 
 @strawberry.type
@@ -196,9 +215,11 @@ class Order:
             provider=order.payment_provider,
             transaction_id=order.payment_transaction_id,
             status=order.payment_status,
+            amount_authorized=order.amount_authorized,
             amount_paid=order.amount_paid,
             amount_refunded=order.amount_refunded,
             currency=order.currency,
+            _order_id=order.id,
         )
 
     @strawberry.field

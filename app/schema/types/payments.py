@@ -1,0 +1,79 @@
+"""Payment transactions and shipping methods as GraphQL sees them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+import strawberry
+
+from app.models import PaymentTransaction as PaymentTransactionModel
+from app.models import ShippingMethod as ShippingMethodModel
+from app.models import TransactionKind as TransactionKindModel
+from app.schema.cost import most
+from app.schema.ids import to_global_id
+
+strawberry.enum(TransactionKindModel, name="TransactionKind")
+TransactionKind = TransactionKindModel
+
+# every ISO 3166-1 country, the most a method lists
+MAX_COUNTRIES = 249
+
+
+@strawberry.type(description="One movement of money, as the payment side reported it.")
+class PaymentTransaction:
+    id: strawberry.ID
+    kind: TransactionKind
+    amount: Decimal
+    currency: str
+    provider: str
+    reference: str | None = strawberry.field(description="The provider's id for it.")
+    method: str
+    created_at: datetime
+    actor: str = strawberry.field(
+        description="Who recorded it; customers see 'store' for a staff member."
+    )
+
+    @classmethod
+    def build(cls, row: PaymentTransactionModel, viewer_is_staff: bool) -> PaymentTransaction:
+        return cls(
+            id=to_global_id("PaymentTransaction", row.id),
+            kind=row.kind,
+            amount=row.amount,
+            currency=row.currency,
+            provider=row.provider,
+            reference=row.reference,
+            method=row.method,
+            created_at=row.created_at,
+            actor=row.actor if viewer_is_staff or row.actor_kind != "STAFF" else "store",
+        )
+
+
+@strawberry.type(description="A way to ship that a storefront offers at checkout.")
+class ShippingMethod:
+    id: strawberry.ID
+    code: str = strawberry.field(description="What placeOrder's shippingMethod names.")
+    name: str
+    price: Decimal
+    currency: str
+    free_over: Decimal | None = strawberry.field(
+        description="Free at or above this subtotal; null: never free."
+    )
+    countries: list[str] = strawberry.field(
+        description="ISO 3166-1 alpha-2 codes it ships to; empty: everywhere.",
+        directives=[most(MAX_COUNTRIES)],
+    )
+    active: bool
+
+    @classmethod
+    def build(cls, row: ShippingMethodModel) -> ShippingMethod:
+        return cls(
+            id=to_global_id("ShippingMethod", row.id),
+            code=row.code,
+            name=row.name,
+            price=row.price,
+            currency=row.currency,
+            free_over=row.free_over,
+            countries=list(row.countries),
+            active=row.active,
+        )

@@ -1,0 +1,252 @@
+"""Recording payments as the payment side reports them, and letting unpaid orders go."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from app.models import Order, OrderStatus, PaymentStatus, PaymentTransaction, TransactionKind
+from app.services import events, transactions
+from app.services.auth import SYSTEM, Permission, Viewer
+from app.services.errors import DomainError, ErrorCode, Problems
+from app.services.events import NewEvent
+from app.services.fulfilment import apply_status
+from app.services.money import parse_money
+from app.services.orders import lock_order, save_changes
+from app.services.refunds import RefundInput, issue_refund
+
+# What payments move on their own; any other status is the staff's to change.
+AWAITING = frozenset({OrderStatus.PENDING, OrderStatus.AWAITING_PAYMENT})
+MAX_REFERENCE = 255
+MAX_NAME = 50
+EXPIRE_SET = 100
+
+_DONE = {
+    TransactionKind.AUTHORIZATION: "authorized",
+    TransactionKind.CAPTURE: "captured",
+    TransactionKind.VOID: "voided",
+    TransactionKind.REFUND: "refunded",
+}
+
+
+@dataclass(frozen=True)
+class PaymentRecord:
+    kind: TransactionKind
+    amount: Decimal | None = None  # None: what is outstanding for this kind
+    currency: str | None = None  # None: the order's
+    provider: str = ""
+    reference: str = ""
+    method: str = ""
+
+
+def check_record(data: PaymentRecord) -> Problems:
+    problems = Problems()
+    if data.amount is not None:
+        amount = parse_money(data.amount)
+        if amount is None or amount <= 0:
+            problems.add(["input", "amount"], "A positive amount with at most two decimals.")
+    for name, value, limit in (
+        ("provider", data.provider, MAX_NAME),
+        ("method", data.method, MAX_NAME),
+        ("reference", data.reference, MAX_REFERENCE),
+    ):
+        if len(value.strip()) > limit:
+            problems.add(["input", name], f"At most {limit} characters.")
+    return problems
+
+
+async def record_payment(
+    viewer: Viewer, order_id: int, data: PaymentRecord
+) -> tuple[PaymentTransaction, Order]:
+    """Append what the payment side did to the order's ledger.
+
+    The same (provider, kind, reference) again returns the transaction recorded first and
+    changes nothing. A payment that covers the order moves it from PENDING or
+    AWAITING_PAYMENT to AWAITING_FULFILLMENT, unless staff set that status by hand.
+    """
+    viewer.require(Permission.PAYMENTS_WRITE)
+    check_record(data).raise_if_any()
+    order = await lock_order(order_id, "orderId")
+    reference = data.reference.strip() or None
+    provider = transactions.normalise_provider(data.provider or order.payment_provider)
+    if reference is not None:
+        known = await PaymentTransaction.get_or_none(
+            provider=provider, kind=data.kind, reference=reference
+        )
+        if known is not None:
+            return _same_or_conflict(known, order, data), order
+    currency = (data.currency or order.currency).strip().upper()
+    if currency != order.currency:
+        raise DomainError(
+            ErrorCode.CURRENCY_MISMATCH,
+            f"The order is in {order.currency}, not {currency}.",
+            ["input", "currency"],
+        )
+    before = await transactions.totals_of(order)
+    if data.kind is TransactionKind.REFUND:
+        # a refund made at the provider: the same record as refundOrder, without items
+        refund = RefundInput(amount=data.amount or before.refundable, items=[])
+        _, transaction = await issue_refund(
+            viewer,
+            order,
+            refund,
+            provider=provider,
+            reference=reference,
+            method=data.method.strip() or order.payment_method,
+        )
+        return transaction, order
+    amount = _amount(data, before, order.currency)
+    transaction = await transactions.add(
+        viewer,
+        order,
+        data.kind,
+        amount,
+        provider=provider,
+        reference=reference,
+        method=data.method or order.payment_method,
+    )
+    after = await transactions.totals_of(order)
+    updates: dict[str, Any] = after.columns()
+    if data.kind in (TransactionKind.AUTHORIZATION, TransactionKind.CAPTURE):
+        # Order.payment shows the latest payment's provider, method and reference
+        if provider:
+            updates["payment_provider"] = provider
+        if data.method.strip():
+            updates["payment_method"] = data.method.strip()
+        if reference:
+            updates["payment_transaction_id"] = reference
+    new_events = [
+        NewEvent(
+            "PAYMENT_RECORDED",
+            f"Payment of {amount} {order.currency} {_DONE[data.kind]}.",
+            data={
+                "transactionId": transaction.id,
+                "kind": data.kind.value,
+                "amount": str(amount),
+                "currency": order.currency,
+            },
+        )
+    ]
+    if order.status in AWAITING and not order.status_manual and after.covered:
+        new_events += await _advance(viewer, order, updates, data.kind)
+    else:
+        await save_changes(order, updates)
+    await events.record(order.id, viewer, *new_events)
+    return transaction, order
+
+
+def _same_or_conflict(
+    known: PaymentTransaction, order: Order, data: PaymentRecord
+) -> PaymentTransaction:
+    """A repeated report of one transaction changes nothing; a different one with its
+    reference is refused."""
+    amount = parse_money(data.amount) if data.amount is not None else known.amount
+    if known.order_id != order.id or amount != known.amount:
+        raise DomainError(
+            ErrorCode.TRANSACTION_CONFLICT,
+            f"{known.provider} {known.kind.value} {known.reference} is recorded already"
+            + (" on another order." if known.order_id != order.id else f" for {known.amount}."),
+            ["input", "reference"],
+        )
+    return known
+
+
+def _amount(data: PaymentRecord, totals: transactions.Totals, currency: str) -> Decimal:
+    """The amount asked for, or the default, within what the kind allows."""
+    if data.kind is TransactionKind.VOID:
+        bound, code = totals.authorized, ErrorCode.NOTHING_TO_VOID
+        what = "authorized and not captured"
+    elif data.kind is TransactionKind.AUTHORIZATION:
+        bound, code = totals.balance - totals.authorized, ErrorCode.PAYMENT_EXCEEDS_BALANCE
+        what = "left to authorize"
+    else:
+        bound, code = totals.balance, ErrorCode.PAYMENT_EXCEEDS_BALANCE
+        what = "left to pay"
+    bound = max(bound, transactions.ZERO)
+    amount = parse_money(data.amount) if data.amount is not None else bound
+    assert amount is not None  # checked by check_record
+    if amount <= 0 or amount > bound:
+        raise DomainError(
+            code,
+            f"{bound} {currency} is {what} (total {totals.total}, captured {totals.captured}, "
+            f"authorized {totals.authorized}).",
+            ["input", "amount"],
+        )
+    return amount
+
+
+async def _advance(
+    viewer: Viewer, order: Order, updates: dict[str, Any], kind: TransactionKind
+) -> list[NewEvent]:
+    previous = order.status
+    await apply_status(viewer, order, OrderStatus.AWAITING_FULFILLMENT, updates)
+    how = "authorized" if kind is TransactionKind.AUTHORIZATION else "paid"
+    return [
+        NewEvent(
+            "STATUS_CHANGED",
+            f"Payment {how} in full: status changed from {previous.value} to "
+            f"{OrderStatus.AWAITING_FULFILLMENT.value}.",
+            data={
+                "from": previous.value,
+                "to": OrderStatus.AWAITING_FULFILLMENT.value,
+                "reason": "PAYMENT",
+            },
+        )
+    ]
+
+
+def unpaid_orders(cutoff: datetime) -> Any:
+    """Orders waiting for a payment that never came: nothing authorized or captured, placed
+    before `cutoff`, in a status payments would move (not one staff set by hand)."""
+    return Order.filter(
+        status__in=list(AWAITING),
+        status_manual=False,
+        payment_status__in=[PaymentStatus.PENDING, PaymentStatus.VOIDED],
+        created_at__lt=cutoff,
+    )
+
+
+async def expire_unpaid(ttl: timedelta, now: datetime | None = None) -> tuple[int, bool]:
+    """Cancel one set of unpaid orders older than `ttl`, giving their stock back through the
+    ledger. Returns how many were cancelled and whether more may be waiting."""
+    cutoff = (now or datetime.now(UTC)) - ttl
+    ids = await unpaid_orders(cutoff).order_by("id").limit(EXPIRE_SET).values_list("id", flat=True)
+    cancelled = 0
+    for order_id in ids:
+        order = await lock_order(order_id)
+        # looked at again under the lock: a payment or a staff change may have come meanwhile
+        if (
+            order.status not in AWAITING
+            or order.status_manual
+            or order.payment_status not in (PaymentStatus.PENDING, PaymentStatus.VOIDED)
+        ):
+            continue
+        previous = order.status
+        await apply_status(SYSTEM, order, OrderStatus.CANCELLED)
+        await events.record(
+            order.id,
+            SYSTEM,
+            NewEvent(
+                "STATUS_CHANGED",
+                f"Not paid within {_duration(ttl)}: status changed from {previous.value} to "
+                f"{OrderStatus.CANCELLED.value} and the stock released.",
+                data={
+                    "from": previous.value,
+                    "to": OrderStatus.CANCELLED.value,
+                    "reason": "UNPAID",
+                },
+            ),
+        )
+        cancelled += 1
+    return cancelled, len(ids) == EXPIRE_SET
+
+
+def _duration(span: timedelta) -> str:
+    seconds = int(span.total_seconds())
+    if seconds >= 3600 and seconds % 3600 == 0:
+        return f"{seconds // 3600} h"
+    if seconds >= 60 and seconds % 60 == 0:
+        return f"{seconds // 60} min"
+    return f"{seconds} s"
