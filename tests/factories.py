@@ -96,7 +96,7 @@ mutation($id: ID!, $input: RecordPaymentInput!, $key: String) {{
 
 async def record_payment(
     gql: GraphQLClient,
-    token: str,
+    token: str | None,
     order: dict[str, Any],
     key: str | None = None,
     **input_: Any,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 from tests.processes import cli_env
@@ -119,3 +120,76 @@ def test_indexes_survive_the_migrations(tmp_path: Path) -> None:
         ("tracking_import_rows", "tracking_import_id"),
     ]:
         assert needed in indexed, needed
+
+
+ORDER_COLUMNS = (
+    "id, number, version, status, email, billing_address, shipping_address, search_text,"
+    " shipping_method, currency, subtotal, shipping_cost, tax_total, total, payment_method,"
+    " payment_provider, payment_transaction_id, payment_status, amount_paid, amount_refunded,"
+    " customer_comment, staff_notes, tracking_number, carrier, stock_released, created_at,"
+    " updated_at"
+)
+
+
+def old_order(
+    number: int, total: str, status: str, paid: str, refunded: str, reference: str
+) -> tuple[object, ...]:
+    stamp = "2024-01-01 00:00:00+00:00"
+    return (
+        number - 99, number, 1, "AWAITING_FULFILLMENT", f"{number}@example.com", "{}", "{}",
+        "", "Standard", "USD", total, "0.00", "0.00", total, "card", "stripe", reference,
+        status, paid, refunded, "", "", "", "", 0, stamp, stamp,
+    )  # fmt: skip
+
+
+def test_payments_carry_over_as_transactions(tmp_path: Path) -> None:
+    """Orders of the first release keep their payment record: as transactions whose sums
+    are the amounts, with the payment status derived again."""
+    step(tmp_path, "models.0003_worker_leases")
+    db = tmp_path / "bitcart.sqlite3"
+    with sqlite3.connect(db) as conn:
+        marks = ", ".join("?" * 27)
+        conn.executemany(
+            f"INSERT INTO orders ({ORDER_COLUMNS}) VALUES ({marks})",
+            [
+                old_order(100, "60.00", "PARTIALLY_REFUNDED", "60.00", "15.00", "ch_100"),
+                old_order(101, "30.00", "AUTHORIZED", "0.00", "0.00", "pi_101"),
+                old_order(102, "20.00", "PENDING", "0.00", "0.00", ""),
+                # the old API let a buyer declare any amount and id, twice over
+                old_order(103, "77.20", "PAID", "76.20", "0.00", "made_up"),
+                old_order(104, "10.00", "PAID", "10.00", "0.00", "made_up"),
+            ],
+        )
+        conn.execute(
+            "INSERT INTO refunds (order_id, amount, currency, reason, items, restocked,"
+            " created_by_id, created_by, created_at) VALUES (1, '15.00', 'USD', 'late', '[]',"
+            " 0, NULL, 'admin@example.com', '2024-01-02 00:00:00+00:00')"
+        )
+    step(tmp_path, "")
+    with sqlite3.connect(db) as conn:
+        moves = conn.execute(
+            "SELECT o.number, t.kind, t.amount, t.provider, t.reference, t.actor"
+            " FROM payment_transactions t JOIN orders o ON o.id = t.order_id ORDER BY t.id"
+        ).fetchall()
+        summary = conn.execute(
+            "SELECT number, payment_status, amount_authorized, amount_paid, amount_refunded"
+            " FROM orders ORDER BY number"
+        ).fetchall()
+        methods = conn.execute("SELECT code, name, price, active FROM shipping_methods").fetchall()
+    assert sorted(moves) == sorted(
+        [
+            (101, "AUTHORIZATION", "30.00", "stripe", "pi_101", "system"),
+            (100, "CAPTURE", "60.00", "stripe", "ch_100", "system"),
+            (103, "CAPTURE", "76.20", "stripe", None, "system"),
+            (104, "CAPTURE", "10.00", "stripe", None, "system"),
+            (100, "REFUND", "15.00", "stripe", None, "admin@example.com"),
+        ]
+    )
+    assert [(n, s, Decimal(a), Decimal(p), Decimal(r)) for n, s, a, p, r in summary] == [
+        (100, "PARTIALLY_REFUNDED", 0, Decimal("60.00"), Decimal("15.00")),
+        (101, "AUTHORIZED", Decimal("30.00"), 0, 0),
+        (102, "PENDING", 0, 0, 0),
+        (103, "PARTIALLY_PAID", 0, Decimal("76.20"), 0),
+        (104, "PAID", 0, Decimal("10.00"), 0),
+    ]
+    assert methods == [("standard", "Standard", "0.00", 1)]

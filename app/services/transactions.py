@@ -72,13 +72,20 @@ class Totals:
 
 
 def summarise(total: Decimal, moves: Iterable[tuple[TransactionKind, Decimal]]) -> Totals:
+    """The totals of an order's transactions, oldest first. Captured, refunded and voided are
+    sums; a capture takes what it can from the authorization open at that moment, so a sale
+    captured before an authorization does not use that authorization up."""
     sums = dict.fromkeys(TransactionKind, ZERO)
+    held = ZERO
     for kind, amount in moves:
-        sums[TransactionKind(kind)] += amount
-    held = sums[TransactionKind.AUTHORIZATION] - sums[TransactionKind.VOID]
+        sums[kind] += amount
+        if kind is TransactionKind.AUTHORIZATION:
+            held += amount
+        elif kind in (TransactionKind.CAPTURE, TransactionKind.VOID):
+            held -= min(held, amount)
     return Totals(
         total=total,
-        authorized=max(ZERO, held - sums[TransactionKind.CAPTURE]),
+        authorized=held,
         captured=sums[TransactionKind.CAPTURE],
         refunded=sums[TransactionKind.REFUND],
         voided=sums[TransactionKind.VOID],
@@ -86,7 +93,11 @@ def summarise(total: Decimal, moves: Iterable[tuple[TransactionKind, Decimal]]) 
 
 
 async def totals_of(order: Order) -> Totals:
-    rows = await PaymentTransaction.filter(order_id=order.id).values_list("kind", "amount")
+    rows = (
+        await PaymentTransaction.filter(order_id=order.id)
+        .order_by("id")
+        .values_list("kind", "amount")
+    )
     return summarise(order.total, ((TransactionKind(k), Decimal(a)) for k, a in rows))
 
 
