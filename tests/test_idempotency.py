@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -24,6 +26,7 @@ from app.models import (
 from app.workers import jobs
 from tests.conftest import Actors, GraphQLClient, upload
 from tests.factories import create_product, order_input, paid
+from tests.processes import free_port, serve, wait_healthy
 
 PLACE = """mutation($input: PlaceOrderInput!, $key: String) {
   placeOrder(input: $input, idempotencyKey: $key) {
@@ -217,3 +220,31 @@ async def test_a_refused_call_leaves_no_key_and_keys_expire(
     assert [(e["code"], e["field"]) for e in bad["errors"]] == [
         ("INVALID_INPUT", ["idempotencyKey"])
     ]
+
+
+@pytest.mark.skipif(
+    not (os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL")),
+    reason="needs a PostgreSQL and a Redis (DATABASE_URL and REDIS_URL), as in CI",
+)
+async def test_keys_hold_across_processes(
+    gql: GraphQLClient, actors: Actors, tmp_path: Path
+) -> None:
+    """A retry that reaches another api process (behind a load balancer) gets the same
+    answer: keys live in the database, not in a process."""
+    await create_product(gql, actors.admin.token, "A", stock=100)
+    variables = {"input": order_input([("A", 1)], email="x@example.com"), "key": KEY}
+    first = (await gql.data(PLACE, variables))["placeOrder"]
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    process = serve(tmp_path, port, keep_databases=True)
+    try:
+        await asyncio.to_thread(wait_healthy, url, process)
+        async with httpx.AsyncClient(base_url=url) as other:
+            body = await other.post("/graphql", json={"query": PLACE, "variables": variables})
+            retried = body.json()["data"]["placeOrder"]
+    finally:
+        process.terminate()
+        process.wait(30)
+    assert retried["errors"] == []
+    assert retried["order"] == first["order"]
+    assert await Order.all().count() == 1
