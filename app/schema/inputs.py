@@ -13,7 +13,16 @@ from app.schema.types.accounts import Permission
 from app.schema.types.orders import OrderStatus, PaymentStatus
 from app.schema.types.payments import TransactionKind
 from app.schema.types.returns import ReturnAction, ReturnStatus
-from app.services import import_sets, orders, payments, refunds, returns, shipments, shipping
+from app.services import (
+    import_sets,
+    order_edits,
+    orders,
+    payments,
+    refunds,
+    returns,
+    shipments,
+    shipping,
+)
 from app.services.addresses import Address
 
 
@@ -426,4 +435,58 @@ class UpdateShippingMethodInput:
             clear_free_over=self.free_over is None,
             countries=self.countries,
             active=self.active,
+        )
+
+
+@strawberry.input
+class EditAddLineInput:
+    sku: str
+    quantity: int
+    unit_price: Decimal | None = strawberry.field(
+        default=None, description="Defaults to the product's price."
+    )
+
+
+@strawberry.input
+class EditChangeLineInput:
+    order_item_id: strawberry.ID
+    quantity: int | None = strawberry.field(
+        default=None, description="Never below what was shipped."
+    )
+    unit_price: Decimal | None = strawberry.field(
+        default=None, description="Defaults to the price as sold."
+    )
+
+
+@strawberry.input(description="One change of an open order's lines, all or nothing.")
+class EditOrderInput:
+    expected_version: int | None = strawberry.field(
+        default=None,
+        description="The Order.version you edited; VERSION_CONFLICT if it has moved on.",
+    )
+    add: list[EditAddLineInput] = strawberry.field(default_factory=list)
+    change: list[EditChangeLineInput] = strawberry.field(default_factory=list)
+    remove: list[strawberry.ID] = strawberry.field(
+        default_factory=list, description="Order item ids; a shipped line cannot be removed."
+    )
+    shipping_cost: Decimal | None = None
+    note: str = strawberry.field(default="", description="For staff only, with the prices.")
+
+    def to_service(self) -> order_edits.OrderEdit:
+        return order_edits.OrderEdit(
+            expected_version=self.expected_version,
+            add=[order_edits.AddLine(a.sku, a.quantity, a.unit_price) for a in self.add],
+            change=[
+                order_edits.ChangeLine(
+                    from_global_id("OrderItem", c.order_item_id, f"change.{i}.orderItemId"),
+                    c.quantity,
+                    c.unit_price,
+                )
+                for i, c in enumerate(self.change)
+            ],
+            remove=[
+                from_global_id("OrderItem", r, f"remove.{i}") for i, r in enumerate(self.remove)
+            ],
+            shipping_cost=self.shipping_cost,
+            note=self.note,
         )

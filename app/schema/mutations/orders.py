@@ -8,10 +8,10 @@ from app.models import Order as OrderModel
 from app.schema.context import Info
 from app.schema.errors import UserError, error_list, user_errors
 from app.schema.ids import from_global_id
-from app.schema.inputs import PlaceOrderInput, UpdateOrderInput
+from app.schema.inputs import EditOrderInput, PlaceOrderInput, UpdateOrderInput
 from app.schema.mutations.base import IdempotencyKey, Once, load_order, perform
-from app.schema.types.orders import Order
-from app.services import orders
+from app.schema.types.orders import EventVisibility, Order
+from app.services import order_edits, orders
 from app.services.errors import DomainError
 
 
@@ -63,3 +63,53 @@ class OrderMutations:
         changes = input.to_service()
         order, errors = await perform(info, lambda: orders.update_order(viewer, order_id, changes))
         return OrderPayload.of(order, errors)
+
+    @strawberry.mutation(
+        description="Change an open order's lines, prices and shipping cost in one edit "
+        "(ORDERS_WRITE): stock follows, totals are recomputed, and payment.balanceDue or "
+        "refundDue says what to collect or pay back."
+    )
+    async def edit_order(
+        self,
+        info: Info,
+        order_id: strawberry.ID,
+        input: EditOrderInput,
+        idempotency_key: IdempotencyKey = None,
+    ) -> OrderPayload:
+        context = info.context
+
+        async def action() -> OrderModel:
+            return await order_edits.edit_order(
+                context.viewer,
+                from_global_id("Order", order_id, "orderId"),
+                input.to_service(),
+                context.settings.tax_rate,
+            )
+
+        once = Once("editOrder", idempotency_key, [order_id, input], _order_ids, load_order)
+        order, errors = await perform(info, action, once)
+        return OrderPayload.of(order, errors)
+
+    @strawberry.mutation(
+        description="A note on the order's timeline. Staff write STAFF (the default) or "
+        "PUBLIC notes; a customer writes on their own order, always PUBLIC."
+    )
+    async def add_order_note(
+        self,
+        info: Info,
+        order_id: strawberry.ID,
+        message: str,
+        visibility: EventVisibility | None = None,
+    ) -> OrderPayload:
+        viewer = info.context.viewer
+        order, errors = await perform(
+            info,
+            lambda: order_edits.add_note(
+                viewer, from_global_id("Order", order_id, "orderId"), message, visibility
+            ),
+        )
+        return OrderPayload.of(order, errors)
+
+
+def _order_ids(order: OrderModel) -> dict[str, int]:
+    return {"order": order.id}

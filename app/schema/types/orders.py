@@ -36,7 +36,7 @@ from app.services.refunds import MAX_REFUNDS
 from app.services.returns import MAX_RETURNS
 from app.services.shipments import MAX_SHIPMENTS
 from app.services.tracking import tracking_token
-from app.services.transactions import MAX_TRANSACTIONS
+from app.services.transactions import MAX_TRANSACTIONS, ZERO
 
 strawberry.enum(OrderStatusModel, name="OrderStatus")
 strawberry.enum(PaymentStatusModel, name="PaymentStatus")
@@ -92,6 +92,13 @@ class Payment:
     amount_paid: Decimal = strawberry.field(description="Captured.")
     amount_refunded: Decimal
     currency: str
+    balance_due: Decimal = strawberry.field(
+        description="What is left to collect: total - paid, when positive (else 0)."
+    )
+    refund_due: Decimal = strawberry.field(
+        description="What to pay back: paid - refunded - total, when positive (else 0); "
+        "after an edit lowered the total, say."
+    )
     _order_id: strawberry.Private[int]
 
     @strawberry.field(
@@ -219,6 +226,8 @@ class Order:
             amount_paid=order.amount_paid,
             amount_refunded=order.amount_refunded,
             currency=order.currency,
+            balance_due=max(ZERO, order.total - order.amount_paid),
+            refund_due=max(ZERO, order.amount_paid - order.amount_refunded - order.total),
             _order_id=order.id,
         )
 
