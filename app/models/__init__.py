@@ -1,6 +1,7 @@
 """Tortoise models, one module per area."""
 
 from app.models.accounts import ApiToken, Role, User, UserKind
+from app.models.bulk import BulkOperation, BulkOperationRow, BulkOutcome
 from app.models.catalog import InventoryMovement, Product
 from app.models.documents import Document, DocumentKind, DocumentOrder, DocumentStatus
 from app.models.idempotency import IdempotencyKey
@@ -21,6 +22,9 @@ from app.models.shipments import Shipment, ShipmentItem
 
 __all__ = [
     "ApiToken",
+    "BulkOperation",
+    "BulkOperationRow",
+    "BulkOutcome",
     "Document",
     "DocumentKind",
     "DocumentOrder",

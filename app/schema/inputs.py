@@ -14,6 +14,7 @@ from app.schema.types.orders import OrderStatus, PaymentStatus
 from app.schema.types.payments import TransactionKind
 from app.schema.types.returns import ReturnAction, ReturnStatus
 from app.services import (
+    bulk,
     import_sets,
     order_edits,
     orders,
@@ -488,5 +489,25 @@ class EditOrderInput:
                 from_global_id("OrderItem", r, f"remove.{i}") for i, r in enumerate(self.remove)
             ],
             shipping_cost=self.shipping_cost,
+            note=self.note,
+        )
+
+
+@strawberry.input(description="Give orderIds or a filter (resolved when asked; at most 100,000).")
+class BulkUpdateOrdersInput:
+    status: OrderStatus
+    order_ids: list[strawberry.ID] | None = None
+    filter: OrderFilterInput | None = None
+    note: str = strawberry.field(default="", description="A staff note on each moved order.")
+
+    def to_service(self) -> bulk.BulkInput:
+        return bulk.BulkInput(
+            status=self.status,
+            order_ids=[
+                from_global_id("Order", i, f"orderIds.{n}") for n, i in enumerate(self.order_ids)
+            ]
+            if self.order_ids is not None
+            else None,
+            filter=self.filter.to_service() if self.filter else None,
             note=self.note,
         )

@@ -21,6 +21,7 @@ from app.schema.inputs import (
 )
 from app.schema.pagination import Connection, connection
 from app.schema.types.accounts import ApiToken, Me
+from app.schema.types.bulk import BulkOperation
 from app.schema.types.catalog import Product
 from app.schema.types.documents import Document
 from app.schema.types.imports import TrackingImport
@@ -30,6 +31,7 @@ from app.schema.types.returns import ReturnRequest
 from app.schema.types.shipments import OrderTracking, Shipment
 from app.services import (
     accounts,
+    bulk,
     catalog,
     documents,
     imports,
@@ -216,6 +218,12 @@ class Query:
         viewer = info.context.viewer
         found = await node("TrackingImport", id, lambda pk: imports.get_import(viewer, pk))
         return TrackingImport.build(found) if found else None
+
+    @strawberry.field(description="A bulk operation and its progress (ORDERS_READ).")
+    async def bulk_operation(self, info: Info, id: strawberry.ID) -> BulkOperation | None:
+        viewer = info.context.viewer
+        found = await node("BulkOperation", id, lambda pk: bulk.get_operation(viewer, pk))
+        return BulkOperation.build(found) if found else None
 
     @strawberry.field(
         description="Integration tokens, newest first (STAFF_MANAGE).", directives=[PAGED]

@@ -100,7 +100,7 @@ async def process_set(
     apply = _apply_one_by_one if one_by_one else _apply_as_set
     try:
         async with atomic():
-            await _relax_commit()
+            await relax_commit()
             await apply(rows, options, viewer)
             await _record(import_id, rows, lease)
     except LeaseLost:
@@ -128,7 +128,7 @@ async def process_set(
                     await _record(import_id, [row], lease)
 
 
-async def _relax_commit() -> None:
+async def relax_commit() -> None:
     """Each set's effects and outcomes commit together, and a re-run resumes after the last
     committed set; so a set need not wait for its WAL flush (PostgreSQL only)."""
     if is_postgres():

@@ -12,14 +12,12 @@ import asyncio
 import csv
 import os
 import uuid
-from collections.abc import Coroutine, Generator, Iterator
+from collections.abc import Generator, Iterator
 from contextlib import suppress
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
-from tortoise.expressions import F, Q
+from tortoise.expressions import F
 
 from app.models import (
     ImportStatus,
@@ -29,10 +27,11 @@ from app.models import (
     TrackingImportRow,
     UserKind,
 )
-from app.services import csv_files, import_sets, jobs
+from app.services import csv_files, import_sets, jobs, leases
 from app.services.auth import Permission, Viewer
 from app.services.errors import DomainError, ErrorCode, not_found
 from app.services.import_sets import ImportOptions, Row, check_row, supersede
+from app.services.leases import Lease, apply_uncut, held_while
 from app.services.pagination import Page, PageRequest, paginate
 from app.settings import Settings
 from app.storage import Storage
@@ -235,25 +234,18 @@ async def run_import(
         return None
     if tracking_import.status in (ImportStatus.SUCCEEDED, ImportStatus.FAILED):
         return tracking_import.status
-    lease = Lease(import_id, uuid.uuid4().hex, timedelta(seconds=lease_seconds))
+    lease = Lease(TrackingImport, import_id, uuid.uuid4().hex, timedelta(seconds=lease_seconds))
     if not await lease.claim():
         return None
     if tracking_import.started_at is None:
         await TrackingImport.filter(id=import_id).update(started_at=datetime.now(UTC))
-    heartbeat = asyncio.create_task(lease.keep_alive())
     try:
-        return await _run(tracking_import, storage, set_size, lease)
+        status: ImportStatus = await held_while(
+            lease, _run(tracking_import, storage, set_size, lease)
+        )
+        return status
     except import_sets.LeaseLost:
         return None
-    finally:
-        heartbeat.cancel()
-        with suppress(asyncio.CancelledError):
-            await heartbeat
-        # Stopped (SIGTERM, a cancelled job) or done: the next worker need not wait. Sets run
-        # in tasks of their own (_apply_uncut), so no transaction is open in this one.
-        release = asyncio.create_task(lease.release())
-        with suppress(TimeoutError):  # never hold a stopping worker: the lease runs out anyway
-            await asyncio.wait_for(asyncio.shield(release), timeout=10)
 
 
 async def _run(
@@ -284,7 +276,7 @@ async def _run(
             upcoming = asyncio.create_task(
                 asyncio.to_thread(_next_set, rows, already, set_size, last)
             )
-            await _apply_uncut(
+            await apply_uncut(
                 import_sets.process_set(import_id, batch, options, viewer, lease.owner)
             )
     finally:
@@ -299,71 +291,9 @@ async def _run(
     return ImportStatus.SUCCEEDED
 
 
-async def _apply_uncut(work: Coroutine[Any, Any, None]) -> None:
-    """Run a set's transaction in a task of its own that a stop never cuts off: a job
-    cancelled (SIGTERM) mid-set waits for the set to commit or roll back, then stops. (Tortoise
-    leaves its connection locked when a task is cancelled while entering a transaction.)"""
-    applying = asyncio.create_task(work)
-    try:
-        await asyncio.shield(applying)
-    except asyncio.CancelledError:
-        await asyncio.wait([applying])
-        raise
-
-
-@dataclass(frozen=True)
-class Lease:
-    """One worker's hold on an import: claimed, renewed by a heartbeat, released."""
-
-    import_id: int
-    owner: str
-    duration: timedelta
-
-    async def claim(self) -> bool:
-        """Take the import when nobody holds it, or when its holder stopped renewing."""
-        now = datetime.now(UTC)
-        free = Q(lease="") | Q(heartbeat_at__isnull=True) | Q(heartbeat_at__lt=now - self.duration)
-        claimed = await TrackingImport.filter(
-            Q(id=self.import_id),
-            Q(status__in=[ImportStatus.QUEUED, ImportStatus.RUNNING]),
-            free,
-        ).update(lease=self.owner, heartbeat_at=now, status=ImportStatus.RUNNING)
-        if claimed:
-            _held.add(self)
-        return bool(claimed)
-
-    async def keep_alive(self) -> None:
-        """Renew the heartbeat a few times per lease, while the import runs."""
-        while True:
-            await asyncio.sleep(self.duration.total_seconds() / 5)
-            await TrackingImport.filter(id=self.import_id, lease=self.owner).update(
-                heartbeat_at=datetime.now(UTC)
-            )
-
-    async def release(self) -> None:
-        await TrackingImport.filter(id=self.import_id, lease=self.owner).update(lease="")
-        _held.discard(self)
-
-
-# Leases this process holds, so a worker shutting down can release them all (see below).
-_held: set[Lease] = set()
-
-
-async def release_held_leases() -> None:
-    """On a worker's shutdown, after its jobs were cancelled: whatever a cancelled job could
-    not release itself is released here, so the next worker starts at once."""
-    for lease in list(_held):
-        await lease.release()
-
-
 async def stalled_imports(lease_seconds: int) -> list[tuple[int, datetime | None]]:
     """Running imports whose worker showed no sign of life within the lease time."""
-    cutoff = datetime.now(UTC) - timedelta(seconds=lease_seconds)
-    rows = await TrackingImport.filter(
-        Q(status=ImportStatus.RUNNING),
-        Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff),
-    ).values_list("id", "heartbeat_at")
-    return [(import_id, heartbeat) for import_id, heartbeat in rows]
+    return await leases.stalled(TrackingImport, lease_seconds)
 
 
 async def _record_total(import_id: int, reader: RowReader) -> None:

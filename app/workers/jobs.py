@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from app.db import atomic
-from app.models import Document, DocumentStatus, ImportStatus, TrackingImport
-from app.services import documents, idempotency, imports, maintenance, payments
+from app.models import BulkOperation, Document, DocumentStatus, ImportStatus, TrackingImport
+from app.services import bulk, documents, idempotency, imports, maintenance, payments
 from app.services.jobs import Job, send
 
 STALE_AFTER = timedelta(minutes=1)
@@ -58,9 +58,17 @@ async def requeue_stale(ctx: dict[str, Any]) -> int:
     queued = await TrackingImport.filter(
         status=ImportStatus.QUEUED, created_at__lt=cutoff
     ).values_list("id", flat=True)
+    waiting = await BulkOperation.filter(
+        status=ImportStatus.QUEUED, created_at__lt=cutoff
+    ).values_list("id", flat=True)
     lost = [Job(documents.RENDER_JOB, (i,), f"document:{i}") for i in pending] + [
         Job(imports.IMPORT_JOB, (i,), f"tracking-import:{i}") for i in queued
     ]
+    lost += [Job(bulk.BULK_JOB, (i,), f"bulk-operation:{i}") for i in waiting]
+    for operation_id, heartbeat in await bulk.stalled_operations(lease_seconds):
+        lost.append(
+            Job(bulk.BULK_JOB, (operation_id,), f"bulk-operation:{operation_id}:{_mark(heartbeat)}")
+        )
     for import_id, heartbeat in await imports.stalled_imports(lease_seconds):
         lost.append(
             Job(imports.IMPORT_JOB, (import_id,), f"tracking-import:{import_id}:{_mark(heartbeat)}")
@@ -76,6 +84,11 @@ async def requeue_stale(ctx: dict[str, Any]) -> int:
 def _mark(heartbeat: datetime | None) -> str:
     """The stall a retry is for: one retry per stall, however often the sweep runs."""
     return str(int(heartbeat.timestamp() * 1000)) if heartbeat else "never"
+
+
+async def run_bulk_operation(ctx: dict[str, Any], operation_id: int) -> str | None:
+    status = await bulk.run(operation_id, lease_seconds=ctx["settings"].worker_lease_seconds)
+    return status.value if status else None
 
 
 async def run_tracking_import(ctx: dict[str, Any], import_id: int) -> str | None:

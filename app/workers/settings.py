@@ -13,7 +13,7 @@ from tortoise import Tortoise
 from app.db import tortoise_config
 from app.documents.render import Renderer
 from app.redis import redis_settings
-from app.services import imports
+from app.services import leases
 from app.services.jobs import CUSTOMER_QUEUE
 from app.settings import Settings
 from app.storage import LocalStorage
@@ -25,6 +25,7 @@ FUNCTIONS: list[Any] = [
     jobs.cancel_unpaid_orders,
     jobs.render_document,
     jobs.run_tracking_import,
+    jobs.run_bulk_operation,
     jobs.requeue_stale,
 ]
 CUSTOMER_FUNCTIONS: list[Any] = [jobs.render_document]
@@ -79,7 +80,7 @@ def build_worker(settings: Settings, *, own_database: bool, **overrides: Any) ->
         ctx["customer_task"] = asyncio.create_task(customers.async_run())
 
     async def shutdown(ctx: dict[str, Any]) -> None:
-        await imports.release_held_leases()
+        await leases.release_held_leases()
         task: asyncio.Task[None] | None = ctx.get("customer_task")
         if task is not None:
             if not task.done() and not ctx["customer_worker"].burst:

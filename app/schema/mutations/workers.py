@@ -5,16 +5,18 @@ from __future__ import annotations
 import strawberry
 from strawberry.file_uploads import Upload
 
+from app.models import BulkOperation as BulkOperationModel
 from app.models import Document as DocumentModel
 from app.models import TrackingImport as TrackingImportModel
 from app.schema.context import Info
 from app.schema.errors import UserError, error_list
 from app.schema.ids import from_global_id
-from app.schema.inputs import ImportOptionsInput, OrderFilterInput
+from app.schema.inputs import BulkUpdateOrdersInput, ImportOptionsInput, OrderFilterInput
 from app.schema.mutations.base import IdempotencyKey, Once, perform
+from app.schema.types.bulk import BulkOperation
 from app.schema.types.documents import Document, DocumentKind
 from app.schema.types.imports import TrackingImport
-from app.services import documents, imports
+from app.services import bulk, documents, imports
 from app.services.errors import DomainError, ErrorCode
 
 
@@ -38,8 +40,42 @@ async def _load_import(ids: dict[str, int]) -> TrackingImportModel:
     return await TrackingImportModel.get(id=ids["import"])
 
 
+async def _load_operation(ids: dict[str, int]) -> BulkOperationModel:
+    return await BulkOperationModel.get(id=ids["bulkOperation"])
+
+
+@strawberry.type
+class BulkOperationPayload:
+    bulk_operation: BulkOperation | None = None
+    errors: list[UserError] = error_list()
+
+
 @strawberry.type
 class WorkerMutations:
+    @strawberry.mutation(
+        description="Set one status on many orders (ORDERS_WRITE): a worker moves them in "
+        "sets under the setStatus rules, stock included; each order's outcome is kept."
+    )
+    async def bulk_update_orders(
+        self, info: Info, input: BulkUpdateOrdersInput, idempotency_key: IdempotencyKey = None
+    ) -> BulkOperationPayload:
+        viewer = info.context.viewer
+
+        async def action() -> BulkOperationModel:
+            return await bulk.start(viewer, input.to_service())
+
+        once = Once(
+            "bulkUpdateOrders",
+            idempotency_key,
+            input,
+            lambda o: {"bulkOperation": o.id},
+            _load_operation,
+        )
+        operation, errors = await perform(info, action, once)
+        return BulkOperationPayload(
+            bulk_operation=BulkOperation.build(operation) if operation else None, errors=errors
+        )
+
     @strawberry.mutation(
         description="One PDF for up to 500 orders (a page break per order), rendered by a "
         "worker; an unchanged request returns the document made before. Give orderIds, or a "

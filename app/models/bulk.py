@@ -1,0 +1,64 @@
+"""Bulk operations on many orders, worked through by a worker, with every order's outcome."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+from app.models.imports import ImportStatus
+from app.models.orders import OrderStatus
+
+# The same lifecycle as a tracking import: QUEUED, RUNNING, SUCCEEDED, FAILED.
+BulkStatus = ImportStatus
+
+
+class BulkOutcome(StrEnum):
+    PENDING = "PENDING"
+    SUCCEEDED = "SUCCEEDED"
+    UNCHANGED = "UNCHANGED"
+    FAILED = "FAILED"
+
+
+class BulkOperation(Model):
+    id = fields.IntField(primary_key=True)
+    status = fields.CharEnumField(ImportStatus, max_length=16, db_index=True)
+    # what each order is moved to (the same rules as setStatus)
+    target_status = fields.CharEnumField(OrderStatus, max_length=32)
+    note = fields.TextField(default="")
+    total = fields.IntField(default=0)
+    processed = fields.IntField(default=0)
+    succeeded = fields.IntField(default=0)
+    failed = fields.IntField(default=0)
+    error = fields.TextField(default="")
+    created_by_id = fields.IntField(null=True)
+    # who the worker acts as: the requester's label and permissions when it was asked
+    acting_label = fields.CharField(max_length=300, default="")
+    acting_permissions = fields.JSONField(default=list)
+    created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
+    started_at = fields.DatetimeField(null=True)
+    lease = fields.CharField(max_length=64, default="")
+    heartbeat_at = fields.DatetimeField(null=True)
+    finished_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "bulk_operations"
+
+
+class BulkOperationRow(Model):
+    id = fields.IntField(primary_key=True)
+    operation: fields.ForeignKeyRelation[BulkOperation] = fields.ForeignKeyField(
+        "models.BulkOperation", related_name="rows", on_delete=fields.CASCADE, db_index=True
+    )
+    order_id = fields.IntField()
+    order_number = fields.IntField()
+    outcome = fields.CharEnumField(BulkOutcome, max_length=16, default=BulkOutcome.PENDING)
+    code = fields.CharField(max_length=64, default="")
+    message = fields.TextField(default="")
+
+    operation_id: int
+
+    class Meta:
+        table = "bulk_operation_rows"
+        indexes = (("operation_id", "outcome"),)

@@ -1,0 +1,99 @@
+"""A worker's hold on a long job's row (a tracking import, a bulk operation): claimed,
+renewed by a heartbeat, released. A job whose heartbeat stops is taken over by the next
+worker; every set the holder commits checks the lease is still its own."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine
+from contextlib import suppress
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from tortoise.expressions import Q
+from tortoise.models import Model
+
+ACTIVE = ("QUEUED", "RUNNING")
+
+
+@dataclass(frozen=True)
+class Lease:
+    """`model` has the columns status, lease and heartbeat_at."""
+
+    model: type[Model]
+    row_id: int
+    owner: str
+    duration: timedelta
+
+    async def claim(self) -> bool:
+        """Take the row when nobody holds it, or when its holder stopped renewing."""
+        now = datetime.now(UTC)
+        free = Q(lease="") | Q(heartbeat_at__isnull=True) | Q(heartbeat_at__lt=now - self.duration)
+        claimed = await self.model.filter(
+            Q(id=self.row_id), Q(status__in=list(ACTIVE)), free
+        ).update(lease=self.owner, heartbeat_at=now, status="RUNNING")
+        if claimed:
+            _held.add(self)
+        return bool(claimed)
+
+    async def keep_alive(self) -> None:
+        """Renew the heartbeat a few times per lease, while the job runs."""
+        while True:
+            await asyncio.sleep(self.duration.total_seconds() / 5)
+            await self.model.filter(id=self.row_id, lease=self.owner).update(
+                heartbeat_at=datetime.now(UTC)
+            )
+
+    async def release(self) -> None:
+        await self.model.filter(id=self.row_id, lease=self.owner).update(lease="")
+        _held.discard(self)
+
+
+# Leases this process holds, so a worker shutting down can release them all (see below).
+_held: set[Lease] = set()
+
+
+async def release_held_leases() -> None:
+    """On a worker's shutdown, after its jobs were cancelled: whatever a cancelled job could
+    not release itself is released here, so the next worker starts at once."""
+    for lease in list(_held):
+        await lease.release()
+
+
+async def stalled(model: type[Model], lease_seconds: int) -> list[tuple[int, datetime | None]]:
+    """Running rows whose worker showed no sign of life within the lease time."""
+    cutoff = datetime.now(UTC) - timedelta(seconds=lease_seconds)
+    rows = await model.filter(
+        Q(status="RUNNING"),
+        Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff),
+    ).values_list("id", "heartbeat_at")
+    return [(row_id, heartbeat) for row_id, heartbeat in rows]
+
+
+async def apply_uncut(work: Coroutine[Any, Any, None]) -> None:
+    """Run a set's transaction in a task of its own that a stop never cuts off: a job
+    cancelled (SIGTERM) mid-set waits for the set to commit or roll back, then stops. (Tortoise
+    leaves its connection locked when a task is cancelled while entering a transaction.)"""
+    applying = asyncio.create_task(work)
+    try:
+        await asyncio.shield(applying)
+    except asyncio.CancelledError:
+        await asyncio.wait([applying])
+        raise
+
+
+async def held_while(lease: Lease, work: Coroutine[Any, Any, Any]) -> Any:
+    """Run `work` with the lease renewed; release it afterwards, even when stopped."""
+    heartbeat = asyncio.create_task(lease.keep_alive())
+    try:
+        return await work
+    finally:
+        heartbeat.cancel()
+        with suppress(asyncio.CancelledError):
+            await heartbeat
+        # Stopped (SIGTERM, a cancelled job) or done: the next worker need not wait. Sets run
+        # in tasks of their own (apply_uncut), so no transaction is open in this one.
+        release = asyncio.create_task(lease.release())
+        with suppress(TimeoutError):  # never hold a stopping worker: the lease runs out anyway
+            await asyncio.wait_for(asyncio.shield(release), timeout=10)

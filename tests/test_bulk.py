@@ -1,0 +1,201 @@
+"""bulkUpdateOrders: many orders moved by a worker in sets, each under the setStatus rules."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from app.models import (
+    BulkOperation,
+    BulkOperationRow,
+    InventoryMovement,
+    Order,
+    OrderEvent,
+    Product,
+)
+from app.services import bulk
+from app.services.import_sets import LeaseLost
+from app.services.leases import Lease
+from app.settings import Settings
+from tests.conftest import Actors, GraphQLClient, run_jobs
+from tests.factories import create_product, paid, placed
+from tests.test_fulfilment import set_status
+
+BULK = """mutation($input: BulkUpdateOrdersInput!, $key: String) {
+  bulkUpdateOrders(input: $input, idempotencyKey: $key) {
+    bulkOperation { id status targetStatus total processed succeeded failed }
+    errors { code message field } } }"""
+OPERATION = """query($id: ID!) { bulkOperation(id: $id) {
+  status total processed succeeded failed finishedAt
+  rows(first: 100) { edges { node { orderNumber outcome code message } } } } }"""
+
+
+async def start(
+    gql: GraphQLClient, token: str | None, key: str | None = None, **input_: Any
+) -> dict[str, Any]:
+    data = await gql.data(BULK, {"input": input_, "key": key}, token)
+    payload: dict[str, Any] = data["bulkUpdateOrders"]
+    return payload
+
+
+async def outcome(gql: GraphQLClient, token: str, operation_id: str) -> dict[str, Any]:
+    found: dict[str, Any] = (await gql.data(OPERATION, {"id": operation_id}, token))[
+        "bulkOperation"
+    ]
+    return found
+
+
+async def stock_of(sku: str) -> int:
+    product = await Product.get(sku=sku)
+    ledger = sum(
+        await InventoryMovement.filter(product_id=product.id).values_list("delta", flat=True)
+    )
+    assert product.stock == ledger
+    return product.stock
+
+
+async def test_mixed_outcomes_each_with_its_reason(
+    gql: GraphQLClient, actors: Actors, settings_with_redis: Settings
+) -> None:
+    token = actors.admin.token
+    await create_product(gql, token, "A", stock=6)
+    first = await paid(gql, None, [("A", 3)], token)
+    second = await paid(gql, None, [("A", 3)], token)
+    assert await stock_of("A") == 0
+    # cancel both: their units come back, with a staff note on each
+    ids = [first["id"], second["id"]]
+    started = await start(gql, token, orderIds=ids, status="CANCELLED", note="Fraud batch 12")
+    assert started["errors"] == []
+    operation = started["bulkOperation"]
+    assert (operation["status"], operation["total"], operation["processed"]) == ("QUEUED", 2, 0)
+    await run_jobs(settings_with_redis)
+    done = await outcome(gql, token, operation["id"])
+    assert (done["status"], done["processed"], done["succeeded"], done["failed"]) == (
+        "SUCCEEDED",
+        2,
+        2,
+        0,
+    )
+    assert await stock_of("A") == 6
+    # someone buys 2 units; of the 4 left, reinstating both can take back only one's 3
+    await placed(gql, None, [("A", 2)])
+    again = await start(gql, token, orderIds=ids, status="AWAITING_FULFILLMENT")
+    await run_jobs(settings_with_redis)
+    result = await outcome(gql, token, again["bulkOperation"]["id"])
+    rows = [e["node"] for e in result["rows"]["edges"]]
+    assert [(r["orderNumber"], r["outcome"], r["code"]) for r in rows] == [
+        (first["number"], "SUCCEEDED", None),
+        (second["number"], "FAILED", "INSUFFICIENT_STOCK"),
+    ]
+    assert rows[1]["message"] == "Not enough stock of A."
+    assert (result["succeeded"], result["failed"]) == (1, 1)
+    assert await stock_of("A") == 1
+    statuses = {o.number: o.status.value for o in await Order.all()}
+    assert statuses[first["number"]] == "AWAITING_FULFILLMENT"
+    assert statuses[second["number"]] == "CANCELLED"
+    # the note is staff-only; the move is public
+    row = await Order.get(number=first["number"])
+    kinds = (
+        await OrderEvent.filter(order_id=row.id)
+        .order_by("id")
+        .values_list("type", "visibility", "message")
+    )
+    assert ("STATUS_NOTE", "STAFF", "Fraud batch 12") in kinds
+    assert (
+        "STATUS_CHANGED",
+        "PUBLIC",
+        "Status changed from AWAITING_FULFILLMENT to CANCELLED.",
+    ) in kinds
+
+
+async def test_the_same_operation_twice_changes_nothing_more(
+    gql: GraphQLClient, actors: Actors, settings_with_redis: Settings
+) -> None:
+    token = actors.admin.token
+    await create_product(gql, token, "A", stock=50)
+    orders = [await placed(gql, None, [("A", 1)]) for _ in range(5)]
+    await set_status(gql, token, orders[0], "COMPLETED")
+    # by filter: the open orders awaiting payment, resolved when asked
+    by_filter = {"filter": {"status": ["AWAITING_PAYMENT"]}, "status": "AWAITING_SHIPMENT"}
+    first = await start(gql, token, key="k-1", **by_filter)
+    retry = await start(gql, token, key="k-1", **by_filter)
+    assert retry["bulkOperation"]["id"] == first["bulkOperation"]["id"]
+    assert first["bulkOperation"]["total"] == 4
+    await run_jobs(settings_with_redis)
+    events = await OrderEvent.filter(type="STATUS_CHANGED").count()
+    versions = await Order.all().order_by("id").values_list("version", flat=True)
+    # asked again for the same orders (by id now): every one is UNCHANGED, nothing is written
+    ids = [o["id"] for o in orders[1:]]
+    second = await start(gql, token, orderIds=ids, status="AWAITING_SHIPMENT")
+    await run_jobs(settings_with_redis)
+    result = await outcome(gql, token, second["bulkOperation"]["id"])
+    assert {e["node"]["outcome"] for e in result["rows"]["edges"]} == {"UNCHANGED"}
+    assert (result["succeeded"], result["failed"]) == (4, 0)
+    assert await OrderEvent.filter(type="STATUS_CHANGED").count() == events
+    assert await Order.all().order_by("id").values_list("version", flat=True) == versions
+
+
+async def test_a_worker_stopped_midway_is_resumed_without_applying_twice(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    token = actors.admin.token
+    await create_product(gql, token, "A", stock=50)
+    orders = [await placed(gql, None, [("A", 2)]) for _ in range(5)]
+    started = await start(gql, token, orderIds=[o["id"] for o in orders], status="CANCELLED")
+    operation = await BulkOperation.get(total=5)
+    # a first worker claims it, commits one set of two orders, and dies (no release)
+    lease = Lease(BulkOperation, operation.id, uuid.uuid4().hex, timedelta(seconds=30))
+    assert await lease.claim()
+    rows = list(
+        await BulkOperationRow.filter(operation_id=operation.id)
+        .order_by("id")
+        .limit(2)
+        .values_list("id", "order_id")
+    )
+    await bulk._apply_set(operation, rows, bulk._acting_viewer(operation), lease.owner)
+    progress = await outcome(gql, token, started["bulkOperation"]["id"])
+    assert (progress["status"], progress["processed"], progress["total"]) == ("RUNNING", 2, 5)
+    # while its lease holds nobody else takes it; once the heartbeat is old, the next does
+    assert await bulk.run(operation.id, set_size=2) is None
+    await BulkOperation.filter(id=operation.id).update(
+        heartbeat_at=datetime.now(UTC) - timedelta(minutes=5)
+    )
+    assert await bulk.run(operation.id, set_size=2) is not None
+    done = await outcome(gql, token, started["bulkOperation"]["id"])
+    assert (done["status"], done["processed"], done["succeeded"]) == ("SUCCEEDED", 5, 5)
+    for order in orders:
+        row = await Order.get(number=order["number"])
+        assert row.status.value == "CANCELLED"
+        assert await OrderEvent.filter(order_id=row.id, type="STATUS_CHANGED").count() == 1
+    assert await stock_of("A") == 50
+    # the dead worker's late set (its lease is gone) would commit nothing
+    late = list(
+        await BulkOperationRow.filter(operation_id=operation.id)
+        .order_by("id")
+        .limit(1)
+        .values_list("id", "order_id")
+    )
+    with pytest.raises(LeaseLost):
+        await bulk._apply_set(operation, late, bulk._acting_viewer(operation), lease.owner)
+    assert await stock_of("A") == 50
+
+
+async def test_only_order_writers_start_and_staff_read(gql: GraphQLClient, actors: Actors) -> None:
+    await create_product(gql, actors.admin.token, "A")
+    order = await placed(gql, actors.customer.token, [("A", 1)])
+    for token in (None, actors.customer.token, actors.fulfillment.token):
+        refused = await start(gql, token, orderIds=[order["id"]], status="CANCELLED")
+        assert refused["errors"][0]["code"] in {"UNAUTHENTICATED", "FORBIDDEN"}
+    both = await start(
+        gql, actors.admin.token, orderIds=[order["id"]], filter={}, status="CANCELLED"
+    )
+    assert [e["code"] for e in both["errors"]] == ["INVALID_INPUT"]
+    started = await start(gql, actors.support.token, orderIds=[order["id"]], status="CANCELLED")
+    operation_id = started["bulkOperation"]["id"]
+    seen = await gql(OPERATION, {"id": operation_id}, actors.customer.token, expect_errors=True)
+    assert seen["data"]["bulkOperation"] is None
+    assert seen["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert (await outcome(gql, actors.fulfillment.token, operation_id))["total"] == 1
