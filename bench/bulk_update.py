@@ -79,7 +79,8 @@ async def main(count: int, set_size: int) -> None:
         start = time.perf_counter()
         status = await bulk.run(operation.id, set_size=set_size)
         worked = time.perf_counter() - start
-        assert status is not None and status.value == "SUCCEEDED", status
+        assert status is not None
+        assert status.value == "SUCCEEDED", status
         rate = count / (queued + worked)
     finally:
         await Tortoise.close_connections()
