@@ -15,7 +15,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
@@ -29,7 +29,7 @@ from app.http import BodyLimit
 from app.redis import redis_settings
 from app.schema import schema
 from app.schema.context import Context
-from app.services import documents, imports
+from app.services import documents, exports, imports
 from app.services.auth import viewer_from_token
 from app.services.errors import DomainError, ErrorCode
 from app.settings import Settings, get_settings
@@ -227,6 +227,24 @@ async def download_import_result(request: Request) -> Response:
     )
 
 
+async def download_export(request: Request) -> Response:
+    """GET /exports/{id}: the CSV of a finished export, streamed from storage."""
+    settings: Settings = request.app.state.settings
+    viewer = await viewer_from_token(bearer_token(request), settings.secret_key)
+    try:
+        export, path = await exports.open_export(
+            viewer, _path_id(request, "export_id"), request.app.state.storage
+        )
+    except DomainError as exc:
+        return _error_response(exc)
+    return FileResponse(
+        path,
+        media_type="text/csv; charset=utf-8",
+        filename=f"orders-{export.granularity.value.lower()}-{export.id}.csv",
+        headers={"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"},
+    )
+
+
 def create_app(settings: Settings | None = None, *, run_worker: bool = False) -> Starlette:
     """The ASGI app; with run_worker the job worker runs in this process too."""
     settings = settings or get_settings()
@@ -265,6 +283,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
             Route("/healthz", healthz),
             Route("/documents/{document_id:int}", download_document),
             Route("/imports/{import_id:int}/result.csv", download_import_result),
+            Route("/exports/{export_id:int}", download_export),
         ],
         middleware=[
             Middleware(

@@ -4,6 +4,7 @@ from app.models.accounts import ApiToken, Role, User, UserKind
 from app.models.bulk import BulkOperation, BulkOperationRow, BulkOutcome
 from app.models.catalog import InventoryMovement, Product
 from app.models.documents import Document, DocumentKind, DocumentOrder, DocumentStatus
+from app.models.exports import Export, ExportGranularity
 from app.models.idempotency import IdempotencyKey
 from app.models.imports import ImportStatus, RowOutcome, TrackingImport, TrackingImportRow
 from app.models.orders import (
@@ -30,6 +31,8 @@ __all__ = [
     "DocumentOrder",
     "DocumentStatus",
     "EventVisibility",
+    "Export",
+    "ExportGranularity",
     "IdempotencyKey",
     "ImportStatus",
     "InventoryMovement",

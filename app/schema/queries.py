@@ -24,6 +24,7 @@ from app.schema.types.accounts import ApiToken, Me
 from app.schema.types.bulk import BulkOperation
 from app.schema.types.catalog import Product
 from app.schema.types.documents import Document
+from app.schema.types.exports import Export
 from app.schema.types.imports import TrackingImport
 from app.schema.types.orders import Order
 from app.schema.types.payments import ShippingMethod
@@ -34,6 +35,7 @@ from app.services import (
     bulk,
     catalog,
     documents,
+    exports,
     imports,
     orders,
     returns,
@@ -218,6 +220,12 @@ class Query:
         viewer = info.context.viewer
         found = await node("TrackingImport", id, lambda pk: imports.get_import(viewer, pk))
         return TrackingImport.build(found) if found else None
+
+    @strawberry.field(description="An order export and its file (ORDERS_READ).")
+    async def export(self, info: Info, id: strawberry.ID) -> Export | None:
+        viewer = info.context.viewer
+        found = await node("Export", id, lambda pk: exports.get_export(viewer, pk))
+        return Export.build(found) if found else None
 
     @strawberry.field(description="A bulk operation and its progress (ORDERS_READ).")
     async def bulk_operation(self, info: Info, id: strawberry.ID) -> BulkOperation | None:

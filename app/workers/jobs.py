@@ -6,8 +6,23 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from app.db import atomic
-from app.models import BulkOperation, Document, DocumentStatus, ImportStatus, TrackingImport
-from app.services import bulk, documents, idempotency, imports, maintenance, payments
+from app.models import (
+    BulkOperation,
+    Document,
+    DocumentStatus,
+    Export,
+    ImportStatus,
+    TrackingImport,
+)
+from app.services import (
+    bulk,
+    documents,
+    exports,
+    idempotency,
+    imports,
+    maintenance,
+    payments,
+)
 from app.services.jobs import Job, send
 
 STALE_AFTER = timedelta(minutes=1)
@@ -65,6 +80,12 @@ async def requeue_stale(ctx: dict[str, Any]) -> int:
         Job(imports.IMPORT_JOB, (i,), f"tracking-import:{i}") for i in queued
     ]
     lost += [Job(bulk.BULK_JOB, (i,), f"bulk-operation:{i}") for i in waiting]
+    unwritten = await Export.filter(status=ImportStatus.QUEUED, created_at__lt=cutoff).values_list(
+        "id", flat=True
+    )
+    lost += [Job(exports.EXPORT_JOB, (i,), f"export:{i}") for i in unwritten]
+    for export_id, heartbeat in await exports.stalled_exports(lease_seconds):
+        lost.append(Job(exports.EXPORT_JOB, (export_id,), f"export:{export_id}:{_mark(heartbeat)}"))
     for operation_id, heartbeat in await bulk.stalled_operations(lease_seconds):
         lost.append(
             Job(bulk.BULK_JOB, (operation_id,), f"bulk-operation:{operation_id}:{_mark(heartbeat)}")
@@ -88,6 +109,12 @@ def _mark(heartbeat: datetime | None) -> str:
 
 async def run_bulk_operation(ctx: dict[str, Any], operation_id: int) -> str | None:
     status = await bulk.run(operation_id, lease_seconds=ctx["settings"].worker_lease_seconds)
+    return status.value if status else None
+
+
+async def run_export(ctx: dict[str, Any], export_id: int) -> str | None:
+    lease_seconds = ctx["settings"].worker_lease_seconds
+    status = await exports.run(export_id, ctx["storage"], lease_seconds)
     return status.value if status else None
 
 

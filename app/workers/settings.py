@@ -26,6 +26,7 @@ FUNCTIONS: list[Any] = [
     jobs.render_document,
     jobs.run_tracking_import,
     jobs.run_bulk_operation,
+    jobs.run_export,
     jobs.requeue_stale,
 ]
 CUSTOMER_FUNCTIONS: list[Any] = [jobs.render_document]

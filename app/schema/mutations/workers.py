@@ -7,6 +7,7 @@ from strawberry.file_uploads import Upload
 
 from app.models import BulkOperation as BulkOperationModel
 from app.models import Document as DocumentModel
+from app.models import Export as ExportModel
 from app.models import TrackingImport as TrackingImportModel
 from app.schema.context import Info
 from app.schema.errors import UserError, error_list
@@ -15,8 +16,9 @@ from app.schema.inputs import BulkUpdateOrdersInput, ImportOptionsInput, OrderFi
 from app.schema.mutations.base import IdempotencyKey, Once, perform
 from app.schema.types.bulk import BulkOperation
 from app.schema.types.documents import Document, DocumentKind
+from app.schema.types.exports import Export, ExportGranularity
 from app.schema.types.imports import TrackingImport
-from app.services import bulk, documents, imports
+from app.services import bulk, documents, exports, imports
 from app.services.errors import DomainError, ErrorCode
 
 
@@ -50,8 +52,45 @@ class BulkOperationPayload:
     errors: list[UserError] = error_list()
 
 
+async def _load_export(ids: dict[str, int]) -> ExportModel:
+    return await ExportModel.get(id=ids["export"])
+
+
+@strawberry.type
+class ExportPayload:
+    export: Export | None = None
+    errors: list[UserError] = error_list()
+
+
 @strawberry.type
 class WorkerMutations:
+    @strawberry.mutation(
+        description="A CSV of the orders the filter matches, one row per order or per item "
+        "(ORDERS_READ), written by a worker; download it from export.url when SUCCEEDED."
+    )
+    async def export_orders(
+        self,
+        info: Info,
+        filter: OrderFilterInput | None = None,
+        granularity: ExportGranularity = ExportGranularity.ORDER,
+        idempotency_key: IdempotencyKey = None,
+    ) -> ExportPayload:
+        viewer = info.context.viewer
+        chosen = (filter or OrderFilterInput()).to_service()
+
+        async def action() -> ExportModel:
+            return await exports.start(viewer, chosen, granularity)
+
+        once = Once(
+            "exportOrders",
+            idempotency_key,
+            [filter, granularity],
+            lambda e: {"export": e.id},
+            _load_export,
+        )
+        export, errors = await perform(info, action, once)
+        return ExportPayload(export=Export.build(export) if export else None, errors=errors)
+
     @strawberry.mutation(
         description="Set one status on many orders (ORDERS_WRITE): a worker moves them in "
         "sets under the setStatus rules, stock included; each order's outcome is kept."

@@ -1,0 +1,283 @@
+"""Order exports: the orders a filter matches, as a CSV written by a worker.
+
+The worker reads the orders in keyset sets by id and writes each set as it comes, so memory
+stays flat whatever the number of orders. Cells are made safe for spreadsheets (a leading
+= + - @ is neutralised) and staff notes are never exported.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import uuid
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TextIO
+
+from app.models import Export, ExportGranularity, ImportStatus, OrderItem, UserKind
+from app.models.orders import OrderStatus, PaymentStatus
+from app.services import jobs
+from app.services.auth import Permission, Viewer
+from app.services.csv_files import safe_cell
+from app.services.errors import DomainError, ErrorCode, not_found
+from app.services.leases import Lease, held_while, stalled
+from app.services.orders import OrderFilter, filtered_orders
+from app.storage import Storage
+
+EXPORT_JOB = "run_export"
+SET_SIZE = 5000
+
+ORDER_FIELDS = (
+    "id",
+    "number",
+    "created_at",
+    "status",
+    "email",
+    "billing_address",
+    "shipping_method",
+    "currency",
+    "subtotal",
+    "shipping_cost",
+    "tax_total",
+    "total",
+    "payment_status",
+    "amount_paid",
+    "amount_refunded",
+    "tracking_number",
+    "carrier",
+)
+# The columns, in order (documented in docs/exports.md).
+ORDER_COLUMNS = (
+    "order_number",
+    "created_at",
+    "status",
+    "email",
+    "billing_name",
+    "billing_company",
+    "billing_country",
+    "shipping_method",
+    "currency",
+    "subtotal",
+    "shipping_cost",
+    "tax_total",
+    "total",
+    "payment_status",
+    "amount_paid",
+    "amount_refunded",
+    "tracking_number",
+    "carrier",
+)
+ITEM_COLUMNS = (
+    "order_number",
+    "created_at",
+    "status",
+    "email",
+    "currency",
+    "sku",
+    "name",
+    "quantity",
+    "unit_price",
+    "line_total",
+    "quantity_shipped",
+    "quantity_returned",
+)
+
+
+def _filter_json(chosen: OrderFilter) -> dict[str, Any]:
+    return {
+        "statuses": [s.value for s in chosen.statuses] if chosen.statuses else None,
+        "is_open": chosen.is_open,
+        "created_after": chosen.created_after.isoformat() if chosen.created_after else None,
+        "created_before": chosen.created_before.isoformat() if chosen.created_before else None,
+        "email": chosen.email,
+        "search": chosen.search,
+    }
+
+
+def _filter_from(data: dict[str, Any]) -> OrderFilter:
+    def when(value: str | None) -> datetime | None:
+        return datetime.fromisoformat(value) if value else None
+
+    return OrderFilter(
+        statuses=[OrderStatus(s) for s in data["statuses"]] if data.get("statuses") else None,
+        is_open=data.get("is_open"),
+        created_after=when(data.get("created_after")),
+        created_before=when(data.get("created_before")),
+        email=data.get("email"),
+        search=data.get("search"),
+    )
+
+
+async def start(viewer: Viewer, chosen: OrderFilter, granularity: ExportGranularity) -> Export:
+    """Queue an export of what the filter matches (as the worker finds it); answer at once."""
+    viewer.require(Permission.ORDERS_READ)
+    export = await Export.create(
+        status=ImportStatus.QUEUED,
+        granularity=granularity,
+        order_filter=_filter_json(chosen),
+        created_by_id=viewer.user_id,
+        acting_label=f"{viewer.label} (export)",
+        acting_permissions=sorted(p.value for p in viewer.permissions),
+    )
+    jobs.defer(EXPORT_JOB, export.id, job_id=f"export:{export.id}")
+    return export
+
+
+def _acting_viewer(export: Export) -> Viewer:
+    return Viewer(
+        user_id=export.created_by_id,
+        kind=UserKind.STAFF,
+        email=export.acting_label,
+        permissions=frozenset(Permission(p) for p in export.acting_permissions),
+    )
+
+
+async def run(export_id: int, storage: Storage, lease_seconds: int = 30) -> ImportStatus | None:
+    """The worker's part: the whole file is written again if a worker died halfway."""
+    export = await Export.get_or_none(id=export_id)
+    if export is None:
+        return None
+    if export.status in (ImportStatus.SUCCEEDED, ImportStatus.FAILED):
+        return export.status
+    lease = Lease(Export, export_id, uuid.uuid4().hex, timedelta(seconds=lease_seconds))
+    if not await lease.claim():
+        return None
+    await Export.filter(id=export_id).update(started_at=datetime.now(UTC))
+    status: ImportStatus = await held_while(lease, _write(export, storage))
+    return status
+
+
+async def _write(export: Export, storage: Storage) -> ImportStatus:
+    key = f"exports/{export.id}.csv"
+    target = storage.path(key)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+    items = export.granularity is ExportGranularity.ITEM
+    count = 0
+    try:
+        with temporary.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle, lineterminator="\r\n")
+            writer.writerow(ITEM_COLUMNS if items else ORDER_COLUMNS)
+            async for rows in _sets(export, items):
+                await asyncio.to_thread(_write_rows, writer, handle, rows)
+                count += len(rows)
+        temporary.replace(target)
+    except Exception as exc:
+        temporary.unlink(missing_ok=True)
+        await Export.filter(id=export.id).update(
+            status=ImportStatus.FAILED,
+            error=f"The export could not be written ({type(exc).__name__}).",
+            finished_at=datetime.now(UTC),
+        )
+        raise
+    await Export.filter(id=export.id).update(
+        status=ImportStatus.SUCCEEDED,
+        storage_key=key,
+        row_count=count,
+        finished_at=datetime.now(UTC),
+    )
+    return ImportStatus.SUCCEEDED
+
+
+def _write_rows(writer: Any, handle: TextIO, rows: list[list[object]]) -> None:
+    writer.writerows([safe_cell(cell) for cell in row] for row in rows)
+    handle.flush()
+
+
+async def _sets(export: Export, items: bool) -> Any:
+    """The export's rows, a set of orders at a time, in order-id order (keyset: each set
+    starts after the last id, so a large export never pages with OFFSET)."""
+    viewer = _acting_viewer(export)
+    chosen = _filter_from(export.order_filter)
+    after = 0
+    while True:
+        orders = (
+            await filtered_orders(viewer, chosen)
+            .filter(id__gt=after)
+            .order_by("id")
+            .limit(SET_SIZE)
+            .values(*ORDER_FIELDS)
+        )
+        if not orders:
+            return
+        after = orders[-1]["id"]
+        if items:
+            yield await _item_rows(orders)
+        else:
+            yield [_order_row(order) for order in orders]
+
+
+def _order_row(order: dict[str, Any]) -> list[object]:
+    billing = order["billing_address"] or {}
+    name = f"{billing.get('first_name', '')} {billing.get('last_name', '')}".strip()
+    return [
+        order["number"],
+        order["created_at"].isoformat(),
+        OrderStatus(order["status"]).value,
+        order["email"],
+        name,
+        billing.get("company", ""),
+        billing.get("country", ""),
+        order["shipping_method"],
+        order["currency"],
+        order["subtotal"],
+        order["shipping_cost"],
+        order["tax_total"],
+        order["total"],
+        PaymentStatus(order["payment_status"]).value,
+        order["amount_paid"],
+        order["amount_refunded"],
+        order["tracking_number"],
+        order["carrier"],
+    ]
+
+
+async def _item_rows(orders: list[dict[str, Any]]) -> list[list[object]]:
+    lines: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    for row in (
+        await OrderItem.filter(order_id__in=[o["id"] for o in orders])
+        .order_by("id")
+        .values_list(
+            "order_id",
+            "sku",
+            "name",
+            "quantity",
+            "unit_price",
+            "total",
+            "quantity_shipped",
+            "quantity_returned",
+        )
+    ):
+        lines[row[0]].append(row[1:])
+    return [
+        [
+            order["number"],
+            order["created_at"].isoformat(),
+            OrderStatus(order["status"]).value,
+            order["email"],
+            order["currency"],
+            *line,
+        ]
+        for order in orders
+        for line in lines[order["id"]]
+    ]
+
+
+async def get_export(viewer: Viewer, export_id: int) -> Export | None:
+    viewer.require(Permission.ORDERS_READ)
+    return await Export.get_or_none(id=export_id)
+
+
+async def open_export(viewer: Viewer, export_id: int, storage: Storage) -> tuple[Export, Path]:
+    """The file of a finished export, for any ORDERS_READ holder (its requester included)."""
+    export = await get_export(viewer, export_id)
+    if export is None:
+        raise not_found("Export")
+    if export.status is not ImportStatus.SUCCEEDED:
+        raise DomainError(ErrorCode.NOT_FOUND, f"The export is {export.status.value}, not ready.")
+    return export, storage.path(export.storage_key)
+
+
+async def stalled_exports(lease_seconds: int) -> list[tuple[int, datetime | None]]:
+    return await stalled(Export, lease_seconds)

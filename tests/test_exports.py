@@ -1,0 +1,116 @@
+"""exportOrders: a CSV written by a worker, read back with the csv module."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import httpx
+import pytest
+
+from app.services import exports
+from app.settings import Settings
+from tests.conftest import Actors, GraphQLClient, run_jobs
+from tests.factories import address, create_product, paid, placed
+
+EXPORT = """mutation($filter: OrderFilterInput, $g: ExportGranularity!) {
+  exportOrders(filter: $filter, granularity: $g) {
+    export { id status granularity rowCount url } errors { code message field } } }"""
+READ = "query($id: ID!) { export(id: $id) { status rowCount url error } }"
+UPDATE = """mutation($id: ID!, $notes: String!) {
+  updateOrder(id: $id, input: {staffNotes: $notes}) { errors { code } } }"""
+
+
+async def export_rows(
+    gql: GraphQLClient,
+    http: httpx.AsyncClient,
+    settings: Settings,
+    token: str,
+    granularity: str = "ORDER",
+    **filter_: Any,
+) -> list[dict[str, str]]:
+    started = await gql.data(EXPORT, {"filter": filter_ or None, "g": granularity}, token)
+    payload = started["exportOrders"]
+    assert payload["errors"] == [], payload["errors"]
+    assert payload["export"]["status"] == "QUEUED"
+    await run_jobs(settings)
+    done = (await gql.data(READ, {"id": payload["export"]["id"]}, token))["export"]
+    assert done["status"] == "SUCCEEDED", done
+    response = await http.get(done["url"], headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert len(rows) == done["rowCount"]
+    return rows
+
+
+async def test_orders_export_is_safe_and_keeps_staff_notes_out(
+    gql: GraphQLClient,
+    http: httpx.AsyncClient,
+    actors: Actors,
+    settings_with_redis: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(exports, "SET_SIZE", 2)  # several keyset sets for five orders
+    token = actors.admin.token
+    await create_product(gql, token, "A", stock=100, price="10.00")
+    await create_product(gql, token, "=B", stock=100, price="2.50", name="@SUM(1+1)")
+    hostile = address(first='=HYPERLINK("http://x")', last="-2+3", company="+cmd")
+    first = await paid(gql, None, [("A", 2), ("=B", 1)], token, billingAddress=hostile)
+    for _ in range(4):
+        await placed(gql, None, [("A", 1)])
+    await gql.data(UPDATE, {"id": first["id"], "notes": "SECRET staff note"}, token)
+    rows = await export_rows(gql, http, settings_with_redis, actors.fulfillment.token)
+    assert len(rows) == 5
+    assert list(rows[0]) == list(exports.ORDER_COLUMNS)
+    row = rows[0]
+    assert row["order_number"] == str(first["number"])
+    assert row["billing_name"] == '\'=HYPERLINK("http://x") -2+3'
+    assert row["billing_company"] == "'+cmd"
+    assert (row["status"], row["total"], row["payment_status"], row["amount_paid"]) == (
+        "AWAITING_FULFILLMENT",
+        "22.50",
+        "PAID",
+        "22.50",
+    )
+    assert [r["order_number"] for r in rows] == sorted(r["order_number"] for r in rows)
+    response_text = str(rows)
+    assert "SECRET" not in response_text
+
+    items = await export_rows(gql, http, settings_with_redis, token, "ITEM")
+    assert list(items[0]) == list(exports.ITEM_COLUMNS)
+    assert [(r["order_number"], r["sku"], r["name"], r["quantity"]) for r in items[:2]] == [
+        (str(first["number"]), "A", "Product A", "2"),
+        (str(first["number"]), "'=B", "'@SUM(1+1)", "1"),
+    ]
+    assert len(items) == 6
+    # a filter narrows it
+    paid_only = await export_rows(
+        gql, http, settings_with_redis, token, status=["AWAITING_FULFILLMENT"]
+    )
+    assert [r["order_number"] for r in paid_only] == [str(first["number"])]
+
+
+async def test_customers_cannot_export_or_download(
+    gql: GraphQLClient, http: httpx.AsyncClient, actors: Actors, settings_with_redis: Settings
+) -> None:
+    await create_product(gql, actors.admin.token, "A")
+    await placed(gql, actors.customer.token, [("A", 1)])
+    refused = await gql.data(EXPORT, {"g": "ORDER"}, actors.customer.token)
+    assert [e["code"] for e in refused["exportOrders"]["errors"]] == ["FORBIDDEN"]
+    anonymous = await gql.data(EXPORT, {"g": "ORDER"})
+    assert [e["code"] for e in anonymous["exportOrders"]["errors"]] == ["UNAUTHENTICATED"]
+    started = await gql.data(EXPORT, {"g": "ORDER"}, actors.support.token)
+    export_id = started["exportOrders"]["export"]["id"]
+    await run_jobs(settings_with_redis)
+    url = (await gql.data(READ, {"id": export_id}, actors.support.token))["export"]["url"]
+    for token, status in ((actors.customer.token, 403), (None, 401), ("bogus", 401)):
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        assert (await http.get(url, headers=headers)).status_code == status
+    # any ORDERS_READ holder may fetch it, not only whoever asked
+    other = await http.get(url, headers={"Authorization": f"Bearer {actors.fulfillment.token}"})
+    assert other.status_code == 200
+    assert (
+        await http.get("/exports/999999", headers={"Authorization": f"Bearer {actors.admin.token}"})
+    ).status_code == 404
