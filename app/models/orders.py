@@ -30,19 +30,6 @@ class OrderStatus(StrEnum):
     RETURNED = "RETURNED"
 
 
-CLOSED_STATUSES = frozenset(
-    {
-        OrderStatus.SHIPPED,
-        OrderStatus.COMPLETED,
-        OrderStatus.CANCELLED,
-        OrderStatus.DECLINED,
-        OrderStatus.REFUNDED,
-        OrderStatus.RETURNED,
-    }
-)
-OPEN_STATUSES = frozenset(OrderStatus) - CLOSED_STATUSES
-
-
 class PaymentStatus(StrEnum):
     """Derived from the order's payment transactions, never set directly."""
 

@@ -15,9 +15,7 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-import orjson
 from tortoise import connections
 from tortoise.expressions import F
 
@@ -26,6 +24,7 @@ from app.models import (
     BulkOperation,
     BulkOperationRow,
     BulkOutcome,
+    EventVisibility,
     ImportStatus,
     Order,
     OrderItem,
@@ -36,12 +35,13 @@ from app.models import (
 from app.services import jobs
 from app.services.auth import Permission, Viewer
 from app.services.errors import DomainError, ErrorCode, not_found
-from app.services.events import actor_kind
-from app.services.fulfilment import MAX_NOTE, RELEASING
-from app.services.import_sets import EVENT_COLUMNS, LeaseLost, relax_commit
+from app.services.events import EVENT_COLUMNS, EventType, NewEvent, as_row, status_changed
+from app.services.fulfilment import MAX_NOTE
+from app.services.import_sets import LeaseLost, relax_commit
 from app.services.leases import Lease, apply_uncut, held_while, stalled
 from app.services.orders import OrderFilter, filtered_orders
 from app.services.pagination import Page, PageRequest, paginate
+from app.services.rules import RELEASING
 
 BULK_JOB = "run_bulk_operation"
 MAX_ORDERS = 100_000
@@ -162,7 +162,7 @@ class _Plan:
     moved: dict[bool, list[int]] = field(default_factory=lambda: defaultdict(list))
     stock: dict[int, int] = field(default_factory=lambda: defaultdict(int))
     ledger: list[tuple[int, int, str, int]] = field(default_factory=list)
-    events: list[tuple[int, str, str, str, dict[str, Any]]] = field(default_factory=list)
+    events: list[tuple[int, NewEvent]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -257,19 +257,16 @@ async def _plan(
             plan.ledger.append((product_id, sign * quantity, reason, order.id))
         plan.moved[released].append(order.id)
         plan.outcomes[row_id] = (BulkOutcome.SUCCEEDED, "", "")
-        message = f"Status changed from {order.status.value} to {target.value}."
-        data = {"from": order.status.value, "to": target.value, "bulkOperationId": operation.id}
-        plan.events.append((order.id, "STATUS_CHANGED", "PUBLIC", message, data))
+        moved = status_changed(order.status, target, bulkOperationId=operation.id)
+        plan.events.append((order.id, moved))
         if operation.note:
-            plan.events.append(
-                (
-                    order.id,
-                    "STATUS_NOTE",
-                    "STAFF",
-                    operation.note,
-                    {"bulkOperationId": operation.id},
-                )
+            note = NewEvent(
+                EventType.STATUS_NOTE,
+                operation.note,
+                EventVisibility.STAFF,
+                {"bulkOperationId": operation.id},
             )
+            plan.events.append((order.id, note))
     return plan
 
 
@@ -291,14 +288,10 @@ async def _write(operation: BulkOperation, plan: _Plan, viewer: Viewer) -> None:
         ("product_id", "delta", "reason", "note", "order_id", "actor_id", "created_at"),
         [(p, d, reason, "", o, viewer.user_id, now) for p, d, reason, o in plan.ledger],
     )
-    actor = (viewer.user_id, actor_kind(viewer), viewer.label)
     await insert_rows(
         "order_events",
         EVENT_COLUMNS,
-        [
-            (order_id, kind, visibility, *actor, message, orjson.dumps(data).decode(), now)
-            for order_id, kind, visibility, message, data in plan.events
-        ],
+        [as_row(order_id, viewer, event, now) for order_id, event in plan.events],
     )
 
 

@@ -10,11 +10,10 @@ from app.services import events
 from app.services.auth import Permission, Viewer
 from app.services.catalog import StockLine, item_lines, move_stock
 from app.services.errors import DomainError, ErrorCode
-from app.services.events import NewEvent
+from app.services.events import EventType, NewEvent
 from app.services.orders import lock_order, save_changes
+from app.services.rules import RELEASING
 
-# Entering one of these gives back the stock the order still holds (ordered minus shipped).
-RELEASING = frozenset({OrderStatus.CANCELLED, OrderStatus.DECLINED, OrderStatus.REFUNDED})
 MAX_NOTE = 2000
 
 
@@ -37,7 +36,7 @@ async def set_status(viewer: Viewer, order_id: int, status: OrderStatus, note: s
     order = await lock_order(order_id, "orderId")
     new_events = await apply_status(viewer, order, status, manual=True)
     if note.strip():
-        new_events.append(NewEvent("STATUS_NOTE", note.strip(), EventVisibility.STAFF))
+        new_events.append(NewEvent(EventType.STATUS_NOTE, note.strip(), EventVisibility.STAFF))
     if new_events:
         await events.record(order.id, viewer, *new_events)
     return order
@@ -87,13 +86,7 @@ async def apply_status(
         await save_changes(order, updates)
     if status == previous:
         return []
-    return [
-        NewEvent(
-            "STATUS_CHANGED",
-            f"Status changed from {previous.value} to {status.value}.",
-            data={"from": previous.value, "to": status.value},
-        )
-    ]
+    return [events.status_changed(previous, status)]
 
 
 def check_tracking(number: str, carrier: str | None, field: str = "trackingNumber") -> Tracking:
@@ -122,12 +115,6 @@ async def add_tracking(
     await events.record(
         order.id,
         viewer,
-        NewEvent(
-            "TRACKING_NUMBER_SET",
-            f"Tracking number {tracking.number}"
-            + (f" ({tracking.carrier})" if tracking.carrier else "")
-            + " added.",
-            data={"trackingNumber": tracking.number, "carrier": tracking.carrier},
-        ),
+        events.tracking_set(tracking.number, tracking.carrier),
     )
     return order, True

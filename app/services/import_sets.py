@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import orjson
 from tortoise import connections
 from tortoise.expressions import F
 
@@ -21,9 +20,10 @@ from app.db import MAX_ID, atomic, insert_rows, is_postgres
 from app.models import Order, OrderStatus, RowOutcome, TrackingImport
 from app.services.auth import Permission, Viewer
 from app.services.errors import DomainError, ErrorCode
-from app.services.events import actor_kind
+from app.services.events import EVENT_COLUMNS, as_row, tracking_set
 from app.services.fulfilment import add_tracking, set_status
-from app.services.shipments import NOT_SHIPPABLE, ShipInput, ship_order
+from app.services.rules import NOT_SHIPPABLE
+from app.services.shipments import ShipInput, ship_order
 
 
 @dataclass(frozen=True)
@@ -161,8 +161,7 @@ async def _apply_as_set(rows: list[Row], options: ImportOptions, viewer: Viewer)
     found = await _lock_orders_by_number(numbers)
     final: dict[int, tuple[str, str]] = {}
     events: list[tuple[Any, ...]] = []
-    # who and when are the same for the whole set
-    actor = (viewer.user_id, actor_kind(viewer), viewer.label)
+    # when is the same for the whole set
     now = datetime.now(UTC)
     for row in rows:
         if row.outcome is not None:
@@ -176,39 +175,11 @@ async def _apply_as_set(rows: list[Row], options: ImportOptions, viewer: Viewer)
         row.outcome = _decide(row, current, options.overwrite, viewer)
         if row.outcome is RowOutcome.UPDATED:
             final[order_id] = (row.tracking, row.carrier or "")
-            events.append(_tracking_event(order_id, row, actor, now))
+            event = tracking_set(row.tracking, row.carrier or None, importLine=row.line)
+            events.append(as_row(order_id, viewer, event, now))
     if final:
         await _update_tracking(final)
         await insert_rows("order_events", EVENT_COLUMNS, events)
-
-
-EVENT_COLUMNS = (
-    "order_id",
-    "type",
-    "visibility",
-    "actor_id",
-    "actor_kind",
-    "actor",
-    "message",
-    "data",
-    "created_at",
-)
-
-
-def _tracking_event(
-    order_id: int, row: Row, actor: tuple[int | None, str, str], now: datetime
-) -> tuple[Any, ...]:
-    carrier = f" ({row.carrier})" if row.carrier else ""
-    data = {"trackingNumber": row.tracking, "carrier": row.carrier, "importLine": row.line}
-    return (
-        order_id,
-        "TRACKING_NUMBER_SET",
-        "PUBLIC",
-        *actor,
-        f"Tracking number {row.tracking}{carrier} added.",
-        orjson.dumps(data).decode(),
-        now,
-    )
 
 
 async def _lock_orders_by_number(numbers: list[int]) -> dict[int, tuple[int, str]]:

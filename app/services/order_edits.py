@@ -8,12 +8,11 @@ from decimal import Decimal
 from typing import Any
 
 from app.models import EventVisibility, Order, OrderItem, Product
-from app.models.orders import CLOSED_STATUSES
 from app.services import events, transactions
 from app.services.auth import Permission, Viewer
 from app.services.catalog import StockLine, move_stock, normalise_sku
 from app.services.errors import DomainError, ErrorCode, Problems, not_found
-from app.services.events import NewEvent
+from app.services.events import EventType, NewEvent
 from app.services.money import money, parse_money
 from app.services.orders import (
     MAX_LINES,
@@ -22,6 +21,7 @@ from app.services.orders import (
     save_changes,
     visible_orders,
 )
+from app.services.rules import CLOSED_STATUSES
 
 MAX_NOTE = 2000
 
@@ -229,12 +229,12 @@ async def edit_order(viewer: Viewer, order_id: int, edit: OrderEdit, tax_rate: D
     public = ", ".join(summary) or "Prices updated."
     new_events = [
         NewEvent(
-            "ORDER_EDITED",
+            EventType.ORDER_EDITED,
             f"Order edited: {public}",
             data={"total": str(order.total), "currency": order.currency},
         ),
         NewEvent(
-            "ORDER_EDIT_DETAILS",
+            EventType.ORDER_EDIT_DETAILS,
             edit.note.strip() or "Order edited.",
             EventVisibility.STAFF,
             {
@@ -343,5 +343,5 @@ async def add_note(
             raise not_found("Order", ["orderId"])
         order = found
         chosen = visibility or EventVisibility.STAFF
-    await events.record(order.id, viewer, NewEvent("NOTE", text, chosen))
+    await events.record(order.id, viewer, NewEvent(EventType.NOTE, text, chosen))
     return order

@@ -21,7 +21,6 @@ from app.models import (
     Shipment,
     TransactionKind,
 )
-from app.models.orders import CLOSED_STATUSES, OPEN_STATUSES
 from app.services import events, transactions
 from app.services import shipping as shipping_methods
 from app.services.accounts import check_email
@@ -29,9 +28,10 @@ from app.services.addresses import Address, clean_address, search_words
 from app.services.auth import Permission, Viewer
 from app.services.catalog import StockLine, move_stock, normalise_sku
 from app.services.errors import DomainError, ErrorCode, Problems, not_found
-from app.services.events import NewEvent
+from app.services.events import EventType, NewEvent
 from app.services.money import money, parse_money
 from app.services.pagination import Page, PageRequest, paginate
+from app.services.rules import CLOSED_STATUSES, OPEN_STATUSES, PLACEABLE_PAYMENT
 
 MAX_LINES = 100
 MAX_QUANTITY = 10_000
@@ -39,12 +39,6 @@ MAX_COMMENT = 2000
 MAX_NOTES = 10_000
 MAX_SEARCH = 100
 NUMBER_OFFSET = 99  # order number = id + 99, so the first order is number 100
-# What a payment recorded with the order may be, and the transaction each one is.
-PLACEABLE_PAYMENT = {
-    PaymentStatus.PENDING: None,
-    PaymentStatus.AUTHORIZED: TransactionKind.AUTHORIZATION,
-    PaymentStatus.PAID: TransactionKind.CAPTURE,
-}
 
 
 @dataclass(frozen=True)
@@ -262,7 +256,9 @@ async def place_order(
     await events.record(
         order.id,
         viewer,
-        NewEvent("ORDER_PLACED", f"Order {order.number} placed.", data={"status": status.value}),
+        NewEvent(
+            EventType.ORDER_PLACED, f"Order {order.number} placed.", data={"status": status.value}
+        ),
     )
     return order
 
@@ -395,10 +391,10 @@ async def update_order(viewer: Viewer, order_id: int, changes: OrderChanges) -> 
     new_events: list[NewEvent] = []
     if billing is not None and billing.as_json() != order.billing_address:
         updates["billing_address"] = billing.as_json()
-        new_events.append(NewEvent("BILLING_ADDRESS_UPDATED", "Billing address updated."))
+        new_events.append(NewEvent(EventType.BILLING_ADDRESS_UPDATED, "Billing address updated."))
     if shipping is not None and shipping.as_json() != order.shipping_address:
         updates["shipping_address"] = shipping.as_json()
-        new_events.append(NewEvent("SHIPPING_ADDRESS_UPDATED", "Shipping address updated."))
+        new_events.append(NewEvent(EventType.SHIPPING_ADDRESS_UPDATED, "Shipping address updated."))
     if billing is not None or shipping is not None:
         updates["search_text"] = search_words(
             billing or Address.from_json(order.billing_address),
@@ -407,16 +403,18 @@ async def update_order(viewer: Viewer, order_id: int, changes: OrderChanges) -> 
     if method is not None and method != order.shipping_method:
         updates["shipping_method"] = method
         new_events.append(
-            NewEvent("SHIPPING_METHOD_UPDATED", f"Shipping method set to {method or 'none'}.")
+            NewEvent(
+                EventType.SHIPPING_METHOD_UPDATED, f"Shipping method set to {method or 'none'}."
+            )
         )
     if comment is not None and comment != order.customer_comment:
         updates["customer_comment"] = comment
-        new_events.append(NewEvent("COMMENT_UPDATED", "Order comment updated."))
+        new_events.append(NewEvent(EventType.COMMENT_UPDATED, "Order comment updated."))
     if notes is not None and notes != order.staff_notes:
         updates["staff_notes"] = notes
         new_events.append(
             NewEvent(
-                "STAFF_NOTES_UPDATED",
+                EventType.STAFF_NOTES_UPDATED,
                 "Staff notes updated.",
                 EventVisibility.STAFF,
                 {"staffNotes": notes},

@@ -11,14 +11,13 @@ from app.models import Order, OrderStatus, PaymentStatus, PaymentTransaction, Tr
 from app.services import events, transactions
 from app.services.auth import SYSTEM, Permission, Viewer
 from app.services.errors import DomainError, ErrorCode, Problems
-from app.services.events import NewEvent
+from app.services.events import EventType, NewEvent
 from app.services.fulfilment import apply_status
 from app.services.money import parse_money
 from app.services.orders import lock_order, save_changes
 from app.services.refunds import RefundInput, issue_refund
+from app.services.rules import AWAITING_PAYMENT
 
-# What payments move on their own; any other status is the staff's to change.
-AWAITING = frozenset({OrderStatus.PENDING, OrderStatus.AWAITING_PAYMENT})
 MAX_REFERENCE = 255
 MAX_NAME = 50
 EXPIRE_SET = 100
@@ -119,7 +118,7 @@ async def record_payment(
             updates["payment_transaction_id"] = reference
     new_events = [
         NewEvent(
-            "PAYMENT_RECORDED",
+            EventType.PAYMENT_RECORDED,
             f"Payment of {amount} {order.currency} {_DONE[data.kind]}.",
             data={
                 "transactionId": transaction.id,
@@ -129,7 +128,7 @@ async def record_payment(
             },
         )
     ]
-    if order.status in AWAITING and not order.status_manual and after.covered:
+    if order.status in AWAITING_PAYMENT and not order.status_manual and after.covered:
         new_events += await _advance(viewer, order, updates, data.kind)
     else:
         await save_changes(order, updates)
@@ -184,15 +183,11 @@ async def _advance(
     await apply_status(viewer, order, OrderStatus.AWAITING_FULFILLMENT, updates)
     how = "authorized" if kind is TransactionKind.AUTHORIZATION else "paid"
     return [
-        NewEvent(
-            "STATUS_CHANGED",
-            f"Payment {how} in full: status changed from {previous.value} to "
-            f"{OrderStatus.AWAITING_FULFILLMENT.value}.",
-            data={
-                "from": previous.value,
-                "to": OrderStatus.AWAITING_FULFILLMENT.value,
-                "reason": "PAYMENT",
-            },
+        events.status_changed(
+            previous,
+            OrderStatus.AWAITING_FULFILLMENT,
+            cause=f"Payment {how} in full",
+            reason="PAYMENT",
         )
     ]
 
@@ -201,7 +196,7 @@ def unpaid_orders(cutoff: datetime) -> Any:
     """Orders waiting for a payment that never came: nothing authorized or captured, placed
     before `cutoff`, in a status payments would move (not one staff set by hand)."""
     return Order.filter(
-        status__in=list(AWAITING),
+        status__in=list(AWAITING_PAYMENT),
         status_manual=False,
         payment_status__in=[PaymentStatus.PENDING, PaymentStatus.VOIDED],
         created_at__lt=cutoff,
@@ -218,7 +213,7 @@ async def expire_unpaid(ttl: timedelta, now: datetime | None = None) -> tuple[in
         order = await lock_order(order_id)
         # looked at again under the lock: a payment or a staff change may have come meanwhile
         if (
-            order.status not in AWAITING
+            order.status not in AWAITING_PAYMENT
             or order.status_manual
             or order.payment_status not in (PaymentStatus.PENDING, PaymentStatus.VOIDED)
         ):
@@ -228,15 +223,12 @@ async def expire_unpaid(ttl: timedelta, now: datetime | None = None) -> tuple[in
         await events.record(
             order.id,
             SYSTEM,
-            NewEvent(
-                "STATUS_CHANGED",
-                f"Not paid within {_duration(ttl)}: status changed from {previous.value} to "
-                f"{OrderStatus.CANCELLED.value} and the stock released.",
-                data={
-                    "from": previous.value,
-                    "to": OrderStatus.CANCELLED.value,
-                    "reason": "UNPAID",
-                },
+            events.status_changed(
+                previous,
+                OrderStatus.CANCELLED,
+                cause=f"Not paid within {_duration(ttl)}",
+                tail=" and the stock released",
+                reason="UNPAID",
             ),
         )
         cancelled += 1

@@ -11,7 +11,6 @@ from app.models import (
     EventVisibility,
     Order,
     OrderItem,
-    OrderStatus,
     PaymentStatus,
     PaymentTransaction,
     Refund,
@@ -23,11 +22,12 @@ from app.services import events, returns, transactions
 from app.services.auth import Permission, Viewer
 from app.services.catalog import item_lines, move_stock
 from app.services.errors import DomainError, ErrorCode, Problems, not_found
-from app.services.events import NewEvent
+from app.services.events import EventType, NewEvent
 from app.services.fulfilment import apply_status
 from app.services.money import parse_money
 from app.services.orders import lock_order
 from app.services.returns import move_return
+from app.services.rules import after_refund
 
 MAX_REASON = 2000
 # Refunds recorded on one order.
@@ -158,10 +158,10 @@ async def issue_refund(
                 quantity_restocked=F("quantity_restocked") + quantity
             )
     fully = after.status is PaymentStatus.REFUNDED
-    status = OrderStatus.REFUNDED if fully else OrderStatus.PARTIALLY_REFUNDED
+    status = after_refund(fully)
     new_events = [
         NewEvent(
-            "REFUND_ISSUED",
+            EventType.REFUND_ISSUED,
             f"Refunded {amount} {order.currency}.",
             data={
                 "refundId": refund.id,
@@ -175,7 +175,10 @@ async def issue_refund(
     if data.reason.strip():
         new_events.append(
             NewEvent(
-                "REFUND_REASON", data.reason.strip(), EventVisibility.STAFF, {"refundId": refund.id}
+                EventType.REFUND_REASON,
+                data.reason.strip(),
+                EventVisibility.STAFF,
+                {"refundId": refund.id},
             )
         )
     await events.record(order.id, viewer, *new_events)

@@ -13,7 +13,6 @@ from app.models import (
     EventVisibility,
     Order,
     OrderItem,
-    OrderStatus,
     Return,
     ReturnAction,
     ReturnItem,
@@ -23,29 +22,18 @@ from app.services import events
 from app.services.auth import Permission, Viewer
 from app.services.catalog import item_lines, move_stock
 from app.services.errors import DomainError, ErrorCode, Problems, not_found
-from app.services.events import NewEvent
+from app.services.events import EventType, NewEvent
 from app.services.fulfilment import apply_status
 from app.services.orders import MAX_LINES, lock_order, visible_orders
 from app.services.pagination import Page, PageRequest, paginate
+from app.services.rules import (
+    ACTIVE_RETURNS,
+    CUSTOMER_RETURN_TRANSITIONS,
+    RETURN_TRANSITIONS,
+    UNRECEIVED_RETURNS,
+    after_return,
+)
 
-S = ReturnStatus
-TRANSITIONS: dict[ReturnStatus, frozenset[ReturnStatus]] = {
-    S.PENDING: frozenset({S.AUTHORIZED, S.REJECTED, S.CANCELLED}),
-    S.AUTHORIZED: frozenset({S.RECEIVED, S.CANCELLED}),
-    S.RECEIVED: frozenset({S.REFUNDED, S.REPAIRED}),
-    S.REPAIRED: frozenset(),
-    S.REFUNDED: frozenset(),
-    S.REJECTED: frozenset(),
-    S.CANCELLED: frozenset(),
-}
-# A customer may only withdraw their own request before the store acts on it.
-CUSTOMER_TRANSITIONS: dict[ReturnStatus, frozenset[ReturnStatus]] = {
-    S.PENDING: frozenset({S.CANCELLED})
-}
-# Requests that still claim their units (a rejected or cancelled one frees them).
-ACTIVE = frozenset(TRANSITIONS) - {S.REJECTED, S.CANCELLED}
-# Requests whose units are still on their way back.
-UNRECEIVED = frozenset({S.PENDING, S.AUTHORIZED})
 MAX_REASON = 500
 # Return requests an order may have, and lines in one.
 MAX_RETURNS = 10
@@ -71,7 +59,7 @@ async def _claims(order_id: int) -> tuple[list[OrderItem], dict[int, int], dict[
     items = await OrderItem.filter(order_id=order_id)
     rows = (
         await ReturnItem.filter(
-            return_request__order_id=order_id, return_request__status__in=list(ACTIVE)
+            return_request__order_id=order_id, return_request__status__in=list(ACTIVE_RETURNS)
         )
         .group_by("order_item_id", "return_request__status")
         .annotate(claimed=Sum("quantity"))
@@ -81,7 +69,7 @@ async def _claims(order_id: int) -> tuple[list[OrderItem], dict[int, int], dict[
     unreceived: dict[int, int] = {}
     for item_id, status, claimed in rows:
         active[item_id] = active.get(item_id, 0) + int(claimed or 0)
-        if ReturnStatus(status) in UNRECEIVED:
+        if ReturnStatus(status) in UNRECEIVED_RETURNS:
             unreceived[item_id] = unreceived.get(item_id, 0) + int(claimed or 0)
     return items, active, unreceived
 
@@ -178,7 +166,7 @@ async def request_return(
         order.id,
         viewer,
         NewEvent(
-            "RETURN_REQUESTED",
+            EventType.RETURN_REQUESTED,
             f"Return {request.id} requested for {sum(x.quantity for x in lines)} unit(s).",
             data={"returnId": request.id},
         ),
@@ -216,13 +204,13 @@ async def set_return_status(
     found = await get_return(viewer, return_id)
     if found is None:
         raise not_found("Return", ["id"])
-    allowed_moves = TRANSITIONS
+    allowed_moves = RETURN_TRANSITIONS
     if viewer.is_customer:
         if status is not ReturnStatus.CANCELLED:
             raise DomainError(
                 ErrorCode.FORBIDDEN, "Customers may only cancel a request.", ["status"]
             )
-        allowed_moves = CUSTOMER_TRANSITIONS
+        allowed_moves = CUSTOMER_RETURN_TRANSITIONS
     else:
         viewer.require(Permission.RETURNS_WRITE)
     if len(note) > MAX_COMMENT:
@@ -244,11 +232,16 @@ async def set_return_status(
             request.staff_notes = joined
             new_events.append(
                 NewEvent(
-                    "RETURN_NOTE", note.strip(), EventVisibility.STAFF, {"returnId": request.id}
+                    EventType.RETURN_NOTE,
+                    note.strip(),
+                    EventVisibility.STAFF,
+                    {"returnId": request.id},
                 )
             )
         else:
-            new_events.append(NewEvent("RETURN_NOTE", note.strip(), data={"returnId": request.id}))
+            new_events.append(
+                NewEvent(EventType.RETURN_NOTE, note.strip(), data={"returnId": request.id})
+            )
     if new_events:
         await events.record(order.id, viewer, *new_events)
     return request
@@ -259,7 +252,7 @@ async def move_return(
     order: Order,
     request: Return,
     status: ReturnStatus,
-    allowed_moves: dict[ReturnStatus, frozenset[ReturnStatus]] = TRANSITIONS,
+    allowed_moves: dict[ReturnStatus, frozenset[ReturnStatus]] = RETURN_TRANSITIONS,
 ) -> None:
     """Apply one legal transition (the order is locked by the caller) and log it."""
     if status not in allowed_moves.get(request.status, frozenset()):
@@ -275,7 +268,7 @@ async def move_return(
         order.id,
         viewer,
         NewEvent(
-            "RETURN_STATUS_CHANGED",
+            EventType.RETURN_STATUS_CHANGED,
             f"Return {request.id} is now {status.value} (was {previous.value}).",
             data={"returnId": request.id, "from": previous.value, "to": status.value},
         ),
@@ -303,6 +296,7 @@ async def _receive(viewer: Viewer, order: Order, request: Return, restock: bool)
     items = await OrderItem.filter(order_id=order.id)
     shipped = any(i.quantity_shipped for i in items)
     every_shipped_unit_back = all(i.quantity_returned >= i.quantity_shipped for i in items)
-    if shipped and every_shipped_unit_back and order.status is not OrderStatus.RETURNED:
-        new_events += await apply_status(viewer, order, OrderStatus.RETURNED)
+    following = after_return(shipped and every_shipped_unit_back)
+    if following is not None and order.status is not following:
+        new_events += await apply_status(viewer, order, following)
     return new_events

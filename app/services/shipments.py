@@ -9,21 +9,19 @@ from typing import Any
 from tortoise.expressions import F, Q, Subquery
 from tortoise.queryset import QuerySet
 
-from app.models import EventVisibility, Order, OrderItem, OrderStatus, Shipment, ShipmentItem
+from app.models import EventVisibility, Order, OrderItem, Shipment, ShipmentItem
 from app.services import events
 from app.services.addresses import Address, search_words
 from app.services.auth import Permission, Viewer
 from app.services.catalog import item_lines, move_stock
 from app.services.errors import DomainError, ErrorCode, Problems, not_found
-from app.services.events import NewEvent
+from app.services.events import EventType, NewEvent
 from app.services.fulfilment import apply_status, check_tracking
 from app.services.orders import MAX_SEARCH, lock_order, order_number_in
 from app.services.pagination import Page, PageRequest, paginate
 from app.services.returns import returnable
+from app.services.rules import NOT_SHIPPABLE, after_shipment
 
-NOT_SHIPPABLE = frozenset(
-    {OrderStatus.CANCELLED, OrderStatus.DECLINED, OrderStatus.REFUNDED, OrderStatus.INCOMPLETE}
-)
 MAX_COMMENTS = 2000
 # Shipments an order may have at once (deleted ones do not count).
 MAX_SHIPMENTS = 10
@@ -160,14 +158,14 @@ async def ship_order(viewer: Viewer, order_id: int, data: ShipInput) -> tuple[Sh
         ]
     )
     fully = all(i.quantity_shipped >= i.quantity for i in items)
-    status = OrderStatus.SHIPPED if fully else OrderStatus.PARTIALLY_SHIPPED
+    status = after_shipment(fully)
     updates: dict[str, Any] = {}
     if given and not order.tracking_number:
         # the customer sees the number on the order at once, as with addTracking
         updates.update(tracking_number=given.number, carrier=given.carrier or "")
     new_events = [
         NewEvent(
-            "SHIPMENT_CREATED",
+            EventType.SHIPMENT_CREATED,
             f"{sum(q for _, q in plan)} item(s) shipped"
             + (f", tracking number {number}." if number else "."),
             data={
@@ -226,7 +224,7 @@ async def delete_shipment(viewer: Viewer, shipment_id: int) -> Order:
         order.id,
         viewer,
         NewEvent(
-            "SHIPMENT_DELETED",
+            EventType.SHIPMENT_DELETED,
             f"Shipment {shipment.id} deleted; its items can be shipped again.",
             # a correction in the back office, not news for the customer
             EventVisibility.STAFF,

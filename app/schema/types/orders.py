@@ -16,7 +16,6 @@ from app.models import OrderEvent as OrderEventModel
 from app.models import OrderItem as OrderItemModel
 from app.models import OrderStatus as OrderStatusModel
 from app.models import PaymentStatus as PaymentStatusModel
-from app.models.orders import CLOSED_STATUSES
 from app.schema.context import Info
 from app.schema.cost import PAGED, most
 from app.schema.errors import guarded
@@ -34,6 +33,7 @@ from app.services.orders import MAX_LINES
 from app.services.pagination import PageRequest, page_in_memory
 from app.services.refunds import MAX_REFUNDS
 from app.services.returns import MAX_RETURNS
+from app.services.rules import CLOSED_STATUSES
 from app.services.shipments import MAX_SHIPMENTS
 from app.services.tracking import tracking_token
 from app.services.transactions import MAX_TRANSACTIONS, ZERO
