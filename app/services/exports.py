@@ -13,8 +13,11 @@ import uuid
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
+from tortoise import connections
+
+from app.db import is_postgres
 from app.models import Export, ExportGranularity, ImportStatus, OrderItem, UserKind
 from app.models.orders import OrderStatus, PaymentStatus
 from app.services import jobs
@@ -27,6 +30,8 @@ from app.storage import Storage
 
 EXPORT_JOB = "run_export"
 SET_SIZE = 5000
+# orders per COPY on PostgreSQL (their ids go in as one array)
+COPY_SET_SIZE = 100_000
 
 ORDER_FIELDS = (
     "id",
@@ -157,11 +162,15 @@ async def _write(export: Export, storage: Storage) -> ImportStatus:
     count = 0
     try:
         with temporary.open("w", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle, lineterminator="\r\n")
+            writer = csv.writer(handle, lineterminator="\n")
             writer.writerow(ITEM_COLUMNS if items else ORDER_COLUMNS)
-            async for rows in _sets(export, items):
-                await asyncio.to_thread(_write_rows, writer, handle, rows)
-                count += len(rows)
+            handle.flush()
+            if is_postgres():
+                count = await _copy_sets(export, items, handle)
+            else:
+                async for rows in _sets(export, items):
+                    await asyncio.to_thread(_write_rows, writer, handle, rows)
+                    count += len(rows)
         temporary.replace(target)
     except Exception as exc:
         temporary.unlink(missing_ok=True)
@@ -183,6 +192,64 @@ async def _write(export: Export, storage: Storage) -> ImportStatus:
 def _write_rows(writer: Any, handle: TextIO, rows: list[list[object]]) -> None:
     writer.writerows([safe_cell(cell) for cell in row] for row in rows)
     handle.flush()
+
+
+def _safe(column: str) -> str:
+    """The SQL of csv_files.safe_cell: a leading = + - @ tab or CR gets a ', and an empty
+    text is written as nothing (as the csv module writes it)."""
+    return (
+        f"CASE WHEN left({column}, 1) IN ('=', '+', '-', '@', chr(9), chr(13)) "
+        f"THEN chr(39) || {column} ELSE NULLIF({column}, '') END"
+    )
+
+
+_CREATED = "to_char(o.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"')"
+_BILLING = "coalesce(o.billing_address->>'{0}', '')"
+_NAME = f"trim({_BILLING.format('first_name')} || ' ' || {_BILLING.format('last_name')})"
+_ORDER_SQL = f"""SELECT o.number, {_CREATED}, o.status, {_safe("o.email")}, {_safe(_NAME)},
+  {_safe(_BILLING.format("company"))}, {_safe(_BILLING.format("country"))},
+  {_safe("o.shipping_method")}, o.currency, o.subtotal, o.shipping_cost, o.tax_total, o.total,
+  o.payment_status, o.amount_paid, o.amount_refunded, {_safe("o.tracking_number")},
+  {_safe("o.carrier")}
+FROM orders o WHERE o.id = ANY($1::int[]) ORDER BY o.id"""  # noqa: S608 - no input in it
+_ITEM_SQL = f"""SELECT o.number, {_CREATED}, o.status, {_safe("o.email")}, o.currency,
+  {_safe("i.sku")}, {_safe("i.name")}, i.quantity, i.unit_price, i.total, i.quantity_shipped,
+  i.quantity_returned
+FROM orders o JOIN order_items i ON i.order_id = o.id WHERE o.id = ANY($1::int[])
+ORDER BY o.id, i.id"""  # noqa: S608 - no input in it
+
+
+async def _copy_sets(export: Export, items: bool, handle: TextIO) -> int:
+    """On PostgreSQL the database writes each set's rows itself (COPY ... TO STDOUT, the
+    same cells as the csv module path), straight into the file."""
+    count = 0
+    async for order_ids in _id_sets(export, COPY_SET_SIZE):
+        async with connections.get("default").acquire_connection() as raw:
+            status = await raw.copy_from_query(
+                _ITEM_SQL if items else _ORDER_SQL, order_ids, output=handle.buffer, format="csv"
+            )
+        count += int(status.split()[-1])
+    return count
+
+
+async def _id_sets(export: Export, size: int) -> Any:
+    """The ids the export's filter matches, a set at a time, by keyset."""
+    viewer = _acting_viewer(export)
+    chosen = _filter_from(export.order_filter)
+    after = 0
+    while True:
+        ids = cast(
+            list[int],
+            await filtered_orders(viewer, chosen)
+            .filter(id__gt=after)
+            .order_by("id")
+            .limit(size)
+            .values_list("id", flat=True),
+        )
+        if not ids:
+            return
+        after = ids[-1]
+        yield ids
 
 
 async def _sets(export: Export, items: bool) -> Any:
@@ -208,12 +275,16 @@ async def _sets(export: Export, items: bool) -> Any:
             yield [_order_row(order) for order in orders]
 
 
+def _when(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+
+
 def _order_row(order: dict[str, Any]) -> list[object]:
     billing = order["billing_address"] or {}
     name = f"{billing.get('first_name', '')} {billing.get('last_name', '')}".strip()
     return [
         order["number"],
-        order["created_at"].isoformat(),
+        _when(order["created_at"]),
         OrderStatus(order["status"]).value,
         order["email"],
         name,
@@ -253,7 +324,7 @@ async def _item_rows(orders: list[dict[str, Any]]) -> list[list[object]]:
     return [
         [
             order["number"],
-            order["created_at"].isoformat(),
+            _when(order["created_at"]),
             OrderStatus(order["status"]).value,
             order["email"],
             order["currency"],
