@@ -90,7 +90,16 @@ def _exit_on_signal(signum: int, frame: object) -> None:
 
 def cmd_worker(args: argparse.Namespace) -> int:
     from app.redis import with_embedded_valkey
-    from app.workers.settings import build_worker
+    from app.workers.settings import build_worker, worker_is_healthy
+
+    if args.check:
+        settings = get_settings()
+        if settings.redis_url is None:
+            print("worker --check needs REDIS_URL (the worker's Redis).", file=sys.stderr)
+            return 2
+        healthy = asyncio.run(worker_is_healthy(settings))
+        print("worker healthy" if healthy else "worker unhealthy: no recent sign of life")
+        return 0 if healthy else 1
 
     settings, valkey = with_embedded_valkey(get_settings())
     try:
@@ -170,7 +179,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.set_defaults(func=cmd_serve)
 
-    sub.add_parser("worker", help="Run the job worker.").set_defaults(func=cmd_worker)
+    worker = sub.add_parser("worker", help="Run the job worker.")
+    worker.add_argument(
+        "--check",
+        action="store_true",
+        help="Exit 0 if this host's worker showed a sign of life lately, else 1 (a health check).",
+    )
+    worker.set_defaults(func=cmd_worker)
     sub.add_parser("migrate", help="Apply database migrations.").set_defaults(func=cmd_migrate)
 
     staff = sub.add_parser("create-staff", help="Add a staff member.")

@@ -21,6 +21,7 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.types import ExecutionResult
+from tortoise import connections
 from tortoise.contrib.starlette import RegisterTortoise
 
 from app.db import MAX_ID, tortoise_config
@@ -157,7 +158,54 @@ class GraphQLApp(GraphQL[Context, None]):
 
 
 async def healthz(request: Request) -> JSONResponse:
+    """Liveness: the process answers. Touches nothing else (see /readyz)."""
     return JSONResponse({"status": "ok"})
+
+
+READY_WITHIN = 1.0
+
+
+async def readyz(request: Request) -> JSONResponse:
+    """Readiness: 200 only when the database and Redis both answer within a second; 503
+    naming the one that did not. A load balancer sends traffic only to ready processes."""
+    checks = {
+        "database": _database_answers(),
+        "redis": _redis_answers(request.app.state.redis),
+    }
+    results = await asyncio.gather(*(_within(check) for check in checks.values()))
+    status = {
+        name: ("ok" if ok else "unavailable") for name, ok in zip(checks, results, strict=True)
+    }
+    ready = all(results)
+    return JSONResponse(
+        {"status": "ready" if ready else "unavailable", **status},
+        status_code=200 if ready else 503,
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+async def _within(check: Any) -> bool:
+    """True when the check succeeds within READY_WITHIN seconds. The check runs in a task of
+    its own that a timeout never cuts off (the database client is not safe against that)."""
+    task = asyncio.ensure_future(check)
+    try:
+        await asyncio.wait_for(asyncio.shield(task), READY_WITHIN)
+    except TimeoutError:
+        task.add_done_callback(lambda t: t.cancelled() or t.exception())
+        return False
+    except Exception:
+        return False
+    return True
+
+
+async def _database_answers() -> None:
+    await connections.get("default").execute_query("SELECT 1")
+
+
+async def _redis_answers(redis: Any) -> None:
+    if redis is None:
+        raise RuntimeError("no Redis")
+    await redis.ping()
 
 
 _HTTP_STATUS = {
@@ -281,6 +329,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/healthz", healthz),
+            Route("/readyz", readyz),
             Route("/documents/{document_id:int}", download_document),
             Route("/imports/{import_id:int}/result.csv", download_import_result),
             Route("/exports/{export_id:int}", download_export),

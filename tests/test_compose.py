@@ -35,6 +35,11 @@ def test_compose_has_the_production_shape() -> None:
         command = services[name]["command"]
         assert command[0] == "bitcart-orders"
         build_parser().parse_args(command[1:])  # every command is one the CLI knows
+    # health checks: the api's readiness, the worker's sign of life
+    assert "/readyz" in " ".join(services["api"]["healthcheck"]["test"])
+    worker_check = services["worker"]["healthcheck"]["test"]
+    assert worker_check[:2] == ["CMD", "bitcart-orders"]
+    assert build_parser().parse_args(worker_check[2:]).check is True
     assert services["api"]["depends_on"]["migrate"] == {
         "condition": "service_completed_successfully"
     }

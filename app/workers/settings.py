@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
 from contextlib import suppress
 from typing import Any
 
-from arq import cron
+from arq import create_pool, cron
 from arq.worker import Worker
 from tortoise import Tortoise
 
@@ -43,6 +45,25 @@ def cron_jobs(settings: Settings) -> list[Any]:
         cron(jobs.cancel_unpaid_orders, minute=set(range(2, 60, 5)), run_at_startup=True),
         cron(jobs.requeue_stale, second=set(range(0, 60, step)), run_at_startup=True),
     ]
+
+
+# A worker records a sign of life this often, under a key of its host's own (a container's
+# hostname), which expires a little later: `bitcart-orders worker --check` reads it.
+HEALTH_INTERVAL_SECONDS = 15
+
+
+def health_key() -> str:
+    name = os.environ.get("BITCART_WORKER_NAME") or socket.gethostname()
+    return f"bitcart:worker-health:{name}"
+
+
+async def worker_is_healthy(settings: Settings) -> bool:
+    assert settings.redis_url is not None
+    redis = await create_pool(redis_settings(settings.redis_url))
+    try:
+        return bool(await redis.exists(health_key()))
+    finally:
+        await redis.aclose()
 
 
 def build_worker(settings: Settings, *, own_database: bool, **overrides: Any) -> Worker:
@@ -102,6 +123,8 @@ def build_worker(settings: Settings, *, own_database: bool, **overrides: Any) ->
         "keep_result": 3600,
         "on_startup": startup,
         "on_shutdown": shutdown,
+        "health_check_interval": HEALTH_INTERVAL_SECONDS,
+        "health_check_key": health_key(),
     }
     options.update(overrides)
     return Worker(**options)

@@ -1,0 +1,132 @@
+"""Running it: readiness that sees the database and Redis go and come back."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+import pytest
+from redis.asyncio import Redis
+
+from tests.processes import Forwarder, cli_env, free_port, serve, wait_healthy
+
+
+async def test_readyz_names_what_is_missing_and_recovers(app: Any, http: httpx.AsyncClient) -> None:
+    assert (await http.get("/healthz")).json() == {"status": "ok"}
+    ready = await http.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json() == {"status": "ready", "database": "ok", "redis": "ok"}
+    # Redis gone (nothing listens where the pool points): 503 within about a second
+    working = app.state.redis
+    gone = Redis.from_url(f"redis://127.0.0.1:{free_port()}/0")
+    app.state.redis = gone
+    try:
+        started = asyncio.get_running_loop().time()
+        down = await http.get("/readyz")
+        assert asyncio.get_running_loop().time() - started < 3
+    finally:
+        app.state.redis = working
+        await gone.aclose()
+    assert down.status_code == 503
+    assert down.json() == {"status": "unavailable", "database": "ok", "redis": "unavailable"}
+    assert (await http.get("/readyz")).status_code == 200
+
+
+@pytest.mark.skipif(
+    not (os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL")),
+    reason="needs a PostgreSQL and a Redis (DATABASE_URL and REDIS_URL), as in CI",
+)
+async def test_readyz_of_a_served_process_through_outages(tmp_path: Path, app: Any) -> None:
+    """A real serve process reaching PostgreSQL and Redis through links the test cuts and
+    restores: /readyz says which one is gone, and is ready again once both are back."""
+    database = urlsplit(os.environ["DATABASE_URL"])
+    redis = urlsplit(os.environ["REDIS_URL"])
+    to_database = Forwarder(database.hostname or "127.0.0.1", database.port or 5432)
+    to_redis = Forwarder(redis.hostname or "127.0.0.1", redis.port or 6379)
+    await to_database.start()
+    await to_redis.start()
+    host = f"{database.hostname}:{database.port or 5432}"
+    env = {
+        "DATABASE_URL": urlunsplit(
+            database._replace(netloc=database.netloc.replace(host, f"127.0.0.1:{to_database.port}"))
+        ),
+        "REDIS_URL": f"redis://127.0.0.1:{to_redis.port}{redis.path or '/0'}",
+    }
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    process = serve(tmp_path, port, keep_databases=True, env=env)
+    try:
+        await asyncio.to_thread(wait_healthy, url, process)
+        async with httpx.AsyncClient(base_url=url, timeout=10) as client:
+
+            async def readiness() -> tuple[int, dict[str, str]]:
+                response = await client.get("/readyz")
+                return response.status_code, response.json()
+
+            assert await readiness() == (200, {"status": "ready", "database": "ok", "redis": "ok"})
+            await to_database.stop()
+            assert await readiness() == (
+                503,
+                {"status": "unavailable", "database": "unavailable", "redis": "ok"},
+            )
+            await to_database.start()
+            await to_redis.stop()
+            code, body = await readiness()
+            assert (code, body["redis"], body["database"]) == (503, "unavailable", "ok")
+            await to_redis.start()
+            for _ in range(20):  # the clients reconnect on their own
+                if (await readiness())[0] == 200:
+                    break
+                await asyncio.sleep(0.5)
+            assert await readiness() == (200, {"status": "ready", "database": "ok", "redis": "ok"})
+    finally:
+        process.terminate()
+        process.wait(30)
+        await to_database.stop()
+        await to_redis.stop()
+
+
+@pytest.mark.skipif(
+    not (os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL")),
+    reason="needs a PostgreSQL and a Redis (DATABASE_URL and REDIS_URL), as in CI",
+)
+async def test_worker_health_check_sees_a_running_worker(tmp_path: Path, app: Any) -> None:
+    """`bitcart-orders worker --check` (the compose health check) fails until this host's
+    worker has started and succeeds while it runs."""
+    env = {**cli_env(tmp_path, keep_databases=True), "BITCART_WORKER_NAME": uuid.uuid4().hex}
+
+    def check() -> int:
+        done = subprocess.run(
+            [sys.executable, "-m", "app", "worker", "--check"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        return done.returncode
+
+    assert await asyncio.to_thread(check) == 1
+    worker = await asyncio.to_thread(
+        subprocess.Popen,
+        [sys.executable, "-m", "app", "worker"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(40):
+            if await asyncio.to_thread(check) == 0:
+                break
+            await asyncio.sleep(0.5)
+        assert await asyncio.to_thread(check) == 0
+    finally:
+        worker.terminate()
+        worker.wait(30)
