@@ -28,7 +28,7 @@ from app.db import MAX_ID, tortoise_config
 from app.documents.render import Renderer
 from app.http import BodyLimit
 from app.redis import redis_settings
-from app.schema import schema
+from app.schema import build_schema, schema
 from app.schema.context import Context
 from app.services import documents, exports, imports
 from app.services.auth import viewer_from_token
@@ -48,15 +48,46 @@ def bearer_token(request: Request | WebSocket) -> str | None:
     return token.strip()
 
 
+# What GraphiQL opens with: how to sign in, and a query that works for anyone.
+GRAPHIQL_QUERY = """# Welcome to BitCart Orders. To act as staff or a customer, sign in:
+#   mutation { login(email: "...", password: "...") { token errors { message } } }
+# then put {"Authorization": "Bearer <token>"} in the Headers pane below.
+# Headers live only in this tab: nothing is stored in the browser.
+{
+  shippingMethods { code name price currency freeOver }
+}
+"""
+
+
+def _js(text: str) -> str:
+    """A JavaScript string literal (JSON), safe inside a <script>."""
+    return orjson.dumps(text).decode().replace("<", "\\u003c")
+
+
 class GraphQLApp(GraphQL[Context, None]):
     def __init__(self, settings: Settings) -> None:
         super().__init__(
-            schema,
-            graphql_ide="graphiql",
+            # with GraphiQL off, introspection is off too (the schema is in schema.graphql)
+            schema if settings.graphiql else build_schema(settings, introspection=False),
+            graphql_ide="graphiql" if settings.graphiql else None,
             multipart_uploads_enabled=True,
             allow_queries_via_get=True,
         )
         self.settings = settings
+
+    @property
+    def graphql_ide_html(self) -> str:
+        """Strawberry's GraphiQL page, keeping the bearer token out of localStorage and
+        opening with a sign-in hint and an example."""
+        page = super().graphql_ide_html
+        for old, new in (
+            ("shouldPersistHeaders: true,", "shouldPersistHeaders: false,"),
+            ("query: query,", f"query: query, defaultQuery: {_js(GRAPHIQL_QUERY)},"),
+        ):
+            if old not in page:  # a Strawberry upgrade changed the page: fail loudly
+                raise RuntimeError(f"GraphiQL page without {old!r}")
+            page = page.replace(old, new)
+        return page
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket

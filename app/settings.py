@@ -67,6 +67,8 @@ class Settings:
     # cancelled and its stock released; 0 = never
     unpaid_order_ttl_seconds: int = 24 * 3600
     cors_origins: tuple[str, ...] = ()
+    # GraphiQL at /graphql and schema introspection; off in production (BITCART_GRAPHIQL=0)
+    graphiql: bool = True
     template_dir: Path | None = None
     font_dirs: tuple[Path, ...] = ()
 
@@ -138,6 +140,7 @@ def load_settings() -> Settings:
         unpaid_order_ttl_seconds=max(
             0, _duration_seconds("BITCART_UNPAID_ORDER_TTL", Settings.unpaid_order_ttl_seconds)
         ),
+        graphiql=os.environ.get("BITCART_GRAPHIQL", "1") != "0",
         cors_origins=tuple(
             o.strip() for o in os.environ.get("BITCART_CORS_ORIGINS", "").split(",") if o.strip()
         ),

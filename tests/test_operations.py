@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import uuid
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -15,6 +16,7 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
+from app.main import create_app
 from tests.processes import Forwarder, cli_env, free_port, serve, wait_healthy
 
 
@@ -130,3 +132,28 @@ async def test_worker_health_check_sees_a_running_worker(tmp_path: Path, app: An
     finally:
         worker.terminate()
         worker.wait(30)
+
+
+async def test_graphiql_keeps_no_token_and_can_be_switched_off(
+    app: Any, http: httpx.AsyncClient
+) -> None:
+    page = await http.get("/graphql", headers={"Accept": "text/html"})
+    assert page.status_code == 200
+    assert "shouldPersistHeaders: false" in page.text
+    assert "shouldPersistHeaders: true" not in page.text
+    assert "defaultQuery:" in page.text
+    assert "sign in:" in page.text
+    introspect = {"query": "{ __schema { queryType { name } } }"}
+    assert (await http.post("/graphql", json=introspect)).json()["data"] == {
+        "__schema": {"queryType": {"name": "Query"}}
+    }
+    closed = create_app(replace(app.state.settings, graphiql=False))
+    transport = httpx.ASGITransport(app=closed)
+    async with httpx.AsyncClient(transport=transport, base_url="http://closed") as client:
+        assert (await client.get("/graphql", headers={"Accept": "text/html"})).status_code == 404
+        refused = (await client.post("/graphql", json=introspect)).json()
+        assert refused["data"] is None
+        assert "introspection" in refused["errors"][0]["message"].lower()
+        # queries still work
+        body = await client.post("/graphql", json={"query": "{ shippingMethods { code } }"})
+        assert body.json()["data"] == {"shippingMethods": [{"code": "standard"}]}

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaskErrors, MaxTokensLimiter, ParserCache, ValidationCache
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaskErrors,
+    MaxTokensLimiter,
+    ParserCache,
+    ValidationCache,
+)
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
@@ -53,8 +61,11 @@ class Schema(strawberry.Schema):
             super().process_errors(unexpected, execution_context)
 
 
-def build_schema(settings: Settings | None = None) -> strawberry.Schema:
+def build_schema(
+    settings: Settings | None = None, *, introspection: bool = True
+) -> strawberry.Schema:
     settings = settings or get_settings()
+    closed: list[Any] = [] if introspection else [DisableIntrospection]
     return Schema(
         query=Query,
         mutation=Mutation,
@@ -68,6 +79,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
             QueryDeadline,
             RefuseNul,
             lambda: MaskErrors(should_mask_error=should_mask),
+            *closed,
         ],
     )
 
