@@ -12,6 +12,7 @@ from typing import TypeVar
 from tortoise import Tortoise
 
 from app.db import atomic, migrate_database, tortoise_config
+from app.logs import configure as configure_logs
 from app.models import Role
 from app.settings import Settings, get_settings
 
@@ -59,6 +60,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from app.redis import with_embedded_valkey
 
     settings = get_settings()
+    configure_logs(settings.log_format == "json")
     if not args.skip_migrate:
         asyncio.run(migrate_database(settings))
     if args.demo:
@@ -75,6 +77,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             host=args.host,
             port=args.port,
             log_level="info",
+            log_config=None,  # app.logs configured it: one format for every line
             # the app reads X-Forwarded-For itself, from BITCART_TRUSTED_PROXIES only
             proxy_headers=False,
         )
@@ -101,6 +104,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
         print("worker healthy" if healthy else "worker unhealthy: no recent sign of life")
         return 0 if healthy else 1
 
+    configure_logs(get_settings().log_format == "json")
     settings, valkey = with_embedded_valkey(get_settings())
     try:
         build_worker(settings, own_database=True).run()

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 import orjson
+import structlog
 from arq import create_pool
 from graphql import GraphQLError
 from redis.exceptions import RedisError
@@ -27,12 +28,14 @@ from tortoise.contrib.starlette import RegisterTortoise
 from app.db import MAX_ID, tortoise_config
 from app.documents.render import Renderer
 from app.http import BodyLimit
+from app.logs import RequestLog
 from app.redis import redis_settings
 from app.schema import build_schema, schema
 from app.schema.context import Context
 from app.services import documents, exports, imports
 from app.services.auth import viewer_from_token
 from app.services.errors import DomainError, ErrorCode
+from app.services.events import actor_kind
 from app.settings import Settings, get_settings
 from app.storage import LocalStorage
 from app.workers.settings import build_worker
@@ -93,6 +96,8 @@ class GraphQLApp(GraphQL[Context, None]):
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
         viewer = await viewer_from_token(bearer_token(request), self.settings.secret_key)
+        # the request's log line says who asked (never the token itself)
+        structlog.contextvars.bind_contextvars(viewer=actor_kind(viewer))
         return Context(
             viewer=viewer,
             settings=self.settings,
@@ -366,6 +371,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
             Route("/exports/{export_id:int}", download_export),
         ],
         middleware=[
+            Middleware(RequestLog),
             Middleware(
                 BodyLimit,
                 max_body=settings.max_body_bytes,

@@ -69,6 +69,8 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     # GraphiQL at /graphql and schema introspection; off in production (BITCART_GRAPHIQL=0)
     graphiql: bool = True
+    # "json" for one JSON object a line (compose sets it); readable lines otherwise
+    log_format: str = "console"
     template_dir: Path | None = None
     font_dirs: tuple[Path, ...] = ()
 
@@ -141,6 +143,7 @@ def load_settings() -> Settings:
             0, _duration_seconds("BITCART_UNPAID_ORDER_TTL", Settings.unpaid_order_ttl_seconds)
         ),
         graphiql=os.environ.get("BITCART_GRAPHIQL", "1") != "0",
+        log_format=os.environ.get("BITCART_LOG_FORMAT", "console").strip().lower(),
         cors_origins=tuple(
             o.strip() for o in os.environ.get("BITCART_CORS_ORIGINS", "").split(",") if o.strip()
         ),

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import subprocess
 import sys
+import time
 import uuid
 from dataclasses import replace
 from pathlib import Path
@@ -157,3 +159,65 @@ async def test_graphiql_keeps_no_token_and_can_be_switched_off(
         # queries still work
         body = await client.post("/graphql", json={"query": "{ shippingMethods { code } }"})
         assert body.json()["data"] == {"shippingMethods": [{"code": "standard"}]}
+
+
+def test_json_logs_carry_the_request_id_into_jobs(tmp_path: Path) -> None:
+    """Every line is a JSON object; a request's lines and the lines of the job it started
+    carry its X-Request-ID; the request line says what ran, for whom, how long and how much;
+    no token or password is ever written."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    process = serve(tmp_path, port, "--demo", capture=True, env={"BITCART_LOG_FORMAT": "json"})
+    try:
+        wait_healthy(url, process)
+        login = httpx.post(
+            f"{url}/graphql",
+            json={
+                "query": 'mutation { login(email: "admin@example.com", '
+                'password: "demo-admin-pass") { token } }'
+            },
+        ).json()
+        token = login["data"]["login"]["token"]
+        asked = httpx.post(
+            f"{url}/graphql",
+            json={"query": "mutation Take { exportOrders { export { id } errors { code } } }"},
+            headers={"Authorization": f"Bearer {token}", "X-Request-ID": "take-42"},
+        )
+        assert asked.headers["x-request-id"] == "take-42"
+        made = httpx.get(f"{url}/healthz", headers={"X-Request-ID": "bad id with spaces"})
+        assert len(made.headers["x-request-id"]) == 32  # a sane one of our own instead
+        export_id = asked.json()["data"]["exportOrders"]["export"]["id"]
+        for _ in range(100):  # the in-process worker writes the export
+            found = httpx.post(
+                f"{url}/graphql",
+                json={
+                    "query": "query($id: ID!) { export(id: $id) { status } }",
+                    "variables": {"id": export_id},
+                },
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            if found.json()["data"]["export"]["status"] == "SUCCEEDED":
+                break
+            time.sleep(0.1)
+        time.sleep(1)  # the job's own line comes after it released its lease
+        process.terminate()
+        output, _ = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    assert lines, output
+    request = next(e for e in lines if e["event"] == "request" and e.get("request_id") == "take-42")
+    assert request["operation"] == "mutation Take"
+    assert request["viewer"] == "STAFF"
+    assert request["status"] == 200
+    assert isinstance(request["cost"], int)
+    assert request["duration_ms"] >= 0
+    assert request["timestamp"].endswith("Z")
+    job = next(e for e in lines if e["event"] == "job" and e.get("job") == "run_export")
+    assert (job["request_id"], job["outcome"]) == ("take-42", "done")
+    assert token not in output
+    assert "demo-admin-pass" not in "\n".join(
+        line for line in output.splitlines() if line.startswith("{")
+    )

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import strawberry
+import structlog
 from graphql import (
     DocumentNode,
     FieldNode,
@@ -258,6 +259,11 @@ def cost_extension(limit: int) -> Any:
                 self.requested = estimator.estimate(
                     context.graphql_document, context.operation_name, variables
                 )
+                # for the request's log line
+                structlog.contextvars.bind_contextvars(
+                    operation=operation_label(context.graphql_document, context.operation_name),
+                    cost=self.requested,
+                )
                 if self.requested > limit:
                     context.result = GraphQLExecutionResult(
                         data=None,
@@ -277,3 +283,19 @@ def cost_extension(limit: int) -> Any:
             return {"cost": {"requested": self.requested, "limit": limit}}
 
     return QueryCost
+
+
+def operation_label(document: DocumentNode, name: str | None) -> str:
+    """'query Orders', 'mutation placeOrder' (an anonymous one by its first field)."""
+    operation = get_operation_ast(document, name)
+    if operation is None:
+        return "unknown"
+    label = operation.name.value if operation.name else _first_field(operation)
+    return f"{operation.operation.value} {label}"
+
+
+def _first_field(operation: OperationDefinitionNode) -> str:
+    for selection in operation.selection_set.selections:
+        if isinstance(selection, FieldNode):
+            return selection.name.value
+    return "anonymous"

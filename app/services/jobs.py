@@ -13,6 +13,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
+import structlog
+
 # Jobs customers start wait here, apart from the staff's, so staff work never queues
 # behind theirs (a worker serves this queue beside the main one, one job at a time).
 CUSTOMER_QUEUE = "bitcart:queue:customers"
@@ -51,8 +53,11 @@ async def send(redis: Any, jobs: list[Job]) -> None:
     """Enqueue; a job id that is already queued (or recently done) is not queued twice."""
     if jobs and redis is None:
         raise RuntimeError("No Redis configured to send jobs to")
+    request_id = structlog.contextvars.get_contextvars().get("request_id")
     for job in jobs:
         options: dict[str, Any] = {"_job_id": job.job_id}
         if job.queue:
             options["_queue_name"] = job.queue
+        if request_id:  # the job's log lines carry the id of the request that started it
+            options["request_id"] = request_id
         await redis.enqueue_job(job.function, *job.args, **options)

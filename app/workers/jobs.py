@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from app.db import atomic
+from app.logs import logged_job
 from app.models import (
     BulkOperation,
     Document,
@@ -28,16 +29,19 @@ from app.services.jobs import Job, send
 STALE_AFTER = timedelta(minutes=1)
 
 
+@logged_job
 async def purge_expired_tokens(ctx: dict[str, Any]) -> int:
     async with atomic():
         return await maintenance.purge_expired_tokens()
 
 
+@logged_job
 async def purge_idempotency_keys(ctx: dict[str, Any]) -> int:
     async with atomic():
         return await idempotency.purge_expired()
 
 
+@logged_job
 async def cancel_unpaid_orders(ctx: dict[str, Any]) -> int:
     """Cancel orders unpaid for BITCART_UNPAID_ORDER_TTL, a set per transaction, so their
     stock goes back on sale. A second worker running it at once finds nothing left to do:
@@ -53,6 +57,7 @@ async def cancel_unpaid_orders(ctx: dict[str, Any]) -> int:
     return cancelled
 
 
+@logged_job
 async def render_document(ctx: dict[str, Any], document_id: int) -> str | None:
     status = await documents.render_document(
         document_id, ctx["settings"], ctx["renderer"], ctx["storage"]
@@ -60,6 +65,7 @@ async def render_document(ctx: dict[str, Any], document_id: int) -> str | None:
     return status.value if status else None
 
 
+@logged_job
 async def requeue_stale(ctx: dict[str, Any]) -> int:
     """Re-send jobs whose enqueue was lost (a crash right after the commit), and the work of
     a worker that died (SIGKILL, a lost machine): imports and documents RUNNING with no sign
@@ -107,17 +113,20 @@ def _mark(heartbeat: datetime | None) -> str:
     return str(int(heartbeat.timestamp() * 1000)) if heartbeat else "never"
 
 
+@logged_job
 async def run_bulk_operation(ctx: dict[str, Any], operation_id: int) -> str | None:
     status = await bulk.run(operation_id, lease_seconds=ctx["settings"].worker_lease_seconds)
     return status.value if status else None
 
 
+@logged_job
 async def run_export(ctx: dict[str, Any], export_id: int) -> str | None:
     lease_seconds = ctx["settings"].worker_lease_seconds
     status = await exports.run(export_id, ctx["storage"], lease_seconds)
     return status.value if status else None
 
 
+@logged_job
 async def run_tracking_import(ctx: dict[str, Any], import_id: int) -> str | None:
     settings = ctx["settings"]
     status = await imports.run_import(

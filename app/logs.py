@@ -1,0 +1,144 @@
+"""Structured logs: JSON lines with BITCART_LOG_FORMAT=json (compose sets it), readable
+lines otherwise. Every line of a request carries its request id, and so do the lines of the
+jobs it started. Tokens, passwords and staff notes are never logged."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+import structlog
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+REQUEST_ID_HEADER = "x-request-id"
+_GIVEN_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+log = structlog.get_logger("bitcart")
+
+
+def configure(json_lines: bool, level: str = "INFO") -> None:
+    """Send structlog's and the standard library's records (uvicorn, arq) through one
+    renderer, with a UTC timestamp, the level and whatever the context bound."""
+    shared: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+    ]
+    structlog.configure(
+        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+    renderer: Any = (
+        structlog.processors.JSONRenderer()
+        if json_lines
+        else structlog.dev.ConsoleRenderer(colors=False)
+    )
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=shared,
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+    )
+    handler = logging.StreamHandler()
+    handler.setFormatter(formatter)
+    root = logging.getLogger()
+    root.handlers = [handler]
+    root.setLevel(level)
+    for name in ("uvicorn", "uvicorn.error", "arq"):
+        logging.getLogger(name).handlers = []
+        logging.getLogger(name).propagate = True
+    # one line per request comes from RequestLog below, with more in it
+    logging.getLogger("uvicorn.access").disabled = True
+
+
+def new_request_id(given: str | None) -> str:
+    """The caller's X-Request-ID when it is a sane one, else a new one."""
+    if given and _GIVEN_ID.match(given):
+        return given
+    return uuid.uuid4().hex
+
+
+class RequestLog:
+    """ASGI middleware: a request id (accepted or made, echoed back as X-Request-ID) bound
+    to every log line of the request, and one line when it ends: method, path, status,
+    duration, and what the GraphQL layer bound (operation, viewer kind, cost)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        given = headers.get(REQUEST_ID_HEADER.encode(), b"").decode("latin-1")
+        request_id = new_request_id(given)
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = [
+                    *message["headers"],
+                    (REQUEST_ID_HEADER.encode(), request_id.encode()),
+                ]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            log.info(
+                "request",
+                method=scope.get("method"),
+                path=scope.get("path"),
+                status=status,
+                duration_ms=round((time.perf_counter() - started) * 1000, 1),
+            )
+            structlog.contextvars.clear_contextvars()
+
+
+def current_request_id() -> str:
+    return str(structlog.contextvars.get_contextvars().get("request_id", ""))
+
+
+F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
+
+
+def logged_job(function: F) -> F:
+    """A job function that logs one line when it ends (its name, id, outcome and duration),
+    with the request id of the request that started it on every line it writes."""
+
+    @wraps(function)
+    async def run(ctx: dict[str, Any], *args: Any, request_id: str = "", **kwargs: Any) -> Any:
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(
+            job=function.__name__, job_id=ctx.get("job_id"), request_id=request_id or None
+        )
+        started = time.perf_counter()
+        outcome = "failed"
+        try:
+            result = await function(ctx, *args, **kwargs)
+            outcome = "done"
+            return result
+        except asyncio.CancelledError:
+            outcome = "stopped"
+            raise
+        finally:
+            log.info(
+                "job", outcome=outcome, duration_ms=round((time.perf_counter() - started) * 1000, 1)
+            )
+            structlog.contextvars.clear_contextvars()
+
+    return run  # type: ignore[return-value]
