@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
@@ -105,6 +106,11 @@ def cmd_worker(args: argparse.Namespace) -> int:
         return 0 if healthy else 1
 
     configure_logs(get_settings().log_format == "json")
+    metrics_port = os.environ.get("BITCART_WORKER_METRICS_PORT")
+    if metrics_port:  # the worker's jobs and queues, for Prometheus to scrape
+        from prometheus_client import start_http_server
+
+        start_http_server(int(metrics_port))
     settings, valkey = with_embedded_valkey(get_settings())
     try:
         build_worker(settings, own_database=True).run()

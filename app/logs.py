@@ -16,6 +16,8 @@ from typing import Any, TypeVar
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app import metrics
+
 REQUEST_ID_HEADER = "x-request-id"
 _GIVEN_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
@@ -99,14 +101,37 @@ class RequestLog:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            seconds = time.perf_counter() - started
+            bound = structlog.contextvars.get_contextvars()
+            operation = bound.get("root") or _route(scope, status)
+            outcome = (
+                "error"
+                if status >= 500
+                else "refused"
+                if status >= 400 or bound.get("graphql_errors")
+                else "ok"
+            )
+            metrics.REQUESTS.labels(operation, outcome).inc()
+            metrics.REQUEST_SECONDS.labels(operation).observe(seconds)
             log.info(
                 "request",
                 method=scope.get("method"),
                 path=scope.get("path"),
                 status=status,
-                duration_ms=round((time.perf_counter() - started) * 1000, 1),
+                duration_ms=round(seconds * 1000, 1),
             )
             structlog.contextvars.clear_contextvars()
+
+
+def _route(scope: Scope, status: int) -> str:
+    """A bounded name for a request that was not a GraphQL operation: ids become {id}, and
+    paths nothing answers are one name."""
+    if status == 404 and scope.get("path") not in _KNOWN:
+        return "not_found"
+    return f"{scope.get('method')} {re.sub(r'/[0-9]+', '/{id}', str(scope.get('path')))}"
+
+
+_KNOWN = {"/graphql", "/healthz", "/readyz", "/metrics"}
 
 
 def current_request_id() -> str:
@@ -136,9 +161,10 @@ def logged_job(function: F) -> F:
             outcome = "stopped"
             raise
         finally:
-            log.info(
-                "job", outcome=outcome, duration_ms=round((time.perf_counter() - started) * 1000, 1)
-            )
+            seconds = time.perf_counter() - started
+            metrics.JOBS.labels(function.__name__, outcome).inc()
+            metrics.JOB_SECONDS.labels(function.__name__).observe(seconds)
+            log.info("job", outcome=outcome, duration_ms=round(seconds * 1000, 1))
             structlog.contextvars.clear_contextvars()
 
     return run  # type: ignore[return-value]

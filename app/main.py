@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from typing import Any
@@ -25,6 +26,7 @@ from strawberry.types import ExecutionResult
 from tortoise import connections
 from tortoise.contrib.starlette import RegisterTortoise
 
+from app import metrics
 from app.db import MAX_ID, tortoise_config
 from app.documents.render import Renderer
 from app.http import BodyLimit
@@ -60,6 +62,16 @@ GRAPHIQL_QUERY = """# Welcome to BitCart Orders. To act as staff or a customer, 
   shippingMethods { code name price currency freeOver }
 }
 """
+
+
+def _error_code(error: GraphQLError) -> str:
+    """A top-level error's code: its own, else what kind of failure it was."""
+    code = (error.extensions or {}).get("code")
+    if code:
+        return str(code)
+    if error.original_error is None:  # refused by parsing or validation
+        return "GRAPHQL_VALIDATION_FAILED"
+    return "INTERNAL_SERVER_ERROR"
 
 
 def _js(text: str) -> str:
@@ -149,14 +161,19 @@ class GraphQLApp(GraphQL[Context, None]):
         it, and a request error (unparsable, invalid, bad variables, refused before running)
         is a 4xx without a `data` entry; other clients get application/json and 200."""
         response: GraphQLHTTPResponse = await super().process_result(request, result)
+        errors = result.errors or []
+        if errors:  # for the request's metrics and log line
+            codes = [_error_code(e) for e in errors]
+            structlog.contextvars.bind_contextvars(graphql_errors=codes)
+            for code in codes:
+                metrics.GRAPHQL_ERRORS.labels(code, "top").inc()
         if GRAPHQL_RESPONSE not in request.headers.get("accept", ""):
             return response
         sub_response: Response = request.state.sub_response
         sub_response.media_type = GRAPHQL_RESPONSE
-        errors = result.errors or []
         if result.data is None and errors and all(e.path is None for e in errors):
-            codes = {(e.extensions or {}).get("code") for e in errors}
-            sub_response.status_code = 503 if codes == {"TIMEOUT"} else 400
+            kinds = {(e.extensions or {}).get("code") for e in errors}
+            sub_response.status_code = 503 if kinds == {"TIMEOUT"} else 400
             response.pop("data", None)
         return response
 
@@ -199,6 +216,16 @@ async def healthz(request: Request) -> JSONResponse:
 
 
 READY_WITHIN = 1.0
+
+
+async def metrics_endpoint(request: Request) -> Response:
+    """GET /metrics: Prometheus text format; with BITCART_METRICS_TOKEN set, only for a
+    scraper that sends it as a bearer token."""
+    wanted = request.app.state.settings.metrics_token
+    if wanted and not hmac.compare_digest(bearer_token(request) or "", wanted):
+        return JSONResponse({"error": {"code": "UNAUTHENTICATED"}}, status_code=401)
+    body, content_type = await metrics.render(request.app.state.redis)
+    return Response(body, media_type=content_type, headers={"Cache-Control": "no-store"})
 
 
 async def readyz(request: Request) -> JSONResponse:
@@ -366,6 +393,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/metrics", metrics_endpoint),
             Route("/documents/{document_id:int}", download_document),
             Route("/imports/{import_id:int}/result.csv", download_import_result),
             Route("/exports/{export_id:int}", download_export),

@@ -71,6 +71,8 @@ class Settings:
     graphiql: bool = True
     # "json" for one JSON object a line (compose sets it); readable lines otherwise
     log_format: str = "console"
+    # when set, /metrics answers only to this bearer token
+    metrics_token: str = ""
     template_dir: Path | None = None
     font_dirs: tuple[Path, ...] = ()
 
@@ -144,6 +146,7 @@ def load_settings() -> Settings:
         ),
         graphiql=os.environ.get("BITCART_GRAPHIQL", "1") != "0",
         log_format=os.environ.get("BITCART_LOG_FORMAT", "console").strip().lower(),
+        metrics_token=os.environ.get("BITCART_METRICS_TOKEN", ""),
         cors_origins=tuple(
             o.strip() for o in os.environ.get("BITCART_CORS_ORIGINS", "").split(",") if o.strip()
         ),

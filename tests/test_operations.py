@@ -16,9 +16,11 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from redis.asyncio import Redis
 
 from app.main import create_app
+from tests.conftest import run_jobs
 from tests.processes import Forwarder, cli_env, free_port, serve, wait_healthy
 
 
@@ -221,3 +223,61 @@ def test_json_logs_carry_the_request_id_into_jobs(tmp_path: Path) -> None:
     assert "demo-admin-pass" not in "\n".join(
         line for line in output.splitlines() if line.startswith("{")
     )
+
+
+async def scrape(http: httpx.AsyncClient, token: str | None = None) -> dict[str, float]:
+    """Every sample of /metrics, parsed by prometheus-client's own parser."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    response = await http.get("/metrics", headers=headers)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/plain")
+    samples: dict[str, float] = {}
+    for family in text_string_to_metric_families(response.text):
+        for sample in family.samples:
+            labels = ",".join(f"{k}={v}" for k, v in sorted(sample.labels.items()))
+            samples[f"{sample.name}{{{labels}}}"] = sample.value
+    return samples
+
+
+async def test_metrics_move_with_traffic_and_jobs(
+    app: Any, http: httpx.AsyncClient, gql: Any, actors: Any, settings_with_redis: Any
+) -> None:
+    from tests.factories import create_product, place_order
+
+    before = await scrape(http)
+    await create_product(gql, actors.admin.token, "A", stock=1)
+    await place_order(gql, None, [("A", 1)], email="m@example.com")
+    refused = await place_order(gql, None, [("A", 1)], email="m@example.com")
+    assert [e["code"] for e in refused["errors"]] == ["INSUFFICIENT_STOCK"]
+    await gql("{ nope }", expect_errors=True)
+    started = await gql.data(
+        "mutation { exportOrders { export { id } errors { code } } }", token=actors.admin.token
+    )
+    assert started["exportOrders"]["errors"] == []
+    await run_jobs(settings_with_redis)
+    after = await scrape(http)
+
+    def grew(name: str) -> float:
+        return after.get(name, 0) - before.get(name, 0)
+
+    assert grew("bitcart_requests_total{operation=mutation placeOrder,outcome=ok}") == 2
+    assert grew("bitcart_graphql_errors_total{code=INSUFFICIENT_STOCK,where=payload}") == 1
+    assert grew("bitcart_graphql_errors_total{code=GRAPHQL_VALIDATION_FAILED,where=top}") >= 1
+    assert grew("bitcart_request_duration_seconds_count{operation=mutation placeOrder}") == 2
+    assert grew("bitcart_query_cost_count{}") >= 4
+    assert grew("bitcart_jobs_total{job=run_export,outcome=done}") == 1
+    assert grew("bitcart_job_duration_seconds_count{job=run_export}") == 1
+    assert "bitcart_queue_depth{queue=main}" in after
+
+
+async def test_metrics_can_require_a_token(app: Any, http: httpx.AsyncClient) -> None:
+    before = app.state.settings
+    app.state.settings = replace(before, metrics_token="scrape-me")
+    try:
+        assert (await http.get("/metrics")).status_code == 401
+        assert (
+            await http.get("/metrics", headers={"Authorization": "Bearer no"})
+        ).status_code == 401
+        assert await scrape(http, "scrape-me")
+    finally:
+        app.state.settings = before

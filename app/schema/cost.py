@@ -41,6 +41,7 @@ from graphql.utilities import get_operation_ast
 from strawberry.extensions import SchemaExtension
 from strawberry.schema_directive import Location
 
+from app import metrics
 from app.services.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 
@@ -262,8 +263,10 @@ def cost_extension(limit: int) -> Any:
                 # for the request's log line
                 structlog.contextvars.bind_contextvars(
                     operation=operation_label(context.graphql_document, context.operation_name),
+                    root=root_label(context.graphql_document, context.operation_name),
                     cost=self.requested,
                 )
+                metrics.QUERY_COST.observe(self.requested)
                 if self.requested > limit:
                     context.result = GraphQLExecutionResult(
                         data=None,
@@ -292,6 +295,15 @@ def operation_label(document: DocumentNode, name: str | None) -> str:
         return "unknown"
     label = operation.name.value if operation.name else _first_field(operation)
     return f"{operation.operation.value} {label}"
+
+
+def root_label(document: DocumentNode, name: str | None) -> str:
+    """'query orders', 'mutation placeOrder': the operation type and its first root field,
+    which the schema bounds (a client names its operations as it likes)."""
+    operation = get_operation_ast(document, name)
+    if operation is None:
+        return "unknown"
+    return f"{operation.operation.value} {_first_field(operation)}"
 
 
 def _first_field(operation: OperationDefinitionNode) -> str:

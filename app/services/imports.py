@@ -12,6 +12,7 @@ import asyncio
 import csv
 import os
 import uuid
+from collections import Counter
 from collections.abc import Generator, Iterator
 from contextlib import suppress
 from datetime import UTC, datetime, timedelta
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from tortoise.expressions import F
 
+from app.metrics import IMPORT_ROWS
 from app.models import (
     ImportStatus,
     OrderStatus,
@@ -279,6 +281,8 @@ async def _run(
             await apply_uncut(
                 import_sets.process_set(import_id, batch, options, viewer, lease.owner)
             )
+            for outcome, applied in Counter(row.outcome for row in batch).items():
+                IMPORT_ROWS.labels(outcome.value if outcome else "UNKNOWN").inc(applied)
     finally:
         with suppress(Exception):
             await upcoming  # the reader thread must be done before the file is closed

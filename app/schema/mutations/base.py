@@ -8,6 +8,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
 
+from app import metrics
 from app.db import atomic
 from app.models import Order
 from app.schema.context import Info
@@ -67,6 +68,8 @@ async def perform(
         # not a problem with the input: a top-level error with extensions.retryAfter
         raise QueryError(exc) from None
     except DomainError as exc:
+        for issue in exc.issues:
+            metrics.GRAPHQL_ERRORS.labels(issue.code.value, "payload").inc()
         return None, user_errors(exc)
     await jobs.send(info.context.redis, deferred)
     return result, []
