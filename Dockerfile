@@ -8,4 +8,7 @@ COPY migrations ./migrations
 RUN pip install --no-cache-dir . && useradd --system --home /srv bitcart && mkdir -p /data && chown bitcart /data
 USER bitcart
 EXPOSE 8000
+# ready only when the database and Redis answer (the worker's compose service checks itself)
+HEALTHCHECK --interval=10s --timeout=5s --retries=3 \
+  CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/readyz', timeout=3)"
 CMD ["bitcart-orders", "serve", "--host", "0.0.0.0", "--port", "8000", "--skip-migrate"]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import re
 import shlex
 import socket
 import subprocess
@@ -15,6 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import httpx
+import jsonschema
 import pytest
 import yaml
 
@@ -25,13 +28,51 @@ COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 APP_SERVICES = ("migrate", "api", "worker")
 
 
+def test_compose_file_is_valid_against_the_compose_specification() -> None:
+    schema = json.loads((ROOT / "tests" / "compose_spec" / "compose-spec.json").read_text())
+    validator = jsonschema.Draft7Validator(schema)
+    problems = [f"{list(e.path)}: {e.message}" for e in validator.iter_errors(COMPOSE)]
+    assert problems == []
+
+
+def test_compose_requires_its_secrets_and_pins_its_images() -> None:
+    text = (ROOT / "docker-compose.yml").read_text()
+    for secret in ("SECRET_KEY", "POSTGRES_PASSWORD", "REDIS_PASSWORD"):
+        uses = re.findall(r"\$\{" + secret + r"(:?[?-])?", text)
+        # every use fails with a message when unset; none falls back to a default
+        assert uses, secret
+        assert set(uses) == {":?"}, (secret, uses)
+    for name, service in COMPOSE["services"].items():
+        if "build" in service:
+            continue
+        # a release, not a moving tag like latest or a bare major version
+        assert re.fullmatch(r"[a-z0-9/_-]+:\d+\.\d+(\.\d+)?[a-z0-9.-]*", service["image"]), name
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert re.search(r"^USER (?!root)\w+", dockerfile, re.M)
+    assert "HEALTHCHECK" in dockerfile
+    assert "/readyz" in dockerfile
+
+
+def test_only_the_proxy_publishes_a_port_and_is_the_trusted_proxy() -> None:
+    services = COMPOSE["services"]
+    published = {name for name, service in services.items() if service.get("ports")}
+    assert published == {"proxy"}
+    address = services["proxy"]["networks"]["backend"]["ipv4_address"]
+    for name in APP_SERVICES:
+        assert services[name]["environment"]["BITCART_TRUSTED_PROXIES"] == f"{address}/32"
+    assert (ROOT / "deploy" / "Caddyfile").exists()
+    assert "./deploy/Caddyfile:/etc/caddy/Caddyfile:ro" in services["proxy"]["volumes"]
+    for name in ("api", "worker", "postgres", "redis"):
+        assert services[name]["healthcheck"]["test"], name
+
+
 def test_compose_has_the_production_shape() -> None:
     services = COMPOSE["services"]
-    assert set(services) == {"postgres", "redis", "migrate", "api", "worker"}
+    assert set(services) == {"proxy", "postgres", "redis", "migrate", "api", "worker"}
     for name in APP_SERVICES:
         env = services[name]["environment"]
         assert env["DATABASE_URL"].startswith("postgres://")
-        assert env["REDIS_URL"].startswith("redis://redis:")
+        assert env["REDIS_URL"].startswith("redis://:")
         command = services[name]["command"]
         assert command[0] == "bitcart-orders"
         build_parser().parse_args(command[1:])  # every command is one the CLI knows
