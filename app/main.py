@@ -17,7 +17,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
@@ -39,7 +39,7 @@ from app.services.auth import viewer_from_token
 from app.services.errors import DomainError, ErrorCode
 from app.services.events import actor_kind
 from app.settings import Settings, get_settings
-from app.storage import LocalStorage
+from app.storage import Storage, storage_from
 from app.workers.settings import build_worker
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -300,14 +300,13 @@ async def download_document(request: Request) -> Response:
     settings: Settings = request.app.state.settings
     viewer = await viewer_from_token(bearer_token(request), settings.secret_key)
     try:
-        document, pdf = await documents.open_document(
-            viewer, _path_id(request, "document_id"), request.app.state.storage
-        )
+        document = await documents.open_document(viewer, _path_id(request, "document_id"))
     except DomainError as exc:
         return _error_response(exc)
     name = f"{document.kind.value.lower().replace('_', '-')}-{document.id}.pdf"
-    return Response(
-        pdf,
+    return await _stream(
+        request.app.state.storage,
+        document.storage_key,
         media_type="application/pdf",
         headers={
             "Content-Disposition": f'inline; filename="{name}"',
@@ -343,17 +342,30 @@ async def download_export(request: Request) -> Response:
     settings: Settings = request.app.state.settings
     viewer = await viewer_from_token(bearer_token(request), settings.secret_key)
     try:
-        export, path = await exports.open_export(
-            viewer, _path_id(request, "export_id"), request.app.state.storage
-        )
+        export = await exports.open_export(viewer, _path_id(request, "export_id"))
     except DomainError as exc:
         return _error_response(exc)
-    return FileResponse(
-        path,
+    name = f"orders-{export.granularity.value.lower()}-{export.id}.csv"
+    return await _stream(
+        request.app.state.storage,
+        export.storage_key,
         media_type="text/csv; charset=utf-8",
-        filename=f"orders-{export.granularity.value.lower()}-{export.id}.csv",
-        headers={"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"},
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "private, no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
     )
+
+
+async def _stream(storage: Storage, key: str, media_type: str, headers: dict[str, str]) -> Response:
+    """A stored file, sent a chunk at a time as it is read (from the folder or S3)."""
+    if not await asyncio.to_thread(storage.exists, key):
+        return JSONResponse(
+            {"error": {"code": "NOT_FOUND", "message": "The file is gone from storage."}},
+            status_code=404,
+        )
+    return StreamingResponse(storage.chunks(key), media_type=media_type, headers=headers)
 
 
 def create_app(settings: Settings | None = None, *, run_worker: bool = False) -> Starlette:
@@ -423,5 +435,5 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
     )
     app.state.settings = settings
     app.state.renderer = Renderer(settings.template_dir, settings.font_dirs)
-    app.state.storage = LocalStorage(settings.data_dir)
+    app.state.storage = storage_from(settings.storage_url, settings.data_dir)
     return app

@@ -73,6 +73,8 @@ class Settings:
     log_format: str = "console"
     # when set, /metrics answers only to this bearer token
     metrics_token: str = ""
+    # where generated files and uploads go: the data folder, or s3://bucket/prefix
+    storage_url: str = ""
     template_dir: Path | None = None
     font_dirs: tuple[Path, ...] = ()
 
@@ -147,6 +149,7 @@ def load_settings() -> Settings:
         graphiql=os.environ.get("BITCART_GRAPHIQL", "1") != "0",
         log_format=os.environ.get("BITCART_LOG_FORMAT", "console").strip().lower(),
         metrics_token=os.environ.get("BITCART_METRICS_TOKEN", ""),
+        storage_url=os.environ.get("BITCART_STORAGE_URL", "").strip(),
         cors_origins=tuple(
             o.strip() for o in os.environ.get("BITCART_CORS_ORIGINS", "").split(",") if o.strip()
         ),

@@ -263,10 +263,8 @@ async def get_document(viewer: Viewer, document_id: int) -> Document | None:
     return document
 
 
-async def open_document(
-    viewer: Viewer, document_id: int, storage: Storage
-) -> tuple[Document, bytes]:
-    """The PDF of a ready document the viewer may see in full."""
+async def open_document(viewer: Viewer, document_id: int) -> Document:
+    """A ready document the viewer may see in full (its PDF is at document.storage_key)."""
     document = await get_document(viewer, document_id)
     if document is None:
         raise not_found("Document")
@@ -275,4 +273,4 @@ async def open_document(
             ErrorCode.INVALID_STATUS_TRANSITION,
             f"The document is {document.status.value}, not READY.",
         )
-    return document, await asyncio.to_thread(storage.read, document.storage_key)
+    return document

@@ -12,7 +12,6 @@ import csv
 import uuid
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any, TextIO, cast
 
 from tortoise import connections
@@ -26,7 +25,7 @@ from app.services.csv_files import safe_cell
 from app.services.errors import DomainError, ErrorCode, not_found
 from app.services.leases import Lease, held_while, stalled
 from app.services.orders import OrderFilter, filtered_orders
-from app.storage import Storage
+from app.storage import Storage, scratch_file
 
 EXPORT_JOB = "run_export"
 SET_SIZE = 5000
@@ -155,9 +154,7 @@ async def run(export_id: int, storage: Storage, lease_seconds: int = 30) -> Impo
 
 async def _write(export: Export, storage: Storage) -> ImportStatus:
     key = f"exports/{export.id}.csv"
-    target = storage.path(key)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+    temporary = scratch_file(".csv")  # written on this host, then stored (S3 or the folder)
     items = export.granularity is ExportGranularity.ITEM
     count = 0
     try:
@@ -171,7 +168,7 @@ async def _write(export: Export, storage: Storage) -> ImportStatus:
                 async for rows in _sets(export, items):
                     await asyncio.to_thread(_write_rows, writer, handle, rows)
                     count += len(rows)
-        temporary.replace(target)
+        await asyncio.to_thread(storage.save_file, key, temporary)
     except Exception as exc:
         temporary.unlink(missing_ok=True)
         await Export.filter(id=export.id).update(
@@ -340,14 +337,14 @@ async def get_export(viewer: Viewer, export_id: int) -> Export | None:
     return await Export.get_or_none(id=export_id)
 
 
-async def open_export(viewer: Viewer, export_id: int, storage: Storage) -> tuple[Export, Path]:
-    """The file of a finished export, for any ORDERS_READ holder (its requester included)."""
+async def open_export(viewer: Viewer, export_id: int) -> Export:
+    """A finished export, for any ORDERS_READ holder (its requester included)."""
     export = await get_export(viewer, export_id)
     if export is None:
         raise not_found("Export")
     if export.status is not ImportStatus.SUCCEEDED:
         raise DomainError(ErrorCode.NOT_FOUND, f"The export is {export.status.value}, not ready.")
-    return export, storage.path(export.storage_key)
+    return export
 
 
 async def stalled_exports(lease_seconds: int) -> list[tuple[int, datetime | None]]:

@@ -36,7 +36,7 @@ from app.services.import_sets import ImportOptions, Row, check_row, supersede
 from app.services.leases import Lease, apply_uncut, held_while
 from app.services.pagination import Page, PageRequest, paginate
 from app.settings import Settings
-from app.storage import Storage
+from app.storage import Storage, local_file
 
 IMPORT_JOB = "run_tracking_import"
 SET_SIZE = 2000
@@ -253,8 +253,16 @@ async def run_import(
 async def _run(
     tracking_import: TrackingImport, storage: Storage, set_size: int, lease: Lease
 ) -> ImportStatus:
+    """The file is read from this host: the stored file itself, or a copy from S3."""
+    async with local_file(storage, tracking_import.storage_key) as path:
+        return await _run_file(tracking_import, path, set_size, lease)
+
+
+async def _run_file(
+    tracking_import: TrackingImport, path: Path, set_size: int, lease: Lease
+) -> ImportStatus:
     import_id = tracking_import.id
-    reader = RowReader(storage.path(tracking_import.storage_key))
+    reader = RowReader(path)
     problem = await asyncio.to_thread(reader.check)
     if problem is not None:
         await _finish(import_id, ImportStatus.FAILED, problem)

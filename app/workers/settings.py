@@ -18,7 +18,7 @@ from app.redis import redis_settings
 from app.services import leases
 from app.services.jobs import CUSTOMER_QUEUE
 from app.settings import Settings
-from app.storage import LocalStorage
+from app.storage import storage_from
 from app.workers import jobs
 
 FUNCTIONS: list[Any] = [
@@ -78,7 +78,7 @@ def build_worker(settings: Settings, *, own_database: bool, **overrides: Any) ->
     async def prepare(ctx: dict[str, Any]) -> None:
         ctx["settings"] = settings
         ctx["renderer"] = Renderer(settings.template_dir, settings.font_dirs)
-        ctx["storage"] = LocalStorage(settings.data_dir)
+        ctx["storage"] = storage_from(settings.storage_url, settings.data_dir)
 
     async def startup(ctx: dict[str, Any]) -> None:
         await prepare(ctx)
