@@ -79,6 +79,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
             port=args.port,
             log_level="info",
             log_config=None,  # app.logs configured it: one format for every line
+            # SIGTERM: stop accepting, let requests in flight finish (bounded), then the
+            # lifespan stops the in-process worker, whose jobs go back to the queue
+            timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
             # the app reads X-Forwarded-For itself, from BITCART_TRUSTED_PROXIES only
             proxy_headers=False,
         )

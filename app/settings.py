@@ -75,6 +75,8 @@ class Settings:
     metrics_token: str = ""
     # where generated files and uploads go: the data folder, or s3://bucket/prefix
     storage_url: str = ""
+    # on SIGTERM, requests in flight get this long to finish
+    shutdown_timeout_seconds: int = 20
     template_dir: Path | None = None
     font_dirs: tuple[Path, ...] = ()
 
@@ -150,6 +152,9 @@ def load_settings() -> Settings:
         log_format=os.environ.get("BITCART_LOG_FORMAT", "console").strip().lower(),
         metrics_token=os.environ.get("BITCART_METRICS_TOKEN", ""),
         storage_url=os.environ.get("BITCART_STORAGE_URL", "").strip(),
+        shutdown_timeout_seconds=max(
+            1, _env_int("BITCART_SHUTDOWN_TIMEOUT", Settings.shutdown_timeout_seconds)
+        ),
         cors_origins=tuple(
             o.strip() for o in os.environ.get("BITCART_CORS_ORIGINS", "").split(",") if o.strip()
         ),

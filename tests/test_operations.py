@@ -5,10 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -281,3 +284,75 @@ async def test_metrics_can_require_a_token(app: Any, http: httpx.AsyncClient) ->
         assert await scrape(http, "scrape-me")
     finally:
         app.state.settings = before
+
+
+def test_sigterm_lets_a_request_in_flight_finish(tmp_path: Path) -> None:
+    """serve stops accepting on SIGTERM but finishes the upload it is receiving."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    process = serve(tmp_path, port, "--demo")
+    try:
+        wait_healthy(url, process)
+        token = httpx.post(
+            f"{url}/graphql",
+            json={
+                "query": 'mutation { login(email: "admin@example.com", '
+                'password: "demo-admin-pass") { token } }'
+            },
+        ).json()["data"]["login"]["token"]
+        boundary = "bitcartboundary"
+        operations = json.dumps(
+            {
+                "query": "mutation($f: Upload!) { importTracking(file: $f) "
+                "{ trackingImport { id status } errors { code } } }",
+                "variables": {"f": None},
+            }
+        )
+        head = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="operations"\r\n\r\n'
+            f"{operations}\r\n--{boundary}\r\n"
+            'Content-Disposition: form-data; name="map"\r\n\r\n{"0": ["variables.f"]}\r\n'
+            f"--{boundary}\r\n"
+            'Content-Disposition: form-data; name="0"; filename="t.csv"\r\n'
+            "Content-Type: text/csv\r\n\r\norder,tracking\r\n"
+        ).encode()
+        signalled = threading.Event()
+
+        def slow_body() -> Iterator[bytes]:
+            yield head
+            time.sleep(0.5)
+            process.send_signal(signal.SIGTERM)  # the request is in flight now
+            signalled.set()
+            time.sleep(1)
+            yield f"100,1Z999AA10123456784\r\n--{boundary}--\r\n".encode()
+
+        result: dict[str, Any] = {}
+
+        def upload() -> None:
+            result["response"] = httpx.post(
+                f"{url}/graphql",
+                content=slow_body(),
+                headers={
+                    "Authorization": f"Bearer {token}",
+                    "Content-Type": f"multipart/form-data; boundary={boundary}",
+                },
+                timeout=30,
+            )
+
+        sender = threading.Thread(target=upload)
+        sender.start()
+        signalled.wait(10)
+        time.sleep(0.3)
+        with pytest.raises(httpx.TransportError):  # no new connections once stopping
+            httpx.get(f"{url}/healthz", timeout=2)
+        sender.join(30)
+        response = result["response"]
+        assert response.status_code == 200
+        payload = response.json()["data"]["importTracking"]
+        assert payload["errors"] == []
+        assert payload["trackingImport"]["status"] == "QUEUED"
+        process.wait(30)  # and then it is gone
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
