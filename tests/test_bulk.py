@@ -17,6 +17,7 @@ from app.models import (
     Product,
 )
 from app.services import bulk
+from app.services.auth import acting_as
 from app.services.import_sets import LeaseLost
 from app.services.leases import Lease
 from app.settings import Settings
@@ -155,7 +156,7 @@ async def test_a_worker_stopped_midway_is_resumed_without_applying_twice(
         .limit(2)
         .values_list("id", "order_id")
     )
-    await bulk._apply_set(operation, rows, bulk._acting_viewer(operation), lease.owner)
+    await bulk._apply_set(operation, rows, acting_as(operation), lease.owner)
     progress = await outcome(gql, token, started["bulkOperation"]["id"])
     assert (progress["status"], progress["processed"], progress["total"]) == ("RUNNING", 2, 5)
     # while its lease holds nobody else takes it; once the heartbeat is old, the next does
@@ -179,7 +180,7 @@ async def test_a_worker_stopped_midway_is_resumed_without_applying_twice(
         .values_list("id", "order_id")
     )
     with pytest.raises(LeaseLost):
-        await bulk._apply_set(operation, late, bulk._acting_viewer(operation), lease.owner)
+        await bulk._apply_set(operation, late, acting_as(operation), lease.owner)
     assert await stock_of("A") == 50
 
 

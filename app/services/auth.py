@@ -9,6 +9,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -105,6 +106,18 @@ class Viewer:
         self.require_user()
         if permission not in self.permissions:
             raise DomainError(ErrorCode.FORBIDDEN, f"This needs the {permission} permission.")
+
+
+def acting_as(job: Any) -> Viewer:
+    """Who a worker acts as for a job a staff member started: their label and permissions
+    as they were when they asked (the job's created_by_id, acting_label and
+    acting_permissions)."""
+    return Viewer(
+        user_id=job.created_by_id,
+        kind=UserKind.STAFF,
+        email=job.acting_label,
+        permissions=frozenset(Permission(p) for p in job.acting_permissions),
+    )
 
 
 ANONYMOUS = Viewer()

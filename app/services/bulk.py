@@ -30,10 +30,9 @@ from app.models import (
     OrderItem,
     OrderStatus,
     Product,
-    UserKind,
 )
 from app.services import jobs
-from app.services.auth import Permission, Viewer
+from app.services.auth import Permission, Viewer, acting_as
 from app.services.errors import DomainError, ErrorCode, not_found
 from app.services.events import EVENT_COLUMNS, EventType, NewEvent, as_row, status_changed
 from app.services.fulfilment import MAX_NOTE
@@ -106,15 +105,6 @@ async def start(viewer: Viewer, data: BulkInput) -> BulkOperation:
     return operation
 
 
-def _acting_viewer(operation: BulkOperation) -> Viewer:
-    return Viewer(
-        user_id=operation.created_by_id,
-        kind=UserKind.STAFF,
-        email=operation.acting_label,
-        permissions=frozenset(Permission(p) for p in operation.acting_permissions),
-    )
-
-
 async def run(
     operation_id: int, set_size: int = SET_SIZE, lease_seconds: int = 30
 ) -> ImportStatus | None:
@@ -137,7 +127,7 @@ async def run(
 
 
 async def _run(operation: BulkOperation, set_size: int, lease: Lease) -> ImportStatus:
-    viewer = _acting_viewer(operation)
+    viewer = acting_as(operation)
     while True:
         rows: list[tuple[int, int]] = list(
             await BulkOperationRow.filter(operation_id=operation.id, outcome=BulkOutcome.PENDING)

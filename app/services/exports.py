@@ -17,10 +17,10 @@ from typing import Any, TextIO, cast
 from tortoise import connections
 
 from app.db import is_postgres
-from app.models import Export, ExportGranularity, ImportStatus, OrderItem, UserKind
+from app.models import Export, ExportGranularity, ImportStatus, OrderItem
 from app.models.orders import OrderStatus, PaymentStatus
 from app.services import jobs
-from app.services.auth import Permission, Viewer
+from app.services.auth import Permission, Viewer, acting_as
 from app.services.csv_files import safe_cell
 from app.services.errors import DomainError, ErrorCode, not_found
 from app.services.leases import Lease, held_while, stalled
@@ -128,15 +128,6 @@ async def start(viewer: Viewer, chosen: OrderFilter, granularity: ExportGranular
     return export
 
 
-def _acting_viewer(export: Export) -> Viewer:
-    return Viewer(
-        user_id=export.created_by_id,
-        kind=UserKind.STAFF,
-        email=export.acting_label,
-        permissions=frozenset(Permission(p) for p in export.acting_permissions),
-    )
-
-
 async def run(export_id: int, storage: Storage, lease_seconds: int = 30) -> ImportStatus | None:
     """The worker's part: the whole file is written again if a worker died halfway."""
     export = await Export.get_or_none(id=export_id)
@@ -231,7 +222,7 @@ async def _copy_sets(export: Export, items: bool, handle: TextIO) -> int:
 
 async def _id_sets(export: Export, size: int) -> Any:
     """The ids the export's filter matches, a set at a time, by keyset."""
-    viewer = _acting_viewer(export)
+    viewer = acting_as(export)
     chosen = _filter_from(export.order_filter)
     after = 0
     while True:
@@ -252,7 +243,7 @@ async def _id_sets(export: Export, size: int) -> Any:
 async def _sets(export: Export, items: bool) -> Any:
     """The export's rows, a set of orders at a time, in order-id order (keyset: each set
     starts after the last id, so a large export never pages with OFFSET)."""
-    viewer = _acting_viewer(export)
+    viewer = acting_as(export)
     chosen = _filter_from(export.order_filter)
     after = 0
     while True:

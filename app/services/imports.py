@@ -27,10 +27,9 @@ from app.models import (
     RowOutcome,
     TrackingImport,
     TrackingImportRow,
-    UserKind,
 )
 from app.services import csv_files, import_sets, jobs, leases
-from app.services.auth import Permission, Viewer
+from app.services.auth import Permission, Viewer, acting_as
 from app.services.errors import DomainError, ErrorCode, not_found
 from app.services.import_sets import ImportOptions, Row, check_row, supersede
 from app.services.leases import Lease, apply_uncut, held_while
@@ -121,15 +120,6 @@ async def start_import(
     tracking_import.storage_key = key
     jobs.defer(IMPORT_JOB, tracking_import.id, job_id=f"tracking-import:{tracking_import.id}")
     return tracking_import
-
-
-def _acting_viewer(tracking_import: TrackingImport) -> Viewer:
-    return Viewer(
-        user_id=tracking_import.created_by_id,
-        kind=UserKind.STAFF,
-        email=tracking_import.acting_label,
-        permissions=frozenset(Permission(p) for p in tracking_import.acting_permissions),
-    )
 
 
 class RowReader:
@@ -276,7 +266,7 @@ async def _run_file(
         set_status=OrderStatus(tracking_import.set_status) if tracking_import.set_status else None,
         overwrite=tracking_import.overwrite,
     )
-    viewer = _acting_viewer(tracking_import)
+    viewer = acting_as(tracking_import)
     last = await asyncio.to_thread(last_lines, reader.rows()) if options.overwrite else None
     rows = reader.rows()
     # Read and check the next set in a thread while the database works on this one.

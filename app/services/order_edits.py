@@ -17,6 +17,7 @@ from app.services.money import money, parse_money
 from app.services.orders import (
     MAX_LINES,
     MAX_QUANTITY,
+    check_version,
     lock_order,
     save_changes,
     visible_orders,
@@ -106,13 +107,7 @@ async def edit_order(viewer: Viewer, order_id: int, edit: OrderEdit, tax_rate: D
     problems.raise_if_any()
 
     order = await lock_order(order_id, "orderId")
-    if edit.expected_version is not None and edit.expected_version != order.version:
-        raise DomainError(
-            ErrorCode.VERSION_CONFLICT,
-            f"The order was changed by someone else (version {order.version}, "
-            f"you had {edit.expected_version}). Reload it and apply your change again.",
-            ["expectedVersion"],
-        )
+    check_version(order, edit.expected_version)
     if order.status in CLOSED_STATUSES:
         raise DomainError(
             ErrorCode.ORDER_NOT_EDITABLE,

@@ -380,13 +380,7 @@ async def update_order(viewer: Viewer, order_id: int, changes: OrderChanges) -> 
     problems.raise_if_any()
 
     order = await lock_order(order_id)
-    if changes.expected_version is not None and changes.expected_version != order.version:
-        raise DomainError(
-            ErrorCode.VERSION_CONFLICT,
-            f"The order was changed by someone else (version {order.version}, "
-            f"you had {changes.expected_version}). Reload it and apply your change again.",
-            ["expectedVersion"],
-        )
+    check_version(order, changes.expected_version)
     updates: dict[str, Any] = {}
     new_events: list[NewEvent] = []
     if billing is not None and billing.as_json() != order.billing_address:
@@ -425,6 +419,17 @@ async def update_order(viewer: Viewer, order_id: int, changes: OrderChanges) -> 
     await save_changes(order, updates)
     await events.record(order.id, viewer, *new_events)
     return order
+
+
+def check_version(order: Order, expected: int | None) -> None:
+    """VERSION_CONFLICT when the editor's version of the order is not the current one."""
+    if expected is not None and expected != order.version:
+        raise DomainError(
+            ErrorCode.VERSION_CONFLICT,
+            f"The order was changed by someone else (version {order.version}, "
+            f"you had {expected}). Reload it and apply your change again.",
+            ["expectedVersion"],
+        )
 
 
 async def lock_order(order_id: int, field: str = "id") -> Order:
