@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import asyncpg
 import pytest
 
 from app.models import (
@@ -200,3 +203,44 @@ async def test_only_order_writers_start_and_staff_read(gql: GraphQLClient, actor
     assert seen["data"]["bulkOperation"] is None
     assert seen["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert (await outcome(gql, actors.fulfillment.token, operation_id))["total"] == 1
+
+
+@pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL"), reason="row locks are PostgreSQL's (SQLite serialises)"
+)
+async def test_a_set_locks_the_stock_it_takes_back(gql: GraphQLClient, actors: Actors) -> None:
+    """Reinstating orders reads the stock it may take under a row lock: a sale committed
+    meanwhile is waited for and seen, so stock never goes below zero."""
+    token = actors.admin.token
+    await create_product(gql, token, "A", stock=3)
+    order = await placed(gql, None, [("A", 3)])
+    await set_status(gql, token, order, "CANCELLED")
+    assert await stock_of("A") == 3
+    await start(gql, token, orderIds=[order["id"]], status="AWAITING_FULFILLMENT")
+    operation = await BulkOperation.get(total=1)
+    lease = Lease(BulkOperation, operation.id, uuid.uuid4().hex, timedelta(seconds=30))
+    assert await lease.claim()
+    rows = list(
+        await BulkOperationRow.filter(operation_id=operation.id).values_list("id", "order_id")
+    )
+    product = await Product.get(sku="A")
+    other = await asyncpg.connect(
+        os.environ["DATABASE_URL"].replace("postgres://", "postgresql://", 1)
+    )
+    try:
+        sale = other.transaction()
+        await sale.start()
+        await other.execute("SELECT stock FROM products WHERE id = $1 FOR UPDATE", product.id)
+        applying = asyncio.create_task(
+            bulk._apply_set(operation, rows, acting_as(operation), lease.owner)
+        )
+        await asyncio.sleep(0.5)
+        assert not applying.done()  # waiting for the sale's lock
+        await other.execute("UPDATE products SET stock = 0 WHERE id = $1", product.id)
+        await sale.commit()
+        await applying
+    finally:
+        await other.close()
+    outcome = await BulkOperationRow.get(operation_id=operation.id)
+    assert (outcome.outcome.value, outcome.code) == ("FAILED", "INSUFFICIENT_STOCK")
+    assert (await Product.get(sku="A")).stock == 0

@@ -190,6 +190,22 @@ async def _lock_orders(order_ids: list[int]) -> dict[int, _Order]:
     return {i: _Order(i, OrderStatus(s), bool(r)) for i, s, r in triples}
 
 
+async def _lock_stock(product_ids: list[int]) -> dict[int, int]:
+    """The products' stock, row-locked in id order until the set commits, so nothing takes
+    the units between this read and the set's own update. (Tortoise drops FOR UPDATE from a
+    values_list query, hence the SQL.)"""
+    if not product_ids:
+        return {}
+    if is_postgres():
+        found = await connections.get("default").execute_query_dict(
+            "SELECT id, stock FROM products WHERE id = ANY($1::int[]) ORDER BY id FOR UPDATE",
+            [product_ids],
+        )
+        return {r["id"]: r["stock"] for r in found}
+    # SQLite: this process's transactions run one at a time (one connection, locked)
+    return dict(await Product.filter(id__in=product_ids).values_list("id", "stock"))
+
+
 async def _plan(
     operation: BulkOperation, rows: list[tuple[int, int]], orders: dict[int, _Order]
 ) -> _Plan:
@@ -211,12 +227,7 @@ async def _plan(
         if quantity > shipped:
             held[order_id].append((product_id, sku, quantity - shipped))
     products = {p for lines in held.values() for p, _, _ in lines}
-    available = dict(
-        await Product.filter(id__in=sorted(products))
-        .order_by("id")
-        .select_for_update()
-        .values_list("id", "stock")
-    )
+    available = await _lock_stock(sorted(products))
     for row_id, order_id in rows:
         order = orders.get(order_id)
         if order is None:
