@@ -57,6 +57,8 @@ class Settings:
     register_rate_limit: int = 10
     guest_order_rate_limit: int = 10
     customer_document_rate_limit: int = 10
+    # notes a customer writes on their orders, a minute
+    customer_note_rate_limit: int = 10
     # proxies whose X-Forwarded-For is believed (CIDRs); none by default
     trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = ()
     import_set_size: int = 2000
@@ -135,6 +137,9 @@ def load_settings() -> Settings:
         ),
         customer_document_rate_limit=_env_int(
             "BITCART_CUSTOMER_DOCUMENT_RATE_LIMIT", Settings.customer_document_rate_limit
+        ),
+        customer_note_rate_limit=_env_int(
+            "BITCART_CUSTOMER_NOTE_RATE_LIMIT", Settings.customer_note_rate_limit
         ),
         trusted_proxies=tuple(
             ip_network(c.strip(), strict=False)

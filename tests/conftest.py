@@ -20,7 +20,7 @@ _DATA_DIR = Path(tempfile.mkdtemp(prefix="bitcart-test-"))
 os.environ["BITCART_DATA_DIR"] = str(_DATA_DIR)
 os.environ.setdefault("SECRET_KEY", "test-secret-key")
 # Tests place many orders from one address; the limits have tests of their own.
-for _limit in ("GUEST_ORDER", "REGISTER", "CUSTOMER_DOCUMENT"):
+for _limit in ("GUEST_ORDER", "REGISTER", "CUSTOMER_DOCUMENT", "CUSTOMER_NOTE"):
     os.environ.setdefault(f"BITCART_{_limit}_RATE_LIMIT", "1000000")
 _BASE_DATABASE_URL = os.environ.get("DATABASE_URL")
 if _BASE_DATABASE_URL:

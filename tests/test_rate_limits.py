@@ -123,3 +123,19 @@ async def test_customer_documents_are_limited_and_queued_apart(
     statuses = await Document.all().values_list("status", flat=True)
     assert sorted(statuses) == ["READY", "READY", "READY"]
     assert await redis.zcard(CUSTOMER_QUEUE) == 0
+
+
+async def test_customer_notes_are_limited(app: Any, gql: GraphQLClient, actors: Actors) -> None:
+    await create_product(gql, actors.admin.token, "A", stock=10)
+    order = await placed(gql, actors.customer.token, [("A", 1)])
+    note = """mutation($id: ID!) { addOrderNote(orderId: $id, message: "Hello?") {
+      errors { code } } }"""
+    with app_settings(app, customer_note_rate_limit=2):
+        for _ in range(2):
+            data = await gql.data(note, {"id": order["id"]}, actors.customer.token)
+            assert data["addOrderNote"]["errors"] == []
+        body = await gql(note, {"id": order["id"]}, actors.customer.token, expect_errors=True)
+        assert retry_after(body) >= 1
+        # staff writing on the same order are not limited
+        staff = await gql.data(note, {"id": order["id"]}, actors.support.token)
+        assert staff["addOrderNote"]["errors"] == []

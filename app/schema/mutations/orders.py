@@ -101,13 +101,22 @@ class OrderMutations:
         message: str,
         visibility: EventVisibility | None = None,
     ) -> OrderPayload:
-        viewer = info.context.viewer
-        order, errors = await perform(
-            info,
-            lambda: order_edits.add_note(
+        context = info.context
+        viewer = context.viewer
+
+        async def action() -> OrderModel:
+            if viewer.is_customer:  # a message to the store, not a way to flood it
+                await context.throttle(
+                    "customer-note",
+                    context.settings.customer_note_rate_limit,
+                    60,
+                    key=f"user:{viewer.user_id}",
+                )
+            return await order_edits.add_note(
                 viewer, from_global_id("Order", order_id, "orderId"), message, visibility
-            ),
-        )
+            )
+
+        order, errors = await perform(info, action)
         return OrderPayload.of(order, errors)
 
 
