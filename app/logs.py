@@ -126,12 +126,15 @@ class RequestLog:
 def _route(scope: Scope, status: int) -> str:
     """A bounded name for a request that was not a GraphQL operation: ids become {id}, and
     paths nothing answers are one name."""
-    if status == 404 and scope.get("path") not in _KNOWN:
+    path = str(scope.get("path"))
+    if path.startswith("/track/"):
+        return f"{scope.get('method')} /track/{{token}}"
+    if status == 404 and path not in _KNOWN:
         return "not_found"
-    return f"{scope.get('method')} {re.sub(r'/[0-9]+', '/{id}', str(scope.get('path')))}"
+    return f"{scope.get('method')} {re.sub(r'/[0-9]+', '/{id}', path)}"
 
 
-_KNOWN = {"/graphql", "/healthz", "/readyz", "/metrics"}
+_KNOWN = {"/graphql", "/healthz", "/readyz", "/metrics", "/track"}
 
 
 def current_request_id() -> str:

@@ -26,7 +26,7 @@ from strawberry.types import ExecutionResult
 from tortoise import connections
 from tortoise.contrib.starlette import RegisterTortoise
 
-from app import metrics
+from app import metrics, tracking_page
 from app.db import MAX_ID, tortoise_config
 from app.documents.render import Renderer
 from app.http import BodyLimit
@@ -406,6 +406,8 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint),
+            Route("/track", tracking_page.track),
+            Route("/track/{token}", tracking_page.track_by_token),
             Route("/documents/{document_id:int}", download_document),
             Route("/imports/{import_id:int}/result.csv", download_import_result),
             Route("/exports/{export_id:int}", download_export),
