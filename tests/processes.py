@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -50,14 +51,24 @@ def serve(
     capture: bool = False,
     keep_databases: bool = False,
     env: dict[str, str] | None = None,
+    log_file: Path | None = None,
 ) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "app", "serve", "--port", str(port), *args],
-        env={**cli_env(data_dir, keep_databases=keep_databases), **(env or {})},
-        stdout=subprocess.PIPE if capture else subprocess.DEVNULL,
-        stderr=subprocess.STDOUT if capture else subprocess.DEVNULL,
-        text=True,
-    )
+    """`bitcart-orders serve`; its output captured (capture), written to log_file, or
+    dropped."""
+    output: Any = subprocess.PIPE if capture else subprocess.DEVNULL
+    if log_file is not None:
+        output = log_file.open("w")
+    try:
+        return subprocess.Popen(
+            [sys.executable, "-m", "app", "serve", "--port", str(port), *args],
+            env={**cli_env(data_dir, keep_databases=keep_databases), **(env or {})},
+            stdout=output,
+            stderr=subprocess.STDOUT if capture or log_file is not None else subprocess.DEVNULL,
+            text=True,
+        )
+    finally:
+        if log_file is not None:
+            output.close()  # the child has its own copy
 
 
 class Forwarder:

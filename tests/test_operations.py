@@ -172,7 +172,8 @@ def test_json_logs_carry_the_request_id_into_jobs(tmp_path: Path) -> None:
     no token or password is ever written."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    process = serve(tmp_path, port, "--demo", capture=True, env={"BITCART_LOG_FORMAT": "json"})
+    log_file = tmp_path / "serve.log"
+    process = serve(tmp_path, port, "--demo", log_file=log_file, env={"BITCART_LOG_FORMAT": "json"})
     try:
         wait_healthy(url, process)
         login = httpx.post(
@@ -204,13 +205,17 @@ def test_json_logs_carry_the_request_id_into_jobs(tmp_path: Path) -> None:
             if found.json()["data"]["export"]["status"] == "SUCCEEDED":
                 break
             time.sleep(0.1)
-        time.sleep(1)  # the job's own line comes after it released its lease
+        for _ in range(100):  # the job's own line comes once it has released its lease
+            if '"job": "run_export"' in log_file.read_text():
+                break
+            time.sleep(0.1)
         process.terminate()
-        output, _ = process.communicate(timeout=30)
+        process.wait(30)
+        output = log_file.read_text()
     finally:
         if process.poll() is None:
             process.kill()
-            process.communicate()
+            process.wait()
     lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
     assert lines, output
     request = next(e for e in lines if e["event"] == "request" and e.get("request_id") == "take-42")
@@ -342,9 +347,15 @@ def test_sigterm_lets_a_request_in_flight_finish(tmp_path: Path) -> None:
         sender = threading.Thread(target=upload)
         sender.start()
         signalled.wait(10)
-        time.sleep(0.3)
-        with pytest.raises(httpx.TransportError):  # no new connections once stopping
-            httpx.get(f"{url}/healthz", timeout=2)
+        refused = False
+        for _ in range(50):  # no new connections once stopping (soon after the signal)
+            try:
+                httpx.get(f"{url}/healthz", timeout=1)
+            except httpx.TransportError:
+                refused = True
+                break
+            time.sleep(0.05)
+        assert refused
         sender.join(30)
         response = result["response"]
         assert response.status_code == 200
