@@ -159,8 +159,9 @@ async def place_order(
         if override is None:
             problems.add(["shippingCost"], "A non-negative amount with at most two decimals.")
     payment = data.payment
-    kind = PLACEABLE_PAYMENT.get(payment.status or PaymentStatus.PENDING, "refused")
-    if kind == "refused":
+    declared_status = payment.status or PaymentStatus.PENDING
+    kind = PLACEABLE_PAYMENT.get(declared_status)
+    if declared_status not in PLACEABLE_PAYMENT:
         problems.add(
             ["payment", "status"], "An order is placed with a PENDING, AUTHORIZED or PAID payment."
         )
@@ -190,7 +191,7 @@ async def place_order(
     tax_total = money(subtotal * tax_rate)
     total = subtotal + shipping_cost + tax_total
     moves: list[tuple[TransactionKind, Decimal]] = []
-    if isinstance(kind, TransactionKind):
+    if kind is not None:
         amount = declared if declared is not None else total
         if amount > total:
             raise DomainError(
