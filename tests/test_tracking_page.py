@@ -89,6 +89,8 @@ def test_tracking_in_a_real_browser(tmp_path: Path) -> None:
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.wait import WebDriverWait
 
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -127,6 +129,10 @@ def test_tracking_in_a_real_browser(tmp_path: Path) -> None:
             number.send_keys("102")
             browser.find_element(By.ID, "email").send_keys("grace@example.org")
             browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+            # the answer is a new page: wait for it rather than read the form's heading
+            WebDriverWait(browser, 15).until(
+                expected_conditions.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Order 102")
+            )
             assert browser.find_element(By.TAG_NAME, "h1").text == "Order 102"
             text = browser.find_element(By.TAG_NAME, "main").text
             assert "Being prepared" in text
