@@ -281,3 +281,19 @@ def test_numbers_that_agree_with_their_carrier_are_kept(
     number: str, carrier: str, stored: str
 ) -> None:
     assert resolve(number, carrier).carrier == stored
+
+
+async def test_another_number_of_the_same_carrier_replaces_the_first(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    await create_product(gql, actors.admin.token, "A")
+    order = await placed(gql, None, [("A", 1)])
+    token = actors.admin.token
+    first = await gql.data(ADD_TRACKING, {"id": order["id"], "n": "1Z999AA10123456784"}, token)
+    assert first["addTracking"]["order"]["carrier"] == "ups"
+    second = await gql.data(ADD_TRACKING, {"id": order["id"], "n": "1Z12345E6605272234"}, token)
+    assert second["addTracking"]["errors"] == []
+    row = await Order.get(number=order["number"])
+    assert (row.tracking_number, row.carrier) == ("1Z12345E6605272234", "ups")
+    events = await OrderEvent.filter(order_id=row.id, type="TRACKING_NUMBER_SET").count()
+    assert events == 2

@@ -223,3 +223,47 @@ async def test_units_restocked_by_a_refund_cannot_be_returned_again(
     received = await set_status(gql, actors.support.token, return_id, "RECEIVED", restock=True)
     assert received["errors"] == []
     assert (await Product.get(sku="A")).stock == 10  # 3 shipped, 3 back: never 11
+
+
+async def test_restock_bounds_are_exact_and_count_every_line(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    """Exactly the units left may be restocked, not one more, and two lines for one item
+    count together against that bound."""
+    order = await paid_order(gql, actors)  # 3 of A shipped
+    item = order["items"][0]["id"]
+    token = actors.admin.token
+    split = await refund(
+        gql,
+        token,
+        order,
+        amount="1.00",
+        restock=True,
+        items=[{"orderItemId": item, "quantity": 2}, {"orderItemId": item, "quantity": 2}],
+    )
+    assert [(e["code"], e["field"]) for e in split["errors"]] == [
+        ("QUANTITY_EXCEEDS_RETURNABLE", ["items", "1", "quantity"])
+    ]
+    exact = await refund(
+        gql, token, order, amount="1.00", restock=True, items=[{"orderItemId": item, "quantity": 3}]
+    )
+    assert exact["errors"] == []
+    assert (await Product.get(sku="A")).stock == 10
+    more = await refund(
+        gql, token, order, amount="1.00", restock=True, items=[{"orderItemId": item, "quantity": 1}]
+    )
+    assert [e["code"] for e in more["errors"]] == ["QUANTITY_EXCEEDS_RETURNABLE"]
+
+
+async def test_a_refund_cannot_settle_another_orders_return(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    order = await paid_order(gql, actors)
+    other = await paid(gql, actors.other_customer.token, [("A", 1)], actors.admin.token)
+    await ship(gql, actors.admin.token, other)
+    theirs = await request_return(gql, actors.other_customer.token, other, [(0, 1)])
+    result = await refund(
+        gql, actors.admin.token, order, amount="5.00", returnId=theirs["returnRequest"]["id"]
+    )
+    assert [(e["code"], e["field"]) for e in result["errors"]] == [("NOT_FOUND", ["returnId"])]
+    assert await Refund.all().count() == 0

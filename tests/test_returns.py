@@ -289,3 +289,34 @@ async def test_r1_return_staff_notes(gql: GraphQLClient, actors: Actors) -> None
     assert body["data"]["returnRequest"]["staffNotes"] is None
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert "SUSPICIOUS" not in str(body)
+
+
+async def test_the_timeline_tells_the_return_and_the_returned_order(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    """A customer's note on their return is PUBLIC, a staff note is STAFF, and the order
+    becoming RETURNED is on the timeline customers see."""
+    order = await shipped_order(gql, actors)
+    token = actors.support.token
+    request = (await request_return(gql, actors.customer.token, order, [(0, 3), (1, 2)]))[
+        "returnRequest"
+    ]
+    await set_status(gql, actors.customer.token, request["id"], "CANCELLED", note="Kept them")
+    again = (await request_return(gql, actors.customer.token, order, [(0, 3), (1, 2)]))[
+        "returnRequest"
+    ]
+    await set_status(gql, token, again["id"], "AUTHORIZED", note="Label sent by post")
+    await set_status(gql, token, again["id"], "RECEIVED", restock=True)
+    row = await Order.get(number=order["number"])
+    timeline = (
+        await OrderEvent.filter(order_id=row.id)
+        .order_by("id")
+        .values_list("type", "visibility", "message")
+    )
+    notes = [(v, m) for t, v, m in timeline if t == "RETURN_NOTE"]
+    assert notes == [("PUBLIC", "Kept them"), ("STAFF", "Label sent by post")]
+    assert (
+        "STATUS_CHANGED",
+        "PUBLIC",
+        "Status changed from SHIPPED to RETURNED.",
+    ) in timeline

@@ -131,3 +131,17 @@ async def test_lookups_are_rate_limited_per_client(gql: GraphQLClient, actors: A
     refused = await gql(TRACK, {"n": order["number"], "e": "guest@example.net"}, expect_errors=True)
     assert refused["data"] == {"orderTracking": None}
     assert refused["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+
+
+def test_postal_numbers_link_to_their_countrys_post() -> None:
+    from app.carriers import tracking_url
+
+    assert tracking_url("RR123456785GB", "s10") == (
+        "https://www.royalmail.com/track-your-item#/tracking-results/RR123456785GB"
+    )
+    assert tracking_url("EE123456785US", "s10") == (
+        "https://tools.usps.com/go/TrackConfirmAction?tLabels=EE123456785US"
+    )
+    # a post office without a known page: no link rather than a wrong one
+    assert tracking_url("RR123456785FR", "s10") is None
+    assert tracking_url("", "ups") is None
