@@ -428,3 +428,48 @@ async def test_a_message_never_shows_what_the_importer_may_not_read(
         gql, actors, settings_with_redis, await start(http, csv, actors.admin.token)
     )
     assert UPS_OK in status["rows"]["edges"][0]["node"]["message"]
+
+
+async def test_row_by_row_a_failed_row_is_followed_by_good_ones(
+    gql: GraphQLClient, http: httpx.AsyncClient, actors: Actors, settings_with_redis: Settings
+) -> None:
+    """With setStatus each row goes through the services on its own: a row that fails
+    (an unknown order) does not stop the rows after it, which write their number and status."""
+    first, second = await orders(gql, actors, 2)
+    csv = (
+        "Order Number,Tracking Number\n"
+        f"99999,{S10}\n"
+        f"{first['number']},1Z999AA10123456784\n"
+        f"{second['number']},{FEDEX}\n"
+    ).encode()
+    result = await start(http, csv, actors.admin.token, setStatus="AWAITING_PICKUP")
+    status = await finished(gql, actors, settings_with_redis, result)
+    rows = [e["node"] for e in status["rows"]["edges"]]
+    assert [(r["line"], r["outcome"]) for r in rows] == [
+        (2, "FAILED"),
+        (3, "UPDATED"),
+        (4, "UPDATED"),
+    ]
+    for order, number in ((first, "1Z999AA10123456784"), (second, FEDEX)):
+        row = await Order.get(number=order["number"])
+        assert (row.tracking_number, row.status.value) == (number, "AWAITING_PICKUP")
+
+
+async def test_two_rows_for_one_order_in_a_set_keep_the_last(
+    gql: GraphQLClient, http: httpx.AsyncClient, actors: Actors, settings_with_redis: Settings
+) -> None:
+    """Applied as a set (no options), two rows for one order: the later one is what stays,
+    and each row is told what happened to it."""
+    [order] = await orders(gql, actors, 1)
+    csv = (
+        "Order Number,Tracking Number\n"
+        f"{order['number']},1Z999AA10123456784\n"
+        f"{order['number']},1Z999AA10123456784\n"
+    ).encode()
+    status = await finished(
+        gql, actors, settings_with_redis, await start(http, csv, actors.admin.token)
+    )
+    assert [e["node"]["outcome"] for e in status["rows"]["edges"]] == ["UPDATED", "UNCHANGED"]
+    row = await Order.get(number=order["number"])
+    assert row.tracking_number == "1Z999AA10123456784"
+    assert await OrderEvent.filter(order_id=row.id, type="TRACKING_NUMBER_SET").count() == 1
