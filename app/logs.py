@@ -137,10 +137,6 @@ def _route(scope: Scope, status: int) -> str:
 _KNOWN = {"/graphql", "/healthz", "/readyz", "/metrics", "/track"}
 
 
-def current_request_id() -> str:
-    return str(structlog.contextvars.get_contextvars().get("request_id", ""))
-
-
 F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
 
 

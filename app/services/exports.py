@@ -17,7 +17,7 @@ from typing import Any, TextIO, cast
 from tortoise import connections
 
 from app.db import is_postgres
-from app.models import Export, ExportGranularity, ImportStatus, OrderItem
+from app.models import Export, ExportGranularity, ImportStatus, Order, OrderItem
 from app.models.orders import OrderStatus, PaymentStatus
 from app.services import jobs
 from app.services.auth import Permission, Viewer, acting_as
@@ -241,22 +241,10 @@ async def _id_sets(export: Export, size: int) -> Any:
 
 
 async def _sets(export: Export, items: bool) -> Any:
-    """The export's rows, a set of orders at a time, in order-id order (keyset: each set
-    starts after the last id, so a large export never pages with OFFSET)."""
-    viewer = acting_as(export)
-    chosen = _filter_from(export.order_filter)
-    after = 0
-    while True:
-        orders = (
-            await filtered_orders(viewer, chosen)
-            .filter(id__gt=after)
-            .order_by("id")
-            .limit(SET_SIZE)
-            .values(*ORDER_FIELDS)
-        )
-        if not orders:
-            return
-        after = orders[-1]["id"]
+    """The export's rows, a set of orders at a time, in order-id order (the ids by keyset,
+    as for COPY)."""
+    async for order_ids in _id_sets(export, SET_SIZE):
+        orders = await Order.filter(id__in=order_ids).order_by("id").values(*ORDER_FIELDS)
         if items:
             yield await _item_rows(orders)
         else:
