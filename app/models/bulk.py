@@ -7,7 +7,7 @@ from enum import StrEnum
 from tortoise import fields
 from tortoise.models import Model
 
-from app.models.imports import ImportStatus
+from app.models.imports import ImportStatus, WorkerJob
 from app.models.orders import OrderStatus
 
 # The same lifecycle as a tracking import: QUEUED, RUNNING, SUCCEEDED, FAILED.
@@ -21,9 +21,7 @@ class BulkOutcome(StrEnum):
     FAILED = "FAILED"
 
 
-class BulkOperation(Model):
-    id = fields.IntField(primary_key=True)
-    status = fields.CharEnumField(ImportStatus, max_length=16, db_index=True)
+class BulkOperation(WorkerJob):
     # what each order is moved to (the same rules as setStatus)
     target_status = fields.CharEnumField(OrderStatus, max_length=32)
     note = fields.TextField(default="")
@@ -31,16 +29,6 @@ class BulkOperation(Model):
     processed = fields.IntField(default=0)
     succeeded = fields.IntField(default=0)
     failed = fields.IntField(default=0)
-    error = fields.TextField(default="")
-    created_by_id = fields.IntField(null=True)
-    # who the worker acts as: the requester's label and permissions when it was asked
-    acting_label = fields.CharField(max_length=300, default="")
-    acting_permissions = fields.JSONField(default=list)
-    created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
-    started_at = fields.DatetimeField(null=True)
-    lease = fields.CharField(max_length=64, default="")
-    heartbeat_at = fields.DatetimeField(null=True)
-    finished_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "bulk_operations"

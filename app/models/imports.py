@@ -23,9 +23,30 @@ class RowOutcome(StrEnum):
     FAILED = "FAILED"
 
 
-class TrackingImport(Model):
+class WorkerJob(Model):
+    """A long job a staff member started and a worker runs (an import, a bulk operation,
+    an export): its lifecycle, who it acts as, and the lease of the worker running it."""
+
     id = fields.IntField(primary_key=True)
     status = fields.CharEnumField(ImportStatus, max_length=16, db_index=True)
+    error = fields.TextField(default="")
+    created_by_id = fields.IntField(null=True)
+    # Who the worker acts as: the uploader's label and permissions when it was uploaded.
+    acting_label = fields.CharField(max_length=300, default="")
+    acting_permissions = fields.JSONField(default=list)
+    created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
+    started_at = fields.DatetimeField(null=True)
+    # The worker running it holds the lease and renews heartbeat_at while it works; a lease
+    # whose heartbeat is older than the lease time is taken over by the next worker.
+    lease = fields.CharField(max_length=64, default="")
+    heartbeat_at = fields.DatetimeField(null=True)
+    finished_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        abstract = True
+
+
+class TrackingImport(WorkerJob):
     filename = fields.CharField(max_length=255)
     storage_key = fields.CharField(max_length=255)
     size_bytes = fields.BigIntField(default=0)
@@ -39,18 +60,6 @@ class TrackingImport(Model):
     unchanged = fields.IntField(default=0)
     skipped = fields.IntField(default=0)
     failed = fields.IntField(default=0)
-    error = fields.TextField(default="")
-    created_by_id = fields.IntField(null=True)
-    # Who the worker acts as: the uploader's label and permissions when it was uploaded.
-    acting_label = fields.CharField(max_length=300, default="")
-    acting_permissions = fields.JSONField(default=list)
-    created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
-    started_at = fields.DatetimeField(null=True)
-    # The worker running it holds the lease and renews heartbeat_at while it works; a lease
-    # whose heartbeat is older than the lease time is taken over by the next worker.
-    lease = fields.CharField(max_length=64, default="")
-    heartbeat_at = fields.DatetimeField(null=True)
-    finished_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "tracking_imports"

@@ -9,12 +9,12 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from app.models import ApiToken, Role, User, UserKind
+from app.models.imports import WorkerJob
 from app.services.errors import DomainError, ErrorCode
 
 
@@ -108,10 +108,9 @@ class Viewer:
             raise DomainError(ErrorCode.FORBIDDEN, f"This needs the {permission} permission.")
 
 
-def acting_as(job: Any) -> Viewer:
+def acting_as(job: WorkerJob) -> Viewer:
     """Who a worker acts as for a job a staff member started: their label and permissions
-    as they were when they asked (the job's created_by_id, acting_label and
-    acting_permissions)."""
+    as they were when they asked."""
     return Viewer(
         user_id=job.created_by_id,
         kind=UserKind.STAFF,

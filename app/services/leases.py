@@ -12,16 +12,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tortoise.expressions import Q
-from tortoise.models import Model
+
+from app.models.imports import WorkerJob
 
 ACTIVE = ("QUEUED", "RUNNING")
 
 
 @dataclass(frozen=True)
 class Lease:
-    """`model` has the columns status, lease and heartbeat_at."""
-
-    model: type[Model]
+    model: type[WorkerJob]
     row_id: int
     owner: str
     duration: timedelta
@@ -61,7 +60,7 @@ async def release_held_leases() -> None:
         await lease.release()
 
 
-async def stalled(model: type[Model], lease_seconds: int) -> list[tuple[int, datetime | None]]:
+async def stalled(model: type[WorkerJob], lease_seconds: int) -> list[tuple[int, datetime | None]]:
     """Running rows whose worker showed no sign of life within the lease time."""
     cutoff = datetime.now(UTC) - timedelta(seconds=lease_seconds)
     rows = await model.filter(
