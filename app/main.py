@@ -35,7 +35,7 @@ from app.redis import redis_settings
 from app.schema import build_schema, schema
 from app.schema.context import Context
 from app.services import documents, exports, imports
-from app.services.auth import viewer_from_token
+from app.services.auth import Viewer, viewer_from_token
 from app.services.errors import DomainError, ErrorCode
 from app.services.events import actor_kind
 from app.settings import Settings, get_settings
@@ -295,10 +295,24 @@ def _error_response(exc: DomainError) -> JSONResponse:
     )
 
 
+async def _requester(request: Request) -> Viewer:
+    """Who asks for a download: the bearer token, as for /graphql."""
+    settings: Settings = request.app.state.settings
+    return await viewer_from_token(bearer_token(request), settings.secret_key)
+
+
+def _file_headers(name: str, *, inline: bool = False) -> dict[str, str]:
+    """A private download: named, never cached, never sniffed into something else."""
+    return {
+        "Content-Disposition": f'{"inline" if inline else "attachment"}; filename="{name}"',
+        "Cache-Control": "private, no-store",
+        "X-Content-Type-Options": "nosniff",
+    }
+
+
 async def download_document(request: Request) -> Response:
     """GET /documents/{id}: the PDF, for whoever may see all of its orders."""
-    settings: Settings = request.app.state.settings
-    viewer = await viewer_from_token(bearer_token(request), settings.secret_key)
+    viewer = await _requester(request)
     try:
         document = await documents.open_document(viewer, _path_id(request, "document_id"))
     except DomainError as exc:
@@ -308,18 +322,13 @@ async def download_document(request: Request) -> Response:
         request.app.state.storage,
         document.storage_key,
         media_type="application/pdf",
-        headers={
-            "Content-Disposition": f'inline; filename="{name}"',
-            "Cache-Control": "private, no-store",
-            "X-Content-Type-Options": "nosniff",
-        },
+        headers=_file_headers(name, inline=True),
     )
 
 
 async def download_import_result(request: Request) -> Response:
     """GET /imports/{id}/result.csv: every row and its outcome, safe to open in a spreadsheet."""
-    settings: Settings = request.app.state.settings
-    viewer = await viewer_from_token(bearer_token(request), settings.secret_key)
+    viewer = await _requester(request)
     try:
         tracking_import, csv_text = await imports.result_csv(viewer, _path_id(request, "import_id"))
     except DomainError as exc:
@@ -327,20 +336,13 @@ async def download_import_result(request: Request) -> Response:
     return Response(
         csv_text,
         media_type="text/csv; charset=utf-8",
-        headers={
-            "Content-Disposition": (
-                f'attachment; filename="tracking-import-{tracking_import.id}.csv"'
-            ),
-            "Cache-Control": "private, no-store",
-            "X-Content-Type-Options": "nosniff",
-        },
+        headers=_file_headers(f"tracking-import-{tracking_import.id}.csv"),
     )
 
 
 async def download_export(request: Request) -> Response:
     """GET /exports/{id}: the CSV of a finished export, streamed from storage."""
-    settings: Settings = request.app.state.settings
-    viewer = await viewer_from_token(bearer_token(request), settings.secret_key)
+    viewer = await _requester(request)
     try:
         export = await exports.open_export(viewer, _path_id(request, "export_id"))
     except DomainError as exc:
@@ -350,11 +352,7 @@ async def download_export(request: Request) -> Response:
         request.app.state.storage,
         export.storage_key,
         media_type="text/csv; charset=utf-8",
-        headers={
-            "Content-Disposition": f'attachment; filename="{name}"',
-            "Cache-Control": "private, no-store",
-            "X-Content-Type-Options": "nosniff",
-        },
+        headers=_file_headers(name),
     )
 
 
