@@ -6,7 +6,8 @@ import asyncio
 import hmac
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
-from typing import Any
+from datetime import timedelta
+from typing import Any, cast
 
 import orjson
 import structlog
@@ -18,15 +19,18 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
+from strawberry.types.unset import UNSET, UnsetType
 from tortoise import connections
 from tortoise.contrib.starlette import RegisterTortoise
 
-from app import metrics, tracking_page
+from app import live, metrics, tracking_page
 from app.db import MAX_ID, tortoise_config
 from app.documents.render import Renderer
 from app.http import BodyLimit
@@ -43,6 +47,9 @@ from app.storage import Storage, storage_from
 from app.workers.settings import build_worker
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
+_ACK = cast(UnsetType, UNSET)  # a connection_ack without a payload
+# operations one WebSocket may run at once
+MAX_SUBSCRIPTIONS = 20
 
 
 def bearer_token(request: Request | WebSocket) -> str | None:
@@ -87,6 +94,11 @@ class GraphQLApp(GraphQL[Context, None]):
             graphql_ide="graphiql" if settings.graphiql else None,
             multipart_uploads_enabled=True,
             allow_queries_via_get=True,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            # browsers may open a WebSocket from the origins allowed to call the API
+            allowed_origins=list(settings.cors_origins),
+            connection_init_wait_timeout=timedelta(seconds=10),
+            max_subscriptions_per_connection=MAX_SUBSCRIPTIONS,
         )
         self.settings = settings
 
@@ -107,7 +119,11 @@ class GraphQLApp(GraphQL[Context, None]):
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
-        viewer = await viewer_from_token(bearer_token(request), self.settings.secret_key)
+        viewer = (
+            await viewer_from_token(bearer_token(request), self.settings.secret_key)
+            if isinstance(request, Request)
+            else Viewer()  # a WebSocket says who it is in connection_init (on_ws_connect)
+        )
         # the request's log line says who asked (never the token itself)
         structlog.contextvars.bind_contextvars(viewer=actor_kind(viewer))
         return Context(
@@ -118,7 +134,26 @@ class GraphQLApp(GraphQL[Context, None]):
             redis=getattr(request.app.state, "redis", None),
             renderer=request.app.state.renderer,
             storage=request.app.state.storage,
+            live=getattr(request.app.state, "live", None),
         )
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """graphql-transport-ws: the connection_init payload's Authorization ("Bearer …")
+        decides who the connection is for; a token that is not valid closes it (4403)."""
+        params = context.connection_params or {}
+        header = params.get("Authorization") or params.get("authorization")
+        if header is None:
+            return _ACK  # anonymous: every subscription answers UNAUTHENTICATED
+        scheme, _, token = str(header).partition(" ")
+        viewer = (
+            await viewer_from_token(token.strip(), self.settings.secret_key)
+            if scheme.lower() == "bearer"
+            else Viewer()
+        )
+        if viewer.is_anonymous:
+            raise ConnectionRejectionError()
+        context.viewer = viewer
+        return _ACK
 
     async def execute_single(
         self,
@@ -379,6 +414,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
                 else None
             )
             app.state.redis = pool
+            app.state.live = live.Hub(pool) if pool is not None else None
             worker_task = None
             if run_worker and pool is not None:
                 worker = build_worker(settings, own_database=False, handle_signals=False)
@@ -393,6 +429,8 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
                         await worker_task
                     with suppress(RedisError, OSError):
                         await worker.close()
+                if app.state.live is not None:
+                    await app.state.live.close()
                 if pool is not None:
                     with suppress(RedisError, OSError):
                         await pool.aclose()
@@ -401,6 +439,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
     app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint),

@@ -63,6 +63,16 @@ IMPORT_ROWS = Counter(
     "Tracking-import rows applied, by outcome (rate() gives rows per second).",
     ["outcome"],
 )
+WEBHOOK_DELIVERIES = Counter(
+    "bitcart_webhook_deliveries",
+    "Webhook delivery attempts, by what the delivery came to (SUCCEEDED, RETRYING, FAILED).",
+    ["status"],
+)
+EMAILS = Counter(
+    "bitcart_emails",
+    "Customer email attempts, by outcome (SUCCEEDED, RETRYING, FAILED).",
+    ["status"],
+)
 
 QUEUES = {"main": "arq:queue", "customers": CUSTOMER_QUEUE}
 

@@ -79,6 +79,21 @@ class Settings:
     storage_url: str = ""
     # on SIGTERM, requests in flight get this long to finish
     shutdown_timeout_seconds: int = 20
+    # where the store's pages are seen from: links in customer emails start with it
+    public_url: str = "http://localhost:8000"
+    # webhooks: delivery to loopback, private, link-local and metadata addresses is refused
+    # unless this is on (local development and tests)
+    webhook_allow_private: bool = False
+    webhook_timeout_seconds: float = 10.0
+    # the waits before each retry (jitter of +-20 % is added): about a day in all
+    webhook_retry_delays: tuple[float, ...] = (5, 300, 1800, 7200, 18000, 36000, 36000)
+    # a webhook whose deliveries have failed for this long is disabled
+    webhook_disable_after_seconds: int = 24 * 3600
+    # customer emails: off with BITCART_NOTIFY=0; through SMTP when set, else .eml files in
+    # the data folder's outbox/
+    notify: bool = True
+    smtp_url: str = ""
+    email_retry_delays: tuple[float, ...] = (30, 120, 600, 3600, 6 * 3600, 12 * 3600)
     template_dir: Path | None = None
     font_dirs: tuple[Path, ...] = ()
 
@@ -89,6 +104,17 @@ class Settings:
     @property
     def uses_embedded_redis(self) -> bool:
         return self.redis_url is None
+
+
+def _delays(name: str, default: tuple[float, ...]) -> tuple[float, ...]:
+    """Seconds between retries, as "5,300,1800" (at least one)."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    delays = tuple(float(part) for part in raw.split(",") if part.strip())
+    if not delays or any(d < 0 for d in delays):
+        raise ValueError(f"{name} must list one or more waits in seconds, like 5,300,1800")
+    return delays
 
 
 def _secret_key(data_dir: Path) -> str:
@@ -163,6 +189,18 @@ def load_settings() -> Settings:
         cors_origins=tuple(
             o.strip() for o in os.environ.get("BITCART_CORS_ORIGINS", "").split(",") if o.strip()
         ),
+        public_url=os.environ.get("BITCART_PUBLIC_URL", Settings.public_url).rstrip("/"),
+        webhook_allow_private=os.environ.get("BITCART_WEBHOOK_ALLOW_PRIVATE", "") == "1",
+        webhook_timeout_seconds=float(
+            os.environ.get("BITCART_WEBHOOK_TIMEOUT", Settings.webhook_timeout_seconds)
+        ),
+        webhook_retry_delays=_delays("BITCART_WEBHOOK_RETRY_DELAYS", Settings.webhook_retry_delays),
+        webhook_disable_after_seconds=_duration_seconds(
+            "BITCART_WEBHOOK_DISABLE_AFTER", Settings.webhook_disable_after_seconds
+        ),
+        notify=os.environ.get("BITCART_NOTIFY", "1") != "0",
+        smtp_url=os.environ.get("BITCART_SMTP_URL", "").strip(),
+        email_retry_delays=_delays("BITCART_EMAIL_RETRY_DELAYS", Settings.email_retry_delays),
         template_dir=Path(template_dir) if template_dir else None,
         font_dirs=tuple(
             Path(p) for p in os.environ.get("BITCART_FONT_DIRS", "").split(os.pathsep) if p

@@ -26,7 +26,7 @@ async def test_login_gives_a_working_token(gql: GraphQLClient, actors: Actors) -
     assert me["email"] == "admin@shop.test"
     assert me["kind"] == "STAFF"
     assert me["role"] == "ADMIN"
-    assert len(me["permissions"]) == 10
+    assert len(me["permissions"]) == 11
 
 
 async def test_wrong_password_and_unknown_email_answer_alike(

@@ -7,6 +7,13 @@ from app.models.documents import Document, DocumentKind, DocumentOrder, Document
 from app.models.exports import Export, ExportGranularity
 from app.models.idempotency import IdempotencyKey
 from app.models.imports import ImportStatus, RowOutcome, TrackingImport, TrackingImportRow
+from app.models.notifications import (
+    DeliveryStatus,
+    EmailMessage,
+    OutboxEntry,
+    Webhook,
+    WebhookDelivery,
+)
 from app.models.orders import (
     EventVisibility,
     Order,
@@ -26,10 +33,12 @@ __all__ = [
     "BulkOperation",
     "BulkOperationRow",
     "BulkOutcome",
+    "DeliveryStatus",
     "Document",
     "DocumentKind",
     "DocumentOrder",
     "DocumentStatus",
+    "EmailMessage",
     "EventVisibility",
     "Export",
     "ExportGranularity",
@@ -40,6 +49,7 @@ __all__ = [
     "OrderEvent",
     "OrderItem",
     "OrderStatus",
+    "OutboxEntry",
     "PaymentStatus",
     "PaymentTransaction",
     "Product",
@@ -58,4 +68,6 @@ __all__ = [
     "TransactionKind",
     "User",
     "UserKind",
+    "Webhook",
+    "WebhookDelivery",
 ]

@@ -141,6 +141,9 @@ class OrderEvent(Model):
     message = fields.TextField(default="")
     data = fields.JSONField(default=dict)
     created_at = fields.DatetimeField(auto_now_add=True)
+    # False until the worker has fanned the event out (webhooks, emails, live updates):
+    # the timeline is its own outbox, written in the transaction of the change.
+    dispatched = fields.BooleanField(default=False, db_default=False)
 
     order_id: int
 

@@ -24,8 +24,10 @@ from app.schema.mutations.fulfilment import FulfilmentMutations
 from app.schema.mutations.orders import OrderMutations
 from app.schema.mutations.payments import PaymentMutations
 from app.schema.mutations.returns import ReturnMutations
+from app.schema.mutations.webhooks import WebhookMutations
 from app.schema.mutations.workers import WorkerMutations
 from app.schema.queries import Query
+from app.schema.subscriptions import Subscription
 from app.settings import Settings, get_settings
 
 
@@ -38,6 +40,7 @@ class Mutation(
     FulfilmentMutations,
     ReturnMutations,
     WorkerMutations,
+    WebhookMutations,
 ):
     pass
 
@@ -69,6 +72,7 @@ def build_schema(
     return Schema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         config=StrawberryConfig(auto_camel_case=True),
         extensions=[
             limits_extension(settings),

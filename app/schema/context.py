@@ -31,6 +31,9 @@ class Context:
     placed_order_ids: set[int] = field(default_factory=set)
     # Set by the HTTP layer; queries get a deadline on it once their type is known.
     deadline: asyncio.Timeout | None = None
+    # live updates (app.live.Hub) and, on a WebSocket, the connection_init payload
+    live: Any = None
+    connection_params: dict[str, Any] | None = None
 
     @property
     def client_address(self) -> str:

@@ -8,11 +8,12 @@ import binascii
 import strawberry
 
 from app.db import MAX_ID
+from app.global_ids import encode
 from app.services.errors import DomainError, ErrorCode
 
 
 def to_global_id(type_name: str, pk: int) -> strawberry.ID:
-    return strawberry.ID(base64.urlsafe_b64encode(f"{type_name}:{pk}".encode()).decode())
+    return strawberry.ID(encode(type_name, pk))
 
 
 def from_global_id(type_name: str, global_id: str, field: str = "id") -> int:

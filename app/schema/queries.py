@@ -30,6 +30,7 @@ from app.schema.types.orders import Order
 from app.schema.types.payments import ShippingMethod
 from app.schema.types.returns import ReturnRequest
 from app.schema.types.shipments import OrderTracking, Shipment
+from app.schema.types.webhooks import Webhook, WebhookDelivery, WebhookDeliveryStatus
 from app.services import (
     accounts,
     bulk,
@@ -42,6 +43,7 @@ from app.services import (
     shipments,
     shipping,
     tracking,
+    webhooks,
 )
 from app.services.errors import DomainError
 from app.services.pagination import Page, PageRequest
@@ -232,6 +234,39 @@ class Query:
         viewer = info.context.viewer
         found = await node("BulkOperation", id, lambda pk: bulk.get_operation(viewer, pk))
         return BulkOperation.build(found) if found else None
+
+    @strawberry.field(description="Webhooks, newest first (WEBHOOKS_MANAGE).", directives=[PAGED])
+    async def webhooks(
+        self, info: Info, first: PageSize = None, after: str | None = None
+    ) -> Connection[Webhook]:
+        page = await query(
+            webhooks.list_webhooks(info.context.viewer, PageRequest(first=first, after=after))
+        )
+        return connection(page, Webhook.build)
+
+    @strawberry.field(
+        description="A webhook's deliveries, newest first, optionally of one status "
+        "(WEBHOOKS_MANAGE).",
+        directives=[PAGED],
+    )
+    async def webhook_deliveries(
+        self,
+        info: Info,
+        webhook_id: strawberry.ID,
+        status: WebhookDeliveryStatus | None = None,
+        first: PageSize = None,
+        after: str | None = None,
+    ) -> Connection[WebhookDelivery]:
+        try:
+            pk: int | None = from_global_id("Webhook", webhook_id, "webhookId")
+        except DomainError:
+            pk = None  # not a webhook's id: no deliveries, like an id that is gone
+        page = await query(
+            webhooks.list_deliveries(
+                info.context.viewer, pk, status, PageRequest(first=first, after=after)
+            )
+        )
+        return connection(page, WebhookDelivery.build)
 
     @strawberry.field(
         description="Integration tokens, newest first (STAFF_MANAGE).", directives=[PAGED]

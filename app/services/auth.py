@@ -29,6 +29,7 @@ class Permission(StrEnum):
     STAFF_MANAGE = "STAFF_MANAGE"
     PAYMENTS_WRITE = "PAYMENTS_WRITE"
     SETTINGS_WRITE = "SETTINGS_WRITE"
+    WEBHOOKS_MANAGE = "WEBHOOKS_MANAGE"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {

@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 from tortoise.queryset import QuerySet
 
+from app.db import atomic
 from app.documents.render import Renderer, RenderError
 from app.models import (
     Document,
@@ -23,7 +24,7 @@ from app.models import (
     Order,
     OrderItem,
 )
-from app.services import jobs
+from app.services import jobs, outbox, snapshots
 from app.services.addresses import Address
 from app.services.auth import Permission, Viewer
 from app.services.errors import DomainError, ErrorCode, Problems, not_found
@@ -216,13 +217,23 @@ async def render_document(
             status=DocumentStatus.FAILED, error=str(exc)[:2000], finished_at=datetime.now(UTC)
         )
         return DocumentStatus.FAILED
-    await Document.filter(id=document.id).update(
-        status=DocumentStatus.READY,
-        storage_key=key,
-        page_count=rendered.page_count,
-        error="",
-        finished_at=datetime.now(UTC),
-    )
+    async with atomic():  # ready, and its document.ready event, together and once
+        ready = (
+            await Document.filter(id=document.id)
+            .exclude(status=DocumentStatus.READY)
+            .update(
+                status=DocumentStatus.READY,
+                storage_key=key,
+                page_count=rendered.page_count,
+                error="",
+                finished_at=datetime.now(UTC),
+            )
+        )
+        if ready:
+            await document.refresh_from_db()
+            orders = await Order.filter(id__in=document.order_ids).order_by("number")
+            numbers = [o.number for o in orders if o.number is not None]
+            await outbox.add("document.ready", snapshots.document(document, numbers))
     return DocumentStatus.READY
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 
 from app.models import EventVisibility, OrderEvent, OrderStatus
+from app.services import jobs
 from app.services.auth import Viewer
 
 
@@ -47,7 +48,9 @@ class NewEvent:
 
 
 async def record(order_id: int, viewer: Viewer, *events: NewEvent) -> None:
-    """Append events to an order's timeline in one statement."""
+    """Append events to an order's timeline in one statement (the outbox too: the
+    dispatcher fans them out once the transaction commits)."""
+    jobs.announce()
     await OrderEvent.bulk_create(
         [
             OrderEvent(

@@ -17,9 +17,12 @@ from collections.abc import Generator, Iterator
 from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from tortoise.expressions import F
 
+from app import live
+from app.db import atomic
 from app.metrics import IMPORT_ROWS
 from app.models import (
     ImportStatus,
@@ -28,7 +31,7 @@ from app.models import (
     TrackingImport,
     TrackingImportRow,
 )
-from app.services import csv_files, import_sets, jobs, leases
+from app.services import csv_files, import_sets, jobs, leases, outbox, snapshots
 from app.services.auth import Permission, Viewer, acting_as
 from app.services.errors import DomainError, ErrorCode, not_found
 from app.services.import_sets import ImportOptions, Row, check_row, supersede
@@ -213,7 +216,11 @@ def _next_set(
 
 
 async def run_import(
-    import_id: int, storage: Storage, set_size: int = SET_SIZE, lease_seconds: int = 30
+    import_id: int,
+    storage: Storage,
+    set_size: int = SET_SIZE,
+    lease_seconds: int = 30,
+    redis: Any = None,
 ) -> ImportStatus | None:
     """The worker's part; safe to run again after a crash (it resumes after the last set).
 
@@ -233,23 +240,24 @@ async def run_import(
         await TrackingImport.filter(id=import_id).update(started_at=datetime.now(UTC))
     try:
         status: ImportStatus = await held_while(
-            lease, _run(tracking_import, storage, set_size, lease)
+            lease, _run(tracking_import, storage, set_size, lease, redis)
         )
+        await live.import_progressed(redis, import_id)
         return status
     except import_sets.LeaseLost:
         return None
 
 
 async def _run(
-    tracking_import: TrackingImport, storage: Storage, set_size: int, lease: Lease
+    tracking_import: TrackingImport, storage: Storage, set_size: int, lease: Lease, redis: Any
 ) -> ImportStatus:
     """The file is read from this host: the stored file itself, or a copy from S3."""
     async with local_file(storage, tracking_import.storage_key) as path:
-        return await _run_file(tracking_import, path, set_size, lease)
+        return await _run_file(tracking_import, path, set_size, lease, redis)
 
 
 async def _run_file(
-    tracking_import: TrackingImport, path: Path, set_size: int, lease: Lease
+    tracking_import: TrackingImport, path: Path, set_size: int, lease: Lease, redis: Any
 ) -> ImportStatus:
     import_id = tracking_import.id
     reader = RowReader(path)
@@ -281,6 +289,7 @@ async def _run_file(
             )
             for outcome, applied in Counter(row.outcome for row in batch).items():
                 IMPORT_ROWS.labels(outcome.value if outcome else "UNKNOWN").inc(applied)
+            await live.import_progressed(redis, import_id)
     finally:
         with suppress(Exception):
             await upcoming  # the reader thread must be done before the file is closed
@@ -308,9 +317,16 @@ def _cell(record: list[str], position: int | None) -> str:
 
 
 async def _finish(import_id: int, status: ImportStatus, error: str) -> None:
-    await TrackingImport.filter(id=import_id).update(
-        status=status, error=error, finished_at=datetime.now(UTC)
-    )
+    """The import's outcome and its import.finished event, together and once."""
+    async with atomic():
+        finished = (
+            await TrackingImport.filter(id=import_id)
+            .exclude(status__in=(ImportStatus.SUCCEEDED, ImportStatus.FAILED))
+            .update(status=status, error=error, finished_at=datetime.now(UTC))
+        )
+        if finished:
+            row = await TrackingImport.get(id=import_id)
+            await outbox.add("import.finished", snapshots.tracking_import(row))
 
 
 def _require_reader(viewer: Viewer) -> None:

@@ -18,6 +18,9 @@ import structlog
 # Jobs customers start wait here, apart from the staff's, so staff work never queues
 # behind theirs (a worker serves this queue beside the main one, one job at a time).
 CUSTOMER_QUEUE = "bitcart:queue:customers"
+# A request that wrote timeline events pushes here once it commits, so an idle dispatcher
+# (app.services.outbox) fans them out at once instead of at its next look.
+WAKE_KEY = "bitcart:outbox:wake"
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,17 @@ def defer(function: str, *args: Any, job_id: str, queue: str | None = None) -> N
     collected.append(Job(function, args, job_id, queue))
 
 
+_WAKE = Job("wake the outbox dispatcher", (), "")
+
+
+def announce() -> None:
+    """Events were written in this transaction: wake the dispatcher once it commits. Outside
+    a request (a worker's own sets) there is nobody to wake: the dispatcher looks anyway."""
+    collected = _collected.get()
+    if collected is not None and _WAKE not in collected:
+        collected.append(_WAKE)
+
+
 @contextmanager
 def collecting() -> Iterator[list[Job]]:
     jobs: list[Job] = []
@@ -55,9 +69,19 @@ async def send(redis: Any, jobs: list[Job]) -> None:
         raise RuntimeError("No Redis configured to send jobs to")
     request_id = structlog.contextvars.get_contextvars().get("request_id")
     for job in jobs:
+        if job is _WAKE:
+            await wake(redis)
+            continue
         options: dict[str, Any] = {"_job_id": job.job_id}
         if job.queue:
             options["_queue_name"] = job.queue
         if request_id:  # the job's log lines carry the id of the request that started it
             options["request_id"] = request_id
         await redis.enqueue_job(job.function, *job.args, **options)
+
+
+async def wake(redis: Any) -> None:
+    async with redis.pipeline(transaction=False) as pipe:
+        pipe.lpush(WAKE_KEY, 1)
+        pipe.ltrim(WAKE_KEY, 0, 0)
+        await pipe.execute()

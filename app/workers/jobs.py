@@ -130,6 +130,10 @@ async def run_export(ctx: dict[str, Any], export_id: int) -> str | None:
 async def run_tracking_import(ctx: dict[str, Any], import_id: int) -> str | None:
     settings = ctx["settings"]
     status = await imports.run_import(
-        import_id, ctx["storage"], settings.import_set_size, settings.worker_lease_seconds
+        import_id,
+        ctx["storage"],
+        settings.import_set_size,
+        settings.worker_lease_seconds,
+        redis=ctx["redis"],
     )
     return status.value if status else None

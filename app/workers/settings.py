@@ -20,6 +20,7 @@ from app.services.jobs import CUSTOMER_QUEUE
 from app.settings import Settings
 from app.storage import storage_from
 from app.workers import jobs
+from app.workers.notifier import Notifier
 
 FUNCTIONS: list[Any] = [
     jobs.purge_expired_tokens,
@@ -100,8 +101,13 @@ def build_worker(settings: Settings, *, own_database: bool, **overrides: Any) ->
         )
         ctx["customer_worker"] = customers
         ctx["customer_task"] = asyncio.create_task(customers.async_run())
+        if not overrides.get("burst"):  # a burst worker (tests) runs its queue and stops
+            ctx["notifier"] = Notifier(settings, ctx["redis"])
+            ctx["notifier"].start()
 
     async def shutdown(ctx: dict[str, Any]) -> None:
+        if "notifier" in ctx:
+            await ctx["notifier"].stop()
         await leases.release_held_leases()
         task: asyncio.Task[None] | None = ctx.get("customer_task")
         if task is not None:
