@@ -1,0 +1,220 @@
+"""Customer emails: caught by a real SMTP server (aiosmtpd) or written as .eml files, read
+back with the standard library's email parser; the shipping email's link opens the
+tracking page."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from collections.abc import Iterator
+from dataclasses import replace
+from email.message import EmailMessage as Mime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from aiosmtpd.controller import Controller
+
+from app.models import DeliveryStatus, EmailMessage
+from app.services import emails, outbox
+from app.settings import Settings
+from tests.conftest import Actors, GraphQLClient
+from tests.factories import create_product, paid, placed
+from tests.processes import free_port
+from tests.test_returns import request_return, set_status
+from tests.test_shipments import ship
+from tests.test_webhooks import REFUND, UPDATE_ORDER
+
+
+class Catcher:
+    """An aiosmtpd handler that keeps every message it is given."""
+
+    def __init__(self) -> None:
+        self.messages: list[Mime] = []
+        self.recipients: list[list[str]] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        assert isinstance(message, Mime)
+        self.messages.append(message)
+        self.recipients.append(list(envelope.rcpt_tos))
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Catcher, int]]:
+    catcher = Catcher()
+    port = free_port()
+    controller = Controller(catcher, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield catcher, port
+    finally:
+        controller.stop()
+
+
+async def send_all(settings: Settings) -> None:
+    while (await outbox.dispatch(settings)).events:
+        pass
+    await emails.send_due(settings)
+
+
+def parts(message: Mime) -> tuple[str, str]:
+    text = message.get_body(preferencelist=("plain",))
+    html = message.get_body(preferencelist=("html",))
+    assert text is not None
+    assert html is not None
+    return text.get_content(), html.get_content()
+
+
+async def test_without_smtp_emails_are_written_to_the_outbox_folder(
+    gql: GraphQLClient, actors: Actors, settings_with_redis: Settings, tmp_path: Path
+) -> None:
+    await create_product(gql, actors.admin.token, "TEE", stock=5, name="Tee <b>bold</b>")
+    order = await placed(gql, None, [("TEE", 2)], email="guest@example.net")
+    settings = replace(settings_with_redis, data_dir=tmp_path, smtp_url="")
+    await send_all(settings)
+
+    (path,) = (tmp_path / "outbox").iterdir()
+    assert path.name.endswith("-order_placed.eml")
+    message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+    assert isinstance(message, Mime)
+    assert message["To"] == "guest@example.net"
+    assert f"#{order['number']}" in message["Subject"]
+    assert settings.store_email in message["From"]
+    text, html = parts(message)
+    assert "2 x Tee <b>bold</b> (TEE)" in text
+    assert "Tee &lt;b&gt;bold&lt;/b&gt;" in html  # shop text is escaped in HTML
+    assert f"{settings.public_url}/track/{order['number']}-" in text
+    row = await EmailMessage.get()
+    assert (row.status, row.attempts, row.kind) == (DeliveryStatus.SUCCEEDED, 1, "order_placed")
+    await emails.send_due(settings)
+    assert len(list((tmp_path / "outbox").iterdir())) == 1  # sent once
+
+
+async def test_the_shipping_email_has_the_tracking_number_and_a_working_link(
+    gql: GraphQLClient,
+    actors: Actors,
+    settings_with_redis: Settings,
+    smtp: tuple[Catcher, int],
+    http: httpx.AsyncClient,
+) -> None:
+    catcher, port = smtp
+    await create_product(gql, actors.admin.token, "TEE", stock=5, name="Tee")
+    order = await paid(gql, actors.customer.token, [("TEE", 2)], actors.admin.token)
+    await gql.data(UPDATE_ORDER, {"id": order["id"], "notes": "SECRET staff"}, actors.admin.token)
+    settings = replace(settings_with_redis, smtp_url=f"smtp://127.0.0.1:{port}")
+    await send_all(settings)  # the order-placed email
+    shipped = await ship(
+        gql, actors.admin.token, order, items=[(0, 1)], trackingNumber="1Z999AA10123456784"
+    )
+    assert shipped["errors"] == []
+    await send_all(settings)
+
+    assert [m["Subject"].split(": ", 1)[1] for m in catcher.messages] == [
+        f"we have your order #{order['number']}",
+        f"order #{order['number']} is on its way",
+    ]
+    assert catcher.recipients[1] == [actors.customer.email]
+    text, html = parts(catcher.messages[1])
+    assert "1 x Tee" in text
+    assert "Tracking number: 1Z999AA10123456784 (ups)" in text
+    assert "https://www.ups.com/track?tracknum=1Z999AA10123456784" in text
+    assert 'href="https://www.ups.com/track?tracknum=1Z999AA10123456784' in html
+    for message in catcher.messages:
+        assert "SECRET" not in message.as_string()
+
+    link = next(line for line in text.splitlines() if "/track/" in line).strip()
+    page = await http.get(link.removeprefix(settings.public_url))
+    assert page.status_code == 200
+    assert f"<h1>Order {order['number']}</h1>" in page.text
+    assert "1Z999AA10123456784" in page.text
+
+
+async def test_return_and_refund_emails_say_what_changed_and_never_the_reason(
+    gql: GraphQLClient, actors: Actors, settings_with_redis: Settings, smtp: tuple[Catcher, int]
+) -> None:
+    catcher, port = smtp
+    await create_product(gql, actors.admin.token, "TEE", stock=5, name="Tee")
+    order = await paid(gql, actors.customer.token, [("TEE", 2)], actors.admin.token)
+    await ship(gql, actors.admin.token, order)
+    requested = await request_return(gql, actors.customer.token, order, [(0, 1)])
+    return_id = requested["returnRequest"]["id"]
+    changed = await set_status(gql, actors.admin.token, return_id, "AUTHORIZED", note="SECRET")
+    assert changed["errors"] == []
+    refunded = await gql.data(
+        REFUND,
+        {"id": order["id"], "input": {"amount": "4.00", "reason": "SECRET reason"}},
+        actors.admin.token,
+    )
+    assert refunded["refundOrder"]["errors"] == []
+    settings = replace(settings_with_redis, smtp_url=f"smtp://127.0.0.1:{port}")
+    await send_all(settings)
+
+    subjects = [m["Subject"] for m in catcher.messages]
+    number = order["number"]
+    assert f"{settings.store_name}: your return for order #{number} is authorized" in subjects
+    refund = next(m for m in catcher.messages if "refund of 4.00" in m["Subject"])
+    text, _ = parts(refund)
+    assert f"We have refunded 4.00 USD for your order #{number}." in text
+    for message in catcher.messages:
+        assert "SECRET" not in message.as_string()
+
+
+async def test_a_failed_send_is_retried_then_given_up(
+    gql: GraphQLClient, actors: Actors, settings_with_redis: Settings, smtp: tuple[Catcher, int]
+) -> None:
+    catcher, port = smtp
+    await create_product(gql, actors.admin.token, "TEE", stock=5)
+    await placed(gql, actors.customer.token, [("TEE", 1)])
+    down = replace(
+        settings_with_redis,
+        smtp_url=f"smtp://127.0.0.1:{free_port()}",  # nobody listens there
+        email_retry_delays=(0.0, 0.0),
+    )
+    await send_all(down)
+    row = await EmailMessage.get()
+    assert (row.status, row.attempts) == (DeliveryStatus.RETRYING, 1)
+    assert row.last_error
+
+    up = replace(down, smtp_url=f"smtp://127.0.0.1:{port}")
+    await emails.send_due(up)
+    await row.refresh_from_db()
+    assert (row.status, row.attempts, row.last_error) == (DeliveryStatus.SUCCEEDED, 2, "")
+    assert len(catcher.messages) == 1
+
+    await placed(gql, actors.customer.token, [("TEE", 1)])
+    for _ in range(3):
+        await send_all(down)
+    last = await EmailMessage.filter(id__gt=row.id).get()
+    assert (last.status, last.attempts) == (DeliveryStatus.FAILED, 3)
+    assert await emails.send_due(up) == 0  # given up is given up
+
+
+async def test_notify_off_writes_no_email(
+    gql: GraphQLClient, actors: Actors, settings_with_redis: Settings
+) -> None:
+    await create_product(gql, actors.admin.token, "TEE", stock=5)
+    await placed(gql, actors.customer.token, [("TEE", 1)])
+    quiet = replace(settings_with_redis, notify=False)
+    assert (await outbox.dispatch(quiet)).emails == 0
+    assert await EmailMessage.all().count() == 0
+
+
+async def test_a_shop_overrides_a_template_and_a_broken_one_falls_back(
+    gql: GraphQLClient, actors: Actors, settings_with_redis: Settings, tmp_path: Path
+) -> None:
+    folder = tmp_path / "templates" / "emails"
+    folder.mkdir(parents=True)
+    (folder / "order_placed.subject").write_text(
+        "Thanks from {{ store.name }} for #{{ order.number }}"
+    )
+    (folder / "order_placed.txt").write_text("{{ order.nothing_here.at_all }}")  # broken
+    settings = replace(settings_with_redis, template_dir=tmp_path / "templates", data_dir=tmp_path)
+    await create_product(gql, actors.admin.token, "TEE", stock=5)
+    order = await placed(gql, actors.customer.token, [("TEE", 1)])
+    await send_all(settings)
+    row = await EmailMessage.get()
+    assert row.subject == f"Thanks from {settings.store_name} for #{order['number']}"
+    assert row.text.startswith(f"Thank you for your order #{order['number']}.")  # ours
