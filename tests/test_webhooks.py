@@ -14,11 +14,11 @@ import orjson
 import pytest
 from standardwebhooks.webhooks import Webhook as Verifier
 
-from app.models import DeliveryStatus, OrderEvent, Webhook, WebhookDelivery
+from app.models import DeliveryStatus, OrderEvent, OutboxEntry, Webhook, WebhookDelivery
 from app.schema.ids import from_global_id
-from app.services import outbox, webhooks
+from app.services import maintenance, outbox, webhooks
 from app.settings import Settings
-from tests.conftest import Actors, GraphQLClient, app_settings
+from tests.conftest import Actors, GraphQLClient, app_settings, count_queries
 from tests.factories import create_product, paid, placed, record_payment
 from tests.receivers import Receiver, receiver
 from tests.test_worker_restart import start_worker
@@ -503,3 +503,55 @@ async def test_payments_and_documents_have_events(
     assert body["type"] == "payment.recorded"
     assert body["data"]["reference"] == "pi_123"
     assert body["data"]["order"]["number"] == order["number"]
+
+
+async def test_a_dispatch_costs_the_same_few_queries_for_2_events_or_200(
+    gql: GraphQLClient, actors: Actors, app: Any, settings_with_redis: Settings
+) -> None:
+    """Webhook bodies and emails are built in sets: no query per event."""
+    await create_product(gql, actors.admin.token, "TEE", stock=500)
+    await create_webhook(gql, app, actors.admin.token, "http://127.0.0.1:9/x", webhooks.TOPICS)
+    settings = delivering(settings_with_redis)
+
+    async def busy_day(orders: int) -> None:
+        for i in range(orders):
+            order = await paid(gql, actors.customer.token, [("TEE", 1)], actors.admin.token)
+            if i % 2 == 0:
+                await gql.data(SHIP, {"id": order["id"], "input": {}}, actors.admin.token)
+
+    await busy_day(1)
+    with count_queries() as few:
+        small = await outbox.dispatch(settings)
+    await busy_day(40)
+    with count_queries() as many:
+        large = await outbox.dispatch(settings)
+    assert small.events < 10
+    assert large.events < outbox.DISPATCH_SET  # one set each
+    assert large.events > 10 * small.events
+    assert large.deliveries > 10 * small.deliveries
+    assert large.emails > 10 * small.emails
+    assert many.count == few.count, many.statements
+
+
+async def test_finished_deliveries_are_forgotten_after_30_days(
+    gql: GraphQLClient, actors: Actors, app: Any, settings_with_redis: Settings
+) -> None:
+    await create_product(gql, actors.admin.token, "TEE", stock=5)
+    await create_webhook(gql, app, actors.admin.token, "http://127.0.0.1:9/x", ["order.created"])
+    for _ in range(3):
+        await placed(gql, actors.customer.token, [("TEE", 1)])
+    await fan_out(delivering(settings_with_redis))
+    first, second, third = await WebhookDelivery.all().order_by("id")
+    old = datetime.now(UTC) - timedelta(days=31)
+    await WebhookDelivery.filter(id=first.id).update(status=DeliveryStatus.SUCCEEDED)
+    await WebhookDelivery.filter(id__in=[first.id, second.id]).update(created_at=old)
+    await OutboxEntry.create(topic="webhook.disabled", data={}, dispatched=True)
+    await OutboxEntry.filter().update(created_at=old)
+    await OutboxEntry.create(topic="webhook.disabled", data={}, dispatched=True)
+
+    assert await maintenance.purge_notifications() == 2
+    # an old one still waiting to be sent stays, as does everything recent
+    remaining = await WebhookDelivery.all().order_by("id").values_list("id", flat=True)
+    assert remaining == [second.id, third.id]
+    assert await OutboxEntry.all().count() == 1
+    assert await WebhookDelivery.filter(webhook_id=first.webhook_id).count() == 2

@@ -36,6 +36,12 @@ async def purge_expired_tokens(ctx: dict[str, Any]) -> int:
 
 
 @logged_job
+async def purge_notifications(ctx: dict[str, Any]) -> int:
+    async with atomic():
+        return await maintenance.purge_notifications()
+
+
+@logged_job
 async def purge_idempotency_keys(ctx: dict[str, Any]) -> int:
     async with atomic():
         return await idempotency.purge_expired()

@@ -25,6 +25,7 @@ from app.workers.notifier import Notifier
 FUNCTIONS: list[Any] = [
     jobs.purge_expired_tokens,
     jobs.purge_idempotency_keys,
+    jobs.purge_notifications,
     jobs.cancel_unpaid_orders,
     jobs.render_document,
     jobs.run_tracking_import,
@@ -42,6 +43,7 @@ def cron_jobs(settings: Settings) -> list[Any]:
     return [
         cron(jobs.purge_expired_tokens, minute={7}, run_at_startup=False),
         cron(jobs.purge_idempotency_keys, minute={37}, run_at_startup=False),
+        cron(jobs.purge_notifications, minute={47}, run_at_startup=False),
         # every five minutes: an order is let go within five minutes of its time running out
         cron(jobs.cancel_unpaid_orders, minute=set(range(2, 60, 5)), run_at_startup=True),
         cron(jobs.requeue_stale, second=set(range(0, 60, step)), run_at_startup=True),
