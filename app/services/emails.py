@@ -20,7 +20,14 @@ from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
 import structlog
-from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, TemplateError
+from jinja2 import (
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateError,
+    select_autoescape,
+)
 from jinja2.sandbox import SandboxedEnvironment
 
 from app import metrics
@@ -55,14 +62,16 @@ class Templates:
             loaders.append(FileSystemLoader(template_dir / "emails"))
         self.shop = SandboxedEnvironment(
             loader=ChoiceLoader(loaders) if loaders else None,
-            autoescape=lambda name: bool(name and name.endswith(".html")),
+            autoescape=select_autoescape(["html"], default_for_string=False),
             undefined=StrictUndefined,
         )
-        self.ours = SandboxedEnvironment(
+        # ours ship with the code and are trusted: no sandbox to pay for on every email
+        self.ours = Environment(
             loader=FileSystemLoader(DEFAULT_TEMPLATES),
-            autoescape=lambda name: bool(name and name.endswith(".html")),
+            autoescape=select_autoescape(["html"], default_for_string=False),
             undefined=StrictUndefined,
             keep_trailing_newline=True,
+            auto_reload=False,  # ours change only with a release
         )
 
     def render(self, name: str, context: dict[str, Any]) -> str:
@@ -130,7 +139,10 @@ _ENTITY = {
 
 
 async def write_for(
-    events: list[OrderEvent], orders: dict[int, dict[str, Any]], settings: Settings
+    events: list[OrderEvent],
+    orders: dict[int, dict[str, Any]],
+    cache: snapshots.OrderSnapshots,
+    settings: Settings,
 ) -> int:
     """Render and keep the emails these events call for (in the dispatch transaction)."""
     chosen = [
@@ -140,7 +152,7 @@ async def write_for(
     ]
     if not chosen:
         return 0
-    order_snapshots = await snapshots.orders({e.order_id for e, _ in chosen})
+    order_snapshots = await cache.of({e.order_id for e, _ in chosen})
     entities: dict[str, dict[int, snapshots.Snapshot]] = {}
     for kind, (key, load) in _ENTITY.items():
         ids = {e.data[key] for e, k in chosen if k == kind and isinstance(e.data.get(key), int)}

@@ -127,7 +127,8 @@ async def dispatch(settings: Settings) -> Dispatched:
                 "id", "number", "customer_id", "email"
             )
         }
-        messages = await _messages(events, entries, wanted, orders)
+        cache = snapshots.OrderSnapshots()
+        messages = await _messages(events, entries, wanted, orders, cache)
         now = datetime.now(UTC)
         rows = [
             (
@@ -162,7 +163,7 @@ async def dispatch(settings: Settings) -> Dispatched:
         )
         done.deliveries = len(rows)
         if settings.notify:
-            done.emails = await emails.write_for(events, orders, settings)
+            done.emails = await emails.write_for(events, orders, cache, settings)
         if events:
             await OrderEvent.filter(id__in=[e.id for e in events]).update(dispatched=True)
         if entries:
@@ -184,11 +185,12 @@ async def _messages(
     entries: list[OutboxEntry],
     wanted: set[str],
     orders: dict[int, dict[str, Any]],
+    cache: snapshots.OrderSnapshots,
 ) -> list[_Message]:
     """The webhook bodies of the events some webhook wants, built in sets."""
     chosen = [(e, topic) for e in events if (topic := topic_of(e)) in wanted]
     order_ids = {e.order_id for e, topic in chosen if topic.startswith("order.")}
-    order_snapshots = await snapshots.orders(order_ids)
+    order_snapshots = await cache.of(order_ids)
     needed: dict[str, set[int]] = defaultdict(set)
     for e, topic in chosen:
         if topic in _ENTITY_IDS and isinstance(e.data.get(_ENTITY_IDS[topic]), int):

@@ -120,6 +120,22 @@ def _order(order: Order, items: list[OrderItem], shipments: list[Snapshot]) -> S
     }
 
 
+class OrderSnapshots:
+    """Order snapshots loaded once for a whole dispatch, whoever asks for them (webhook
+    bodies, emails): each order is loaded at most once."""
+
+    def __init__(self) -> None:
+        self.known: dict[int, Snapshot] = {}
+        self.asked: set[int] = set()
+
+    async def of(self, order_ids: set[int]) -> dict[int, Snapshot]:
+        missing = order_ids - self.asked
+        if missing:
+            self.known.update(await orders(missing))
+            self.asked |= missing
+        return self.known
+
+
 def _grouped(rows: Iterable[Any], key: str) -> dict[int, list[Any]]:
     groups: dict[int, list[Any]] = defaultdict(list)
     for row in rows:
