@@ -153,6 +153,7 @@ class GraphQLApp(GraphQL[Context, None]):
         if viewer.is_anonymous:
             raise ConnectionRejectionError()
         context.viewer = viewer
+        context.ws_token = token.strip()
         return _ACK
 
     async def execute_single(

@@ -20,13 +20,14 @@ from websockets.typing import Subprotocol
 
 from app.services import outbox
 from app.settings import Settings
-from tests.conftest import Actors, GraphQLClient, run_jobs, upload
+from tests.conftest import PASSWORD, Actors, GraphQLClient, run_jobs, upload
 from tests.factories import create_product, placed
 from tests.processes import free_port, serve, wait_healthy
 from tests.test_imports import IMPORT
 from tests.test_webhooks import NOTE
 
 PROTOCOL = Subprotocol("graphql-transport-ws")
+LOGIN = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }"
 ORDER_EVENTS = "subscription($id: ID) { orderEvents(orderId: $id) { type visibility message } }"
 PROGRESS = "subscription($id: ID!) { trackingImportProgress(id: $id) { status processedRows } }"
 
@@ -186,3 +187,26 @@ async def test_import_progress_is_heard_until_it_finishes(
         "status": "SUCCEEDED",
         "processedRows": 1,
     }
+
+
+async def test_signing_out_ends_the_live_updates(
+    gql: GraphQLClient, actors: Actors, settings_with_redis: Settings, app: Any, other_api: str
+) -> None:
+    await create_product(gql, actors.admin.token, "TEE", stock=5)
+    order = await placed(gql, actors.customer.token, [("TEE", 1)])
+    await outbox.dispatch(settings_with_redis)
+    login = await gql.data(LOGIN, {"e": actors.customer.email, "p": PASSWORD})
+    token = login["login"]["token"]
+    async with session(other_api, token) as ws:
+        await subscribe(ws, "mine", ORDER_EVENTS)
+        await gql.data(NOTE, {"id": order["id"], "text": "Before"}, token)
+        heard = await publish_until_heard(settings_with_redis, app.state.redis, ws)
+        assert heard["payload"]["data"]["orderEvents"]["message"] == "Before"
+
+        await gql.data("mutation { logout { revoked } }", token=token)
+        await gql.data(NOTE, {"id": order["id"], "text": "After"}, actors.customer.token)
+        ended = await publish_until_heard(settings_with_redis, app.state.redis, ws)
+        assert ended["type"] == "next"
+        assert ended["payload"]["data"] is None
+        assert ended["payload"]["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+        assert await next_message(ws) == {"id": "mine", "type": "complete"}

@@ -34,6 +34,8 @@ class Context:
     # live updates (app.live.Hub) and, on a WebSocket, the connection_init payload
     live: Any = None
     connection_params: dict[str, Any] | None = None
+    # the token a WebSocket signed in with: checked again while its subscriptions run
+    ws_token: str | None = None
 
     @property
     def client_address(self) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator
 from contextlib import suppress
+from typing import Any
 
 import strawberry
 
@@ -21,10 +22,13 @@ from app.schema.ids import from_global_id
 from app.schema.types.imports import TrackingImport
 from app.schema.types.orders import OrderEvent
 from app.services import imports, orders
+from app.services.auth import viewer_from_token
 from app.services.errors import DomainError, ErrorCode, not_found
 
 # An import subscriber looks for itself this often, should a progress message be lost.
 IMPORT_LOOK_SECONDS = 5.0
+# An idle order-events subscription checks its token is still good this often.
+RECHECK_SECONDS = 30.0
 
 
 def _refused(error: DomainError) -> QueryError:
@@ -52,7 +56,7 @@ class Subscription:
             raise _refused(exc) from None
         staff = viewer.is_staff
         async with info.context.live.listen(live.ORDER_EVENTS) as queue:
-            while (message := await queue.get()) is not None:
+            while (message := await _next_or_recheck(info, queue)) is not None:
                 if only is not None and message.get("orderId") != only:
                     continue
                 if not staff and (
@@ -62,6 +66,7 @@ class Subscription:
                     continue
                 event = await OrderEventModel.get_or_none(id=message.get("id"))
                 if event is not None:
+                    await _still_signed_in(info)  # a token revoked since: nothing more
                     yield OrderEvent.build(event, staff)
         raise QueryError(
             DomainError(ErrorCode.LIMIT_REACHED, "Fell too far behind; subscribe again.")
@@ -96,6 +101,28 @@ class Subscription:
                 if row.status in (ImportStatus.SUCCEEDED, ImportStatus.FAILED):
                     return
                 await _next_for(queue, import_id)
+
+
+async def _still_signed_in(info: Info) -> None:
+    """The connection's token is still good (not revoked, not expired), else
+    UNAUTHENTICATED: a sign-out ends the live updates too."""
+    context = info.context
+    now = await viewer_from_token(context.ws_token, context.settings.secret_key)
+    if now.is_anonymous or now.token_id != context.viewer.token_id:
+        raise QueryError(
+            DomainError(ErrorCode.UNAUTHENTICATED, "Signed out: sign in and subscribe again.")
+        )
+
+
+async def _next_or_recheck(
+    info: Info, queue: asyncio.Queue[dict[str, Any] | None]
+) -> dict[str, Any] | None:
+    """The next message; while none comes, the token is checked every RECHECK_SECONDS."""
+    while True:
+        try:
+            return await asyncio.wait_for(queue.get(), RECHECK_SECONDS)
+        except TimeoutError:
+            await _still_signed_in(info)
 
 
 async def _next_for(queue: asyncio.Queue[dict[str, object] | None], import_id: int) -> None:
