@@ -159,3 +159,20 @@ async def shipping_method(
     assert payload["errors"] == [], payload["errors"]
     method: dict[str, Any] = payload["shippingMethod"]
     return method
+
+
+# Staff's everyday changes, for tests that need them to happen
+UPDATE_ORDER = """
+mutation($id: ID!, $notes: String) {
+  updateOrder(id: $id, input: {staffNotes: $notes}) { errors { code } }
+}"""
+
+NOTE = """
+mutation($id: ID!, $text: String!) {
+  addOrderNote(orderId: $id, message: $text) { errors { code message } }
+}"""
+
+REFUND = """
+mutation($id: ID!, $input: RefundOrderInput!) {
+  refundOrder(orderId: $id, input: $input) { refund { id } errors { code message } }
+}"""

@@ -14,6 +14,8 @@ from typing import Any
 import httpx
 import pytest
 
+from app.settings import Settings
+
 
 def cli_env(data_dir: Path, *, keep_databases: bool = False) -> dict[str, str]:
     """This environment on a fresh data folder; without keep_databases, on its defaults
@@ -113,3 +115,23 @@ class Forwarder:
                 sink.close()
 
         await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+
+
+async def start_worker(settings: Settings, **env: str) -> asyncio.subprocess.Process:
+    """`bitcart-orders worker` on the test run's database and Redis (imports in sets of 20)."""
+    assert settings.redis_url
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "app",
+        "worker",
+        env={
+            **os.environ,
+            "REDIS_URL": settings.redis_url,
+            "BITCART_DATA_DIR": str(settings.data_dir),
+            "BITCART_IMPORT_SET_SIZE": "20",
+            **env,
+        },
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )

@@ -20,11 +20,10 @@ from app.models import DeliveryStatus, EmailMessage
 from app.services import emails, outbox
 from app.settings import Settings
 from tests.conftest import Actors, GraphQLClient
-from tests.factories import create_product, paid, placed
+from tests.factories import REFUND, UPDATE_ORDER, create_product, paid, placed
 from tests.processes import free_port
 from tests.test_returns import request_return, set_status
 from tests.test_shipments import ship
-from tests.test_webhooks import REFUND, UPDATE_ORDER
 
 
 class Catcher:

@@ -21,10 +21,9 @@ from websockets.typing import Subprotocol
 from app.services import outbox
 from app.settings import Settings
 from tests.conftest import PASSWORD, Actors, GraphQLClient, run_jobs, upload
-from tests.factories import create_product, placed
+from tests.factories import NOTE, create_product, placed
 from tests.processes import free_port, serve, wait_healthy
 from tests.test_imports import IMPORT
-from tests.test_webhooks import NOTE
 
 PROTOCOL = Subprotocol("graphql-transport-ws")
 LOGIN = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }"

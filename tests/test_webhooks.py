@@ -16,12 +16,12 @@ from standardwebhooks.webhooks import Webhook as Verifier
 
 from app.models import DeliveryStatus, OrderEvent, OutboxEntry, Webhook, WebhookDelivery
 from app.schema.ids import from_global_id
-from app.services import maintenance, outbox, webhooks
+from app.services import maintenance, outbox, webhook_delivery, webhooks
 from app.settings import Settings
 from tests.conftest import Actors, GraphQLClient, app_settings, count_queries
-from tests.factories import create_product, paid, placed, record_payment
+from tests.factories import NOTE, REFUND, UPDATE_ORDER, create_product, paid, placed, record_payment
+from tests.processes import start_worker
 from tests.receivers import Receiver, receiver
-from tests.test_worker_restart import start_worker
 
 CREATE = """
 mutation($input: CreateWebhookInput!) {
@@ -62,18 +62,6 @@ SHIP = """
 mutation($id: ID!, $input: ShipOrderInput!) {
   shipOrder(orderId: $id, input: $input) { shipment { id } errors { code message } }
 }"""
-REFUND = """
-mutation($id: ID!, $input: RefundOrderInput!) {
-  refundOrder(orderId: $id, input: $input) { refund { id } errors { code message } }
-}"""
-UPDATE_ORDER = """
-mutation($id: ID!, $notes: String) {
-  updateOrder(id: $id, input: {staffNotes: $notes}) { errors { code } }
-}"""
-NOTE = """
-mutation($id: ID!, $text: String!) {
-  addOrderNote(orderId: $id, message: $text) { errors { code message } }
-}"""
 
 
 def delivering(settings: Settings, **changes: Any) -> Settings:
@@ -100,8 +88,8 @@ async def fan_out(settings: Settings) -> int:
 
 
 async def deliver(settings: Settings) -> int:
-    async with webhooks.http_client(settings) as client:
-        return await webhooks.deliver_due(client, settings)
+    async with webhook_delivery.http_client(settings) as client:
+        return await webhook_delivery.deliver_due(client, settings)
 
 
 def verified(hook: Receiver, secret: str) -> list[dict[str, Any]]:

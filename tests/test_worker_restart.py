@@ -4,10 +4,7 @@ finishes it, no row twice."""
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import subprocess
-import sys
 import time
 from decimal import Decimal
 from typing import Any
@@ -18,6 +15,7 @@ from app.models import ImportStatus, Order, OrderEvent, TrackingImport, Tracking
 from app.schema.ids import from_global_id
 from app.settings import Settings
 from tests.conftest import Actors, run_jobs, upload
+from tests.processes import start_worker
 from tests.test_imports import IMPORT
 
 ROWS = 3000
@@ -75,25 +73,6 @@ async def test_a_stopped_worker_leaves_the_import_to_the_next_one(
 
     await run_jobs(settings_with_redis)  # arq hands the interrupted job to the next worker
     await assert_every_row_applied_once(import_id)
-
-
-async def start_worker(settings: Settings, **env: str) -> asyncio.subprocess.Process:
-    assert settings.redis_url
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "app",
-        "worker",
-        env={
-            **os.environ,
-            "REDIS_URL": settings.redis_url,
-            "BITCART_DATA_DIR": str(settings.data_dir),
-            "BITCART_IMPORT_SET_SIZE": "20",
-            **env,
-        },
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
 
 
 async def wait_for_progress(import_id: int) -> None:

@@ -8,6 +8,10 @@ from enum import StrEnum
 from tortoise import fields
 from tortoise.models import Model
 
+# the longest webhook URL and description kept (the service refuses longer ones)
+URL_MAX = 2048
+DESCRIPTION_MAX = 500
+
 
 class DeliveryStatus(StrEnum):
     PENDING = "PENDING"
@@ -18,11 +22,11 @@ class DeliveryStatus(StrEnum):
 
 class Webhook(Model):
     id = fields.IntField(primary_key=True)
-    url = fields.CharField(max_length=2048)
+    url = fields.CharField(max_length=URL_MAX)
     # the topics it receives ("order.created", ...)
     events = fields.JSONField(default=list)
     active = fields.BooleanField(default=True)
-    description = fields.CharField(max_length=500, default="")
+    description = fields.CharField(max_length=DESCRIPTION_MAX, default="")
     # "whsec_" + base64: kept as is, since every delivery is signed with it
     secret = fields.CharField(max_length=100)
     consecutive_failures = fields.IntField(default=0)

@@ -1,9 +1,7 @@
-"""Webhooks: who hears what, signed per the Standard Webhooks spec, delivered at least once.
+"""Webhooks: who hears what, and the addresses they may never point at.
 
-Deliveries are rows (see outbox.dispatch); the worker claims the due ones, posts them and
-records what happened. A failed attempt is retried after `webhook_retry_delays` (with
-jitter); a 410 Gone disables the webhook at once, and one failing for
-`webhook_disable_after_seconds` is disabled with a `webhook.disabled` event.
+The deliveries themselves (signing, sending, retrying) are in webhook_delivery.py; the
+outbox (outbox.py) writes them.
 """
 
 from __future__ import annotations
@@ -11,24 +9,17 @@ from __future__ import annotations
 import asyncio
 import base64
 import ipaddress
-import random
 import secrets
 import socket
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
-import httpx
 import structlog
-from standardwebhooks.webhooks import Webhook as Signer
-from tortoise.expressions import F
 from tortoise.queryset import QuerySet
 
-from app import metrics
-from app.db import atomic, is_postgres
 from app.models import DeliveryStatus, Webhook, WebhookDelivery
-from app.services import outbox
+from app.models.notifications import DESCRIPTION_MAX, URL_MAX
 from app.services.auth import Permission, Viewer
 from app.services.errors import DomainError, ErrorCode, Problems, not_found
 from app.services.pagination import Page, PageRequest, paginate
@@ -53,12 +44,6 @@ TOPICS = (
     "webhook.disabled",
 )
 MAX_WEBHOOKS = 50
-MAX_URL_LENGTH = 2048
-MAX_DESCRIPTION = 500
-SEND_AT_ONCE = 16
-MAX_ERROR = 500
-# answers read from a receiver: enough for a status line and a short error
-MAX_RESPONSE_BYTES = 4096
 
 _METADATA_ADDRESSES = {
     ipaddress.ip_address("169.254.169.254"),  # AWS, GCP, Azure, OpenStack
@@ -98,10 +83,8 @@ def address_refused(address: str) -> bool:
 
 
 def _check_shape(url: str, problems: Problems) -> None:
-    if len(url) > MAX_URL_LENGTH:
-        problems.add(
-            ["url"], f"At most {MAX_URL_LENGTH} characters.", ErrorCode.INVALID_WEBHOOK_URL
-        )
+    if len(url) > URL_MAX:
+        problems.add(["url"], f"At most {URL_MAX} characters.", ErrorCode.INVALID_WEBHOOK_URL)
         return
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -165,9 +148,9 @@ def _clean(data: WebhookData, problems: Problems) -> None:
             )
         elif not data.events:
             problems.add(["events"], "Name at least one event.", ErrorCode.INVALID_INPUT)
-    if data.description is not None and len(data.description) > MAX_DESCRIPTION:
+    if data.description is not None and len(data.description) > DESCRIPTION_MAX:
         problems.add(
-            ["description"], f"At most {MAX_DESCRIPTION} characters.", ErrorCode.INVALID_INPUT
+            ["description"], f"At most {DESCRIPTION_MAX} characters.", ErrorCode.INVALID_INPUT
         )
 
 
@@ -260,228 +243,4 @@ async def redeliver(viewer: Viewer, delivery_id: int) -> WebhookDelivery:
         payload=first.payload,
         status=DeliveryStatus.PENDING,
         next_attempt_at=datetime.now(UTC),
-    )
-
-
-# --- delivering ----------------------------------------------------------------------
-
-
-def signed_headers(secret: str, message_id: str, payload: str, at: datetime) -> dict[str, str]:
-    return {
-        "content-type": "application/json",
-        "user-agent": "BitCart-Orders-Webhooks/1",
-        "webhook-id": message_id,
-        "webhook-timestamp": str(int(at.timestamp())),
-        "webhook-signature": Signer(secret).sign(message_id, at, payload),
-    }
-
-
-@dataclass
-class Attempt:
-    delivery: WebhookDelivery
-    ok: bool
-    status: int | None = None
-    error: str = ""
-    gone: bool = False
-
-
-def _pinned(url: str, address: str) -> tuple[str, dict[str, str], dict[str, Any]]:
-    """The URL with its host replaced by the address checked (so a second DNS answer cannot
-    lead elsewhere), the Host header and the TLS name to keep."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    shown = f"[{address}]" if ":" in address else address
-    netloc = f"{shown}:{parts.port}" if parts.port else shown
-    pinned = urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
-    host_header = f"{host}:{parts.port}" if parts.port else host
-    extensions = {"sni_hostname": host} if parts.scheme == "https" else {}
-    return pinned, {"host": host_header}, extensions
-
-
-async def send(client: httpx.AsyncClient, delivery: WebhookDelivery, settings: Settings) -> Attempt:
-    webhook = delivery.webhook
-    try:
-        addresses = await resolve(webhook.url, settings.webhook_allow_private)
-    except DomainError as exc:
-        return Attempt(delivery, ok=False, error=exc.issues[0].message)
-    url, headers, extensions = _pinned(webhook.url, addresses[0])
-    headers.update(
-        signed_headers(webhook.secret, delivery.message_id, delivery.payload, datetime.now(UTC))
-    )
-    try:
-        request = client.build_request(
-            "POST", url, content=delivery.payload.encode(), headers=headers, extensions=extensions
-        )
-        response = await client.send(request, stream=True)
-        try:
-            # read a little of the answer, never all of what a receiver might send
-            body = b""
-            async for chunk in response.aiter_bytes():
-                body += chunk
-                if len(body) >= MAX_RESPONSE_BYTES:
-                    break
-        finally:
-            await response.aclose()
-    except httpx.TimeoutException:
-        return Attempt(delivery, ok=False, error="No answer within the timeout.")
-    except httpx.HTTPError as exc:
-        return Attempt(delivery, ok=False, error=f"{type(exc).__name__}: {exc}"[:MAX_ERROR])
-    if 200 <= response.status_code < 300:
-        return Attempt(delivery, ok=True, status=response.status_code)
-    text = body[:200].decode(errors="replace").strip()
-    return Attempt(
-        delivery,
-        ok=False,
-        status=response.status_code,
-        error=f"HTTP {response.status_code}" + (f": {text}" if text else ""),
-        gone=response.status_code == 410,
-    )
-
-
-def claim_seconds(limit: int, settings: Settings) -> float:
-    """How long claimed deliveries are one worker's: long enough to send them all, rounds of
-    SEND_AT_ONCE each up to its timeout, plus a lease. A worker that dies mid-send has its
-    deliveries tried again after this (at least once, never lost)."""
-    rounds = -(-limit // SEND_AT_ONCE)
-    return rounds * settings.webhook_timeout_seconds + settings.worker_lease_seconds
-
-
-async def claim_due(limit: int, settings: Settings) -> list[WebhookDelivery]:
-    """Take up to `limit` due deliveries: their next attempt is pushed past the claim time
-    in the same statement set, so another worker leaves them alone while they are sent."""
-    now = datetime.now(UTC)
-    async with atomic():
-        due = WebhookDelivery.filter(
-            status__in=(DeliveryStatus.PENDING, DeliveryStatus.RETRYING), next_attempt_at__lte=now
-        ).order_by("next_attempt_at", "id")
-        if is_postgres():
-            due = due.select_for_update(skip_locked=True)
-        ids = await due.limit(limit).values_list("id", flat=True)
-        if not ids:
-            return []
-        await WebhookDelivery.filter(id__in=ids).update(
-            next_attempt_at=now + timedelta(seconds=claim_seconds(limit, settings))
-        )
-    return await WebhookDelivery.filter(id__in=ids).select_related("webhook").order_by("id")
-
-
-def next_wait(attempts: int, delays: tuple[float, ...]) -> float | None:
-    """Seconds until the next try after `attempts` tries, with +-20 % jitter so receivers
-    coming back up are not hit by every retry at once; None once the schedule is spent."""
-    if attempts > len(delays):
-        return None
-    base = delays[attempts - 1]
-    return base * random.uniform(0.8, 1.2)  # noqa: S311 - jitter, not a secret
-
-
-async def record(attempts: list[Attempt], settings: Settings) -> None:
-    """Write what the attempts came to, and the webhooks' failure counts, in one
-    transaction."""
-    now = datetime.now(UTC)
-    async with atomic():
-        for attempt in attempts:
-            delivery = attempt.delivery
-            delivery.attempts += 1
-            delivery.response_status = attempt.status
-            delivery.last_error = attempt.error[:MAX_ERROR]
-            webhook = await Webhook.select_for_update().get_or_none(id=delivery.webhook_id)
-            if attempt.ok:
-                delivery.status = DeliveryStatus.SUCCEEDED
-                delivery.delivered_at = now
-                delivery.next_attempt_at = None
-                if webhook is not None and (webhook.consecutive_failures or webhook.failing_since):
-                    await Webhook.filter(id=webhook.id).update(
-                        consecutive_failures=0, failing_since=None
-                    )
-            else:
-                wait = (
-                    None
-                    if attempt.gone
-                    else next_wait(delivery.attempts, settings.webhook_retry_delays)
-                )
-                if wait is None:
-                    delivery.status = DeliveryStatus.FAILED
-                    delivery.next_attempt_at = None
-                else:
-                    delivery.status = DeliveryStatus.RETRYING
-                    delivery.next_attempt_at = now + timedelta(seconds=wait)
-                if webhook is not None and webhook.active:
-                    reason = _disable_reason(webhook, attempt, now, settings)
-                    await Webhook.filter(id=webhook.id).update(
-                        consecutive_failures=F("consecutive_failures") + 1,
-                        failing_since=webhook.failing_since or now,
-                    )
-                    if reason:
-                        await _disable(webhook, reason, now)
-                        delivery.status = DeliveryStatus.FAILED
-                        delivery.next_attempt_at = None
-                        webhook.active = False
-            metrics.WEBHOOK_DELIVERIES.labels(delivery.status.value).inc()
-            await delivery.save(
-                update_fields=[
-                    "attempts",
-                    "response_status",
-                    "last_error",
-                    "status",
-                    "delivered_at",
-                    "next_attempt_at",
-                ]
-            )
-
-
-def _disable_reason(webhook: Webhook, attempt: Attempt, now: datetime, settings: Settings) -> str:
-    if attempt.gone:
-        return "The receiver answered 410 Gone."
-    since = webhook.failing_since or now
-    if now - since >= timedelta(seconds=settings.webhook_disable_after_seconds):
-        hours = settings.webhook_disable_after_seconds / 3600
-        return f"Every delivery failed for {hours:g} hours."
-    return ""
-
-
-async def _disable(webhook: Webhook, reason: str, now: datetime) -> None:
-    await Webhook.filter(id=webhook.id).update(
-        active=False, disabled_at=now, disabled_reason=reason
-    )
-    # what was still waiting for it fails now; redeliverWebhook sends it again later
-    await WebhookDelivery.filter(
-        webhook_id=webhook.id, status__in=(DeliveryStatus.PENDING, DeliveryStatus.RETRYING)
-    ).update(status=DeliveryStatus.FAILED, next_attempt_at=None, last_error="Webhook disabled.")
-    log.warning("webhook_disabled", webhook_id=webhook.id, reason=reason)
-    await outbox.add(
-        "webhook.disabled",
-        {"id": webhook.id, "url": webhook.url, "reason": reason, "disabledAt": now.isoformat()},
-    )
-
-
-async def deliver_due(client: httpx.AsyncClient, settings: Settings, limit: int = 64) -> int:
-    """Send what is due now, SEND_AT_ONCE at a time; the number of attempts made."""
-    claimed = await claim_due(limit, settings)
-    if not claimed:
-        return 0
-    inactive = [d for d in claimed if not d.webhook.active]
-    live = [d for d in claimed if d.webhook.active]
-    if inactive:
-        await WebhookDelivery.filter(id__in=[d.id for d in inactive]).update(
-            status=DeliveryStatus.FAILED, next_attempt_at=None, last_error="Webhook disabled."
-        )
-    gate = asyncio.Semaphore(SEND_AT_ONCE)
-
-    async def one(delivery: WebhookDelivery) -> Attempt:
-        async with gate:
-            return await send(client, delivery, settings)
-
-    attempts = await asyncio.gather(*(one(d) for d in live))
-    await record(list(attempts), settings)
-    return len(claimed)
-
-
-def http_client(settings: Settings) -> httpx.AsyncClient:
-    """No redirects (a 3xx is a failure, never a second request somewhere else), no proxy
-    from the environment, and the delivery timeout."""
-    return httpx.AsyncClient(
-        timeout=httpx.Timeout(settings.webhook_timeout_seconds),
-        follow_redirects=False,
-        trust_env=False,
-        limits=httpx.Limits(max_connections=SEND_AT_ONCE * 2),
     )

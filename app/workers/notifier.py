@@ -12,7 +12,7 @@ from typing import Any
 import structlog
 from redis.exceptions import RedisError
 
-from app.services import emails, jobs, outbox, webhooks
+from app.services import emails, jobs, outbox, webhook_delivery
 from app.settings import Settings
 
 log = structlog.get_logger("bitcart.notifier")
@@ -24,7 +24,7 @@ class Notifier:
     def __init__(self, settings: Settings, redis: Any) -> None:
         self.settings = settings
         self.redis = redis
-        self.client = webhooks.http_client(settings)
+        self.client = webhook_delivery.http_client(settings)
         self.deliveries = asyncio.Event()
         self.emails = asyncio.Event()
         self.tasks: list[asyncio.Task[None]] = []
@@ -60,7 +60,7 @@ class Notifier:
         return done.events + done.deliveries
 
     async def deliver_once(self) -> int:
-        return await webhooks.deliver_due(self.client, self.settings)
+        return await webhook_delivery.deliver_due(self.client, self.settings)
 
     async def email_once(self) -> int:
         return await emails.send_due(self.settings)
