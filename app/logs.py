@@ -14,6 +14,7 @@ from functools import wraps
 from typing import Any, TypeVar
 
 import structlog
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import metrics
@@ -67,6 +68,9 @@ def new_request_id(given: str | None) -> str:
     return uuid.uuid4().hex
 
 
+CLIENT_CLOSED_REQUEST = 499
+
+
 class RequestLog:
     """ASGI middleware: a request id (accepted or made, echoed back as X-Request-ID) bound
     to every log line of the request, and one line when it ends: method, path, status,
@@ -100,12 +104,18 @@ class RequestLog:
 
         try:
             await self.app(scope, receive, send_with_id)
+        except ClientDisconnect:
+            # the client hung up before sending its whole request: nobody to answer, and
+            # nothing wrong here (one line, as nginx's 499, instead of a traceback)
+            status = CLIENT_CLOSED_REQUEST
         finally:
             seconds = time.perf_counter() - started
             bound = structlog.contextvars.get_contextvars()
             operation = bound.get("root") or _route(scope, status)
             outcome = (
-                "error"
+                "disconnected"
+                if status == CLIENT_CLOSED_REQUEST
+                else "error"
                 if status >= 500
                 else "refused"
                 if status >= 400 or bound.get("graphql_errors")

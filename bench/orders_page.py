@@ -1,25 +1,55 @@
-"""orders(first: 50) with items over HTTP vs. a hand-built orjson floor on the same rows.
+"""The staff console's list page (P1) and one order (P2) over GraphQL, next to a floor that
+fetches the same rows with the database driver and writes them with orjson behind a bare
+Starlette route. Load comes from `wrk` (Debian's package): a Python client on a small
+machine would measure itself.
 
-Both servers run under uvicorn in their own process, one after the other, on one seeded database.
+P1: `orders(first: 50)` with `id number status total currency email createdAt
+trackingNumber`, `items { sku name quantity unitPrice total }` and `shipments { id
+trackingNumber carrier createdAt items { quantity } }`: 5 lines an order, half the orders
+shipped in two shipments. P2: one order with its addresses, payment, items and shipments.
+
+Each server runs under uvicorn in a process of its own, one after the other, on one seeded
+database. Reported: pages/s at 8 connections and the ratio to the floor; p50 and p99 at one
+connection; SQL statements per request.
+
+    python bench/orders_page.py                     # SQLite
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres python bench/orders_page.py
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
+import re
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import httpx
 
-QUERY = """{ orders(first: 50) { edges { node {
-  id number status total currency email createdAt
+P1 = """{ orders(first: 50) { edges { node {
+  id number status total currency email createdAt trackingNumber
   items { sku name quantity unitPrice total }
+  shipments { id trackingNumber carrier createdAt items { quantity } }
 } } } }"""
+P2 = """query($n: Int!) { order(number: $n) {
+  id number status total currency email createdAt trackingNumber customerComment
+  billingAddress { firstName lastName street1 city postalCode country }
+  shippingAddress { firstName lastName street1 city postalCode country }
+  payment { status method amountPaid amountRefunded }
+  items { sku name quantity unitPrice total quantityShipped }
+  shipments { id trackingNumber carrier createdAt items { quantity } }
+} }"""
+ONE_ORDER = 150  # the number P2 asks for (a shipped order)
 
 
 def _free_port() -> int:
@@ -29,11 +59,11 @@ def _free_port() -> int:
 
 
 async def seed(orders: int) -> str:
-    """Create the orders in sets (bulk inserts) and return a staff token."""
+    """Orders of 5 lines, every other one shipped in two shipments; a staff token."""
     from tortoise import Tortoise
 
-    from app.db import atomic, migrate_database, tortoise_config
-    from app.models import Role
+    from app.db import atomic, insert_rows, migrate_database, tortoise_config
+    from app.models import OrderItem, Role, Shipment
     from app.services.accounts import create_staff
     from app.services.auth import SYSTEM, issue_token
     from app.settings import get_settings
@@ -46,61 +76,157 @@ async def seed(orders: int) -> str:
         async with atomic():
             staff = await create_staff(SYSTEM, "bench@shop.test", "bench password", Role.ADMIN)
             token = await issue_token(staff, settings.secret_key)
-            await seed_orders(orders)
+            ids = await seed_orders(orders, items_per_order=5)
+            shipped = ids[::2]
+            address = {"first_name": "Ann", "last_name": "Bench", "country": "US"}
+            await Shipment.bulk_create(
+                [
+                    Shipment(
+                        order_id=order_id,
+                        shipped_to=address,
+                        tracking_number=f"1Z{order_id:08d}{half}",
+                        carrier="ups",
+                    )
+                    for order_id in shipped
+                    for half in (1, 2)
+                ],
+                batch_size=2000,
+            )
+            made = await Shipment.all().order_by("id").values_list("id", "order_id")
+            lines = (
+                await OrderItem.filter(order_id__in=shipped)
+                .order_by("id")
+                .values_list("id", "order_id", "sku", "name")
+            )
+            by_order: dict[int, list[tuple[Any, ...]]] = {}
+            for line in lines:
+                by_order.setdefault(line[1], []).append(line)
+            rows = []
+            for shipment_id, order_id in made:
+                items = by_order[order_id]
+                first = shipment_id % 2 == 1
+                for item_id, _, sku, name in items[:3] if first else items[3:]:
+                    rows.append((shipment_id, item_id, sku, name, 1))
+            await insert_rows(
+                "shipment_items", ("shipment_id", "order_item_id", "sku", "name", "quantity"), rows
+            )
+            await OrderItem.filter(order_id__in=shipped).update(quantity_shipped=1)
+            from tortoise import connections
+
+            await connections.get("default").execute_script(
+                "UPDATE orders SET status = 'SHIPPED', tracking_number = '1Z' || "
+                "substr('00000000' || id, -8, 8) || '2', carrier = 'ups' WHERE id % 2 = 1"
+                if settings.is_sqlite
+                else "UPDATE orders SET status = 'SHIPPED', tracking_number = '1Z' || "
+                "lpad(id::text, 8, '0') || '2', carrier = 'ups' WHERE id % 2 = 1"
+            )
         return token
     finally:
         await Tortoise.close_connections()
 
 
+def _money(value: Any) -> str:
+    return str(value) if isinstance(value, Decimal) else str(Decimal(str(value)))
+
+
+def _time(value: Any) -> str:
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
 def floor_app() -> object:
-    """The same page, fetched with the same driver, serialised by hand."""
+    """The same pages from the same rows, by hand: one statement a relation, orjson out."""
     import orjson
     from starlette.applications import Starlette
+    from starlette.requests import Request
     from starlette.responses import Response
     from starlette.routing import Route
     from tortoise import Tortoise
     from tortoise.contrib.starlette import RegisterTortoise
 
     from app.db import tortoise_config
+    from app.global_ids import encode
     from app.settings import get_settings
 
-    async def page(request: object) -> Response:
+    sqlite = get_settings().is_sqlite
+
+    def marks(count: int) -> str:
+        return ", ".join(["?" if sqlite else f"${i + 1}" for i in range(count)])
+
+    async def relations(ids: list[int]) -> tuple[dict[int, list[Any]], dict[int, list[Any]]]:
         conn = Tortoise.get_connection("default")
-        orders = await conn.execute_query_dict(
-            "SELECT id, number, status, total, currency, email, created_at FROM orders "
-            "ORDER BY created_at DESC, id DESC LIMIT 50"
-        )
-        ids = [o["id"] for o in orders]
-        marks = ", ".join(
-            ["?" if get_settings().is_sqlite else f"${i + 1}" for i in range(len(ids))]
-        )
         items = await conn.execute_query_dict(
-            f"SELECT order_id, sku, name, quantity, unit_price, total FROM order_items "
-            f"WHERE order_id IN ({marks}) ORDER BY id",
+            "SELECT order_id, sku, name, quantity, unit_price, total, quantity_shipped "
+            f"FROM order_items WHERE order_id IN ({marks(len(ids))}) ORDER BY id",
             ids,
         )
-        by_order: dict[int, list[dict[str, object]]] = {}
-        for item in items:
-            by_order.setdefault(item["order_id"], []).append(
+        shipments = await conn.execute_query_dict(
+            "SELECT id, order_id, tracking_number, carrier, created_at FROM shipments "
+            f"WHERE order_id IN ({marks(len(ids))}) ORDER BY id",
+            ids,
+        )
+        shipment_ids = [s["id"] for s in shipments]
+        lines = (
+            await conn.execute_query_dict(
+                "SELECT shipment_id, quantity FROM shipment_items "
+                f"WHERE shipment_id IN ({marks(len(shipment_ids))}) ORDER BY id",
+                shipment_ids,
+            )
+            if shipment_ids
+            else []
+        )
+        by_shipment: dict[int, list[Any]] = {}
+        for line in lines:
+            by_shipment.setdefault(line["shipment_id"], []).append({"quantity": line["quantity"]})
+        by_order_items: dict[int, list[Any]] = {}
+        for i in items:
+            by_order_items.setdefault(i["order_id"], []).append(i)
+        by_order_shipments: dict[int, list[Any]] = {}
+        for s in shipments:
+            by_order_shipments.setdefault(s["order_id"], []).append(
                 {
-                    "sku": item["sku"],
-                    "name": item["name"],
-                    "quantity": item["quantity"],
-                    "unitPrice": str(item["unit_price"]),
-                    "total": str(item["total"]),
+                    "id": encode("Shipment", s["id"]),
+                    "trackingNumber": s["tracking_number"] or None,
+                    "carrier": s["carrier"] or None,
+                    "createdAt": _time(s["created_at"]),
+                    "items": by_shipment.get(s["id"], []),
                 }
             )
+        return by_order_items, by_order_shipments
+
+    def head(o: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "id": encode("Order", o["id"]),
+            "number": o["number"],
+            "status": o["status"],
+            "total": _money(o["total"]),
+            "currency": o["currency"],
+            "email": o["email"],
+            "createdAt": _time(o["created_at"]),
+            "trackingNumber": o["tracking_number"] or None,
+        }
+
+    async def page(request: Request) -> Response:
+        conn = Tortoise.get_connection("default")
+        orders = await conn.execute_query_dict(
+            "SELECT id, number, status, total, currency, email, created_at, tracking_number "
+            "FROM orders ORDER BY created_at DESC, id DESC LIMIT 50"
+        )
+        items, shipments = await relations([o["id"] for o in orders])
         edges = [
             {
                 "node": {
-                    "id": o["id"],
-                    "number": o["number"],
-                    "status": o["status"],
-                    "total": str(o["total"]),
-                    "currency": o["currency"],
-                    "email": o["email"],
-                    "createdAt": str(o["created_at"]),
-                    "items": by_order.get(o["id"], []),
+                    **head(o),
+                    "items": [
+                        {
+                            "sku": i["sku"],
+                            "name": i["name"],
+                            "quantity": i["quantity"],
+                            "unitPrice": _money(i["unit_price"]),
+                            "total": _money(i["total"]),
+                        }
+                        for i in items.get(o["id"], [])
+                    ],
+                    "shipments": shipments.get(o["id"], []),
                 }
             }
             for o in orders
@@ -109,6 +235,51 @@ def floor_app() -> object:
             orjson.dumps({"data": {"orders": {"edges": edges}}}), media_type="application/json"
         )
 
+    def address(raw: Any) -> dict[str, Any]:
+        data = orjson.loads(raw) if isinstance(raw, str | bytes) else raw
+        keys = ("first_name", "last_name", "street1", "city", "postal_code", "country")
+        names = ("firstName", "lastName", "street1", "city", "postalCode", "country")
+        return {n: str(data.get(k) or "") for k, n in zip(keys, names, strict=True)}
+
+    async def one(request: Request) -> Response:
+        conn = Tortoise.get_connection("default")
+        (o,) = await conn.execute_query_dict(
+            "SELECT id, number, status, total, currency, email, created_at, tracking_number, "
+            "customer_comment, billing_address, shipping_address, payment_status, "
+            f"payment_method, amount_paid, amount_refunded FROM orders WHERE number = {marks(1)}",
+            [ONE_ORDER],
+        )
+        items, shipments = await relations([o["id"]])
+        order = {
+            **head(o),
+            "customerComment": o["customer_comment"],
+            "billingAddress": address(o["billing_address"]),
+            "shippingAddress": address(o["shipping_address"]),
+            "payment": {
+                "status": o["payment_status"],
+                "method": o["payment_method"],
+                "amountPaid": _money(o["amount_paid"]),
+                "amountRefunded": _money(o["amount_refunded"]),
+            },
+            "items": [
+                {
+                    "sku": i["sku"],
+                    "name": i["name"],
+                    "quantity": i["quantity"],
+                    "unitPrice": _money(i["unit_price"]),
+                    "total": _money(i["total"]),
+                    "quantityShipped": i["quantity_shipped"],
+                }
+                for i in items.get(o["id"], [])
+            ],
+            "shipments": shipments.get(o["id"], []),
+        }
+        return Response(orjson.dumps({"data": {"order": order}}), media_type="application/json")
+
+    async def graphql(request: Request) -> Response:
+        body = orjson.loads(await request.body())
+        return await (one(request) if "order(number" in body["query"] else page(request))
+
     from contextlib import asynccontextmanager
 
     @asynccontextmanager
@@ -116,7 +287,7 @@ def floor_app() -> object:
         async with RegisterTortoise(app, config=tortoise_config(get_settings())):
             yield
 
-    return Starlette(routes=[Route("/graphql", page, methods=["POST"])], lifespan=lifespan)
+    return Starlette(routes=[Route("/graphql", graphql, methods=["POST"])], lifespan=lifespan)
 
 
 def serve(kind: str, port: int) -> None:
@@ -128,42 +299,115 @@ def serve(kind: str, port: int) -> None:
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")  # type: ignore[arg-type]
 
 
-async def load(url: str, token: str, seconds: float, concurrency: int) -> tuple[float, int]:
-    headers = {"Authorization": f"Bearer {token}"}
-    done = 0
-    async with httpx.AsyncClient(base_url=url, timeout=30) as client:
-        first = await client.post("/graphql", json={"query": QUERY}, headers=headers)
-        first.raise_for_status()
-        size = len(first.json()["data"]["orders"]["edges"])
-        deadline = time.perf_counter() + seconds
-
-        async def worker() -> None:
-            nonlocal done
-            while time.perf_counter() < deadline:
-                r = await client.post("/graphql", json={"query": QUERY}, headers=headers)
-                r.raise_for_status()
-                done += 1
-
-        start = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        return done / (time.perf_counter() - start), size
+@dataclass
+class Load:
+    rate: float
+    p50_ms: float
+    p99_ms: float
 
 
-def measure(kind: str, token: str, seconds: float, concurrency: int) -> tuple[float, int]:
+def _ms(text: str) -> float:
+    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()  # type: ignore[union-attr]
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def wrk(url: str, body: str, token: str, seconds: float, connections: int) -> Load:
+    script = Path(tempfile.mkdtemp()) / "post.lua"
+    script.write_text(
+        f"wrk.method = 'POST'\nwrk.body = {json.dumps(body)}\n"
+        "wrk.headers['Content-Type'] = 'application/json'\n"
+        f"wrk.headers['Authorization'] = 'Bearer {token}'\n"
+    )
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t1",
+            f"-c{connections}",
+            f"-d{seconds:g}s",
+            "--latency",
+            "-s",
+            str(script),
+            f"{url}/graphql",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    if "Non-2xx" in out:
+        raise SystemExit(f"wrk saw errors:\n{out}")
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    p50 = _ms(re.search(r"\s50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"\s99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    return Load(rate, p50, p99)
+
+
+def measure(kind: str, token: str, seconds: float, concurrency: int) -> dict[str, Load]:
     port = _free_port()
     process = subprocess.Popen([sys.executable, __file__, "--serve", kind, "--port", str(port)])
+    url = f"http://127.0.0.1:{port}"
     try:
-        url = f"http://127.0.0.1:{port}"
+        bodies = {
+            "P1": json.dumps({"query": P1}),
+            "P2": json.dumps({"query": P2, "variables": {"n": ONE_ORDER}}),
+        }
         for _ in range(200):
             try:
-                httpx.get(url + "/graphql", timeout=1)
+                answer = httpx.post(
+                    f"{url}/graphql",
+                    content=bodies["P1"],
+                    headers={
+                        "Authorization": f"Bearer {token}",
+                        "Content-Type": "application/json",
+                    },
+                    timeout=5,
+                )
                 break
             except httpx.TransportError:
                 time.sleep(0.1)
-        return asyncio.run(load(url, token, seconds, concurrency))
+        assert "errors" not in answer.json(), answer.text
+        results = {}
+        for name, body in bodies.items():
+            wrk(url, body, token, 2, concurrency)  # warm up
+            results[name] = wrk(url, body, token, seconds, concurrency)
+            results[f"{name}@1"] = wrk(url, body, token, seconds, 1)
+        return results
     finally:
         process.terminate()
         process.wait()
+
+
+async def statements(token: str) -> dict[str, int]:
+    """SQL statements per request, counted in-process from Tortoise's own log."""
+    import logging
+
+    from app.main import create_app
+
+    counted: list[str] = []
+
+    class Count(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            message = record.getMessage()
+            if not message.startswith(("Created connection", "Closed connection")):
+                counted.append(message)
+
+    app = create_app()
+    logger = logging.getLogger("tortoise.db_client")
+    found = {}
+    async with app.router.lifespan_context(app):  # type: ignore[attr-defined]
+        transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+            headers = {"Authorization": f"Bearer {token}"}
+            for name, query, variables in (("P1", P1, {}), ("P2", P2, {"n": ONE_ORDER})):
+                logger.setLevel(logging.DEBUG)
+                handler = Count()
+                logger.addHandler(handler)
+                counted.clear()
+                await client.post(
+                    "/graphql", json={"query": query, "variables": variables}, headers=headers
+                )
+                logger.removeHandler(handler)
+                found[name] = len(counted)
+    return found
 
 
 def main() -> None:
@@ -177,20 +421,31 @@ def main() -> None:
     if args.serve:
         serve(args.serve, args.port)
         return
+    if shutil.which("wrk") is None:
+        raise SystemExit("Needs wrk: apt-get install wrk")
     from bench.common import scratch_environment
 
     scratch_environment("bitcart_bench")
     token = asyncio.run(seed(args.orders))
+    counts = asyncio.run(statements(token))
     print(
-        f"database: {os.environ.get('DATABASE_URL') or 'SQLite'}; {args.orders} orders,"
-        f" 3 items each; {args.concurrency} concurrent clients, {args.seconds:.0f} s each"
+        f"database: {os.environ.get('DATABASE_URL') or 'SQLite'}; {args.orders} orders of 5"
+        f" lines, half shipped in two shipments; wrk, {args.seconds:g} s a run"
     )
-    floor, floor_size = measure("floor", token, args.seconds, args.concurrency)
-    api, api_size = measure("api", token, args.seconds, args.concurrency)
-    assert floor_size == api_size == 50
-    print(f"floor (plain Starlette + orjson): {floor:8.1f} pages/s")
-    print(f"orders(first: 50) over GraphQL:   {api:8.1f} pages/s")
-    print(f"ratio api/floor: {api / floor:.2f}")
+    floor = measure("floor", token, args.seconds, args.concurrency)
+    api = measure("api", token, args.seconds, args.concurrency)
+    for name in ("P1", "P2"):
+        f, a = floor[name], api[name]
+        f1, a1 = floor[f"{name}@1"], api[f"{name}@1"]
+        print(
+            f"{name}: floor {f.rate:7.1f}/s  api {a.rate:7.1f}/s  ratio {a.rate / f.rate:.2f}"
+            f"  ({args.concurrency} connections; {counts[name]} SQL statements a request)"
+        )
+        print(
+            f"    one connection: floor p50 {f1.p50_ms:.2f} ms p99 {f1.p99_ms:.2f} ms;"
+            f" api p50 {a1.p50_ms:.2f} ms p99 {a1.p99_ms:.2f} ms"
+            f" (p99/p50 {a1.p99_ms / a1.p50_ms:.1f})"
+        )
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -367,3 +368,31 @@ def test_sigterm_lets_a_request_in_flight_finish(tmp_path: Path) -> None:
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def test_a_client_that_hangs_up_mid_request_is_one_quiet_line(tmp_path: Path) -> None:
+    """Half a request body, then the connection closes: a 499 request line, no traceback."""
+    port = free_port()
+    log_file = tmp_path / "serve.log"
+    process = serve(tmp_path, port, log_file=log_file, env={"BITCART_LOG_FORMAT": "json"})
+    try:
+        wait_healthy(f"http://127.0.0.1:{port}", process)
+        with socket.create_connection(("127.0.0.1", port)) as conn:
+            conn.sendall(
+                b"POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                b'X-Request-ID: gone-1\r\nContent-Length: 1000\r\n\r\n{"query": '
+            )
+            time.sleep(0.3)
+        for _ in range(50):
+            if '"gone-1"' in log_file.read_text():
+                break
+            time.sleep(0.1)
+        assert httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200
+    finally:
+        process.terminate()
+        process.wait(30)
+    output = log_file.read_text()
+    assert "Traceback" not in output
+    assert "ClientDisconnect" not in output
+    (line,) = [json.loads(line) for line in output.splitlines() if '"gone-1"' in line]
+    assert (line["event"], line["status"], line["path"]) == ("request", 499, "/graphql")
