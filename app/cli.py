@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import signal
 import sys
@@ -72,9 +73,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # uvicorn re-raises SIGTERM after its graceful shutdown; exit through `finally` so the
     # embedded Valkey is stopped too (it flushes its append-only file on the way out).
     signal.signal(signal.SIGTERM, _exit_on_signal)
+    app = create_app(settings, run_worker=in_process_worker)
+    # Everything made so far (the schema, models, templates) lives as long as the process:
+    # keep it out of the collector's way, so collections under load are fewer and shorter
+    # (a p99 much closer to the p50; as Saleor does)
+    gc.collect()
+    gc.freeze()
     try:
         uvicorn.run(
-            create_app(settings, run_worker=in_process_worker),
+            app,
             host=args.host,
             port=args.port,
             log_level="info",

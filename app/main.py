@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import hmac
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
@@ -417,11 +416,6 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
             )
             app.state.redis = pool
             app.state.live = live.Hub(pool) if pool is not None else None
-            # Everything made at start-up (the schema, models, templates) lives as long as the
-            # process: keep it out of the collector's way, so collections under load are
-            # fewer and shorter (tail latency; as Saleor does)
-            gc.collect()
-            gc.freeze()
             worker_task = None
             if run_worker and pool is not None:
                 worker = build_worker(settings, own_database=False, handle_signals=False)

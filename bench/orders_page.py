@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import re
@@ -296,6 +297,8 @@ def serve(kind: str, port: int) -> None:
     from app.main import create_app
 
     app = create_app() if kind == "api" else floor_app()
+    gc.collect()  # both as `bitcart-orders serve` runs: the start-up heap frozen
+    gc.freeze()
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")  # type: ignore[arg-type]
 
 
