@@ -6,6 +6,7 @@ import asyncio
 import hmac
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any, cast
 
@@ -30,7 +31,7 @@ from strawberry.types.unset import UNSET, UnsetType
 from tortoise import connections
 from tortoise.contrib.starlette import RegisterTortoise
 
-from app import live, metrics, tracking_page
+from app import live, metrics, persisted, tracking_page
 from app.db import MAX_ID, tortoise_config
 from app.documents.render import Renderer
 from app.http import BodyLimit
@@ -81,6 +82,16 @@ def _error_code(error: GraphQLError) -> str:
     return "INTERNAL_SERVER_ERROR"
 
 
+def _cache_headers(context: Context, result: ExecutionResult) -> dict[str, str]:
+    """A persisted query read by GET: what a guest may see is the same for every guest
+    with the same URL, so HTTP caches may keep it a little while; anything a signed-in
+    viewer reads, or an answer with errors, is kept by nobody."""
+    if context.viewer.is_anonymous and not result.errors:
+        age = context.settings.public_max_age_seconds
+        return {"Cache-Control": f"public, max-age={age}", "Vary": "Authorization"}
+    return {"Cache-Control": "private, no-store", "Vary": "Authorization"}
+
+
 def _js(text: str) -> str:
     """A JavaScript string literal (JSON), safe inside a <script>."""
     return orjson.dumps(text).decode().replace("<", "\\u003c")
@@ -101,6 +112,13 @@ class GraphQLApp(GraphQL[Context, None]):
             max_subscriptions_per_connection=MAX_SUBSCRIPTIONS,
         )
         self.settings = settings
+
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        """A GET with a persisted query's hash is an operation, whatever it accepts."""
+        if request.query_params.get("extensions"):
+            return False
+        rendered: bool = super().should_render_graphql_ide(request)
+        return rendered
 
     @property
     def graphql_ide_html(self) -> str:
@@ -165,7 +183,40 @@ class GraphQLApp(GraphQL[Context, None]):
         root_value: None,
         request_data: GraphQLRequestData,
     ) -> ExecutionResult:
-        """Run one operation; a query past its deadline is stopped (see QueryDeadline)."""
+        """Run one operation; a query past its deadline is stopped (see QueryDeadline). A
+        persisted query (by hash) is looked up first, and registered once it validates."""
+        fresh = False
+        try:
+            digest = persisted.requested_hash(request_data.extensions)
+            if digest is not None:
+                query, fresh = await persisted.query_for(context.redis, digest, request_data.query)
+                request_data = replace(request_data, query=query)
+        except persisted.Refused as refused:
+            return ExecutionResult(
+                data=None, errors=[GraphQLError(refused.message, extensions={"code": refused.code})]
+            )
+        result = await self._execute_in_time(
+            request, request_adapter, sub_response, context, root_value, request_data
+        )
+        if digest is not None:
+            valid = not any(
+                e.path is None and e.original_error is None for e in result.errors or []
+            )
+            if fresh and valid:
+                await persisted.register(context.redis, digest, query)
+            if request.method == "GET":
+                sub_response.headers.update(_cache_headers(context, result))
+        return result
+
+    async def _execute_in_time(
+        self,
+        request: Request,
+        request_adapter: Any,
+        sub_response: Response,
+        context: Context,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
         seconds = context.settings.request_timeout_seconds
         try:
             async with asyncio.timeout(None) as deadline:

@@ -79,6 +79,8 @@ class Settings:
     storage_url: str = ""
     # on SIGTERM, requests in flight get this long to finish
     shutdown_timeout_seconds: int = 20
+    # how long HTTP caches may keep a guest's persisted query read by GET
+    public_max_age_seconds: int = 60
     # where the store's pages are seen from: links in customer emails start with it
     public_url: str = "http://localhost:8000"
     # webhooks: delivery to loopback, private, link-local and metadata addresses is refused
@@ -188,6 +190,9 @@ def load_settings() -> Settings:
         ),
         cors_origins=tuple(
             o.strip() for o in os.environ.get("BITCART_CORS_ORIGINS", "").split(",") if o.strip()
+        ),
+        public_max_age_seconds=max(
+            0, _duration_seconds("BITCART_PUBLIC_MAX_AGE", Settings.public_max_age_seconds)
         ),
         public_url=os.environ.get("BITCART_PUBLIC_URL", Settings.public_url).rstrip("/"),
         webhook_allow_private=os.environ.get("BITCART_WEBHOOK_ALLOW_PRIVATE", "") == "1",
