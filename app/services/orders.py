@@ -8,7 +8,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from tortoise.expressions import F, Q, Subquery
+from tortoise.expressions import F
 from tortoise.queryset import QuerySet
 
 from app.models import (
@@ -18,10 +18,9 @@ from app.models import (
     OrderStatus,
     PaymentStatus,
     Product,
-    Shipment,
     TransactionKind,
 )
-from app.services import events, transactions
+from app.services import events, order_search, transactions
 from app.services import shipping as shipping_methods
 from app.services.accounts import check_email
 from app.services.addresses import Address, clean_address, search_words
@@ -37,7 +36,6 @@ MAX_LINES = 100
 MAX_QUANTITY = 10_000
 MAX_COMMENT = 2000
 MAX_NOTES = 10_000
-MAX_SEARCH = 100
 NUMBER_OFFSET = 99  # order number = id + 99, so the first order is number 100
 
 
@@ -300,33 +298,6 @@ async def get_order(
     return await qs.first()
 
 
-def order_number_in(term: str) -> int | None:
-    """The order number a search term names ("123" or "#123"), if it names one."""
-    digits = term.strip().lstrip("#")
-    return int(digits) if digits.isdigit() and len(digits) < 10 else None
-
-
-def _search(viewer: Viewer, term: str) -> Q:
-    term = term.strip()[:MAX_SEARCH]
-    lowered = term.lower()
-    tracking = term.replace(" ", "").upper()
-    condition = (
-        Q(email__icontains=lowered)
-        | Q(search_text__icontains=lowered)
-        | Q(tracking_number__icontains=tracking)
-        | Q(
-            id__in=Subquery(Shipment.filter(tracking_number__icontains=tracking).values("order_id"))
-        )
-    )
-    number = order_number_in(term)
-    if number is not None:
-        condition |= Q(number=number)
-    # R1: only staff search their own notes; a customer's search never touches them.
-    if viewer.is_staff:
-        condition |= Q(staff_notes__icontains=term)
-    return condition
-
-
 async def list_orders(
     viewer: Viewer,
     page: PageRequest,
@@ -334,11 +305,19 @@ async def list_orders(
     sort: OrderSort = OrderSort.CREATED_AT,
     descending: bool = True,
 ) -> Page[Order]:
-    return await paginate(filtered_orders(viewer, filters), page, sort.value, descending)
+    matched = None
+    if filters.search and filters.search.strip():
+        visible_orders(viewer)  # refused before anything is searched
+        matched = await order_search.matches(viewer, filters.search)
+    qs = filtered_orders(viewer, filters, matched)
+    return await paginate(qs, page, sort.value, descending)
 
 
-def filtered_orders(viewer: Viewer, filters: OrderFilter) -> QuerySet[Order]:
-    """The viewer's orders matching the filter (unordered)."""
+def filtered_orders(
+    viewer: Viewer, filters: OrderFilter, matched: list[int] | None = None
+) -> QuerySet[Order]:
+    """The viewer's orders matching the filter (unordered); `matched`, the orders the
+    search found beforehand (order_search.matches)."""
     qs = visible_orders(viewer)
     if filters.statuses:
         qs = qs.filter(status__in=list(filters.statuses))
@@ -351,7 +330,7 @@ def filtered_orders(viewer: Viewer, filters: OrderFilter) -> QuerySet[Order]:
     if filters.email:
         qs = qs.filter(email=filters.email.strip().lower())
     if filters.search and filters.search.strip():
-        qs = qs.filter(_search(viewer, filters.search))
+        qs = qs.filter(order_search.condition(viewer, filters.search, matched))
     return qs
 
 

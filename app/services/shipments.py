@@ -17,7 +17,8 @@ from app.services.catalog import item_lines, move_stock
 from app.services.errors import DomainError, ErrorCode, Problems, not_found
 from app.services.events import EventType, NewEvent
 from app.services.fulfilment import apply_status, check_tracking
-from app.services.orders import MAX_SEARCH, lock_order, order_number_in
+from app.services.order_search import MAX_SEARCH, order_number_in
+from app.services.orders import lock_order
 from app.services.pagination import Page, PageRequest, paginate
 from app.services.returns import returnable
 from app.services.rules import NOT_SHIPPABLE, after_shipment
