@@ -79,6 +79,8 @@ class Settings:
     storage_url: str = ""
     # on SIGTERM, requests in flight get this long to finish
     shutdown_timeout_seconds: int = 20
+    # queries' root fields completed set by set (app/schema/fast.py); 0 = graphql-core only
+    fast_execution: bool = True
     # how long HTTP caches may keep a guest's persisted query read by GET
     public_max_age_seconds: int = 60
     # where the store's pages are seen from: links in customer emails start with it
@@ -191,6 +193,7 @@ def load_settings() -> Settings:
         cors_origins=tuple(
             o.strip() for o in os.environ.get("BITCART_CORS_ORIGINS", "").split(",") if o.strip()
         ),
+        fast_execution=os.environ.get("BITCART_FAST_EXECUTION", "1") != "0",
         public_max_age_seconds=max(
             0, _duration_seconds("BITCART_PUBLIC_MAX_AGE", Settings.public_max_age_seconds)
         ),

@@ -43,6 +43,7 @@ from app.services import accounts  # noqa: E402
 from app.services.auth import SYSTEM, issue_token  # noqa: E402
 from app.settings import Settings, get_settings  # noqa: E402
 from app.workers.settings import build_worker  # noqa: E402
+from tests import sameness  # noqa: E402
 
 KEEP_TABLES = {"users", "api_tokens", "tortoise_migrations"}
 PASSWORD = "correct horse battery"
@@ -171,8 +172,13 @@ def _models() -> list[Any]:
 
 
 class GraphQLClient:
-    def __init__(self, http: httpx.AsyncClient) -> None:
+    """Sends operations as a client does. Every query is also run through graphql-core
+    alone (tests/sameness.py), and the two answers must be the same bytes: the fast
+    execution path is proven on every query of the suite."""
+
+    def __init__(self, http: httpx.AsyncClient, app: Any = None) -> None:
         self.http = http
+        self.app = app
         self.extensions: dict[str, Any] | None = None
 
     async def __call__(
@@ -188,6 +194,15 @@ class GraphQLClient:
             "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
         )
         body: dict[str, Any] = response.json()
+        checked = self.app is not None and sameness.checking.get()
+        if (
+            checked
+            and response.status_code == 200
+            and sameness.is_query(query)
+            and sameness.comparable(body)
+        ):
+            expected = await sameness.reference(self.app, query, variables, token)
+            assert sameness.same(body, expected), (query, body, expected)
         # every response reports its cost; tests that check it read it here
         self.extensions = body.pop("extensions", None)
         if not expect_errors:
@@ -210,8 +225,8 @@ async def http(app: Any) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture
-def gql(http: httpx.AsyncClient) -> GraphQLClient:
-    return GraphQLClient(http)
+def gql(http: httpx.AsyncClient, app: Any) -> GraphQLClient:
+    return GraphQLClient(http, app)
 
 
 async def run_jobs(settings: Settings) -> None:
@@ -273,6 +288,7 @@ def count_queries() -> Iterator[QueryCounter]:
     logger = logging.getLogger("tortoise.db_client")
     counter = QueryCounter()
     previous = logger.level
+    unchecked = sameness.checking.set(False)
     logger.setLevel(logging.DEBUG)
     logger.addHandler(counter)
     try:
@@ -280,6 +296,7 @@ def count_queries() -> Iterator[QueryCounter]:
     finally:
         logger.removeHandler(counter)
         logger.setLevel(previous)
+        sameness.checking.reset(unchecked)
 
 
 @contextmanager

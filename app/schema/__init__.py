@@ -17,6 +17,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from app.schema.cost import cost_extension
+from app.schema.fast import FastExecutionContext
 from app.schema.limits import QueryDeadline, RefuseNul, limits_extension
 from app.schema.mutations.accounts import AccountMutations
 from app.schema.mutations.catalog import CatalogMutations
@@ -70,6 +71,7 @@ def build_schema(
     settings = settings or get_settings()
     closed: list[Any] = [] if introspection else [DisableIntrospection]
     return Schema(
+        execution_context_class=FastExecutionContext if settings.fast_execution else None,
         query=Query,
         mutation=Mutation,
         subscription=Subscription,

@@ -1,0 +1,222 @@
+"""A faster execution path for queries: a root field's value is completed set by set, not
+field by field.
+
+graphql-core completes a result one object and one field at a time: a resolve-info object,
+Strawberry's resolver wrapper and the completion checks for each of the ~2,000 values of a
+page of orders. Here, once a root field has been resolved as usual (its arguments, its
+permissions, its errors all as before), everything below it is completed a *level* at a
+time: each field is read from every object of the level at once (async relations gathered,
+so their DataLoaders batch), leaves are coerced with the schema's own scalars, and the next
+level is the objects those fields returned.
+
+Only the normal case is done here. A field with arguments, extensions (permissions), an
+abstract type, a null where the schema says non-null, a resolver that raises: any of these
+sends the whole root field back to graphql-core, which completes it from the start with
+its own error paths and messages, so an answer is the same byte for byte either way (the
+differential test holds both paths to that). Parsing, validation, the query-cost limit and
+every other rule run before either path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections.abc import Sequence
+from typing import Any
+
+from graphql import (
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLResolveInfo,
+    OperationType,
+    is_leaf_type,
+)
+from graphql.pyutils import Path, Undefined
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types.field import StrawberryField
+from strawberry.types.info import Info
+
+_DEFINITION = GraphQLCoreConverter.DEFINITION_BACKREF
+
+
+class _Bail(Exception):
+    """Not the normal case: graphql-core completes this root field instead."""
+
+
+class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
+    """graphql-core's execution, with root fields of queries completed set by set."""
+
+    def complete_value(
+        self,
+        return_type: GraphQLOutputType,
+        field_details_list: Any,
+        info: GraphQLResolveInfo[Any],
+        path: Path,
+        result: Any,
+        position_context: Any = None,
+    ) -> Any:
+        if (
+            path.prev is not None
+            or self.operation.operation is not OperationType.QUERY
+            or isinstance(result, Exception)
+            or is_leaf_type(_named(return_type))
+        ):
+            return super().complete_value(
+                return_type, field_details_list, info, path, result, position_context
+            )
+        return self._complete_root(
+            return_type, field_details_list, info, path, result, position_context
+        )
+
+    async def _complete_root(
+        self,
+        return_type: GraphQLOutputType,
+        field_details_list: Any,
+        info: GraphQLResolveInfo[Any],
+        path: Path,
+        result: Any,
+        position_context: Any,
+    ) -> Any:
+        try:
+            (completed,) = await _Level(self, info).complete(
+                return_type, field_details_list, [result]
+            )
+            return completed
+        except _Bail:
+            pass
+        fallback = super().complete_value(
+            return_type, field_details_list, info, path, result, position_context
+        )
+        return await fallback if self.is_awaitable(fallback) else fallback
+
+
+def _named(type_: GraphQLOutputType) -> Any:
+    while isinstance(type_, GraphQLNonNull | GraphQLList):
+        type_ = type_.of_type
+    return type_
+
+
+class _Level:
+    """Completes values of one type for a whole list of sources at once."""
+
+    def __init__(self, context: FastExecutionContext, info: GraphQLResolveInfo[Any]) -> None:
+        self.context = context
+        self.info = info
+        self.infos: dict[int, Info[Any, Any]] = {}
+
+    async def complete(
+        self, type_: GraphQLOutputType, details: Any, values: Sequence[Any]
+    ) -> list[Any]:
+        if isinstance(type_, GraphQLNonNull):
+            completed = await self.complete(type_.of_type, details, values)
+            if any(value is None for value in completed):
+                raise _Bail
+            return completed
+        present = [i for i, v in enumerate(values) if v is not None and v is not Undefined]
+        out: list[Any] = [None] * len(values)
+        if not present:
+            return out
+        if isinstance(type_, GraphQLList):
+            lists = [values[i] for i in present]
+            if any(isinstance(v, str | bytes | dict) or not hasattr(v, "__iter__") for v in lists):
+                raise _Bail
+            lists = [list(v) for v in lists]
+            flat = await self.complete(type_.of_type, details, [x for v in lists for x in v])
+            at = 0
+            for i, items in zip(present, lists, strict=True):
+                out[i] = flat[at : at + len(items)]
+                at += len(items)
+            return out
+        if is_leaf_type(type_):
+            coerce = type_.coerce_output_value
+            for i in present:
+                try:
+                    coerced = coerce(values[i])
+                except Exception as exc:
+                    raise _Bail from exc
+                if coerced is None or coerced is Undefined:
+                    raise _Bail
+                out[i] = coerced
+            return out
+        if not isinstance(type_, GraphQLObjectType):  # interfaces and unions
+            raise _Bail
+        objects = [values[i] for i in present]
+        completed = await self._objects(type_, details, objects)
+        for i, value in zip(present, completed, strict=True):
+            out[i] = value
+        return out
+
+    async def _objects(
+        self, type_: GraphQLObjectType, details: Any, objects: list[Any]
+    ) -> list[dict[str, Any]]:
+        if type_.is_type_of is not None:
+            for obj in objects:
+                if type_.is_type_of(obj, self.info) is not True:
+                    raise _Bail
+        collected = self.context.collect_subfields(type_, details)
+        if collected.new_defer_usages or collected.forbidden_directive_instances:
+            raise _Bail
+        results: list[dict[str, Any]] = [{} for _ in objects]
+        for key, field_details in collected.grouped_field_set.items():
+            if any(d.fragment_variable_values is not None for d in field_details):
+                raise _Bail
+            name = field_details[0].node.name.value
+            if name == "__typename":
+                for result in results:
+                    result[key] = type_.name
+                continue
+            field_def = type_.fields.get(name)
+            if field_def is None or field_def.args:
+                raise _Bail
+            field: StrawberryField | None = (field_def.extensions or {}).get(_DEFINITION)
+            if field is None or field.extensions:
+                raise _Bail
+            resolved = await self._resolve(field, objects)
+            completed = await self.complete(field_def.type, field_details, resolved)
+            for result, value in zip(results, completed, strict=True):
+                result[key] = value
+        return results
+
+    async def _resolve(self, field: StrawberryField, objects: list[Any]) -> list[Any]:
+        """The field's value on every object: as Strawberry would get it, without its
+        per-call wrapper (no arguments and no extensions here, by construction)."""
+        try:
+            resolver = field.base_resolver
+            if resolver is None:
+                return [field.get_result(obj, info=None, args=[], kwargs={}) for obj in objects]
+            kwargs: dict[str, Any] = {}
+            if resolver.info_parameter is not None:
+                kwargs[resolver.info_parameter.name] = self._info(field)
+            for reserved in (resolver.parent_parameter, resolver.root_parameter):
+                if reserved is not None:
+                    raise _Bail
+            with_self = resolver.self_parameter is not None
+            got = [
+                field.get_result(obj, info=None, args=[obj] if with_self else [], kwargs=kwargs)
+                for obj in objects
+            ]
+            waiting = [i for i, value in enumerate(got) if inspect.isawaitable(value)]
+            if waiting:
+                # together, so the relations' DataLoaders load the whole level in one query
+                done = await asyncio.gather(*(got[i] for i in waiting), return_exceptions=True)
+                for i, value in zip(waiting, done, strict=True):
+                    if isinstance(value, BaseException):
+                        raise _Bail from value
+                    got[i] = value
+            return got
+        except _Bail:
+            raise
+        except Exception as exc:  # graphql-core reports it, with its path
+            raise _Bail from exc
+
+    def _info(self, field: StrawberryField) -> Info[Any, Any]:
+        """A resolver's Info: the request's context; the resolvers reached here ask for
+        nothing else of it."""
+        found = self.infos.get(id(field))
+        if found is None:
+            found = Info(_raw_info=self.info, _field=field)
+            self.infos[id(field)] = found
+        return found
