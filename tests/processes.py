@@ -73,6 +73,16 @@ def serve(
             output.close()  # the child has its own copy
 
 
+def stop(process: subprocess.Popen[str]) -> None:
+    """SIGTERM, as an orchestrator stops it; killed if it has not gone within 30 s."""
+    process.terminate()
+    try:
+        process.wait(30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 class Forwarder:
     """A TCP forwarder to a real server (PostgreSQL, Redis) that a test can cut and restore,
     as a network outage would."""

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -22,7 +21,7 @@ from app.services import outbox
 from app.settings import Settings
 from tests.conftest import PASSWORD, Actors, GraphQLClient, run_jobs, upload
 from tests.factories import NOTE, create_product, placed
-from tests.processes import free_port, serve, wait_healthy
+from tests.processes import free_port, serve, stop, wait_healthy
 from tests.test_imports import IMPORT
 
 PROTOCOL = Subprotocol("graphql-transport-ws")
@@ -44,11 +43,7 @@ def other_api(settings_with_redis: Settings, app: Any) -> Iterator[str]:
         wait_healthy(f"http://127.0.0.1:{port}", process)
         yield f"ws://127.0.0.1:{port}/graphql"
     finally:
-        process.terminate()
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)
 
 
 @asynccontextmanager

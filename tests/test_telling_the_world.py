@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
-import subprocess
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ from standardwebhooks.webhooks import Webhook as Verifier
 
 from app.services.demo import DEMO_LOGINS
 from tests.factories import address
-from tests.processes import free_port, serve, wait_healthy
+from tests.processes import free_port, serve, stop, wait_healthy
 from tests.receivers import receiver
 from tests.test_subscriptions import ORDER_EVENTS, next_message, session, subscribe
 
@@ -106,11 +105,7 @@ async def test_webhook_live_updates_and_a_shipping_email_on_a_real_serve(tmp_pat
             assert page.status_code == 200
             assert f"<h1>Order {order['number']}</h1>" in page.text
     finally:
-        process.terminate()
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)
 
 
 async def shipping_email(folder: Path) -> EmailMessage:

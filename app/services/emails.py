@@ -31,9 +31,9 @@ from jinja2 import (
 from jinja2.sandbox import SandboxedEnvironment
 
 from app import metrics
-from app.db import atomic, insert_rows, is_postgres
+from app.db import insert_rows
 from app.models import DeliveryStatus, EmailMessage, EventVisibility, OrderEvent
-from app.services import snapshots
+from app.services import leases, snapshots
 from app.services.events import EventType
 from app.services.tracking import tracking_token
 from app.settings import Settings
@@ -275,18 +275,8 @@ async def _claim(limit: int, settings: Settings) -> list[EmailMessage]:
     """Due emails, claimed for as long as sending them all may take (rounds of SEND_AT_ONCE,
     each up to the SMTP timeout) plus a lease: a worker that dies mid-send leaves them to
     the next after that."""
-    now = datetime.now(UTC)
     hold = -(-limit // SEND_AT_ONCE) * SMTP_TIMEOUT + settings.worker_lease_seconds
-    async with atomic():
-        due = EmailMessage.filter(
-            status__in=(DeliveryStatus.PENDING, DeliveryStatus.RETRYING), next_attempt_at__lte=now
-        ).order_by("next_attempt_at", "id")
-        if is_postgres():
-            due = due.select_for_update(skip_locked=True)
-        ids = await due.limit(limit).values_list("id", flat=True)
-        if not ids:
-            return []
-        await EmailMessage.filter(id__in=ids).update(next_attempt_at=now + timedelta(seconds=hold))
+    ids = await leases.claim_due(EmailMessage, limit, hold)
     return list(await EmailMessage.filter(id__in=ids).order_by("id"))
 
 

@@ -9,10 +9,13 @@ from collections.abc import Coroutine
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from tortoise.expressions import Q
+from tortoise.models import Model
 
+from app.db import atomic, is_postgres
+from app.models import DeliveryStatus
 from app.models.imports import WorkerJob
 
 ACTIVE = ("QUEUED", "RUNNING")
@@ -96,3 +99,22 @@ async def held_while(lease: Lease, work: Coroutine[Any, Any, Any]) -> Any:
         release = asyncio.create_task(lease.release())
         with suppress(TimeoutError):  # never hold a stopping worker: the lease runs out anyway
             await asyncio.wait_for(asyncio.shield(release), timeout=10)
+
+
+async def claim_due(model: type[Model], limit: int, hold_seconds: float) -> list[int]:
+    """Up to `limit` rows of `model` (a webhook delivery, an email) whose next attempt is
+    due, claimed for `hold_seconds` by pushing that attempt past it in the same transaction:
+    another worker leaves them alone meanwhile, and takes them up if this one dies."""
+    now = datetime.now(UTC)
+    async with atomic():
+        due = model.filter(
+            status__in=(DeliveryStatus.PENDING, DeliveryStatus.RETRYING), next_attempt_at__lte=now
+        ).order_by("next_attempt_at", "id")
+        if is_postgres():
+            due = due.select_for_update(skip_locked=True)
+        ids = cast(list[int], await due.limit(limit).values_list("id", flat=True))
+        if ids:
+            await model.filter(id__in=ids).update(
+                next_attempt_at=now + timedelta(seconds=hold_seconds)
+            )
+    return ids

@@ -21,9 +21,9 @@ from standardwebhooks.webhooks import Webhook as Signer
 from tortoise.expressions import F
 
 from app import metrics
-from app.db import atomic, is_postgres
+from app.db import atomic
 from app.models import DeliveryStatus, Webhook, WebhookDelivery
-from app.services import outbox
+from app.services import leases, outbox
 from app.services.errors import DomainError
 from app.services.webhooks import resolve
 from app.settings import Settings
@@ -117,21 +117,8 @@ def claim_seconds(limit: int, settings: Settings) -> float:
 
 
 async def claim_due(limit: int, settings: Settings) -> list[WebhookDelivery]:
-    """Take up to `limit` due deliveries: their next attempt is pushed past the claim time
-    in the same statement set, so another worker leaves them alone while they are sent."""
-    now = datetime.now(UTC)
-    async with atomic():
-        due = WebhookDelivery.filter(
-            status__in=(DeliveryStatus.PENDING, DeliveryStatus.RETRYING), next_attempt_at__lte=now
-        ).order_by("next_attempt_at", "id")
-        if is_postgres():
-            due = due.select_for_update(skip_locked=True)
-        ids = await due.limit(limit).values_list("id", flat=True)
-        if not ids:
-            return []
-        await WebhookDelivery.filter(id__in=ids).update(
-            next_attempt_at=now + timedelta(seconds=claim_seconds(limit, settings))
-        )
+    """Up to `limit` due deliveries, this worker's while it sends them."""
+    ids = await leases.claim_due(WebhookDelivery, limit, claim_seconds(limit, settings))
     return await WebhookDelivery.filter(id__in=ids).select_related("webhook").order_by("id")
 
 
