@@ -139,7 +139,8 @@ async def clean_tables(request: pytest.FixtureRequest) -> AsyncIterator[None]:
 
 
 async def empty_tables(app: Any) -> None:
-    """Every table but the session-wide accounts, and the rate-limit and job keys in Redis."""
+    """Every table but the session-wide accounts, and the rate-limit, job and persisted-query
+    keys in Redis."""
     conn = connections.get("default")
     tables = [
         model._meta.db_table for model in _models() if model._meta.db_table not in KEEP_TABLES
@@ -161,6 +162,7 @@ async def empty_tables(app: Any) -> None:
     stale = [key async for key in redis.scan_iter(match="bitcart:rl:*")]
     stale += [key async for key in redis.scan_iter(match="arq:*")]
     stale += [key async for key in redis.scan_iter(match="bitcart:queue:*")]
+    stale += [key async for key in redis.scan_iter(match="bitcart:apq:*")]
     if stale:
         await redis.delete(*stale)
 
