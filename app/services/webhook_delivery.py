@@ -18,7 +18,6 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 import structlog
 from standardwebhooks.webhooks import Webhook as Signer
-from tortoise.expressions import F
 
 from app import metrics
 from app.db import atomic
@@ -133,46 +132,42 @@ def next_wait(attempts: int, delays: tuple[float, ...]) -> float | None:
 
 async def record(attempts: list[Attempt], settings: Settings) -> None:
     """Write what the attempts came to, and the webhooks' failure counts, in one
-    transaction."""
+    transaction: the webhooks are locked and read once, each written once."""
     now = datetime.now(UTC)
     async with atomic():
+        locked = Webhook.filter(id__in={a.delivery.webhook_id for a in attempts})
+        webhooks = {w.id: w for w in await locked.select_for_update()}
+        changed: set[int] = set()
         for attempt in attempts:
             delivery = attempt.delivery
             delivery.attempts += 1
             delivery.response_status = attempt.status
             delivery.last_error = attempt.error[:MAX_ERROR]
-            webhook = await Webhook.select_for_update().get_or_none(id=delivery.webhook_id)
+            webhook = webhooks.get(delivery.webhook_id)
             if attempt.ok:
                 delivery.status = DeliveryStatus.SUCCEEDED
                 delivery.delivered_at = now
                 delivery.next_attempt_at = None
                 if webhook is not None and (webhook.consecutive_failures or webhook.failing_since):
-                    await Webhook.filter(id=webhook.id).update(
-                        consecutive_failures=0, failing_since=None
-                    )
+                    webhook.consecutive_failures, webhook.failing_since = 0, None
+                    changed.add(webhook.id)
             else:
                 wait = (
                     None
                     if attempt.gone
                     else next_wait(delivery.attempts, settings.webhook_retry_delays)
                 )
-                if wait is None:
-                    delivery.status = DeliveryStatus.FAILED
-                    delivery.next_attempt_at = None
-                else:
-                    delivery.status = DeliveryStatus.RETRYING
-                    delivery.next_attempt_at = now + timedelta(seconds=wait)
+                delivery.status = DeliveryStatus.FAILED if wait is None else DeliveryStatus.RETRYING
+                delivery.next_attempt_at = None if wait is None else now + timedelta(seconds=wait)
                 if webhook is not None and webhook.active:
+                    webhook.consecutive_failures += 1
+                    webhook.failing_since = webhook.failing_since or now
+                    changed.add(webhook.id)
                     reason = _disable_reason(webhook, attempt, now, settings)
-                    await Webhook.filter(id=webhook.id).update(
-                        consecutive_failures=F("consecutive_failures") + 1,
-                        failing_since=webhook.failing_since or now,
-                    )
                     if reason:
                         await _disable(webhook, reason, now)
                         delivery.status = DeliveryStatus.FAILED
                         delivery.next_attempt_at = None
-                        webhook.active = False
             metrics.WEBHOOK_DELIVERIES.labels(delivery.status.value).inc()
             await delivery.save(
                 update_fields=[
@@ -183,6 +178,12 @@ async def record(attempts: list[Attempt], settings: Settings) -> None:
                     "delivered_at",
                     "next_attempt_at",
                 ]
+            )
+        for webhook_id in changed:
+            webhook = webhooks[webhook_id]
+            await Webhook.filter(id=webhook_id).update(
+                consecutive_failures=webhook.consecutive_failures,
+                failing_since=webhook.failing_since,
             )
 
 
@@ -197,6 +198,7 @@ def _disable_reason(webhook: Webhook, attempt: Attempt, now: datetime, settings:
 
 
 async def _disable(webhook: Webhook, reason: str, now: datetime) -> None:
+    webhook.active = False
     await Webhook.filter(id=webhook.id).update(
         active=False, disabled_at=now, disabled_reason=reason
     )
