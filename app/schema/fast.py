@@ -9,12 +9,12 @@ time: each field is read from every object of the level at once (async relations
 so their DataLoaders batch), leaves are coerced with the schema's own scalars, and the next
 level is the objects those fields returned.
 
-Only the normal case is done here. A field with arguments, extensions (permissions), an
-abstract type, a null where the schema says non-null, a resolver that raises: any of these
-sends the whole root field back to graphql-core, which completes it from the start with
-its own error paths and messages, so an answer is the same byte for byte either way (the
-differential test holds both paths to that). Parsing, validation, the query-cost limit and
-every other rule run before either path.
+Only the normal case is done here. A permission refused, an extension other than a
+permission, an abstract type, a null where the schema says non-null, a resolver or an
+argument that raises: any of these sends the whole root field back to graphql-core, which
+completes it from the start with its own error paths and messages, so an answer is the
+same byte for byte either way (the differential test holds both paths to that). Parsing,
+validation, the query-cost limit and every other rule run before either path.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from graphql import (
+    GraphQLField,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
@@ -33,9 +34,12 @@ from graphql import (
     OperationType,
     is_leaf_type,
 )
+from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path, Undefined
+from strawberry.permission import PermissionExtension
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types.arguments import convert_arguments
 from strawberry.types.field import StrawberryField
 from strawberry.types.info import Info
 
@@ -91,6 +95,17 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return_type, field_details_list, info, path, result, position_context
         )
         return await fallback if self.is_awaitable(fallback) else fallback
+
+
+def _guards(field: StrawberryField) -> list[Any]:
+    """The permissions a field checks, when checking them is all its extensions do;
+    anything else it does sends the field to graphql-core."""
+    guards: list[Any] = []
+    for extension in field.extensions:
+        if type(extension) is not PermissionExtension or extension.fail_silently:
+            raise _Bail
+        guards.extend(extension.permissions)
+    return guards
 
 
 def _named(type_: GraphQLOutputType) -> Any:
@@ -169,25 +184,58 @@ class _Level:
                     result[key] = type_.name
                 continue
             field_def = type_.fields.get(name)
-            if field_def is None or field_def.args:
+            field: StrawberryField | None = (
+                (field_def.extensions or {}).get(_DEFINITION) if field_def else None
+            )
+            if field_def is None or field is None:
                 raise _Bail
-            field: StrawberryField | None = (field_def.extensions or {}).get(_DEFINITION)
-            if field is None or field.extensions:
-                raise _Bail
-            resolved = await self._resolve(field, objects)
+            guards = _guards(field)
+            for obj in objects if guards else ():
+                for guard in guards:  # a refusal, with its error, is graphql-core's to make
+                    if guard.has_permission(obj, self._info(field)) is not True:
+                        raise _Bail
+            arguments = self._arguments(field_def, field, field_details)
+            resolved = await self._resolve(field, objects, arguments)
             completed = await self.complete(field_def.type, field_details, resolved)
             for result, value in zip(results, completed, strict=True):
                 result[key] = value
         return results
 
-    async def _resolve(self, field: StrawberryField, objects: list[Any]) -> list[Any]:
+    def _arguments(
+        self, field_def: GraphQLField, field: StrawberryField, field_details: Any
+    ) -> dict[str, Any]:
+        """The field's arguments, coerced by graphql-core and converted by Strawberry as
+        its resolver wrapper does; the same for every object of the level."""
+        node = field_details[0].node
+        if not field_def.args and not node.arguments:
+            return {}
+        if field_details[0].fragment_variable_values is not None:
+            raise _Bail
+        strawberry_schema = self.context.schema._strawberry_schema  # type: ignore[attr-defined]
+        try:
+            coerced = get_argument_values(field_def, node, self.context.variable_values)
+            return convert_arguments(
+                coerced,
+                field.arguments,
+                scalar_registry=strawberry_schema.schema_converter.scalar_registry,
+                config=strawberry_schema.config,
+                info=self._info(field),
+            )
+        except Exception as exc:  # graphql-core reports it, with its path
+            raise _Bail from exc
+
+    async def _resolve(
+        self, field: StrawberryField, objects: list[Any], arguments: dict[str, Any]
+    ) -> list[Any]:
         """The field's value on every object: as Strawberry would get it, without its
-        per-call wrapper (no arguments and no extensions here, by construction)."""
+        per-call wrapper (permissions were checked, arguments converted, by the caller)."""
         try:
             resolver = field.base_resolver
             if resolver is None:
+                if arguments:
+                    raise _Bail
                 return [field.get_result(obj, info=None, args=[], kwargs={}) for obj in objects]
-            kwargs: dict[str, Any] = {}
+            kwargs: dict[str, Any] = dict(arguments)
             if resolver.info_parameter is not None:
                 kwargs[resolver.info_parameter.name] = self._info(field)
             for reserved in (resolver.parent_parameter, resolver.root_parameter):
