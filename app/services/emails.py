@@ -48,8 +48,10 @@ KINDS: dict[str, str] = {
     EventType.RETURN_STATUS_CHANGED: "return_status_changed",
     EventType.REFUND_ISSUED: "refund_recorded",
 }
-SEND_AT_ONCE = 4
-SMTP_TIMEOUT = 30
+# A step sends at most SEND_AT_ONCE emails, together: a stopping worker waits at most one
+# SMTP timeout for the step it is in.
+SEND_AT_ONCE = 8
+SMTP_TIMEOUT = 10
 
 
 class Templates:
@@ -280,7 +282,7 @@ async def _claim(limit: int, settings: Settings) -> list[EmailMessage]:
     return list(await EmailMessage.filter(id__in=ids).order_by("id"))
 
 
-async def send_due(settings: Settings, limit: int = 32) -> int:
+async def send_due(settings: Settings, limit: int = SEND_AT_ONCE) -> int:
     """Send the emails that are due; a failure waits for its next try (email_retry_delays)
     and after the last one the email is FAILED. The number of attempts made."""
     claimed = await _claim(limit, settings)

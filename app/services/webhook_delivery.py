@@ -29,6 +29,8 @@ from app.settings import Settings
 
 log = structlog.get_logger("bitcart.webhooks")
 
+# A step sends at most SEND_AT_ONCE deliveries, together: a stopping worker waits at most
+# one delivery timeout for the step it is in.
 SEND_AT_ONCE = 16
 MAX_ERROR = 500
 # answers read from a receiver: enough for a status line and a short error
@@ -213,7 +215,9 @@ async def _disable(webhook: Webhook, reason: str, now: datetime) -> None:
     )
 
 
-async def deliver_due(client: httpx.AsyncClient, settings: Settings, limit: int = 64) -> int:
+async def deliver_due(
+    client: httpx.AsyncClient, settings: Settings, limit: int = SEND_AT_ONCE
+) -> int:
     """Send what is due now, SEND_AT_ONCE at a time; the number of attempts made."""
     claimed = await claim_due(limit, settings)
     if not claimed:
