@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import scratch_environment, seed_orders
+from bench.common import rolled_back_seconds, scratch_environment, seed_orders
 
 FLOOR = [
     """UPDATE orders SET status = 'CANCELLED', stock_released = true, status_manual = true,
@@ -54,19 +54,7 @@ async def main(count: int, set_size: int) -> None:
         ids = await seed_orders(count)
         await connections.get("default").execute_script("ANALYZE")
 
-        class Rollback(Exception):
-            pass
-
-        start = time.perf_counter()
-        try:
-            async with atomic():
-                conn = connections.get("default")
-                for statement in FLOOR:
-                    await conn.execute_query(statement, [ids])
-                raise Rollback
-        except Rollback:
-            pass
-        floor = count / (time.perf_counter() - start)
+        floor = count / await rolled_back_seconds(FLOOR, [ids])
 
         start = time.perf_counter()
         with jobs.collecting():  # the job is run below, not sent

@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import scratch_environment, seed_orders
+from bench.common import rolled_back_seconds, scratch_environment, seed_orders
 
 FLOOR = [
     """INSERT INTO webhook_deliveries (webhook_id, message_id, event, payload, status, attempts,
@@ -40,7 +40,7 @@ FLOOR = [
 async def main(count: int, notify: bool) -> None:
     from tortoise import Tortoise, connections
 
-    from app.db import atomic, insert_rows, migrate_database, tortoise_config
+    from app.db import insert_rows, migrate_database, tortoise_config
     from app.models import OrderStatus, Webhook
     from app.services import outbox, webhooks
     from app.services.auth import SYSTEM
@@ -68,19 +68,7 @@ async def main(count: int, notify: bool) -> None:
         await connections.get("default").execute_script("ANALYZE")
         events = len(rows)
 
-        class Rollback(Exception):
-            pass
-
-        start = time.perf_counter()
-        try:
-            async with atomic():
-                conn = connections.get("default")
-                for statement in FLOOR:
-                    await conn.execute_query(statement)
-                raise Rollback
-        except Rollback:
-            pass
-        floor = events / (time.perf_counter() - start)
+        floor = events / await rolled_back_seconds(FLOOR)
 
         start = time.perf_counter()
         deliveries = emails = 0
