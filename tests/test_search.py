@@ -97,3 +97,16 @@ async def test_a_term_that_matches_too_much_is_searched_column_by_column(
     found = sorted(e["node"]["number"] for e in data["orders"]["edges"])
     assert found == await _by_columns(actors.admin.token, "example")
     assert len(found) == len(made)
+
+
+async def test_a_number_finds_its_order_and_the_text_that_holds_it(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    await create_product(gql, actors.admin.token, "A", stock=10)
+    first = await placed(gql, None, [("A", 1)], email="first@example.org")
+    other = await placed(gql, None, [("A", 1)], email=f"room{first['number']}@example.org")
+    for term in (str(first["number"]), f"#{first['number']}"):
+        data = await gql.data(ORDERS, {"filter": {"search": term}}, actors.admin.token)
+        found = sorted(e["node"]["number"] for e in data["orders"]["edges"])
+        expected = [first["number"], other["number"]] if term[0] != "#" else [first["number"]]
+        assert found == expected, term

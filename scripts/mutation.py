@@ -1,0 +1,165 @@
+"""Mutation testing of the business rules: how many small changes to a module the tests
+notice. mutmut (3.x) mutates the named modules; a seeded sample of each module's mutants is
+run against the tests, leaving out mutants that only change a string's text (messages,
+not rules) and the equivalent ones listed in EQUIVALENT below, each with its reason.
+
+    scripts/mutation app/services/refunds.py app/carriers.py
+    scripts/mutation --sample 60 --seed 14 --tests tests/test_refunds.py app/services/refunds.py
+
+It works in a scratch copy of the tracked files, so the checkout is never touched, and
+prints a line per module (killed of those run, the score) and the mutants that survived.
+mutmut runs the tests in forked processes (`process_isolation = forkserver`,
+`forkserver_warmup = none`: its default in-process mode trips over the session-scoped
+async fixtures). With DATABASE_URL and REDIS_URL set, the tests run on PostgreSQL, which
+is the only way code for PostgreSQL alone is reached. Too slow for every CI run: a module
+takes a few minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MUTMUT = Path(sys.executable).parent / "mutmut"
+
+# Mutants that cannot change what the code does, by name, with the reason. A survivor that
+# is not a rule left untested goes here, never silently.
+EQUIVALENT: dict[str, str] = {}
+
+_RESULT = re.compile(r"^\s*(\S+__mutmut_\d+): (.+)$")
+
+
+def _module_name(path: str) -> str:
+    return path.removesuffix(".py").replace("/", ".")
+
+
+def _copy_tree(target: Path) -> None:
+    tracked = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True
+    ).stdout.split(b"\0")
+    for name in filter(None, tracked):
+        source = ROOT / name.decode()
+        if source.is_file():
+            destination = target / name.decode()
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, destination)
+
+
+def _results(scratch: Path) -> dict[str, str]:
+    out = subprocess.run(
+        [str(MUTMUT), "results", "--all", "true"], cwd=scratch, capture_output=True, text=True
+    ).stdout
+    return {
+        m.group(1): m.group(2).strip() for line in out.splitlines() if (m := _RESULT.match(line))
+    }
+
+
+def _blank_strings(node: ast.AST) -> str:
+    """The function's code with every string's text blanked out."""
+    for child in ast.walk(node):
+        if isinstance(child, ast.Constant) and isinstance(child.value, str):
+            child.value = ""
+    return ast.dump(node)
+
+
+def _string_only(scratch: Path, module: str) -> set[str]:
+    """The mutants of `module` that differ from the original only in a string's text."""
+    source = (scratch / "mutants" / module).read_text()
+    functions = {
+        node.name: node
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+    }
+    found = set()
+    prefix = _module_name(module)
+    for name, node in functions.items():
+        original, _, number = name.rpartition("__mutmut_")
+        if not number.isdigit() or f"{original}__mutmut_orig" not in functions:
+            continue
+        if _blank_strings(node) == _blank_strings(functions[f"{original}__mutmut_orig"]):
+            found.add(f"{prefix}.{name}")
+    return found
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("modules", nargs="+", help="e.g. app/services/refunds.py")
+    parser.add_argument("--sample", type=int, default=60, help="mutants a module (all if fewer)")
+    parser.add_argument("--seed", type=int, default=14)
+    parser.add_argument("--tests", nargs="*", default=["tests/"], help="the tests to run")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch copy")
+    args = parser.parse_args()
+    if not MUTMUT.exists():
+        print("Needs mutmut: .venv/bin/pip install 'mutmut>=3.8,<3.9'", file=sys.stderr)
+        return 2
+    scratch = Path(tempfile.mkdtemp(prefix="bitcart-mutation-"))
+    try:
+        _copy_tree(scratch)
+        tests = "\n    ".join(args.tests)
+        only = "\n    ".join(args.modules)
+        (scratch / "setup.cfg").write_text(
+            "[mutmut]\nsource_paths=app\nalso_copy=migrations\n"
+            "process_isolation=forkserver\nforkserver_warmup=none\n"
+            f"only_mutate={only}\npytest_add_cli_args_test_selection={tests}\n"
+        )
+        # generate the mutants only (a filter that matches none stops mutmut there)
+        subprocess.run(
+            [str(MUTMUT), "run", "nothing.matches.this*"], cwd=scratch, capture_output=True
+        )
+        names = _results(scratch)
+        chosen: dict[str, list[str]] = {}
+        left_out: dict[str, int] = {}
+        for module in args.modules:
+            prefix = _module_name(module) + "."
+            strings = _string_only(scratch, module)
+            candidates = sorted(
+                n
+                for n in names
+                if n.startswith(prefix) and n not in strings and n not in EQUIVALENT
+            )
+            left_out[module] = len([n for n in names if n.startswith(prefix)]) - len(candidates)
+            rng = random.Random(f"{args.seed}:{module}")
+            chosen[module] = sorted(rng.sample(candidates, min(args.sample, len(candidates))))
+        everything = [n for picked in chosen.values() for n in picked]
+        if everything:
+            subprocess.run([str(MUTMUT), "run", *everything], cwd=scratch, capture_output=True)
+        outcome = _results(scratch)
+        print(
+            f"seed {args.seed}, up to {args.sample} mutants a module, tests: {' '.join(args.tests)}"
+        )
+        survivors: dict[str, list[str]] = defaultdict(list)
+        for module, picked in chosen.items():
+            killed = [n for n in picked if outcome.get(n) in ("killed", "timeout")]
+            for name in picked:
+                if name not in killed:
+                    survivors[module].append(f"{name} ({outcome.get(name, 'not run')})")
+            score = 100 * len(killed) / len(picked) if picked else 100.0
+            print(
+                f"{module:<36} {len(killed):>3}/{len(picked):<3} killed  {score:5.1f} %"
+                f"   ({left_out[module]} left out: string texts and listed equivalents)"
+            )
+        for module, names_left in survivors.items():
+            print(f"\nsurvived in {module}:")
+            for name in names_left:
+                print(f"  {name}")
+        if args.keep:
+            print(f"\nscratch copy: {scratch} (mutmut show <name> there)")
+        return 0
+    finally:
+        if not args.keep:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
