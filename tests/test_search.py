@@ -110,3 +110,13 @@ async def test_a_number_finds_its_order_and_the_text_that_holds_it(
         found = sorted(e["node"]["number"] for e in data["orders"]["edges"])
         expected = [first["number"], other["number"]] if term[0] != "#" else [first["number"]]
         assert found == expected, term
+
+
+async def test_a_number_too_long_for_any_order_finds_none_and_is_no_error(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    await create_product(gql, actors.admin.token, "A", stock=10)
+    await placed(gql, None, [("A", 1)])
+    for term in ("9999999999", "#12345678901"):  # past any order number (32-bit)
+        data = await gql.data(ORDERS, {"filter": {"search": term}}, actors.admin.token)
+        assert data["orders"]["edges"] == [], term
