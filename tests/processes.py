@@ -73,6 +73,23 @@ def serve(
             output.close()  # the child has its own copy
 
 
+def demo_admin_token(url: str) -> str:
+    """Sign in to a served `--demo` as its printed admin login; the session token."""
+    from app.services.demo import DEMO_LOGINS
+
+    admin = DEMO_LOGINS[0]
+    answer = httpx.post(
+        f"{url}/graphql",
+        json={
+            "query": "mutation($e: String!, $p: String!) { login(email: $e, password: $p) "
+            "{ token } }",
+            "variables": {"e": admin.email, "p": admin.password},
+        },
+    ).json()
+    token: str = answer["data"]["login"]["token"]
+    return token
+
+
 def stop(process: subprocess.Popen[str]) -> None:
     """SIGTERM, as an orchestrator stops it; killed if it has not gone within 30 s."""
     process.terminate()

@@ -25,7 +25,7 @@ from redis.asyncio import Redis
 
 from app.main import create_app
 from tests.conftest import run_jobs
-from tests.processes import Forwarder, cli_env, free_port, serve, wait_healthy
+from tests.processes import Forwarder, cli_env, demo_admin_token, free_port, serve, wait_healthy
 
 
 async def test_readyz_names_what_is_missing_and_recovers(app: Any, http: httpx.AsyncClient) -> None:
@@ -177,14 +177,7 @@ def test_json_logs_carry_the_request_id_into_jobs(tmp_path: Path) -> None:
     process = serve(tmp_path, port, "--demo", log_file=log_file, env={"BITCART_LOG_FORMAT": "json"})
     try:
         wait_healthy(url, process)
-        login = httpx.post(
-            f"{url}/graphql",
-            json={
-                "query": 'mutation { login(email: "admin@example.com", '
-                'password: "demo-admin-pass") { token } }'
-            },
-        ).json()
-        token = login["data"]["login"]["token"]
+        token = demo_admin_token(url)
         asked = httpx.post(
             f"{url}/graphql",
             json={"query": "mutation Take { exportOrders { export { id } errors { code } } }"},
@@ -299,13 +292,7 @@ def test_sigterm_lets_a_request_in_flight_finish(tmp_path: Path) -> None:
     process = serve(tmp_path, port, "--demo")
     try:
         wait_healthy(url, process)
-        token = httpx.post(
-            f"{url}/graphql",
-            json={
-                "query": 'mutation { login(email: "admin@example.com", '
-                'password: "demo-admin-pass") { token } }'
-            },
-        ).json()["data"]["login"]["token"]
+        token = demo_admin_token(url)
         boundary = "bitcartboundary"
         operations = json.dumps(
             {

@@ -14,7 +14,7 @@ import pytest
 
 from tests.conftest import Actors, GraphQLClient
 from tests.factories import address, create_product, placed
-from tests.processes import free_port, serve, wait_healthy
+from tests.processes import demo_admin_token, free_port, serve, wait_healthy
 from tests.test_shipments import ship
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -107,13 +107,7 @@ def test_tracking_in_a_real_browser(tmp_path: Path) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     try:
         wait_healthy(url, process)
-        token = httpx.post(
-            f"{url}/graphql",
-            json={
-                "query": 'mutation { login(email: "admin@example.com", '
-                'password: "demo-admin-pass") { token } }'
-            },
-        ).json()["data"]["login"]["token"]
+        token = demo_admin_token(url)
         link = httpx.post(
             f"{url}/graphql",
             json={"query": "{ order(number: 100) { trackingToken } }"},
