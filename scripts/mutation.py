@@ -100,6 +100,15 @@ def _string_only(scratch: Path, module: str) -> set[str]:
     return found
 
 
+def _diff(scratch: Path, name: str) -> str:
+    """The survivor's change to the source, as `mutmut show` prints it, indented."""
+    shown = subprocess.run(
+        [str(MUTMUT), "show", name], cwd=scratch, capture_output=True, text=True
+    ).stdout
+    lines = [line for line in shown.splitlines() if line[:1] in "+-" and line[:3] not in "+++---"]
+    return "\n".join(f"      {line}" for line in lines)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
@@ -111,6 +120,7 @@ def main() -> int:
         "--test", action="append", dest="tests", help="a test file to run (again for more)"
     )
     parser.add_argument("--keep", action="store_true", help="keep the scratch copy")
+    parser.add_argument("--diffs", action="store_true", help="print each survivor's change")
     args = parser.parse_args()
     args.tests = args.tests or ["tests/"]
     if not MUTMUT.exists():
@@ -166,6 +176,8 @@ def main() -> int:
             print(f"\nsurvived in {module}:")
             for name in names_left:
                 print(f"  {name}")
+                if args.diffs:
+                    print(_diff(scratch, name.split()[0]))
         if args.keep:
             print(f"\nscratch copy: {scratch} (mutmut show <name> there)")
         return 0

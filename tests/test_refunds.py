@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from app.models import InventoryMovement, Order, OrderEvent, Product, Refund
+from app.models import InventoryMovement, Order, OrderEvent, PaymentTransaction, Product, Refund
 from tests.conftest import Actors, GraphQLClient
-from tests.factories import create_product, paid
+from tests.factories import create_product, paid, record_payment
 from tests.test_returns import request_return, set_status
 from tests.test_shipments import ship
 
@@ -267,3 +267,130 @@ async def test_a_refund_cannot_settle_another_orders_return(
     )
     assert [(e["code"], e["field"]) for e in result["errors"]] == [("NOT_FOUND", ["returnId"])]
     assert await Refund.all().count() == 0
+
+
+async def test_each_bad_line_is_named_and_nothing_is_refunded(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    order = await paid_order(gql, actors)  # 3 of A, 60.00 paid
+    item = order["items"][0]["id"]
+    other = await paid(gql, actors.other_customer.token, [("A", 1)], actors.admin.token)
+    token = actors.admin.token
+    result = await refund(
+        gql,
+        token,
+        order,
+        amount="5.00",
+        reason="x" * 2001,
+        items=[
+            {"orderItemId": item, "quantity": 0},
+            {"orderItemId": other["items"][0]["id"], "quantity": 1},
+        ],
+    )
+    assert [(e["code"], e["field"], e["message"]) for e in result["errors"]] == [
+        ("INVALID_INPUT", ["reason"], "At most 2000 characters."),
+        ("INVALID_INPUT", ["items", "0", "quantity"], "At least one unit."),
+    ]
+    foreign = await refund(
+        gql,
+        token,
+        order,
+        amount="5.00",
+        items=[{"orderItemId": other["items"][0]["id"], "quantity": 1}],
+    )
+    assert [(e["code"], e["field"], e["message"]) for e in foreign["errors"]] == [
+        ("NOT_FOUND", ["items", "0", "orderItemId"], "Not an item of this order.")
+    ]
+    # without restock the bound is what was ordered, and the message says refunded
+    too_many = await refund(
+        gql, token, order, amount="5.00", items=[{"orderItemId": item, "quantity": 4}]
+    )
+    assert [(e["code"], e["message"]) for e in too_many["errors"]] == [
+        ("QUANTITY_EXCEEDS_RETURNABLE", "Only 3 unit(s) of A can be refunded.")
+    ]
+    restock = await refund(
+        gql,
+        token,
+        order,
+        amount="5.00",
+        restock=True,
+        items=[{"orderItemId": item, "quantity": 4}],
+    )
+    assert [e["message"] for e in restock["errors"]] == ["Only 3 unit(s) of A can be restocked."]
+    no_return = await refund(gql, token, order, amount="5.00", returnId="UmV0dXJuOjk5OTk=")
+    assert [(e["code"], e["message"]) for e in no_return["errors"]] == [
+        ("NOT_FOUND", "Return not found.")
+    ]
+    assert await Refund.all().count() == 0
+    # exactly the longest reason, and every unit ordered without restocking any
+    exact = await refund(
+        gql,
+        token,
+        order,
+        amount="5.00",
+        reason="y" * 2000,
+        items=[{"orderItemId": item, "quantity": 3}],
+    )
+    assert exact["errors"] == []
+    assert exact["refund"]["reason"] == "y" * 2000
+    assert exact["refund"]["restocked"] is False
+    padded = await refund(gql, token, order, amount="1.00", reason="  late parcel \n")
+    assert padded["refund"]["reason"] == "late parcel"
+    assert (await Product.get(sku="A")).stock == 6  # 10 - 3 - 1 shipped or held, none back
+
+
+async def test_a_refund_records_who_and_how_in_the_ledger_and_on_the_timeline(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    order = await paid_order(gql, actors)  # paid by card through the order's provider
+    row = await Order.get(number=order["number"])
+    result = await refund(gql, actors.admin.token, order, amount="7.25")
+    assert result["errors"] == []
+    query = """query($id: ID!) { order(id: $id) {
+      refunds { id amount createdBy }
+      payment { transactions { kind amount provider method actor } }
+      events { edges { node { type data } } } } }"""
+    staff = (await gql.data(query, {"id": order["id"]}, actors.admin.token))["order"]
+    [made] = staff["refunds"]
+    assert made["createdBy"] == actors.admin.email
+    refund_row = await Refund.get(order_id=row.id)
+    assert refund_row.created_by_id == actors.admin.user_id
+    [ledger] = [t for t in staff["payment"]["transactions"] if t["kind"] == "REFUND"]
+    assert ledger == {
+        "kind": "REFUND",
+        "amount": "7.25",
+        "provider": row.payment_provider,
+        "method": "card",
+        "actor": actors.admin.email,
+    }
+    transaction = await PaymentTransaction.get(order_id=row.id, kind="REFUND")
+    [issued] = [e["node"] for e in staff["events"]["edges"] if e["node"]["type"] == "REFUND_ISSUED"]
+    assert issued["data"] == {
+        "refundId": refund_row.id,
+        "transactionId": transaction.id,
+        "amount": "7.25",
+        "currency": "USD",
+    }
+    customer = (await gql.data(query, {"id": order["id"]}, actors.customer.token))["order"]
+    assert [r["createdBy"] for r in customer["refunds"]] == ["store"]
+
+
+async def test_a_refund_reported_by_the_provider_keeps_its_provider_and_method(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    order = await paid_order(gql, actors, shipped=False)
+    reported = await record_payment(
+        gql,
+        actors.admin.token,
+        order,
+        kind="REFUND",
+        amount="3.00",
+        reference="re_9",
+        provider="adyen",
+        method="sepa",
+    )
+    assert reported["errors"] == []
+    row = await Order.get(number=order["number"])
+    assert await PaymentTransaction.filter(order_id=row.id, kind="REFUND").values_list(
+        "provider", "method", "reference"
+    ) == [("adyen", "sepa", "re_9")]

@@ -87,6 +87,10 @@ class Refund:
     def reason(self) -> str | None:
         return self._model.reason
 
+    @strawberry.field(description="Who recorded it; customers see 'store'.")
+    def created_by(self, info: Info) -> str:
+        return self._model.created_by if info.context.viewer.is_staff else "store"
+
 
 @strawberry.type(name="Return", description="A customer's request to send items back.")
 class ReturnRequest:
