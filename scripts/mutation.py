@@ -42,6 +42,8 @@ EQUIVALENT: dict[str, str] = {
     _SEARCH + "x_matches__mutmut_1": _SAME_ANSWER,
     _SEARCH + "x_matches__mutmut_3": _SAME_ANSWER,
     _SEARCH + "x_matches__mutmut_29": _SAME_ANSWER,
+    "app.services.returns.x_list_returns__mutmut_15": "ids rise with created_at: newest first "
+    "by id is the same order",
 }
 
 _RESULT = re.compile(r"^\s*(\S+__mutmut_\d+): (.+)$")

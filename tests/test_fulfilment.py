@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from app.carriers import InvalidTrackingNumber, resolve
+from app.carriers import InvalidTrackingNumber, Tracking, resolve
 from app.models import InventoryMovement, Order, OrderEvent, Product, Shipment
 from tests.conftest import Actors, GraphQLClient
 from tests.factories import create_product, placed
@@ -297,3 +297,92 @@ async def test_another_number_of_the_same_carrier_replaces_the_first(
     assert (row.tracking_number, row.carrier) == ("1Z12345E6605272234", "ups")
     events = await OrderEvent.filter(order_id=row.id, type="TRACKING_NUMBER_SET").count()
     assert events == 2
+
+
+MISSING_ORDER = "T3JkZXI6OTk5OTk="  # Order:99999
+
+
+def test_resolve_keeps_a_number_of_no_known_format_open_and_links_known_carriers() -> None:
+    assert resolve("abc 12345") == Tracking("ABC12345", None, None)
+    assert resolve(UPS_OK) == Tracking(
+        UPS_OK, "ups", f"https://www.ups.com/track?tracknum={UPS_OK}"
+    )
+    assert resolve("abc12345", "DHL") == Tracking(
+        "ABC12345", "dhl", "https://www.dhl.com/en/express/tracking.html?AWB=ABC12345&brand=DHL"
+    )
+    with pytest.raises(InvalidTrackingNumber, match="A carrier is a short name like ups"):
+        resolve("abc12345", "ups!")
+
+
+async def test_a_missing_order_is_named_in_every_fulfilment_mutation(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    token = actors.admin.token
+    tracked = await gql.data(ADD_TRACKING, {"id": MISSING_ORDER, "n": UPS_OK}, token)
+    status = await gql.data(SET_STATUS, {"id": MISSING_ORDER, "status": "SHIPPED"}, token)
+    shipped = await gql.data(SHIP, {"id": MISSING_ORDER}, token)
+    for errors in (
+        tracked["addTracking"]["errors"],
+        status["setStatus"]["errors"],
+        shipped["shipOrder"]["errors"],
+    ):
+        assert [(e["code"], e["field"], e["message"]) for e in errors] == [
+            ("NOT_FOUND", ["orderId"], "Order not found.")
+        ]
+
+
+async def test_the_same_number_again_is_no_change_but_another_carrier_is(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    token = actors.admin.token
+    await create_product(gql, token, "A", stock=10)
+    order = await placed(gql, actors.customer.token, [("A", 1)])
+    row = await Order.get(number=order["number"])
+
+    async def tracking_events() -> int:
+        return await OrderEvent.filter(order_id=row.id, type="TRACKING_NUMBER_SET").count()
+
+    await gql.data(ADD_TRACKING, {"id": order["id"], "n": "ABC12345", "c": "dhl"}, token)
+    again = await gql.data(ADD_TRACKING, {"id": order["id"], "n": "abc 12345", "c": "DHL"}, token)
+    assert again["addTracking"]["errors"] == []
+    assert await tracking_events() == 1
+    other = await gql.data(ADD_TRACKING, {"id": order["id"], "n": "ABC12345", "c": "gls"}, token)
+    assert other["addTracking"]["order"] == {
+        "trackingNumber": "ABC12345",
+        "carrier": "gls",
+        "trackingUrl": None,
+    }
+    assert await tracking_events() == 2
+
+
+async def test_setting_the_status_it_has_changes_nothing_but_marks_it_chosen(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    token = actors.admin.token
+    await create_product(gql, token, "A", stock=10)
+    order = await placed(gql, actors.customer.token, [("A", 1)])
+    before = await Order.get(number=order["number"])
+    assert before.status_manual is False
+    same = await set_status(gql, token, order, before.status.value)
+    assert same["errors"] == []
+    assert same["order"]["version"] == before.version + 1  # status_manual changed
+    again = await set_status(gql, token, order, before.status.value)
+    assert again["order"]["version"] == same["order"]["version"]  # nothing at all changed
+    after = await Order.get(number=order["number"])
+    assert after.status_manual is True
+    assert await OrderEvent.filter(order_id=after.id, type="STATUS_CHANGED").count() == 0
+
+
+async def test_a_status_note_has_a_limit_and_released_stock_names_who(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    token = actors.admin.token
+    await create_product(gql, token, "A", stock=10)
+    order = await placed(gql, actors.customer.token, [("A", 2)])
+    long = await set_status(gql, token, order, "CANCELLED", note="n" * 2001)
+    assert [(e["code"], e["field"], e["message"]) for e in long["errors"]] == [
+        ("INVALID_INPUT", ["note"], "At most 2000 characters.")
+    ]
+    assert (await set_status(gql, token, order, "CANCELLED", note="n" * 2000))["errors"] == []
+    [movement] = await InventoryMovement.filter(reason="ORDER_RELEASED")
+    assert (movement.delta, movement.actor_id) == (2, actors.admin.user_id)

@@ -7,11 +7,14 @@ from typing import Any
 
 import httpx
 import pytest
+from tortoise import connections
 
+from app.db import is_postgres
 from app.main import create_app
 from app.models import Order, OrderEvent, Shipment, TrackingImport, TrackingImportRow
 from app.schema.ids import from_global_id
 from app.services import import_sets, imports
+from app.services.auth import SYSTEM
 from app.settings import Settings
 from app.storage import LocalStorage
 from tests.conftest import Actors, GraphQLClient, run_jobs, upload
@@ -473,3 +476,130 @@ async def test_two_rows_for_one_order_in_a_set_keep_the_last(
     row = await Order.get(number=order["number"])
     assert row.tracking_number == "1Z999AA10123456784"
     assert await OrderEvent.filter(order_id=row.id, type="TRACKING_NUMBER_SET").count() == 1
+
+
+BOOM = "ZZ999999"
+
+
+async def _refuse_tracking(number: str) -> None:
+    """A trigger that makes the database refuse one tracking number, as an unexpected
+    failure in the middle of a set would."""
+    conn = connections.get("default")
+    if is_postgres():
+        await conn.execute_script(
+            "CREATE FUNCTION refuse_tracking() RETURNS trigger AS $$ BEGIN "
+            f"IF NEW.tracking_number = '{number}' THEN RAISE EXCEPTION 'refused'; END IF; "
+            "RETURN NEW; END $$ LANGUAGE plpgsql; "
+            "CREATE TRIGGER refuse_tracking BEFORE UPDATE ON orders "
+            "FOR EACH ROW EXECUTE FUNCTION refuse_tracking();"
+        )
+    else:
+        await conn.execute_script(
+            "CREATE TRIGGER refuse_tracking BEFORE UPDATE OF tracking_number ON orders "
+            f"WHEN NEW.tracking_number = '{number}' BEGIN SELECT RAISE(ABORT, 'refused'); END;"
+        )
+
+
+async def _allow_tracking() -> None:
+    conn = connections.get("default")
+    await conn.execute_script(
+        "DROP TRIGGER IF EXISTS refuse_tracking"
+        + (" ON orders; DROP FUNCTION IF EXISTS refuse_tracking();" if is_postgres() else ";")
+    )
+
+
+@pytest.mark.parametrize("options", [{}, {"setStatus": "AWAITING_PICKUP"}])
+async def test_a_set_that_fails_unexpectedly_is_applied_row_by_row(
+    gql: GraphQLClient,
+    http: httpx.AsyncClient,
+    actors: Actors,
+    settings_with_redis: Settings,
+    options: dict[str, Any],
+) -> None:
+    """The set's transaction rolls back whole; each row is then tried on its own, so the
+    good rows land and the one the database refuses is FAILED with INTERNAL_ERROR."""
+    first, second, third = await orders(gql, actors, 3)
+    csv = (
+        "Order Number,Tracking Number,Carrier\n"
+        f"{first['number']},{UPS_OK},\n"
+        f"{second['number']},{BOOM},dhl\n"
+        f"{third['number']},{FEDEX},\n"
+    ).encode()
+    await _refuse_tracking(BOOM)
+    try:
+        status = await finished(
+            gql, actors, settings_with_redis, await start(http, csv, actors.admin.token, **options)
+        )
+    finally:
+        await _allow_tracking()
+    rows = [e["node"] for e in status["rows"]["edges"]]
+    assert [(r["line"], r["outcome"], r["code"]) for r in rows] == [
+        (2, "UPDATED", None),
+        (3, "FAILED", "INTERNAL_ERROR"),
+        (4, "UPDATED", None),
+    ]
+    assert rows[1]["message"].startswith("This row could not be applied (")
+    assert (status["processedRows"], status["updated"], status["failed"]) == (3, 2, 1)
+    numbers = {o.number: o.tracking_number for o in await Order.all()}
+    assert numbers == {first["number"]: UPS_OK, second["number"]: "", third["number"]: FEDEX}
+    # the set path tells the timeline which line set the number
+    row = await Order.get(number=first["number"])
+    [event] = await OrderEvent.filter(order_id=row.id, type="TRACKING_NUMBER_SET")
+    assert event.data["trackingNumber"] == UPS_OK
+    if not options:
+        assert event.data["importLine"] == 2
+
+
+async def test_a_set_commits_nothing_once_another_worker_holds_the_import(
+    gql: GraphQLClient, http: httpx.AsyncClient, actors: Actors
+) -> None:
+    [order] = await orders(gql, actors, 1)
+    csv = f"Order Number,Tracking Number\n{order['number']},{UPS_OK}\n".encode()
+    result = await start(http, csv, actors.admin.token)
+    import_id = int(from_global_id("TrackingImport", result["trackingImport"]["id"]))
+    await TrackingImport.filter(id=import_id).update(lease="theirs")
+    row = import_sets.Row(2, str(order["number"]), UPS_OK, "")
+    import_sets.check_row(row)
+    with pytest.raises(import_sets.LeaseLost):
+        await import_sets.process_set(import_id, [row], import_sets.ImportOptions(), SYSTEM, "mine")
+    assert (await Order.get(number=order["number"])).tracking_number == ""
+    assert await TrackingImportRow.filter(tracking_import_id=import_id).count() == 0
+    # the holder's sets do commit, and show it is alive
+    fresh = import_sets.Row(2, str(order["number"]), UPS_OK, "")
+    import_sets.check_row(fresh)
+    await import_sets.process_set(import_id, [fresh], import_sets.ImportOptions(), SYSTEM, "theirs")
+    held = await TrackingImport.get(id=import_id)
+    assert (held.processed_rows, held.updated, held.heartbeat_at is not None) == (1, 1, True)
+
+
+async def test_row_by_row_an_unknown_order_and_overwrite_are_told(
+    gql: GraphQLClient, http: httpx.AsyncClient, actors: Actors, settings_with_redis: Settings
+) -> None:
+    [order] = await orders(gql, actors, 1)
+    await gql.data(ADD_TRACKING, {"id": order["id"], "n": S10}, actors.admin.token)
+    long_number = "9" * 150
+    csv = (
+        "Order Number,Tracking Number\n"
+        f"99999,{UPS_OK}\n"
+        f"{order['number']},{FEDEX}\n"
+        f"{order['number']},{long_number}\n"
+    ).encode()
+    status = await finished(
+        gql,
+        actors,
+        settings_with_redis,
+        await start(http, csv, actors.admin.token, createShipments=True, overwrite=True),
+    )
+    rows = {e["node"]["line"]: e["node"] for e in status["rows"]["edges"]}
+    assert (rows[2]["outcome"], rows[2]["code"], rows[2]["message"]) == (
+        "FAILED",
+        "NOT_FOUND",
+        "Order 99999 not found.",
+    )
+    assert rows[3]["outcome"] == "SHIPPED"
+    # a number too long for any carrier is kept in the result as given, up to 100 characters
+    assert (rows[4]["outcome"], rows[4]["trackingNumber"]) == ("FAILED", "9" * 100)
+    seen = await Order.get(number=order["number"])
+    assert seen.tracking_number == FEDEX  # overwrite replaced the S10 number
+    [shipment] = await Shipment.filter(order_id=seen.id)
+    assert shipment.tracking_number == FEDEX

@@ -320,3 +320,142 @@ async def test_the_timeline_tells_the_return_and_the_returned_order(
         "PUBLIC",
         "Status changed from SHIPPED to RETURNED.",
     ) in timeline
+
+
+async def test_claims_are_counted_per_item_and_a_received_return_keeps_its_units(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    order = await shipped_order(gql, actors)  # 3 A and 2 B shipped
+    token = actors.customer.token
+    first = await request_return(gql, token, order, [(0, 1), (1, 2)])
+    assert first["errors"] == []
+    # B's two units are claimed; A still has two
+    assert [e["code"] for e in (await request_return(gql, token, order, [(1, 1)]))["errors"]] == [
+        "QUANTITY_EXCEEDS_RETURNABLE"
+    ]
+    request_id = first["returnRequest"]["id"]
+    await set_status(gql, actors.support.token, request_id, "AUTHORIZED")
+    received = await set_status(gql, actors.support.token, request_id, "RECEIVED")
+    assert received["errors"] == []
+    # received without restock: the unit is back with the store, not returnable again
+    again = await request_return(gql, token, order, [(0, 3)])
+    assert [(e["code"], e["message"]) for e in again["errors"]] == [
+        ("QUANTITY_EXCEEDS_RETURNABLE", "Only 2 shipped unit(s) of this item can be returned.")
+    ]
+    assert (await request_return(gql, token, order, [(0, 2)]))["errors"] == []
+
+
+async def test_units_restocked_by_a_refund_and_on_their_way_back_both_count(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    order = await shipped_order(gql, actors)  # 3 A shipped
+    token = actors.customer.token
+    refunded = await gql.data(
+        """mutation($id: ID!, $input: RefundOrderInput!) {
+          refundOrder(orderId: $id, input: $input) { errors { code } } }""",
+        {
+            "id": order["id"],
+            "input": {
+                "amount": "10.00",
+                "restock": True,
+                "items": [{"orderItemId": order["items"][0]["id"], "quantity": 1}],
+            },
+        },
+        actors.admin.token,
+    )
+    assert refunded["refundOrder"]["errors"] == []
+    assert (await request_return(gql, token, order, [(0, 1)]))["errors"] == []
+    # 3 shipped, 1 restocked, 1 on its way back: one left with the customer
+    too_many = await request_return(gql, token, order, [(0, 2)])
+    assert [e["message"] for e in too_many["errors"]] == [
+        "Only 1 shipped unit(s) of this item can be returned."
+    ]
+    assert (await request_return(gql, token, order, [(0, 1)]))["errors"] == []
+
+
+async def test_bad_requests_name_their_field(gql: GraphQLClient, actors: Actors) -> None:
+    order = await shipped_order(gql, actors)
+    other = await paid(gql, actors.other_customer.token, [("A", 1)], actors.admin.token)
+    token = actors.customer.token
+    empty = await gql.data(REQUEST, {"input": {"orderId": order["id"], "items": []}}, token)
+    assert [(e["code"], e["field"], e["message"]) for e in empty["requestReturn"]["errors"]] == [
+        ("INVALID_INPUT", ["items"], "Choose 1 to 100 lines to return.")
+    ]
+    foreign_item = await gql.data(
+        REQUEST,
+        {
+            "input": {
+                "orderId": order["id"],
+                "items": [{"orderItemId": other["items"][0]["id"], "quantity": 1}],
+            }
+        },
+        token,
+    )
+    assert [
+        (e["code"], e["field"], e["message"]) for e in foreign_item["requestReturn"]["errors"]
+    ] == [("NOT_FOUND", ["items", "0", "orderItemId"], "Not an item of this order.")]
+    foreign_order = await request_return(gql, actors.other_customer.token, order, [(0, 1)])
+    assert [(e["code"], e["field"], e["message"]) for e in foreign_order["errors"]] == [
+        ("NOT_FOUND", ["orderId"], "Order not found.")
+    ]
+    assert await Return.all().count() == 0
+    # ten requests an order, each cancelled so its units are free again
+    for _ in range(10):
+        made = await request_return(gql, token, order, [(0, 1)])
+        assert made["errors"] == []
+        await set_status(gql, token, made["returnRequest"]["id"], "CANCELLED")
+    eleventh = await request_return(gql, token, order, [(0, 1)])
+    assert [(e["code"], e["field"]) for e in eleventh["errors"]] == [("LIMIT_REACHED", ["orderId"])]
+
+
+async def test_a_note_of_exactly_the_limit_is_kept_and_one_more_is_refused(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    order = await shipped_order(gql, actors)
+    request = (await request_return(gql, actors.customer.token, order, [(0, 1)]))["returnRequest"]
+    long = await set_status(gql, actors.support.token, request["id"], "AUTHORIZED", note="n" * 2001)
+    assert [(e["code"], e["field"], e["message"]) for e in long["errors"]] == [
+        ("INVALID_INPUT", ["note"], "At most 2000 characters.")
+    ]
+    exact = await set_status(
+        gql, actors.support.token, request["id"], "AUTHORIZED", note="n" * 2000
+    )
+    assert exact["errors"] == []
+
+
+async def test_the_timeline_carries_each_return_move_and_its_id(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    order = await shipped_order(gql, actors)
+    request = (await request_return(gql, actors.customer.token, order, [(0, 1)]))["returnRequest"]
+    await set_status(gql, actors.support.token, request["id"], "AUTHORIZED")
+    await set_status(gql, actors.support.token, request["id"], "RECEIVED", restock=True)
+    row = await Order.get(number=order["number"])
+    return_id = (await Return.get(order_id=row.id)).id
+    timeline = (
+        await OrderEvent.filter(
+            order_id=row.id, type__in=["RETURN_REQUESTED", "RETURN_STATUS_CHANGED"]
+        )
+        .order_by("id")
+        .values_list("type", "data")
+    )
+    assert timeline == [
+        ("RETURN_REQUESTED", {"returnId": return_id}),
+        ("RETURN_STATUS_CHANGED", {"returnId": return_id, "from": "PENDING", "to": "AUTHORIZED"}),
+        ("RETURN_STATUS_CHANGED", {"returnId": return_id, "from": "AUTHORIZED", "to": "RECEIVED"}),
+    ]
+    [movement] = await InventoryMovement.filter(reason="RETURN_RESTOCKED")
+    assert movement.actor_id == actors.support.user_id
+
+
+async def test_returns_filtered_by_order(gql: GraphQLClient, actors: Actors) -> None:
+    order = await shipped_order(gql, actors)
+    other = await paid(gql, actors.customer.token, [("A", 1)], actors.admin.token)
+    await ship(gql, actors.admin.token, other)
+    await request_return(gql, actors.customer.token, order, [(0, 1)])
+    await request_return(gql, actors.customer.token, other, [(0, 1)])
+    query = """query($o: ID!) { returns(filter: {orderId: $o}) {
+      edges { node { order { number } } } } }"""
+    for token in (actors.admin.token, actors.customer.token):
+        seen = await gql.data(query, {"o": other["id"]}, token)
+        assert [e["node"]["order"]["number"] for e in seen["returns"]["edges"]] == [other["number"]]

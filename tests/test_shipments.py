@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from typing import Any
 
-from app.models import Order, OrderEvent, OrderItem, Product, Shipment
+from app.models import InventoryMovement, Order, OrderEvent, OrderItem, Product, Shipment
 from tests.conftest import Actors, GraphQLClient
 from tests.factories import create_product, paid, placed
 from tests.test_fulfilment import ADD_TRACKING, SET_STATUS, UPS_OK
@@ -350,3 +351,113 @@ async def test_an_order_has_at_most_ten_shipments(gql: GraphQLClient, actors: Ac
     refused = await ship(gql, token, order, items=[(0, 1)])
     assert [e["code"] for e in refused["errors"]] == ["LIMIT_REACHED"]
     assert await Shipment.filter(order__number=order["number"]).count() == 10
+
+
+async def test_exactly_the_units_left_may_be_shipped_and_a_zero_line_is_named(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    order = await two_line_order(gql, actors)  # 3 A, 1 B
+    token = actors.admin.token
+    assert (await ship(gql, token, order, items=[(0, 1)]))["errors"] == []
+    exact = await ship(gql, token, order, items=[(0, 2), (1, 1)])
+    assert exact["errors"] == []
+    assert exact["order"]["status"] == "SHIPPED"
+    # nothing left of A: a line of 0 units is refused for that, and only that
+    zero = await ship(gql, token, order, items=[(0, 0)])
+    assert [(e["code"], e["field"], e["message"]) for e in zero["errors"]] == [
+        ("INVALID_INPUT", ["items", "0", "quantity"], "Ship at least one unit.")
+    ]
+
+
+async def test_a_shipment_tells_the_timeline_and_moves_the_order_version(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    order = await two_line_order(gql, actors)
+    token = actors.admin.token
+    row = await Order.get(number=order["number"])
+    first = await ship(gql, token, order, items=[(0, 1)])
+    version = (await Order.get(id=row.id)).version
+    # a second partial shipment leaves every order column as it was, yet the order changed
+    second = await ship(gql, token, order, items=[(0, 1)])
+    assert second["order"]["status"] == "PARTIALLY_SHIPPED"
+    assert (await Order.get(id=row.id)).version == version + 1
+    messages = (
+        await OrderEvent.filter(order_id=row.id, type="SHIPMENT_CREATED")
+        .order_by("id")
+        .values_list("message", flat=True)
+    )
+    assert messages == ["1 item(s) shipped.", "1 item(s) shipped."]
+    assert first["shipment"]["createdBy"] == actors.admin.email
+    assert await Shipment.filter(order_id=row.id, created_by_id=actors.admin.user_id).count() == 2
+    # a number and carrier given with the shipment become the order's
+    last = await ship(gql, token, order, trackingNumber="abc12345", carrier="DHL")
+    assert last["errors"] == []
+    seen = await Order.get(id=row.id)
+    assert (seen.tracking_number, seen.carrier) == ("ABC12345", "dhl")
+    assert await OrderEvent.filter(
+        order_id=row.id, message="2 item(s) shipped, tracking number ABC12345."
+    ).exists()
+
+
+async def test_deleting_names_what_is_missing_and_what_came_back(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    order = await two_line_order(gql, actors)
+    token = actors.admin.token
+    missing = await gql.data(
+        """mutation($id: ID!) { deleteShipment(id: $id) { errors { code field message } } }""",
+        {"id": "U2hpcG1lbnQ6OTk5OTk="},
+        token,
+    )
+    assert missing["deleteShipment"]["errors"] == [
+        {"code": "NOT_FOUND", "field": ["id"], "message": "Shipment not found."}
+    ]
+    shipment = (await ship(gql, token, order))["shipment"]
+    from tests.test_returns import request_return, set_status
+
+    request = (await request_return(gql, actors.customer.token, order, [(0, 1)]))["returnRequest"]
+    await set_status(gql, actors.support.token, request["id"], "AUTHORIZED")
+    await set_status(gql, actors.support.token, request["id"], "RECEIVED")
+    refused = await gql.data(
+        """mutation($id: ID!) { deleteShipment(id: $id) { errors { code field message } } }""",
+        {"id": shipment["id"]},
+        token,
+    )
+    assert refused["deleteShipment"]["errors"] == [
+        {
+            "code": "SHIPMENT_HAS_RETURNS",
+            "field": ["id"],
+            "message": "A from this shipment was returned or restocked; "
+            "a shipment whose units came back cannot be deleted.",
+        }
+    ]
+
+
+async def test_deleting_a_shipment_of_a_cancelled_order_gives_its_units_back_by_whom(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    order = await two_line_order(gql, actors)
+    token = actors.admin.token
+    shipment = (await ship(gql, token, order, items=[(0, 2)]))["shipment"]
+    await gql.data(SET_STATUS, {"id": order["id"], "status": "CANCELLED"}, token)
+    deleted = await gql.data(DELETE, {"id": shipment["id"]}, actors.fulfillment.token)
+    assert deleted["deleteShipment"]["errors"] == []
+    assert await product_stock("A") == 50
+    last = await InventoryMovement.filter(reason="ORDER_RELEASED").order_by("-id").first()
+    assert last is not None
+    assert (last.delta, last.actor_id) == (2, actors.fulfillment.user_id)
+
+
+async def test_shipments_created_after_a_moment(gql: GraphQLClient, actors: Actors) -> None:
+    order = await two_line_order(gql, actors)
+    token = actors.admin.token
+    await ship(gql, token, order, items=[(0, 1)])
+    row = await Order.get(number=order["number"])
+    old = await Shipment.get(order_id=row.id)
+    old.created_at = datetime(2020, 1, 1, tzinfo=UTC)
+    await old.save(update_fields=["created_at"])
+    new = (await ship(gql, token, order, items=[(0, 1)]))["shipment"]
+    query = """query($after: DateTime!) { shipments(filter: {createdAfter: $after}) {
+      edges { node { id } } } }"""
+    seen = await gql.data(query, {"after": "2021-01-01T00:00:00Z"}, token)
+    assert [e["node"]["id"] for e in seen["shipments"]["edges"]] == [new["id"]]
