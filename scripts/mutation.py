@@ -10,8 +10,9 @@ It works in a scratch copy of the tracked files, so the checkout is never touche
 prints a line per module (killed of those run, the score) and the mutants that survived.
 mutmut runs the tests in processes forked from a server that has imported the
 libraries (`process_isolation = forkserver`, `forkserver_warmup = import`: its default
-in-process mode trips over the session-scoped async fixtures). With DATABASE_URL and REDIS_URL set, the tests run on PostgreSQL, which
-is the only way code for PostgreSQL alone is reached. Too slow for every CI run: a module
+in-process mode trips over the session-scoped async fixtures). With DATABASE_URL and
+REDIS_URL set, the tests run on PostgreSQL, which is the only way code for PostgreSQL
+alone is reached. Too slow for every CI run: a module
 takes a few minutes.
 """
 
@@ -48,9 +49,10 @@ EQUIVALENT: dict[str, str] = {
 
 # Libraries only: the project's own modules are imported by each run, mutated.
 PRELOAD = (
-    "argon2 asyncpg aiosqlite arq graphql httpx hypothesis jinja2 orjson prometheus_client "
-    "pypdf pytest pytest_asyncio redis starlette strawberry structlog tortoise typst uvicorn"
-).split()
+    *("argon2", "asyncpg", "aiosqlite", "arq", "graphql", "httpx", "hypothesis", "jinja2"),
+    *("orjson", "prometheus_client", "pypdf", "pytest", "pytest_asyncio", "redis"),
+    *("starlette", "strawberry", "structlog", "tortoise", "typst", "uvicorn"),
+)
 
 _RESULT = re.compile(r"^\s*(\S+__mutmut_\d+): (.+)$")
 
