@@ -3,8 +3,9 @@ notice. mutmut (3.x) mutates the named modules; a seeded sample of each module's
 run against the tests, leaving out mutants that only change a string's text (messages,
 not rules) and the equivalent ones listed in EQUIVALENT below, each with its reason.
 
-    scripts/mutation app/services/refunds.py app/carriers.py
-    scripts/mutation --sample 60 --seed 14 --test tests/test_refunds.py app/services/refunds.py
+    scripts/mutation app/services/refunds.py app/carriers.py   # with their tests (TESTS)
+    scripts/mutation --diffs --test tests/test_refunds.py app/services/refunds.py
+    scripts/mutation                                             # every rule module: hours
 
 It works in a scratch copy of the tracked files, so the checkout is never touched, and
 prints a line per module (killed of those run, the score) and the mutants that survived.
@@ -53,6 +54,50 @@ PRELOAD = (
     *("orjson", "prometheus_client", "pypdf", "pytest", "pytest_asyncio", "redis"),
     *("starlette", "strawberry", "structlog", "tortoise", "typst", "uvicorn"),
 )
+
+# The tests that speak for each rule module; a run uses the union for the modules it names.
+_S = "app/services/"
+TESTS: dict[str, tuple[str, ...]] = {
+    "app/carriers.py": ("fulfilment", "tracking", "imports"),
+    _S + "accounts.py": ("accounts",),
+    _S + "addresses.py": ("place_order", "order_edits", "read_orders"),
+    _S + "auth.py": ("accounts", "rate_limits"),
+    _S + "batches.py": ("worker", "bulk"),
+    _S + "bulk.py": ("bulk",),
+    _S + "catalog.py": ("fulfilment", "place_order", "laws"),
+    _S + "csv_files.py": ("imports", "exports"),
+    _S + "demo.py": ("cli",),
+    _S + "documents.py": ("documents",),
+    _S + "emails.py": ("emails",),
+    _S + "errors.py": ("schema_and_limits", "hostile_input"),
+    _S + "events.py": ("read_orders", "webhooks"),
+    _S + "exports.py": ("exports",),
+    _S + "fulfilment.py": ("fulfilment", "shipments", "payments"),
+    _S + "idempotency.py": ("idempotency",),
+    _S + "import_sets.py": ("imports",),
+    _S + "imports.py": ("imports",),
+    _S + "jobs.py": ("worker", "worker_restart"),
+    _S + "leases.py": ("worker", "worker_restart", "bulk"),
+    _S + "maintenance.py": ("worker", "webhooks"),
+    _S + "money.py": ("laws", "place_order"),
+    _S + "order_edits.py": ("order_edits",),
+    _S + "order_search.py": ("search", "read_orders"),
+    _S + "orders.py": ("place_order", "read_orders"),
+    _S + "outbox.py": ("webhooks", "emails"),
+    _S + "pagination.py": ("read_orders",),
+    _S + "payments.py": ("payments",),
+    _S + "ratelimit.py": ("rate_limits",),
+    _S + "refunds.py": ("refunds", "returns", "payments"),
+    _S + "returns.py": ("returns", "refunds"),
+    _S + "rules.py": ("laws", "returns", "payments"),
+    _S + "shipments.py": ("shipments", "fulfilment"),
+    _S + "shipping.py": ("shipping_methods", "place_order"),
+    _S + "snapshots.py": ("webhooks",),
+    _S + "tracking.py": ("tracking", "tracking_page"),
+    _S + "transactions.py": ("payments", "refunds"),
+    _S + "webhook_delivery.py": ("webhooks",),
+    _S + "webhooks.py": ("webhooks",),
+}
 
 _RESULT = re.compile(r"^\s*(\S+__mutmut_\d+): (.+)$")
 
@@ -123,16 +168,28 @@ def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
-    parser.add_argument("modules", nargs="+", help="e.g. app/services/refunds.py")
+    parser.add_argument(
+        "modules", nargs="*", help="e.g. app/services/refunds.py (default: every rule module)"
+    )
     parser.add_argument("--sample", type=int, default=60, help="mutants a module (all if fewer)")
     parser.add_argument("--seed", type=int, default=14)
     parser.add_argument(
-        "--test", action="append", dest="tests", help="a test file to run (again for more)"
+        "--test",
+        action="append",
+        dest="tests",
+        help="a test file to run (again for more; default: the modules' tests in TESTS)",
     )
     parser.add_argument("--keep", action="store_true", help="keep the scratch copy")
     parser.add_argument("--diffs", action="store_true", help="print each survivor's change")
     args = parser.parse_args()
-    args.tests = args.tests or ["tests/"]
+    args.modules = args.modules or list(TESTS)
+    unknown = [m for m in args.modules if m not in TESTS and not args.tests]
+    if unknown:
+        print(f"No tests listed for {', '.join(unknown)}: add them to TESTS or pass --test.")
+        return 2
+    args.tests = args.tests or sorted(
+        {f"tests/test_{name}.py" for module in args.modules for name in TESTS[module]}
+    )
     if not MUTMUT.exists():
         print("Needs mutmut: .venv/bin/pip install 'mutmut>=3.8,<3.9'", file=sys.stderr)
         return 2
