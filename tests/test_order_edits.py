@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from app.models import InventoryMovement, Order, OrderEvent, OrderItem, Product
+from app.schema.ids import to_global_id
 from tests.conftest import Actors, GraphQLClient, app_settings
 from tests.factories import ORDER_FIELDS, create_product, paid, placed
 from tests.test_fulfilment import set_status
@@ -239,3 +240,104 @@ async def test_notes_from_staff_and_customers(gql: GraphQLClient, actors: Actors
         for e in staff_view["order"]["events"]["edges"]
         if e["node"]["type"] == "NOTE"
     ] == ["STAFF", "PUBLIC", "PUBLIC"]
+
+
+async def test_each_bad_part_of_an_edit_names_its_field(gql: GraphQLClient, actors: Actors) -> None:
+    await catalog(gql, actors)
+    order = await placed(gql, actors.customer.token, [("TEE-M", 1), ("MUG", 1)])
+    token = actors.admin.token
+    tee = item(order, "TEE-M")["id"]
+    bad = await edit(
+        gql,
+        token,
+        order,
+        add=[{"sku": "MUG", "quantity": 0}, {"sku": " ", "quantity": 1}],
+        change=[{"orderItemId": tee, "quantity": 2}],
+        remove=[tee],
+        shippingCost="1.001",
+        note="n" * 2001,
+    )
+    assert [(e["field"], e["message"]) for e in bad["errors"]] == [
+        (["add", "0", "quantity"], "Quantity is 1 to 10000."),
+        (["add", "1", "sku"], "A SKU has 1 to 64 characters."),
+        (["shippingCost"], "A non-negative amount with at most two decimals."),
+        (["note"], "At most 2000 characters."),
+        (["change"], "Each line is changed or removed once per edit."),
+    ]
+    # an edit is bounded: 300 line changes at most, and only 200 changes are checked
+    too_many = await edit(
+        gql, token, order, remove=[to_global_id("OrderItem", n) for n in range(1, 302)]
+    )
+    assert [(e["field"], e["message"]) for e in too_many["errors"]] == [
+        (["input"], "At most 300 line changes in one edit.")
+    ]
+    lots = await edit(
+        gql,
+        token,
+        order,
+        change=[
+            {"orderItemId": to_global_id("OrderItem", n), "quantity": 1}
+            for n in range(10_000, 10_200)
+        ]
+        + [{"orderItemId": tee, "quantity": 0}],
+    )
+    assert {e["code"] for e in lots["errors"]} == {"NOT_FOUND"}  # the 201st is not looked at
+    fine = await edit(
+        gql, token, order, remove=[to_global_id("OrderItem", n) for n in range(10_000, 10_300)]
+    )
+    assert {e["code"] for e in fine["errors"]} == {"NOT_FOUND"}
+
+
+async def test_added_lines_take_the_price_given_or_the_products_and_come_once(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    await catalog(gql, actors)
+    await create_product(gql, actors.admin.token, "X", stock=5, price="3.00", name="X")
+    order = await placed(gql, actors.customer.token, [("TEE-M", 1)])
+    token = actors.admin.token
+    twice = await edit(gql, token, order, add=[{"sku": "MUG", "quantity": 1}] * 2)
+    assert [(e["field"], e["message"]) for e in twice["errors"]] == [
+        (["add", "1", "sku"], "MUG is a line of this order already: change its quantity.")
+    ]
+    done = await edit(
+        gql,
+        token,
+        order,
+        add=[{"sku": "MUG", "quantity": 2, "unitPrice": "1.50"}, {"sku": "X", "quantity": 1}],
+        shippingCost="5.00",
+    )
+    assert done["errors"] == []
+    lines = {i["sku"]: (i["quantity"], i["unitPrice"]) for i in done["order"]["items"]}
+    assert lines == {"TEE-M": (1, "20.00"), "MUG": (2, "1.50"), "X": (1, "3.00")}
+    row = await Order.get(number=order["number"])
+    details = (await OrderEvent.filter(order_id=row.id, type="ORDER_EDIT_DETAILS"))[0].data
+    assert details["prices"] == ["MUG at 1.50", "X at 3.00", "shipping 0.00 → 5.00"]
+    assert details["totalAfter"] == str(row.total)
+    # the same shipping cost again is no price change
+    same = await edit(gql, token, order, shippingCost="5.00")
+    assert same["errors"] == []
+    last = await OrderEvent.filter(order_id=row.id, type="ORDER_EDIT_DETAILS").order_by("-id")
+    assert last[0].data["prices"] == []
+
+
+async def test_a_note_on_a_missing_or_foreign_order_names_the_order(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    await catalog(gql, actors)
+    order = await placed(gql, actors.customer.token, [("MUG", 1)])
+    missing = "T3JkZXI6OTk5OTk="
+    for token, order_id, visibility in (
+        (actors.admin.token, missing, None),
+        (actors.other_customer.token, order["id"], None),
+        (actors.customer.token, missing, None),
+    ):
+        data = await gql.data(NOTE, {"id": order_id, "m": "hello", "v": visibility}, token)
+        assert [(e["code"], e["field"]) for e in data["addOrderNote"]["errors"]] == [
+            ("NOT_FOUND", ["orderId"])
+        ]
+    staff_only = await gql.data(
+        NOTE, {"id": order["id"], "m": "hello", "v": "STAFF"}, actors.customer.token
+    )
+    assert [(e["code"], e["field"]) for e in staff_only["addOrderNote"]["errors"]] == [
+        ("FORBIDDEN", ["visibility"])
+    ]

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.models import Order, OrderEvent, PaymentTransaction, Product, Refund
+from app.services import payments
 from app.workers import jobs
 from tests.conftest import Actors, GraphQLClient, app_settings, empty_tables
 from tests.factories import create_product, paid, placed, record_payment
@@ -385,3 +386,65 @@ async def test_transactions_add_up_over_random_sequences(
 
     with app_settings(app):
         await asyncio.to_thread(sequence)
+
+
+def test_the_unpaid_wait_is_told_in_the_largest_whole_unit() -> None:
+    assert payments._duration(timedelta(hours=24)) == "24 h"
+    assert payments._duration(timedelta(minutes=90)) == "90 min"
+    assert payments._duration(timedelta(seconds=120)) == "2 min"
+    assert payments._duration(timedelta(seconds=90)) == "90 s"
+    assert payments._duration(timedelta(seconds=59)) == "59 s"
+
+
+async def test_each_refusal_names_its_field_and_the_ledger_its_facts(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    order = await an_order(gql, actors)
+    token = actors.admin.token
+    missing = await gql.data(
+        """mutation($input: RecordPaymentInput!) { recordPayment(orderId: "T3JkZXI6OTk5OTk=",
+          input: $input) { errors { code field message } } }""",
+        {"input": {"kind": "CAPTURE"}},
+        token,
+    )
+    assert missing["recordPayment"]["errors"] == [
+        {"code": "NOT_FOUND", "field": ["orderId"], "message": "Order not found."}
+    ]
+    long = await record_payment(gql, token, order, provider="p" * 51, method="m" * 50)
+    assert [(e["field"], e["message"]) for e in long["errors"]] == [
+        (["input", "provider"], "At most 50 characters.")
+    ]
+    # an authorization covering the order says so on the timeline, with its data
+    authorized = await record_payment(gql, token, order, kind="AUTHORIZATION", reference="au_1")
+    assert authorized["order"]["status"] == "AWAITING_FULFILLMENT"
+    row = await Order.get(number=order["number"])
+    timeline = (
+        await OrderEvent.filter(order_id=row.id)
+        .order_by("id")
+        .values_list("type", "message", "data")
+    )
+    transaction = await PaymentTransaction.get(order_id=row.id)
+    assert (
+        "PAYMENT_RECORDED",
+        "Payment of 30.00 USD authorized.",
+        {
+            "transactionId": transaction.id,
+            "kind": "AUTHORIZATION",
+            "amount": "30.00",
+            "currency": "USD",
+        },
+    ) in timeline
+    assert any(
+        m.startswith("Payment authorized in full: status changed from") for _, m, _ in timeline
+    )
+    # the same reference on another order is refused as such
+    other = await placed(gql, None, [("A", 1)], payment={"method": "card", "provider": "stripe"})
+    elsewhere = await record_payment(gql, token, other, kind="AUTHORIZATION", reference="au_1")
+    assert [e["message"] for e in elsewhere["errors"]] == [
+        "stripe AUTHORIZATION au_1 is recorded already on another order."
+    ]
+    # a refund reported without a method keeps the order's
+    await record_payment(gql, token, order)
+    await record_payment(gql, token, order, kind="REFUND", amount="1.00", reference="re_2")
+    refund = await PaymentTransaction.get(order_id=row.id, kind="REFUND")
+    assert (refund.method, refund.provider) == ("card", "stripe")
