@@ -448,3 +448,26 @@ async def test_each_refusal_names_its_field_and_the_ledger_its_facts(
     await record_payment(gql, token, order, kind="REFUND", amount="1.00", reference="re_2")
     refund = await PaymentTransaction.get(order_id=row.id, kind="REFUND")
     assert (refund.method, refund.provider) == ("card", "stripe")
+
+
+async def test_an_order_holds_at_most_fifty_transactions_each_with_its_actor(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    order = await an_order(gql, actors)
+    other = await placed(gql, None, [("A", 1)])
+    token = actors.admin.token
+    for _ in range(50):
+        made = await record_payment(gql, token, order, kind="AUTHORIZATION", amount="0.01")
+        assert made["errors"] == []
+    over = await record_payment(gql, token, order, kind="AUTHORIZATION", amount="0.01")
+    assert [(e["code"], e["field"], e["message"]) for e in over["errors"]] == [
+        ("LIMIT_REACHED", ["orderId"], "An order has at most 50 payment transactions.")
+    ]
+    assert (await record_payment(gql, token, other))["errors"] == []
+    row = await Order.get(number=order["number"])
+    actors_seen = (
+        await PaymentTransaction.filter(order_id=row.id)
+        .distinct()
+        .values_list("actor_id", flat=True)
+    )
+    assert list(actors_seen) == [actors.admin.user_id]

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from app.models import Order, PaymentTransaction
+from app.services import shipping
+from app.services.auth import SYSTEM
+from app.services.errors import DomainError, ErrorCode, Issue
 from tests.conftest import Actors, GraphQLClient
 from tests.factories import (
     CREATE_SHIPPING_METHOD,
@@ -251,3 +256,75 @@ async def test_staff_override_shipping_and_take_payment_with_a_phone_order(
     assert authorized["status"] == "AWAITING_PAYMENT"
     assert authorized["payment"]["status"] == "AUTHORIZED"
     assert authorized["payment"]["amountAuthorized"] == "10.00"
+
+
+async def test_free_from_exactly_the_threshold_and_the_cheapest_that_ships_there(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    token = actors.admin.token
+    await create_product(gql, token, "A", stock=100, price="25.00")
+    await shipping_method(gql, token, "standard", "4.90", freeOver="50.00")
+    await shipping_method(gql, token, "local", "1.00", countries=["GB"])
+    exact = await placed(gql, None, [("A", 2)], shippingMethod="standard")  # 50.00
+    assert exact["shippingCost"] == "0.00"
+    # no code: the cheapest method that ships to the buyer's country, not the cheapest of all
+    german = await placed(
+        gql, None, [("A", 1)], shippingMethod="", billingAddress=address(country="DE")
+    )
+    assert german["shippingCost"] == "4.90"
+    await gql.data(
+        UPDATE_SHIPPING_METHOD, {"code": "standard", "input": {"countries": ["GB"]}}, token
+    )
+    nowhere = await place_order(
+        gql, None, [("A", 1)], shippingMethod="", billingAddress=address(country="DE")
+    )
+    assert [(e["code"], e["message"], e["field"]) for e in nowhere["errors"]] == [
+        ("INVALID_SHIPPING_METHOD", "No shipping method ships to DE.", ["shippingMethod"])
+    ]
+    long = await place_order(gql, None, [("A", 1)], shippingMethod="x" * 60)
+    assert [e["message"] for e in long["errors"]] == [f"No shipping method {'x' * 50!r}."]
+
+
+async def test_a_method_in_another_currency_is_refused_by_name(actors: Actors) -> None:
+    with pytest.raises(DomainError) as refused:
+        await shipping.choose("standard", "US", "EUR", ["shippingMethod"])
+    assert refused.value.issues == [
+        Issue(
+            ErrorCode.INVALID_SHIPPING_METHOD,
+            "Standard is priced in USD, the order in EUR.",
+            ("shippingMethod",),
+        )
+    ]
+
+
+async def test_a_method_needs_code_name_and_price_and_names_what_is_wrong(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    with pytest.raises(DomainError) as missing:
+        await shipping.create_method(SYSTEM, shipping.MethodInput(), "USD")
+    assert [(i.field, i.message) for i in missing.value.issues] == [
+        (("code",), "This is required."),
+        (("name",), "This is required."),
+        (("price",), "This is required."),
+    ]
+    token = actors.admin.token
+    longest = await gql.data(
+        CREATE_SHIPPING_METHOD,
+        {"input": {"code": "n100", "name": "n" * 100, "price": "1.00"}},
+        token,
+    )
+    assert longest["createShippingMethod"]["errors"] == []
+    too_long = await gql.data(
+        CREATE_SHIPPING_METHOD,
+        {"input": {"code": "n101", "name": "n" * 101, "price": "1.00"}},
+        token,
+    )
+    assert [(e["field"], e["message"]) for e in too_long["createShippingMethod"]["errors"]] == [
+        (["name"], "A name has 1 to 100 characters.")
+    ]
+    unknown = await gql.data(
+        UPDATE_SHIPPING_METHOD, {"code": "teleport", "input": {"price": "1.00"}}, token
+    )
+    assert [(e["code"], e["field"]) for e in unknown["updateShippingMethod"]["errors"]] == [
+        ("NOT_FOUND", ["code"])
+    ]
