@@ -8,6 +8,7 @@ from app.models import InventoryMovement, Order, OrderEvent, Product
 from tests.conftest import Actors, GraphQLClient
 from tests.factories import (
     PLACE_ORDER,
+    address,
     create_product,
     order_input,
     paid,
@@ -212,3 +213,48 @@ async def test_duplicate_sku_and_permissions_for_products(
         data = await gql.data(create, {"input": {"sku": "NEW", "name": "n", "price": "1"}}, token)
         assert data["createProduct"]["errors"] == [{"code": code, "field": None}]
     assert await Product.filter(sku="NEW").count() == 0
+
+
+async def test_each_bad_part_of_an_order_names_its_field(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    await create_product(gql, actors.admin.token, "A", stock=10, price="1.00")
+    bad = await place_order(
+        gql,
+        actors.admin.token,
+        [("A", 1)],
+        email="phone@example.net",
+        shippingAddress=address(country="XX"),
+        payment={
+            "status": "REFUNDED",
+            "method": "m" * 51,
+            "provider": "p" * 50,
+            "transactionId": "t" * 256,
+        },
+    )
+    assert bad["order"] is None
+    assert [(e["field"], e["message"]) for e in bad["errors"]] == [
+        (["shippingAddress", "country"], "Use an ISO 3166-1 alpha-2 country code, like US or DE."),
+        (["payment", "status"], "An order is placed with a PENDING, AUTHORIZED or PAID payment."),
+        (["payment", "method"], "At most 50 characters."),
+        (["payment", "transactionId"], "At most 255 characters."),
+    ]
+    assert await Order.all().count() == 0
+
+
+async def test_a_phone_order_records_even_the_smallest_payment_and_its_own_address(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    await create_product(gql, actors.admin.token, "A", stock=10, price="1.00")
+    order = await placed(
+        gql,
+        actors.admin.token,
+        [("A", 3)],
+        email="phone@example.net",
+        shippingAddress=address("Bob", "Builder", country="DE"),
+        payment={"status": "AUTHORIZED", "amount": "1.00", "method": "phone"},
+    )
+    assert order["payment"]["amountAuthorized"] == "1.00"
+    row = await Order.get(number=order["number"])
+    assert (row.shipping_address["last_name"], row.shipping_address["country"]) == ("Builder", "DE")
+    assert row.billing_address["last_name"] == "Liddell"
