@@ -9,12 +9,12 @@ not rules) and the equivalent ones listed in EQUIVALENT below, each with its rea
 
 It works in a scratch copy of the tracked files, so the checkout is never touched, and
 prints a line per module (killed of those run, the score) and the mutants that survived.
-mutmut runs the tests in processes forked from a server that has imported the
-libraries (`process_isolation = forkserver`, `forkserver_warmup = import`: its default
-in-process mode trips over the session-scoped async fixtures). With DATABASE_URL and
-REDIS_URL set, the tests run on PostgreSQL, which is the only way code for PostgreSQL
-alone is reached. Too slow for every CI run: a module
-takes a few minutes.
+mutmut runs the tests in forked processes (`process_isolation = forkserver`,
+`forkserver_warmup = none`: its default in-process mode trips over the session-scoped
+async fixtures, and preloading the libraries in the fork server made every test fail, so
+that every mutant looked killed). With DATABASE_URL and REDIS_URL set, the tests run on
+PostgreSQL, which is the only way code for PostgreSQL alone is reached. Too slow for
+every CI run: a handful of modules takes about half an hour.
 """
 
 from __future__ import annotations
@@ -49,13 +49,6 @@ EQUIVALENT: dict[str, str] = {
     "app.services.returns.x_list_returns__mutmut_15": "ids rise with created_at: newest first "
     "by id is the same order",
 }
-
-# Libraries only: the project's own modules are imported by each run, mutated.
-PRELOAD = (
-    *("argon2", "asyncpg", "aiosqlite", "arq", "graphql", "httpx", "hypothesis", "jinja2"),
-    *("orjson", "prometheus_client", "pypdf", "pytest", "pytest_asyncio", "redis"),
-    *("starlette", "strawberry", "structlog", "tortoise", "typst", "uvicorn"),
-)
 
 # The tests that speak for each rule module; a run uses the union for the modules it names.
 _S = "app/services/"
@@ -200,12 +193,9 @@ def main() -> int:
         _copy_tree(scratch)
         tests = "\n    ".join(args.tests)
         only = "\n    ".join(args.modules)
-        # the fork server imports the libraries once, so no mutant's run pays for them
-        (scratch / "preload.txt").write_text("\n".join(PRELOAD) + "\n")
         (scratch / "setup.cfg").write_text(
             "[mutmut]\nsource_paths=app\nalso_copy=migrations\n"
-            "process_isolation=forkserver\nforkserver_warmup=import\n"
-            f"preload_modules_file={scratch / 'preload.txt'}\n"
+            "process_isolation=forkserver\nforkserver_warmup=none\n"
             f"only_mutate={only}\npytest_add_cli_args_test_selection={tests}\n"
         )
         # generate the mutants only (a filter that matches none stops mutmut there)

@@ -258,3 +258,18 @@ async def test_a_phone_order_records_even_the_smallest_payment_and_its_own_addre
     row = await Order.get(number=order["number"])
     assert (row.shipping_address["last_name"], row.shipping_address["country"]) == ("Builder", "DE")
     assert row.billing_address["last_name"] == "Liddell"
+
+
+async def test_line_bounds_are_exact(gql: GraphQLClient, actors: Actors) -> None:
+    await create_product(gql, actors.admin.token, "A", stock=20_000, price="0.01")
+    empty = await place_order(gql, None, [])
+    assert [(e["field"], e["message"]) for e in empty["errors"]] == [
+        (["items"], "An order has 1 to 100 lines.")
+    ]
+    blank = await place_order(gql, None, [(" ", 1), ("A", 10_001)])
+    assert [(e["field"], e["message"]) for e in blank["errors"]] == [
+        (["items", "0", "sku"], "A SKU has 1 to 64 characters."),
+        (["items", "1", "quantity"], "Quantity is 1 to 10000."),
+    ]
+    most = await placed(gql, None, [("A", 10_000)])
+    assert most["items"][0]["quantity"] == 10_000
