@@ -65,7 +65,7 @@ TESTS: dict[str, tuple[str, ...]] = {
     _S + "documents.py": ("documents",),
     _S + "emails.py": ("emails",),
     _S + "errors.py": ("schema_and_limits", "hostile_input"),
-    _S + "events.py": ("read_orders", "webhooks"),
+    _S + "events.py": ("read_orders", "webhooks", "imports"),
     _S + "exports.py": ("exports",),
     _S + "fulfilment.py": ("fulfilment", "shipments", "payments"),
     _S + "idempotency.py": ("idempotency",),

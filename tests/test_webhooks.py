@@ -10,6 +10,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 import orjson
 import pytest
 from standardwebhooks.webhooks import Webhook as Verifier
@@ -18,10 +19,12 @@ from app.models import DeliveryStatus, OrderEvent, OutboxEntry, Webhook, Webhook
 from app.schema.ids import from_global_id
 from app.services import maintenance, outbox, webhook_delivery, webhooks
 from app.settings import Settings
-from tests.conftest import Actors, GraphQLClient, app_settings, count_queries
+from tests.conftest import Actors, GraphQLClient, app_settings, count_queries, run_jobs, upload
 from tests.factories import NOTE, REFUND, UPDATE_ORDER, create_product, paid, placed, record_payment
 from tests.processes import start_worker
 from tests.receivers import Receiver, receiver
+from tests.test_documents import GENERATE
+from tests.test_imports import IMPORT
 
 CREATE = """
 mutation($input: CreateWebhookInput!) {
@@ -471,8 +474,12 @@ async def test_the_outbox_survives_a_worker_killed_mid_send(
     assert await WebhookDelivery.all().count() == 1  # fanned out once, sent twice
 
 
-async def test_payments_and_documents_have_events(
-    gql: GraphQLClient, actors: Actors, app: Any, settings_with_redis: Settings
+async def test_payments_documents_and_imports_have_events(
+    gql: GraphQLClient,
+    http: httpx.AsyncClient,
+    actors: Actors,
+    app: Any,
+    settings_with_redis: Settings,
 ) -> None:
     await create_product(gql, actors.admin.token, "TEE", stock=5)
     settings = delivering(settings_with_redis)
@@ -491,6 +498,39 @@ async def test_payments_and_documents_have_events(
     assert body["type"] == "payment.recorded"
     assert body["data"]["reference"] == "pi_123"
     assert body["data"]["order"]["number"] == order["number"]
+    # a batch of documents rendered by the worker, and a tracking import it finished
+    async with receiver() as hook:
+        created = await create_webhook(
+            gql, app, actors.admin.token, hook.url, ["document.ready", "import.finished"]
+        )
+        made = await gql.data(
+            GENERATE, {"ids": [order["id"]], "kind": "INVOICE"}, actors.admin.token
+        )
+        document = made["generateDocuments"]["document"]
+        csv = f"Order Number,Tracking Number\n{order['number']},1Z999AA10123456784\n".encode()
+        body = await upload(http, IMPORT, {}, csv, actors.admin.token)
+        tracking_import = body["data"]["importTracking"]["trackingImport"]
+        await run_jobs(settings_with_redis)
+        await fan_out(settings)
+        await deliver(settings)
+        bodies = {b["type"]: b["data"] for b in verified(hook, created["secret"])}
+    assert bodies["document.ready"] == {
+        **bodies["document.ready"],
+        "id": document["id"],
+        "kind": "INVOICE",
+        "status": "READY",
+        "orderNumbers": [order["number"]],
+        "pageCount": 1,
+        "url": f"/documents/{from_global_id('Document', document['id'])}",
+    }
+    assert bodies["import.finished"] == {
+        **bodies["import.finished"],
+        "id": tracking_import["id"],
+        "status": "SUCCEEDED",
+        "totalRows": 1,
+        "updated": 1,
+        "failed": 0,
+    }
 
 
 async def test_a_dispatch_costs_the_same_few_queries_for_2_events_or_200(
