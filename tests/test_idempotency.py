@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +19,7 @@ from app.models import (
     Document,
     IdempotencyKey,
     Order,
+    OrderStatus,
     PaymentTransaction,
     Product,
     Refund,
@@ -23,6 +27,9 @@ from app.models import (
     Shipment,
     TrackingImport,
 )
+from app.services import idempotency
+from app.services.auth import SYSTEM
+from app.services.errors import DomainError, ErrorCode
 from app.workers import jobs
 from tests.conftest import Actors, GraphQLClient, upload
 from tests.factories import create_product, order_input, paid
@@ -248,3 +255,47 @@ async def test_keys_hold_across_processes(
     assert retried["errors"] == []
     assert retried["order"] == first["order"]
     assert await Order.all().count() == 1
+
+
+def test_a_key_has_1_to_255_printable_characters() -> None:
+    assert idempotency.check_key("k" * 255) == "k" * 255
+    assert idempotency.check_key("x") == "x"
+    for bad in ("", "k" * 256, "tab\there", "line\n"):
+        with pytest.raises(DomainError) as refused:
+            idempotency.check_key(bad)
+        assert refused.value.issues[0].field == ("idempotencyKey",)
+
+
+def test_a_fingerprint_sees_values_not_spellings() -> None:
+    fp = idempotency.fingerprint
+    assert fp("op", {"a": Decimal("5"), "b": 1}) == fp("op", {"b": 1, "a": Decimal("5.00")})
+    assert fp("op", {"a": Decimal("5")}) != fp("op", {"a": Decimal("5.01")})
+    assert fp("op", {"a": 1}) != fp("other", {"a": 1})
+    # enums by value, times as ISO text, bytes by digest, sets in order
+    assert fp("op", [OrderStatus.SHIPPED]) == fp("op", ["SHIPPED"])
+    moment = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    assert fp("op", [moment]) == fp("op", [moment.isoformat()])
+    assert fp("op", [b"file"]) == fp("op", [hashlib.sha256(b"file").hexdigest()])
+    assert fp("op", [b"file"]) != fp("op", [b"other"])
+    assert fp("op", [{3, 1, 2}]) == fp("op", [[1, 2, 3]])
+    assert fp("op", [Decimal("Infinity")]) == fp("op", ["Infinity"])
+    with pytest.raises(TypeError):
+        fp("op", [object()])
+
+
+async def test_a_key_is_forgotten_exactly_when_it_expires(actors: Actors) -> None:
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    viewer = replace(SYSTEM, user_id=actors.admin.user_id)  # keys are per signed-in caller
+    row, made = await idempotency.claim(viewer, "op", "k", "hash", now)
+    assert made is True
+    assert row.expires_at == now + timedelta(hours=24)
+    _, again = await idempotency.claim(viewer, "op", "k", "hash", now + timedelta(hours=23))
+    assert again is False
+    with pytest.raises(DomainError) as reused:
+        await idempotency.claim(viewer, "op", "k", "another", now + timedelta(hours=23))
+    assert reused.value.code is ErrorCode.IDEMPOTENCY_KEY_REUSED
+    # at 24 hours on the dot it is gone: the same key with another input starts afresh
+    _, fresh = await idempotency.claim(viewer, "op", "k", "another", now + timedelta(hours=24))
+    assert fresh is True
+    assert await idempotency.purge_expired(now + timedelta(hours=47)) == 0
+    assert await idempotency.purge_expired(now + timedelta(hours=48)) == 1
