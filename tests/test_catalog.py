@@ -1,0 +1,99 @@
+"""Products and their stock: what a product must have, manual stock corrections, the list."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from app.models import InventoryMovement, Product
+from app.services.catalog import MAX_STOCK
+from app.services.money import money, parse_money
+from tests.conftest import Actors, GraphQLClient
+
+CREATE = """mutation($input: CreateProductInput!) { createProduct(input: $input) {
+  product { sku name price stock } errors { code field message } } }"""
+ADJUST = """mutation($sku: String!, $d: Int!, $r: String!) {
+  adjustStock(sku: $sku, delta: $d, reason: $r) {
+    product { stock } errors { code field message } } }"""
+PRODUCTS = """query($search: String) { products(first: 10, search: $search) {
+  edges { node { sku } } } }"""
+
+
+async def create(gql: GraphQLClient, token: str, **fields: Any) -> dict[str, Any]:
+    data = await gql.data(CREATE, {"input": {"price": "1.00", **fields}}, token)
+    payload: dict[str, Any] = data["createProduct"]
+    return payload
+
+
+async def test_a_product_names_each_bad_field_and_bounds_are_exact(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    token = actors.admin.token
+    bad = await create(gql, token, sku=" ", name=" ", price="1.001", stock=MAX_STOCK + 1)
+    assert [(e["field"], e["message"]) for e in bad["errors"]] == [
+        (["sku"], "A SKU has 1 to 64 characters."),
+        (["name"], "A name has 1 to 255 characters."),
+        (["price"], "A price is a non-negative amount with at most two decimals."),
+        (["stock"], f"Stock is between 0 and {MAX_STOCK}."),
+    ]
+    longest = await create(gql, token, sku="S" * 64, name="n" * 255, stock=MAX_STOCK)
+    assert longest["errors"] == []
+    too_long = await create(gql, token, sku="T" * 65, name="n" * 256, stock=-1)
+    assert [e["field"] for e in too_long["errors"]] == [["sku"], ["name"], ["stock"]]
+    again = await create(gql, token, sku="S" * 64, name="again")
+    assert [(e["code"], e["field"]) for e in again["errors"]] == [("DUPLICATE_SKU", ["sku"])]
+    # no starting stock: no ledger row
+    await create(gql, token, sku="EMPTY", name="Empty")
+    empty = await Product.get(sku="EMPTY")
+    assert await InventoryMovement.filter(product_id=empty.id).count() == 0
+
+
+async def test_a_stock_correction_is_bounded_and_named(gql: GraphQLClient, actors: Actors) -> None:
+    token = actors.admin.token
+    await create(gql, token, sku="A", name="A", stock=5)
+    for delta, reason, expected in (
+        (0, "count", [(["delta"], "The change is a non-zero whole number of units.")]),
+        (MAX_STOCK + 1, "count", [(["delta"], "The change is a non-zero whole number of units.")]),
+        (1, "r" * 256, [(["reason"], "At most 255 characters.")]),
+    ):
+        data = await gql.data(ADJUST, {"sku": "A", "d": delta, "r": reason}, token)
+        errors = data["adjustStock"]["errors"]
+        assert [(e["field"], e["message"]) for e in errors] == expected
+    unknown = await gql.data(ADJUST, {"sku": "NOPE", "d": 1, "r": "count"}, token)
+    assert [e["code"] for e in unknown["adjustStock"]["errors"]] == ["UNKNOWN_SKU"]
+    fine = await gql.data(ADJUST, {"sku": "A", "d": -5, "r": "r" * 255}, token)
+    assert fine["adjustStock"] == {"product": {"stock": 0}, "errors": []}
+
+
+async def test_products_are_found_by_sku_or_name(gql: GraphQLClient, actors: Actors) -> None:
+    token = actors.admin.token
+    await create(gql, token, sku="TEE-M", name="Tee medium")
+    await create(gql, token, sku="MUG", name="Coffee mug")
+    for search, found in (("tee", ["TEE-M"]), ("coffee", ["MUG"]), (None, ["TEE-M", "MUG"])):
+        data = await gql.data(PRODUCTS, {"search": search}, actors.support.token)
+        assert [e["node"]["sku"] for e in data["products"]["edges"]] == found
+
+
+@pytest.mark.parametrize(
+    ("given", "parsed"),
+    [
+        (None, None),
+        ("abc", None),
+        ("NaN", None),
+        ("Infinity", None),
+        ("-0.01", None),
+        ("1.001", None),
+        ("9999999999.99", Decimal("9999999999.99")),
+        ("10000000000.00", None),
+        ("0", Decimal("0.00")),
+        ("2.5", Decimal("2.50")),
+        (3, Decimal("3.00")),
+    ],
+)
+def test_money_is_non_negative_with_two_places_at_most(
+    given: str | int | None, parsed: Decimal | None
+) -> None:
+    assert parse_money(given) == parsed
+    assert money("0.005") == Decimal("0.01")  # half up, never to even
