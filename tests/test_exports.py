@@ -5,13 +5,18 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from app.models import Export, ImportStatus
+from app.schema.ids import from_global_id
 from app.services import exports
 from app.settings import Settings
+from app.storage import LocalStorage
 from tests.conftest import Actors, GraphQLClient, run_jobs
 from tests.factories import address, create_product, paid, placed
 
@@ -120,3 +125,37 @@ async def test_customers_cannot_export_or_download(
     assert (
         await http.get("/exports/999999", headers={"Authorization": f"Bearer {actors.admin.token}"})
     ).status_code == 404
+
+
+async def test_an_export_is_written_once_by_one_worker_and_a_failure_is_told(
+    gql: GraphQLClient,
+    http: httpx.AsyncClient,
+    actors: Actors,
+    tmp_path: Path,
+) -> None:
+    await create_product(gql, actors.admin.token, "A")
+    await placed(gql, actors.customer.token, [("A", 1)])
+    token = actors.admin.token
+    started = (await gql.data(EXPORT, {"g": "ORDER"}, token))["exportOrders"]["export"]
+    export_id = int(from_global_id("Export", started["id"]))
+    # not written yet: the download says so
+    early = await http.get(f"/exports/{export_id}", headers={"Authorization": f"Bearer {token}"})
+    assert early.status_code == 404
+    assert await exports.run(999_999, LocalStorage(tmp_path)) is None
+    # another worker holds it: this one leaves it alone
+    await Export.filter(id=export_id).update(
+        lease="theirs", heartbeat_at=datetime.now(UTC), status=ImportStatus.RUNNING
+    )
+    assert await exports.run(export_id, LocalStorage(tmp_path)) is None
+    await Export.filter(id=export_id).update(lease="", status=ImportStatus.QUEUED)
+    # storage that cannot take the file: FAILED with the reason, and the error raised
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the folder should be")
+    with pytest.raises(OSError):
+        await exports.run(export_id, LocalStorage(blocked))
+    failed = (await gql.data(READ, {"id": started["id"]}, token))["export"]
+    assert failed["status"] == "FAILED"
+    assert failed["error"].startswith("The export could not be written (")
+    # a finished export is not written again
+    assert await exports.run(export_id, LocalStorage(tmp_path)) is ImportStatus.FAILED
+    assert not (tmp_path / "exports").exists()
