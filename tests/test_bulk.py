@@ -14,6 +14,7 @@ import pytest
 from app.models import (
     BulkOperation,
     BulkOperationRow,
+    ImportStatus,
     InventoryMovement,
     Order,
     OrderEvent,
@@ -244,3 +245,63 @@ async def test_a_set_locks_the_stock_it_takes_back(gql: GraphQLClient, actors: A
     outcome = await BulkOperationRow.get(operation_id=operation.id)
     assert (outcome.outcome.value, outcome.code) == ("FAILED", "INSUFFICIENT_STOCK")
     assert (await Product.get(sku="A")).stock == 0
+
+
+async def test_a_bulk_change_refuses_what_it_cannot_do_before_queueing_anything(
+    gql: GraphQLClient, actors: Actors, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await create_product(gql, actors.admin.token, "A", stock=10)
+    orders = [await placed(gql, actors.customer.token, [("A", 1)]) for _ in range(3)]
+    token = actors.admin.token
+    ids = [o["id"] for o in orders]
+    cases: list[tuple[dict[str, Any], tuple[str, list[str], str]]] = [
+        ({}, ("INVALID_INPUT", ["input"], "Give either orderIds or a filter.")),
+        (
+            {"orderIds": ids, "filter": {}},
+            ("INVALID_INPUT", ["input"], "Give either orderIds or a filter."),
+        ),
+        (
+            {"orderIds": ids, "note": "n" * 2001},
+            ("INVALID_INPUT", ["note"], "At most 2000 characters."),
+        ),
+        (
+            {"orderIds": [*ids, "T3JkZXI6OTk5OTk="]},
+            ("NOT_FOUND", ["orderIds"], "1 of the orders not found."),
+        ),
+    ]
+    for input_, expected in cases:
+        payload = await start(gql, token, status="CANCELLED", **input_)
+        assert [(e["code"], e["field"], e["message"]) for e in payload["errors"]] == [expected]
+    monkeypatch.setattr(bulk, "MAX_ORDERS", 2)
+    many = await start(gql, token, status="CANCELLED", orderIds=ids)
+    assert [(e["code"], e["field"]) for e in many["errors"]] == [("LIMIT_REACHED", ["orderIds"])]
+    matched = await start(gql, token, status="CANCELLED", filter={})
+    assert [(e["code"], e["field"], e["message"]) for e in matched["errors"]] == [
+        ("LIMIT_REACHED", ["filter"], "The filter matches more than 2 orders; narrow it.")
+    ]
+    # the same id twice counts once
+    twice = await start(gql, token, status="CANCELLED", orderIds=[ids[0], ids[0], ids[1]])
+    assert twice["errors"] == []
+    assert twice["bulkOperation"]["total"] == 2
+    assert await BulkOperation.all().count() == 1
+
+
+async def test_a_bulk_operation_runs_once_and_not_while_another_worker_holds_it(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    await create_product(gql, actors.admin.token, "A", stock=10)
+    order = await placed(gql, actors.customer.token, [("A", 1)])
+    started = await start(gql, actors.admin.token, status="CANCELLED", orderIds=[order["id"]])
+    operation = await BulkOperation.get()
+    assert await bulk.run(999_999) is None
+    await BulkOperation.filter(id=operation.id).update(
+        lease="theirs", heartbeat_at=datetime.now(UTC), status="RUNNING"
+    )
+    assert await bulk.run(operation.id) is None
+    assert (await Order.get(number=order["number"])).status.value != "CANCELLED"
+    await BulkOperation.filter(id=operation.id).update(lease="", status="QUEUED")
+    assert await bulk.run(operation.id) is ImportStatus.SUCCEEDED
+    assert (await Order.get(number=order["number"])).status.value == "CANCELLED"
+    assert await bulk.run(operation.id) is ImportStatus.SUCCEEDED  # finished: not run again
+    assert await OrderEvent.filter(type="STATUS_CHANGED").count() == 1
+    assert started["errors"] == []
