@@ -248,3 +248,35 @@ async def test_api_tokens_can_expire(gql: GraphQLClient, actors: Actors) -> None
     await ApiToken.filter(id=row.id).update(expires_at=datetime.now(UTC) - timedelta(seconds=1))
     assert (await gql.data(ME, token=token))["me"] is None
     await ApiToken.filter(id=row.id).delete()  # tokens outlive a test: leave none expired
+
+
+async def test_account_and_token_input_is_bounded_and_named(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    long = {"email": "dan@example.com", "password": "long enough pw", "lastName": "n" * 101}
+    data = await gql.data(REGISTER, {"input": long})
+    assert [(e["field"], e["message"]) for e in data["registerCustomer"]["errors"]] == [
+        (["lastName"], "At most 100 characters.")
+    ]
+    exact = await gql.data(REGISTER, {"input": {**long, "lastName": "n" * 100}})
+    assert exact["registerCustomer"]["errors"] == []
+    empty = await gql.data(
+        CREATE_TOKEN, {"input": {"name": " ", "permissions": []}}, actors.admin.token
+    )
+    assert [(e["field"], e["message"]) for e in empty["createApiToken"]["errors"]] == [
+        (["name"], "Give the token a name of 1 to 100 characters."),
+        (["permissions"], "Choose at least one permission."),
+    ]
+    # a token that may manage staff issues tokens, but never with more than it holds itself
+    manager = await gql.data(
+        CREATE_TOKEN,
+        {"input": {"name": "n" * 100, "permissions": ["STAFF_MANAGE"]}},
+        actors.admin.token,
+    )
+    narrow = manager["createApiToken"]["token"]
+    wider = await gql.data(
+        CREATE_TOKEN, {"input": {"name": "wider", "permissions": ["ORDERS_READ"]}}, narrow
+    )
+    assert [(e["code"], e["field"]) for e in wider["createApiToken"]["errors"]] == [
+        ("FORBIDDEN", ["permissions"])
+    ]
