@@ -16,6 +16,7 @@ import pytest
 from standardwebhooks.webhooks import Webhook as Verifier
 
 from app.models import DeliveryStatus, OrderEvent, OutboxEntry, Webhook, WebhookDelivery
+from app.models.notifications import DESCRIPTION_MAX
 from app.schema.ids import from_global_id
 from app.services import maintenance, outbox, webhook_delivery, webhooks
 from app.settings import Settings
@@ -583,3 +584,46 @@ async def test_finished_deliveries_are_forgotten_after_30_days(
     assert remaining == [second.id, third.id]
     assert await OutboxEntry.all().count() == 1
     assert await WebhookDelivery.filter(webhook_id=first.webhook_id).count() == 2
+
+
+async def test_webhook_changes_are_checked_like_new_ones(
+    gql: GraphQLClient, actors: Actors, app: Any
+) -> None:
+    token = actors.admin.token
+    created = await create_webhook(gql, app, token, "http://127.0.0.1:9/x", ["order.created"])
+    webhook_id = created["webhook"]["id"]
+    for input_, expected in (
+        ({"events": []}, (["events"], "Name at least one event.")),
+        ({"description": "d" * (DESCRIPTION_MAX + 1)}, (["description"], None)),
+        ({"url": "https://no-such-host.invalid/hook"}, (["url"], None)),
+    ):
+        data = await gql.data(UPDATE, {"id": webhook_id, "input": input_}, token)
+        [error] = data["updateWebhook"]["errors"]
+        assert error["field"] == expected[0]
+        if expected[1] is not None:
+            assert error["message"] == expected[1]
+    missing = await gql.data(
+        UPDATE, {"id": "V2ViaG9vazo5OTk5OQ==", "input": {"active": False}}, token
+    )
+    assert [(e["code"], e["field"]) for e in missing["updateWebhook"]["errors"]] == [
+        ("NOT_FOUND", ["id"])
+    ]
+    # a change that is accepted keeps the events in the documented order, once each
+    with app_settings(app, webhook_allow_private=True):
+        data = await gql.data(
+            UPDATE,
+            {
+                "id": webhook_id,
+                "input": {
+                    "events": ["shipment.created", "order.created", "shipment.created"],
+                    "description": " ops ",
+                },
+            },
+            token,
+        )
+    assert data["updateWebhook"]["webhook"]["events"] == ["order.created", "shipment.created"]
+    assert (await Webhook.get()).description == "ops"
+    gone = await gql.data(REDELIVER, {"id": "V2ViaG9va0RlbGl2ZXJ5Ojk5OTk5"}, token)
+    assert [(e["code"], e["field"]) for e in gone["redeliverWebhook"]["errors"]] == [
+        ("NOT_FOUND", ["deliveryId"])
+    ]
