@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -302,3 +303,60 @@ async def test_event_timeline_pages(gql: GraphQLClient, actors: Actors) -> None:
         "Shipping method set to Pickup.",
     ]
     assert events["pageInfo"]["hasNextPage"] is False
+
+
+@pytest.mark.parametrize("field", ["CREATED_AT", "UPDATED_AT", "NUMBER", "TOTAL"])
+@pytest.mark.parametrize("direction", ["ASC", "DESC"])
+async def test_every_sort_pages_through_every_order_once_either_way(
+    gql: GraphQLClient, actors: Actors, field: str, direction: str
+) -> None:
+    """Pages of 2 forwards, and of 3 backwards from the end, give exactly the order of one
+    big page, ties in the sort key included (totals repeat, timestamps are set equal)."""
+    token = actors.admin.token
+    for sku, price in (("A", "1.00"), ("B", "2.00")):
+        await create_product(gql, token, sku, stock=100, price=price)
+    for sku in ("A", "B", "A", "B", "A", "B", "A"):
+        await placed(gql, None, [(sku, 1)])
+    await Order.filter(number__in=[101, 102, 103]).update(
+        created_at=datetime(2026, 1, 1, tzinfo=UTC), updated_at=datetime(2026, 1, 1, tzinfo=UTC)
+    )
+    sort = {"field": field, "direction": direction}
+    everything = numbers(await gql.data(ORDERS, {"first": 100, "sort": sort}, token))
+    assert sorted(everything) == list(range(100, 107))
+    forwards: list[int] = []
+    after = None
+    while True:
+        page = (await gql.data(ORDERS, {"first": 2, "after": after, "sort": sort}, token))["orders"]
+        forwards += [e["node"]["number"] for e in page["edges"]]
+        assert page["pageInfo"]["hasPreviousPage"] is (after is not None)
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert forwards == everything
+    backwards: list[int] = []
+    before = None
+    while True:
+        variables = {"last": 3, "before": before, "sort": sort}
+        page = (await gql.data(ORDERS, variables, token))["orders"]
+        backwards = [e["node"]["number"] for e in page["edges"]] + backwards
+        if not page["pageInfo"]["hasPreviousPage"]:
+            break
+        before = page["pageInfo"]["startCursor"]
+    assert backwards == everything
+
+
+async def test_page_arguments_are_checked(gql: GraphQLClient, actors: Actors) -> None:
+    token = actors.admin.token
+    for variables, field, message in (
+        ({"first": 1, "last": 1}, "first", "Give first or last, not both."),
+        ({"first": 101}, "first", "first must be between 0 and 100."),
+        ({"last": -1}, "last", "last must be between 0 and 100."),
+        ({"first": 1, "after": "bm90IGpzb24="}, "after", "That cursor is not valid."),
+        ({"last": 1, "before": "WzEsICJ4Il0="}, "before", "That cursor is not valid."),
+    ):
+        body = await gql(ORDERS, variables, token, expect_errors=True)
+        [error] = body["errors"]
+        assert (error["message"], error["extensions"]["code"]) == (message, "INVALID_INPUT")
+        assert error["extensions"].get("field", [field]) == [field]
+    empty = (await gql.data(ORDERS, {"first": 0}, token))["orders"]
+    assert empty["edges"] == []
