@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -11,7 +12,7 @@ from tortoise import connections
 
 from app.db import is_postgres
 from app.main import create_app
-from app.models import Order, OrderEvent, Shipment, TrackingImport, TrackingImportRow
+from app.models import ImportStatus, Order, OrderEvent, Shipment, TrackingImport, TrackingImportRow
 from app.schema.ids import from_global_id
 from app.services import import_sets, imports
 from app.services.auth import SYSTEM
@@ -603,3 +604,37 @@ async def test_row_by_row_an_unknown_order_and_overwrite_are_told(
     assert seen.tracking_number == FEDEX  # overwrite replaced the S10 number
     [shipment] = await Shipment.filter(order_id=seen.id)
     assert shipment.tracking_number == FEDEX
+
+
+async def test_an_import_runs_once_by_one_worker_and_is_listed_newest_first(
+    gql: GraphQLClient, http: httpx.AsyncClient, actors: Actors, settings_with_redis: Settings
+) -> None:
+    [order] = await orders(gql, actors, 1)
+    token = actors.admin.token
+    first = await start(
+        http, f"Order Number,Tracking Number\n{order['number']},{UPS_OK}\n".encode(), token
+    )
+    second = await start(
+        http, f"Order Number,Tracking Number\n{order['number']},{S10}\n".encode(), token
+    )
+    import_id = int(from_global_id("TrackingImport", first["trackingImport"]["id"]))
+    storage = LocalStorage(settings_with_redis.data_dir)
+    assert await imports.run_import(999_999, storage) is None
+    await TrackingImport.filter(id=import_id).update(
+        lease="theirs", heartbeat_at=datetime.now(UTC), status="RUNNING"
+    )
+    assert await imports.run_import(import_id, storage) is None
+    assert (await Order.get(number=order["number"])).tracking_number == ""
+    await TrackingImport.filter(id=import_id).update(lease="", status="QUEUED")
+    assert await imports.run_import(import_id, storage) is ImportStatus.SUCCEEDED
+    assert await imports.run_import(import_id, storage) is ImportStatus.SUCCEEDED
+    assert await TrackingImportRow.filter(tracking_import_id=import_id).count() == 1
+    listed = await gql.data("{ trackingImports(first: 10) { edges { node { id } } } }", token=token)
+    assert [e["node"]["id"] for e in listed["trackingImports"]["edges"]] == [
+        second["trackingImport"]["id"],
+        first["trackingImport"]["id"],
+    ]
+    missing = await http.get(
+        "/imports/999999/result.csv", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert missing.status_code == 404

@@ -76,12 +76,6 @@ def actor_kind(viewer: Viewer) -> str:
     return viewer.kind.value
 
 
-def visible_events(viewer: Viewer) -> list[EventVisibility]:
-    if viewer.is_staff:
-        return [EventVisibility.PUBLIC, EventVisibility.STAFF]
-    return [EventVisibility.PUBLIC]
-
-
 def status_changed(
     previous: OrderStatus, to: OrderStatus, *, cause: str = "", tail: str = "", **data: Any
 ) -> NewEvent:
