@@ -638,3 +638,35 @@ async def test_an_import_runs_once_by_one_worker_and_is_listed_newest_first(
         "/imports/999999/result.csv", headers={"Authorization": f"Bearer {token}"}
     )
     assert missing.status_code == 404
+
+
+async def test_row_by_row_after_a_failed_set_a_superseded_line_stays_skipped(
+    gql: GraphQLClient, http: httpx.AsyncClient, actors: Actors, settings_with_redis: Settings
+) -> None:
+    """With overwrite the file's last line for an order decides it, on the fallback path too:
+    the earlier line is not applied (no second number on the timeline)."""
+    first, second = await orders(gql, actors, 2)
+    csv = (
+        "Order Number,Tracking Number,Carrier\n"
+        f"{first['number']},{FEDEX},\n"
+        f"{second['number']},{BOOM},dhl\n"
+        f"{first['number']},{UPS_OK},\n"
+    ).encode()
+    await _refuse_tracking(BOOM)
+    try:
+        status = await finished(
+            gql,
+            actors,
+            settings_with_redis,
+            await start(http, csv, actors.admin.token, overwrite=True),
+        )
+    finally:
+        await _allow_tracking()
+    assert outcomes(status) == [
+        (2, "SKIPPED", "SUPERSEDED"),
+        (3, "FAILED", "INTERNAL_ERROR"),
+        (4, "UPDATED", None),
+    ]
+    row = await Order.get(number=first["number"])
+    assert row.tracking_number == UPS_OK
+    assert await OrderEvent.filter(order_id=row.id, type="TRACKING_NUMBER_SET").count() == 1

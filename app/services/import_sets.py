@@ -114,6 +114,7 @@ async def process_set(
                 original.tracking_raw,
                 original.carrier_raw,
                 unreadable=original.unreadable,
+                superseded_by=original.superseded_by,
             )
             check_row(row)
             try:
