@@ -23,7 +23,7 @@ from app.models import (
 from app.services import bulk
 from app.services.auth import acting_as
 from app.services.import_sets import LeaseLost
-from app.services.leases import Lease
+from app.services.leases import Lease, held_while
 from app.settings import Settings
 from tests.conftest import Actors, GraphQLClient, run_jobs
 from tests.factories import create_product, paid, placed
@@ -305,3 +305,27 @@ async def test_a_bulk_operation_runs_once_and_not_while_another_worker_holds_it(
     assert await bulk.run(operation.id) is ImportStatus.SUCCEEDED  # finished: not run again
     assert await OrderEvent.filter(type="STATUS_CHANGED").count() == 1
     assert started["errors"] == []
+
+
+async def test_a_held_lease_is_renewed_while_the_work_runs_and_released_after(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    await create_product(gql, actors.admin.token, "A", stock=10)
+    order = await placed(gql, actors.customer.token, [("A", 1)])
+    await start(gql, actors.admin.token, status="CANCELLED", orderIds=[order["id"]])
+    operation = await BulkOperation.get()
+    lease = Lease(BulkOperation, operation.id, "me", timedelta(milliseconds=100))
+    assert await lease.claim()
+    claimed_at = (await BulkOperation.get(id=operation.id)).heartbeat_at
+    seen: list[datetime | None] = []
+
+    async def work() -> str:
+        await asyncio.sleep(0.15)  # several renewals (every fifth of the lease)
+        seen.append((await BulkOperation.get(id=operation.id)).heartbeat_at)
+        return "done"
+
+    assert await held_while(lease, work()) == "done"
+    assert claimed_at is not None
+    assert seen[0] is not None
+    assert seen[0] > claimed_at
+    assert (await BulkOperation.get(id=operation.id)).lease == ""
