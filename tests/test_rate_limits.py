@@ -3,14 +3,18 @@ proxies, RATE_LIMITED with retryAfter, and customers' jobs kept apart from the s
 
 from __future__ import annotations
 
+import uuid
 from ipaddress import ip_network
 from typing import Any
 
 import httpx
 import pytest
+from redis.asyncio import Redis
 
 from app.http import client_address
 from app.models import Document, Order, User
+from app.services import ratelimit
+from app.services.errors import ErrorCode
 from app.services.jobs import CUSTOMER_QUEUE
 from app.settings import Settings
 from tests.conftest import Actors, GraphQLClient, app_settings, run_jobs
@@ -139,3 +143,26 @@ async def test_customer_notes_are_limited(app: Any, gql: GraphQLClient, actors: 
         # staff writing on the same order are not limited
         staff = await gql.data(note, {"id": order["id"]}, actors.support.token)
         assert staff["addOrderNote"]["errors"] == []
+
+
+async def test_the_cell_rate_allows_the_limit_at_once_then_one_per_interval(
+    settings_with_redis: Settings,
+) -> None:
+    """GCRA against the real Redis: `limit` attempts pass at once, the next waits for one
+    interval (period / limit), and each client has its own bucket."""
+    assert settings_with_redis.redis_url is not None
+    client = Redis.from_url(settings_with_redis.redis_url)
+    bucket = f"test-{uuid.uuid4().hex}"
+    try:
+        for _ in range(3):
+            await ratelimit.hit(client, bucket, "a", 3, 60)
+        with pytest.raises(ratelimit.RateLimited) as limited:
+            await ratelimit.hit(client, bucket, "a", 3, 60)
+        assert 1 <= limited.value.retry_after <= 20  # one interval of 60 / 3 seconds
+        assert limited.value.code is ErrorCode.RATE_LIMITED
+        await ratelimit.hit(client, bucket, "b", 3, 60)  # another client
+        for _ in range(10):
+            await ratelimit.hit(client, bucket, "a", 0, 60)  # no limit set
+            await ratelimit.hit(None, bucket, "a", 3, 60)  # no Redis: nothing to count in
+    finally:
+        await client.aclose()
