@@ -199,9 +199,14 @@ def main() -> int:
             "process_isolation=forkserver\nforkserver_warmup=none\n"
             f"only_mutate={only}\npytest_add_cli_args_test_selection={tests}\n"
         )
+        # the suite's sameness check (two execution paths compared) is not a rule
+        quiet = {**os.environ, "BITCART_SAMENESS": "0"}
         # generate the mutants only (a filter that matches none stops mutmut there)
         subprocess.run(
-            [str(MUTMUT), "run", "nothing.matches.this*"], cwd=scratch, capture_output=True
+            [str(MUTMUT), "run", "nothing.matches.this*"],
+            cwd=scratch,
+            capture_output=True,
+            env=quiet,
         )
         names = _results(scratch)
         chosen: dict[str, list[str]] = {}
@@ -219,8 +224,6 @@ def main() -> int:
             chosen[module] = sorted(rng.sample(candidates, min(args.sample, len(candidates))))
         everything = [n for picked in chosen.values() for n in picked]
         if everything:
-            # the suite's sameness check (two execution paths compared) is not a rule
-            quiet = {**os.environ, "BITCART_SAMENESS": "0"}
             subprocess.run(
                 [str(MUTMUT), "run", *everything], cwd=scratch, capture_output=True, env=quiet
             )
