@@ -459,3 +459,35 @@ async def test_returns_filtered_by_order(gql: GraphQLClient, actors: Actors) -> 
     for token in (actors.admin.token, actors.customer.token):
         seen = await gql.data(query, {"o": other["id"]}, token)
         assert [e["node"]["order"]["number"] for e in seen["returns"]["edges"]] == [other["number"]]
+
+
+async def test_more_return_edges_name_their_field(gql: GraphQLClient, actors: Actors) -> None:
+    order = await shipped_order(gql, actors)
+    token = actors.customer.token
+    long = await request_return(gql, token, order, [(0, 1)], comment="c" * 2001)
+    assert [(e["field"], e["message"]) for e in long["errors"]] == [
+        (["customerComment"], "At most 2000 characters.")
+    ]
+    first = await request_return(gql, token, order, [(0, 1)], comment="c" * 2000)
+    assert first["errors"] == []
+    second = await request_return(gql, token, order, [(1, 1)])
+    missing_order = await gql.data(
+        REQUEST,
+        {
+            "input": {
+                "orderId": "T3JkZXI6OTk5OTk=",
+                "items": [{"orderItemId": order["items"][0]["id"], "quantity": 1}],
+            }
+        },
+        actors.support.token,
+    )
+    assert [e["field"] for e in missing_order["requestReturn"]["errors"]] == [["orderId"]]
+    missing = await set_status(gql, actors.support.token, "UmV0dXJuOjk5OTk5", "AUTHORIZED")
+    assert [(e["code"], e["field"]) for e in missing["errors"]] == [("NOT_FOUND", ["id"])]
+    customer = await set_status(gql, token, first["returnRequest"]["id"], "AUTHORIZED")
+    assert [(e["code"], e["field"]) for e in customer["errors"]] == [("FORBIDDEN", ["status"])]
+    listed = await gql.data("{ returns { edges { node { id } } } }", token=actors.admin.token)
+    assert [e["node"]["id"] for e in listed["returns"]["edges"]] == [
+        second["returnRequest"]["id"],
+        first["returnRequest"]["id"],
+    ]

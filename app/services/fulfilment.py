@@ -98,17 +98,17 @@ def check_tracking(number: str, carrier: str | None, field: str = "trackingNumbe
 
 async def add_tracking(
     viewer: Viewer, order_id: int, number: str, carrier: str | None = None
-) -> tuple[Order, bool]:
-    """Set the order's tracking number; the customer sees it at once.
+) -> Order:
+    """Set the order's tracking number; the customer sees it at once (the same number and
+    carrier again change nothing).
 
     R3: shipments are never touched; each keeps the number it was created with.
-    Returns the order and whether anything changed.
     """
     viewer.require_any(Permission.SHIPMENTS_WRITE, Permission.ORDERS_WRITE)
     tracking = check_tracking(number, carrier)
     order = await lock_order(order_id, "orderId")
     if order.tracking_number == tracking.number and order.carrier == (tracking.carrier or ""):
-        return order, False
+        return order
     await save_changes(
         order, {"tracking_number": tracking.number, "carrier": tracking.carrier or ""}
     )
@@ -117,4 +117,4 @@ async def add_tracking(
         viewer,
         events.tracking_set(tracking.number, tracking.carrier),
     )
-    return order, True
+    return order

@@ -61,7 +61,7 @@ class FulfilmentMutations:
         viewer = info.context.viewer
 
         async def action() -> OrderModel:
-            order, _ = await fulfilment.add_tracking(
+            order = await fulfilment.add_tracking(
                 viewer, from_global_id("Order", order_id, "orderId"), tracking_number, carrier
             )
             return order
