@@ -49,6 +49,8 @@ EQUIVALENT: dict[str, str] = {
     "and apply_status reads the viewer only to move stock",
     "app.services.import_sets.xǁRowǁfail__mutmut_3": "no row message comes near 500 "
     "characters (the longest quotes 50 of the number); the cut is a guard",
+    "app.services.shipments.x_ship_order__mutmut_183": "a shippable order never has its stock "
+    "released (RELEASING is within NOT_SHIPPABLE): apply_status does not read the viewer",
     "app.services.returns.x_list_returns__mutmut_15": "ids rise with created_at: newest first "
     "by id is the same order",
 }
