@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.db import MAX_ID
+from app.services.tracking import _number_from_token, tracking_token
 from tests.conftest import Actors, GraphQLClient
 from tests.factories import PLACE_ORDER, create_product, order_input, placed
 from tests.test_fulfilment import ADD_TRACKING, UPS_OK
@@ -145,3 +147,26 @@ def test_postal_numbers_link_to_their_countrys_post() -> None:
     # a post office without a known page: no link rather than a wrong one
     assert tracking_url("RR123456785FR", "s10") is None
     assert tracking_url("", "ups") is None
+
+
+def test_a_tracking_token_opens_its_own_order_only() -> None:
+    secret = "s3cret"
+    token = tracking_token(100, secret)
+    number, _, mac = token.partition("-")
+    assert (number, len(mac)) == ("100", 24)  # 18 bytes of the MAC, URL-safe
+    assert _number_from_token(token, secret) == 100
+    assert _number_from_token(f"  {token}\n", secret) == 100
+    assert tracking_token(100, "other secret") != token
+    other = tracking_token(101, secret)
+    for forged in (
+        f"101-{mac}",  # another order's number with this MAC
+        other[:-1] + ("A" if other[-1] != "A" else "B"),
+        token + "x",
+        "100",
+        f"0-{mac}",
+        f"{MAX_ID + 1}-{mac}",
+        f"-{mac}",
+        f"\uff11\uff10\uff10-{mac}",  # full-width digits are digits, but not ASCII
+        "ünïcode-ßß",
+    ):
+        assert _number_from_token(forged, secret) is None, forged
