@@ -89,8 +89,12 @@ async def test_the_same_provider_reference_twice_changes_nothing(
     assert await PaymentTransaction.all().count() == 1
     # the same reference with another amount, or on another order, is not the same payment
     other = await record_payment(gql, token, order, amount="11.00", reference="ch_1")
-    assert [(e["code"], e["field"]) for e in other["errors"]] == [
-        ("TRANSACTION_CONFLICT", ["input", "reference"])
+    assert [(e["code"], e["field"], e["message"]) for e in other["errors"]] == [
+        (
+            "TRANSACTION_CONFLICT",
+            ["input", "reference"],
+            "stripe CAPTURE ch_1 is recorded already for 10.00.",
+        )
     ]
     second_order = await placed(gql, None, [("A", 1)], payment={"provider": "stripe"})
     elsewhere = await record_payment(gql, token, second_order, amount="10.00", reference="ch_1")
