@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from app.models import Order
+from app.models import Order, OrderEvent
 from tests.conftest import Actors, GraphQLClient
-from tests.factories import create_product, paid, placed
+from tests.factories import address, create_product, paid, placed
 
 ORDER_BY_ID = "query($id: ID!) { order(id: $id) { number email } }"
 ORDER_BY_NUMBER = "query($n: Int!) { order(number: $n) { number email } }"
@@ -360,3 +360,37 @@ async def test_page_arguments_are_checked(gql: GraphQLClient, actors: Actors) ->
         assert error["extensions"].get("field", [field]) == [field]
     empty = (await gql.data(ORDERS, {"first": 0}, token))["orders"]
     assert empty["edges"] == []
+
+
+async def test_updating_addresses_changes_them_searches_them_and_tells_the_timeline(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    await create_product(gql, actors.admin.token, "A", stock=10)
+    order = await placed(gql, actors.customer.token, [("A", 1)])
+    token = actors.admin.token
+    moved = await gql.data(
+        UPDATE,
+        {
+            "id": order["id"],
+            "input": {
+                "billingAddress": address("Ada", "Byron", city="Ockham"),
+                "shippingAddress": address("Ada", "Lovelace", city="Marylebone", country="GB"),
+            },
+        },
+        token,
+    )
+    assert moved["updateOrder"]["errors"] == []
+    row = await Order.get(number=order["number"])
+    assert (row.billing_address["last_name"], row.billing_address["city"]) == ("Byron", "Ockham")
+    assert row.shipping_address["city"] == "Marylebone"
+    found = await gql.data(ORDERS, {"filter": {"search": "byron"}}, token)
+    assert numbers(found) == [order["number"]]
+    types = await OrderEvent.filter(order_id=row.id).values_list("type", flat=True)
+    assert {"BILLING_ADDRESS_UPDATED", "SHIPPING_ADDRESS_UPDATED"} <= set(types)
+    # the same addresses again: nothing changes, nothing is told
+    again = await gql.data(
+        UPDATE,
+        {"id": order["id"], "input": {"billingAddress": address("Ada", "Byron", city="Ockham")}},
+        token,
+    )
+    assert again["updateOrder"]["order"]["version"] == moved["updateOrder"]["order"]["version"]
