@@ -475,3 +475,18 @@ async def test_an_order_holds_at_most_fifty_transactions_each_with_its_actor(
         .values_list("actor_id", flat=True)
     )
     assert list(actors_seen) == [actors.admin.user_id]
+
+
+async def test_an_authorization_beyond_what_is_left_says_what_is_left(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    order = await an_order(gql, actors)
+    token = actors.admin.token
+    await record_payment(gql, token, order, kind="AUTHORIZATION", amount="20.00")
+    over = await record_payment(gql, token, order, kind="AUTHORIZATION", amount="10.01")
+    assert [(e["code"], e["message"]) for e in over["errors"]] == [
+        (
+            "PAYMENT_EXCEEDS_BALANCE",
+            "10.00 USD is left to authorize (total 30.00, captured 0.00, authorized 20.00).",
+        )
+    ]

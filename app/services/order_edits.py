@@ -262,8 +262,8 @@ async def _added_lines(
             continue
         on_order.add(sku)
         price = parse_money(add.unit_price) if add.unit_price is not None else product.price
-        unit_price = product.price if price is None else price
-        added.append(_Line(None, product.id, sku, product.name, add.quantity, unit_price))
+        assert price is not None  # a unit price that is no amount was refused by _check
+        added.append(_Line(None, product.id, sku, product.name, add.quantity, price))
     return added
 
 
