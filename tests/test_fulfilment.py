@@ -178,8 +178,7 @@ async def test_add_tracking_refuses_a_typo_for_a_named_carrier(
 
 async def test_r3_add_tracking_never_changes_a_shipment(gql: GraphQLClient, actors: Actors) -> None:
     token = actors.admin.token
-    await create_product(gql, token, "A", stock=10)
-    order = await placed(gql, actors.customer.token, [("A", 2)])
+    order = await one_placed(gql, actors, units=2)
     await gql.data(ADD_TRACKING, {"id": order["id"], "n": "RB123456785GB"}, token)
     item = order["items"][0]["id"]
     first = await gql.data(
@@ -302,6 +301,12 @@ async def test_another_number_of_the_same_carrier_replaces_the_first(
 MISSING_ORDER = "T3JkZXI6OTk5OTk="  # Order:99999
 
 
+async def one_placed(gql: GraphQLClient, actors: Actors, units: int = 1) -> dict[str, Any]:
+    """An order of `units` of product A (10 in stock), placed by the customer."""
+    await create_product(gql, actors.admin.token, "A", stock=10)
+    return await placed(gql, actors.customer.token, [("A", units)])
+
+
 def test_resolve_keeps_a_number_of_no_known_format_open_and_links_known_carriers() -> None:
     assert resolve("abc 12345") == Tracking("ABC12345", None, None)
     assert resolve(UPS_OK) == Tracking(
@@ -335,8 +340,7 @@ async def test_the_same_number_again_is_no_change_but_another_carrier_is(
     gql: GraphQLClient, actors: Actors
 ) -> None:
     token = actors.admin.token
-    await create_product(gql, token, "A", stock=10)
-    order = await placed(gql, actors.customer.token, [("A", 1)])
+    order = await one_placed(gql, actors)
     row = await Order.get(number=order["number"])
 
     async def tracking_events() -> int:
@@ -359,8 +363,7 @@ async def test_setting_the_status_it_has_changes_nothing_but_marks_it_chosen(
     gql: GraphQLClient, actors: Actors
 ) -> None:
     token = actors.admin.token
-    await create_product(gql, token, "A", stock=10)
-    order = await placed(gql, actors.customer.token, [("A", 1)])
+    order = await one_placed(gql, actors)
     before = await Order.get(number=order["number"])
     assert before.status_manual is False
     same = await set_status(gql, token, order, before.status.value)
@@ -377,8 +380,7 @@ async def test_a_status_note_has_a_limit_and_released_stock_names_who(
     gql: GraphQLClient, actors: Actors
 ) -> None:
     token = actors.admin.token
-    await create_product(gql, token, "A", stock=10)
-    order = await placed(gql, actors.customer.token, [("A", 2)])
+    order = await one_placed(gql, actors, units=2)
     long = await set_status(gql, token, order, "CANCELLED", note="n" * 2001)
     assert [(e["code"], e["field"], e["message"]) for e in long["errors"]] == [
         ("INVALID_INPUT", ["note"], "At most 2000 characters.")
