@@ -383,3 +383,54 @@ def test_a_client_that_hangs_up_mid_request_is_one_quiet_line(tmp_path: Path) ->
     assert "ClientDisconnect" not in output
     (line,) = [json.loads(line) for line in output.splitlines() if '"gone-1"' in line]
     assert (line["event"], line["status"], line["path"]) == ("request", 499, "/graphql")
+
+
+_LOG_A_FAILURE = """
+import logging, sys
+from app import logs
+logs.configure(sys.argv[1] == "json")
+
+def connect(depth):
+    password = "hunter2-never-logged"
+    if depth == 0:
+        raise ConnectionRefusedError(111, "Connect call failed")
+    connect(depth - 1)
+
+try:
+    connect(40)
+except OSError:
+    logging.getLogger("asyncpg.pool").warning("pool floor not restored", exc_info=True)
+"""
+
+
+@pytest.mark.parametrize("log_format", ["json", "console"])
+def test_a_logged_failure_keeps_its_traceback_and_not_its_locals(log_format: str) -> None:
+    """A library's failure logged with its traceback (asyncpg's pool does, while the database
+    is gone): the traceback is in the line, plain, without the frames' locals (which can hold
+    passwords); rich's rendering of them stalled the event loop for about a second."""
+    done = subprocess.run(
+        [sys.executable, "-c", _LOG_A_FAILURE, log_format],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    output = done.stderr
+    assert "hunter2" not in output
+    assert "\x1b[" not in output  # no colour codes in a log file
+    if log_format == "json":
+        (line,) = [json.loads(line) for line in output.splitlines()]
+        assert (line["event"], line["level"], line["logger"]) == (
+            "pool floor not restored",
+            "warning",
+            "asyncpg.pool",
+        )
+        traceback = line["exception"]
+    else:
+        assert output.splitlines()[0].endswith("[asyncpg.pool]")
+        traceback = output
+    assert traceback.startswith("Traceback (most recent call last):") or (
+        "\nTraceback (most recent call last):\n" in traceback
+    )
+    assert "in connect" in traceback
+    assert traceback.rstrip().endswith("ConnectionRefusedError: [Errno 111] Connect call failed")
