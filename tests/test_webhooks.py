@@ -627,3 +627,150 @@ async def test_webhook_changes_are_checked_like_new_ones(
     assert [(e["code"], e["field"]) for e in gone["redeliverWebhook"]["errors"]] == [
         ("NOT_FOUND", ["deliveryId"])
     ]
+
+
+def selection(shape: dict[str, Any]) -> str:
+    """The GraphQL selection that asks for exactly the fields of a webhook's data."""
+    fields = []
+    for key, value in shape.items():
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            value = value[0]
+        fields.append(f"{key} {{ {selection(value)} }}" if isinstance(value, dict) else key)
+    return " ".join(fields)
+
+
+def without(shape: dict[str, Any], *keys: str) -> dict[str, Any]:
+    return {k: v for k, v in shape.items() if k not in keys}
+
+
+async def test_a_webhook_reads_like_the_staff_query_of_the_same_object(
+    gql: GraphQLClient, actors: Actors, app: Any, settings_with_redis: Settings
+) -> None:
+    """Every event's `data` is what a staff query of the same fields answers (the promise of
+    app/services/snapshots.py), field by field: money, ids, times, tracking links, payment
+    figures, items and shipment lines, for orders, shipments, returns, refunds and payments.
+    Where a webhook names a related object by id, the query reads it through the object."""
+    from tests.test_returns import request_return, set_status
+    from tests.test_shipments import ship
+
+    admin = actors.admin.token
+    await create_product(gql, admin, "A", stock=20, price="10.00")
+    await create_product(gql, admin, "B", stock=20, price="5.25")
+    topics = [
+        "order.created",
+        "order.status_changed",
+        "shipment.created",
+        "return.created",
+        "return.status_changed",
+        "refund.created",
+        "payment.recorded",
+    ]
+    settings = delivering(settings_with_redis)
+    async with receiver() as hook:
+        created = await create_webhook(gql, app, admin, hook.url, topics)
+        order = await placed(
+            gql, actors.customer.token, [("A", 3), ("B", 2)], customerComment="by the door"
+        )
+        payment = await record_payment(
+            gql, admin, order, amount="20.00", provider="stripe", reference="pi_9"
+        )
+        assert payment["errors"] == []
+        shipped = await ship(
+            gql, admin, order, [(0, 2)], trackingNumber="1Z999AA10123456784", carrier="UPS"
+        )
+        assert shipped["errors"] == []
+        asked = await request_return(gql, actors.customer.token, order, [(0, 1)], "too big")
+        assert asked["errors"] == []
+        return_id = asked["returnRequest"]["id"]
+        for status in ("AUTHORIZED", "RECEIVED"):
+            assert (await set_status(gql, admin, return_id, status))["errors"] == []
+        refund = await gql.data(
+            REFUND, {"id": order["id"], "input": {"amount": "7.50", "returnId": return_id}}, admin
+        )
+        assert refund["refundOrder"]["errors"] == []
+        await fan_out(settings)
+        await deliver(settings)
+        bodies = verified(hook, created["secret"])
+    assert {b["type"] for b in bodies} == set(topics)
+    ref = {"id": order["id"], "number": order["number"]}
+    changes: list[Any] = []
+    for body in bodies:
+        data = body["data"]
+        if body["type"].startswith("order."):
+            changes.append(data.get("change"))
+            shape = without(data, "change")  # what the event changed, beside the order
+            asked_for = f"query($id: ID!) {{ order(id: $id) {{ {selection(shape)} }} }}"
+            answer = await gql.data(asked_for, {"id": data["id"]}, admin)
+            assert shape == answer["order"], body["type"]
+        elif body["type"] == "shipment.created":
+            asked_for = f"query($id: ID!) {{ shipment(id: $id) {{ {selection(data)} }} }}"
+            answer = await gql.data(asked_for, {"id": data["id"]}, admin)
+            assert data == answer["shipment"]
+            assert data["trackingUrl"] == "https://www.ups.com/track?tracknum=1Z999AA10123456784"
+            assert data["items"] == [{"sku": "A", "name": "Product A", "quantity": 2}]
+        elif body["type"].startswith("return."):
+            assert data["order"] == ref
+            # the webhook names the order item by id and its sku beside it
+            shape = without(data, "order") | {
+                "items": [
+                    without(i, "orderItem", "sku")
+                    | {"orderItem": {"id": i["orderItem"], "sku": i["sku"]}}
+                    for i in data["items"]
+                ]
+            }
+            asked_for = (
+                f"query($id: ID!) {{ order(id: $id) {{ returns {{ {selection(shape)} }} }} }}"
+            )
+            (answer,) = (await gql.data(asked_for, {"id": order["id"]}, admin))["order"]["returns"]
+            assert shape == answer
+        elif body["type"] == "refund.created":
+            assert data["order"] == ref
+            assert data["returnRequest"] == return_id
+            shape = without(data, "order", "returnRequest")
+            asked_for = (
+                f"query($id: ID!) {{ order(id: $id) {{ refunds {{ {selection(shape)} }} "
+                "returns { id refund { id } } } }"
+            )
+            answer = (await gql.data(asked_for, {"id": order["id"]}, admin))["order"]
+            assert [shape] == answer["refunds"]
+            assert answer["returns"] == [{"id": return_id, "refund": {"id": data["id"]}}]
+        else:
+            assert body["type"] == "payment.recorded"
+            assert data["order"] == ref
+            shape = without(data, "order")
+            asked_for = (
+                f"query($id: ID!) {{ order(id: $id) {{ payment {{ transactions {{ "
+                f"{selection(shape)} }} }} }} }}"
+            )
+            answer = (await gql.data(asked_for, {"id": order["id"]}, admin))["order"]
+            transactions = answer["payment"]["transactions"]
+            assert [shape] == [t for t in transactions if t["id"] == data["id"]]
+            assert [t["kind"] for t in transactions] == ["CAPTURE", "REFUND"]
+    assert sorted(changes, key=str) == sorted(
+        [
+            {"status": "AWAITING_PAYMENT"},
+            {"from": "AWAITING_PAYMENT", "to": "PARTIALLY_SHIPPED"},
+            {"from": "PARTIALLY_SHIPPED", "to": "PARTIALLY_REFUNDED"},
+        ],
+        key=str,
+    )
+    # the figures themselves, so that a wrong one on both sides could not pass either
+    final = next(b["data"] for b in bodies if b["type"] == "order.created")
+    assert (final["subtotal"], final["total"], final["customerComment"]) == (
+        "40.50",
+        "40.50",
+        "by the door",
+    )
+    assert final["payment"] | {"method": None, "provider": None, "status": None} == {
+        "method": None,
+        "provider": None,
+        "status": None,
+        "amountAuthorized": "0.00",
+        "amountPaid": "20.00",
+        "amountRefunded": "7.50",
+        "balanceDue": "20.50",
+    }
+    assert [(i["sku"], i["quantityShipped"], i["quantityReturned"]) for i in final["items"]] == [
+        ("A", 2, 1),
+        ("B", 0, 0),
+    ]
