@@ -31,6 +31,8 @@ class Receiver:
     received: list[Received] = field(default_factory=list)
     # seconds to wait before answering (to be slower than a timeout)
     delay: float = 0.0
+    # the answer's text; by default "ok" or "nope"
+    reply: str | None = None
 
     @property
     def url(self) -> str:
@@ -42,7 +44,8 @@ class Receiver:
         if self.delay:
             await asyncio.sleep(self.delay)
         status = self.statuses.pop(0) if len(self.statuses) > 1 else self.statuses[0]
-        return Response("ok" if status < 300 else "nope", status_code=status)
+        text = self.reply if self.reply is not None else "ok" if status < 300 else "nope"
+        return Response(text, status_code=status)
 
     async def wait_for(self, count: int, seconds: float = 20) -> None:
         for _ in range(int(seconds * 20)):

@@ -213,6 +213,9 @@ async def test_the_retry_schedule_runs_out_and_staff_can_redeliver(
     assert [edge["node"]["id"] for edge in edges] == [failed["id"]]
     rows = await deliveries(gql, actors.admin.token, webhook_id)
     assert [r["status"] for r in rows] == ["SUCCEEDED", "FAILED"]  # newest first
+    # an id that is not a webhook's lists nothing, whichever webhooks have deliveries
+    for other in ("T3JkZXI6MQ==", "V2ViaG9vazo5OTk5OQ==", "junk"):
+        assert await deliveries(gql, actors.admin.token, other) == []
 
 
 async def test_410_disables_the_webhook_and_tells_the_others(
@@ -245,6 +248,12 @@ async def test_410_disables_the_webhook_and_tells_the_others(
         # nothing more goes to a disabled webhook; switched back on, it gets new events
         await placed(gql, actors.customer.token, [("TEE", 1)])
         assert await fan_out(settings) == 0
+        refused = await deliveries(gql, actors.admin.token, created["webhook"]["id"])
+        assert [d["status"] for d in refused] == ["FAILED", "FAILED"]
+        again = await gql.data(REDELIVER, {"id": refused[0]["id"]}, actors.admin.token)
+        assert [(e["code"], e["field"]) for e in again["redeliverWebhook"]["errors"]] == [
+            ("INVALID_INPUT", ["deliveryId"])
+        ]
         data = await gql.data(
             UPDATE,
             {"id": created["webhook"]["id"], "input": {"active": True}},
@@ -278,14 +287,25 @@ async def test_a_webhook_failing_for_a_day_is_disabled(
         await Webhook.filter(id=webhook_id).update(
             failing_since=datetime.now(UTC) - timedelta(hours=24, seconds=1)
         )
-        await deliver(settings)
+        # a second event waits, not yet claimed, when the first one's failure disables
+        await placed(gql, actors.customer.token, [("TEE", 1)])
+        await fan_out(settings)
+        async with webhook_delivery.http_client(settings) as client:
+            assert await webhook_delivery.deliver_due(client, settings, limit=1) == 1
+        assert len(hook.received) == 3
 
     webhook = await Webhook.get(id=webhook_id)
     assert webhook.active is False
     assert webhook.disabled_reason == "Every delivery failed for 24 hours."
+    assert webhook.disabled_at is not None
     assert webhook.consecutive_failures == 3
-    delivery = await WebhookDelivery.get(webhook_id=webhook_id)
-    assert delivery.status is DeliveryStatus.FAILED
+    tried, waiting = await WebhookDelivery.filter(webhook_id=webhook_id).order_by("id")
+    assert (tried.status, tried.attempts) == (DeliveryStatus.FAILED, 3)
+    assert (waiting.status, waiting.attempts, waiting.last_error) == (
+        DeliveryStatus.FAILED,
+        0,
+        "Webhook disabled.",
+    )
 
 
 async def test_staff_only_text_never_reaches_a_webhook(
@@ -367,7 +387,14 @@ async def test_private_and_metadata_addresses_are_refused(
 async def test_malformed_webhooks_are_refused_with_every_reason(
     gql: GraphQLClient, actors: Actors
 ) -> None:
-    for url in ("ftp://example.com/x", "http://user:pw@93.184.215.14/", "no url", "x" * 3000):
+    for url in (
+        "ftp://example.com/x",
+        "http://user:pw@93.184.215.14/",
+        "http://user@93.184.215.14/",  # a user name alone, or a password alone
+        "http://:pw@93.184.215.14/",
+        "no url",
+        "x" * 3000,
+    ):
         data = await gql.data(
             CREATE, {"input": {"url": url, "events": ["order.created"]}}, actors.admin.token
         )
@@ -615,17 +642,26 @@ async def test_webhook_changes_are_checked_like_new_ones(
             {
                 "id": webhook_id,
                 "input": {
-                    "events": ["shipment.created", "order.created", "shipment.created"],
+                    "events": [
+                        "refund.created",
+                        "order.created",
+                        "return.created",
+                        "order.created",
+                    ],
                     "description": " ops ",
+                    "url": " http://127.0.0.1:9/moved ",
                 },
             },
             token,
         )
-    assert data["updateWebhook"]["webhook"]["events"] == ["order.created", "shipment.created"]
+    changed = data["updateWebhook"]["webhook"]
+    # TOPICS' order, not the alphabet's: return.created before refund.created
+    assert changed["events"] == ["order.created", "return.created", "refund.created"]
+    assert changed["url"] == "http://127.0.0.1:9/moved"
     assert (await Webhook.get()).description == "ops"
     gone = await gql.data(REDELIVER, {"id": "V2ViaG9va0RlbGl2ZXJ5Ojk5OTk5"}, token)
-    assert [(e["code"], e["field"]) for e in gone["redeliverWebhook"]["errors"]] == [
-        ("NOT_FOUND", ["deliveryId"])
+    assert [(e["code"], e["field"], e["message"]) for e in gone["redeliverWebhook"]["errors"]] == [
+        ("NOT_FOUND", ["deliveryId"], "Webhook delivery not found.")
     ]
 
 
@@ -774,3 +810,61 @@ async def test_a_webhook_reads_like_the_staff_query_of_the_same_object(
         ("A", 2, 1),
         ("B", 0, 0),
     ]
+
+
+async def test_a_failed_attempt_says_what_the_receiver_answered_briefly(
+    gql: GraphQLClient, actors: Actors, app: Any, settings_with_redis: Settings
+) -> None:
+    """The last error quotes the start of the receiver's answer (the status alone when it
+    said nothing), and a receiver slower than the timeout is a failed attempt."""
+    await create_product(gql, actors.admin.token, "TEE", stock=5)
+    settings = delivering(
+        settings_with_redis, webhook_retry_delays=(0.0,) * 5, webhook_timeout_seconds=0.5
+    )
+    async with receiver(500) as hook:
+        created = await create_webhook(gql, app, actors.admin.token, hook.url, ["order.created"])
+        await placed(gql, actors.customer.token, [("TEE", 1)])
+        await fan_out(settings)
+        errors = []
+        for reply, delay in (("", 0.0), ("  busy: try later " + "x" * 5000, 0.0), ("ok", 2.0)):
+            hook.reply, hook.delay = reply, delay
+            assert await deliver(settings) == 1
+            (row,) = await deliveries(gql, actors.admin.token, created["webhook"]["id"])
+            errors.append((row["lastError"], row["responseStatus"]))
+    quoted = "busy: try later " + "x" * (200 - len("  busy: try later "))
+    assert errors == [
+        ("HTTP 500", 500),
+        (f"HTTP 500: {quoted}", 500),
+        ("No answer within the timeout.", None),
+    ]
+
+
+async def test_deliveries_of_a_switched_off_webhook_fail_unsent(
+    gql: GraphQLClient, actors: Actors, app: Any, settings_with_redis: Settings
+) -> None:
+    """Staff switch a webhook off while a delivery waits: the delivery fails unsent, and the
+    webhook's other deliveries go on."""
+    await create_product(gql, actors.admin.token, "TEE", stock=5)
+    settings = delivering(settings_with_redis)
+    async with receiver() as off, receiver() as on:
+        switched = await create_webhook(gql, app, actors.admin.token, off.url, ["order.created"])
+        kept = await create_webhook(gql, app, actors.admin.token, on.url, ["order.created"])
+        await placed(gql, actors.customer.token, [("TEE", 1)])
+        assert await fan_out(settings) == 2
+        data = await gql.data(
+            UPDATE,
+            {"id": switched["webhook"]["id"], "input": {"active": False}},
+            actors.admin.token,
+        )
+        assert data["updateWebhook"]["errors"] == []
+        assert await deliver(settings) == 2
+        assert off.received == []
+        assert len(on.received) == 1
+    (unsent,) = await deliveries(gql, actors.admin.token, switched["webhook"]["id"])
+    assert (unsent["status"], unsent["attempts"], unsent["lastError"]) == (
+        "FAILED",
+        0,
+        "Webhook disabled.",
+    )
+    (sent,) = await deliveries(gql, actors.admin.token, kept["webhook"]["id"])
+    assert sent["status"] == "SUCCEEDED"
