@@ -204,7 +204,7 @@ def main() -> int:
         tests = "\n    ".join(args.tests)
         only = "\n    ".join(args.modules)
         (scratch / "setup.cfg").write_text(
-            "[mutmut]\nsource_paths=app\nalso_copy=migrations\n"
+            "[mutmut]\nsource_paths=app\nalso_copy=migrations\n    schema.graphql\n    docs\n"
             "process_isolation=forkserver\nforkserver_warmup=none\n"
             f"only_mutate={only}\npytest_add_cli_args_test_selection={tests}\n"
         )
