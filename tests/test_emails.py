@@ -8,6 +8,7 @@ import email
 import email.policy
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import UTC, datetime
 from email.message import EmailMessage as Mime
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 
 from app.models import DeliveryStatus, EmailMessage
 from app.services import emails, outbox
@@ -172,10 +174,24 @@ async def test_a_failed_send_is_retried_then_given_up(
         smtp_url=f"smtp://127.0.0.1:{free_port()}",  # nobody listens there
         email_retry_delays=(0.0, 0.0),
     )
-    await send_all(down)
+    # the first retry waits the first delay of the schedule, the second the second
+    later = replace(down, email_retry_delays=(600.0, 7200.0))
+    await send_all(later)
     row = await EmailMessage.get()
     assert (row.status, row.attempts) == (DeliveryStatus.RETRYING, 1)
-    assert row.last_error
+    assert row.last_error.startswith(("OSError: ", "ConnectionRefusedError: ", "SMTP"))
+    assert row.next_attempt_at is not None
+    waits = (row.next_attempt_at - datetime.now(UTC)).total_seconds()
+    assert 590 < waits <= 600
+    await EmailMessage.filter(id=row.id).update(next_attempt_at=datetime.now(UTC))
+    await emails.send_due(later)
+    await row.refresh_from_db()
+    assert row.next_attempt_at is not None
+    assert 7190 < (row.next_attempt_at - datetime.now(UTC)).total_seconds() <= 7200
+    await EmailMessage.filter(id=row.id).update(attempts=0, next_attempt_at=datetime.now(UTC))
+    await send_all(down)
+    await row.refresh_from_db()
+    assert (row.status, row.attempts) == (DeliveryStatus.RETRYING, 1)
 
     up = replace(down, smtp_url=f"smtp://127.0.0.1:{port}")
     await emails.send_due(up)
@@ -209,11 +225,83 @@ async def test_a_shop_overrides_a_template_and_a_broken_one_falls_back(
     (folder / "order_placed.subject").write_text(
         "Thanks from {{ store.name }} for #{{ order.number }}"
     )
-    (folder / "order_placed.txt").write_text("{{ order.nothing_here.at_all }}")  # broken
+    # broken: a name the order does not have is an error, never an empty string
+    (folder / "order_placed.txt").write_text("Dear {{ order.nothing_here }}")
+    # the shop's HTML is escaped like ours
+    (folder / "order_placed.html").write_text("<p>{{ order.customerComment }}</p>")
     settings = replace(settings_with_redis, template_dir=tmp_path / "templates", data_dir=tmp_path)
     await create_product(gql, actors.admin.token, "TEE", stock=5)
-    order = await placed(gql, actors.customer.token, [("TEE", 1)])
+    order = await placed(
+        gql, actors.customer.token, [("TEE", 1)], customerComment="<b>fast</b> & soon"
+    )
     await send_all(settings)
     row = await EmailMessage.get()
     assert row.subject == f"Thanks from {settings.store_name} for #{order['number']}"
     assert row.text.startswith(f"Thank you for your order #{order['number']}.")  # ours
+    assert row.html == "<p>&lt;b&gt;fast&lt;/b&gt; &amp; soon</p>"
+
+
+async def test_our_html_escapes_what_the_store_typed(
+    gql: GraphQLClient, actors: Actors, settings_with_redis: Settings, tmp_path: Path
+) -> None:
+    await create_product(gql, actors.admin.token, "TEE", stock=5, name="Tee <Deluxe> & Co")
+    await placed(gql, actors.customer.token, [("TEE", 1)])
+    await send_all(replace(settings_with_redis, data_dir=tmp_path))
+    row = await EmailMessage.get()
+    assert "<td>Tee &lt;Deluxe&gt; &amp; Co</td>" in row.html
+    assert "Tee <Deluxe> & Co" in row.text  # plain text is not HTML
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("smtp://mail.example.com", ("mail.example.com", 25, None, None, False)),
+        ("smtps://mail.example.com", ("mail.example.com", 465, None, None, True)),
+        (
+            "smtp://shop%40example.com:p%3Ass%20w@mail.example.com:587",
+            ("mail.example.com", 587, "shop@example.com", "p:ss w", False),
+        ),
+    ],
+)
+def test_the_smtp_url_names_server_port_login_and_tls(
+    url: str, expected: tuple[str, int, str | None, str | None, bool]
+) -> None:
+    smtp = emails.Smtp.from_url(url)
+    assert (smtp.hostname, smtp.port, smtp.username, smtp.password, smtp.use_tls) == expected
+
+
+# a test server on 127.0.0.1: there is no TLS to require
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+async def test_a_server_that_wants_a_login_gets_the_one_in_the_url(
+    gql: GraphQLClient, actors: Actors, settings_with_redis: Settings
+) -> None:
+    logins: list[tuple[bytes, bytes]] = []
+
+    def authenticator(
+        server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any
+    ) -> AuthResult:
+        logins.append((auth_data.login, auth_data.password))
+        return AuthResult(success=(auth_data.login, auth_data.password) == (b"shop", b"p:ss w"))
+
+    catcher = Catcher()
+    port = free_port()
+    controller = Controller(
+        catcher,
+        hostname="127.0.0.1",
+        port=port,
+        authenticator=authenticator,
+        auth_required=True,
+        auth_require_tls=False,
+    )
+    controller.start()
+    try:
+        await create_product(gql, actors.admin.token, "TEE", stock=5)
+        await placed(gql, actors.customer.token, [("TEE", 1)])
+        await send_all(
+            replace(settings_with_redis, smtp_url=f"smtp://shop:p%3Ass%20w@127.0.0.1:{port}")
+        )
+    finally:
+        controller.stop()
+    assert logins == [(b"shop", b"p:ss w")]
+    assert len(catcher.messages) == 1
+    assert (await EmailMessage.get()).status is DeliveryStatus.SUCCEEDED
