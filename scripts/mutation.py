@@ -42,6 +42,14 @@ _HOLDS_STOCK = (
     "an order awaiting payment holds its stock, and apply_status reads the viewer only to "
     "move stock"
 )
+_HOOKS = "app.services.webhooks."
+_DELIVERY = "app.services.webhook_delivery."
+_SNAP = "app.services.snapshots."
+_EMAILS = "app.services.emails."
+_NOT_GLOBAL = "every private or metadata address is also not is_global, which the last test refuses"
+_ZONE = "an address has at most one '%' (an IPv6 zone): the part before it is the same"
+_ANY_PORT = "getaddrinfo gives the same addresses whichever port and protocol are asked"
+_FROM_STRING = "no template is made from a string: default_for_string is never consulted"
 EQUIVALENT: dict[str, str] = {
     _SEARCH + "x_condition__mutmut_13": "icontains compares upper-cased: the term's case is moot",
     _SEARCH + "x_condition__mutmut_15": "icontains compares upper-cased: the term's case is moot",
@@ -58,6 +66,28 @@ EQUIVALENT: dict[str, str] = {
     "app.services.orders.x_list_orders__mutmut_13": _SAME_ANSWER,
     "app.services.returns.x_list_returns__mutmut_15": "ids rise with created_at: newest first "
     "by id is the same order",
+    _HOOKS + "x__clean__mutmut_30": "INVALID_INPUT is Problems.add's default code",
+    _HOOKS + "x_address_refused__mutmut_20": _NOT_GLOBAL,
+    _HOOKS + "x_address_refused__mutmut_7": _ZONE,
+    _HOOKS + "x_address_refused__mutmut_9": _ZONE,
+    _HOOKS + "x_list_deliveries__mutmut_15": "paginate's key is 'id' unless told otherwise",
+    _HOOKS + "x_resolve__mutmut_7": _ANY_PORT,
+    _HOOKS + "x_resolve__mutmut_17": _ANY_PORT,
+    _HOOKS + "x_resolve__mutmut_23": _ANY_PORT,
+    _DELIVERY + "x_record__mutmut_20": "consecutive_failures and failing_since are set on the "
+    "same failure and cleared together",
+    _DELIVERY + "x_record__mutmut_67": "saves the same values: the list only narrows the UPDATE",
+    _DELIVERY + "x__disable__mutmut_23": "the log line's wording only",
+    _DELIVERY + "x__disable__mutmut_24": "the log line's wording only",
+    _DELIVERY + "x_http_client__mutmut_13": "only how many sends share a connection changes: "
+    "the gate lets SEND_AT_ONCE run, each completes either way",
+    _SNAP + "x__shipment__mutmut_13": "a shipment always has its order (a required foreign key)",
+    _SNAP + "x__time__mutmut_2": "every time a snapshot shows is set by the time its event is sent",
+    _EMAILS + "xǁTemplatesǁ__init____mutmut_38": _FROM_STRING,
+    _EMAILS + "xǁTemplatesǁ__init____mutmut_43": _FROM_STRING,
+    _EMAILS + "xǁTemplatesǁ__init____mutmut_45": "our templates ship with the code and do not "
+    "change while it runs",
+    _EMAILS + "x_mime__mutmut_23": "a store address has one '@': the domain follows it either way",
 }
 
 # The tests that speak for each rule module; a run uses the union for the modules it names.
@@ -88,7 +118,7 @@ TESTS: dict[str, tuple[str, ...]] = {
     _S + "order_edits.py": ("order_edits",),
     _S + "order_search.py": ("search", "read_orders"),
     _S + "orders.py": ("place_order", "read_orders"),
-    _S + "outbox.py": ("webhooks", "emails"),
+    _S + "outbox.py": ("webhooks", "emails", "subscriptions"),
     _S + "pagination.py": ("read_orders",),
     _S + "payments.py": ("payments",),
     _S + "ratelimit.py": ("rate_limits",),

@@ -305,3 +305,23 @@ async def test_a_server_that_wants_a_login_gets_the_one_in_the_url(
     assert logins == [(b"shop", b"p:ss w")]
     assert len(catcher.messages) == 1
     assert (await EmailMessage.get()).status is DeliveryStatus.SUCCEEDED
+
+
+async def test_a_claim_holds_emails_for_as_long_as_sending_them_may_take(
+    gql: GraphQLClient, actors: Actors, settings_with_redis: Settings
+) -> None:
+    """Claimed emails are this worker's for rounds of SEND_AT_ONCE sends, each up to the
+    SMTP timeout, plus a lease."""
+    await create_product(gql, actors.admin.token, "TEE", stock=5)
+    await placed(gql, actors.customer.token, [("TEE", 1)])
+    settings = replace(settings_with_redis, worker_lease_seconds=30)
+    while (await outbox.dispatch(settings)).events:
+        pass
+    for limit, rounds in ((1, 1), (emails.SEND_AT_ONCE, 1), (emails.SEND_AT_ONCE + 1, 2)):
+        await EmailMessage.all().update(next_attempt_at=datetime.now(UTC))
+        before = datetime.now(UTC)
+        (claimed,) = await emails._claim(limit, settings)
+        assert claimed.next_attempt_at is not None
+        held = (claimed.next_attempt_at - before).total_seconds()
+        assert rounds * emails.SMTP_TIMEOUT + 30 <= held < rounds * emails.SMTP_TIMEOUT + 32
+        assert await emails._claim(limit, settings) == []  # another worker's now

@@ -22,7 +22,7 @@ from app.services import maintenance, outbox, webhook_delivery, webhooks
 from app.settings import Settings
 from tests.conftest import Actors, GraphQLClient, app_settings, count_queries, run_jobs, upload
 from tests.factories import NOTE, REFUND, UPDATE_ORDER, create_product, paid, placed, record_payment
-from tests.processes import start_worker
+from tests.processes import free_port, start_worker
 from tests.receivers import Receiver, receiver
 from tests.test_documents import GENERATE
 from tests.test_imports import IMPORT
@@ -136,6 +136,8 @@ async def test_a_placed_order_reaches_the_receiver_signed_and_once(
         assert body["data"]["total"] == order["total"]
         assert "staffNotes" not in body["data"]
         (got,) = hook.received
+        # sent to the address checked, under the URL's own host name
+        assert got.headers["host"] == f"127.0.0.1:{hook.port}"
         assert got.headers["webhook-id"].startswith("msg_")
         assert got.headers["content-type"] == "application/json"
 
@@ -868,3 +870,70 @@ async def test_deliveries_of_a_switched_off_webhook_fail_unsent(
     )
     (sent,) = await deliveries(gql, actors.admin.token, kept["webhook"]["id"])
     assert sent["status"] == "SUCCEEDED"
+
+
+async def test_a_deleted_shipment_is_told_with_what_it_carried(
+    gql: GraphQLClient, actors: Actors, app: Any, settings_with_redis: Settings
+) -> None:
+    """shipment.deleted: the shipment is gone, so the event says which it was, of which
+    order, and the tracking number it had."""
+    from tests.test_shipments import DELETE as DELETE_SHIPMENT
+    from tests.test_shipments import ship
+
+    admin = actors.admin.token
+    await create_product(gql, admin, "TEE", stock=5)
+    settings = delivering(settings_with_redis)
+    async with receiver() as hook:
+        created = await create_webhook(gql, app, admin, hook.url, ["shipment.deleted"])
+        order = await paid(gql, actors.customer.token, [("TEE", 2)], admin)
+        shipped = await ship(gql, admin, order, trackingNumber="1Z999AA10123456784")
+        shipment_id = shipped["shipment"]["id"]
+        gone = await gql.data(DELETE_SHIPMENT, {"id": shipment_id}, admin)
+        assert gone["deleteShipment"]["errors"] == []
+        await fan_out(settings)
+        await deliver(settings)
+        (body,) = verified(hook, created["secret"])
+    assert body["type"] == "shipment.deleted"
+    assert body["data"] == {
+        "id": shipment_id,
+        "order": {"id": order["id"], "number": order["number"]},
+        "trackingNumber": "1Z999AA10123456784",
+    }
+
+
+async def test_a_claim_holds_deliveries_for_as_long_as_sending_them_may_take(
+    gql: GraphQLClient, actors: Actors, app: Any, settings_with_redis: Settings
+) -> None:
+    """Claimed deliveries are this worker's for rounds of SEND_AT_ONCE sends, each up to the
+    timeout, plus a lease; a worker that dies mid-send leaves them to the next after that."""
+    await create_product(gql, actors.admin.token, "TEE", stock=5)
+    settings = delivering(settings_with_redis, webhook_timeout_seconds=7, worker_lease_seconds=30)
+    await create_webhook(gql, app, actors.admin.token, "http://127.0.0.1:9/x", ["order.created"])
+    await placed(gql, actors.customer.token, [("TEE", 1)])
+    await fan_out(settings)
+    for limit, rounds in (
+        (1, 1),
+        (webhook_delivery.SEND_AT_ONCE, 1),
+        (webhook_delivery.SEND_AT_ONCE + 1, 2),
+    ):
+        await WebhookDelivery.all().update(next_attempt_at=datetime.now(UTC))
+        before = datetime.now(UTC)
+        (claimed,) = await webhook_delivery.claim_due(limit, settings)
+        held = (claimed.next_attempt_at - before).total_seconds()
+        assert rounds * 7 + 30 <= held < rounds * 7 + 30 + 2, (limit, held)
+        assert await webhook_delivery.claim_due(limit, settings) == []  # another worker's now
+
+
+async def test_a_receiver_nobody_answers_for_is_a_failed_attempt_that_says_so(
+    gql: GraphQLClient, actors: Actors, app: Any, settings_with_redis: Settings
+) -> None:
+    await create_product(gql, actors.admin.token, "TEE", stock=5)
+    settings = delivering(settings_with_redis)
+    url = f"http://127.0.0.1:{free_port()}/hooks"  # nothing listens there
+    created = await create_webhook(gql, app, actors.admin.token, url, ["order.created"])
+    await placed(gql, actors.customer.token, [("TEE", 1)])
+    await fan_out(settings)
+    assert await deliver(settings) == 1
+    (row,) = await deliveries(gql, actors.admin.token, created["webhook"]["id"])
+    assert (row["status"], row["attempts"], row["responseStatus"]) == ("RETRYING", 1, None)
+    assert row["lastError"].startswith("ConnectError: ")
