@@ -88,6 +88,10 @@ EQUIVALENT: dict[str, str] = {
     _EMAILS + "xǁTemplatesǁ__init____mutmut_45": "our templates ship with the code and do not "
     "change while it runs",
     _EMAILS + "x_mime__mutmut_23": "a store address has one '@': the domain follows it either way",
+    _EMAILS + "x__missing__mutmut_1": "decides only whether a shop template's fallback is logged",
+    _EMAILS + "x_write_for__mutmut_33": "an event of these kinds always carries its entity's id",
+    _DELIVERY + "x_send__mutmut_49": "what is kept of the answer is the same; streaming only "
+    "spares the memory of a huge one",
 }
 
 # The tests that speak for each rule module; a run uses the union for the modules it names.
