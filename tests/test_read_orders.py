@@ -303,6 +303,11 @@ async def test_event_timeline_pages(gql: GraphQLClient, actors: Actors) -> None:
         "Shipping method set to Pickup.",
     ]
     assert events["pageInfo"]["hasNextPage"] is False
+    # after the last entry: nothing more, not the timeline again
+    cursor = events["pageInfo"]["endCursor"]
+    past = await gql.data(query, {"id": mine["id"], "after": cursor}, actors.customer.token)
+    assert past["order"]["events"]["edges"] == []
+    assert past["order"]["events"]["pageInfo"]["hasNextPage"] is False
 
 
 @pytest.mark.parametrize("field", ["CREATED_AT", "UPDATED_AT", "NUMBER", "TOTAL"])

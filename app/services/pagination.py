@@ -124,24 +124,17 @@ async def paginate(
     )
 
 
-def page_in_memory(rows: list[M], request: PageRequest) -> Page[M]:
-    """Page an already loaded, id-ordered list (a batch-loaded child list) the same way."""
-    size = check_page_size(request)
+def page_in_memory(rows: list[M], first: int | None, after: str | None) -> Page[M]:
+    """Page an already loaded, id-ordered list (a batch-loaded child list) forwards: such a
+    list takes `first` and `after` only."""
+    size = check_page_size(PageRequest(first=first))
     start = 0
-    if request.after:
-        _, pk = _decode(request.after, int, "after")
+    if after:
+        _, pk = _decode(after, int, "after")
         start = next((i for i, row in enumerate(rows) if row.pk > pk), len(rows))
-    end = len(rows)
-    if request.before:
-        _, pk = _decode(request.before, int, "before")
-        end = next((i for i, row in enumerate(rows) if row.pk >= pk), len(rows))
-    window = rows[start:end]
-    if request.last is not None:
-        chosen = window[max(0, len(window) - size) :]
-        has_next, has_previous = end < len(rows), len(window) > size
-    else:
-        chosen = window[:size]
-        has_next, has_previous = len(window) > size, start > 0
+    window = rows[start:]
+    chosen = window[:size]
+    has_next, has_previous = len(window) > size, start > 0
     total = len(rows)
 
     async def count() -> int:

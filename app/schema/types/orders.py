@@ -30,7 +30,7 @@ from app.schema.types.shipments import Shipment
 from app.services import documents
 from app.services.addresses import Address as AddressModel
 from app.services.orders import MAX_LINES
-from app.services.pagination import PageRequest, page_in_memory
+from app.services.pagination import page_in_memory
 from app.services.refunds import MAX_REFUNDS
 from app.services.returns import MAX_RETURNS
 from app.services.rules import CLOSED_STATUSES
@@ -321,11 +321,10 @@ class Order:
         first: Annotated[int | None, strawberry.argument(description="At most 100.")] = None,
         after: str | None = None,
     ) -> Connection[OrderEvent]:
-        request = PageRequest(first=first, after=after)
         staff = info.context.viewer.is_staff
         loader = info.context.loaders.all_events if staff else info.context.loaders.public_events
         rows = await loader.load(self._model.id)
-        page = guarded(lambda: page_in_memory(rows, request))
+        page = guarded(lambda: page_in_memory(rows, first, after))
         return connection(page, lambda e: OrderEvent.build(e, staff))
 
 
