@@ -90,6 +90,13 @@ EQUIVALENT: dict[str, str] = {
     _EMAILS + "x_mime__mutmut_23": "a store address has one '@': the domain follows it either way",
     _EMAILS + "x__missing__mutmut_1": "decides only whether a shop template's fallback is logged",
     _EMAILS + "x_write_for__mutmut_33": "an event of these kinds always carries its entity's id",
+    "app.services.csv_files.x_detect_encoding__mutmut_8": "reading the file whole gives the "
+    "same answer: blocks only bound the memory",
+    "app.services.csv_files.x_detect_encoding__mutmut_14": "ASCII after the end decodes, and a "
+    "character cut at the end fails either way",
+    "app.services.csv_files.x_sniff_delimiter__mutmut_5": "the first line is the same however "
+    "many times the text is split",
+    "app.services.csv_files.x_write_csv__mutmut_6": "CRLF is the csv writer's default ending",
     _DELIVERY + "x_send__mutmut_49": "what is kept of the answer is the same; streaming only "
     "spares the memory of a huge one",
 }
@@ -104,7 +111,7 @@ TESTS: dict[str, tuple[str, ...]] = {
     _S + "batches.py": ("worker", "bulk"),
     _S + "bulk.py": ("bulk",),
     _S + "catalog.py": ("catalog", "fulfilment", "place_order", "laws"),
-    _S + "csv_files.py": ("imports", "exports"),
+    _S + "csv_files.py": ("csv_files", "imports", "exports"),
     _S + "demo.py": ("cli",),
     _S + "documents.py": ("documents",),
     _S + "emails.py": ("emails",),

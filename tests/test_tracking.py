@@ -170,3 +170,9 @@ def test_a_tracking_token_opens_its_own_order_only() -> None:
         "ünïcode-ßß",
     ):
         assert _number_from_token(forged, secret) is None, forged
+    # the first and the last number an order can have open; 0 and past the last do not,
+    # even with their own MAC
+    assert _number_from_token(tracking_token(1, secret), secret) == 1
+    assert _number_from_token(tracking_token(MAX_ID, secret), secret) == MAX_ID
+    assert _number_from_token(tracking_token(0, secret), secret) is None
+    assert _number_from_token(tracking_token(MAX_ID + 1, secret), secret) is None
