@@ -96,6 +96,10 @@ EQUIVALENT: dict[str, str] = {
     "character cut at the end fails either way",
     "app.services.csv_files.x_sniff_delimiter__mutmut_5": "the first line is the same however "
     "many times the text is split",
+    "app.services.csv_files.x_sniff_delimiter__mutmut_16": "with none in the header, max "
+    "picks the first candidate: the comma",
+    "app.services.tracking.x_find_for_tracking__mutmut_2": "only the bucket's key name "
+    "changes, and no other bucket is named None",
     "app.services.csv_files.x_write_csv__mutmut_6": "CRLF is the csv writer's default ending",
     _DELIVERY + "x_send__mutmut_49": "what is kept of the answer is the same; streaming only "
     "spares the memory of a huge one",

@@ -132,7 +132,12 @@ async def test_lookups_are_rate_limited_per_client(gql: GraphQLClient, actors: A
         assert body == {"data": {"orderTracking": None}}
     refused = await gql(TRACK, {"n": order["number"], "e": "guest@example.net"}, expect_errors=True)
     assert refused["data"] == {"orderTracking": None}
-    assert refused["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+    [error] = refused["errors"]
+    assert error["extensions"]["code"] == "RATE_LIMITED"
+    # 20 a minute: the next attempt is allowed at most 3 seconds after the last
+    wait = error["extensions"]["retryAfter"]
+    assert 1 <= wait <= 3
+    assert error["message"] == f"Too many attempts; try again in {wait} seconds."
 
 
 def test_postal_numbers_link_to_their_countrys_post() -> None:
