@@ -161,6 +161,18 @@ async def test_the_cell_rate_allows_the_limit_at_once_then_one_per_interval(
         assert 1 <= limited.value.retry_after <= 20  # one interval of 60 / 3 seconds
         assert limited.value.code is ErrorCode.RATE_LIMITED
         await ratelimit.hit(client, bucket, "b", 3, 60)  # another client
+        # a limit of one is one: the second attempt waits the whole period
+        await ratelimit.hit(client, bucket, "one", 1, 60)
+        with pytest.raises(ratelimit.RateLimited) as limited:
+            await ratelimit.hit(client, bucket, "one", 1, 60)
+        assert 58 <= limited.value.retry_after <= 60
+        # a wait under a second is told as one second, never as none
+        for _ in range(3):
+            await ratelimit.hit(client, bucket, "fast", 3, 1)
+        with pytest.raises(ratelimit.RateLimited) as limited:
+            await ratelimit.hit(client, bucket, "fast", 3, 1)
+        assert limited.value.retry_after == 1
+        assert str(limited.value) == "Too many attempts; try again in 1 second."
         for _ in range(10):
             await ratelimit.hit(client, bucket, "a", 0, 60)  # no limit set
             await ratelimit.hit(None, bucket, "a", 3, 60)  # no Redis: nothing to count in

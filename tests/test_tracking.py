@@ -137,7 +137,8 @@ async def test_lookups_are_rate_limited_per_client(gql: GraphQLClient, actors: A
     # 20 a minute: the next attempt is allowed at most 3 seconds after the last
     wait = error["extensions"]["retryAfter"]
     assert 1 <= wait <= 3
-    assert error["message"] == f"Too many attempts; try again in {wait} seconds."
+    unit = "second" if wait == 1 else "seconds"
+    assert error["message"] == f"Too many attempts; try again in {wait} {unit}."
 
 
 def test_postal_numbers_link_to_their_countrys_post() -> None:

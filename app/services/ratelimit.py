@@ -37,8 +37,9 @@ class RateLimited(DomainError):
     """Too many attempts; `retry_after` says how many seconds until the next is allowed."""
 
     def __init__(self, retry_after: int) -> None:
+        unit = "second" if retry_after == 1 else "seconds"
         super().__init__(
-            ErrorCode.RATE_LIMITED, f"Too many attempts; try again in {retry_after} seconds."
+            ErrorCode.RATE_LIMITED, f"Too many attempts; try again in {retry_after} {unit}."
         )
         self.retry_after = retry_after
 
