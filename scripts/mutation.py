@@ -115,7 +115,7 @@ _S = "app/services/"
 TESTS: dict[str, tuple[str, ...]] = {
     "app/carriers.py": ("fulfilment", "tracking", "imports"),
     _S + "accounts.py": ("accounts",),
-    _S + "addresses.py": ("place_order", "order_edits", "read_orders"),
+    _S + "addresses.py": ("place_order", "order_edits", "read_orders", "webhooks"),
     _S + "auth.py": ("accounts", "rate_limits"),
     _S + "batches.py": ("worker", "bulk"),
     _S + "bulk.py": ("bulk",),
