@@ -273,3 +273,29 @@ async def test_line_bounds_are_exact(gql: GraphQLClient, actors: Actors) -> None
     ]
     most = await placed(gql, None, [("A", 10_000)])
     assert most["items"][0]["quantity"] == 10_000
+
+
+async def test_each_address_problem_names_its_field_and_its_limit(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    await create_product(gql, actors.admin.token, "A", stock=5)
+    billing = address(
+        "F" * 101, "L" * 100, street1="S" * 201, city="", postalCode="P" * 21, phone="9" * 40
+    )
+    shipping = address(company="C" * 101, street2=" " + "s" * 200 + " ", state="T" * 101)
+    payload = await place_order(
+        gql,
+        actors.customer.token,
+        [("A", 1)],
+        billingAddress=billing,
+        shippingAddress=shipping,
+    )
+    assert [(e["field"], e["message"]) for e in payload["errors"]] == [
+        (["billingAddress", "firstName"], "At most 100 characters."),
+        (["billingAddress", "street1"], "At most 200 characters."),
+        (["billingAddress", "city"], "This is required."),
+        (["billingAddress", "postalCode"], "At most 20 characters."),
+        (["shippingAddress", "company"], "At most 100 characters."),
+        (["shippingAddress", "state"], "At most 100 characters."),
+    ]
+    assert await Order.all().count() == 0

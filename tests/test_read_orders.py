@@ -399,3 +399,33 @@ async def test_updating_addresses_changes_them_searches_them_and_tells_the_timel
         token,
     )
     assert again["updateOrder"]["order"]["version"] == moved["updateOrder"]["order"]["version"]
+
+
+async def test_page_info_says_what_lies_beyond_each_end(gql: GraphQLClient, actors: Actors) -> None:
+    token = actors.admin.token
+    await create_product(gql, token, "A", stock=100)
+    for _ in range(5):
+        await placed(gql, None, [("A", 1)])
+    query = """query($first: Int, $last: Int, $after: String, $before: String) {
+      orders(first: $first, last: $last, after: $after, before: $before) {
+        edges { cursor node { number } } pageInfo { hasNextPage hasPreviousPage } } }"""
+
+    async def page(**arguments: Any) -> tuple[list[int], dict[str, bool]]:
+        found = (await gql.data(query, arguments, token))["orders"]
+        return [e["node"]["number"] for e in found["edges"]], found["pageInfo"]
+
+    everything = (await gql.data(query, {"first": 5}, token))["orders"]["edges"]
+    numbers = [e["node"]["number"] for e in everything]
+    assert len(numbers) == 5
+    # the last two: something before them, nothing after
+    assert await page(last=2) == (numbers[-2:], {"hasNextPage": False, "hasPreviousPage": True})
+    # after the first, with no size given: the rest, in the same direction
+    assert await page(after=everything[0]["cursor"]) == (
+        numbers[1:],
+        {"hasNextPage": False, "hasPreviousPage": True},
+    )
+    # before the last, with no size given: the ones before it, forwards
+    assert await page(before=everything[-1]["cursor"]) == (
+        numbers[:-1],
+        {"hasNextPage": True, "hasPreviousPage": False},
+    )

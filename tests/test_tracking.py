@@ -182,3 +182,19 @@ def test_a_tracking_token_opens_its_own_order_only() -> None:
     assert _number_from_token(tracking_token(MAX_ID, secret), secret) == MAX_ID
     assert _number_from_token(tracking_token(0, secret), secret) is None
     assert _number_from_token(tracking_token(MAX_ID + 1, secret), secret) is None
+
+
+async def test_the_longest_email_an_order_can_have_tracks_it(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    """254 characters, the most an address may have; the spaces a form adds around it do
+    not count against it."""
+    await create_product(gql, actors.admin.token, "A", stock=5)
+    longest = "g" * 64 + "@" + ".".join(["d" * 61, "d" * 61, "d" * 57, "example"])
+    assert len(longest) == 254
+    order = await placed(gql, None, [("A", 1)], email=longest)
+    found = await gql.data(TRACK, {"n": order["number"], "e": f"  {longest.upper()}  "})
+    assert found["orderTracking"]["number"] == order["number"]
+    for email in ("", "   ", longest + "x"):
+        missing = await gql.data(TRACK, {"n": order["number"], "e": email})
+        assert missing == {"orderTracking": None}

@@ -55,6 +55,7 @@ async def find_for_tracking(
         if found is None:
             return None
         return await Order.get_or_none(number=found)
-    if number is None or not email or len(email) > 254:
+    wanted = normalise_email(email or "")
+    if number is None or not wanted or len(wanted) > 254:
         return None
-    return await Order.get_or_none(number=number, email=normalise_email(email))
+    return await Order.get_or_none(number=number, email=wanted)
