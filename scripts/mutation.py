@@ -86,6 +86,10 @@ EQUIVALENT: dict[str, str] = {
     _DELIVERY + "x__disable__mutmut_24": "the log line's wording only",
     _DELIVERY + "x_http_client__mutmut_13": "only how many sends share a connection changes: "
     "the gate lets SEND_AT_ONCE run, each completes either way",
+    _SNAP + "xǁOrderSnapshotsǁof__mutmut_6": "only loads the same orders again: a few more "
+    "queries, the same snapshots",
+    "app.services.outbox.x__messages__mutmut_26": "orders are never deleted: an event's order "
+    "always has a snapshot",
     _SNAP + "x__shipment__mutmut_13": "a shipment always has its order (a required foreign key)",
     _SNAP + "x__time__mutmut_2": "every time a snapshot shows is set by the time its event is sent",
     _EMAILS + "xǁTemplatesǁ__init____mutmut_38": _FROM_STRING,
