@@ -4,6 +4,7 @@ tracking page."""
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 from collections.abc import Iterator
@@ -325,3 +326,34 @@ async def test_a_claim_holds_emails_for_as_long_as_sending_them_may_take(
         held = (claimed.next_attempt_at - before).total_seconds()
         assert rounds * emails.SMTP_TIMEOUT + 30 <= held < rounds * emails.SMTP_TIMEOUT + 32
         assert await emails._claim(limit, settings) == []  # another worker's now
+
+
+async def test_a_server_that_never_greets_is_given_up_on_after_the_timeout(
+    gql: GraphQLClient,
+    actors: Actors,
+    settings_with_redis: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An SMTP server that takes the connection and says nothing holds a send for the SMTP
+    timeout at most (shortened here), then the email waits for its retry."""
+
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            await reader.read()  # never greets; the client hangs up
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    monkeypatch.setattr(emails, "SMTP_TIMEOUT", 0.5)
+    try:
+        await create_product(gql, actors.admin.token, "TEE", stock=5)
+        await placed(gql, actors.customer.token, [("TEE", 1)])
+        settings = replace(settings_with_redis, smtp_url=f"smtp://127.0.0.1:{port}")
+        await asyncio.wait_for(send_all(settings), 5)
+    finally:
+        server.close()
+        await server.wait_closed()
+    row = await EmailMessage.get()
+    assert (row.status, row.attempts) == (DeliveryStatus.RETRYING, 1)
+    assert row.last_error.startswith("SMTPConnectTimeoutError: ")
