@@ -120,6 +120,17 @@ EQUIVALENT: dict[str, str] = {
     "app.services.money.x_parse_money__mutmut_12": _ANY_ROUNDING,
     "app.services.money.x_parse_money__mutmut_14": _ANY_ROUNDING,
     "app.services.csv_files.x_write_csv__mutmut_6": "CRLF is the csv writer's default ending",
+    _DELIVERY + "x_send__mutmut_30": "datetime.now().timestamp() is the same instant in any "
+    "zone, and the signature reads only that",
+    _DELIVERY + "x_send__mutmut_46": "stream=None reads the whole answer first, which is then "
+    "cut the same: memory only",
+    _DELIVERY + "x_send__mutmut_54": "stopping at 4 KB or one chunk later keeps the same 200 "
+    "characters",
+    _DELIVERY + "x__disable__mutmut_25": "the log line's wording only",
+    _DELIVERY + "x__disable__mutmut_28": "the log line's wording only",
+    _DELIVERY + "x_http_client__mutmut_8": "only how many sends share a connection changes",
+    "app.services.csv_files.x_sniff_delimiter__mutmut_8": "the first line is the same however "
+    "many times the text is split",
     _DELIVERY + "x_send__mutmut_49": "what is kept of the answer is the same; streaming only "
     "spares the memory of a huge one",
 }

@@ -33,10 +33,14 @@ class Receiver:
     delay: float = 0.0
     # the answer's text; by default "ok" or "nope"
     reply: str | None = None
+    # a Location header for the answer (a redirect)
+    location: str | None = None
+    host: str = "127.0.0.1"
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/hooks"
+        shown = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{shown}:{self.port}/hooks"
 
     async def handle(self, request: Request) -> Response:
         body = await request.body()
@@ -45,7 +49,8 @@ class Receiver:
             await asyncio.sleep(self.delay)
         status = self.statuses.pop(0) if len(self.statuses) > 1 else self.statuses[0]
         text = self.reply if self.reply is not None else "ok" if status < 300 else "nope"
-        return Response(text, status_code=status)
+        headers = {"location": self.location} if self.location else None
+        return Response(text, status_code=status, headers=headers)
 
     async def wait_for(self, count: int, seconds: float = 20) -> None:
         for _ in range(int(seconds * 20)):
@@ -62,12 +67,12 @@ class _Server(uvicorn.Server):
 
 
 @asynccontextmanager
-async def receiver(*statuses: int) -> AsyncIterator[Receiver]:
-    """A receiver listening on 127.0.0.1 while the block runs."""
-    found = Receiver(free_port(), list(statuses) or [200])
+async def receiver(*statuses: int, host: str = "127.0.0.1") -> AsyncIterator[Receiver]:
+    """A receiver listening on `host` (127.0.0.1, or ::1) while the block runs."""
+    found = Receiver(free_port(), list(statuses) or [200], host=host)
     app = Starlette(routes=[Route("/hooks", found.handle, methods=["POST"])])
     server = _Server(
-        uvicorn.Config(app, host="127.0.0.1", port=found.port, log_level="error", lifespan="off")
+        uvicorn.Config(app, host=host, port=found.port, log_level="error", lifespan="off")
     )
     task = asyncio.create_task(server.serve())
     while not server.started:

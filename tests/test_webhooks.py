@@ -937,3 +937,63 @@ async def test_a_receiver_nobody_answers_for_is_a_failed_attempt_that_says_so(
     (row,) = await deliveries(gql, actors.admin.token, created["webhook"]["id"])
     assert (row["status"], row["attempts"], row["responseStatus"]) == ("RETRYING", 1, None)
     assert row["lastError"].startswith("ConnectError: ")
+
+
+async def test_a_redirect_is_a_failed_attempt_never_followed(
+    gql: GraphQLClient, actors: Actors, app: Any, settings_with_redis: Settings
+) -> None:
+    """3xx answers fail the attempt: a receiver cannot send a signed event elsewhere."""
+    await create_product(gql, actors.admin.token, "TEE", stock=5)
+    settings = delivering(settings_with_redis)
+    async with receiver() as elsewhere, receiver(302) as moved:
+        moved.location = elsewhere.url
+        created = await create_webhook(gql, app, actors.admin.token, moved.url, ["order.created"])
+        await placed(gql, actors.customer.token, [("TEE", 1)])
+        await fan_out(settings)
+        await deliver(settings)
+        moved.statuses, moved.location = [300], None
+        await WebhookDelivery.all().update(next_attempt_at=datetime.now(UTC))
+        await deliver(settings)
+        assert elsewhere.received == []
+    assert len(moved.received) == 2
+    (row,) = await deliveries(gql, actors.admin.token, created["webhook"]["id"])
+    assert (row["status"], row["attempts"], row["responseStatus"]) == ("RETRYING", 2, 300)
+    assert row["lastError"] == "HTTP 300: nope"
+
+
+async def test_deliveries_ignore_proxies_set_in_the_environment(
+    gql: GraphQLClient,
+    actors: Actors,
+    app: Any,
+    settings_with_redis: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A delivery connects to the address it checked, never through a proxy the process's
+    environment names (which would see, and could alter, every signed event)."""
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "all_proxy"):
+        monkeypatch.setenv(name, f"http://127.0.0.1:{free_port()}")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    await create_product(gql, actors.admin.token, "TEE", stock=5)
+    settings = delivering(settings_with_redis)
+    async with receiver() as hook:
+        await create_webhook(gql, app, actors.admin.token, hook.url, ["order.created"])
+        await placed(gql, actors.customer.token, [("TEE", 1)])
+        await fan_out(settings)
+        await deliver(settings)
+    assert len(hook.received) == 1
+
+
+async def test_a_receiver_at_an_ipv6_address_gets_its_delivery(
+    gql: GraphQLClient, actors: Actors, app: Any, settings_with_redis: Settings
+) -> None:
+    await create_product(gql, actors.admin.token, "TEE", stock=5)
+    settings = delivering(settings_with_redis)
+    async with receiver(host="::1") as hook:
+        created = await create_webhook(gql, app, actors.admin.token, hook.url, ["order.created"])
+        await placed(gql, actors.customer.token, [("TEE", 1)])
+        await fan_out(settings)
+        await deliver(settings)
+        (body,) = verified(hook, created["secret"])
+    assert body["type"] == "order.created"
+    assert hook.received[0].headers["host"] == f"[::1]:{hook.port}"

@@ -64,7 +64,8 @@ def _pinned(url: str, address: str) -> tuple[str, dict[str, str], dict[str, Any]
     shown = f"[{address}]" if ":" in address else address
     netloc = f"{shown}:{parts.port}" if parts.port else shown
     pinned = urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
-    host_header = f"{host}:{parts.port}" if parts.port else host
+    named = f"[{host}]" if ":" in host else host  # an IPv6 literal is bracketed in Host
+    host_header = f"{named}:{parts.port}" if parts.port else named
     extensions = {"sni_hostname": host} if parts.scheme == "https" else {}
     return pinned, {"host": host_header}, extensions
 
