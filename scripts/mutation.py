@@ -97,6 +97,18 @@ EQUIVALENT: dict[str, str] = {
     _EMAILS + "xǁTemplatesǁ__init____mutmut_45": "our templates ship with the code and do not "
     "change while it runs",
     _EMAILS + "x_mime__mutmut_23": "a store address has one '@': the domain follows it either way",
+    _EMAILS + "xǁTemplatesǁ__init____mutmut_16": "an empty ChoiceLoader finds nothing, so "
+    "ours are used as without one",
+    _EMAILS + "xǁTemplatesǁrender__mutmut_6": "decides only whether a shop template's fallback "
+    "is logged",
+    _EMAILS + "x__missing__mutmut_10": "decides only whether a shop template's fallback is logged",
+    _EMAILS + "x_send_due__mutmut_15": "the error always starts with its kind: it is never empty",
+    _EMAILS + "x_send_due__mutmut_23": "the two lists have one entry per claimed email",
+    _EMAILS + "x_send_due__mutmut_26": "the two lists have one entry per claimed email",
+    _EMAILS + "x_send_due__mutmut_41": "the log line's wording only",
+    _SNAP + "x_shipments__mutmut_25": "every shipment has at least one line",
+    _SNAP + "x_shipments__mutmut_27": "every shipment has at least one line",
+    _SNAP + "x_global_id__mutmut_2": "every shipment.deleted event carries its shipment's id",
     _EMAILS + "x__missing__mutmut_1": "decides only whether a shop template's fallback is logged",
     _EMAILS + "x_write_for__mutmut_33": "an event of these kinds always carries its entity's id",
     "app.services.csv_files.x_detect_encoding__mutmut_8": "reading the file whole gives the "

@@ -238,6 +238,8 @@ async def test_410_disables_the_webhook_and_tells_the_others(
 
         edges = (await gql.data(WEBHOOKS, token=actors.admin.token))["webhooks"]["edges"]
         hooks = [edge["node"] for edge in edges]
+        # newest first
+        assert [h["id"] for h in hooks] == [watching["webhook"]["id"], created["webhook"]["id"]]
         disabled = next(h for h in hooks if h["id"] == created["webhook"]["id"])
         assert disabled["active"] is False
         assert disabled["disabledReason"] == "The receiver answered 410 Gone."
@@ -455,7 +457,9 @@ async def test_only_webhook_managers_see_or_change_webhooks(
     data = await gql.data(DELETE, {"id": webhook_id}, actors.admin.token)
     assert data["deleteWebhook"] == {"deletedId": webhook_id, "errors": []}
     data = await gql.data(DELETE, {"id": webhook_id}, actors.admin.token)
-    assert [e["code"] for e in data["deleteWebhook"]["errors"]] == ["NOT_FOUND"]
+    assert [(e["code"], e["field"], e["message"]) for e in data["deleteWebhook"]["errors"]] == [
+        ("NOT_FOUND", ["id"], "Webhook not found.")
+    ]
 
 
 async def test_the_outbox_survives_a_worker_killed_mid_send(
@@ -553,6 +557,8 @@ async def test_payments_documents_and_imports_have_events(
         "pageCount": 1,
         "url": f"/documents/{from_global_id('Document', document['id'])}",
     }
+    ready = bodies["document.ready"]
+    assert ready["createdAt"] <= ready["finishedAt"]  # both set: it is finished
     assert bodies["import.finished"] == {
         **bodies["import.finished"],
         "id": tracking_import["id"],
