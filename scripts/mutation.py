@@ -54,6 +54,7 @@ _ANY_ROUNDING = (
     "any rounding of an amount with more than two decimals differs from it, and one with two "
     "is left as it is: the mode is moot"
 )
+_REQUIRED_BY_API = "the API requires url and events (String!, [String!]!): no call gets here"
 _MICROSECOND = "changes a wait by a microsecond or less, which no rounding to seconds shows"
 EQUIVALENT: dict[str, str] = {
     _SEARCH + "x_condition__mutmut_13": "icontains compares upper-cased: the term's case is moot",
@@ -71,6 +72,8 @@ EQUIVALENT: dict[str, str] = {
     "app.services.orders.x_list_orders__mutmut_13": _SAME_ANSWER,
     "app.services.returns.x_list_returns__mutmut_15": "ids rise with created_at: newest first "
     "by id is the same order",
+    _HOOKS + "x_create_webhook__mutmut_6": _REQUIRED_BY_API,
+    _HOOKS + "x_create_webhook__mutmut_11": _REQUIRED_BY_API,
     _HOOKS + "x__clean__mutmut_30": "INVALID_INPUT is Problems.add's default code",
     _HOOKS + "x_address_refused__mutmut_20": _NOT_GLOBAL,
     _HOOKS + "x_address_refused__mutmut_7": _ZONE,

@@ -1003,3 +1003,34 @@ async def test_a_receiver_at_an_ipv6_address_gets_its_delivery(
         (body,) = verified(hook, created["secret"])
     assert body["type"] == "order.created"
     assert hook.received[0].headers["host"] == f"[::1]:{hook.port}"
+
+
+async def test_a_store_has_at_most_50_webhooks_each_on_unless_made_off(
+    gql: GraphQLClient, actors: Actors, app: Any
+) -> None:
+    token = actors.admin.token
+    first = await create_webhook(gql, app, token, "http://127.0.0.1:9/0", ["order.created"])
+    assert first["webhook"]["active"] is True  # on unless told otherwise
+    with app_settings(app, webhook_allow_private=True):
+        off = await gql.data(
+            CREATE,
+            {
+                "input": {
+                    "url": "http://127.0.0.1:9/1",
+                    "events": ["order.created"],
+                    "active": False,
+                }
+            },
+            token,
+        )
+        assert off["createWebhook"]["webhook"]["active"] is False
+        for n in range(2, webhooks.MAX_WEBHOOKS):
+            await create_webhook(gql, app, token, f"http://127.0.0.1:9/{n}", ["order.created"])
+        over = await gql.data(
+            CREATE, {"input": {"url": "http://127.0.0.1:9/x", "events": ["order.created"]}}, token
+        )
+    assert over["createWebhook"]["webhook"] is None
+    assert [(e["code"], e["message"]) for e in over["createWebhook"]["errors"]] == [
+        ("LIMIT_REACHED", "At most 50 webhooks.")
+    ]
+    assert await Webhook.all().count() == webhooks.MAX_WEBHOOKS
