@@ -112,6 +112,9 @@ EQUIVALENT: dict[str, str] = {
     _SNAP + "x_shipments__mutmut_25": "every shipment has at least one line",
     _SNAP + "x_shipments__mutmut_27": "every shipment has at least one line",
     _SNAP + "x_global_id__mutmut_2": "every shipment.deleted event carries its shipment's id",
+    _EMAILS + "xǁTemplatesǁrender__mutmut_11": "the log line's wording only",
+    _EMAILS + "x_write_for__mutmut_13": "only loads more entities: each email looks up its own "
+    "by its own kind's id",
     _EMAILS + "x__missing__mutmut_1": "decides only whether a shop template's fallback is logged",
     _EMAILS + "x_write_for__mutmut_33": "an event of these kinds always carries its entity's id",
     "app.services.csv_files.x_detect_encoding__mutmut_8": "reading the file whole gives the "
