@@ -176,3 +176,13 @@ REFUND = """
 mutation($id: ID!, $input: RefundOrderInput!) {
   refundOrder(orderId: $id, input: $input) { refund { id } errors { code message } }
 }"""
+
+
+def rate_limited_wait(error: dict[str, Any], most: int) -> int:
+    """A RATE_LIMITED GraphQL error's wait (1 to `most` seconds), checked against its message."""
+    assert error["extensions"]["code"] == "RATE_LIMITED"
+    wait: int = error["extensions"]["retryAfter"]
+    assert 1 <= wait <= most
+    unit = "second" if wait == 1 else "seconds"
+    assert error["message"] == f"Too many attempts; try again in {wait} {unit}."
+    return wait

@@ -61,13 +61,17 @@ def _pinned(url: str, address: str) -> tuple[str, dict[str, str], dict[str, Any]
     lead elsewhere), the Host header and the TLS name to keep."""
     parts = urlsplit(url)
     host = parts.hostname or ""
-    shown = f"[{address}]" if ":" in address else address
-    netloc = f"{shown}:{parts.port}" if parts.port else shown
-    pinned = urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
-    named = f"[{host}]" if ":" in host else host  # an IPv6 literal is bracketed in Host
-    host_header = f"{named}:{parts.port}" if parts.port else named
+    pinned = urlunsplit(
+        (parts.scheme, _netloc(address, parts.port), parts.path or "/", parts.query, "")
+    )
     extensions = {"sni_hostname": host} if parts.scheme == "https" else {}
-    return pinned, {"host": host_header}, extensions
+    return pinned, {"host": _netloc(host, parts.port)}, extensions
+
+
+def _netloc(host: str, port: int | None) -> str:
+    """host[:port], an IPv6 literal in brackets (in a URL and in a Host header alike)."""
+    shown = f"[{host}]" if ":" in host else host
+    return f"{shown}:{port}" if port else shown
 
 
 async def send(client: httpx.AsyncClient, delivery: WebhookDelivery, settings: Settings) -> Attempt:
