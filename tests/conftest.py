@@ -9,12 +9,19 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
+import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
+
+# The process's local time is nine hours ahead of UTC (a POSIX rule: no zone files needed), so
+# a time taken or read without a zone is nine hours wrong and shows, where on a UTC machine
+# it would pass unseen. Served processes the tests start inherit it.
+os.environ["TZ"] = "XST-9"
+time.tzset()
 
 _DATA_DIR = Path(tempfile.mkdtemp(prefix="bitcart-test-"))
 os.environ["BITCART_DATA_DIR"] = str(_DATA_DIR)
