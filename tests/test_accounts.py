@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from app.models import ApiToken
+from app.schema.ids import from_global_id
 from tests.conftest import PASSWORD, Actors, GraphQLClient
 from tests.factories import rate_limited_wait
 
@@ -165,6 +166,8 @@ LOGOUT = "mutation { logout { revoked errors { code } } }"
 TOKENS = """{ apiTokens(first: 100) { edges { node {
   id name permissions issuedBy createdAt expiresAt } } } }"""
 REVOKE = "mutation($id: ID!) { revokeApiToken(id: $id) { revokedTokenId errors { code } } }"
+REVOKE_NAMED = """mutation($id: ID!) {
+  revokeApiToken(id: $id) { revokedTokenId errors { code message field } } }"""
 
 
 async def test_logout_revokes_the_token_it_is_called_with(
@@ -207,8 +210,32 @@ async def test_staff_managers_list_and_revoke_integration_tokens(
     revoked = await gql.data(REVOKE, {"id": mine["id"]}, actors.admin.token)
     assert revoked["revokeApiToken"] == {"revokedTokenId": mine["id"], "errors": []}
     assert (await gql.data(ME, token=token))["me"] is None
-    gone = await gql.data(REVOKE, {"id": mine["id"]}, actors.admin.token)
-    assert gone["revokeApiToken"]["errors"] == [{"code": "NOT_FOUND"}]
+    gone = await gql.data(REVOKE_NAMED, {"id": mine["id"]}, actors.admin.token)
+    assert gone["revokeApiToken"]["errors"] == [
+        {"code": "NOT_FOUND", "message": "API token not found.", "field": ["id"]}
+    ]
+
+
+async def test_integration_tokens_are_listed_newest_first_and_may_hold_every_permission(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    everything = await gql.data(ME, token=actors.admin.token)
+    all_permissions = everything["me"]["permissions"]
+    for name in ("older", "newer"):
+        created = await gql.data(
+            CREATE_TOKEN,
+            {"input": {"name": name, "permissions": all_permissions}},
+            actors.admin.token,
+        )
+        assert created["createApiToken"]["errors"] == []
+        token = created["createApiToken"]["token"]
+        assert (await gql.data(ME, token=token))["me"]["permissions"] == all_permissions
+    listed = (await gql.data(TOKENS, token=actors.admin.token))["apiTokens"]["edges"]
+    names = [e["node"]["name"] for e in listed]
+    assert names.index("newer") < names.index("older")
+    ids = [from_global_id("ApiToken", e["node"]["id"]) for e in listed]
+    assert ids == sorted(ids, reverse=True)
+    await ApiToken.filter(name__in=["older", "newer"]).delete()
 
 
 async def test_api_tokens_can_expire(gql: GraphQLClient, actors: Actors) -> None:
@@ -259,6 +286,12 @@ async def test_account_and_token_input_is_bounded_and_named(
     empty = await gql.data(
         CREATE_TOKEN, {"input": {"name": " ", "permissions": []}}, actors.admin.token
     )
+    overlong = await gql.data(
+        CREATE_TOKEN,
+        {"input": {"name": "n" * 101, "permissions": ["ORDERS_READ"]}},
+        actors.admin.token,
+    )
+    assert [e["field"] for e in overlong["createApiToken"]["errors"]] == [["name"]]
     assert [(e["field"], e["message"]) for e in empty["createApiToken"]["errors"]] == [
         (["name"], "Give the token a name of 1 to 100 characters."),
         (["permissions"], "Choose at least one permission."),

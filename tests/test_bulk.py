@@ -329,3 +329,29 @@ async def test_a_held_lease_is_renewed_while_the_work_runs_and_released_after(
     assert seen[0] is not None
     assert seen[0] > claimed_at
     assert (await BulkOperation.get(id=operation.id)).lease == ""
+
+
+ACTORS = """query($id: ID!) { order(id: $id) {
+  events(first: 50) { edges { node { type actor } } } } }"""
+
+
+async def test_a_bulk_change_is_the_staff_members_to_staff_and_the_stores_to_the_customer(
+    gql: GraphQLClient, actors: Actors, settings_with_redis: Settings
+) -> None:
+    """The worker acts as the staff member who started the operation: staff read their
+    name on the timeline, the customer reads "store", as for a change made by hand."""
+    await create_product(gql, actors.admin.token, "A", stock=2)
+    order = await paid(gql, actors.customer.token, [("A", 1)], actors.admin.token)
+    started = await start(gql, actors.support.token, orderIds=[order["id"]], status="CANCELLED")
+    assert started["errors"] == []
+    await run_jobs(settings_with_redis)
+
+    def cancelled_by(data: dict[str, Any]) -> list[str]:
+        events = [e["node"] for e in data["order"]["events"]["edges"]]
+        return [e["actor"] for e in events if e["type"] == "STATUS_CHANGED"][-1:]
+
+    staff = await gql.data(ACTORS, {"id": order["id"]}, actors.admin.token)
+    assert cancelled_by(staff) == ["support@shop.test (bulk)"]
+    customer = await gql.data(ACTORS, {"id": order["id"]}, actors.customer.token)
+    assert cancelled_by(customer) == ["store"]
+    assert (await Order.get(number=order["number"])).status.value == "CANCELLED"

@@ -206,6 +206,18 @@ async def test_add_tracking_permissions(gql: GraphQLClient, actors: Actors) -> N
     for token, code in ((actors.customer.token, "FORBIDDEN"), (None, "UNAUTHENTICATED")):
         data = await gql.data(ADD_TRACKING, {"id": order["id"], "n": UPS_OK}, token)
         assert [e["code"] for e in data["addTracking"]["errors"]] == [code]
+    # the refusal names the permissions that would do, any one of them
+    assert data["addTracking"]["errors"] == [
+        {"code": "UNAUTHENTICATED", "message": "Sign in to do this.", "field": None}
+    ]
+    refused = await gql.data(ADD_TRACKING, {"id": order["id"], "n": UPS_OK}, actors.customer.token)
+    assert refused["addTracking"]["errors"] == [
+        {
+            "code": "FORBIDDEN",
+            "message": "This needs one of SHIPMENTS_WRITE, ORDERS_WRITE.",
+            "field": None,
+        }
+    ]
     data = await gql.data(ADD_TRACKING, {"id": order["id"], "n": UPS_OK}, actors.support.token)
     assert data["addTracking"]["errors"] == []
 
