@@ -153,6 +153,8 @@ EQUIVALENT: dict[str, str] = {
     "spares the memory of a huge one",
     "app.services.accounts.x_create_api_token__mutmut_64": "unreachable: the viewer's "
     "permissions are its role's (cut by scopes), checked just above",
+    _EMAILS + "xǁTemplatesǁ__init____mutmut_24": _FROM_STRING,
+    _EMAILS + "x__missing__mutmut_11": "a TemplateNotFound always has its name",
     "app.services.idempotency.x__plain__mutmut_7": "the API gives _plain no other type: the "
     "TypeError's text is for a developer",
 }

@@ -75,10 +75,12 @@ async def test_without_smtp_emails_are_written_to_the_outbox_folder(
 ) -> None:
     await create_product(gql, actors.admin.token, "TEE", stock=5, name="Tee <b>bold</b>")
     order = await placed(gql, None, [("TEE", 2)], email="guest@example.net")
-    settings = replace(settings_with_redis, data_dir=tmp_path, smtp_url="")
+    # a data folder not made yet: the first email makes it, with its outbox folder
+    settings = replace(settings_with_redis, data_dir=tmp_path / "data", smtp_url="")
     await send_all(settings)
 
-    (path,) = (tmp_path / "outbox").iterdir()
+    outbox = tmp_path / "data" / "outbox"
+    (path,) = outbox.iterdir()
     assert path.name.endswith("-order_placed.eml")
     message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
     assert isinstance(message, Mime)
@@ -95,11 +97,11 @@ async def test_without_smtp_emails_are_written_to_the_outbox_folder(
     assert message["Message-ID"] == f"<bitcart-email-{row.id}@{domain}>"
     assert row.text.endswith(f"{settings.store_email}\n")  # the template's own ending
     await emails.send_due(settings)
-    assert len(list((tmp_path / "outbox").iterdir())) == 1  # sent once
+    assert len(list(outbox.iterdir())) == 1  # sent once
     # the next one goes into the folder that is there now
     await placed(gql, None, [("TEE", 1)], email="guest@example.net")
     await send_all(settings)
-    assert len(list((tmp_path / "outbox").iterdir())) == 2
+    assert len(list(outbox.iterdir())) == 2
 
 
 async def test_the_shipping_email_has_the_tracking_number_and_a_working_link(
