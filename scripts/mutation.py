@@ -155,6 +155,8 @@ EQUIVALENT: dict[str, str] = {
     "permissions are its role's (cut by scopes), checked just above",
     _EMAILS + "xǁTemplatesǁ__init____mutmut_24": _FROM_STRING,
     _EMAILS + "x__missing__mutmut_11": "a TemplateNotFound always has its name",
+    "app.services.idempotency.x_claim__mutmut_46": "the model's default for result is the "
+    "same empty object",
     "app.services.idempotency.x__plain__mutmut_7": "the API gives _plain no other type: the "
     "TypeError's text is for a developer",
 }

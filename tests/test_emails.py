@@ -270,6 +270,12 @@ def test_the_smtp_url_names_server_port_login_and_tls(
     assert (smtp.hostname, smtp.port, smtp.username, smtp.password, smtp.use_tls) == expected
 
 
+@pytest.mark.parametrize("url", ["http://mail.example.com", "smtp://", "smtp:///path", "mail:25"])
+def test_an_smtp_url_without_an_smtp_scheme_and_a_server_is_refused(url: str) -> None:
+    with pytest.raises(ValueError, match="BITCART_SMTP_URL must look like smtp://"):
+        emails.Smtp.from_url(url)
+
+
 # a test server on 127.0.0.1: there is no TLS to require
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 async def test_a_server_that_wants_a_login_gets_the_one_in_the_url(

@@ -185,6 +185,23 @@ async def test_a_key_with_another_input_is_refused(gql: GraphQLClient, actors: A
     assert (await Product.get(sku="A")).stock == 97
 
 
+async def test_one_key_on_two_kinds_of_call_is_two_keys(gql: GraphQLClient, actors: Actors) -> None:
+    """A key is the caller's for one operation: the same key sent with shipOrder and with
+    recordPayment guards each call on its own, and neither is taken for a reuse."""
+    order = await a_shipped_paid_order(gql, actors)
+    token = actors.admin.token
+    item = order["items"][0]["id"]
+    shipped = await gql.data(SHIP, {"id": order["id"], "item": item, "key": KEY}, token)
+    recorded = await gql.data(RECORD, {"id": order["id"], "key": KEY}, token)
+    assert ids_of(shipped["shipOrder"])["shipment"] is not None
+    assert ids_of(recorded["recordPayment"])["transaction"] is not None
+    assert await Shipment.all().count() == 2
+    again = await gql.data(SHIP, {"id": order["id"], "item": item, "key": KEY}, token)
+    assert again["shipOrder"]["shipment"] == shipped["shipOrder"]["shipment"]
+    assert await Shipment.all().count() == 2
+    assert await IdempotencyKey.all().count() == 2
+
+
 async def test_a_guest_key_counts_with_the_same_input_only(
     gql: GraphQLClient, actors: Actors
 ) -> None:

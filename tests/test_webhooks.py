@@ -14,6 +14,7 @@ import httpx
 import orjson
 import pytest
 from standardwebhooks.webhooks import Webhook as Verifier
+from structlog.testing import capture_logs
 
 from app.models import DeliveryStatus, OrderEvent, OutboxEntry, Webhook, WebhookDelivery
 from app.models.notifications import DESCRIPTION_MAX
@@ -233,8 +234,19 @@ async def test_410_disables_the_webhook_and_tells_the_others(
         await placed(gql, actors.customer.token, [("TEE", 1)])
         await placed(gql, actors.customer.token, [("TEE", 1)])
         await fan_out(settings)
-        await deliver(settings)
+        with capture_logs() as logged:
+            await deliver(settings)
         assert len(gone.received) == 2
+        # operators read which webhook went off, and why, in the worker's log
+        webhook_id = from_global_id("Webhook", created["webhook"]["id"])
+        assert [e for e in logged if e["event"] == "webhook_disabled"] == [
+            {
+                "event": "webhook_disabled",
+                "log_level": "warning",
+                "webhook_id": webhook_id,
+                "reason": "The receiver answered 410 Gone.",
+            }
+        ]
 
         edges = (await gql.data(WEBHOOKS, token=actors.admin.token))["webhooks"]["edges"]
         hooks = [edge["node"] for edge in edges]
