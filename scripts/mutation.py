@@ -108,6 +108,7 @@ EQUIVALENT: dict[str, str] = {
     _EMAILS + "x_send_due__mutmut_15": "the error always starts with its kind: it is never empty",
     _EMAILS + "x_send_due__mutmut_23": "the two lists have one entry per claimed email",
     _EMAILS + "x_send_due__mutmut_26": "the two lists have one entry per claimed email",
+    _EMAILS + "x_send_due__mutmut_27": "the two lists have one entry per claimed email",
     _EMAILS + "x_send_due__mutmut_41": "the log line's wording only",
     _SNAP + "x_shipments__mutmut_25": "every shipment has at least one line",
     _SNAP + "x_shipments__mutmut_27": "every shipment has at least one line",

@@ -18,6 +18,7 @@ import httpx
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
+from structlog.testing import capture_logs
 
 from app.models import DeliveryStatus, EmailMessage
 from app.services import emails, outbox
@@ -211,10 +212,20 @@ async def test_a_failed_send_is_retried_then_given_up(
     assert len(catcher.messages) == 1
 
     await placed(gql, actors.customer.token, [("TEE", 1)])
-    for _ in range(3):
-        await send_all(down)
+    with capture_logs() as logged:
+        for _ in range(3):
+            await send_all(down)
     last = await EmailMessage.filter(id__gt=row.id).get()
     assert (last.status, last.attempts) == (DeliveryStatus.FAILED, 3)
+    # given up, it is logged once, with the email and the last error: operators act on it
+    assert [e for e in logged if e["event"] == "email_failed"] == [
+        {
+            "event": "email_failed",
+            "log_level": "warning",
+            "email_id": last.id,
+            "error": last.last_error,
+        }
+    ]
     assert await emails.send_due(up) == 0  # given up is given up
 
 

@@ -1046,3 +1046,30 @@ async def test_a_store_has_at_most_50_webhooks_each_on_unless_made_off(
         ("LIMIT_REACHED", "At most 50 webhooks.")
     ]
     assert await Webhook.all().count() == webhooks.MAX_WEBHOOKS
+
+
+async def test_a_receiver_on_its_schemes_own_port_is_sent_to_without_one(
+    gql: GraphQLClient, actors: Actors, app: Any, settings_with_redis: Settings
+) -> None:
+    """A URL without a port goes to the scheme's port at the checked address, and the Host
+    header names the host alone (an HTTP client stands in for the network: port 80 is not
+    a test's to listen on)."""
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(204)
+
+    await create_product(gql, actors.admin.token, "TEE", stock=5)
+    await create_webhook(
+        gql, app, actors.admin.token, "http://localhost/in?shop=1", ["order.created"]
+    )
+    await placed(gql, actors.customer.token, [("TEE", 1)])
+    settings = delivering(settings_with_redis)
+    await fan_out(settings)
+    async with httpx.AsyncClient(transport=httpx.MockTransport(answer)) as client:
+        assert await webhook_delivery.deliver_due(client, settings) == 1
+    (request,) = seen
+    assert request.url.host in ("127.0.0.1", "::1")  # where localhost was found
+    assert (request.url.port, request.url.raw_path) == (None, b"/in?shop=1")
+    assert request.headers["host"] == "localhost"
