@@ -169,7 +169,7 @@ TESTS: dict[str, tuple[str, ...]] = {
     _S + "accounts.py": ("accounts",),
     _S + "addresses.py": ("place_order", "order_edits", "read_orders", "webhooks", "search"),
     _S + "auth.py": ("accounts", "rate_limits", "bulk", "fulfilment"),
-    _S + "batches.py": ("worker", "bulk"),
+    _S + "batches.py": ("read_orders", "query_count", "returns", "refunds", "documents"),
     _S + "bulk.py": ("bulk",),
     _S + "catalog.py": ("catalog", "fulfilment", "place_order", "laws"),
     _S + "csv_files.py": ("csv_files", "imports", "exports"),
