@@ -156,6 +156,12 @@ EQUIVALENT: dict[str, str] = {
     "permissions are its role's (cut by scopes), checked just above",
     _EMAILS + "xǁTemplatesǁ__init____mutmut_24": _FROM_STRING,
     _EMAILS + "x__missing__mutmut_11": "a TemplateNotFound always has its name",
+    "app.services.auth.x_login__mutmut_28": "a sign-in session's name is never shown: "
+    "sessions are not listed, and only a scoped token's name labels its events",
+    _DELIVERY + "x_http_client__mutmut_6": "httpx follows no redirect unless told to",
+    _DELIVERY + "x_http_client__mutmut_14": "only how many sends share a connection changes",
+    "app.services.webhooks.x_resolve__mutmut_11": "the port asked of getaddrinfo does not "
+    "change the addresses it answers",
     "app.services.idempotency.x_claim__mutmut_46": "the model's default for result is the "
     "same empty object",
     "app.services.idempotency.x__plain__mutmut_7": "the API gives _plain no other type: the "

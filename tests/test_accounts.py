@@ -29,6 +29,15 @@ async def test_login_gives_a_working_token(gql: GraphQLClient, actors: Actors) -
     assert me["kind"] == "STAFF"
     assert me["role"] == "ADMIN"
     assert len(me["permissions"]) == 11
+    # a sign-in lasts 30 days (README), then it is anonymous
+    session = await ApiToken.filter(user__email="admin@shop.test").order_by("-id").first()
+    assert session is not None
+    assert session.expires_at is not None
+    left = session.expires_at - datetime.now(UTC)
+    assert timedelta(days=30) - timedelta(minutes=1) < left <= timedelta(days=30)
+    await ApiToken.filter(id=session.id).update(expires_at=datetime.now(UTC))
+    assert (await gql.data(ME, token=token))["me"] is None
+    await ApiToken.filter(id=session.id).delete()
 
 
 async def test_wrong_password_and_unknown_email_answer_alike(

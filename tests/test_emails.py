@@ -239,6 +239,43 @@ async def test_notify_off_writes_no_email(
     assert await EmailMessage.all().count() == 0
 
 
+async def test_a_shop_template_sees_the_object_of_its_own_email_only(
+    gql: GraphQLClient, actors: Actors, settings_with_redis: Settings, tmp_path: Path
+) -> None:
+    """`shipment`, `return` and `refund` are each set for their own email and are none in
+    the others, so one shop template can test which it is."""
+    folder = tmp_path / "templates" / "emails"
+    folder.mkdir(parents=True)
+    line = (
+        "shipment={{ shipment is not none }} return={{ return is not none }} "
+        "refund={{ refund is not none }}"
+    )
+    for kind in ("order_placed", "shipment_created", "return_status_changed", "refund_recorded"):
+        (folder / f"{kind}.txt").write_text(line)
+    settings = replace(settings_with_redis, template_dir=tmp_path / "templates", data_dir=tmp_path)
+    await create_product(gql, actors.admin.token, "TEE", stock=5, name="Tee")
+    order = await paid(gql, actors.customer.token, [("TEE", 2)], actors.admin.token)
+    await ship(gql, actors.admin.token, order)
+    requested = await request_return(gql, actors.customer.token, order, [(0, 1)])
+    changed = await set_status(
+        gql, actors.admin.token, requested["returnRequest"]["id"], "AUTHORIZED"
+    )
+    assert changed["errors"] == []
+    refunded = await gql.data(
+        REFUND, {"id": order["id"], "input": {"amount": "4.00"}}, actors.admin.token
+    )
+    assert refunded["refundOrder"]["errors"] == []
+    await send_all(settings)
+
+    texts = {m.kind: m.text for m in await EmailMessage.all()}
+    assert texts == {
+        "order_placed": "shipment=False return=False refund=False",
+        "shipment_created": "shipment=True return=False refund=False",
+        "return_status_changed": "shipment=False return=True refund=False",
+        "refund_recorded": "shipment=False return=False refund=True",
+    }
+
+
 async def test_a_shop_overrides_a_template_and_a_broken_one_falls_back(
     gql: GraphQLClient, actors: Actors, settings_with_redis: Settings, tmp_path: Path
 ) -> None:
