@@ -74,6 +74,10 @@ EQUIVALENT: dict[str, str] = {
     "by id is the same order",
     _HOOKS + "x_create_webhook__mutmut_6": _REQUIRED_BY_API,
     _HOOKS + "x_create_webhook__mutmut_11": _REQUIRED_BY_API,
+    _HOOKS + "x_create_webhook__mutmut_3": _REQUIRED_BY_API,
+    _HOOKS + "x_create_webhook__mutmut_8": _REQUIRED_BY_API,
+    "app.services.auth.x_viewer_for__mutmut_2": "every staff member has a role and no "
+    "customer has one (create_staff and register_customer)",
     _HOOKS + "x__clean__mutmut_30": "INVALID_INPUT is Problems.add's default code",
     _HOOKS + "x_address_refused__mutmut_20": _NOT_GLOBAL,
     _HOOKS + "x_address_refused__mutmut_7": _ZONE,

@@ -1031,11 +1031,14 @@ async def test_a_store_has_at_most_50_webhooks_each_on_unless_made_off(
                     "url": "http://127.0.0.1:9/1",
                     "events": ["order.created"],
                     "active": False,
+                    "description": "  to the ERP ",
                 }
             },
             token,
         )
         assert off["createWebhook"]["webhook"]["active"] is False
+        assert off["createWebhook"]["webhook"]["description"] == "to the ERP"
+        assert first["webhook"]["description"] == ""
         for n in range(2, webhooks.MAX_WEBHOOKS):
             await create_webhook(gql, app, token, f"http://127.0.0.1:9/{n}", ["order.created"])
         over = await gql.data(
