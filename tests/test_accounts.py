@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from app.models import ApiToken
+import pytest
+
+from app.models import ApiToken, User
 from app.schema.ids import from_global_id
 from tests.conftest import PASSWORD, Actors, GraphQLClient
-from tests.factories import rate_limited_wait
+from tests.factories import NOTE, create_product, placed, rate_limited_wait
 
 LOGIN = """mutation($e: String!, $p: String!) {
   login(email: $e, password: $p) { token errors { code message field } } }"""
@@ -77,7 +80,90 @@ async def test_register_customer(gql: GraphQLClient, actors: Actors) -> None:
 
     again = (await gql.data(REGISTER, {"input": payload}))["registerCustomer"]
     assert again["token"] is None
-    assert [e["code"] for e in again["errors"]] == ["EMAIL_TAKEN"]
+    assert [(e["code"], e["field"]) for e in again["errors"]] == [("EMAIL_TAKEN", ["email"])]
+    named = {"email": "erin@example.com", "password": "long enough pw"}
+    erin = await gql.data(
+        REGISTER, {"input": {**named, "firstName": " Erin ", "lastName": " Smith "}}
+    )
+    token = erin["registerCustomer"]["token"]
+    names = await gql.data("{ me { firstName lastName } }", token=token)
+    assert names["me"] == {"firstName": "Erin", "lastName": "Smith"}
+
+
+async def test_two_sign_ups_with_one_email_at_once_make_one_account(gql: GraphQLClient) -> None:
+    """Both pass the first look for the email; the unique index decides, and the loser is
+    told EMAIL_TAKEN like a sign-up that came later."""
+    payload = {"email": "dora@example.com", "password": "long enough pw"}
+    answers = await asyncio.gather(*(gql.data(REGISTER, {"input": payload}) for _ in range(2)))
+    outcomes = sorted((a["registerCustomer"]["token"] is None, a) for a in answers)
+    (_, won), (_, lost) = outcomes
+    assert won["registerCustomer"]["errors"] == []
+    assert lost["registerCustomer"] == {
+        "token": None,
+        "errors": [
+            {
+                "code": "EMAIL_TAKEN",
+                "message": "An account with this email exists.",
+                "field": ["email"],
+            }
+        ],
+    }
+    assert await User.filter(email="dora@example.com").count() == 1
+
+
+@pytest.mark.parametrize(("length", "taken"), [(7, False), (8, True), (256, True), (257, False)])
+async def test_a_password_has_8_to_256_characters(
+    gql: GraphQLClient, length: int, taken: bool
+) -> None:
+    email = f"pw{length}@example.com"
+    data = await gql.data(REGISTER, {"input": {"email": email, "password": "p" * length}})
+    errors = data["registerCustomer"]["errors"]
+    assert errors == (
+        []
+        if taken
+        else [
+            {
+                "code": "INVALID_INPUT",
+                "message": "A password has 8 to 256 characters.",
+                "field": ["password"],
+            }
+        ]
+    )
+    await User.filter(email=email).delete()
+
+
+async def test_a_scoped_tokens_changes_are_labelled_with_its_name(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    """Staff read on the timeline which integration acted; a sign-in session acts as the
+    person alone."""
+    await create_product(gql, actors.admin.token, "A")
+    order = await placed(gql, actors.customer.token, [("A", 1)])
+    created = await gql.data(
+        CREATE_TOKEN,
+        {"input": {"name": "ERP sync", "permissions": ["ORDERS_READ", "ORDERS_WRITE"]}},
+        actors.admin.token,
+    )
+    erp = created["createApiToken"]["token"]
+    for token, text in ((erp, "from the ERP"), (actors.admin.token, "by hand")):
+        added = await gql.data(NOTE, {"id": order["id"], "text": text}, token)
+        assert added["addOrderNote"]["errors"] == []
+    timeline = await gql.data(
+        """query($id: ID!) { order(id: $id) {
+          events(first: 20) { edges { node { type actor message } } } } }""",
+        {"id": order["id"]},
+        actors.admin.token,
+    )
+    notes = [
+        (e["node"]["actor"], e["node"]["message"])
+        for e in timeline["order"]["events"]["edges"]
+        if e["node"]["message"] in ("from the ERP", "by hand")
+    ]
+    assert notes == [
+        ("admin@shop.test (token ERP sync)", "from the ERP"),
+        ("admin@shop.test", "by hand"),
+    ]
+    await ApiToken.filter(name="ERP sync").delete()
 
 
 async def test_register_rejects_bad_input_listing_every_problem(gql: GraphQLClient) -> None:

@@ -293,7 +293,12 @@ async def test_a_shop_overrides_a_template_and_a_broken_one_falls_back(
     order = await placed(
         gql, actors.customer.token, [("TEE", 1)], customerComment="<b>fast</b> & soon"
     )
-    await send_all(settings)
+    with capture_logs() as logged:
+        await send_all(settings)
+    # the broken template is logged by name, and only it
+    assert [(e["event"], e["template"]) for e in logged if e["log_level"] == "warning"] == [
+        ("email_template_failed", "order_placed.txt")
+    ]
     row = await EmailMessage.get()
     assert row.subject == f"Thanks from {settings.store_name} for #{order['number']}"
     assert row.text.startswith(f"Thank you for your order #{order['number']}.")  # ours
