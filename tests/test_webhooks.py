@@ -16,7 +16,14 @@ import pytest
 from standardwebhooks.webhooks import Webhook as Verifier
 from structlog.testing import capture_logs
 
-from app.models import DeliveryStatus, OrderEvent, OutboxEntry, Webhook, WebhookDelivery
+from app.models import (
+    DeliveryStatus,
+    EmailMessage,
+    OrderEvent,
+    OutboxEntry,
+    Webhook,
+    WebhookDelivery,
+)
 from app.models.notifications import DESCRIPTION_MAX
 from app.schema.ids import from_global_id
 from app.services import maintenance, outbox, webhook_delivery, webhooks
@@ -619,16 +626,27 @@ async def test_finished_deliveries_are_forgotten_after_30_days(
     await fan_out(delivering(settings_with_redis))
     first, second, third = await WebhookDelivery.all().order_by("id")
     old = datetime.now(UTC) - timedelta(days=31)
-    await WebhookDelivery.filter(id=first.id).update(status=DeliveryStatus.SUCCEEDED)
+    # deliveries: the first finished and old, the second old and waiting, the third finished
+    # and recent; emails are kept as long: an old failed one goes, an old waiting one and a
+    # recent sent one stay
+    await WebhookDelivery.filter(id__in=[first.id, third.id]).update(
+        status=DeliveryStatus.SUCCEEDED
+    )
     await WebhookDelivery.filter(id__in=[first.id, second.id]).update(created_at=old)
+    waiting, failed, sent = await EmailMessage.all().order_by("id").values_list("id", flat=True)
+    await EmailMessage.filter(id=failed).update(status=DeliveryStatus.FAILED, created_at=old)
+    await EmailMessage.filter(id=waiting).update(created_at=old)
+    await EmailMessage.filter(id=sent).update(status=DeliveryStatus.SUCCEEDED)
     await OutboxEntry.create(topic="webhook.disabled", data={}, dispatched=True)
     await OutboxEntry.filter().update(created_at=old)
     await OutboxEntry.create(topic="webhook.disabled", data={}, dispatched=True)
 
-    assert await maintenance.purge_notifications() == 2
+    assert await maintenance.purge_notifications() == 3
     # an old one still waiting to be sent stays, as does everything recent
     remaining = await WebhookDelivery.all().order_by("id").values_list("id", flat=True)
     assert remaining == [second.id, third.id]
+    kept = await EmailMessage.all().order_by("id").values_list("id", flat=True)
+    assert kept == [waiting, sent]
     assert await OutboxEntry.all().count() == 1
     assert await WebhookDelivery.filter(webhook_id=first.webhook_id).count() == 2
 
