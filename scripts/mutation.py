@@ -170,6 +170,8 @@ EQUIVALENT: dict[str, str] = {
     "email with the same error",
     "app.services.accounts.x__create_user__mutmut_55": "PostgreSQL only: on SQLite "
     "transactions are serialised, so two sign-ups never race to the unique index",
+    "app.services.batches.x_public_events_of_orders__mutmut_4": "the loader hands each order "
+    "its own events: only how many rows are read changes",
     "app.services.idempotency.x_claim__mutmut_46": "the model's default for result is the "
     "same empty object",
     "app.services.idempotency.x__plain__mutmut_7": "the API gives _plain no other type: the "

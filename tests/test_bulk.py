@@ -355,3 +355,33 @@ async def test_a_bulk_change_is_the_staff_members_to_staff_and_the_stores_to_the
     customer = await gql.data(ACTORS, {"id": order["id"]}, actors.customer.token)
     assert cancelled_by(customer) == ["store"]
     assert (await Order.get(number=order["number"])).status.value == "CANCELLED"
+
+
+async def test_a_running_operation_is_stalled_after_a_lease_without_a_sign_of_life(
+    app: Any,
+) -> None:
+    """What the worker's sweep takes over: RUNNING rows whose heartbeat, or start when no
+    heartbeat came yet, is older than the lease; never a queued or finished one."""
+    now = datetime.now(UTC)
+    lease = 30
+    old, recent = now - timedelta(seconds=lease + 5), now - timedelta(seconds=lease - 5)
+
+    async def operation(status: ImportStatus, **times: Any) -> int:
+        row = await BulkOperation.create(
+            status=status, target_status="CANCELLED", started_at=times.pop("started_at", now)
+        )
+        await BulkOperation.filter(id=row.id).update(**times)
+        return row.id
+
+    silent = await operation(ImportStatus.RUNNING, heartbeat_at=old)
+    await operation(ImportStatus.RUNNING, heartbeat_at=recent)
+    never_beat = await operation(ImportStatus.RUNNING, started_at=old)
+    await operation(ImportStatus.RUNNING, started_at=recent)
+    await operation(ImportStatus.QUEUED, heartbeat_at=old, started_at=old)
+    await operation(ImportStatus.SUCCEEDED, heartbeat_at=old, started_at=old)
+
+    found = sorted(await bulk.stalled_operations(lease))
+    assert [row_id for row_id, _ in found] == [silent, never_beat]
+    assert found[0][1] is not None
+    assert abs((found[0][1] - old).total_seconds()) < 1  # the last sign of life, for the job id
+    assert found[1][1] is None

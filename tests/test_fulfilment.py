@@ -222,6 +222,31 @@ async def test_add_tracking_permissions(gql: GraphQLClient, actors: Actors) -> N
     assert data["addTracking"]["errors"] == []
 
 
+async def test_a_tracking_number_is_told_on_the_timeline_with_its_carrier_if_known(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    await create_product(gql, actors.admin.token, "A")
+    order = await placed(gql, actors.customer.token, [("A", 1)])
+    for number in (UPS_OK, "ABC123456"):  # detected as UPS; of no known carrier
+        data = await gql.data(ADD_TRACKING, {"id": order["id"], "n": number}, actors.admin.token)
+        assert data["addTracking"]["errors"] == []
+    timeline = await gql.data(
+        """query($id: ID!) { order(id: $id) {
+          events(first: 20) { edges { node { type message data } } } } }""",
+        {"id": order["id"]},
+        actors.customer.token,
+    )
+    told = [
+        (e["node"]["message"], e["node"]["data"])
+        for e in timeline["order"]["events"]["edges"]
+        if e["node"]["type"] == "TRACKING_NUMBER_SET"
+    ]
+    assert told == [
+        (f"Tracking number {UPS_OK} (ups) added.", {"trackingNumber": UPS_OK, "carrier": "ups"}),
+        ("Tracking number ABC123456 added.", {"trackingNumber": "ABC123456", "carrier": None}),
+    ]
+
+
 @pytest.mark.parametrize(
     ("number", "carrier"),
     [
