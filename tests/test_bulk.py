@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -20,7 +21,7 @@ from app.models import (
     OrderEvent,
     Product,
 )
-from app.services import bulk
+from app.services import bulk, leases
 from app.services.auth import acting_as
 from app.services.import_sets import LeaseLost
 from app.services.leases import Lease, held_while
@@ -385,3 +386,79 @@ async def test_a_running_operation_is_stalled_after_a_lease_without_a_sign_of_li
     assert found[0][1] is not None
     assert abs((found[0][1] - old).total_seconds()) < 1  # the last sign of life, for the job id
     assert found[1][1] is None
+
+
+async def test_a_lease_claims_renews_and_releases_its_own_row_only(app: Any) -> None:
+    """One worker may hold several rows; each lease touches its row alone, and renews it
+    only while it is still that worker's."""
+    duration = timedelta(seconds=0.5)
+
+    async def queued() -> int:
+        row = await BulkOperation.create(status=ImportStatus.QUEUED, target_status="CANCELLED")
+        return row.id
+
+    one, two, taken = await queued(), await queued(), await queued()
+    first = Lease(BulkOperation, one, "worker-1", duration)
+    assert await first.claim()
+    leases = dict(await BulkOperation.all().values_list("id", "lease"))
+    assert leases == {one: "worker-1", two: "", taken: ""}
+    assert (await BulkOperation.get(id=two)).status == ImportStatus.QUEUED
+    second = Lease(BulkOperation, two, "worker-1", duration)
+    assert await second.claim()
+    # a row worker-1 held and lost to worker-2 (it stalled): worker-1's heartbeat leaves it
+    lost = Lease(BulkOperation, taken, "worker-1", duration)
+    assert await lost.claim()
+    old = datetime.now(UTC) - timedelta(minutes=5)
+    await BulkOperation.filter(id=taken).update(lease="worker-2")
+    await BulkOperation.filter(id__in=[one, taken]).update(heartbeat_at=old)
+    beating = [asyncio.create_task(lease.keep_alive()) for lease in (first, lost)]
+    await asyncio.sleep(duration.total_seconds() / 5 * 2.5)
+    for task in beating:
+        task.cancel()
+    await asyncio.gather(*beating, return_exceptions=True)
+    beats = dict(await BulkOperation.all().values_list("id", "heartbeat_at"))
+    assert beats[one] > old + timedelta(minutes=4)
+    assert abs((beats[taken] - old).total_seconds()) < 1
+    await first.release()
+    leases = dict(await BulkOperation.all().values_list("id", "lease"))
+    assert leases == {one: "", two: "worker-1", taken: "worker-2"}
+
+
+async def test_a_release_that_hangs_never_holds_the_job_past_its_wait(
+    app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stopping worker whose database stops answering still ends its job: the release
+    is given RELEASE_WAIT_SECONDS, and the lease then simply runs out."""
+
+    answered = asyncio.Event()
+
+    @dataclass(frozen=True)
+    class Stuck(Lease):
+        async def release(self) -> None:
+            await answered.wait()
+
+    async def work() -> str:
+        return "done"
+
+    monkeypatch.setattr(leases, "RELEASE_WAIT_SECONDS", 0.05)
+    row = await BulkOperation.create(status=ImportStatus.QUEUED, target_status="CANCELLED")
+    stuck = Stuck(BulkOperation, row.id, "worker-1", timedelta(seconds=30))
+    assert await asyncio.wait_for(held_while(stuck, work()), timeout=30) == "done"
+    answered.set()  # the database answers at last: the release left behind ends
+
+
+async def test_a_stopped_job_waits_for_its_set_in_flight_then_stops() -> None:
+    """SIGTERM cancels the job, never the set it is applying: the set ends first (commits or
+    rolls back), then the job stops."""
+    ended: list[str] = []
+
+    async def a_set() -> None:
+        await asyncio.sleep(0.2)
+        ended.append("set")
+
+    job = asyncio.create_task(leases.apply_uncut(a_set()))
+    await asyncio.sleep(0.05)
+    job.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await job
+    assert ended == ["set"]

@@ -960,6 +960,27 @@ async def test_a_claim_holds_deliveries_for_as_long_as_sending_them_may_take(
         assert await webhook_delivery.claim_due(limit, settings) == []  # another worker's now
 
 
+async def test_the_longest_due_deliveries_are_claimed_first(
+    gql: GraphQLClient, actors: Actors, app: Any, settings_with_redis: Settings
+) -> None:
+    """A worker that can take only some takes those waiting longest, whatever their ids."""
+    await create_product(gql, actors.admin.token, "TEE", stock=5)
+    settings = delivering(settings_with_redis)
+    await create_webhook(gql, app, actors.admin.token, "http://127.0.0.1:9/x", ["order.created"])
+    for _ in range(3):
+        await placed(gql, actors.customer.token, [("TEE", 1)])
+    await fan_out(settings)
+    first, second, third = await WebhookDelivery.all().order_by("id")
+    now = datetime.now(UTC)
+    for row, waited in ((first, 1), (second, 60), (third, 3600)):
+        await WebhookDelivery.filter(id=row.id).update(
+            next_attempt_at=now - timedelta(seconds=waited)
+        )
+    claimed = [d.id for d in await webhook_delivery.claim_due(2, settings)]
+    assert sorted(claimed) == [second.id, third.id]
+    assert [d.id for d in await webhook_delivery.claim_due(2, settings)] == [first.id]
+
+
 async def test_a_receiver_nobody_answers_for_is_a_failed_attempt_that_says_so(
     gql: GraphQLClient, actors: Actors, app: Any, settings_with_redis: Settings
 ) -> None:

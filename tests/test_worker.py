@@ -123,3 +123,40 @@ async def test_a_document_left_running_by_a_dead_worker_is_rendered_again(
     await run_jobs(settings_with_redis)  # the sweep
     await run_jobs(settings_with_redis)  # the render it queued
     assert (await Document.get(id=document.id)).status == DocumentStatus.READY
+
+
+async def test_the_sweep_never_queues_twice_a_job_that_is_still_queued(
+    gql: GraphQLClient, actors: Actors, settings_with_redis: Settings
+) -> None:
+    """A job that only looks lost (its row is old, its job still waits) is re-sent under
+    the same id, which Redis already holds: it runs once."""
+    from app.models import Document, DocumentStatus
+    from app.workers import jobs as worker_jobs
+    from tests.factories import create_product, placed
+
+    await create_product(gql, actors.admin.token, "A")
+    order = await placed(gql, None, [("A", 1)])
+    requested = await gql.data(
+        """mutation($ids: [ID!]) { generateDocuments(kind: INVOICE, orderIds: $ids) {
+             document { id } errors { code } } }""",
+        {"ids": [order["id"]]},
+        actors.admin.token,
+    )
+    assert requested["generateDocuments"]["errors"] == []
+    document = await Document.all().get()
+    await Document.filter(id=document.id).update(
+        created_at=datetime.now(UTC) - timedelta(minutes=5)
+    )
+    assert settings_with_redis.redis_url
+    pool = await create_pool(redis_settings(settings_with_redis.redis_url))
+    try:
+        queued = [job_id.decode() for job_id in await pool.zrange("arq:queue", 0, -1)]
+        assert queued == [f"document:{document.id}"]
+        sent = await worker_jobs.requeue_stale({"settings": settings_with_redis, "redis": pool})
+        assert sent == 1
+        again = [job_id.decode() for job_id in await pool.zrange("arq:queue", 0, -1)]
+        assert again == queued
+    finally:
+        await pool.aclose()
+    await run_jobs(settings_with_redis)
+    assert (await Document.get(id=document.id)).status == DocumentStatus.READY

@@ -19,6 +19,8 @@ from app.models import DeliveryStatus
 from app.models.imports import WorkerJob
 
 ACTIVE = ("QUEUED", "RUNNING")
+# How long a job that ends waits for its lease's release; after that the lease runs out.
+RELEASE_WAIT_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,7 @@ async def held_while(lease: Lease, work: Coroutine[Any, Any, Any]) -> Any:
         # in tasks of their own (apply_uncut), so no transaction is open in this one.
         release = asyncio.create_task(lease.release())
         with suppress(TimeoutError):  # never hold a stopping worker: the lease runs out anyway
-            await asyncio.wait_for(asyncio.shield(release), timeout=10)
+            await asyncio.wait_for(asyncio.shield(release), timeout=RELEASE_WAIT_SECONDS)
 
 
 async def claim_due(model: type[Model], limit: int, hold_seconds: float) -> list[int]:
