@@ -49,6 +49,7 @@ _EMAILS = "app.services.emails."
 _NOT_GLOBAL = "every private or metadata address is also not is_global, which the last test refuses"
 _ZONE = "an address has at most one '%' (an IPv6 zone): the part before it is the same"
 _ANY_PORT = "getaddrinfo gives the same addresses whichever port and protocol are asked"
+_ONE_WAKE = "in a MULTI or not, the same two commands leave the same one-entry list"
 _FROM_STRING = "no template is made from a string: default_for_string is never consulted"
 _ANY_ROUNDING = (
     "any rounding of an amount with more than two decimals differs from it, and one with two "
@@ -172,6 +173,10 @@ EQUIVALENT: dict[str, str] = {
     "transactions are serialised, so two sign-ups never race to the unique index",
     "app.services.batches.x_public_events_of_orders__mutmut_4": "the loader hands each order "
     "its own events: only how many rows are read changes",
+    "app.services.jobs.x_wake__mutmut_1": _ONE_WAKE,
+    "app.services.jobs.x_wake__mutmut_2": _ONE_WAKE,
+    "app.services.jobs.x_wake__mutmut_7": "the dispatcher reads that a wake-up is there, never "
+    "its value",
     "app.services.jobs.x_defer__mutmut_3": "a programming error's text, for the developer",
     "app.services.leases.x_claim_due__mutmut_18": "PostgreSQL only; without skip_locked a "
     "second worker waits out the first's short claim, then finds those rows not due: the "
@@ -197,7 +202,7 @@ TESTS: dict[str, tuple[str, ...]] = {
     _S + "documents.py": ("documents",),
     _S + "emails.py": ("emails",),
     _S + "errors.py": ("schema_and_limits", "hostile_input", "rate_limits"),
-    _S + "events.py": ("read_orders", "webhooks", "imports", "payments", "fulfilment"),
+    _S + "events.py": ("read_orders", "webhooks", "imports", "payments", "fulfilment", "accounts"),
     _S + "exports.py": ("exports",),
     _S + "fulfilment.py": ("fulfilment", "shipments", "payments"),
     _S + "idempotency.py": ("idempotency",),

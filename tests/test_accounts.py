@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from app.models import ApiToken, User
+from app.models import ApiToken, OrderEvent, User
 from app.schema.ids import from_global_id
 from tests.conftest import PASSWORD, Actors, GraphQLClient
 from tests.factories import NOTE, create_product, placed, rate_limited_wait
@@ -163,6 +163,11 @@ async def test_a_scoped_tokens_changes_are_labelled_with_its_name(
         ("admin@shop.test (token ERP sync)", "from the ERP"),
         ("admin@shop.test", "by hand"),
     ]
+    # and the timeline keeps who it was by id, for both
+    recorded = await OrderEvent.filter(message__in=["from the ERP", "by hand"]).values_list(
+        "actor_id", "actor_kind"
+    )
+    assert recorded == [(actors.admin.user_id, "STAFF")] * 2
     await ApiToken.filter(name="ERP sync").delete()
 
 

@@ -160,3 +160,27 @@ async def test_the_sweep_never_queues_twice_a_job_that_is_still_queued(
         await pool.aclose()
     await run_jobs(settings_with_redis)
     assert (await Document.get(id=document.id)).status == DocumentStatus.READY
+
+
+async def test_a_request_that_writes_events_wakes_the_dispatcher_once(
+    gql: GraphQLClient, actors: Actors, settings_with_redis: Settings
+) -> None:
+    """Committed timeline events push one wake-up for the idle dispatcher; many requests
+    leave one waiting, never a growing list."""
+    from app.services.jobs import WAKE_KEY
+    from tests.factories import create_product, placed
+
+    assert settings_with_redis.redis_url
+    pool = await create_pool(redis_settings(settings_with_redis.redis_url))
+    try:
+        await pool.delete(WAKE_KEY)
+        await create_product(gql, actors.admin.token, "A", stock=5)
+        assert await pool.llen(WAKE_KEY) == 0  # no order event, nothing to tell
+        await placed(gql, actors.customer.token, [("A", 1)])
+        assert await pool.llen(WAKE_KEY) == 1
+        for _ in range(3):
+            await placed(gql, actors.customer.token, [("A", 1)])
+        assert await pool.llen(WAKE_KEY) == 1
+    finally:
+        await pool.delete(WAKE_KEY)
+        await pool.aclose()
