@@ -177,6 +177,7 @@ EQUIVALENT: dict[str, str] = {
     "app.services.jobs.x_wake__mutmut_2": _ONE_WAKE,
     "app.services.jobs.x_wake__mutmut_7": "the dispatcher reads that a wake-up is there, never "
     "its value",
+    "app.services.jobs.x_send__mutmut_3": "a programming error's text, for the developer",
     "app.services.jobs.x_defer__mutmut_3": "a programming error's text, for the developer",
     "app.services.leases.x_claim_due__mutmut_18": "PostgreSQL only; without skip_locked a "
     "second worker waits out the first's short claim, then finds those rows not due: the "

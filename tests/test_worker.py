@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import httpx
 from arq import create_pool
 
 from app.models import ApiToken
@@ -184,3 +185,60 @@ async def test_a_request_that_writes_events_wakes_the_dispatcher_once(
     finally:
         await pool.delete(WAKE_KEY)
         await pool.aclose()
+
+
+async def test_a_job_carries_the_id_of_the_request_that_started_it(
+    http: httpx.AsyncClient, gql: GraphQLClient, actors: Actors, settings_with_redis: Settings
+) -> None:
+    """So the job's log lines can be found from the request's (X-Request-ID)."""
+    from arq.jobs import Job
+
+    from app.models import Document
+    from tests.factories import create_product, placed
+
+    await create_product(gql, actors.admin.token, "A")
+    order = await placed(gql, None, [("A", 1)])
+    response = await http.post(
+        "/graphql",
+        json={
+            "query": """mutation($ids: [ID!]) { generateDocuments(kind: INVOICE, orderIds: $ids) {
+                 document { id } errors { code } } }""",
+            "variables": {"ids": [order["id"]]},
+        },
+        headers={"authorization": f"Bearer {actors.admin.token}", "x-request-id": "req-42.a"},
+    )
+    assert response.headers["x-request-id"] == "req-42.a"
+    assert response.json()["data"]["generateDocuments"]["errors"] == []
+    document = await Document.all().get()
+    assert settings_with_redis.redis_url
+    pool = await create_pool(redis_settings(settings_with_redis.redis_url))
+    try:
+        info = await Job(f"document:{document.id}", pool).info()
+        assert info is not None
+        assert info.kwargs == {"request_id": "req-42.a"}
+    finally:
+        await pool.aclose()
+    await run_jobs(settings_with_redis)
+
+
+async def test_every_collected_job_is_sent_whatever_its_place_beside_a_wake_up(
+    settings_with_redis: Settings,
+) -> None:
+    from app.services import jobs
+    from app.services.jobs import WAKE_KEY
+
+    with jobs.collecting() as collected:
+        jobs.announce()
+        jobs.defer("purge_expired_tokens", job_id="purge-after-a-wake")
+    assert settings_with_redis.redis_url
+    pool = await create_pool(redis_settings(settings_with_redis.redis_url))
+    try:
+        await pool.delete(WAKE_KEY)
+        await jobs.send(pool, collected)
+        assert await pool.llen(WAKE_KEY) == 1
+        queued = [job_id.decode() for job_id in await pool.zrange("arq:queue", 0, -1)]
+        assert "purge-after-a-wake" in queued
+    finally:
+        await pool.delete(WAKE_KEY)
+        await pool.aclose()
+    await run_jobs(settings_with_redis)
