@@ -199,7 +199,7 @@ TESTS: dict[str, tuple[str, ...]] = {
     _S + "bulk.py": ("bulk",),
     _S + "catalog.py": ("catalog", "fulfilment", "place_order", "laws"),
     _S + "csv_files.py": ("csv_files", "imports", "exports"),
-    _S + "demo.py": ("cli",),
+    _S + "demo.py": ("cli", "demo"),
     _S + "documents.py": ("documents",),
     _S + "emails.py": ("emails",),
     _S + "errors.py": ("schema_and_limits", "hostile_input", "rate_limits"),
