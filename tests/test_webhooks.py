@@ -637,9 +637,12 @@ async def test_finished_deliveries_are_forgotten_after_30_days(
     await EmailMessage.filter(id=failed).update(status=DeliveryStatus.FAILED, created_at=old)
     await EmailMessage.filter(id=waiting).update(created_at=old)
     await EmailMessage.filter(id=sent).update(status=DeliveryStatus.SUCCEEDED)
+    # outbox entries: an old dispatched one goes; an old one not yet dispatched and a recent
+    # one stay
     await OutboxEntry.create(topic="webhook.disabled", data={}, dispatched=True)
+    waiting_entry = await OutboxEntry.create(topic="webhook.disabled", data={}, dispatched=False)
     await OutboxEntry.filter().update(created_at=old)
-    await OutboxEntry.create(topic="webhook.disabled", data={}, dispatched=True)
+    recent_entry = await OutboxEntry.create(topic="webhook.disabled", data={}, dispatched=True)
 
     assert await maintenance.purge_notifications() == 3
     # an old one still waiting to be sent stays, as does everything recent
@@ -647,7 +650,8 @@ async def test_finished_deliveries_are_forgotten_after_30_days(
     assert remaining == [second.id, third.id]
     kept = await EmailMessage.all().order_by("id").values_list("id", flat=True)
     assert kept == [waiting, sent]
-    assert await OutboxEntry.all().count() == 1
+    entries = await OutboxEntry.all().order_by("id").values_list("id", flat=True)
+    assert entries == [waiting_entry.id, recent_entry.id]
     assert await WebhookDelivery.filter(webhook_id=first.webhook_id).count() == 2
 
 
