@@ -51,7 +51,7 @@ ORDER_FIELDS = (
     "tracking_number",
     "carrier",
 )
-# The columns, in order (documented in docs/exports.md).
+# The columns, in order (documented in docs/back-office.md, "Exports").
 ORDER_COLUMNS = (
     "order_number",
     "created_at",
