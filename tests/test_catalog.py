@@ -76,6 +76,19 @@ async def test_products_are_found_by_sku_or_name(gql: GraphQLClient, actors: Act
         assert [e["node"]["sku"] for e in data["products"]["edges"]] == found
 
 
+async def test_one_product_is_read_by_its_sku(gql: GraphQLClient, actors: Actors) -> None:
+    await create(gql, actors.admin.token, sku="TEE-M", name="Tee medium", stock=3)
+    await create(gql, actors.admin.token, sku="MUG", name="Coffee mug")
+    one = "query($sku: String!) { product(sku: $sku) { sku name stock } }"
+    found = await gql.data(one, {"sku": " TEE-M "}, actors.fulfillment.token)
+    assert found["product"] == {"sku": "TEE-M", "name": "Tee medium", "stock": 3}
+    assert (await gql.data(one, {"sku": "tee-m"}, actors.fulfillment.token))["product"] is None
+    assert (await gql.data(one, {"sku": "HAT"}, actors.fulfillment.token))["product"] is None
+    anonymous = await gql(one, {"sku": "MUG"}, expect_errors=True)
+    assert anonymous["data"] == {"product": None}
+    assert [e["extensions"]["code"] for e in anonymous["errors"]] == ["UNAUTHENTICATED"]
+
+
 @pytest.mark.parametrize(
     ("given", "parsed"),
     [

@@ -12,18 +12,20 @@ from typing import Any
 import httpx
 import pytest
 
-from app.models import Export, ImportStatus
+from app.models import Export, ImportStatus, Order
 from app.schema.ids import from_global_id
 from app.services import exports
 from app.settings import Settings
 from app.storage import LocalStorage
 from tests.conftest import Actors, GraphQLClient, run_jobs
 from tests.factories import address, create_product, paid, placed
+from tests.test_fulfilment import set_status
+from tests.test_shipments import ship
 
 EXPORT = """mutation($filter: OrderFilterInput, $g: ExportGranularity!) {
   exportOrders(filter: $filter, granularity: $g) {
     export { id status granularity rowCount url } errors { code message field } } }"""
-READ = "query($id: ID!) { export(id: $id) { status rowCount url error } }"
+READ = "query($id: ID!) { export(id: $id) { status rowCount url error finishedAt } }"
 UPDATE = """mutation($id: ID!, $notes: String!) {
   updateOrder(id: $id, input: {staffNotes: $notes}) { errors { code } } }"""
 
@@ -43,9 +45,11 @@ async def export_rows(
     await run_jobs(settings)
     done = (await gql.data(READ, {"id": payload["export"]["id"]}, token))["export"]
     assert done["status"] == "SUCCEEDED", done
+    assert done["finishedAt"] is not None
     response = await http.get(done["url"], headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/csv")
+    assert "\r\n" not in response.text  # lines end in \n on either path, as COPY writes them
     rows = list(csv.DictReader(io.StringIO(response.text)))
     assert len(rows) == done["rowCount"]
     return rows
@@ -159,3 +163,60 @@ async def test_an_export_is_written_once_by_one_worker_and_a_failure_is_told(
     # a finished export is not written again
     assert await exports.run(export_id, LocalStorage(tmp_path)) is ImportStatus.FAILED
     assert not (tmp_path / "exports").exists()
+
+
+ORDER_NUMBERS = """query($filter: OrderFilterInput) {
+  orders(first: 50, filter: $filter) { edges { node { number } } } }"""
+
+
+async def test_every_filter_narrows_the_export_as_it_narrows_the_order_list(
+    gql: GraphQLClient, http: httpx.AsyncClient, actors: Actors, settings_with_redis: Settings
+) -> None:
+    token = actors.admin.token
+    await create_product(gql, token, "A", stock=100, price="10.00")
+    ann = await paid(
+        gql,
+        None,
+        [("A", 2)],
+        token,
+        email="ann@example.com",
+        billingAddress=address(first="Ann", country="FR"),
+    )
+    bob = await placed(gql, None, [("A", 1)], email="bob@example.com")
+    cat = await paid(gql, None, [("A", 1)], token, email="cat@example.com")
+    assert (await set_status(gql, token, cat, "CANCELLED"))["errors"] == []
+    shipped = await ship(gql, token, ann, [(0, 1)])
+    assert shipped["errors"] == []
+    for order, when in (
+        (ann, datetime(2026, 1, 5, tzinfo=UTC)),
+        (bob, datetime(2026, 6, 5, tzinfo=UTC)),
+    ):
+        await Order.filter(number=order["number"]).update(created_at=when)
+    filters: list[dict[str, Any]] = [
+        {"isOpen": True},
+        {"isOpen": False},
+        {"createdAfter": "2026-03-01T00:00:00Z"},
+        {"createdBefore": "2026-03-01T00:00:00Z"},
+        {"createdAfter": "2026-03-01T00:00:00Z", "createdBefore": "2026-09-01T00:00:00Z"},
+        {"email": "bob@example.com"},
+        {"search": "ann@example"},
+    ]
+    everyone = {str(o["number"]) for o in (ann, bob, cat)}
+    for chosen in filters:
+        listed = await gql.data(ORDER_NUMBERS, {"filter": chosen}, token)
+        expected = sorted(str(e["node"]["number"]) for e in listed["orders"]["edges"])
+        assert 0 < len(expected) < 3, chosen  # each narrows, none to nothing
+        rows = await export_rows(gql, http, settings_with_redis, token, **chosen)
+        assert [r["order_number"] for r in rows] == expected, chosen
+        assert set(expected) <= everyone
+    # the billing country, and the units shipped of each line
+    (row,) = await export_rows(gql, http, settings_with_redis, token, email="ann@example.com")
+    assert (row["billing_name"], row["billing_country"]) == ("Ann Liddell", "FR")
+    (line,) = await export_rows(
+        gql, http, settings_with_redis, token, "ITEM", email="ann@example.com"
+    )
+    assert (line["quantity"], line["quantity_shipped"], line["quantity_returned"]) == (
+        "2",
+        "1",
+        "0",
+    )
