@@ -185,6 +185,10 @@ EQUIVALENT: dict[str, str] = {
     "its value",
     "app.services.accounts.x_logout__mutmut_2": "unreachable: a signed-in request always "
     "came with its token",
+    "app.services.demo.x_seed_demo__mutmut_207": "'' and None are both false: `first_order "
+    "or order` picks the same",
+    "app.services.documents.x_request_documents__mutmut_87": "kept for the record: no answer "
+    "or rule reads who requested a document",
     "app.services.jobs.x_send__mutmut_3": "a programming error's text, for the developer",
     "app.services.jobs.x_defer__mutmut_3": "a programming error's text, for the developer",
     "app.services.leases.x_claim_due__mutmut_18": "PostgreSQL only; without skip_locked a "

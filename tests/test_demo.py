@@ -15,8 +15,8 @@ LOGIN = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { t
 ORDERS = """{ orders(first: 10, sort: {field: NUMBER, direction: ASC}) {
   totalCount edges { node {
     number status email shippingMethod shippingCost staffNotes customerComment
-    billingAddress { firstName country } items { sku quantity }
-    payment { status provider transactions { kind reference } } } } } }"""
+    billingAddress { firstName country postalCode } items { sku quantity }
+    payment { status method provider transactions { kind reference provider } } } } } }"""
 
 
 async def login(gql: GraphQLClient, email: str, password: str) -> str:
@@ -63,12 +63,24 @@ async def test_the_demo_gives_each_role_a_login_products_methods_and_orders(
     }
 
     methods = await gql.data(
-        "{ shippingMethods(includeInactive: true) { code price freeOver countries } }",
+        "{ shippingMethods(includeInactive: true) { code price currency freeOver countries } }",
         token=admin,
     )
     assert sorted(methods["shippingMethods"], key=lambda m: m["code"]) == [
-        {"code": "express", "price": "12.00", "freeOver": None, "countries": ["GB", "US"]},
-        {"code": "standard", "price": "4.90", "freeOver": "50.00", "countries": []},
+        {
+            "code": "express",
+            "price": "12.00",
+            "currency": "USD",
+            "freeOver": None,
+            "countries": ["GB", "US"],
+        },
+        {
+            "code": "standard",
+            "price": "4.90",
+            "currency": "USD",
+            "freeOver": "50.00",
+            "countries": [],
+        },
     ]
 
     listed = (await gql.data(ORDERS, token=admin))["orders"]
@@ -128,6 +140,17 @@ async def test_the_demo_gives_each_role_a_login_products_methods_and_orders(
             [("BAG-TOTE", 2)],
             [("AUTHORIZATION", "demo_3")],
         ),
+    ]
+    # every order was paid by card through Stripe, as a storefront would send it
+    assert {(o["payment"]["method"], o["payment"]["provider"]) for o in orders} == {
+        ("card", "stripe")
+    }
+    assert {t["provider"] for o in orders for t in o["payment"]["transactions"]} == {"stripe"}
+    assert [o["billingAddress"]["postalCode"] for o in orders] == [
+        "SW1Y 4JH",
+        "SW1Y 4JH",
+        "22202",
+        "28013",
     ]
     assert orders[0]["staffNotes"] == "VIP customer - check the gift-wrap before packing."
     assert orders[0]["customerComment"] == "Please gift-wrap the mug."

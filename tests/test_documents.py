@@ -13,6 +13,7 @@ from pypdf import PdfReader
 
 from app.models import Document, DocumentStatus
 from app.schema.ids import from_global_id, to_global_id
+from app.services import documents
 from app.settings import Settings
 from tests.conftest import Actors, GraphQLClient, run_jobs
 from tests.factories import create_product, paid, placed, shipping_method
@@ -244,6 +245,23 @@ async def test_bounds_and_bad_ids(gql: GraphQLClient, actors: Actors) -> None:
         {"code": "NOT_FOUND", "message": "Order not found.", "field": ["orderIds", "0"]}
     ]
     assert await Document.all().count() == 0
+
+
+async def test_a_document_prints_up_to_its_limit_of_orders_exactly(
+    gql: GraphQLClient, actors: Actors, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(documents, "MAX_ORDERS", 2)
+    orders = await two_orders(gql, actors)
+    ids = [o["id"] for o in orders]
+    exact = await gql.data(GENERATE, {"ids": ids, "kind": "INVOICE"}, actors.admin.token)
+    assert exact["generateDocuments"]["errors"] == []
+    third = await placed(gql, None, [("TEE", 1)])
+    over = await gql.data(
+        GENERATE, {"ids": [*ids, third["id"]], "kind": "INVOICE"}, actors.admin.token
+    )
+    assert [e["message"] for e in over["generateDocuments"]["errors"]] == [
+        "Print 1 to 2 orders at a time."
+    ]
 
 
 CJK_DIRS = [Path("/usr/share/fonts/truetype/wqy"), Path("/usr/share/fonts/opentype/noto")]
