@@ -132,6 +132,21 @@ async def test_a_password_has_8_to_256_characters(
     await User.filter(email=email).delete()
 
 
+@pytest.mark.parametrize(("length", "taken"), [(254, True), (255, False)])
+async def test_an_email_has_at_most_254_characters(
+    gql: GraphQLClient, length: int, taken: bool
+) -> None:
+    email = "a" * 64 + "@" + "b" * (length - 64 - 1 - 4) + ".com"
+    assert len(email) == length
+    data = await gql.data(REGISTER, {"input": {"email": email, "password": "long enough pw"}})
+    errors = data["registerCustomer"]["errors"]
+    assert [(e["field"], e["message"]) for e in errors] == (
+        [] if taken else [(["email"], "Enter a valid email address.")]
+    )
+    if taken:
+        await User.filter(email=email).delete()
+
+
 async def test_a_scoped_tokens_changes_are_labelled_with_its_name(
     gql: GraphQLClient, actors: Actors
 ) -> None:

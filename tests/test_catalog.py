@@ -71,7 +71,15 @@ async def test_products_are_found_by_sku_or_name(gql: GraphQLClient, actors: Act
     token = actors.admin.token
     await create(gql, token, sku="TEE-M", name="Tee medium")
     await create(gql, token, sku="MUG", name="Coffee mug")
-    for search, found in (("tee", ["TEE-M"]), ("coffee", ["MUG"]), (None, ["TEE-M", "MUG"])):
+    await create(gql, token, sku="LONG", name="x" * 100 + "y")
+    # a search is cut at 100 characters: what follows them is not looked for
+    cut = "x" * 100 + "z"
+    for search, found in (
+        ("tee", ["TEE-M"]),
+        ("coffee", ["MUG"]),
+        (None, ["TEE-M", "MUG", "LONG"]),
+        (cut, ["LONG"]),
+    ):
         data = await gql.data(PRODUCTS, {"search": search}, actors.support.token)
         assert [e["node"]["sku"] for e in data["products"]["edges"]] == found
 
