@@ -65,6 +65,9 @@ async def test_a_stock_correction_is_bounded_and_named(gql: GraphQLClient, actor
     assert [e["code"] for e in unknown["adjustStock"]["errors"]] == ["UNKNOWN_SKU"]
     fine = await gql.data(ADJUST, {"sku": "A", "d": -5, "r": "r" * 255}, token)
     assert fine["adjustStock"] == {"product": {"stock": 0}, "errors": []}
+    # the ledger keeps the correction, its reason, and who made it
+    entry = await InventoryMovement.filter(reason="ADJUSTMENT").get()
+    assert (entry.delta, entry.note, entry.actor_id) == (-5, "r" * 255, actors.admin.user_id)
 
 
 async def test_products_are_found_by_sku_or_name(gql: GraphQLClient, actors: Actors) -> None:

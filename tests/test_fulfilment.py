@@ -86,7 +86,9 @@ async def test_reinstating_without_stock_fails_and_changes_nothing(
     await placed(gql, None, [("A", 2)])  # someone else buys the returned units
     result = await set_status(gql, token, order, "PENDING")
     assert result["order"] is None
-    assert [e["code"] for e in result["errors"]] == ["INSUFFICIENT_STOCK"]
+    assert [(e["code"], e["message"]) for e in result["errors"]] == [
+        ("INSUFFICIENT_STOCK", "Not enough stock of A.")
+    ]
     row = await Order.get(id=int(order["number"]) - 99)
     assert (row.status, row.stock_released) == ("CANCELLED", True)
     assert await stock("A") == 0
