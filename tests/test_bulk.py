@@ -13,6 +13,7 @@ import asyncpg
 import pytest
 
 from app.models import (
+    ApiToken,
     BulkOperation,
     BulkOperationRow,
     ImportStatus,
@@ -85,6 +86,7 @@ async def test_mixed_outcomes_each_with_its_reason(
         2,
         0,
     )
+    assert done["finishedAt"] is not None
     assert await stock_of("A") == 6
     # someone buys 2 units; of the 4 left, reinstating both can take back only one's 3
     await placed(gql, None, [("A", 2)])
@@ -205,6 +207,16 @@ async def test_only_order_writers_start_and_staff_read(gql: GraphQLClient, actor
     assert seen["data"]["bulkOperation"] is None
     assert seen["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert (await outcome(gql, actors.fulfillment.token, operation_id))["total"] == 1
+    # an integration that may write orders and not read them still follows its operation
+    writer = await gql.data(
+        """mutation { createApiToken(input: {name: "bulk writer", permissions: [ORDERS_WRITE]}) {
+             token errors { code } } }""",
+        token=actors.admin.token,
+    )
+    token = writer["createApiToken"]["token"]
+    followed = await outcome(gql, token, operation_id)
+    assert (followed["total"], len(followed["rows"]["edges"])) == (1, 1)
+    await ApiToken.filter(name="bulk writer").delete()
 
 
 @pytest.mark.skipif(

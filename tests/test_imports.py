@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+from csv import DictReader
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -349,6 +351,10 @@ async def test_result_csv_is_safe_against_formula_injection(
     assert lines[1].startswith("2,\"'=HYPERLINK(")
     assert ",'@SUM(1)," in lines[2]
     assert lines[3].startswith("4,'+1,'-2,")
+    # every row has all seven cells, a failed row's message among them
+    table = list(DictReader(io.StringIO(response.text)))
+    assert all(len(row) == 7 and None not in row.values() for row in table)
+    assert (table[0]["outcome"], bool(table[0]["message"])) == ("FAILED", True)
     assert all(
         not cell.startswith(("=", "+", "-", "@")) for line in lines[1:] for cell in line.split(",")
     )
