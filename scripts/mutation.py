@@ -197,8 +197,8 @@ EQUIVALENT: dict[str, str] = {
     "app.services.accounts.x_register_customer__mutmut_18": _SESSION_NAME,
     "app.services.auth.x_issue_token__mutmut_5": "a token with a longer random part works the "
     "same: nothing reads its length",
-    "app.services.bulk.x_run__mutmut_1": "every caller passes the lease (the worker's "
-    "setting): the default is never used",
+    "app.services.bulk.x_run__mutmut_1": "the worker always passes its lease setting; a "
+    "default of 30 or 31 seconds differs only for a run that stalls that long",
     "app.services.bulk.x_run__mutmut_18": "no answer shows a bulk operation's start, and the "
     "sweep reads it only for a row never heartbeaten, which the claim before it rules out",
     "app.services.jobs.x_send__mutmut_3": "a programming error's text, for the developer",
