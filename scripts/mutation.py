@@ -201,6 +201,13 @@ EQUIVALENT: dict[str, str] = {
     "default of 30 or 31 seconds differs only for a run that stalls that long",
     "app.services.bulk.x_run__mutmut_18": "no answer shows a bulk operation's start, and the "
     "sweep reads it only for a row never heartbeaten, which the claim before it rules out",
+    "app.services.bulk.x__plan__mutmut_76": "an order that moves no stock has no held lines "
+    "(held covers the moving orders only), so its sign multiplies nothing",
+    "app.services.bulk.x__add_stock__mutmut_8": "PostgreSQL only: SQLite takes the branch after it",
+    "app.services.imports.xǁRowReaderǁ__init____mutmut_2": "check() sets the encoding before "
+    "any read, and count_lines reads bytes",
+    "app.services.imports.x_run_import__mutmut_1": "the worker always passes its lease "
+    "setting; a default of 30 or 31 seconds differs only for a run that stalls that long",
     "app.services.jobs.x_send__mutmut_3": "a programming error's text, for the developer",
     "app.services.jobs.x_defer__mutmut_3": "a programming error's text, for the developer",
     "app.services.leases.x_claim_due__mutmut_18": "PostgreSQL only; without skip_locked a "

@@ -22,6 +22,7 @@ from app.models import (
     OrderEvent,
     Product,
 )
+from app.schema.ids import from_global_id
 from app.services import bulk, leases
 from app.services.auth import acting_as
 from app.services.import_sets import LeaseLost
@@ -30,6 +31,7 @@ from app.settings import Settings
 from tests.conftest import Actors, GraphQLClient, run_jobs
 from tests.factories import create_product, paid, placed
 from tests.test_fulfilment import set_status
+from tests.test_shipments import ship
 
 BULK = """mutation($input: BulkUpdateOrdersInput!, $key: String) {
   bulkUpdateOrders(input: $input, idempotencyKey: $key) {
@@ -474,3 +476,63 @@ async def test_a_stopped_job_waits_for_its_set_in_flight_then_stops() -> None:
     with pytest.raises(asyncio.CancelledError):
         await job
     assert ended == ["set"]
+
+
+async def test_one_set_counts_failures_of_two_kinds_and_moves_an_order_holding_nothing(
+    gql: GraphQLClient, actors: Actors, settings_with_redis: Settings
+) -> None:
+    """In one set: two orders short of different products fail, each with its own reason,
+    and both count; a cancelled order whose units all shipped comes back with no stock to
+    take. Each move's timeline entry names the operation."""
+    token = actors.admin.token
+    for sku in ("A", "B", "C"):
+        await create_product(gql, token, sku, stock=1)
+    short_a = await paid(gql, None, [("A", 1)], token)
+    short_b = await paid(gql, None, [("B", 1)], token)
+    shipped = await paid(gql, None, [("C", 1)], token)
+    assert (await ship(gql, token, shipped))["errors"] == []
+    for order in (short_a, short_b, shipped):
+        assert (await set_status(gql, token, order, "CANCELLED"))["errors"] == []
+    await placed(gql, None, [("A", 1)])  # the units given back are sold again
+    await placed(gql, None, [("B", 1)])
+    orders = [short_a, short_b, shipped]
+    started = await start(
+        gql, token, orderIds=[o["id"] for o in orders], status="AWAITING_FULFILLMENT"
+    )
+    await run_jobs(settings_with_redis)
+    result = await outcome(gql, token, started["bulkOperation"]["id"])
+    rows = [e["node"] for e in result["rows"]["edges"]]
+    assert [(r["outcome"], r["message"]) for r in rows] == [
+        ("FAILED", "Not enough stock of A."),
+        ("FAILED", "Not enough stock of B."),
+        ("SUCCEEDED", ""),
+    ]
+    assert (result["processed"], result["succeeded"], result["failed"]) == (3, 1, 2)
+    assert [await stock_of(sku) for sku in ("A", "B", "C")] == [0, 0, 0]
+    back = await Order.get(number=shipped["number"])
+    assert (back.status.value, back.stock_released) == ("AWAITING_FULFILLMENT", False)
+    moved = await OrderEvent.filter(order_id=back.id, type="STATUS_CHANGED").order_by("-id").first()
+    assert moved is not None
+    operation_id = from_global_id("BulkOperation", started["bulkOperation"]["id"])
+    assert moved.data["bulkOperationId"] == operation_id
+
+
+async def test_an_operation_takes_up_to_its_limit_of_orders_exactly(
+    gql: GraphQLClient, actors: Actors, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bulk, "MAX_ORDERS", 2)
+    token = actors.admin.token
+    await create_product(gql, token, "A", stock=5)
+    two = [await placed(gql, None, [("A", 1)]) for _ in range(2)]
+    ids = [o["id"] for o in two]
+    for chosen in ({"orderIds": ids}, {"filter": {}}):
+        taken = await start(gql, token, status="CANCELLED", **chosen)
+        assert taken["errors"] == [], chosen
+        assert taken["bulkOperation"]["total"] == 2
+    third = await placed(gql, None, [("A", 1)])
+    over_ids = await start(gql, token, status="CANCELLED", orderIds=[*ids, third["id"]])
+    over_filter = await start(gql, token, status="CANCELLED", filter={})
+    assert [(e["code"], e["message"]) for e in over_ids["errors"] + over_filter["errors"]] == [
+        ("LIMIT_REACHED", "At most 2 orders at once."),
+        ("LIMIT_REACHED", "The filter matches more than 2 orders; narrow it."),
+    ]

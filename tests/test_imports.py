@@ -6,6 +6,7 @@ import io
 from csv import DictReader
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -676,3 +677,16 @@ async def test_row_by_row_after_a_failed_set_a_superseded_line_stays_skipped(
     row = await Order.get(number=first["number"])
     assert row.tracking_number == UPS_OK
     assert await OrderEvent.filter(order_id=row.id, type="TRACKING_NUMBER_SET").count() == 1
+
+
+def test_the_running_total_counts_the_lines_below_the_header_that_hold_something(
+    tmp_path: Path,
+) -> None:
+    """totalRows while an import runs (the exact count replaces it when it is done)."""
+    path = tmp_path / "tracking.csv"
+    path.write_text("order,tracking\n101,1Z999AA10123456784\n\n   \n102,RB123456785GB\n")
+    reader = imports.RowReader(path)
+    assert reader.check() is None
+    assert reader.count_lines() == 2
+    path.write_text("order,tracking\n")
+    assert reader.count_lines() == 0
