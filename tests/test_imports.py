@@ -259,7 +259,11 @@ async def test_upload_size_is_bounded(
     ) as client:
         over = await upload(client, IMPORT, {}, b"x" * 20_000, actors.admin.token)
         assert over["data"]["importTracking"]["errors"] == [
-            {"code": "INVALID_INPUT", "message": "The file is larger than 0 MB.", "field": ["file"]}
+            {
+                "code": "INVALID_INPUT",
+                "message": "The file is larger than 9.8 KB.",
+                "field": ["file"],
+            }
         ]
         response = await client.post(
             "/graphql",
@@ -690,3 +694,19 @@ def test_the_running_total_counts_the_lines_below_the_header_that_hold_something
     assert reader.count_lines() == 2
     path.write_text("order,tracking\n")
     assert reader.count_lines() == 0
+
+
+@pytest.mark.parametrize(
+    ("size", "told"),
+    [
+        (500, "500 bytes"),
+        (1023, "1023 bytes"),
+        (1024, "1 KB"),
+        (10_000, "9.8 KB"),
+        (1024 * 1024, "1 MB"),
+        (10 * 1024 * 1024, "10 MB"),
+        (25_000_000, "23.8 MB"),
+    ],
+)
+def test_an_upload_limit_is_told_in_the_unit_that_reads_best(size: int, told: str) -> None:
+    assert imports.readable_size(size) == told

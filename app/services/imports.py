@@ -82,6 +82,14 @@ COLUMNS = {
 }
 
 
+def readable_size(size: int) -> str:
+    """A limit as a person reads it: 10 MB, 9.8 KB or 500 bytes (1 KB = 1024 bytes)."""
+    for unit, scale in (("MB", 1024 * 1024), ("KB", 1024)):
+        if size >= scale:
+            return f"{round(size / scale, 1):g} {unit}"
+    return f"{size} bytes"
+
+
 async def start_import(
     viewer: Viewer,
     filename: str,
@@ -99,7 +107,7 @@ async def start_import(
     if len(data) > settings.max_upload_bytes:
         raise DomainError(
             ErrorCode.INVALID_INPUT,
-            f"The file is larger than {settings.max_upload_bytes // (1024 * 1024)} MB.",
+            f"The file is larger than {readable_size(settings.max_upload_bytes)}.",
             ["file"],
         )
     if not data.strip():
