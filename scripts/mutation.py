@@ -208,6 +208,8 @@ EQUIVALENT: dict[str, str] = {
     "any read, and count_lines reads bytes",
     "app.services.imports.x_run_import__mutmut_1": "the worker always passes its lease "
     "setting; a default of 30 or 31 seconds differs only for a run that stalls that long",
+    "app.services.imports.x_run_import__mutmut_17": "no answer shows an import's start, and "
+    "the sweep reads it only for a row never heartbeaten, which the claim before it rules out",
     "app.services.jobs.x_send__mutmut_3": "a programming error's text, for the developer",
     "app.services.jobs.x_defer__mutmut_3": "a programming error's text, for the developer",
     "app.services.leases.x_claim_due__mutmut_18": "PostgreSQL only; without skip_locked a "

@@ -30,7 +30,7 @@ IMPORT = """mutation($file: Upload!, $options: ImportOptionsInput) {
     trackingImport { id status filename } errors { code message field } } }"""
 STATUS = """query($id: ID!, $outcome: TrackingImportOutcome) { trackingImport(id: $id) {
   status totalRows processedRows updated shipped unchanged skipped failed error resultUrl
-  rows(first: 100, outcome: $outcome) {
+  finishedAt rows(first: 100, outcome: $outcome) {
     edges { node { line orderNumber trackingNumber outcome code message } } }
 } }"""
 S10 = "RB123456785GB"
@@ -63,6 +63,7 @@ async def finished(
         STATUS, {"id": result["trackingImport"]["id"], "outcome": outcome}, actors.admin.token
     )
     status: dict[str, Any] = data["trackingImport"]
+    assert (status["finishedAt"] is not None) == (status["status"] in ("SUCCEEDED", "FAILED"))
     return status
 
 
@@ -710,3 +711,27 @@ def test_the_running_total_counts_the_lines_below_the_header_that_hold_something
 )
 def test_an_upload_limit_is_told_in_the_unit_that_reads_best(size: int, told: str) -> None:
     assert imports.readable_size(size) == told
+
+
+async def test_an_imports_changes_are_the_uploaders_to_staff_and_the_stores_to_the_customer(
+    gql: GraphQLClient, http: httpx.AsyncClient, actors: Actors, settings_with_redis: Settings
+) -> None:
+    (order,) = await orders(gql, actors, count=1)
+    csv = f"order,tracking\n{order['number']},{FEDEX}\n".encode()
+    status = await finished(
+        gql, actors, settings_with_redis, await start(http, csv, actors.fulfillment.token)
+    )
+    assert status["updated"] == 1
+    timeline = """query($id: ID!) { order(id: $id) {
+      events(first: 20) { edges { node { type actor } } } } }"""
+    for token, actor in (
+        (actors.admin.token, f"{actors.fulfillment.email} (import)"),
+        (actors.customer.token, "store"),
+    ):
+        data = await gql.data(timeline, {"id": order["id"]}, token)
+        told = [
+            e["node"]["actor"]
+            for e in data["order"]["events"]["edges"]
+            if e["node"]["type"] == "TRACKING_NUMBER_SET"
+        ]
+        assert told == [actor]
