@@ -242,3 +242,29 @@ async def test_every_collected_job_is_sent_whatever_its_place_beside_a_wake_up(
         await pool.delete(WAKE_KEY)
         await pool.aclose()
     await run_jobs(settings_with_redis)
+
+
+async def test_the_sweep_never_queues_twice_an_export_that_is_still_queued(
+    gql: GraphQLClient, actors: Actors, settings_with_redis: Settings
+) -> None:
+    from app.models import Export
+    from app.workers import jobs as worker_jobs
+
+    started = await gql.data(
+        "mutation { exportOrders(granularity: ORDER) { export { id } errors { code } } }",
+        token=actors.admin.token,
+    )
+    assert started["exportOrders"]["errors"] == []
+    export = await Export.all().get()
+    await Export.filter(id=export.id).update(created_at=datetime.now(UTC) - timedelta(minutes=5))
+    assert settings_with_redis.redis_url
+    pool = await create_pool(redis_settings(settings_with_redis.redis_url))
+    try:
+        assert (
+            await worker_jobs.requeue_stale({"settings": settings_with_redis, "redis": pool}) == 1
+        )
+        queued = [job_id.decode() for job_id in await pool.zrange("arq:queue", 0, -1)]
+        assert queued == [f"export:{export.id}"]
+    finally:
+        await pool.aclose()
+    await run_jobs(settings_with_redis)
