@@ -213,8 +213,6 @@ EQUIVALENT: dict[str, str] = {
     "app.services.exports.x_start__mutmut_12": "an export reads as staff with the asker's "
     "permissions; which staff member it was does not change what a filter picks",
     "app.services.exports.x__id_sets__mutmut_9": "cast() only tells the type checker",
-    "app.services.exports.x__order_row__mutmut_9": "a billing address always has a first "
-    "name (the API requires it), so the default is never read",
     "app.services.jobs.x_send__mutmut_3": "a programming error's text, for the developer",
     "app.services.jobs.x_defer__mutmut_3": "a programming error's text, for the developer",
     "app.services.leases.x_claim_due__mutmut_18": "PostgreSQL only; without skip_locked a "

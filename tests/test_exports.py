@@ -220,3 +220,14 @@ async def test_every_filter_narrows_the_export_as_it_narrows_the_order_list(
         "1",
         "0",
     )
+
+
+async def test_an_order_without_a_billing_address_exports_empty_cells(
+    gql: GraphQLClient, http: httpx.AsyncClient, actors: Actors, settings_with_redis: Settings
+) -> None:
+    """Orders migrated from before addresses were required have an empty one."""
+    await create_product(gql, actors.admin.token, "A")
+    order = await placed(gql, None, [("A", 1)])
+    await Order.filter(number=order["number"]).update(billing_address={})
+    (row,) = await export_rows(gql, http, settings_with_redis, actors.admin.token)
+    assert (row["billing_name"], row["billing_company"], row["billing_country"]) == ("", "", "")
