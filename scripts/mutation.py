@@ -49,6 +49,9 @@ _EMAILS = "app.services.emails."
 _NOT_GLOBAL = "every private or metadata address is also not is_global, which the last test refuses"
 _ZONE = "an address has at most one '%' (an IPv6 zone): the part before it is the same"
 _ANY_PORT = "getaddrinfo gives the same addresses whichever port and protocol are asked"
+_PG_BRANCH = (
+    "PostgreSQL only: SQLite takes the other branch (measure with DATABASE_URL to reach it)"
+)
 _SESSION_NAME = (
     "a sign-in session's name is never shown: sessions are not listed, and only a scoped "
     "token's name labels its events"
@@ -203,7 +206,8 @@ EQUIVALENT: dict[str, str] = {
     "sweep reads it only for a row never heartbeaten, which the claim before it rules out",
     "app.services.bulk.x__plan__mutmut_76": "an order that moves no stock has no held lines "
     "(held covers the moving orders only), so its sign multiplies nothing",
-    "app.services.bulk.x__add_stock__mutmut_8": "PostgreSQL only: SQLite takes the branch after it",
+    "app.services.bulk.x__add_stock__mutmut_8": _PG_BRANCH,
+    "app.services.bulk.x__lock_orders__mutmut_5": _PG_BRANCH,
     "app.services.imports.xǁRowReaderǁ__init____mutmut_2": "check() sets the encoding before "
     "any read, and count_lines reads bytes",
     "app.services.imports.x_run_import__mutmut_1": "the worker always passes its lease "
