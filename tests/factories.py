@@ -186,3 +186,13 @@ def rate_limited_wait(error: dict[str, Any], most: int) -> int:
     unit = "second" if wait == 1 else "seconds"
     assert error["message"] == f"Too many attempts; try again in {wait} {unit}."
     return wait
+
+
+TIMELINE = """query($id: ID!) { order(id: $id) {
+  events(first: 100) { edges { node { type actor message data } } } } }"""
+
+
+async def timeline(gql: GraphQLClient, token: str | None, order_id: str) -> list[dict[str, Any]]:
+    """The order's timeline as `token` reads it, oldest first."""
+    data = await gql.data(TIMELINE, {"id": order_id}, token)
+    return [edge["node"] for edge in data["order"]["events"]["edges"]]

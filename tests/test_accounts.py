@@ -11,7 +11,7 @@ import pytest
 from app.models import ApiToken, OrderEvent, User
 from app.schema.ids import from_global_id
 from tests.conftest import PASSWORD, Actors, GraphQLClient
-from tests.factories import NOTE, create_product, placed, rate_limited_wait
+from tests.factories import NOTE, create_product, placed, rate_limited_wait, timeline
 
 LOGIN = """mutation($e: String!, $p: String!) {
   login(email: $e, password: $p) { token errors { code message field } } }"""
@@ -163,16 +163,10 @@ async def test_a_scoped_tokens_changes_are_labelled_with_its_name(
     for token, text in ((erp, "from the ERP"), (actors.admin.token, "by hand")):
         added = await gql.data(NOTE, {"id": order["id"], "text": text}, token)
         assert added["addOrderNote"]["errors"] == []
-    timeline = await gql.data(
-        """query($id: ID!) { order(id: $id) {
-          events(first: 20) { edges { node { type actor message } } } } }""",
-        {"id": order["id"]},
-        actors.admin.token,
-    )
     notes = [
-        (e["node"]["actor"], e["node"]["message"])
-        for e in timeline["order"]["events"]["edges"]
-        if e["node"]["message"] in ("from the ERP", "by hand")
+        (e["actor"], e["message"])
+        for e in await timeline(gql, actors.admin.token, order["id"])
+        if e["message"] in ("from the ERP", "by hand")
     ]
     assert notes == [
         ("admin@shop.test (token ERP sync)", "from the ERP"),

@@ -9,7 +9,7 @@ import pytest
 from app.carriers import InvalidTrackingNumber, Tracking, resolve
 from app.models import InventoryMovement, Order, OrderEvent, Product, Shipment
 from tests.conftest import Actors, GraphQLClient
-from tests.factories import create_product, placed
+from tests.factories import create_product, placed, timeline
 
 SET_STATUS = """mutation($id: ID!, $status: OrderStatus!, $note: String! = "") {
   setStatus(orderId: $id, status: $status, note: $note) {
@@ -232,16 +232,10 @@ async def test_a_tracking_number_is_told_on_the_timeline_with_its_carrier_if_kno
     for number in (UPS_OK, "ABC123456"):  # detected as UPS; of no known carrier
         data = await gql.data(ADD_TRACKING, {"id": order["id"], "n": number}, actors.admin.token)
         assert data["addTracking"]["errors"] == []
-    timeline = await gql.data(
-        """query($id: ID!) { order(id: $id) {
-          events(first: 20) { edges { node { type message data } } } } }""",
-        {"id": order["id"]},
-        actors.customer.token,
-    )
     told = [
-        (e["node"]["message"], e["node"]["data"])
-        for e in timeline["order"]["events"]["edges"]
-        if e["node"]["type"] == "TRACKING_NUMBER_SET"
+        (e["message"], e["data"])
+        for e in await timeline(gql, actors.customer.token, order["id"])
+        if e["type"] == "TRACKING_NUMBER_SET"
     ]
     assert told == [
         (f"Tracking number {UPS_OK} (ups) added.", {"trackingNumber": UPS_OK, "carrier": "ups"}),

@@ -22,7 +22,7 @@ from app.services.auth import SYSTEM
 from app.settings import Settings
 from app.storage import LocalStorage
 from tests.conftest import Actors, GraphQLClient, run_jobs, upload
-from tests.factories import create_product, placed
+from tests.factories import create_product, placed, timeline
 from tests.test_fulfilment import ADD_TRACKING, SET_STATUS, UPS_OK
 
 IMPORT = """mutation($file: Upload!, $options: ImportOptionsInput) {
@@ -722,16 +722,9 @@ async def test_an_imports_changes_are_the_uploaders_to_staff_and_the_stores_to_t
         gql, actors, settings_with_redis, await start(http, csv, actors.fulfillment.token)
     )
     assert status["updated"] == 1
-    timeline = """query($id: ID!) { order(id: $id) {
-      events(first: 20) { edges { node { type actor } } } } }"""
     for token, actor in (
         (actors.admin.token, f"{actors.fulfillment.email} (import)"),
         (actors.customer.token, "store"),
     ):
-        data = await gql.data(timeline, {"id": order["id"]}, token)
-        told = [
-            e["node"]["actor"]
-            for e in data["order"]["events"]["edges"]
-            if e["node"]["type"] == "TRACKING_NUMBER_SET"
-        ]
-        assert told == [actor]
+        events = await timeline(gql, token, order["id"])
+        assert [e["actor"] for e in events if e["type"] == "TRACKING_NUMBER_SET"] == [actor]
