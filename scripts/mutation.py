@@ -215,6 +215,9 @@ EQUIVALENT: dict[str, str] = {
     "app.services.exports.x_start__mutmut_12": "an export reads as staff with the asker's "
     "permissions; which staff member it was does not change what a filter picks",
     "app.services.exports.x__id_sets__mutmut_9": "cast() only tells the type checker",
+    "app.services.leases.x_claim_due__mutmut_7": "only breaks ties between rows due at the "
+    "same moment: which of them goes first is no rule, only that each goes once",
+    "app.services.leases.x_claim_due__mutmut_20": "cast() only tells the type checker",
     "app.services.jobs.x_send__mutmut_3": "a programming error's text, for the developer",
     "app.services.jobs.x_defer__mutmut_3": "a programming error's text, for the developer",
     "app.services.leases.x_claim_due__mutmut_18": "PostgreSQL only; without skip_locked a "
@@ -234,6 +237,7 @@ _SERIALISED = "on SQLite transactions are serialised, so two sign-ups never race
 PG_ONLY: dict[str, str] = {
     "app.services.bulk.x__add_stock__mutmut_8": _PG_BRANCH,
     "app.services.bulk.x__lock_orders__mutmut_5": _PG_BRANCH,
+    "app.services.leases.x_claim_due__mutmut_17": _PG_BRANCH,
     "app.services.accounts.x__create_user__mutmut_55": _SERIALISED,
     "app.services.accounts.x__create_user__mutmut_57": _SERIALISED,
 }
