@@ -50,6 +50,10 @@ _EMAILS = "app.services.emails."
 _NOT_GLOBAL = "every private or metadata address is also not is_global, which the last test refuses"
 _ZONE = "an address has at most one '%' (an IPv6 zone): the part before it is the same"
 _ANY_PORT = "getaddrinfo gives the same addresses whichever port and protocol are asked"
+_NO_SKIP = (
+    "PostgreSQL only; without skip_locked a second worker waits out the first's short claim, "
+    "then finds those rows not due: the same sends, a moment later"
+)
 _IMPORT_START = (
     "no answer shows an import's start, and the sweep reads it only for a row never "
     "heartbeaten, which the claim before it rules out"
@@ -220,9 +224,8 @@ EQUIVALENT: dict[str, str] = {
     "app.services.leases.x_claim_due__mutmut_20": "cast() only tells the type checker",
     "app.services.jobs.x_send__mutmut_3": "a programming error's text, for the developer",
     "app.services.jobs.x_defer__mutmut_3": "a programming error's text, for the developer",
-    "app.services.leases.x_claim_due__mutmut_18": "PostgreSQL only; without skip_locked a "
-    "second worker waits out the first's short claim, then finds those rows not due: the "
-    "same sends, a moment later",
+    "app.services.leases.x_claim_due__mutmut_17": _NO_SKIP,
+    "app.services.leases.x_claim_due__mutmut_18": _NO_SKIP,
     "app.services.idempotency.x_claim__mutmut_46": "the model's default for result is the "
     "same empty object",
     "app.services.idempotency.x__plain__mutmut_7": "the API gives _plain no other type: the "
@@ -237,7 +240,6 @@ _SERIALISED = "on SQLite transactions are serialised, so two sign-ups never race
 PG_ONLY: dict[str, str] = {
     "app.services.bulk.x__add_stock__mutmut_8": _PG_BRANCH,
     "app.services.bulk.x__lock_orders__mutmut_5": _PG_BRANCH,
-    "app.services.leases.x_claim_due__mutmut_17": _PG_BRANCH,
     "app.services.accounts.x__create_user__mutmut_55": _SERIALISED,
     "app.services.accounts.x__create_user__mutmut_57": _SERIALISED,
 }
