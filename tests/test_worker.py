@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 from arq import create_pool
@@ -95,12 +96,9 @@ async def test_a_job_lost_between_commit_and_enqueue_is_sent_again(
     assert rendered.page_count == 1
 
 
-async def test_a_document_left_running_by_a_dead_worker_is_rendered_again(
-    gql: GraphQLClient, actors: Actors, settings_with_redis: Settings
-) -> None:
-    """The worker died mid-render (its arq job is held for the job timeout): once the
-    document shows no sign of life for the lease time the sweep sends it under a new id."""
-    from app.models import Document, DocumentStatus
+async def an_invoice_requested(gql: GraphQLClient, actors: Actors) -> Any:
+    """An order and the invoice staff asked for (its render job queued): the Document row."""
+    from app.models import Document
     from tests.factories import create_product, placed
 
     await create_product(gql, actors.admin.token, "A")
@@ -112,7 +110,17 @@ async def test_a_document_left_running_by_a_dead_worker_is_rendered_again(
         actors.admin.token,
     )
     assert requested["generateDocuments"]["errors"] == []
-    document = await Document.all().get()
+    return await Document.all().get()
+
+
+async def test_a_document_left_running_by_a_dead_worker_is_rendered_again(
+    gql: GraphQLClient, actors: Actors, settings_with_redis: Settings
+) -> None:
+    """The worker died mid-render (its arq job is held for the job timeout): once the
+    document shows no sign of life for the lease time the sweep sends it under a new id."""
+    from app.models import Document, DocumentStatus
+
+    document = await an_invoice_requested(gql, actors)
     stale = datetime.now(UTC) - timedelta(seconds=settings_with_redis.worker_lease_seconds + 1)
     await Document.filter(id=document.id).update(status=DocumentStatus.RUNNING, heartbeat_at=stale)
     # the dead worker had taken the job: it is no longer queued
@@ -133,18 +141,8 @@ async def test_the_sweep_never_queues_twice_a_job_that_is_still_queued(
     the same id, which Redis already holds: it runs once."""
     from app.models import Document, DocumentStatus
     from app.workers import jobs as worker_jobs
-    from tests.factories import create_product, placed
 
-    await create_product(gql, actors.admin.token, "A")
-    order = await placed(gql, None, [("A", 1)])
-    requested = await gql.data(
-        """mutation($ids: [ID!]) { generateDocuments(kind: INVOICE, orderIds: $ids) {
-             document { id } errors { code } } }""",
-        {"ids": [order["id"]]},
-        actors.admin.token,
-    )
-    assert requested["generateDocuments"]["errors"] == []
-    document = await Document.all().get()
+    document = await an_invoice_requested(gql, actors)
     await Document.filter(id=document.id).update(
         created_at=datetime.now(UTC) - timedelta(minutes=5)
     )
