@@ -123,9 +123,6 @@ EQUIVALENT: dict[str, str] = {
     _EMAILS + "x_mime__mutmut_23": "a store address has one '@': the domain follows it either way",
     _EMAILS + "xǁTemplatesǁ__init____mutmut_16": "an empty ChoiceLoader finds nothing, so "
     "ours are used as without one",
-    _EMAILS + "xǁTemplatesǁrender__mutmut_6": "decides only whether a shop template's fallback "
-    "is logged",
-    _EMAILS + "x__missing__mutmut_10": "decides only whether a shop template's fallback is logged",
     _EMAILS + "x_send_due__mutmut_15": "the error always starts with its kind: it is never empty",
     _EMAILS + "x_send_due__mutmut_23": "the two lists have one entry per claimed email",
     _EMAILS + "x_send_due__mutmut_26": "the two lists have one entry per claimed email",
@@ -137,7 +134,6 @@ EQUIVALENT: dict[str, str] = {
     _EMAILS + "xǁTemplatesǁrender__mutmut_11": "the log line's wording only",
     _EMAILS + "x_write_for__mutmut_13": "only loads more entities: each email looks up its own "
     "by its own kind's id",
-    _EMAILS + "x__missing__mutmut_1": "decides only whether a shop template's fallback is logged",
     _EMAILS + "x_write_for__mutmut_33": "an event of these kinds always carries its entity's id",
     "app.services.csv_files.x_detect_encoding__mutmut_8": "reading the file whole gives the "
     "same answer: blocks only bound the memory",
@@ -179,6 +175,7 @@ EQUIVALENT: dict[str, str] = {
     "app.services.accounts.x_create_api_token__mutmut_30": "only an expiry equal to the "
     "server's now, to the microsecond, is told apart: no client can aim at it",
     _EMAILS + "xǁTemplatesǁ__init____mutmut_24": _FROM_STRING,
+    _EMAILS + "xǁTemplatesǁ__init____mutmut_21": _FROM_STRING,
     _EMAILS + "x__missing__mutmut_11": "a TemplateNotFound always has its name",
     "app.services.auth.x_login__mutmut_28": _SESSION_NAME,
     _DELIVERY + "x_http_client__mutmut_6": "httpx follows no redirect unless told to",

@@ -255,6 +255,13 @@ async def test_a_document_prints_up_to_its_limit_of_orders_exactly(
     ids = [o["id"] for o in orders]
     exact = await gql.data(GENERATE, {"ids": ids, "kind": "INVOICE"}, actors.admin.token)
     assert exact["generateDocuments"]["errors"] == []
+    by_filter = """mutation($filter: OrderFilterInput!) {
+      generateDocuments(kind: PACKING_SLIP, filter: $filter) {
+        document { orders { number } } errors { code message field } } }"""
+    every = {"createdAfter": "2000-01-01T00:00:00Z"}
+    matched = await gql.data(by_filter, {"filter": every}, actors.admin.token)
+    assert matched["generateDocuments"]["errors"] == []
+    assert len(matched["generateDocuments"]["document"]["orders"]) == 2
     third = await placed(gql, None, [("TEE", 1)])
     over = await gql.data(
         GENERATE, {"ids": [*ids, third["id"]], "kind": "INVOICE"}, actors.admin.token
@@ -262,6 +269,17 @@ async def test_a_document_prints_up_to_its_limit_of_orders_exactly(
     assert [e["message"] for e in over["generateDocuments"]["errors"]] == [
         "Print 1 to 2 orders at a time."
     ]
+    too_many = await gql.data(by_filter, {"filter": every}, actors.admin.token)
+    assert too_many["generateDocuments"] == {
+        "document": None,
+        "errors": [
+            {
+                "code": "INVALID_INPUT",
+                "message": "More than 2 orders match; narrow the filter.",
+                "field": ["filter"],
+            }
+        ],
+    }
 
 
 CJK_DIRS = [Path("/usr/share/fonts/truetype/wqy"), Path("/usr/share/fonts/opentype/noto")]

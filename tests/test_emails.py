@@ -305,6 +305,31 @@ async def test_a_shop_overrides_a_template_and_a_broken_one_falls_back(
     assert row.html == "<p>&lt;b&gt;fast&lt;/b&gt; &amp; soon</p>"
 
 
+def test_a_template_the_shop_left_out_is_quiet_and_a_broken_include_is_logged(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "emails"
+    folder.mkdir()
+    (folder / "order_placed.html").write_text('{% include "header.html" %}<p>shop</p>')
+    ours = emails.Templates(None)
+    shop = emails.Templates(tmp_path)
+    context = {
+        "store": {"name": "Shop", "email": "shop@example.com"},
+        "order": {"number": 7, "items": [], "currency": "USD", "shippingCost": "0", "total": "0"},
+        "tracking_page": "https://shop.example/track/t",
+    }
+    with capture_logs() as logged:
+        # not overridden: ours, and nothing to report
+        subject = shop.render("order_placed.subject", context)
+        # overridden, but what it includes is missing: ours, and the shop hears of it
+        html = shop.render("order_placed.html", context)
+    assert subject == ours.render("order_placed.subject", context)
+    assert html == ours.render("order_placed.html", context)
+    assert [(e["event"], e["template"], e["error"]) for e in logged] == [
+        ("email_template_failed", "order_placed.html", "header.html")
+    ]
+
+
 @pytest.mark.parametrize(
     ("url", "expected"),
     [

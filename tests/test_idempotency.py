@@ -296,8 +296,9 @@ def test_a_fingerprint_sees_values_not_spellings() -> None:
     assert fp("op", [b"file"]) != fp("op", [b"other"])
     assert fp("op", [{3, 1, 2}]) == fp("op", [[1, 2, 3]])
     assert fp("op", [Decimal("Infinity")]) == fp("op", ["Infinity"])
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError) as refused:
         fp("op", [object()])
+    assert str(refused.value.__cause__) == "cannot fingerprint object"  # what a traceback shows
 
 
 async def test_a_key_is_forgotten_exactly_when_it_expires(actors: Actors) -> None:

@@ -134,6 +134,26 @@ async def test_a_document_left_running_by_a_dead_worker_is_rendered_again(
     assert (await Document.get(id=document.id)).status == DocumentStatus.READY
 
 
+async def test_only_a_running_document_silent_for_the_lease_time_is_stalled(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    from app.models import Document, DocumentStatus
+    from app.services import documents
+
+    document = await an_invoice_requested(gql, actors)
+    lease = 60
+    now = datetime.now(UTC)
+    for status, heartbeat, stalled in (
+        (DocumentStatus.RUNNING, now - timedelta(seconds=lease - 5), False),  # alive
+        (DocumentStatus.RUNNING, now - timedelta(seconds=lease + 5), True),
+        (DocumentStatus.READY, now - timedelta(seconds=lease + 5), False),  # done long ago
+        (DocumentStatus.FAILED, now - timedelta(seconds=lease + 5), False),
+    ):
+        await Document.filter(id=document.id).update(status=status, heartbeat_at=heartbeat)
+        found = await documents.stalled_documents(lease)
+        assert found == ([(document.id, heartbeat)] if stalled else []), status
+
+
 async def test_the_sweep_never_queues_twice_a_job_that_is_still_queued(
     gql: GraphQLClient, actors: Actors, settings_with_redis: Settings
 ) -> None:
