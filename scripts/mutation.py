@@ -192,6 +192,9 @@ EQUIVALENT: dict[str, str] = {
     "its value",
     "app.services.accounts.x_logout__mutmut_2": "unreachable: a signed-in request always "
     "came with its token",
+    "app.services.demo.x_seed_demo__mutmut_2": "the demo is made in one transaction: its "
+    "logins all exist or none does, so any one of them tells",
+    "app.services.webhooks.x_list_webhooks__mutmut_7": "'id' is paginate's default key",
     "app.services.demo.x_seed_demo__mutmut_207": "'' and None are both false: `first_order "
     "or order` picks the same",
     "app.services.documents.x_request_documents__mutmut_87": "kept for the record: no answer "

@@ -229,6 +229,32 @@ async def test_a_failed_send_is_retried_then_given_up(
     assert await emails.send_due(up) == 0  # given up is given up
 
 
+class Refuser(Catcher):
+    """Refuses every message with a very long reply, as some servers explain themselves."""
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        return "554 " + "no " * 300
+
+
+async def test_a_long_refusal_is_kept_to_the_first_500_characters(
+    gql: GraphQLClient, actors: Actors, settings_with_redis: Settings
+) -> None:
+    port = free_port()
+    controller = Controller(Refuser(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        await create_product(gql, actors.admin.token, "TEE", stock=5)
+        await placed(gql, actors.customer.token, [("TEE", 1)])
+        refusing = replace(settings_with_redis, smtp_url=f"smtp://127.0.0.1:{port}")
+        await send_all(refusing)
+    finally:
+        controller.stop()
+    row = await EmailMessage.get()
+    assert (row.status, row.attempts) == (DeliveryStatus.RETRYING, 1)
+    # the error's kind and the server's words, cut at the column's 500 characters
+    assert row.last_error == ("SMTPDataError: (554, '" + "no " * 200)[:500]
+
+
 async def test_notify_off_writes_no_email(
     gql: GraphQLClient, actors: Actors, settings_with_redis: Settings
 ) -> None:
