@@ -195,6 +195,12 @@ EQUIVALENT: dict[str, str] = {
     "app.services.demo.x_seed_demo__mutmut_2": "the demo is made in one transaction: its "
     "logins all exist or none does, so any one of them tells",
     "app.services.webhooks.x_list_webhooks__mutmut_7": "'id' is paginate's default key",
+    "app.services.demo.x_seed_demo__mutmut_253": "a transaction without a provider takes its "
+    "order's, which the demo placed as stripe",
+    _DELIVERY + "x_send__mutmut_8": "None and False are both false: `if attempt.ok` decides alike",
+    _DELIVERY + "x_send__mutmut_91": "None and False are both false: `if attempt.ok` decides alike",
+    _DELIVERY + "x_http_client__mutmut_2": "httpx reads follow_redirects as true or false: "
+    "None does not follow, as False",
     "app.services.demo.x_seed_demo__mutmut_207": "'' and None are both false: `first_order "
     "or order` picks the same",
     "app.services.documents.x_request_documents__mutmut_87": "kept for the record: no answer "

@@ -158,6 +158,8 @@ async def test_a_placed_order_reaches_the_receiver_signed_and_once(
     )
     assert row["messageId"] == got.headers["webhook-id"]
     assert row["payload"] == body
+    delivered = datetime.fromisoformat(row["deliveredAt"])
+    assert abs((datetime.now(UTC) - delivered).total_seconds()) < 60
     assert await OrderEvent.filter(dispatched=False).count() == 0
 
 
@@ -872,12 +874,12 @@ async def test_a_failed_attempt_says_what_the_receiver_answered_briefly(
             hook.reply, hook.delay = reply, delay
             assert await deliver(settings) == 1
             (row,) = await deliveries(gql, actors.admin.token, created["webhook"]["id"])
-            errors.append((row["lastError"], row["responseStatus"]))
+            errors.append((row["lastError"], row["responseStatus"], row["status"]))
     quoted = "busy: try later " + "x" * (200 - len("  busy: try later "))
     assert errors == [
-        ("HTTP 500", 500),
-        (f"HTTP 500: {quoted}", 500),
-        ("No answer within the timeout.", None),
+        ("HTTP 500", 500, "RETRYING"),
+        (f"HTTP 500: {quoted}", 500, "RETRYING"),
+        ("No answer within the timeout.", None, "RETRYING"),
     ]
 
 
