@@ -229,6 +229,20 @@ async def test_a_failed_send_is_retried_then_given_up(
     assert await emails.send_due(up) == 0  # given up is given up
 
 
+def test_a_subject_is_one_line_of_at_most_300_characters(
+    settings_with_redis: Settings, tmp_path: Path
+) -> None:
+    folder = tmp_path / "emails"
+    folder.mkdir()
+    (folder / "order_placed.subject").write_text("{% for n in range(400) %}word\n{% endfor %}")
+    (folder / "order_placed.txt").write_text("text")
+    (folder / "order_placed.html").write_text("<p>html</p>")
+    settings = replace(settings_with_redis, template_dir=tmp_path)
+    rendered = emails.render("order_placed", {}, settings)
+    assert rendered.subject == ("word " * 60)[:300]
+    assert (rendered.text, rendered.html) == ("text", "<p>html</p>")
+
+
 class Refuser(Catcher):
     """Refuses every message with a very long reply, as some servers explain themselves."""
 
