@@ -101,6 +101,8 @@ EQUIVALENT: dict[str, str] = {
     _HOOKS + "x_address_refused__mutmut_9": _ZONE,
     _HOOKS + "x_list_deliveries__mutmut_15": "paginate's key is 'id' unless told otherwise",
     _HOOKS + "x_resolve__mutmut_7": _ANY_PORT,
+    _HOOKS + "x_resolve__mutmut_8": _ANY_PORT,
+    _HOOKS + "x_resolve__mutmut_10": _ANY_PORT,
     _HOOKS + "x_resolve__mutmut_17": _ANY_PORT,
     _HOOKS + "x_resolve__mutmut_23": _ANY_PORT,
     _DELIVERY + "x_record__mutmut_20": "consecutive_failures and failing_since are set on the "
@@ -170,6 +172,7 @@ EQUIVALENT: dict[str, str] = {
     _DELIVERY + "x_send__mutmut_49": "what is kept of the answer is the same; streaming only "
     "spares the memory of a huge one",
     "app.services.accounts.x_create_api_token__mutmut_64": _ROLE_CHECKED,
+    "app.services.accounts.x_create_api_token__mutmut_65": _ROLE_CHECKED,
     "app.services.accounts.x_create_api_token__mutmut_66": _ROLE_CHECKED,
     "app.services.accounts.x_create_api_token__mutmut_67": _ROLE_CHECKED,
     "app.services.accounts.x_create_api_token__mutmut_30": "only an expiry equal to the "

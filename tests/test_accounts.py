@@ -344,6 +344,13 @@ async def test_integration_tokens_are_listed_newest_first_and_may_hold_every_per
     assert names.index("newer") < names.index("older")
     ids = [from_global_id("ApiToken", e["node"]["id"]) for e in listed]
     assert ids == sorted(ids, reverse=True)
+    # a page goes on from the one before it, still newest first
+    paged = """query($after: String) { apiTokens(first: 1, after: $after) {
+      edges { node { name } } pageInfo { endCursor } } }"""
+    first = (await gql.data(paged, {}, actors.admin.token))["apiTokens"]
+    after = first["pageInfo"]["endCursor"]
+    second = (await gql.data(paged, {"after": after}, actors.admin.token))["apiTokens"]
+    assert [e["node"]["name"] for e in first["edges"] + second["edges"]] == names[:2]
     await ApiToken.filter(name__in=["older", "newer"]).delete()
 
 

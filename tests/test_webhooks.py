@@ -1094,10 +1094,14 @@ async def test_a_store_has_at_most_50_webhooks_each_on_unless_made_off(
         ("LIMIT_REACHED", "At most 50 webhooks.")
     ]
     assert await Webhook.all().count() == webhooks.MAX_WEBHOOKS
-    listed = await gql.data("{ webhooks(first: 3) { edges { node { url } } } }", token=token)
-    assert [e["node"]["url"] for e in listed["webhooks"]["edges"]] == [  # newest first
-        f"http://127.0.0.1:9/{n}" for n in (49, 48, 47)
-    ]
+    page = """query($after: String) { webhooks(first: 2, after: $after) {
+      edges { node { url } } pageInfo { endCursor } } }"""
+    urls, after = [], None
+    for _ in range(2):  # newest first, the second page going on from the first
+        listed = (await gql.data(page, {"after": after}, token))["webhooks"]
+        urls += [e["node"]["url"] for e in listed["edges"]]
+        after = listed["pageInfo"]["endCursor"]
+    assert urls == [f"http://127.0.0.1:9/{n}" for n in (49, 48, 47, 46)]
 
 
 async def test_a_receiver_on_its_schemes_own_port_is_sent_to_without_one(
