@@ -214,14 +214,14 @@ async def test_a_shop_template_overrides_the_packaged_one(
     (tmp_path / "packing_slip.typ").write_text(
         "#let doc = json(bytes(sys.inputs.data))\n#set text(font: doc.fonts)\n"
         "#for o in doc.orders [Custom slip for #o.number with "
-        '#o.items.at(0).keys().join(",") #pagebreak(weak: true)]\n'
+        '#o.items.at(0).keys().join(",") and no more. #pagebreak(weak: true)]\n'
     )
     orders = await two_orders(gql, actors)
     result = await generate(gql, actors.admin.token, orders[:1], "PACKING_SLIP")
     await run_jobs(replace(settings_with_redis, template_dir=tmp_path))
     response = await download(http, f"/documents/{await _pk(result)}", actors.admin.token)
     # a packing slip's data has no prices, so no shop template can print one
-    assert f"Custom slip for {orders[0]['number']} with sku,name,quantity" in " ".join(
+    assert f"Custom slip for {orders[0]['number']} with sku,name,quantity and no more." in " ".join(
         pdf_text(response.content)[0].split()
     )
 
