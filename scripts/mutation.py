@@ -209,6 +209,7 @@ EQUIVALENT: dict[str, str] = {
     "app.services.documents.x_request_documents__mutmut_87": "kept for the record: no answer "
     "or rule reads who requested a document",
     "app.services.accounts.x_register_customer__mutmut_18": _SESSION_NAME,
+    "app.services.auth.x_viewer_from_token__mutmut_27": _SESSION_NAME,
     "app.services.auth.x_issue_token__mutmut_5": "a token with a longer random part works the "
     "same: nothing reads its length",
     "app.services.bulk.x_run__mutmut_1": "the worker always passes its lease setting; a "
@@ -251,6 +252,7 @@ PG_ONLY: dict[str, str] = {
     "app.services.bulk.x__lock_orders__mutmut_5": _PG_BRANCH,
     "app.services.accounts.x__create_user__mutmut_55": _SERIALISED,
     "app.services.accounts.x__create_user__mutmut_57": _SERIALISED,
+    "app.services.accounts.x__create_user__mutmut_58": _SERIALISED,
 }
 
 # The tests that speak for each rule module; a run uses the union for the modules it names.
