@@ -269,7 +269,7 @@ TESTS: dict[str, tuple[str, ...]] = {
     _S + "demo.py": ("cli", "demo"),
     _S + "documents.py": ("documents", "worker"),
     _S + "emails.py": ("emails",),
-    _S + "errors.py": ("schema_and_limits", "hostile_input", "rate_limits"),
+    _S + "errors.py": ("schema_and_limits", "hostile_input", "rate_limits", "place_order"),
     _S + "events.py": ("read_orders", "webhooks", "imports", "payments", "fulfilment", "accounts"),
     _S + "exports.py": ("exports", "worker"),
     _S + "fulfilment.py": ("fulfilment", "shipments", "payments"),
