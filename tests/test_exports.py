@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,7 +19,7 @@ from app.services import exports
 from app.settings import Settings
 from app.storage import LocalStorage
 from tests.conftest import Actors, GraphQLClient, run_jobs
-from tests.factories import address, create_product, paid, placed
+from tests.factories import REFUND, address, create_product, paid, placed
 from tests.test_fulfilment import set_status
 from tests.test_shipments import ship
 
@@ -231,3 +232,51 @@ async def test_an_order_without_a_billing_address_exports_empty_cells(
     await Order.filter(number=order["number"]).update(billing_address={})
     (row,) = await export_rows(gql, http, settings_with_redis, actors.admin.token)
     assert (row["billing_name"], row["billing_company"], row["billing_country"]) == ("", "", "")
+
+
+@pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL"), reason="COPY is PostgreSQL's; SQLite has one writer"
+)
+async def test_copy_and_the_csv_module_write_the_same_bytes(
+    gql: GraphQLClient,
+    http: httpx.AsyncClient,
+    actors: Actors,
+    settings_with_redis: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """PostgreSQL's COPY writes the export; the csv module writes it elsewhere. Every kind
+    of cell (hostile text, empty ones, amounts, times, enums, tracking) comes out the same."""
+    monkeypatch.setattr(exports, "SET_SIZE", 2)
+    monkeypatch.setattr(exports, "COPY_SET_SIZE", 3)
+    token = actors.admin.token
+    await create_product(gql, token, "A", stock=100, price="10.00")
+    await create_product(gql, token, "-B", stock=100, price="0.05", name='\tTabbed, "quoted"')
+    hostile = address(first="@me", last="\rreturn", company="=1+1", country="DE")
+    first = await paid(gql, None, [("A", 3), ("-B", 2)], token, billingAddress=hostile)
+    await ship(gql, token, first, items=[(0, 1)], trackingNumber="1Z999AA10123456784")
+    refund = {"amount": "1.25", "reason": "r"}
+    assert (await gql.data(REFUND, {"id": first["id"], "input": refund}, token))["refundOrder"][
+        "errors"
+    ] == []
+    second = await placed(gql, actors.customer.token, [("-B", 1)], email="+plus@example.com")
+    await Order.filter(number=second["number"]).update(billing_address={}, shipping_method="")
+    for _ in range(3):
+        await placed(gql, None, [("A", 1), ("-B", 1)])
+    await set_status(gql, token, first, "CANCELLED")
+
+    async def written(granularity: str) -> bytes:
+        started = await gql.data(EXPORT, {"filter": None, "g": granularity}, token)
+        export_id = started["exportOrders"]["export"]["id"]
+        await run_jobs(settings_with_redis)
+        done = (await gql.data(READ, {"id": export_id}, token))["export"]
+        assert done["status"] == "SUCCEEDED", done
+        response = await http.get(done["url"], headers={"Authorization": f"Bearer {token}"})
+        return response.content
+
+    for granularity in ("ORDER", "ITEM"):
+        by_copy = await written(granularity)
+        with monkeypatch.context() as patched:
+            patched.setattr(exports, "is_postgres", lambda: False)
+            by_csv = await written(granularity)
+        assert by_copy == by_csv
+        assert len(by_copy.splitlines()) == (6 if granularity == "ORDER" else 10)
