@@ -202,6 +202,8 @@ EQUIVALENT: dict[str, str] = {
     "app.services.demo.x_seed_demo__mutmut_2": "the demo is made in one transaction: its "
     "logins all exist or none does, so any one of them tells",
     "app.services.webhooks.x_list_webhooks__mutmut_7": "'id' is paginate's default key",
+    "app.services.tracking.x_find_for_tracking__mutmut_25": "every order has a number and an "
+    "email: a lookup lacking either finds nothing, asked or not",
     "app.services.exports.x__write__mutmut_11": "the locale's encoding is UTF-8 wherever the "
     "tests run (and Python's UTF-8 mode on C/POSIX): only a Latin-1 locale would tell",
     "app.services.demo.x_seed_demo__mutmut_253": "a transaction without a provider takes its "

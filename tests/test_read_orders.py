@@ -287,14 +287,15 @@ async def test_event_timeline_pages(gql: GraphQLClient, actors: Actors) -> None:
         )
     query = """query($id: ID!, $after: String) { order(id: $id) {
       events(first: 2, after: $after) {
-        totalCount pageInfo { hasNextPage endCursor } edges { node { type message } } } } }"""
+        totalCount pageInfo { hasNextPage hasPreviousPage endCursor }
+        edges { node { type message } } } } }"""
     first = (await gql.data(query, {"id": mine["id"]}, actors.customer.token))["order"]["events"]
     assert first["totalCount"] == 4
     assert [e["node"]["type"] for e in first["edges"]] == [
         "ORDER_PLACED",
         "SHIPPING_METHOD_UPDATED",
     ]
-    assert first["pageInfo"]["hasNextPage"] is True
+    assert (first["pageInfo"]["hasNextPage"], first["pageInfo"]["hasPreviousPage"]) == (True, False)
     cursor = first["pageInfo"]["endCursor"]
     second = await gql.data(query, {"id": mine["id"], "after": cursor}, actors.customer.token)
     events = second["order"]["events"]
@@ -302,7 +303,10 @@ async def test_event_timeline_pages(gql: GraphQLClient, actors: Actors) -> None:
         "Shipping method set to Courier.",
         "Shipping method set to Pickup.",
     ]
-    assert events["pageInfo"]["hasNextPage"] is False
+    assert (events["pageInfo"]["hasNextPage"], events["pageInfo"]["hasPreviousPage"]) == (
+        False,
+        True,
+    )
     # after the last entry: nothing more, not the timeline again
     cursor = events["pageInfo"]["endCursor"]
     past = await gql.data(query, {"id": mine["id"], "after": cursor}, actors.customer.token)

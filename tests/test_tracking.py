@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
+
 from app.db import MAX_ID
 from app.services.tracking import _number_from_token, tracking_token
-from tests.conftest import Actors, GraphQLClient
+from tests.conftest import Actors, GraphQLClient, app_settings
 from tests.factories import PLACE_ORDER, create_product, order_input, placed, rate_limited_wait
 from tests.test_fulfilment import ADD_TRACKING, UPS_OK
+from tests.test_rate_limits import PROXY
 from tests.test_shipments import UPDATE, ship
 
 TRACK = """query($n: Int, $e: String, $t: String) {
@@ -124,8 +127,11 @@ async def test_customer_sees_own_tracking_and_shipments(gql: GraphQLClient, acto
     }
 
 
-async def test_lookups_are_rate_limited_per_client(gql: GraphQLClient, actors: Actors) -> None:
-    """Order numbers can't be harvested: after 20 attempts a minute, every answer is refused."""
+async def test_lookups_are_rate_limited_per_client(
+    app: Any, http: httpx.AsyncClient, gql: GraphQLClient, actors: Actors
+) -> None:
+    """Order numbers can't be harvested: after 20 attempts a minute, every answer is refused
+    (to that client: another one still tracks its order)."""
     order = await shipped_guest_order(gql, actors)
     for guess in range(20):
         body = await gql(TRACK, {"n": 1000 + guess, "e": "guest@example.net"})
@@ -135,6 +141,13 @@ async def test_lookups_are_rate_limited_per_client(gql: GraphQLClient, actors: A
     [error] = refused["errors"]
     # 20 a minute: the next attempt is allowed at most 3 seconds after the last
     rate_limited_wait(error, 3)
+    with app_settings(app, trusted_proxies=(PROXY,)):  # another client, behind the proxy
+        other = await http.post(
+            "/graphql",
+            json={"query": TRACK, "variables": {"n": order["number"], "e": "guest@example.net"}},
+            headers={"X-Forwarded-For": "192.0.2.77"},
+        )
+    assert other.json()["data"]["orderTracking"]["status"] == "PARTIALLY_SHIPPED"
 
 
 def test_postal_numbers_link_to_their_countrys_post() -> None:
