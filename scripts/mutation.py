@@ -204,6 +204,14 @@ EQUIVALENT: dict[str, str] = {
     "app.services.webhooks.x_list_webhooks__mutmut_7": "'id' is paginate's default key",
     "app.services.tracking.x_find_for_tracking__mutmut_25": "every order has a number and an "
     "email: a lookup lacking either finds nothing, asked or not",
+    "app.services.exports.x_start__mutmut_13": "an export writes no event: the label it acts "
+    "under is never shown",
+    "app.services.exports.x_run__mutmut_17": "no answer shows an export's start, and the sweep "
+    "reads it only for a row never heartbeaten, which the lease's claim rules out",
+    "app.services.exports.x_run__mutmut_18": "no answer shows an export's start, and the sweep "
+    "reads it only for a row never heartbeaten, which the lease's claim rules out",
+    "app.services.exports.x__order_row__mutmut_31": "safe_cell writes None as '', as it writes ''",
+    "app.services.exports.x__order_row__mutmut_38": "safe_cell writes None as '', as it writes ''",
     "app.services.exports.x__write__mutmut_11": "the locale's encoding is UTF-8 wherever the "
     "tests run (and Python's UTF-8 mode on C/POSIX): only a Latin-1 locale would tell",
     "app.services.demo.x_seed_demo__mutmut_253": "a transaction without a provider takes its "

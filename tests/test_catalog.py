@@ -11,6 +11,7 @@ from app.models import InventoryMovement, Product
 from app.services.catalog import MAX_STOCK
 from app.services.money import money, parse_money
 from tests.conftest import Actors, GraphQLClient
+from tests.factories import create_product
 
 CREATE = """mutation($input: CreateProductInput!) { createProduct(input: $input) {
   product { sku name price stock } errors { code field message } } }"""
@@ -121,3 +122,32 @@ def test_money_is_non_negative_with_two_places_at_most(
 ) -> None:
     assert parse_money(given) == parsed
     assert money("0.005") == Decimal("0.01")  # half up, never to even
+
+
+async def test_lines_for_one_product_are_summed_before_the_stock_is_checked(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    """An edit that drops one line and adds another of the same product moves the net; two
+    deductions that fit apart but not together refuse both."""
+    from app.db import atomic
+    from app.services.catalog import StockLine, move_stock
+    from app.services.errors import DomainError
+
+    await create_product(gql, actors.admin.token, "A", stock=4)
+    product = await Product.get(sku="A")
+    with pytest.raises(DomainError) as refused:
+        async with atomic():
+            await move_stock(
+                [StockLine(product.id, "A", -2), StockLine(product.id, "A", -3)],
+                reason="ORDER_EDITED",
+            )
+    assert refused.value.code == "INSUFFICIENT_STOCK"
+    await product.refresh_from_db()
+    assert product.stock == 4
+    await move_stock(
+        [StockLine(product.id, "A", 2), StockLine(product.id, "A", -1)], reason="ORDER_EDITED"
+    )
+    await product.refresh_from_db()
+    assert product.stock == 5
+    moved = await InventoryMovement.filter(product_id=product.id, reason="ORDER_EDITED")
+    assert [m.delta for m in moved] == [1]  # one movement: the net
