@@ -212,6 +212,10 @@ EQUIVALENT: dict[str, str] = {
     "reads it only for a row never heartbeaten, which the lease's claim rules out",
     "app.services.exports.x__order_row__mutmut_31": "safe_cell writes None as '', as it writes ''",
     "app.services.exports.x__order_row__mutmut_38": "safe_cell writes None as '', as it writes ''",
+    "app.services.exports.x__write__mutmut_12": "newline=None writes '\\n' as os.linesep, "
+    "which is '\\n' on every system the project runs on",
+    "app.services.catalog.x_move_stock__mutmut_25": "a net of zero: stock >= 0 always holds, "
+    "so the extra filter changes nothing",
     "app.services.exports.x__write__mutmut_11": "the locale's encoding is UTF-8 wherever the "
     "tests run (and Python's UTF-8 mode on C/POSIX): only a Latin-1 locale would tell",
     "app.services.demo.x_seed_demo__mutmut_253": "a transaction without a provider takes its "
@@ -262,13 +266,15 @@ EQUIVALENT: dict[str, str] = {
 # Mutants only PostgreSQL can tell apart: left out of a run on SQLite, measured on PostgreSQL
 # (DATABASE_URL and REDIS_URL set).
 _PG_BRANCH = "a PostgreSQL-only branch: SQLite takes the other one"
-_SERIALISED = "on SQLite transactions are serialised, so two sign-ups never race to the index"
+_SERIALISED = "on SQLite writers are serialised, so two requests never race to a unique index"
 PG_ONLY: dict[str, str] = {
     "app.services.bulk.x__add_stock__mutmut_8": _PG_BRANCH,
     "app.services.bulk.x__lock_orders__mutmut_5": _PG_BRANCH,
     "app.services.accounts.x__create_user__mutmut_55": _SERIALISED,
     "app.services.accounts.x__create_user__mutmut_57": _SERIALISED,
     "app.services.accounts.x__create_user__mutmut_58": _SERIALISED,
+    "app.services.catalog.x_create_product__mutmut_73": _SERIALISED,
+    "app.services.catalog.x_create_product__mutmut_75": _SERIALISED,
 }
 
 # And the other way round: left out of a run on PostgreSQL, measured on SQLite.

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
 from decimal import Decimal
 from typing import Any
 
+import asyncpg
 import pytest
 
 from app.models import InventoryMovement, Product
 from app.services.catalog import MAX_STOCK
 from app.services.money import money, parse_money
 from tests.conftest import Actors, GraphQLClient
-from tests.factories import create_product
+from tests.factories import CREATE_PRODUCT, create_product
 
 CREATE = """mutation($input: CreateProductInput!) { createProduct(input: $input) {
   product { sku name price stock } errors { code field message } } }"""
@@ -131,7 +134,7 @@ async def test_lines_for_one_product_are_summed_before_the_stock_is_checked(
     deductions that fit apart but not together refuse both."""
     from app.db import atomic
     from app.services.catalog import StockLine, move_stock
-    from app.services.errors import DomainError
+    from app.services.errors import DomainError, ErrorCode, Issue
 
     await create_product(gql, actors.admin.token, "A", stock=4)
     product = await Product.get(sku="A")
@@ -141,7 +144,9 @@ async def test_lines_for_one_product_are_summed_before_the_stock_is_checked(
                 [StockLine(product.id, "A", -2), StockLine(product.id, "A", -3)],
                 reason="ORDER_EDITED",
             )
-    assert refused.value.code == "INSUFFICIENT_STOCK"
+    assert refused.value.issues[0] == Issue(
+        ErrorCode.INSUFFICIENT_STOCK, "Not enough stock of A.", ("items",)
+    )
     await product.refresh_from_db()
     assert product.stock == 4
     await move_stock(
@@ -151,3 +156,41 @@ async def test_lines_for_one_product_are_summed_before_the_stock_is_checked(
     assert product.stock == 5
     moved = await InventoryMovement.filter(product_id=product.id, reason="ORDER_EDITED")
     assert [m.delta for m in moved] == [1]  # one movement: the net
+
+
+@pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL"), reason="SQLite serialises writers: no race to the index"
+)
+async def test_a_product_made_meanwhile_by_another_request_is_a_duplicate_sku(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    """Another request inserts the SKU after this one looked for it: the unique index
+    decides, and this one is told DUPLICATE_SKU as if it came later, with nothing made."""
+    other = await asyncpg.connect(
+        os.environ["DATABASE_URL"].replace("postgres://", "postgresql://", 1)
+    )
+    try:
+        meanwhile = other.transaction()
+        await meanwhile.start()
+        await other.execute(
+            "INSERT INTO products (sku, name, price, stock, created_at) "
+            "VALUES ('TWIN', 'Twin', 1, 0, now())"
+        )
+        product = {"sku": "TWIN", "name": "Twin", "price": "1.00", "stock": 1}
+        creating = asyncio.create_task(
+            gql.data(CREATE_PRODUCT, {"input": product}, actors.admin.token)
+        )
+        await asyncio.sleep(0.5)
+        assert not creating.done()  # it found no TWIN, and waits on the index for the other
+        await meanwhile.commit()
+        answer = await creating
+    finally:
+        await other.close()
+    assert answer["createProduct"] == {
+        "product": None,
+        "errors": [
+            {"code": "DUPLICATE_SKU", "message": "SKU TWIN exists already.", "field": ["sku"]}
+        ],
+    }
+    assert await Product.filter(sku="TWIN").count() == 1
+    assert await InventoryMovement.filter(product__sku="TWIN").count() == 0

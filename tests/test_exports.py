@@ -271,6 +271,7 @@ async def test_copy_and_the_csv_module_write_the_same_bytes(
         done = (await gql.data(READ, {"id": export_id}, token))["export"]
         assert done["status"] == "SUCCEEDED", done
         response = await http.get(done["url"], headers={"Authorization": f"Bearer {token}"})
+        assert done["rowCount"] == len(response.content.splitlines()) - 1  # the header aside
         return response.content
 
     for granularity in ("ORDER", "ITEM"):
