@@ -69,7 +69,14 @@ async def test_guest_order_is_priced_numbered_and_takes_stock(
     assert {i["currency"] for i in order["items"]} == {"USD"}
     assert order["isOpen"] is True
     assert order["customerComment"] == "Ring twice"
+    # no shipping address given: the billing one, as given
     assert order["shippingAddress"] == order["billingAddress"]
+    assert order["billingAddress"] == {
+        "firstName": "Alice",
+        "lastName": "Liddell",
+        "city": "Oxford",
+        "country": "GB",
+    }
     assert await stock_of("TEE") == 2
     assert await stock_of("MUG") == 2
     assert await ledger_sum("TEE") == 2
