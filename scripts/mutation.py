@@ -212,6 +212,12 @@ EQUIVALENT: dict[str, str] = {
     "reads it only for a row never heartbeaten, which the lease's claim rules out",
     "app.services.exports.x__order_row__mutmut_31": "safe_cell writes None as '', as it writes ''",
     "app.services.exports.x__order_row__mutmut_38": "safe_cell writes None as '', as it writes ''",
+    "app.services.exports.x__order_row__mutmut_40": "safe_cell writes None as '', as it writes ''",
+    "app.services.exports.x_start__mutmut_6": "kept for the record: no answer or rule reads who "
+    "started an export (any ORDERS_READ holder downloads it)",
+    "app.services.exports.x_run__mutmut_1": "the worker always passes its lease time",
+    "app.services.exports.x__write__mutmut_3": "the scratch file's name is never seen: the file "
+    "is stored under its own key",
     "app.services.exports.x__write__mutmut_12": "newline=None writes '\\n' as os.linesep, "
     "which is '\\n' on every system the project runs on",
     "app.services.catalog.x_move_stock__mutmut_25": "a net of zero: stock >= 0 always holds, "
