@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from csv import DictReader
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -583,6 +583,25 @@ async def test_a_set_commits_nothing_once_another_worker_holds_the_import(
     await import_sets.process_set(import_id, [fresh], import_sets.ImportOptions(), SYSTEM, "theirs")
     held = await TrackingImport.get(id=import_id)
     assert (held.processed_rows, held.updated, held.heartbeat_at is not None) == (1, 1, True)
+
+
+async def test_only_a_running_import_silent_for_the_lease_time_is_stalled(
+    gql: GraphQLClient, http: httpx.AsyncClient, actors: Actors
+) -> None:
+    [order] = await orders(gql, actors, 1)
+    csv = f"Order Number,Tracking Number\n{order['number']},{UPS_OK}\n".encode()
+    result = await start(http, csv, actors.admin.token)
+    import_id = int(from_global_id("TrackingImport", result["trackingImport"]["id"]))
+    lease = 60
+    now = datetime.now(UTC)
+    for status, heartbeat, stalled in (
+        ("RUNNING", now - timedelta(seconds=lease - 5), False),  # alive
+        ("RUNNING", now - timedelta(seconds=lease + 5), True),
+        ("SUCCEEDED", now - timedelta(seconds=lease + 5), False),  # done long ago
+    ):
+        await TrackingImport.filter(id=import_id).update(status=status, heartbeat_at=heartbeat)
+        found = await imports.stalled_imports(lease)
+        assert found == ([(import_id, heartbeat)] if stalled else []), status
 
 
 async def test_row_by_row_an_unknown_order_and_overwrite_are_told(
