@@ -84,6 +84,7 @@ async def test_products_are_found_by_sku_or_name(gql: GraphQLClient, actors: Act
     for search, found in (
         ("tee", ["TEE-M"]),
         ("coffee", ["MUG"]),
+        ("lon", ["LONG"]),  # by its SKU alone
         (None, ["TEE-M", "MUG", "LONG"]),
         (cut, ["LONG"]),
     ):

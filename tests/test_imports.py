@@ -11,11 +11,13 @@ from typing import Any
 
 import httpx
 import pytest
+from arq import create_pool
 from tortoise import connections
 
 from app.db import is_postgres
 from app.main import create_app
 from app.models import ImportStatus, Order, OrderEvent, Shipment, TrackingImport, TrackingImportRow
+from app.redis import redis_settings
 from app.schema.ids import from_global_id
 from app.services import import_sets, imports
 from app.services.auth import SYSTEM
@@ -96,6 +98,7 @@ async def test_every_kind_of_row_gets_an_outcome(
     result = await start(http, csv, actors.fulfillment.token)
     assert result["errors"] == []
     assert result["trackingImport"]["status"] == "QUEUED"
+    assert result["trackingImport"]["filename"] == "tracking.csv"
     status = await finished(gql, actors, settings_with_redis, result)
     assert outcomes(status) == [
         (2, "UPDATED", None),
@@ -602,6 +605,29 @@ async def test_only_a_running_import_silent_for_the_lease_time_is_stalled(
         await TrackingImport.filter(id=import_id).update(status=status, heartbeat_at=heartbeat)
         found = await imports.stalled_imports(lease)
         assert found == ([(import_id, heartbeat)] if stalled else []), status
+
+
+async def test_the_sweep_never_queues_twice_an_import_that_is_still_queued(
+    gql: GraphQLClient, http: httpx.AsyncClient, actors: Actors, settings_with_redis: Settings
+) -> None:
+    from app.workers import jobs as worker_jobs
+
+    [order] = await orders(gql, actors, 1)
+    csv = f"Order Number,Tracking Number\n{order['number']},{UPS_OK}\n".encode()
+    result = await start(http, csv, actors.admin.token)
+    import_id = int(from_global_id("TrackingImport", result["trackingImport"]["id"]))
+    old = datetime.now(UTC) - timedelta(minutes=5)
+    await TrackingImport.filter(id=import_id).update(created_at=old)
+    assert settings_with_redis.redis_url
+    pool = await create_pool(redis_settings(settings_with_redis.redis_url))
+    try:
+        assert await worker_jobs.requeue_stale({"settings": settings_with_redis, "redis": pool})
+        queued = [job_id.decode() for job_id in await pool.zrange("arq:queue", 0, -1)]
+        assert queued == [f"tracking-import:{import_id}"]
+    finally:
+        await pool.aclose()
+    status = await finished(gql, actors, settings_with_redis, result)
+    assert (status["status"], status["updated"]) == ("SUCCEEDED", 1)
 
 
 async def test_row_by_row_an_unknown_order_and_overwrite_are_told(

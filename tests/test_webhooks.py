@@ -382,6 +382,7 @@ async def test_staff_only_text_never_reaches_a_webhook(
     assert shipment["order"]["number"] == order["number"]
     refund = next(b for b in bodies if b["type"] == "refund.created")["data"]
     assert (refund["amount"], "reason" in refund) == ("5.00", False)
+    assert refund["returnRequest"] is None  # refunded without a return
 
 
 @pytest.mark.parametrize(
