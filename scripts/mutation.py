@@ -136,6 +136,9 @@ EQUIVALENT: dict[str, str] = {
     _EMAILS + "x_send_due__mutmut_41": "the log line's wording only",
     _SNAP + "x_shipments__mutmut_25": "every shipment has at least one line",
     _SNAP + "x_shipments__mutmut_27": "every shipment has at least one line",
+    _SNAP + "x_orders__mutmut_28": "every order has at least one line",
+    _SNAP + "xǁOrderSnapshotsǁof__mutmut_5": "only loads again orders it already knows: the "
+    "same snapshots, one more query",
     _SNAP + "x_global_id__mutmut_2": "every shipment.deleted event carries its shipment's id",
     _EMAILS + "xǁTemplatesǁrender__mutmut_11": "the log line's wording only",
     _EMAILS + "x_write_for__mutmut_13": "only loads more entities: each email looks up its own "
@@ -221,6 +224,8 @@ EQUIVALENT: dict[str, str] = {
     "app.services.exports.x__write__mutmut_12": "newline=None writes '\\n' as os.linesep, "
     "which is '\\n' on every system the project runs on",
     "app.services.catalog.x_move_stock__mutmut_25": "a net of zero: stock >= 0 always holds, "
+    "so the extra filter changes nothing",
+    "app.services.catalog.x_move_stock__mutmut_24": "a net of zero: stock >= 0 always holds, "
     "so the extra filter changes nothing",
     "app.services.exports.x__write__mutmut_11": "the locale's encoding is UTF-8 wherever the "
     "tests run (and Python's UTF-8 mode on C/POSIX): only a Latin-1 locale would tell",

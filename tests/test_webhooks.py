@@ -142,6 +142,7 @@ async def test_a_placed_order_reaches_the_receiver_signed_and_once(
         assert body["data"]["number"] == order["number"]
         assert body["data"]["items"][0]["quantity"] == 2
         assert body["data"]["total"] == order["total"]
+        assert body["data"]["shipments"] == []  # none yet: a list, never null
         assert "staffNotes" not in body["data"]
         (got,) = hook.received
         # sent to the address checked, under the URL's own host name
