@@ -285,7 +285,9 @@ PG_ONLY: dict[str, str] = {
     "app.services.accounts.x__create_user__mutmut_57": _SERIALISED,
     "app.services.accounts.x__create_user__mutmut_58": _SERIALISED,
     "app.services.catalog.x_create_product__mutmut_73": _SERIALISED,
+    "app.services.catalog.x_create_product__mutmut_74": _SERIALISED,
     "app.services.catalog.x_create_product__mutmut_75": _SERIALISED,
+    "app.services.catalog.x_create_product__mutmut_77": _SERIALISED,
     "app.services.addresses.x_search_words__mutmut_5": "search text is matched with LIKE, which "
     "minds case, only on PostgreSQL; SQLite's icontains does not",
 }
