@@ -69,6 +69,17 @@ async def finished(
     return status
 
 
+async def one_row_import(
+    gql: GraphQLClient, http: httpx.AsyncClient, actors: Actors
+) -> tuple[dict[str, Any], dict[str, Any], int]:
+    """An order and a queued import of one line giving it a UPS number: the order, the
+    importTracking answer and the import's id."""
+    [order] = await orders(gql, actors, 1)
+    csv = f"Order Number,Tracking Number\n{order['number']},{UPS_OK}\n".encode()
+    result = await start(http, csv, actors.admin.token)
+    return order, result, int(from_global_id("TrackingImport", result["trackingImport"]["id"]))
+
+
 def outcomes(status: dict[str, Any]) -> list[tuple[int, str, str | None]]:
     return [
         (e["node"]["line"], e["node"]["outcome"], e["node"]["code"])
@@ -569,10 +580,7 @@ async def test_a_set_that_fails_unexpectedly_is_applied_row_by_row(
 async def test_a_set_commits_nothing_once_another_worker_holds_the_import(
     gql: GraphQLClient, http: httpx.AsyncClient, actors: Actors
 ) -> None:
-    [order] = await orders(gql, actors, 1)
-    csv = f"Order Number,Tracking Number\n{order['number']},{UPS_OK}\n".encode()
-    result = await start(http, csv, actors.admin.token)
-    import_id = int(from_global_id("TrackingImport", result["trackingImport"]["id"]))
+    order, _, import_id = await one_row_import(gql, http, actors)
     await TrackingImport.filter(id=import_id).update(lease="theirs")
     row = import_sets.Row(2, str(order["number"]), UPS_OK, "")
     import_sets.check_row(row)
@@ -591,10 +599,7 @@ async def test_a_set_commits_nothing_once_another_worker_holds_the_import(
 async def test_only_a_running_import_silent_for_the_lease_time_is_stalled(
     gql: GraphQLClient, http: httpx.AsyncClient, actors: Actors
 ) -> None:
-    [order] = await orders(gql, actors, 1)
-    csv = f"Order Number,Tracking Number\n{order['number']},{UPS_OK}\n".encode()
-    result = await start(http, csv, actors.admin.token)
-    import_id = int(from_global_id("TrackingImport", result["trackingImport"]["id"]))
+    _, _, import_id = await one_row_import(gql, http, actors)
     lease = 60
     now = datetime.now(UTC)
     for status, heartbeat, stalled in (
@@ -612,10 +617,7 @@ async def test_the_sweep_never_queues_twice_an_import_that_is_still_queued(
 ) -> None:
     from app.workers import jobs as worker_jobs
 
-    [order] = await orders(gql, actors, 1)
-    csv = f"Order Number,Tracking Number\n{order['number']},{UPS_OK}\n".encode()
-    result = await start(http, csv, actors.admin.token)
-    import_id = int(from_global_id("TrackingImport", result["trackingImport"]["id"]))
+    _, result, import_id = await one_row_import(gql, http, actors)
     old = datetime.now(UTC) - timedelta(minutes=5)
     await TrackingImport.filter(id=import_id).update(created_at=old)
     assert settings_with_redis.redis_url
