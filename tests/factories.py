@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tests.conftest import GraphQLClient
@@ -196,3 +198,22 @@ async def timeline(gql: GraphQLClient, token: str | None, order_id: str) -> list
     """The order's timeline as `token` reads it, oldest first."""
     data = await gql.data(TIMELINE, {"id": order_id}, token)
     return [edge["node"] for edge in data["order"]["events"]["edges"]]
+
+
+async def check_stall_sweep(
+    model: Any,
+    row_id: int,
+    stalled: Callable[[int], Awaitable[list[tuple[int, datetime | None]]]],
+    finished: Sequence[Any],
+) -> None:
+    """Only a RUNNING row silent for the lease time is stalled: not one alive within it, nor
+    one in a `finished` status long ago."""
+    lease = 60
+    now = datetime.now(UTC)
+    cases = [("RUNNING", now - timedelta(seconds=lease - 5), False)]  # alive
+    cases.append(("RUNNING", now - timedelta(seconds=lease + 5), True))
+    cases += [(status, now - timedelta(seconds=lease + 5), False) for status in finished]
+    for status, heartbeat, is_stalled in cases:
+        await model.filter(id=row_id).update(status=status, heartbeat_at=heartbeat)
+        found = await stalled(lease)
+        assert found == ([(row_id, heartbeat)] if is_stalled else []), status

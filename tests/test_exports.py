@@ -31,6 +31,30 @@ UPDATE = """mutation($id: ID!, $notes: String!) {
   updateOrder(id: $id, input: {staffNotes: $notes}) { errors { code } } }"""
 
 
+async def exported(
+    gql: GraphQLClient,
+    http: httpx.AsyncClient,
+    settings: Settings,
+    token: str,
+    granularity: str = "ORDER",
+    **filter_: Any,
+) -> tuple[dict[str, Any], httpx.Response]:
+    """An export asked for, written by the worker and downloaded: its status and the file."""
+    started = await gql.data(EXPORT, {"filter": filter_ or None, "g": granularity}, token)
+    payload = started["exportOrders"]
+    assert payload["errors"] == [], payload["errors"]
+    assert payload["export"]["status"] == "QUEUED"
+    await run_jobs(settings)
+    done: dict[str, Any] = (await gql.data(READ, {"id": payload["export"]["id"]}, token))["export"]
+    assert done["status"] == "SUCCEEDED", done
+    assert done["finishedAt"] is not None
+    response = await http.get(done["url"], headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    assert "\r\n" not in response.text  # lines end in \n on either path, as COPY writes them
+    return done, response
+
+
 async def export_rows(
     gql: GraphQLClient,
     http: httpx.AsyncClient,
@@ -39,18 +63,7 @@ async def export_rows(
     granularity: str = "ORDER",
     **filter_: Any,
 ) -> list[dict[str, str]]:
-    started = await gql.data(EXPORT, {"filter": filter_ or None, "g": granularity}, token)
-    payload = started["exportOrders"]
-    assert payload["errors"] == [], payload["errors"]
-    assert payload["export"]["status"] == "QUEUED"
-    await run_jobs(settings)
-    done = (await gql.data(READ, {"id": payload["export"]["id"]}, token))["export"]
-    assert done["status"] == "SUCCEEDED", done
-    assert done["finishedAt"] is not None
-    response = await http.get(done["url"], headers={"Authorization": f"Bearer {token}"})
-    assert response.status_code == 200
-    assert response.headers["content-type"].startswith("text/csv")
-    assert "\r\n" not in response.text  # lines end in \n on either path, as COPY writes them
+    done, response = await exported(gql, http, settings, token, granularity, **filter_)
     rows = list(csv.DictReader(io.StringIO(response.text)))
     assert len(rows) == done["rowCount"]
     return rows
@@ -265,12 +278,7 @@ async def test_copy_and_the_csv_module_write_the_same_bytes(
     await set_status(gql, token, first, "CANCELLED")
 
     async def written(granularity: str) -> bytes:
-        started = await gql.data(EXPORT, {"filter": None, "g": granularity}, token)
-        export_id = started["exportOrders"]["export"]["id"]
-        await run_jobs(settings_with_redis)
-        done = (await gql.data(READ, {"id": export_id}, token))["export"]
-        assert done["status"] == "SUCCEEDED", done
-        response = await http.get(done["url"], headers={"Authorization": f"Bearer {token}"})
+        done, response = await exported(gql, http, settings_with_redis, token, granularity)
         assert done["rowCount"] == len(response.content.splitlines()) - 1  # the header aside
         return response.content
 

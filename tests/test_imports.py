@@ -24,7 +24,7 @@ from app.services.auth import SYSTEM
 from app.settings import Settings
 from app.storage import LocalStorage
 from tests.conftest import Actors, GraphQLClient, run_jobs, upload
-from tests.factories import create_product, placed, timeline
+from tests.factories import check_stall_sweep, create_product, placed, timeline
 from tests.test_fulfilment import ADD_TRACKING, SET_STATUS, UPS_OK
 
 IMPORT = """mutation($file: Upload!, $options: ImportOptionsInput) {
@@ -600,16 +600,7 @@ async def test_only_a_running_import_silent_for_the_lease_time_is_stalled(
     gql: GraphQLClient, http: httpx.AsyncClient, actors: Actors
 ) -> None:
     _, _, import_id = await one_row_import(gql, http, actors)
-    lease = 60
-    now = datetime.now(UTC)
-    for status, heartbeat, stalled in (
-        ("RUNNING", now - timedelta(seconds=lease - 5), False),  # alive
-        ("RUNNING", now - timedelta(seconds=lease + 5), True),
-        ("SUCCEEDED", now - timedelta(seconds=lease + 5), False),  # done long ago
-    ):
-        await TrackingImport.filter(id=import_id).update(status=status, heartbeat_at=heartbeat)
-        found = await imports.stalled_imports(lease)
-        assert found == ([(import_id, heartbeat)] if stalled else []), status
+    await check_stall_sweep(TrackingImport, import_id, imports.stalled_imports, ["SUCCEEDED"])
 
 
 async def test_the_sweep_never_queues_twice_an_import_that_is_still_queued(

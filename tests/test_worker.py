@@ -14,6 +14,7 @@ from app.redis import redis_settings
 from app.settings import Settings
 from app.workers.settings import build_worker
 from tests.conftest import Actors, GraphQLClient, run_jobs
+from tests.factories import check_stall_sweep
 
 
 async def test_purge_expired_tokens_job(
@@ -141,17 +142,12 @@ async def test_only_a_running_document_silent_for_the_lease_time_is_stalled(
     from app.services import documents
 
     document = await an_invoice_requested(gql, actors)
-    lease = 60
-    now = datetime.now(UTC)
-    for status, heartbeat, stalled in (
-        (DocumentStatus.RUNNING, now - timedelta(seconds=lease - 5), False),  # alive
-        (DocumentStatus.RUNNING, now - timedelta(seconds=lease + 5), True),
-        (DocumentStatus.READY, now - timedelta(seconds=lease + 5), False),  # done long ago
-        (DocumentStatus.FAILED, now - timedelta(seconds=lease + 5), False),
-    ):
-        await Document.filter(id=document.id).update(status=status, heartbeat_at=heartbeat)
-        found = await documents.stalled_documents(lease)
-        assert found == ([(document.id, heartbeat)] if stalled else []), status
+    await check_stall_sweep(
+        Document,
+        document.id,
+        documents.stalled_documents,
+        [DocumentStatus.READY, DocumentStatus.FAILED],
+    )
 
 
 async def test_the_sweep_never_queues_twice_a_job_that_is_still_queued(
