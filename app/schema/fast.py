@@ -43,6 +43,8 @@ from strawberry.types.arguments import convert_arguments
 from strawberry.types.field import StrawberryField
 from strawberry.types.info import Info
 
+from app.schema import compiled
+
 _DEFINITION = GraphQLCoreConverter.DEFINITION_BACKREF
 
 
@@ -189,6 +191,24 @@ class _Level:
             )
             if field_def is None or field is None:
                 raise _Bail
+            relation = compiled.ENTRIES.get((type_.name, name))
+            if relation is not None and all(hasattr(obj, "_model") for obj in objects):
+                try:
+                    made = compiled.plan(self.context, relation, field_def, field_details)
+                except compiled.NotLearned:
+                    pass
+                else:
+                    parents = [
+                        (obj._model.id, [getattr(obj._model, c) for c in made.inherited])
+                        for obj in objects
+                    ]
+                    try:
+                        lists = await compiled.run(made, parents, self.info.context)
+                    except compiled.Wrong as exc:
+                        raise _Bail from exc
+                    for result, value in zip(results, lists, strict=True):
+                        result[key] = value
+                    continue
             guards = _guards(field)
             for obj in objects if guards else ():
                 for guard in guards:  # a refusal, with its error, is graphql-core's to make
