@@ -120,7 +120,7 @@ async def test_a_field_it_has_not_learned_is_left_to_the_resolvers(
     shipments = data["orders"]["edges"][0]["node"]["shipments"]
     assert [[i["orderItem"]["sku"] for i in s["items"]] for s in shipments] == [["A"], ["A", "B"]]
     assert shipments[0]["shippedTo"]["city"]
-    # shippedTo is not learned: the shipments come as whole rows from the resolver's loader
+    # orderItem is not learned: the shipments come as whole rows from the resolver's loader
     assert '"shipped_to"' in _statement(counter.statements, "shipments")
 
 
@@ -141,27 +141,56 @@ async def test_the_tracking_page_reads_its_lines_from_the_rows(
     )
 
 
+@pytest.mark.parametrize(
+    ("table", "leaf"), [("ORDER_ITEM", "sku"), ("ORDER", "number"), ("PAYMENT", "status")]
+)
 async def test_a_value_the_schema_refuses_sends_the_field_back_to_graphql_core(
-    gql: GraphQLClient, actors: Actors, monkeypatch: pytest.MonkeyPatch
+    gql: GraphQLClient,
+    actors: Actors,
+    monkeypatch: pytest.MonkeyPatch,
+    table: str,
+    leaf: str,
 ) -> None:
-    """A compiled leaf making null for a non-null field: graphql-core completes the root
-    field from the start (here, from the resolvers, which read the real SKU)."""
-    await _shipped(gql, actors)
-    monkeypatch.setitem(compiled.ORDER_ITEM.leaves, "sku", compiled.Leaf(("sku",), lambda *_: None))
-    data = await gql.data(PAGE, None, actors.admin.token)
-    assert [i["sku"] for i in data["orders"]["edges"][0]["node"]["items"]] == ["A", "B"]
+    """A compiled leaf making null for a non-null field (an item's, the order row's, an
+    object's made from it): graphql-core completes the root field from the start, from
+    the resolvers' objects (the rows made into models again), which read the real values."""
+    order = await _shipped(gql, actors)
+    asked: list[Any] = []
+
+    def null(_: Any, *values: Any) -> None:
+        asked.append(values)
+
+    column = getattr(compiled, table).leaves[leaf].columns
+    monkeypatch.setitem(getattr(compiled, table).leaves, leaf, compiled.Leaf(column, null))
+    monkeypatch.setattr(compiled, "_PLANS", {})
+    query = """query($n: Int!) {
+      page: orders(first: 5) { edges { node { number payment { status } items { sku } } } }
+      one: order(number: $n) { number payment { status } items { sku } }
+    }"""
+    data = await gql.data(query, {"n": order["number"]}, actors.admin.token)
+    assert asked  # the compiled leaf was reached
+    for found in (data["page"]["edges"][0]["node"], data["one"]):
+        assert found["number"] == order["number"]
+        assert found["payment"] == {"status": "PAID"}
+        assert [i["sku"] for i in found["items"]] == ["A", "B"]
 
 
 async def test_each_parent_gets_at_most_its_relations_limit(
     gql: GraphQLClient, actors: Actors, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await _shipped(gql, actors)
-    monkeypatch.setitem(
-        compiled.ENTRIES, ("Order", "items"), compiled.Relation(compiled.ORDER_ITEM, "order_id", 1)
-    )
+    one_line = compiled.Relation(compiled.ORDER_ITEM, "order_id", 1)
+    monkeypatch.setattr(compiled, "_PLANS", {})  # plans made before hold the real relation
+    monkeypatch.setitem(compiled.ORDER.relations, "items", one_line)  # the page's rows
+    monkeypatch.setitem(compiled.ENTRIES, ("Order", "items"), one_line)  # an order object's
+    # customer is not learned: the order comes from its resolver as an object, not a row
+    one = "query($n: Int!) { order(number: $n) { items { sku quantity } customer { email } } }"
     with count_queries():  # the resolvers would cut at 100: no reference run here
-        data = await gql.data(PAGE, None, actors.admin.token)
-    assert data["orders"]["edges"][0]["node"]["items"] == [{"sku": "A", "quantity": 2}]
+        page = await gql.data(PAGE, None, actors.admin.token)
+        number = page["orders"]["edges"][0]["node"]["number"]
+        order = await gql.data(one, {"n": number}, actors.admin.token)
+    assert page["orders"]["edges"][0]["node"]["items"] == [{"sku": "A", "quantity": 2}]
+    assert order["order"]["items"] == [{"sku": "A", "quantity": 2}]
 
 
 async def test_one_builder_serves_every_request_of_a_selection(

@@ -22,7 +22,7 @@ every answer to graphql-core's, byte for byte.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -42,10 +42,14 @@ from tortoise.fields.base import Field as ModelField
 from tortoise.models import Model
 
 from app.carriers import tracking_url
-from app.models import OrderItem, Shipment, ShipmentItem
+from app.models import Order, OrderItem, Shipment, ShipmentItem
 from app.schema.ids import to_global_id
+from app.schema.types.orders import Order as OrderObject
 from app.services.orders import MAX_LINES
+from app.services.rules import CLOSED_STATUSES
 from app.services.shipments import MAX_SHIPMENTS
+from app.services.tracking import tracking_token
+from app.services.transactions import ZERO
 
 _DEFINITION = GraphQLCoreConverter.DEFINITION_BACKREF
 
@@ -77,6 +81,10 @@ class Table:
     model: type[Model]
     leaves: dict[str, Leaf]
     relations: dict[str, Relation] = field(default_factory=dict)
+    # non-null objects made from the same row (an order's addresses, its payment)
+    objects: dict[str, Table] = field(default_factory=dict)
+    # the Strawberry object the type's resolvers make of a model (for a root's rows)
+    build: Callable[[Any], Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -107,6 +115,50 @@ _TRACKING_URL = Leaf(
 
 # What each type's `build` makes of its row (app/schema/types): kept in step with it by the
 # differential test, which runs every query of the suite through both.
+
+
+def _address(column: str) -> Table:
+    """Address.build of a JSON column: as Address.from_json, each part a string, "" when
+    absent (read straight from the dict: one object per address, not one per part)."""
+    parts = {
+        "firstName": "first_name",
+        "lastName": "last_name",
+        "company": "company",
+        "street1": "street1",
+        "street2": "street2",
+        "city": "city",
+        "state": "state",
+        "postalCode": "postal_code",
+        "country": "country",
+        "phone": "phone",
+    }
+    return Table(
+        Order,
+        {
+            name: Leaf((column,), lambda _, data, part=part: str(data.get(part) or ""))
+            for name, part in parts.items()
+        },
+    )
+
+
+PAYMENT = Table(
+    Order,
+    {
+        "method": _one("payment_method"),
+        "provider": _one("payment_provider"),
+        "transactionId": _one("payment_transaction_id"),
+        "status": _one("payment_status"),
+        "amountAuthorized": _one("amount_authorized"),
+        "amountPaid": _one("amount_paid"),
+        "amountRefunded": _one("amount_refunded"),
+        "currency": _one("currency"),
+        "balanceDue": Leaf(("total", "amount_paid"), lambda _, t, paid: max(ZERO, t - paid)),
+        "refundDue": Leaf(
+            ("total", "amount_paid", "amount_refunded"),
+            lambda _, t, paid, refunded: max(ZERO, paid - refunded - t),
+        ),
+    },
+)
 SHIPMENT_ITEM = Table(
     ShipmentItem, {"sku": _one("sku"), "name": _one("name"), "quantity": _one("quantity")}
 )
@@ -125,6 +177,7 @@ SHIPMENT = Table(
         ),
     },
     {"items": Relation(SHIPMENT_ITEM, "shipment_id", MAX_LINES)},
+    {"shippedTo": _address("shipped_to")},
 )
 ORDER_ITEM = Table(
     OrderItem,
@@ -160,6 +213,54 @@ TRACKING_SHIPMENT = Table(
     },
 )
 
+ORDER = Table(
+    Order,
+    {
+        "id": _global_id("Order"),
+        "number": _one("number"),
+        "version": _one("version"),
+        "status": _one("status"),
+        "isOpen": Leaf(("status",), lambda _, status: status not in CLOSED_STATUSES),
+        "createdAt": _one("created_at"),
+        "updatedAt": _one("updated_at"),
+        "email": _one("email"),
+        "subtotal": _one("subtotal"),
+        "shippingCost": _one("shipping_cost"),
+        "taxTotal": _one("tax_total"),
+        "total": _one("total"),
+        "currency": _one("currency"),
+        "shippingMethod": _one("shipping_method"),
+        "customerComment": _one("customer_comment"),
+        "trackingNumber": _or_none("tracking_number"),
+        "carrier": _or_none("carrier"),
+        "trackingUrl": _TRACKING_URL,
+        "trackingToken": Leaf(("id", "number", "customer_id"), lambda c, *v: _token(c, *v)),
+    },
+    {
+        "items": Relation(ORDER_ITEM, "order_id", MAX_LINES),
+        "shipments": Relation(SHIPMENT, "order_id", MAX_SHIPMENTS),
+    },
+    {
+        "billingAddress": _address("billing_address"),
+        "shippingAddress": _address("shipping_address"),
+        "payment": PAYMENT,
+    },
+    build=lambda order: OrderObject.build(order),
+)
+
+
+def _token(context: Any, order_id: int, number: int, customer_id: int | None) -> str | None:
+    """As Order.tracking_token: for staff, the order's customer, and whoever just placed it."""
+    viewer = context.viewer
+    if (
+        viewer.is_staff
+        or (viewer.user_id is not None and viewer.user_id == customer_id)
+        or order_id in context.placed_order_ids
+    ):
+        return tracking_token(number, context.settings.secret_key)
+    return None
+
+
 # Relations of objects the resolvers made (a Strawberry object with its `_model`).
 ENTRIES: dict[tuple[str, str], Relation] = {
     ("Order", "items"): Relation(ORDER_ITEM, "order_id", MAX_LINES),
@@ -182,7 +283,8 @@ _PLAIN: dict[Any, str] = {
 @dataclass(frozen=True)
 class Key:
     """One response key of a row's object: a constant (`__typename`), a nested relation's
-    list, or a leaf made from `positions` of the row, checked and coerced as its type says."""
+    list, an object of its own keys made from the same row, or a leaf made from `positions`
+    of the row, checked and coerced as its type says."""
 
     name: str
     constant: str | None = None
@@ -190,7 +292,8 @@ class Key:
     make: Callable[..., Any] | None = None
     non_null: bool = False
     scalar: Any = None
-    nested: bool = False
+    nested: int | None = None  # the child plan whose lists it takes
+    fields: tuple[Key, ...] | None = None  # an object made from the same row
 
 
 @dataclass
@@ -198,12 +301,14 @@ class Plan:
     """One relation's rows for a selection: the columns to read (`id` and the foreign key
     first), the parent's values its rows carry, and how each response key is made."""
 
-    relation: Relation
+    relation: Relation | None  # None: a root's rows, read by its resolver
     columns: list[str]
     inherited: list[str] = field(default_factory=list)
+    type_name: str = ""
+    table: Table | None = None
     keys: list[Key] = field(default_factory=list)
-    children: dict[int, Plan] = field(default_factory=dict)  # by key index
-    build: Callable[[list[list[Any]], dict[int, list[Any]], Any], list[dict[str, Any]]] = (
+    children: dict[int, Plan] = field(default_factory=dict)  # numbered as planned
+    build: Callable[[list[Sequence[Any]], dict[int, list[Any]], Any], list[dict[str, Any]]] = (
         lambda rows, nested, context: []
     )
 
@@ -241,16 +346,74 @@ def plan(
     if field_def.args or any(d.node.arguments for d in details):
         raise NotLearned
     type_ = _relation_type(field_def.type)
-    if type_.is_type_of is not None:
-        raise NotLearned
-    collected = execution.collect_subfields(type_, details)
-    if collected.new_defer_usages or collected.forbidden_directive_instances:
-        raise NotLearned
-    table = relation.table
     made = Plan(relation, ["id", relation.foreign_key])
+    return _planned(execution, relation.table, type_, details, made, inherit_from)
+
+
+def rows_plan(execution: Any, table: Table, type_: GraphQLObjectType, details: Any) -> Plan:
+    """The plan for objects a root resolver reads as rows of `table` (`id` first)."""
+    return _cached(
+        (id(table), type_.name),
+        execution,
+        details,
+        lambda: _planned(execution, table, type_, details, Plan(None, ["id"]), None),
+    )
+
+
+def relation_plan(execution: Any, relation: Relation, field_def: Any, details: Any) -> Plan:
+    """The plan for a relation of objects the resolvers made."""
+    return _cached(
+        (id(relation), id(field_def)),
+        execution,
+        details,
+        lambda: plan(execution, relation, field_def, details),
+    )
+
+
+# Plans by what they are for, the selection's nodes in the parsed document (kept alive with
+# the plan, so their ids stand for them) and the Boolean variables (@include/@skip).
+_PLANS: dict[tuple[Any, ...], tuple[Plan | None, list[Any]]] = {}
+MAX_PLANS = 2048
+
+
+def _cached(what: tuple[Any, ...], execution: Any, details: Any, make: Callable[[], Plan]) -> Plan:
+    coerced = execution.variable_values.coerced
+    switches = tuple(sorted((k, v) for k, v in coerced.items() if type(v) is bool))
+    key = (
+        *what,
+        id(execution.schema),
+        tuple(id(d.node) for d in details),
+        switches,
+    )
+    found = _PLANS.get(key)
+    if found is None:
+        try:
+            made: Plan | None = make()
+        except NotLearned:
+            made = None
+        if len(_PLANS) >= MAX_PLANS:
+            _PLANS.clear()
+        found = _PLANS[key] = (made, [d.node for d in details])
+    if found[0] is None:
+        raise NotLearned
+    return found[0]
+
+
+def _planned(
+    execution: Any,
+    table: Table,
+    type_: GraphQLObjectType,
+    details: Any,
+    made: Plan,
+    inherit_from: Callable[[str], None] | None,
+) -> Plan:
+    made.type_name = type_.name
+    made.table = table
 
     def column(name: str) -> None:
         if name.startswith("^"):
+            if made.relation is None:
+                raise NotLearned  # a root's rows have no parent
             if inherit_from is not None:
                 inherit_from(name[1:])  # the parent's row must hold it
             if name[1:] not in made.inherited:
@@ -258,46 +421,80 @@ def plan(
         elif name not in made.columns:
             made.columns.append(name)
 
-    wanted: list[tuple[str, Leaf | None, Any]] = []
+    wanted = _wanted(execution, table, type_, details, made, column)
+    made.keys = list(_keys(wanted, made))
+    made.build = builder(tuple(made.keys))
+    return made
+
+
+def _wanted(
+    execution: Any,
+    table: Table,
+    type_: GraphQLObjectType,
+    details: Any,
+    made: Plan,
+    column: Callable[[str], None],
+) -> list[tuple[str, str, Any, Any]]:
+    """What each response key of `type_` is: (key, kind, what, its GraphQL type), kind
+    being "typename", "leaf", "relation" (what: the child plan's number) or "object"
+    (what: its own keys, made from the same row)."""
+    if type_.is_type_of is not None:
+        raise NotLearned
+    collected = execution.collect_subfields(type_, details)
+    if collected.new_defer_usages or collected.forbidden_directive_instances:
+        raise NotLearned
+    wanted: list[tuple[str, str, Any, Any]] = []
     for key, field_details in collected.grouped_field_set.items():
         if any(d.fragment_variable_values is not None for d in field_details):
             raise NotLearned
         name = field_details[0].node.name.value
         if name == "__typename":
-            wanted.append((key, None, None))
+            wanted.append((key, "typename", type_.name, None))
             continue
         child_def = type_.fields.get(name)
         definition = (child_def.extensions or {}).get(_DEFINITION) if child_def else None
         if child_def is None or definition is None or definition.extensions:
             raise NotLearned  # unknown here, or a permission to check: the resolvers' case
+        if child_def.args or any(d.node.arguments for d in field_details):
+            raise NotLearned
+        output = child_def.type
         if name in table.leaves:
-            if child_def.args or any(d.node.arguments for d in field_details):
-                raise NotLearned
             leaf = table.leaves[name]
             for c in leaf.columns:
                 column(c)
-            wanted.append((key, leaf, child_def.type))
+            wanted.append((key, "leaf", leaf, output))
         elif name in table.relations:
-            made.children[len(wanted)] = plan(
+            number = len(made.children)
+            made.children[number] = plan(
                 execution, table.relations[name], child_def, field_details, column
             )
-            wanted.append((key, None, child_def.type))
+            wanted.append((key, "relation", number, output))
+        elif name in table.objects and isinstance(output, GraphQLNonNull):
+            inner = output.of_type
+            if not isinstance(inner, GraphQLObjectType):
+                raise NotLearned
+            own = _wanted(execution, table.objects[name], inner, field_details, made, column)
+            wanted.append((key, "object", own, output))
         else:
             raise NotLearned
-    for key, learned, output in wanted:
-        if learned is None:
-            made.keys.append(
-                Key(key, nested=True) if output is not None else Key(key, constant=type_.name)
-            )
-            continue
-        non_null = isinstance(output, GraphQLNonNull)
-        scalar = output.of_type if non_null else output
-        if isinstance(scalar, GraphQLList | GraphQLNonNull):
-            raise NotLearned
-        positions = tuple(made.position(c) for c in learned.columns)
-        made.keys.append(Key(key, None, positions, learned.make, non_null, scalar))
-    made.build = builder(tuple(made.keys))
-    return made
+    return wanted
+
+
+def _keys(wanted: list[tuple[str, str, Any, Any]], made: Plan) -> Iterator[Key]:
+    for key, kind, what, output in wanted:
+        if kind == "typename":
+            yield Key(key, constant=what)
+        elif kind == "relation":
+            yield Key(key, nested=what)
+        elif kind == "object":
+            yield Key(key, fields=tuple(_keys(what, made)))
+        else:
+            non_null = isinstance(output, GraphQLNonNull)
+            scalar = output.of_type if non_null else output
+            if isinstance(scalar, GraphQLList | GraphQLNonNull):
+                raise NotLearned
+            positions = tuple(made.position(c) for c in what.columns)
+            yield Key(key, None, positions, what.make, non_null, scalar)
 
 
 _BUILDERS: dict[tuple[Key, ...], Any] = {}
@@ -306,7 +503,7 @@ MAX_BUILDERS = 2048
 
 def builder(
     keys: tuple[Key, ...],
-) -> Callable[[list[list[Any]], dict[int, list[Any]], Any], list[dict[str, Any]]]:
+) -> Callable[[list[Sequence[Any]], dict[int, list[Any]], Any], list[dict[str, Any]]]:
     """A function making the response objects of rows for these keys, compiled once per
     selection and kept. Its source holds only generated names and column positions: the
     response keys (the client's aliases) and the values it calls are bound as names."""
@@ -314,45 +511,18 @@ def builder(
     if found is not None:
         return found  # type: ignore[no-any-return]
     names: dict[str, Any] = {"Wrong": Wrong, "coerced": _coerced}
+    head: list[str] = []
     body: list[str] = []
-    entries: list[str] = []
-    for i, key in enumerate(keys):
-        names[f"K{i}"] = key.name
-        if key.constant is not None:
-            names[f"T{i}"] = key.constant
-            entries.append(f"K{i}: T{i}")
-            continue
-        if key.nested:
-            entries.append(f"K{i}: N{i}[p]")
-            body.append(f"    N{i} = nested[{i}]")
-            continue
-        columns = ", ".join(f"r[{at}]" for at in key.positions)
-        if key.make is None:
-            value = columns
-        else:
-            names[f"M{i}"] = key.make
-            value = f"M{i}(context, {columns})"
-        names[f"C{i}"] = key.scalar.coerce_output_value
-        plain = _PLAIN.get(key.scalar)
-        made = f"coerced(C{i}, v{i})"
-        if plain is not None:
-            made = f"(v{i} if {plain.format(v=f'v{i}')} else {made})"
-        entries.append(
-            f"K{i}: {made}" if key.non_null else f"K{i}: (None if v{i} is None else {made})"
-        )
-        body.append(f"        v{i} = {value}")
-        if key.non_null:
-            body.append(f"        if v{i} is None: raise Wrong")
-    loop = [line for line in body if line.startswith("        ")]
+    shape = _emit(keys, "", names, head, body)
     source = "\n".join(
         [
             "def build(rows, nested, context):",
-            *[line for line in body if not line.startswith("        ")],
+            *head,
             "    out = []",
             "    append = out.append",
             "    for p, r in enumerate(rows):",
-            *loop,
-            "        append({" + ", ".join(entries) + "})",
+            *body,
+            f"        append({shape})",
             "    return out",
         ]
     )
@@ -361,6 +531,46 @@ def builder(
         _BUILDERS.clear()
     _BUILDERS[keys] = built = names["build"]
     return built  # type: ignore[no-any-return]
+
+
+def _emit(
+    keys: tuple[Key, ...], path: str, names: dict[str, Any], head: list[str], body: list[str]
+) -> str:
+    """The dict display of one object's keys; the statements its values need go to `body`
+    (per row) and `head` (once). Names carry the key's path: `_0_3` is key 3 of key 0."""
+    entries: list[str] = []
+    for i, key in enumerate(keys):
+        tag = f"{path}_{i}"
+        names[f"K{tag}"] = key.name
+        if key.constant is not None:
+            names[f"T{tag}"] = key.constant
+            entries.append(f"K{tag}: T{tag}")
+            continue
+        if key.nested is not None:
+            head.append(f"    N{key.nested} = nested[{key.nested}]")
+            entries.append(f"K{tag}: N{key.nested}[p]")
+            continue
+        if key.fields is not None:
+            entries.append(f"K{tag}: " + _emit(key.fields, tag, names, head, body))
+            continue
+        columns = ", ".join(f"r[{at}]" for at in key.positions)
+        if key.make is None:
+            value = columns
+        else:
+            names[f"M{tag}"] = key.make
+            value = f"M{tag}(context, {columns})"
+        names[f"C{tag}"] = key.scalar.coerce_output_value
+        plain = _PLAIN.get(key.scalar)
+        made = f"coerced(C{tag}, v{tag})"
+        if plain is not None:
+            made = f"(v{tag} if {plain.format(v=f'v{tag}')} else {made})"
+        body.append(f"        v{tag} = {value}")
+        if key.non_null:
+            body.append(f"        if v{tag} is None: raise Wrong")
+            entries.append(f"K{tag}: {made}")
+        else:
+            entries.append(f"K{tag}: (None if v{tag} is None else {made})")
+    return "{" + ", ".join(entries) + "}"
 
 
 def _coerced(coerce: Callable[[Any], Any], value: Any) -> Any:
@@ -431,27 +641,141 @@ async def run(
     made: Plan, parents: list[tuple[Any, list[Any]]], context: Any
 ) -> list[list[dict[str, Any]]]:
     """Each parent's completed list. A parent is (its id, the values its rows inherit)."""
-    if not parents:
+    relation = made.relation
+    if not parents or relation is None:
         return []
-    rows = await _rows(made.relation, made.columns, list(dict.fromkeys(p[0] for p in parents)))
+    rows = await _rows(relation, made.columns, list(dict.fromkeys(p[0] for p in parents)))
     grouped: dict[Any, list[list[Any]]] = {}
     for row in rows:
         grouped.setdefault(row[1], []).append(row)
-    limit = made.relation.limit
-    flat: list[list[Any]] = []
+    flat: list[Sequence[Any]] = []
     counts: list[int] = []
     for key, inherited in parents:
-        mine = grouped.get(key, ())[:limit]
+        mine = grouped.get(key, [])[: relation.limit]
         flat.extend([row + inherited for row in mine] if inherited else mine)
         counts.append(len(mine))
-    nested: dict[int, list[Any]] = {}
-    for index, child in made.children.items():
-        pick = [made.position(c) for c in child.inherited]
-        nested[index] = await run(child, [(r[0], [r[i] for i in pick]) for r in flat], context)
-    built = made.build(flat, nested, context)
+    built = await completed(made, flat, context)
     out: list[list[dict[str, Any]]] = []
     at = 0
     for count in counts:
         out.append(built[at : at + count])
         at += count
     return out
+
+
+async def completed(made: Plan, rows: list[Sequence[Any]], context: Any) -> list[dict[str, Any]]:
+    """The response objects of rows read for `made`: their relations first, one statement
+    each for all the rows, then the generated builder."""
+    nested: dict[int, list[Any]] = {}
+    for index, child in made.children.items():
+        pick = [made.position(c) for c in child.inherited]
+        nested[index] = await run(child, [(r[0], [r[i] for i in pick]) for r in rows], context)
+    try:
+        return made.build(rows, nested, context)
+    except Wrong:
+        raise
+    except Exception as exc:  # a value the resolvers would fail on: graphql-core says how
+        raise Wrong from exc
+
+
+# Roots whose resolvers read rows when the selection below them is learned: the order
+# list's nodes (`orders { edges { node } }`) and one order (`order`).
+
+
+@dataclass(frozen=True, slots=True)
+class RowNode:
+    """An object a root resolver read as a row for `plan`: completed by the plan alone."""
+
+    row: Sequence[Any]
+    plan: Plan
+
+
+def root_details(info: Any) -> tuple[Any, Any] | None:
+    """The fast path's execution context and the root field's selection, when this field
+    is a root field of a query it runs (None under graphql-core alone)."""
+    execution = getattr(info.context, "execution", None)
+    path = info.path
+    if execution is None or path.prev is not None:
+        return None
+    details = execution.root_details.get(path.key)
+    return None if details is None else (execution, details)
+
+
+def _named(type_: Any) -> Any:
+    while isinstance(type_, GraphQLNonNull | GraphQLList):
+        type_ = type_.of_type
+    return type_
+
+
+def _only(execution: Any, type_: GraphQLObjectType, details: Any, name: str) -> Any:
+    """The one field `name` selected on `type_` (its details), None when not selected;
+    NotLearned when it is selected under two keys or with fragment variables."""
+    found = [
+        fd
+        for fd in execution.collect_subfields(type_, details).grouped_field_set.values()
+        if fd[0].node.name.value == name
+    ]
+    if len(found) > 1 or any(d.fragment_variable_values is not None for f in found for d in f):
+        raise NotLearned
+    return found[0] if found else None
+
+
+def node_plan(info: Any, table: Table) -> Plan | None:
+    """The plan for a connection's `edges { node }`, if the fast path runs and the node's
+    selection is all learned."""
+    found = root_details(info)
+    if found is None:
+        return None
+    execution, details = found
+    try:
+        connection = _named(info._raw_info.return_type)
+        edges = _only(execution, connection, details, "edges")
+        if edges is None:
+            return None
+        edge = _named(connection.fields["edges"].type)
+        node = _only(execution, edge, edges, "node")
+        if node is None:
+            return None
+        return rows_plan(execution, table, _named(edge.fields["node"].type), node)
+    except NotLearned:
+        return None
+
+
+def object_plan(info: Any, table: Table) -> Plan | None:
+    """The plan for a root field's object, if the fast path runs and it is all learned."""
+    found = root_details(info)
+    if found is None:
+        return None
+    execution, details = found
+    try:
+        return rows_plan(execution, table, _named(info._raw_info.return_type), details)
+    except NotLearned:
+        return None
+
+
+async def materialized(result: Any) -> Any:
+    """`result` with its RowNodes made into the resolvers' objects again (models loaded in
+    one statement): for graphql-core, when the fast path hands a root field back to it."""
+    nodes: list[RowNode] = []
+    if isinstance(result, RowNode):
+        nodes = [result]
+    else:
+        nodes = [e.node for e in getattr(result, "edges", ()) if isinstance(e.node, RowNode)]
+    if not nodes:
+        return result
+    table = nodes[0].plan.table
+    assert table is not None  # a root's plan has its table, and the table its build
+    build = table.build
+    assert build is not None
+    found = {m.pk: m for m in await table.model.filter(pk__in=[n.row[0] for n in nodes])}
+
+    def made(node: RowNode) -> Any:
+        loaded = found.get(node.row[0])
+        return None if loaded is None else build(loaded)
+
+    if isinstance(result, RowNode):
+        return made(result)
+    for edge in result.edges:
+        if isinstance(edge.node, RowNode):
+            edge.node = made(edge.node)
+    return result

@@ -36,6 +36,9 @@ class Context:
     connection_params: dict[str, Any] | None = None
     # the token a WebSocket signed in with: checked again while its subscriptions run
     ws_token: str | None = None
+    # the fast path's execution context (app/schema/fast.py), while it runs a query: root
+    # resolvers read rows for a compiled plan through it (app/schema/compiled.py)
+    execution: Any = None
 
     @property
     def client_address(self) -> str:

@@ -55,6 +55,26 @@ class _Bail(Exception):
 class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
     """graphql-core's execution, with root fields of queries completed set by set."""
 
+    def execute_field(
+        self,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        field_details_list: Any,
+        path: Path,
+        position_context: Any = None,
+    ) -> Any:
+        """A query's root field: its selection is kept for its resolver, which reads rows
+        instead of models when a compiled plan covers what is selected below it."""
+        if path.prev is None and self.operation.operation is OperationType.QUERY:
+            if not hasattr(self, "root_details"):
+                self.root_details: dict[Any, Any] = {}
+                if hasattr(self.context_value, "execution"):
+                    self.context_value.execution = self
+            self.root_details[path.key] = field_details_list
+        return super().execute_field(
+            parent_type, source, field_details_list, path, position_context
+        )
+
     def complete_value(
         self,
         return_type: GraphQLOutputType,
@@ -92,7 +112,7 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
             )
             return completed
         except _Bail:
-            pass
+            result = await compiled.materialized(result)  # rows become objects again
         fallback = super().complete_value(
             return_type, field_details_list, info, path, result, position_context
         )
@@ -169,6 +189,16 @@ class _Level:
     async def _objects(
         self, type_: GraphQLObjectType, details: Any, objects: list[Any]
     ) -> list[dict[str, Any]]:
+        if type(objects[0]) is compiled.RowNode:  # rows a root resolver read for its plan
+            made = objects[0].plan
+            if made.type_name != type_.name or any(
+                type(o) is not compiled.RowNode or o.plan is not made for o in objects
+            ):
+                raise _Bail
+            try:
+                return await compiled.completed(made, [o.row for o in objects], self.info.context)
+            except compiled.Wrong as exc:
+                raise _Bail from exc
         if type_.is_type_of is not None:
             for obj in objects:
                 if type_.is_type_of(obj, self.info) is not True:
@@ -194,7 +224,7 @@ class _Level:
             relation = compiled.ENTRIES.get((type_.name, name))
             if relation is not None and all(hasattr(obj, "_model") for obj in objects):
                 try:
-                    made = compiled.plan(self.context, relation, field_def, field_details)
+                    made = compiled.relation_plan(self.context, relation, field_def, field_details)
                 except compiled.NotLearned:
                     pass
                 else:

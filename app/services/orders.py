@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -288,6 +289,20 @@ def visible_orders(viewer: Viewer) -> QuerySet[Order]:
 async def get_order(
     viewer: Viewer, order_id: int | None = None, number: int | None = None
 ) -> Order | None:
+    qs = _one_order(viewer, order_id, number)
+    return None if qs is None else await qs.first()
+
+
+async def get_order_row(
+    viewer: Viewer, columns: Sequence[str], order_id: int | None = None, number: int | None = None
+) -> tuple[Any, ...] | None:
+    """As get_order, a row of `columns` instead of a model."""
+    qs = _one_order(viewer, order_id, number)
+    rows = [] if qs is None else await qs.limit(1).values_list(*columns)
+    return tuple(rows[0]) if rows else None
+
+
+def _one_order(viewer: Viewer, order_id: int | None, number: int | None) -> QuerySet[Order] | None:
     qs = visible_orders(viewer)
     if order_id is not None:
         qs = qs.filter(id=order_id)
@@ -295,7 +310,7 @@ async def get_order(
         qs = qs.filter(number=number)
     if order_id is None and number is None:
         return None
-    return await qs.first()
+    return qs
 
 
 async def list_orders(
@@ -304,13 +319,16 @@ async def list_orders(
     filters: OrderFilter,
     sort: OrderSort = OrderSort.CREATED_AT,
     descending: bool = True,
-) -> Page[Order]:
+    columns: Sequence[str] | None = None,
+) -> Page[Any]:
+    """A page of the viewer's orders; with `columns`, rows of those fields (then the
+    sort key and id) instead of models."""
     matched = None
     if filters.search and filters.search.strip():
         visible_orders(viewer)  # refused before anything is searched
         matched = await order_search.matches(viewer, filters.search)
     qs = filtered_orders(viewer, filters, matched)
-    return await paginate(qs, page, sort.value, descending)
+    return await paginate(qs, page, sort.value, descending, columns)
 
 
 def filtered_orders(

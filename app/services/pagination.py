@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -89,9 +89,15 @@ def check_page_size(request: PageRequest) -> int:
 
 
 async def paginate(
-    queryset: QuerySet[M], request: PageRequest, key: str = "id", descending: bool = False
-) -> Page[M]:
-    """One query for the page (plus one for count, only if asked)."""
+    queryset: QuerySet[M],
+    request: PageRequest,
+    key: str = "id",
+    descending: bool = False,
+    columns: Sequence[str] | None = None,
+) -> Page[Any]:
+    """One query for the page (plus one for count, only if asked). With `columns`, the
+    page's items are rows of those fields (then the key and id, if not among them), not
+    models."""
     size = check_page_size(request)
     parse = _parser(key)
     backwards = request.last is not None or (request.before is not None and request.first is None)
@@ -105,12 +111,23 @@ async def paginate(
     scan_descending = descending != backwards
     prefix = "-" if scan_descending else ""
     ordering = [f"{prefix}{key}"] + ([f"{prefix}id"] if key != "id" else [])
-    rows = await qs.order_by(*ordering).limit(size + 1) if size else []
+    ordered = qs.order_by(*ordering).limit(size + 1)
+    fields = [
+        *(columns or ()),
+        *(c for c in dict.fromkeys((key, "id")) if c not in (columns or ())),
+    ]
+    rows: list[Any] = []
+    if size:
+        rows = list(await (ordered if columns is None else ordered.values_list(*fields)))
     more = len(rows) > size
-    rows = list(rows[:size])
+    rows = rows[:size]
     if backwards:
         rows.reverse()
-    cursors = [_encode(getattr(row, key), row.pk) for row in rows]
+    if columns is None:
+        cursors = [_encode(getattr(row, key), row.pk) for row in rows]
+    else:
+        at_key, at_id = fields.index(key), fields.index("id")
+        cursors = [_encode(row[at_key], row[at_id]) for row in rows]
 
     async def count() -> int:
         return await queryset.count()
