@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from tortoise import connections
 from tortoise.backends.base.client import TransactionContext
+from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
 from app.settings import Settings
@@ -52,6 +54,80 @@ async def migrate_database(settings: Settings) -> None:
 
 def is_postgres() -> bool:
     return bool(connections.get("default").capabilities.dialect == "postgres")
+
+
+async def select_rows(
+    model: type[Model],
+    columns: Sequence[str],
+    where: Sequence[tuple[str, str, Any]],
+    *,
+    by_id: bool = False,
+    limit: int | None = None,
+) -> list[list[Any]]:
+    """Rows of a model's `columns` (field names) without building models: each value as
+    the model would hold it. `where` is (field, "=" or "in", value), all of them true."""
+    meta = model._meta
+    db = meta.db
+    postgres = db.capabilities.dialect == "postgres"
+    values: list[Any] = []
+    conditions: list[str] = []
+    for name, op, value in where:
+        column = f'"{db_column(model, name)}"'
+        if op == "in" and not postgres:
+            marks = ", ".join("?" * len(value))
+            conditions.append(f"{column} IN ({marks})")
+            values.extend(value)
+            continue
+        values.append(value)
+        mark = f"${len(values)}" if postgres else "?"
+        conditions.append(f"{column} = ANY({mark})" if op == "in" else f"{column} = {mark}")
+    names = ", ".join(f'"{db_column(model, c)}"' for c in columns)
+    sql = f'SELECT {names} FROM "{meta.db_table}" WHERE {" AND ".join(conditions)}'  # noqa: S608 - names and marks only
+    if by_id:
+        sql += ' ORDER BY "id"'
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    _, raw = await db.execute_query(sql, values)
+    converters = [python_value(model, c) for c in columns]
+    if all(c is None for c in converters):
+        return [list(r) for r in raw]
+    rows = []
+    for r in raw:
+        row = list(r)
+        for i, convert in enumerate(converters):
+            if convert is not None:
+                row[i] = convert(row[i])
+        rows.append(row)
+    return rows
+
+
+def db_column(model: type[Model], name: str) -> str:
+    found = model._meta.fields_map[name]
+    return found.source_field or found.model_field_name
+
+
+def python_value(model: type[Model], name: str) -> Callable[[Any], Any] | None:
+    """How Tortoise turns the database's value of a field into the model's (None: as it
+    is), as `Model._init_from_db` does; which depends on the database's driver."""
+    db = model._meta.db
+    return _python_values(model, db.executor_class.__name__).get(db_column(model, name))
+
+
+@cache
+def _python_values(model: type[Model], executor: str) -> dict[str, Callable[[Any], Any] | None]:
+    meta = model._meta
+    how: dict[str, Callable[[Any], Any] | None] = {}
+    for key, _, _ in meta.db_native_fields:
+        how[key] = None
+    for key, _, f in meta.db_default_fields:
+        how[key] = _typed(f.field_type)
+    for key, _, f in meta.db_complex_fields:
+        how[key] = f.to_python_value
+    return how
+
+
+def _typed(field_type: Any) -> Callable[[Any], Any]:
+    return lambda value: value if value is None else field_type(value)
 
 
 async def insert_rows(table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
 from graphql import (
@@ -38,10 +37,10 @@ from graphql import (
 )
 from graphql.pyutils import Undefined
 from strawberry.schema.schema_converter import GraphQLCoreConverter
-from tortoise.fields.base import Field as ModelField
 from tortoise.models import Model
 
 from app.carriers import tracking_url
+from app.db import select_rows
 from app.models import Order, OrderItem, Shipment, ShipmentItem
 from app.schema.ids import to_global_id
 from app.schema.types.orders import Order as OrderObject
@@ -584,57 +583,10 @@ def _coerced(coerce: Callable[[Any], Any], value: Any) -> Any:
     return coerced
 
 
-@cache
-def _converters(model: type[Model], executor: str) -> dict[str, Callable[[Any], Any] | None]:
-    """How Tortoise turns each column into its Python value, as `_init_from_db` does: the
-    driver's value as it is, the field's type called on it, or the field's converter (which
-    of them depends on the database's driver, hence the executor in the key)."""
-    meta = model._meta
-    how: dict[str, Callable[[Any], Any] | None] = {}
-    for key, _, _ in meta.db_native_fields:
-        how[key] = None
-    for key, _, f in meta.db_default_fields:
-        how[key] = _typed(f.field_type)
-    for key, _, f in meta.db_complex_fields:
-        how[key] = f.to_python_value
-    return how
-
-
-def _typed(field_type: Any) -> Callable[[Any], Any]:
-    return lambda value: value if value is None else field_type(value)
-
-
-def _source(f: ModelField[Any]) -> str:
-    return f.source_field or f.model_field_name
-
-
 async def _rows(relation: Relation, columns: list[str], keys: list[Any]) -> list[list[Any]]:
-    model = relation.table.model
-    meta = model._meta
-    db = meta.db
-    fields = meta.fields_map
-    names = ", ".join(f'"{_source(fields[c])}"' for c in columns)
-    fk = _source(fields[relation.foreign_key])
-    if db.capabilities.dialect == "postgres":
-        sql = f'SELECT {names} FROM "{meta.db_table}" WHERE "{fk}" = ANY($1) ORDER BY "id"'  # noqa: S608
-        values: list[Any] = [keys]
-    else:
-        marks = ", ".join("?" * len(keys))
-        sql = f'SELECT {names} FROM "{meta.db_table}" WHERE "{fk}" IN ({marks}) ORDER BY "id"'  # noqa: S608
-        values = list(keys)
-    _, raw = await db.execute_query(sql, values)
-    how = _converters(model, db.executor_class.__name__)
-    converters = [how[_source(fields[c])] for c in columns]
-    if all(c is None for c in converters):
-        return [list(r) for r in raw]
-    out = []
-    for r in raw:
-        row = list(r)
-        for i, convert in enumerate(converters):
-            if convert is not None:
-                row[i] = convert(row[i])
-        out.append(row)
-    return out
+    return await select_rows(
+        relation.table.model, columns, [(relation.foreign_key, "in", keys)], by_id=True
+    )
 
 
 async def run(
