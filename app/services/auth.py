@@ -9,10 +9,12 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from app.db import db_column, python_value
 from app.models import ApiToken, Role, User, UserKind
 from app.models.imports import WorkerJob
 from app.services.errors import DomainError, ErrorCode
@@ -155,16 +157,28 @@ def hash_token(token: str, secret_key: str) -> str:
 def viewer_for(
     user: User, scopes: list[str] | None = None, token_name: str = "", token_id: int | None = None
 ) -> Viewer:
-    if user.kind is UserKind.STAFF and user.role is not None:
-        permissions = ROLE_PERMISSIONS[user.role]
+    return _viewer(user.id, user.kind, user.role, user.email, scopes, token_name, token_id)
+
+
+def _viewer(
+    user_id: int,
+    kind: UserKind,
+    role: Role | None,
+    email: str,
+    scopes: list[str] | None,
+    token_name: str,
+    token_id: int | None,
+) -> Viewer:
+    if kind is UserKind.STAFF and role is not None:
+        permissions = ROLE_PERMISSIONS[role]
         if scopes is not None:
             permissions = permissions & frozenset(Permission(s) for s in scopes)
     else:
         permissions = frozenset()
     return Viewer(
-        user_id=user.id,
-        kind=user.kind,
-        email=user.email,
+        user_id=user_id,
+        kind=kind,
+        email=email,
         permissions=permissions,
         token_name=token_name,
         token_id=token_id,
@@ -193,21 +207,41 @@ async def issue_token(
 
 
 async def viewer_from_token(token: str | None, secret_key: str) -> Viewer:
-    """One query: the token row with its user."""
+    """One statement: the token row with its user (every request asks it, so it is
+    written out rather than built by the ORM each time)."""
     if not token:
         return ANONYMOUS
-    row = (
-        await ApiToken.filter(token_hash=hash_token(token, secret_key))
-        .select_related("user")
-        .first()
-    )
-    if row is None or not row.user.is_active:
+    found = await _token_with_user(hash_token(token, secret_key))
+    if found is None:
         return ANONYMOUS
-    if row.expires_at is not None and row.expires_at <= datetime.now(UTC):
+    token_id, name, scopes, expires_at, user_id, kind, role, email, is_active = found
+    if not is_active:
         return ANONYMOUS
-    return viewer_for(
-        row.user, row.scopes, row.name if row.scopes is not None else "", token_id=row.id
+    if expires_at is not None and expires_at <= datetime.now(UTC):
+        return ANONYMOUS
+    return _viewer(user_id, kind, role, email, scopes, name if scopes is not None else "", token_id)
+
+
+_TOKEN_FIELDS = ("id", "name", "scopes", "expires_at")
+_USER_FIELDS = ("id", "kind", "role", "email", "is_active")
+
+
+async def _token_with_user(token_hash: str) -> list[Any] | None:
+    db = ApiToken._meta.db
+    mark = "$1" if db.capabilities.dialect == "postgres" else "?"
+    picked = [f't."{db_column(ApiToken, f)}"' for f in _TOKEN_FIELDS]
+    picked += [f'u."{db_column(User, f)}"' for f in _USER_FIELDS]
+    sql = (
+        f'SELECT {", ".join(picked)} FROM "{ApiToken._meta.db_table}" t '  # noqa: S608 - names only
+        f'JOIN "{User._meta.db_table}" u ON u."id" = t."{db_column(ApiToken, "user_id")}" '
+        f'WHERE t."{db_column(ApiToken, "token_hash")}" = {mark} LIMIT 1'
     )
+    _, rows = await db.execute_query(sql, [token_hash])
+    if not rows:
+        return None
+    converters = [python_value(ApiToken, f) for f in _TOKEN_FIELDS]
+    converters += [python_value(User, f) for f in _USER_FIELDS]
+    return [v if c is None else c(v) for c, v in zip(converters, rows[0], strict=True)]
 
 
 async def login(email: str, password: str, secret_key: str) -> str:
