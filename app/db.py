@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from tortoise import connections
@@ -66,39 +66,64 @@ async def select_rows(
 ) -> list[list[Any]]:
     """Rows of a model's `columns` (field names) without building models: each value as
     the model would hold it. `where` is (field, "=" or "in", value), all of them true."""
-    meta = model._meta
-    db = meta.db
+    db = model._meta.db
     postgres = db.capabilities.dialect == "postgres"
     values: list[Any] = []
-    conditions: list[str] = []
+    shape: list[tuple[str, str, int]] = []
     for name, op, value in where:
-        column = f'"{db_column(model, name)}"'
         if op == "in" and not postgres:
-            marks = ", ".join("?" * len(value))
-            conditions.append(f"{column} IN ({marks})")
             values.extend(value)
-            continue
-        values.append(value)
-        mark = f"${len(values)}" if postgres else "?"
-        conditions.append(f"{column} = ANY({mark})" if op == "in" else f"{column} = {mark}")
-    names = ", ".join(f'"{db_column(model, c)}"' for c in columns)
-    sql = f'SELECT {names} FROM "{meta.db_table}" WHERE {" AND ".join(conditions)}'  # noqa: S608 - names and marks only
-    if by_id:
-        sql += ' ORDER BY "id"'
-    if limit is not None:
-        sql += f" LIMIT {int(limit)}"
+            shape.append((name, op, len(value)))
+        else:
+            values.append(value)
+            shape.append((name, op, 1))
+    sql, converters = _statement(
+        model, tuple(columns), tuple(shape), by_id, limit, db.executor_class.__name__
+    )
     _, raw = await db.execute_query(sql, values)
-    converters = [python_value(model, c) for c in columns]
-    if all(c is None for c in converters):
+    if not converters:
         return [list(r) for r in raw]
     rows = []
     for r in raw:
         row = list(r)
-        for i, convert in enumerate(converters):
-            if convert is not None:
-                row[i] = convert(row[i])
+        for i, convert in converters:
+            row[i] = convert(row[i])
         rows.append(row)
     return rows
+
+
+@lru_cache(maxsize=512)
+def _statement(
+    model: type[Model],
+    columns: tuple[str, ...],
+    shape: tuple[tuple[str, str, int], ...],
+    by_id: bool,
+    limit: int | None,
+    executor: str,
+) -> tuple[str, list[tuple[int, Callable[[Any], Any]]]]:
+    """select_rows' SQL and the columns to convert, made once per shape of query (the
+    driver is in the key: placeholders and conversions are its)."""
+    postgres = model._meta.db.capabilities.dialect == "postgres"
+    conditions: list[str] = []
+    at = 0
+    for name, op, count in shape:
+        column = f'"{db_column(model, name)}"'
+        if postgres:
+            at += 1
+            conditions.append(f"{column} = ANY(${at})" if op == "in" else f"{column} = ${at}")
+        elif op == "in":
+            conditions.append(f"{column} IN ({', '.join('?' * count)})")
+        else:
+            conditions.append(f"{column} = ?")
+    names = ", ".join(f'"{db_column(model, c)}"' for c in columns)
+    sql = f'SELECT {names} FROM "{model._meta.db_table}" WHERE {" AND ".join(conditions)}'  # noqa: S608 - names and marks only
+    if by_id:
+        sql += ' ORDER BY "id"'
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    how = _python_values(model, executor)
+    converting = [(i, how[db_column(model, c)]) for i, c in enumerate(columns)]
+    return sql, [(i, convert) for i, convert in converting if convert is not None]
 
 
 def db_column(model: type[Model], name: str) -> str:

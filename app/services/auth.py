@@ -6,9 +6,11 @@ import asyncio
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -228,7 +230,17 @@ _USER_FIELDS = ("id", "kind", "role", "email", "is_active")
 
 async def _token_with_user(token_hash: str) -> list[Any] | None:
     db = ApiToken._meta.db
-    mark = "$1" if db.capabilities.dialect == "postgres" else "?"
+    sql, converters = _token_statement(db.executor_class.__name__)
+    _, rows = await db.execute_query(sql, [token_hash])
+    if not rows:
+        return None
+    return [v if c is None else c(v) for c, v in zip(converters, rows[0], strict=True)]
+
+
+@cache
+def _token_statement(executor: str) -> tuple[str, list[Callable[[Any], Any] | None]]:
+    """The token-and-user SELECT and how each value is converted: the driver's own."""
+    mark = "$1" if ApiToken._meta.db.capabilities.dialect == "postgres" else "?"
     picked = [f't."{db_column(ApiToken, f)}"' for f in _TOKEN_FIELDS]
     picked += [f'u."{db_column(User, f)}"' for f in _USER_FIELDS]
     sql = (
@@ -236,12 +248,9 @@ async def _token_with_user(token_hash: str) -> list[Any] | None:
         f'JOIN "{User._meta.db_table}" u ON u."id" = t."{db_column(ApiToken, "user_id")}" '
         f'WHERE t."{db_column(ApiToken, "token_hash")}" = {mark} LIMIT 1'
     )
-    _, rows = await db.execute_query(sql, [token_hash])
-    if not rows:
-        return None
     converters = [python_value(ApiToken, f) for f in _TOKEN_FIELDS]
     converters += [python_value(User, f) for f in _USER_FIELDS]
-    return [v if c is None else c(v) for c, v in zip(converters, rows[0], strict=True)]
+    return sql, converters
 
 
 async def login(email: str, password: str, secret_key: str) -> str:
