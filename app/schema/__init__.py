@@ -11,14 +11,13 @@ from strawberry.extensions import (
     MaskErrors,
     MaxTokensLimiter,
     ParserCache,
-    ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from app.schema.cost import cost_extension
 from app.schema.fast import FastExecutionContext
-from app.schema.limits import QueryDeadline, RefuseNul, limits_extension
+from app.schema.limits import DocumentValidationCache, QueryDeadline, RefuseNul, limits_extension
 from app.schema.mutations.accounts import AccountMutations
 from app.schema.mutations.catalog import CatalogMutations
 from app.schema.mutations.fulfilment import FulfilmentMutations
@@ -80,7 +79,7 @@ def build_schema(
             limits_extension(settings),
             lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
             ParserCache,
-            ValidationCache,
+            DocumentValidationCache,
             cost_extension(settings.max_query_cost),
             QueryDeadline,
             RefuseNul,

@@ -233,6 +233,36 @@ class _Walk:
 
 _estimators: dict[int, CostEstimator] = {}
 
+# Estimates by document (the parsed document ParserCache keeps per query text: kept alive
+# here too, so its id stands for it), operation and what the slicing arguments can read of
+# the variables: an Int's value, a null, or anything else (a whole page).
+_estimates: dict[tuple[Any, ...], tuple[int, DocumentNode]] = {}
+MAX_ESTIMATES = 1024
+
+
+def estimated(
+    estimator: CostEstimator,
+    document: DocumentNode,
+    operation_name: str | None,
+    variables: Mapping[str, Any],
+) -> int:
+    """estimator.estimate, computed once per document, operation and page sizes."""
+    read = tuple(
+        sorted(
+            (k, v if type(v) is int else "null" if v is None else "other")
+            for k, v in variables.items()
+        )
+    )
+    key = (id(estimator), id(document), operation_name, read)
+    found = _estimates.get(key)
+    if found is not None and found[1] is document:
+        return found[0]
+    cost = estimator.estimate(document, operation_name, variables)
+    if len(_estimates) >= MAX_ESTIMATES:
+        _estimates.clear()
+    _estimates[key] = (cost, document)
+    return cost
+
 
 def estimator_for(schema: GraphQLSchema) -> CostEstimator:
     """One estimator per schema, its sizes read once."""
@@ -257,8 +287,8 @@ def cost_extension(limit: int) -> Any:
             if context.graphql_document is not None:
                 estimator = estimator_for(context.schema._schema)
                 variables = context.variables if isinstance(context.variables, dict) else {}
-                self.requested = estimator.estimate(
-                    context.graphql_document, context.operation_name, variables
+                self.requested = estimated(
+                    estimator, context.graphql_document, context.operation_name, variables
                 )
                 # for the request's log line
                 structlog.contextvars.bind_contextvars(

@@ -19,9 +19,36 @@ from strawberry.extensions import (
     QueryDepthLimiter,
     SchemaExtension,
 )
+from strawberry.schema.schema import validate_document
 from strawberry.types.graphql import OperationType
 
 from app.settings import Settings
+
+# Validation results by schema, document and rules. Strawberry's ValidationCache keys an
+# lru_cache on the document itself, whose hash walks every node and location of it on each
+# request; the document ParserCache keeps per query text is the same object each time, so
+# here it is looked up by identity (and kept alive with its result, so its id stands for it).
+_validated: dict[tuple[int, int, Any], tuple[list[GraphQLError], Any]] = {}
+MAX_VALIDATED = 1024
+
+
+class DocumentValidationCache(SchemaExtension):
+    """Validate a parsed document once per schema and rules."""
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        assert document is not None  # parsed before it is validated
+        schema = context.schema._schema
+        key = (id(schema), id(document), context.validation_rules)
+        found = _validated.get(key)
+        if found is None or found[1] is not document:
+            errors = validate_document(schema, document, context.validation_rules)
+            if len(_validated) >= MAX_VALIDATED:
+                _validated.clear()
+            found = _validated[key] = (errors, document)
+        context.pre_execution_errors = found[0]
+        yield
 
 
 class QueryDeadline(SchemaExtension):
