@@ -75,10 +75,27 @@ async def test_page_sizes_come_from_variables_and_defaults(
     # no page size: the default page of 20; one too large counts as the largest page
     assert await cost_of(gql, query, token) == 1 + 20 + 20
     assert await cost_of(gql, query, token, n=5000) == 1 + 100 + 100
+    # estimates are kept per document and page sizes: each is its own again
+    assert await cost_of(gql, query, token, n=3) == 1 + 3 + 3
+    assert await cost_of(gql, query, token, n=None) == 1 + 20 + 20
     nested = (
         "{ orders(first: 2) { edges { node { events(first: 7) { edges { node { id } } } } } } }"
     )
     assert await cost_of(gql, nested, token) == 1 + 2 + 2 + 2 * (1 + 7 + 7)
+
+
+async def test_a_document_is_judged_the_same_each_time_it_is_sent(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    """Validation is looked up per parsed document: an invalid one stays refused, with the
+    same errors, and a valid one sent between does not change that."""
+    bad = "{ orders(first: 2) { edges { node { noSuchField } } } }"
+    good = "{ orders(first: 2) { edges { node { number } } } }"
+    first = await gql(bad, None, actors.admin.token, expect_errors=True)
+    await gql(good, None, actors.admin.token)
+    again = await gql(bad, None, actors.admin.token, expect_errors=True)
+    assert first["errors"] == again["errors"]
+    assert "noSuchField" in first["errors"][0]["message"]
 
 
 async def test_the_staff_list_page_fits_and_its_cost_bounds_what_it_returns(
