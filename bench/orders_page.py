@@ -8,9 +8,12 @@ trackingNumber`, `items { sku name quantity unitPrice total }` and `shipments { 
 trackingNumber carrier createdAt items { quantity } }`: 5 lines an order, half the orders
 shipped in two shipments. P2: one order with its addresses, payment, items and shipments.
 
-Each server runs under uvicorn in a process of its own, one after the other, on one seeded
-database. Reported: pages/s at 8 connections and the ratio to the floor; p50 and p99 at one
-connection; SQL statements per request.
+Both servers run under uvicorn, each in a process of its own, on one seeded database (the
+API logging JSON lines, as in production). They are loaded in turn, round after round, so
+each ratio compares two runs made one after the other: on a shared VM, runs minutes apart
+differ by more than the changes being measured. Reported: pages/s at 8 connections, the
+median ratio to the floor and each round's; p50 and p99 at one connection; SQL
+statements per request.
 
     python bench/orders_page.py                     # SQLite
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres python bench/orders_page.py
@@ -30,9 +33,12 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from statistics import median
 from typing import Any
 
 import httpx
@@ -344,20 +350,24 @@ def wrk(url: str, body: str, token: str, seconds: float, connections: int) -> Lo
     return Load(rate, p50, p99)
 
 
-def measure(kind: str, token: str, seconds: float, concurrency: int) -> dict[str, Load]:
+@contextmanager
+def server(kind: str, token: str) -> Iterator[str]:
+    """A server in a process of its own, answering; yields its URL. The API logs as in
+    production (JSON lines, as docker-compose sets BITCART_LOG_FORMAT)."""
     port = _free_port()
-    process = subprocess.Popen([sys.executable, __file__, "--serve", kind, "--port", str(port)])
+    env = {**os.environ, "BITCART_LOG_FORMAT": "json"}
+    process = subprocess.Popen(
+        [sys.executable, __file__, "--serve", kind, "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
-        bodies = {
-            "P1": json.dumps({"query": P1}),
-            "P2": json.dumps({"query": P2, "variables": {"n": ONE_ORDER}}),
-        }
         for _ in range(200):
             try:
                 answer = httpx.post(
                     f"{url}/graphql",
-                    content=bodies["P1"],
+                    content=json.dumps({"query": P1}),
                     headers={
                         "Authorization": f"Bearer {token}",
                         "Content-Type": "application/json",
@@ -368,15 +378,37 @@ def measure(kind: str, token: str, seconds: float, concurrency: int) -> dict[str
             except httpx.TransportError:
                 time.sleep(0.1)
         assert "errors" not in answer.json(), answer.text
-        results = {}
-        for name, body in bodies.items():
-            wrk(url, body, token, 2, concurrency)  # warm up
-            results[name] = wrk(url, body, token, seconds, concurrency)
-            results[f"{name}@1"] = wrk(url, body, token, seconds, 1)
-        return results
+        yield url
     finally:
         process.terminate()
         process.wait()
+
+
+BODIES = {
+    "P1": json.dumps({"query": P1}),
+    "P2": json.dumps({"query": P2, "variables": {"n": ONE_ORDER}}),
+}
+
+
+def measure(
+    token: str, seconds: float, concurrency: int, rounds: int
+) -> dict[str, dict[str, list[Load]]]:
+    """Both servers up at once, measured in turn, round after round: a ratio is taken
+    between runs made one right after the other, so the machine's drift (a VM's neighbours,
+    a frequency change) falls on both sides of it."""
+    found: dict[str, dict[str, list[Load]]] = {"floor": {}, "api": {}}
+    with server("floor", token) as floor_url, server("api", token) as api_url:
+        urls = {"floor": floor_url, "api": api_url}
+        for url in urls.values():
+            for body in BODIES.values():
+                wrk(url, body, token, 2, concurrency)  # warm up
+        for _ in range(rounds):
+            for name, body in BODIES.items():
+                for kind, url in urls.items():
+                    runs = found[kind]
+                    runs.setdefault(name, []).append(wrk(url, body, token, seconds, concurrency))
+                    runs.setdefault(f"{name}@1", []).append(wrk(url, body, token, seconds, 1))
+    return found
 
 
 async def statements(token: str) -> dict[str, int]:
@@ -416,8 +448,9 @@ async def statements(token: str) -> dict[str, int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--orders", type=int, default=2000)
-    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--serve", choices=["api", "floor"])
     parser.add_argument("--port", type=int)
     args = parser.parse_args()
@@ -433,19 +466,22 @@ def main() -> None:
     counts = asyncio.run(statements(token))
     print(
         f"database: {os.environ.get('DATABASE_URL') or 'SQLite'}; {args.orders} orders of 5"
-        f" lines, half shipped in two shipments; wrk, {args.seconds:g} s a run"
+        f" lines, half shipped in two shipments; wrk, {args.seconds:g} s a run,"
+        f" {args.rounds} rounds"
     )
-    floor = measure("floor", token, args.seconds, args.concurrency)
-    api = measure("api", token, args.seconds, args.concurrency)
+    found = measure(token, args.seconds, args.concurrency, args.rounds)
     for name in ("P1", "P2"):
-        f, a = floor[name], api[name]
-        f1, a1 = floor[f"{name}@1"], api[f"{name}@1"]
+        floor, api = found["floor"][name], found["api"][name]
+        ratios = sorted(a.rate / f.rate for f, a in zip(floor, api, strict=True))
+        f1, a1 = found["floor"][f"{name}@1"][-1], found["api"][f"{name}@1"][-1]
         print(
-            f"{name}: floor {f.rate:7.1f}/s  api {a.rate:7.1f}/s  ratio {a.rate / f.rate:.2f}"
+            f"{name}: floor {median(f.rate for f in floor):7.1f}/s"
+            f"  api {median(a.rate for a in api):7.1f}/s"
+            f"  ratio {median(ratios):.2f} (rounds: {', '.join(f'{r:.2f}' for r in ratios)})"
             f"  ({args.concurrency} connections; {counts[name]} SQL statements a request)"
         )
         print(
-            f"    one connection: floor p50 {f1.p50_ms:.2f} ms p99 {f1.p99_ms:.2f} ms;"
+            f"    one connection (last round): floor p50 {f1.p50_ms:.2f} ms p99 {f1.p99_ms:.2f} ms;"
             f" api p50 {a1.p50_ms:.2f} ms p99 {a1.p99_ms:.2f} ms"
             f" (p99/p50 {a1.p99_ms / a1.p50_ms:.1f})"
         )
