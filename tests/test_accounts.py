@@ -43,6 +43,28 @@ async def test_login_gives_a_working_token(gql: GraphQLClient, actors: Actors) -
     await ApiToken.filter(id=session.id).delete()
 
 
+async def test_a_deactivated_accounts_tokens_sign_in_no_one(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    """A token is read with its user in one statement: a user made inactive afterwards is
+    anonymous on the next request, and the same token works again once reactivated."""
+    token = actors.customer.token
+    me = (await gql.data(ME, token=token))["me"]
+    assert (me["email"], me["kind"], me["role"]) == ("alice@example.com", "CUSTOMER", None)
+    await User.filter(email="alice@example.com").update(is_active=False)
+    assert (await gql.data(ME, token=token))["me"] is None
+    await User.filter(email="alice@example.com").update(is_active=True)
+    assert (await gql.data(ME, token=token))["me"]["email"] == "alice@example.com"
+
+
+async def test_a_token_expiring_later_still_signs_in(gql: GraphQLClient, actors: Actors) -> None:
+    token = actors.admin.token
+    await ApiToken.filter(user__email="admin@shop.test").update(
+        expires_at=datetime.now(UTC) + timedelta(minutes=5)
+    )
+    assert (await gql.data(ME, token=token))["me"]["email"] == "admin@shop.test"
+
+
 async def test_wrong_password_and_unknown_email_answer_alike(
     gql: GraphQLClient, actors: Actors
 ) -> None:

@@ -1,23 +1,25 @@
-"""Compiled relations: a list field read straight from its table, for a whole level at once.
+"""Compiled reads: objects built straight from their rows, a whole level at once.
 
-The fast path (app/schema/fast.py) completes a query a level at a time, but below each
-object it still calls the field's resolver: a DataLoader per parent, a Tortoise model for
-every row (all its columns converted), a Strawberry object for every model, and then every
-field of that object read back and coerced. For the relations a page of orders is made of
-(an order's items and shipments, a shipment's items, the tracking page's lines), this
-module does the same work from the rows themselves:
+The fast path (app/schema/fast.py) completes a query a level at a time, but each object
+still came from a resolver: a Tortoise model for every row (all its columns converted), a
+Strawberry object for every model, a DataLoader per parent, and then every field read back
+and coerced. For what a page of orders is made of, this module does that work from rows:
 
-- a *plan* is made from the selection (after @include/@skip and fragments, as graphql-core
+- a *plan* is made from the selection (after fragments and @include/@skip, as graphql-core
   collects it): which columns to read, and for each response key how its value is made;
-- the plan runs as one SQL statement per relation for every parent of the level, selecting
-  only those columns, and builds the response objects directly from the rows.
+- the rows are read with only those columns: an order list's or one order's by its root
+  resolver (`node_plan`, `object_plan`: the service's own query, as `values_list`), each
+  relation in one statement for every parent of the level (`run`);
+- a function generated once per selection shape (`builder`) makes the response objects
+  from the rows, with graphql-core's coercion and null checks.
 
-A plan is made only when every field selected below the relation is one it has learned
-(`TABLES`): a plain column, a value made from columns the way the type's `build` makes it,
-or another learned relation. A field it does not know, an argument, a permission, a
-directive on a fragment variable: then there is no plan and the resolvers run as before.
-So coverage grows field by field, and the differential test (tests/sameness.py) holds
-every answer to graphql-core's, byte for byte.
+A plan is made only when every field selected is one it has learned: a `Leaf` of the
+type's `Table` (a column, or a value made from columns the way the type's `build` makes
+it), an object made from the same row (an order's addresses and payment), or a learned
+`Relation`. A field it does not know, an argument, a permission, a fragment variable: no
+plan, and the resolvers run as before. So coverage grows field by field, and the
+differential test (tests/sameness.py) holds every answer to graphql-core's, byte for byte.
+Plans are kept per selection: its nodes in the parsed document and the Boolean variables.
 """
 
 from __future__ import annotations
