@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import cache, lru_cache
-from typing import Any
+from typing import Any, cast
 
 from tortoise import connections
 from tortoise.backends.base.client import TransactionContext
@@ -63,7 +63,7 @@ async def select_rows(
     *,
     by_id: bool = False,
     limit: int | None = None,
-) -> list[list[Any]]:
+) -> list[Sequence[Any]]:
     """Rows of a model's `columns` (field names) without building models: each value as
     the model would hold it. `where` is (field, "=" or "in", value), all of them true."""
     db = model._meta.db
@@ -82,8 +82,9 @@ async def select_rows(
     )
     _, raw = await db.execute_query(sql, values)
     if not converters:
-        return [list(r) for r in raw]
-    rows = []
+        # the driver's rows (asyncpg's Record, sqlite3's Row) are indexed alike
+        return cast(list[Sequence[Any]], list(raw))
+    rows: list[Sequence[Any]] = []
     for r in raw:
         row = list(r)
         for i, convert in converters:

@@ -511,7 +511,7 @@ def builder(
     found = _BUILDERS.get(keys)
     if found is not None:
         return found  # type: ignore[no-any-return]
-    names: dict[str, Any] = {"Wrong": Wrong, "coerced": _coerced}
+    names: dict[str, Any] = {"Wrong": Wrong, "U": Undefined, "refused": _refused}
     head: list[str] = []
     body: list[str] = []
     shape = _emit(keys, "", names, head, body)
@@ -562,7 +562,9 @@ def _emit(
             value = f"M{tag}(context, {columns})"
         names[f"C{tag}"] = key.scalar.coerce_output_value
         plain = _PLAIN.get(key.scalar)
-        made = f"coerced(C{tag}, v{tag})"
+        # graphql-core's coercion; a value it refuses, or turns into nothing, is its error
+        # to make (an exception here: `completed` hands the field back to graphql-core)
+        made = f"(t if (t := C{tag}(v{tag})) is not None and t is not U else refused())"
         if plain is not None:
             made = f"(v{tag} if {plain.format(v=f'v{tag}')} else {made})"
         body.append(f"        v{tag} = {value}")
@@ -574,18 +576,11 @@ def _emit(
     return "{" + ", ".join(entries) + "}"
 
 
-def _coerced(coerce: Callable[[Any], Any], value: Any) -> Any:
-    """graphql-core's coercion; a value it refuses is graphql-core's error to make."""
-    try:
-        coerced = coerce(value)
-    except Exception as exc:
-        raise Wrong from exc
-    if coerced is None or coerced is Undefined:
-        raise Wrong
-    return coerced
+def _refused() -> Any:
+    raise Wrong
 
 
-async def _rows(relation: Relation, columns: list[str], keys: list[Any]) -> list[list[Any]]:
+async def _rows(relation: Relation, columns: list[str], keys: list[Any]) -> list[Sequence[Any]]:
     return await select_rows(
         relation.table.model, columns, [(relation.foreign_key, "in", keys)], by_id=True
     )
@@ -599,14 +594,14 @@ async def run(
     if not parents or relation is None:
         return []
     rows = await _rows(relation, made.columns, list(dict.fromkeys(p[0] for p in parents)))
-    grouped: dict[Any, list[list[Any]]] = {}
+    grouped: dict[Any, list[Sequence[Any]]] = {}
     for row in rows:
         grouped.setdefault(row[1], []).append(row)
     flat: list[Sequence[Any]] = []
     counts: list[int] = []
     for key, inherited in parents:
         mine = grouped.get(key, [])[: relation.limit]
-        flat.extend([row + inherited for row in mine] if inherited else mine)
+        flat.extend([[*row, *inherited] for row in mine] if inherited else mine)
         counts.append(len(mine))
     built = await completed(made, flat, context)
     out: list[list[dict[str, Any]]] = []

@@ -304,7 +304,7 @@ async def get_order(
 
 async def get_order_row(
     viewer: Viewer, columns: Sequence[str], order_id: int | None = None, number: int | None = None
-) -> list[Any] | None:
+) -> Sequence[Any] | None:
     """As get_order, a row of `columns` (field names) instead of a model: one statement."""
     where: list[tuple[str, str, Any]] = []
     customer_id = orders_scope(viewer)
