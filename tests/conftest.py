@@ -6,6 +6,7 @@ tables, while the standard actors (staff of each role, two customers) are create
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import tempfile
@@ -180,6 +181,10 @@ def _models() -> list[Any]:
     return list(Tortoise.apps["models"].values())
 
 
+# how often a query whose two answers differ is asked again before the difference counts
+SETTLE_TRIES = 3
+
+
 class GraphQLClient:
     """Sends operations as a client does. Every query is also run through graphql-core
     alone (tests/sameness.py), and the two answers must be the same bytes: the fast
@@ -199,9 +204,8 @@ class GraphQLClient:
         expect_errors: bool = False,
     ) -> dict[str, Any]:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        response = await self.http.post(
-            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
-        )
+        payload = {"query": query, "variables": variables or {}}
+        response = await self.http.post("/graphql", json=payload, headers=headers)
         body: dict[str, Any] = response.json()
         checked = self.app is not None and sameness.checking.get()
         if (
@@ -211,6 +215,15 @@ class GraphQLClient:
             and sameness.comparable(body)
         ):
             expected = await sameness.reference(self.app, query, variables, token)
+            for _ in range(SETTLE_TRIES):
+                if sameness.same(body, expected):
+                    break
+                # a worker running beside the test may change the rows between the two
+                # runs (a delivery PENDING, then SUCCEEDED): both are asked again; a real
+                # difference between the paths stays one
+                await asyncio.sleep(0.2)
+                body = (await self.http.post("/graphql", json=payload, headers=headers)).json()
+                expected = await sameness.reference(self.app, query, variables, token)
             assert sameness.same(body, expected), (query, body, expected)
         # every response reports its cost; tests that check it read it here
         self.extensions = body.pop("extensions", None)

@@ -9,6 +9,7 @@ import os
 from typing import Any
 
 import httpx
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import queries
@@ -116,3 +117,29 @@ async def test_generated_queries_answer_the_same_both_ways(
     page = (await http.post("/graphql", json={"query": ORDER_PAGE}, headers=staff)).json()
     assert "errors" not in page
     assert len(page["data"]["orders"]["edges"]) == 3  # the compared page was a real one
+
+
+async def test_a_difference_that_stays_is_caught_and_one_that_settles_is_not(
+    gql: GraphQLClient, actors: Actors, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The harness asks again when the two answers differ (a worker may change rows between
+    the runs), but a difference that stays fails the test."""
+    query = "{ me { email } }"
+    real = sameness.reference
+    calls: list[int] = []
+
+    async def stale_once(*args: Any) -> dict[str, Any]:
+        calls.append(1)
+        answer = await real(*args)
+        return {"data": {"me": {"email": "earlier@example.com"}}} if len(calls) == 1 else answer
+
+    monkeypatch.setattr(sameness, "reference", stale_once)
+    assert (await gql.data(query, None, actors.admin.token))["me"]["email"] == "admin@shop.test"
+    assert len(calls) == 2
+
+    async def always_other(*args: Any) -> dict[str, Any]:
+        return {"data": {"me": {"email": "someone@else.example"}}}
+
+    monkeypatch.setattr(sameness, "reference", always_other)
+    with pytest.raises(AssertionError):
+        await gql.data(query, None, actors.admin.token)
