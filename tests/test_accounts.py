@@ -10,6 +10,8 @@ import pytest
 
 from app.models import ApiToken, OrderEvent, User
 from app.schema.ids import from_global_id
+from app.services.auth import issue_token
+from app.settings import get_settings
 from tests.conftest import PASSWORD, Actors, GraphQLClient
 from tests.factories import NOTE, create_product, placed, rate_limited_wait, timeline
 
@@ -58,11 +60,11 @@ async def test_a_deactivated_accounts_tokens_sign_in_no_one(
 
 
 async def test_a_token_expiring_later_still_signs_in(gql: GraphQLClient, actors: Actors) -> None:
-    token = actors.admin.token
-    await ApiToken.filter(user__email="admin@shop.test").update(
-        expires_at=datetime.now(UTC) + timedelta(minutes=5)
-    )
+    admin = await User.get(email="admin@shop.test")
+    soon = datetime.now(UTC) + timedelta(minutes=5)
+    token = await issue_token(admin, get_settings().secret_key, name="soon", expires_at=soon)
     assert (await gql.data(ME, token=token))["me"]["email"] == "admin@shop.test"
+    await ApiToken.filter(name="soon").delete()
 
 
 async def test_wrong_password_and_unknown_email_answer_alike(
