@@ -36,6 +36,7 @@ from graphql import (
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLString,
+    get_named_type,
 )
 from graphql.pyutils import Undefined
 from strawberry.schema.schema_converter import GraphQLCoreConverter
@@ -650,12 +651,6 @@ def root_details(info: Any) -> tuple[Any, Any] | None:
     return None if details is None else (execution, details)
 
 
-def _named(type_: Any) -> Any:
-    while isinstance(type_, GraphQLNonNull | GraphQLList):
-        type_ = type_.of_type
-    return type_
-
-
 def _only(execution: Any, type_: GraphQLObjectType, details: Any, name: str) -> Any:
     """The one field `name` selected on `type_` (its details), None when not selected;
     NotLearned when it is selected under two keys or with fragment variables."""
@@ -677,15 +672,15 @@ def node_plan(info: Any, table: Table) -> Plan | None:
         return None
     execution, details = found
     try:
-        connection = _named(info._raw_info.return_type)
+        connection = get_named_type(info._raw_info.return_type)
         edges = _only(execution, connection, details, "edges")
         if edges is None:
             return None
-        edge = _named(connection.fields["edges"].type)
+        edge = get_named_type(connection.fields["edges"].type)
         node = _only(execution, edge, edges, "node")
         if node is None:
             return None
-        return rows_plan(execution, table, _named(edge.fields["node"].type), node)
+        return rows_plan(execution, table, get_named_type(edge.fields["node"].type), node)
     except NotLearned:
         return None
 
@@ -697,7 +692,7 @@ def object_plan(info: Any, table: Table) -> Plan | None:
         return None
     execution, details = found
     try:
-        return rows_plan(execution, table, _named(info._raw_info.return_type), details)
+        return rows_plan(execution, table, get_named_type(info._raw_info.return_type), details)
     except NotLearned:
         return None
 

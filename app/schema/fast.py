@@ -32,6 +32,7 @@ from graphql import (
     GraphQLOutputType,
     GraphQLResolveInfo,
     OperationType,
+    get_named_type,
     is_leaf_type,
 )
 from graphql.execution.values import get_argument_values
@@ -88,7 +89,7 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
             path.prev is not None
             or self.operation.operation is not OperationType.QUERY
             or isinstance(result, Exception)
-            or is_leaf_type(_named(return_type))
+            or is_leaf_type(get_named_type(return_type))
         ):
             return super().complete_value(
                 return_type, field_details_list, info, path, result, position_context
@@ -128,12 +129,6 @@ def _guards(field: StrawberryField) -> list[Any]:
             raise _Bail
         guards.extend(extension.permissions)
     return guards
-
-
-def _named(type_: GraphQLOutputType) -> Any:
-    while isinstance(type_, GraphQLNonNull | GraphQLList):
-        type_ = type_.of_type
-    return type_
 
 
 class _Level:
