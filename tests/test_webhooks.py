@@ -850,7 +850,9 @@ async def test_a_webhook_reads_like_the_staff_query_of_the_same_object(
         "amountAuthorized": "0.00",
         "amountPaid": "20.00",
         "amountRefunded": "7.50",
+        "refundRequested": "0.00",
         "balanceDue": "20.50",
+        "refundDue": "0.00",
     }
     assert [(i["sku"], i["quantityShipped"], i["quantityReturned"]) for i in final["items"]] == [
         ("A", 2, 1),

@@ -19,6 +19,7 @@ from app.schema.cost import cost_extension
 from app.schema.fast import FastExecutionContext
 from app.schema.limits import DocumentValidationCache, QueryDeadline, RefuseNul, limits_extension
 from app.schema.mutations.accounts import AccountMutations
+from app.schema.mutations.cancellation import CancellationMutations
 from app.schema.mutations.catalog import CatalogMutations
 from app.schema.mutations.fulfilment import FulfilmentMutations
 from app.schema.mutations.orders import OrderMutations
@@ -39,6 +40,7 @@ class Mutation(
     PaymentMutations,
     FulfilmentMutations,
     ReturnMutations,
+    CancellationMutations,
     WorkerMutations,
     WebhookMutations,
 ):

@@ -48,10 +48,9 @@ from app.models import Order, OrderItem, Shipment, ShipmentItem
 from app.schema.ids import to_global_id
 from app.schema.types.orders import Order as OrderObject
 from app.services.orders import MAX_LINES
-from app.services.rules import CLOSED_STATUSES
+from app.services.rules import CLOSED_STATUSES, dues
 from app.services.shipments import MAX_SHIPMENTS
 from app.services.tracking import tracking_token
-from app.services.transactions import ZERO
 
 _DEFINITION = GraphQLCoreConverter.DEFINITION_BACKREF
 
@@ -143,6 +142,8 @@ def _address(column: str) -> Table:
     )
 
 
+# the columns of rules.dues, in its order
+_DUES = ("status", "total", "amount_paid", "amount_refunded", "amount_refund_requested")
 PAYMENT = Table(
     Order,
     {
@@ -154,11 +155,9 @@ PAYMENT = Table(
         "amountPaid": _one("amount_paid"),
         "amountRefunded": _one("amount_refunded"),
         "currency": _one("currency"),
-        "balanceDue": Leaf(("total", "amount_paid"), lambda _, t, paid: max(ZERO, t - paid)),
-        "refundDue": Leaf(
-            ("total", "amount_paid", "amount_refunded"),
-            lambda _, t, paid, refunded: max(ZERO, paid - refunded - t),
-        ),
+        "refundRequested": _one("amount_refund_requested"),
+        "balanceDue": Leaf(_DUES, lambda _, *row: dues(*row)[0]),
+        "refundDue": Leaf(_DUES, lambda _, *row: dues(*row)[1]),
     },
 )
 SHIPMENT_ITEM = Table(

@@ -253,8 +253,11 @@ async def move_return(
     request: Return,
     status: ReturnStatus,
     allowed_moves: dict[ReturnStatus, frozenset[ReturnStatus]] = RETURN_TRANSITIONS,
+    *,
+    refund_id: int | None = None,
 ) -> None:
-    """Apply one legal transition (the order is locked by the caller) and log it."""
+    """Apply one legal transition (the order is locked by the caller) and log it; with
+    `refund_id`, the refund that moved it (whose email is the customer's news)."""
     if status not in allowed_moves.get(request.status, frozenset()):
         raise DomainError(
             ErrorCode.INVALID_STATUS_TRANSITION,
@@ -264,13 +267,16 @@ async def move_return(
     previous = request.status
     await Return.filter(id=request.id).update(status=status)
     request.status = status
+    data: dict[str, object] = {"returnId": request.id, "from": previous.value, "to": status.value}
+    if refund_id is not None:
+        data["refundId"] = refund_id
     await events.record(
         order.id,
         viewer,
         NewEvent(
             EventType.RETURN_STATUS_CHANGED,
             f"Return {request.id} is now {status.value} (was {previous.value}).",
-            data={"returnId": request.id, "from": previous.value, "to": status.value},
+            data=data,
         ),
     )
 

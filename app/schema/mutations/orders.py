@@ -11,18 +11,30 @@ from app.schema.ids import from_global_id
 from app.schema.inputs import EditOrderInput, PlaceOrderInput, UpdateOrderInput
 from app.schema.mutations.base import IdempotencyKey, Once, load_order, perform
 from app.schema.types.orders import EventVisibility, Order
+from app.schema.types.payments import PaymentWarning, warning_list
 from app.services import order_edits, orders
 from app.services.errors import DomainError
+from app.services.refund_requests import payment_warnings
 
 
 @strawberry.type
 class OrderPayload:
     order: Order | None = None
     errors: list[UserError] = error_list()
+    warnings: list[PaymentWarning] = warning_list()
 
     @classmethod
-    def of(cls, order: OrderModel | None, errors: list[UserError]) -> OrderPayload:
-        return cls(order=Order.build(order) if order else None, errors=errors)
+    def of(
+        cls, order: OrderModel | None, errors: list[UserError], *, warn: bool = False
+    ) -> OrderPayload:
+        """With `warn`, what a cancelled order still holds of the customer's money."""
+        return cls(
+            order=Order.build(order) if order else None,
+            errors=errors,
+            warnings=[PaymentWarning.build(w) for w in payment_warnings(order)]
+            if warn and order
+            else [],
+        )
 
 
 @strawberry.type
