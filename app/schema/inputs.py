@@ -410,7 +410,8 @@ class RecordPaymentInput:
 class RequestRefundInput:
     amount: Decimal | None = strawberry.field(
         default=None,
-        description="Defaults to everything captured and neither refunded nor asked for.",
+        description="Defaults to what is due back (payment.refundDue); at most what was "
+        "captured and is neither refunded nor asked for.",
     )
     reason: str = strawberry.field(default="", description="Staff only; never sent out.")
     return_id: strawberry.ID | None = strawberry.field(
@@ -450,7 +451,8 @@ class CancelOrderInput:
     )
     refund_amount: Decimal | None = strawberry.field(
         default=None,
-        description="With refund: how much; defaults to all captured and not yet refunded.",
+        description="With refund: how much; defaults to everything captured and not yet "
+        "refunded or asked for (a cancelled order keeps nothing).",
     )
     notify_customer: bool = strawberry.field(
         default=False, description="Email the customer that the order is cancelled."

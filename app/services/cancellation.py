@@ -8,7 +8,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from app.models import EventVisibility, Order, OrderStatus, RefundRequest
-from app.services import events, refund_requests, transactions
+from app.services import events, refund_requests
 from app.services.auth import Permission, Viewer
 from app.services.catalog import StockLine, move_stock
 from app.services.errors import DomainError, ErrorCode, Problems
@@ -118,10 +118,8 @@ async def _ask_refund(
 ) -> tuple[RefundRequest | None, list[NewEvent]]:
     """The refund request of a cancellation; none when nothing is left to ask for and no
     amount was named."""
-    if data.refund_amount is None:
-        totals = await transactions.totals_of(order)
-        if totals.refundable - order.amount_refund_requested <= 0:
-            return None, []
+    if data.refund_amount is None and refund_requests.refund_due(order) == 0:
+        return None, []
     ask = RefundAsk(amount=data.refund_amount, reason=f"Order {order.number} cancelled")
     return await refund_requests.ask_refund(viewer, order, ask, ["input"])
 

@@ -226,7 +226,11 @@ async def edit_order(viewer: Viewer, order_id: int, edit: OrderEdit, tax_rate: D
         NewEvent(
             EventType.ORDER_EDITED,
             f"Order edited: {public}",
-            data={"total": str(order.total), "currency": order.currency},
+            data={
+                "total": str(order.total),
+                "totalBefore": str(before_total),
+                "currency": order.currency,
+            },
         ),
         NewEvent(
             EventType.ORDER_EDIT_DETAILS,
@@ -311,14 +315,25 @@ def _swaps(removed: list[_Line], added: list[_Line]) -> list[str]:
 
 
 async def add_note(
-    viewer: Viewer, order_id: int, message: str, visibility: EventVisibility | None
+    viewer: Viewer,
+    order_id: int,
+    message: str,
+    visibility: EventVisibility | None,
+    notify_customer: bool = False,
 ) -> Order:
-    """A note on the timeline. Staff write STAFF (the default) or PUBLIC notes; a customer
-    writes on their own order, always PUBLIC: a message to the store."""
+    """A note on the timeline. Staff write STAFF (the default) or PUBLIC notes, and with
+    `notify_customer` a PUBLIC one (the default then) is emailed to the customer; a
+    customer writes on their own order, always PUBLIC: a message to the store."""
     text = message.strip()
     if not 1 <= len(text) <= MAX_NOTE:
         raise DomainError(
             ErrorCode.INVALID_INPUT, f"A note has 1 to {MAX_NOTE} characters.", ["message"]
+        )
+    if notify_customer and (viewer.is_customer or visibility is EventVisibility.STAFF):
+        raise DomainError(
+            ErrorCode.INVALID_INPUT,
+            "Only a PUBLIC note from the store is emailed to the customer.",
+            ["notifyCustomer"],
         )
     if viewer.is_customer:
         if visibility is EventVisibility.STAFF:
@@ -337,6 +352,9 @@ async def add_note(
         if found is None:
             raise not_found("Order", ["orderId"])
         order = found
-        chosen = visibility or EventVisibility.STAFF
-    await events.record(order.id, viewer, NewEvent(EventType.NOTE, text, chosen))
+        chosen = visibility or (
+            EventVisibility.PUBLIC if notify_customer else EventVisibility.STAFF
+        )
+    data = {"notifyCustomer": True} if notify_customer else {}
+    await events.record(order.id, viewer, NewEvent(EventType.NOTE, text, chosen, data))
     return order

@@ -39,7 +39,7 @@ MAX_REQUESTS = 20
 
 @dataclass(frozen=True)
 class RefundAsk:
-    amount: Decimal | None = None  # None: everything captured and not yet refunded or asked
+    amount: Decimal | None = None  # None: what is due back (Payment.refundDue)
     reason: str = ""
     return_id: int | None = None
 
@@ -73,8 +73,8 @@ def check_ask(ask: RefundAsk, field: list[str]) -> None:
 async def request_refund(
     viewer: Viewer, order_id: int, ask: RefundAsk
 ) -> tuple[RefundRequest, Order]:
-    """Ask the payment side to refund (REFUNDS_WRITE): at most what was captured and is
-    neither refunded nor asked for by another pending request."""
+    """Ask the payment side to refund (REFUNDS_WRITE): by default what is due back, at
+    most what was captured and is neither refunded nor asked for by another request."""
     viewer.require(Permission.REFUNDS_WRITE)
     check_ask(ask, ["input"])
     order = await lock_order(order_id, "orderId")
@@ -89,8 +89,15 @@ async def ask_refund(
     """A request on a locked order (checked by check_ask), and the events to record."""
     totals = await transactions.totals_of(order)
     open_amount = totals.refundable - order.amount_refund_requested
-    amount = parse_money(ask.amount) if ask.amount is not None else open_amount
+    amount = parse_money(ask.amount) if ask.amount is not None else refund_due(order)
     assert amount is not None  # checked by check_ask
+    if amount == 0 and ask.amount is None:
+        raise DomainError(
+            ErrorCode.INVALID_INPUT,
+            f"Nothing is due back (refundDue 0.00 {order.currency}); name an amount to "
+            "refund more.",
+            [*field, "amount"],
+        )
     if amount <= 0 or amount > open_amount:
         raise DomainError(
             ErrorCode.REFUND_EXCEEDS_PAYMENT,
@@ -237,25 +244,30 @@ async def recorded_by_hand(
     return earlier
 
 
-def payment_warnings(order: Order) -> list[PaymentWarning]:
-    """What a cancelled (declined, refunded) order still holds of the customer's money."""
-    if order.status not in KEEPS_NOTHING:
-        return []
-    _, refund_due = dues(
+def refund_due(order: Order) -> Decimal:
+    """What the order owes back and no request asks for yet (Payment.refundDue)."""
+    return dues(
         order.status,
         order.total,
         order.amount_paid,
         order.amount_refunded,
         order.amount_refund_requested,
-    )
+    )[1]
+
+
+def payment_warnings(order: Order) -> list[PaymentWarning]:
+    """What a cancelled (declined, refunded) order still holds of the customer's money."""
+    if order.status not in KEEPS_NOTHING:
+        return []
+    due = refund_due(order)
     warnings = []
-    if refund_due > 0:
+    if due > 0:
         warnings.append(
             PaymentWarning(
                 WarningCode.REFUND_DUE,
-                f"{refund_due} {order.currency} was captured and is neither refunded nor asked "
+                f"{due} {order.currency} was captured and is neither refunded nor asked "
                 "for: ask the payment side with requestRefund (or cancelOrder with refund).",
-                refund_due,
+                due,
                 order.currency,
             )
         )

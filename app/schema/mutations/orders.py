@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from app.models import Order as OrderModel
@@ -104,7 +106,8 @@ class OrderMutations:
 
     @strawberry.mutation(
         description="A note on the order's timeline. Staff write STAFF (the default) or "
-        "PUBLIC notes; a customer writes on their own order, always PUBLIC."
+        "PUBLIC notes, and email a PUBLIC one to the customer with notifyCustomer; a "
+        "customer writes on their own order, always PUBLIC."
     )
     async def add_order_note(
         self,
@@ -112,6 +115,12 @@ class OrderMutations:
         order_id: strawberry.ID,
         message: str,
         visibility: EventVisibility | None = None,
+        notify_customer: Annotated[
+            bool,
+            strawberry.argument(
+                description="Staff: email the note to the customer (a PUBLIC note)."
+            ),
+        ] = False,
     ) -> OrderPayload:
         context = info.context
         viewer = context.viewer
@@ -125,7 +134,11 @@ class OrderMutations:
                     key=f"user:{viewer.user_id}",
                 )
             return await order_edits.add_note(
-                viewer, from_global_id("Order", order_id, "orderId"), message, visibility
+                viewer,
+                from_global_id("Order", order_id, "orderId"),
+                message,
+                visibility,
+                notify_customer,
             )
 
         order, errors = await perform(info, action)
