@@ -76,17 +76,24 @@ class WorkerMutations:
         filter: OrderFilterInput | None = None,
         granularity: ExportGranularity = ExportGranularity.ORDER,
         idempotency_key: IdempotencyKey = None,
+        byte_order_mark: Annotated[
+            bool,
+            strawberry.argument(
+                description="Start the file with a UTF-8 byte-order mark: Excel on Windows "
+                "needs one to read accented names right; other programs do not."
+            ),
+        ] = False,
     ) -> ExportPayload:
         viewer = info.context.viewer
         chosen = (filter or OrderFilterInput()).to_service()
 
         async def action() -> ExportModel:
-            return await exports.start(viewer, chosen, granularity)
+            return await exports.start(viewer, chosen, granularity, byte_order_mark)
 
         once = Once(
             "exportOrders",
             idempotency_key,
-            [filter, granularity],
+            [filter, granularity, *([True] if byte_order_mark else [])],
             lambda e: {"export": e.id},
             _load_export,
         )
