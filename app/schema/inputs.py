@@ -20,6 +20,7 @@ from app.services import (
     order_edits,
     orders,
     payments,
+    quotes,
     refund_requests,
     refunds,
     returns,
@@ -120,6 +121,22 @@ class PlaceOrderInput:
                 status=payment.status,
             ),
             customer_comment=self.customer_comment,
+        )
+
+
+@strawberry.input(description="A cart to price: what placeOrder would be given.")
+class QuoteOrderInput:
+    items: list[OrderLineInput]
+    country: str = strawberry.field(description="Where it ships: ISO 3166-1 alpha-2.")
+    shipping_method: str = strawberry.field(
+        default="", description="A method's code; the cheapest that ships there if not given."
+    )
+
+    def to_service(self) -> quotes.QuoteInput:
+        return quotes.QuoteInput(
+            items=[orders.LineInput(sku=i.sku, quantity=i.quantity) for i in self.items],
+            country=self.country,
+            shipping_method=self.shipping_method,
         )
 
 

@@ -11,11 +11,12 @@ from app.models import Shipment as ShipmentModel
 from app.schema import compiled
 from app.schema.context import Info
 from app.schema.cost import PAGED, most
-from app.schema.errors import node, query
+from app.schema.errors import UserError, error_list, node, query, user_errors
 from app.schema.ids import from_global_id
 from app.schema.inputs import (
     OrderFilterInput,
     OrderSortInput,
+    QuoteOrderInput,
     ReturnFilterInput,
     ShipmentFilterInput,
     SortDirection,
@@ -23,7 +24,7 @@ from app.schema.inputs import (
 from app.schema.pagination import Connection, connection
 from app.schema.types.accounts import ApiToken, Me
 from app.schema.types.bulk import BulkOperation
-from app.schema.types.catalog import Product
+from app.schema.types.catalog import OrderQuote, Product
 from app.schema.types.documents import Document
 from app.schema.types.exports import Export
 from app.schema.types.imports import TrackingImport
@@ -40,6 +41,7 @@ from app.services import (
     exports,
     imports,
     orders,
+    quotes,
     returns,
     shipments,
     shipping,
@@ -50,6 +52,12 @@ from app.services.errors import DomainError
 from app.services.pagination import Page, PageRequest
 
 PageSize = Annotated[int | None, strawberry.argument(description="At most 100.")]
+
+
+@strawberry.type
+class QuoteOrderPayload:
+    quote: OrderQuote | None = None
+    errors: list[UserError] = error_list()
 
 
 @strawberry.type
@@ -64,6 +72,22 @@ class Query:
     ) -> list[ShippingMethod]:
         rows = await query(shipping.offered_methods(info.context.viewer, country, include_inactive))
         return [ShippingMethod.build(row) for row in rows]
+
+    @strawberry.field(
+        description="Price a cart as placeOrder would (the same code): its lines, the "
+        "shipping methods that ship there with their prices, tax and total. For everyone; "
+        "takes no stock. Refusals (an unknown SKU, a method that does not ship there) are "
+        "errors as placeOrder's are."
+    )
+    async def quote_order(self, info: Info, input: QuoteOrderInput) -> QuoteOrderPayload:
+        settings = info.context.settings
+        try:
+            quote = await quotes.quote_order(
+                info.context.viewer, input.to_service(), settings.tax_rate, settings.currency
+            )
+        except DomainError as exc:
+            return QuoteOrderPayload(errors=user_errors(exc))
+        return QuoteOrderPayload(quote=OrderQuote.build(quote, settings.currency))
 
     @strawberry.field(description="The signed-in user; null for a guest.")
     async def me(self, info: Info) -> Me | None:
@@ -118,12 +142,18 @@ class Query:
         # the fast path, with all of the nodes' selection learned: rows, not models
         return connection(page, lambda row: cast(Order, compiled.RowNode(row, plan)))
 
-    @strawberry.field
+    @strawberry.field(
+        description="A product by SKU: for everyone when on sale (active), for staff always."
+    )
     async def product(self, info: Info, sku: str) -> Product | None:
         found = await query(catalog.get_product(info.context.viewer, sku))
         return None if found is None else Product.build(found, info.context.settings.currency)
 
-    @strawberry.field(directives=[PAGED])
+    @strawberry.field(
+        description="The catalog, by id: for everyone, the products on sale, with price and "
+        "inStock; staff see all of them and the stock.",
+        directives=[PAGED],
+    )
     async def products(
         self,
         info: Info,

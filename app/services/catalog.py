@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q
+from tortoise.queryset import QuerySet
 
 from app.models import InventoryMovement, OrderItem, Product
 from app.services.auth import Permission, Viewer
@@ -137,14 +138,18 @@ async def move_stock(
         )
 
 
+def visible_products(viewer: Viewer) -> QuerySet[Product]:
+    """Staff see every product; storefronts (guests and customers) those on sale."""
+    return Product.all() if viewer.is_staff else Product.filter(active=True)
+
+
 async def get_product(viewer: Viewer, sku: str) -> Product | None:
-    viewer.require_user()
-    return await Product.get_or_none(sku=normalise_sku(sku))
+    return await visible_products(viewer).filter(sku=normalise_sku(sku)).first()
 
 
 async def list_products(viewer: Viewer, page: PageRequest, search: str | None) -> Page[Product]:
-    viewer.require_user()
-    qs = Product.all()
+    """A page of the products the viewer may see, for everyone: a storefront's catalog."""
+    qs = visible_products(viewer)
     if search:
         term = search.strip()[:100]
         qs = qs.filter(Q(sku__icontains=term) | Q(name__icontains=term))

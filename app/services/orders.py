@@ -20,6 +20,7 @@ from app.models import (
     OrderStatus,
     PaymentStatus,
     Product,
+    ShippingMethod,
     TransactionKind,
 )
 from app.services import events, order_search, transactions
@@ -27,7 +28,7 @@ from app.services import shipping as shipping_methods
 from app.services.accounts import check_email
 from app.services.addresses import Address, clean_address, search_words
 from app.services.auth import Permission, Viewer
-from app.services.catalog import StockLine, move_stock, normalise_sku
+from app.services.catalog import StockLine, move_stock, normalise_sku, visible_products
 from app.services.errors import DomainError, ErrorCode, Problems, not_found
 from app.services.events import EventType, NewEvent
 from app.services.money import money, parse_money
@@ -145,7 +146,7 @@ async def place_order(
     email = (
         viewer.email if viewer.is_customer else check_email(problems, ["email"], data.email or "")
     )
-    lines = _merge_lines(problems, data.items)
+    lines = merge_lines(problems, data.items)
     billing = clean_address(problems, "billingAddress", data.billing_address)
     shipping = (
         clean_address(problems, "shippingAddress", data.shipping_address)
@@ -173,23 +174,11 @@ async def place_order(
     _check_text(problems, ["payment", "transactionId"], payment.transaction_id or "", 255)
     problems.raise_if_any()
 
-    products = {p.sku: p for p in await Product.filter(sku__in=[sku for sku, _ in lines])}
-    for index, (sku, _) in enumerate(lines):
-        if sku not in products:
-            problems.add(
-                ["items", str(index), "sku"], f"No product has SKU {sku}.", ErrorCode.UNKNOWN_SKU
-            )
-    problems.raise_if_any()
-
-    subtotal = money(sum((products[sku].price * qty for sku, qty in lines), Decimal(0)))
-    method = await shipping_methods.choose(
-        data.shipping_method, shipping.country, currency, ["shippingMethod"]
+    priced = await price_cart(
+        viewer, lines, shipping.country, data.shipping_method, tax_rate, currency, override
     )
-    shipping_cost = (
-        override if override is not None else shipping_methods.price_for(method, subtotal)
-    )
-    tax_total = money(subtotal * tax_rate)
-    total = subtotal + shipping_cost + tax_total
+    products, method, total = priced.products, priced.method, priced.total
+    subtotal, shipping_cost, tax_total = priced.subtotal, priced.shipping_cost, priced.tax_total
     moves: list[tuple[TransactionKind, Decimal]] = []
     if kind is not None:
         amount = declared if declared is not None else total
@@ -264,7 +253,61 @@ async def place_order(
     return order
 
 
-def _merge_lines(problems: Problems, items: list[LineInput]) -> list[tuple[str, int]]:
+@dataclass(frozen=True)
+class PricedCart:
+    """A cart priced by the server: placeOrder charges it, quoteOrder shows it."""
+
+    lines: list[tuple[str, int]]
+    products: dict[str, Product]
+    method: ShippingMethod
+    subtotal: Decimal
+    shipping_cost: Decimal
+    tax_total: Decimal
+    total: Decimal
+
+
+async def price_cart(
+    viewer: Viewer,
+    lines: list[tuple[str, int]],
+    country: str,
+    method_code: str,
+    tax_rate: Decimal,
+    currency: str,
+    shipping_override: Decimal | None = None,
+) -> PricedCart:
+    """The lines at the products' prices, the shipping method (the one named, or the
+    cheapest that ships to `country`) at its price for this subtotal, tax and total. A
+    buyer may buy only products on sale (UNKNOWN_SKU otherwise)."""
+    skus = [sku for sku, _ in lines]
+    products = {p.sku: p for p in await visible_products(viewer).filter(sku__in=skus)}
+    problems = Problems()
+    for index, (sku, _) in enumerate(lines):
+        if sku not in products:
+            problems.add(
+                ["items", str(index), "sku"], f"No product has SKU {sku}.", ErrorCode.UNKNOWN_SKU
+            )
+    problems.raise_if_any()
+    subtotal = money(sum((products[sku].price * qty for sku, qty in lines), Decimal(0)))
+    method = await shipping_methods.choose(method_code, country, currency, ["shippingMethod"])
+    shipping_cost = (
+        shipping_override
+        if shipping_override is not None
+        else shipping_methods.price_for(method, subtotal)
+    )
+    tax_total = money(subtotal * tax_rate)
+    return PricedCart(
+        lines=lines,
+        products=products,
+        method=method,
+        subtotal=subtotal,
+        shipping_cost=shipping_cost,
+        tax_total=tax_total,
+        total=subtotal + shipping_cost + tax_total,
+    )
+
+
+def merge_lines(problems: Problems, items: list[LineInput]) -> list[tuple[str, int]]:
+    """A cart's lines, one per SKU, within the bounds of an order."""
     if not 1 <= len(items) <= MAX_LINES:
         problems.add(["items"], f"An order has 1 to {MAX_LINES} lines.")
     merged: dict[str, int] = {}
