@@ -131,7 +131,7 @@ async def test_the_shipping_email_has_the_tracking_number_and_a_working_link(
     assert catcher.recipients[1] == [actors.customer.email]
     text, html = parts(catcher.messages[1])
     assert "1 x Tee" in text
-    assert "Tracking number: 1Z999AA10123456784 (ups)" in text
+    assert "Tracking number: 1Z999AA10123456784 (UPS)" in text
     assert "https://www.ups.com/track?tracknum=1Z999AA10123456784" in text
     assert 'href="https://www.ups.com/track?tracknum=1Z999AA10123456784' in html
     for message in catcher.messages:

@@ -42,7 +42,7 @@ from graphql.pyutils import Undefined
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from tortoise.models import Model
 
-from app.carriers import tracking_url
+from app.carriers import carrier_name, tracking_url
 from app.db import select_rows
 from app.models import Order, OrderItem, Shipment, ShipmentItem
 from app.schema.ids import to_global_id
@@ -113,6 +113,9 @@ def _or_none(name: str) -> Leaf:
 _TRACKING_URL = Leaf(
     ("tracking_number", "carrier"), lambda _, number, carrier: tracking_url(number, carrier or None)
 )
+_CARRIER_NAME = Leaf(
+    ("carrier", "tracking_number"), lambda _, carrier, number: carrier_name(carrier, number) or None
+)
 
 # What each type's `build` makes of its row (app/schema/types): kept in step with it by the
 # differential test, which runs every query of the suite through both.
@@ -171,6 +174,7 @@ SHIPMENT = Table(
         "trackingNumber": _or_none("tracking_number"),
         "carrier": _or_none("carrier"),
         "trackingUrl": _TRACKING_URL,
+        "carrierName": _CARRIER_NAME,
         "shippingMethod": _one("shipping_method"),
         "comments": _one("comments"),
         "createdBy": Leaf(
@@ -211,6 +215,7 @@ TRACKING_SHIPMENT = Table(
         "trackingNumber": _or_none("tracking_number"),
         "carrier": _or_none("carrier"),
         "trackingUrl": _TRACKING_URL,
+        "carrierName": _CARRIER_NAME,
     },
 )
 
@@ -235,6 +240,7 @@ ORDER = Table(
         "trackingNumber": _or_none("tracking_number"),
         "carrier": _or_none("carrier"),
         "trackingUrl": _TRACKING_URL,
+        "carrierName": _CARRIER_NAME,
         "trackingToken": Leaf(("id", "number", "customer_id"), lambda c, *v: _token(c, *v)),
     },
     {

@@ -11,7 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from app.carriers import tracking_url
+from app.carriers import carrier_name, tracking_url
 from app.global_ids import encode as to_global_id
 from app.models import (
     Document,
@@ -67,6 +67,7 @@ def _shipment(shipment: Shipment, lines: list[ShipmentItem], order: Order | None
         "order": order_ref(order) if order else None,
         "trackingNumber": shipment.tracking_number or None,
         "carrier": shipment.carrier or None,
+        "carrierName": carrier_name(shipment.carrier, shipment.tracking_number) or None,
         "trackingUrl": tracking_url(shipment.tracking_number, shipment.carrier or None),
         "shippingMethod": shipment.shipping_method,
         "comments": shipment.comments,
@@ -98,6 +99,7 @@ def _order(order: Order, items: list[OrderItem], shipments: list[Snapshot]) -> S
         "customerComment": order.customer_comment,
         "trackingNumber": order.tracking_number or None,
         "carrier": order.carrier or None,
+        "carrierName": carrier_name(order.carrier, order.tracking_number) or None,
         "trackingUrl": tracking_url(order.tracking_number, order.carrier or None),
         "billingAddress": _address(order.billing_address),
         "shippingAddress": _address(order.shipping_address),

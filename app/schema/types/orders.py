@@ -9,7 +9,7 @@ from typing import Annotated
 import strawberry
 from strawberry.scalars import JSON
 
-from app.carriers import tracking_url
+from app.carriers import carrier_name, tracking_url
 from app.models import EventVisibility as EventVisibilityModel
 from app.models import Order as OrderModel
 from app.models import OrderEvent as OrderEventModel
@@ -191,6 +191,9 @@ class Order:
     customer_comment: str
     tracking_number: str | None
     carrier: str | None
+    carrier_name: str | None = strawberry.field(
+        description='The carrier as people name it: "UPS", "Royal Mail".'
+    )
     tracking_url: str | None
     _model: strawberry.Private[OrderModel]
 
@@ -215,6 +218,7 @@ class Order:
             customer_comment=order.customer_comment,
             tracking_number=order.tracking_number or None,
             carrier=order.carrier or None,
+            carrier_name=carrier_name(order.carrier, order.tracking_number) or None,
             tracking_url=tracking_url(order.tracking_number, order.carrier or None),
             _model=order,
         )
