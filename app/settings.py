@@ -203,7 +203,7 @@ def load_settings() -> Settings:
         public_max_age_seconds=max(
             0, _duration_seconds("BITCART_PUBLIC_MAX_AGE", Settings.public_max_age_seconds)
         ),
-        public_url=os.environ.get("BITCART_PUBLIC_URL", Settings.public_url).rstrip("/"),
+        public_url=(os.environ.get("BITCART_PUBLIC_URL") or Settings.public_url).rstrip("/"),
         webhook_allow_private=os.environ.get("BITCART_WEBHOOK_ALLOW_PRIVATE", "") == "1",
         webhook_timeout_seconds=float(
             os.environ.get("BITCART_WEBHOOK_TIMEOUT", Settings.webhook_timeout_seconds)

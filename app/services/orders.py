@@ -23,7 +23,7 @@ from app.models import (
     ShippingMethod,
     TransactionKind,
 )
-from app.services import events, order_search, transactions
+from app.services import events, order_search, snapshots, transactions
 from app.services import shipping as shipping_methods
 from app.services.accounts import check_email
 from app.services.addresses import Address, clean_address, search_words
@@ -444,10 +444,22 @@ async def update_order(viewer: Viewer, order_id: int, changes: OrderChanges) -> 
     new_events: list[NewEvent] = []
     if billing is not None and billing.as_json() != order.billing_address:
         updates["billing_address"] = billing.as_json()
-        new_events.append(NewEvent(EventType.BILLING_ADDRESS_UPDATED, "Billing address updated."))
+        new_events.append(
+            NewEvent(
+                EventType.BILLING_ADDRESS_UPDATED,
+                "Billing address updated.",
+                data=_changed("billingAddress", order.billing_address, billing),
+            )
+        )
     if shipping is not None and shipping.as_json() != order.shipping_address:
         updates["shipping_address"] = shipping.as_json()
-        new_events.append(NewEvent(EventType.SHIPPING_ADDRESS_UPDATED, "Shipping address updated."))
+        new_events.append(
+            NewEvent(
+                EventType.SHIPPING_ADDRESS_UPDATED,
+                "Shipping address updated.",
+                data=_changed("shippingAddress", order.shipping_address, shipping),
+            )
+        )
     if billing is not None or shipping is not None:
         updates["search_text"] = search_words(
             billing or Address.from_json(order.billing_address),
@@ -457,12 +469,20 @@ async def update_order(viewer: Viewer, order_id: int, changes: OrderChanges) -> 
         updates["shipping_method"] = method
         new_events.append(
             NewEvent(
-                EventType.SHIPPING_METHOD_UPDATED, f"Shipping method set to {method or 'none'}."
+                EventType.SHIPPING_METHOD_UPDATED,
+                f"Shipping method set to {method or 'none'}.",
+                data={"shippingMethod": {"from": order.shipping_method, "to": method}},
             )
         )
     if comment is not None and comment != order.customer_comment:
         updates["customer_comment"] = comment
-        new_events.append(NewEvent(EventType.COMMENT_UPDATED, "Order comment updated."))
+        new_events.append(
+            NewEvent(
+                EventType.COMMENT_UPDATED,
+                "Order comment updated.",
+                data={"customerComment": {"from": order.customer_comment, "to": comment}},
+            )
+        )
     if notes is not None and notes != order.staff_notes:
         updates["staff_notes"] = notes
         new_events.append(
@@ -478,6 +498,12 @@ async def update_order(viewer: Viewer, order_id: int, changes: OrderChanges) -> 
     await save_changes(order, updates)
     await events.record(order.id, viewer, *new_events)
     return order
+
+
+def _changed(name: str, before: dict[str, Any], after: Address) -> dict[str, Any]:
+    """What an update changed, as the API names it: the field's value before and after
+    (order.updated webhooks carry it as `change`; the customer sees their own addresses)."""
+    return {name: {"from": snapshots.address(before), "to": snapshots.address(after.as_json())}}
 
 
 def check_version(order: Order, expected: int | None) -> None:

@@ -41,7 +41,8 @@ def _time(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def _address(data: dict[str, Any]) -> Snapshot:
+def address(data: dict[str, Any]) -> Snapshot:
+    """An address as the API writes it: camelCase parts, "" for a missing one."""
     a = Address.from_json(data)
     return {
         "firstName": a.first_name,
@@ -101,8 +102,8 @@ def _order(order: Order, items: list[OrderItem], shipments: list[Snapshot]) -> S
         "carrier": order.carrier or None,
         "carrierName": carrier_name(order.carrier, order.tracking_number) or None,
         "trackingUrl": tracking_url(order.tracking_number, order.carrier or None),
-        "billingAddress": _address(order.billing_address),
-        "shippingAddress": _address(order.shipping_address),
+        "billingAddress": address(order.billing_address),
+        "shippingAddress": address(order.shipping_address),
         "payment": {
             "status": order.payment_status.value,
             "method": order.payment_method,
