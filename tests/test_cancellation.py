@@ -624,3 +624,37 @@ async def test_the_payment_side_hears_of_a_request_and_confirms_it(
     }
     assert refunded["refundRequestId"] == request_id
     assert refunded["amount"] == "51.80"
+
+
+async def test_a_page_of_orders_reads_its_requests_in_one_query(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    from tests.conftest import count_queries
+
+    admin = actors.admin.token
+    await create_product(gql, admin, "TEE", stock=100, price="10.00")
+    for index in range(6):
+        order = await paid(gql, actors.customer.token, [("TEE", 1)], admin)
+        asked = await cancel(gql, admin, order, refund=True)
+        if index % 2:
+            await record_payment(
+                gql, admin, order, kind="REFUND", refundRequestId=asked["refundRequest"]["id"]
+            )
+    page = """query($first: Int!) { orders(first: $first) { edges { node {
+      number payment { refundRequested refundDue }
+      refundRequests { id status amount refundId } refunds { amount refundRequestId } } } } }"""
+    with count_queries() as one:
+        await gql.data(page, {"first": 1}, admin)
+    with count_queries() as six:
+        data = await gql.data(page, {"first": 6}, admin)
+    nodes = [e["node"] for e in data["orders"]["edges"]]
+    assert (
+        sorted(n["refundRequests"][0]["status"] for n in nodes)
+        == ["CONFIRMED"] * 3 + ["PENDING"] * 3
+    )
+    for node in nodes:
+        (request,) = node["refundRequests"]
+        confirmed = [r["refundRequestId"] for r in node["refunds"]]
+        assert confirmed == ([request["id"]] if request["status"] == "CONFIRMED" else [])
+    # token, the page, requests, refunds, the refunds' requests
+    assert one.count == six.count == 5, six.statements
