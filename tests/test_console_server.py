@@ -3,13 +3,23 @@ answer to a subscription sent over HTTP."""
 
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from tortoise import connections
 
+from app.db import atomic, is_postgres
+from app.models import Export, PaymentStatus
+from app.services.auth import SYSTEM
+from app.services.orders import OrderFilter, filtered_orders
+from app.settings import Settings
 from tests.conftest import Actors, GraphQLClient, count_queries
-from tests.factories import NOTE, create_product, placed
+from tests.factories import NOTE, address, create_product, paid, placed
+from tests.test_exports import EXPORT, export_rows
+from tests.test_migrations import ORDER_COLUMNS, old_order, step
 
 SET_STAFF_NOTES = """mutation($id: ID!, $notes: String!) {
   updateOrder(id: $id, input: { staffNotes: $notes }) { errors { code } }
@@ -106,3 +116,192 @@ async def test_a_customer_sees_their_timeline_order_without_staff_notes(
     ]
     assert {e["extensions"]["code"] for e in body["errors"]} == {"FORBIDDEN"}
     assert "VIP" not in str(body)
+
+
+FILTERED = """query($filter: OrderFilterInput, $first: Int, $after: String) {
+  orders(first: $first, after: $after, filter: $filter) {
+    edges { node { number } } pageInfo { hasNextPage endCursor } } }"""
+
+
+async def numbers(
+    gql: GraphQLClient, token: str, filter_: dict[str, Any], first: int = 50
+) -> list[int]:
+    """Every order the filter lists, walking its pages of `first`."""
+    found: list[int] = []
+    after = None
+    while True:
+        data = await gql.data(FILTERED, {"filter": filter_, "first": first, "after": after}, token)
+        page = data["orders"]
+        found += [e["node"]["number"] for e in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            return found
+        after = page["pageInfo"]["endCursor"]
+
+
+async def four_orders(gql: GraphQLClient, actors: Actors) -> list[int]:
+    """PAID A to GB, PENDING B to FR, AUTHORIZED A+B to DE, PAID B to FR: their numbers."""
+    token = actors.admin.token
+    await create_product(gql, token, "A", stock=100)
+    await create_product(gql, token, "B", stock=100)
+    one = await paid(gql, None, [("A", 1)], token, email="one@example.com")
+    two = await placed(
+        gql, None, [("B", 1)], email="two@example.com", shippingAddress=address(country="FR")
+    )
+    three = await paid(
+        gql,
+        actors.customer.token,
+        [("A", 1), ("B", 2)],
+        token,
+        kind="AUTHORIZATION",
+        shippingAddress=address(country="DE"),
+    )
+    four = await paid(
+        gql,
+        None,
+        [("B", 3)],
+        token,
+        email="four@example.com",
+        shippingAddress=address(country="FR"),
+    )
+    assert [o["payment"]["status"] for o in (one, two, three, four)] == [
+        "PAID",
+        "PENDING",
+        "AUTHORIZED",
+        "PAID",
+    ]
+    return [o["number"] for o in (one, two, three, four)]
+
+
+async def test_orders_filter_by_payment_status_sku_and_shipping_country(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    one, two, three, four = await four_orders(gql, actors)
+    token = actors.admin.token
+    assert await numbers(gql, token, {"paymentStatus": ["PAID"]}) == [four, one]
+    assert await numbers(gql, token, {"paymentStatus": ["PAID", "AUTHORIZED"]}) == [
+        four,
+        three,
+        one,
+    ]
+    assert await numbers(gql, token, {"sku": "A"}) == [three, one]
+    assert await numbers(gql, token, {"sku": " B "}) == [four, three, two]
+    assert await numbers(gql, token, {"sku": "NOPE"}) == []
+    assert await numbers(gql, token, {"shippingCountry": "fr"}) == [four, two]
+    assert await numbers(gql, token, {"shippingCountry": "US"}) == []
+    together = {"sku": "B", "shippingCountry": "FR", "paymentStatus": ["PAID"]}
+    assert await numbers(gql, token, together) == [four]
+    # keyset paging is kept: a page at a time finds the same orders in the same order
+    assert await numbers(gql, token, {"sku": "B"}, first=1) == [four, three, two]
+    assert await numbers(gql, token, {"paymentStatus": ["PAID", "AUTHORIZED"]}, first=2) == [
+        four,
+        three,
+        one,
+    ]
+    # a customer's filter finds only their own orders
+    assert await numbers(gql, actors.customer.token, {"sku": "B"}) == [three]
+
+
+async def test_a_changed_shipping_address_moves_the_order_between_countries(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    _, two, three, _ = await four_orders(gql, actors)
+    token = actors.admin.token
+    listed = await gql.data(FILTERED, {"filter": {"search": str(two)}}, token)
+    assert [e["node"]["number"] for e in listed["orders"]["edges"]] == [two]
+    order = await gql.data("query($n: Int) { order(number: $n) { id } }", {"n": two}, token)
+    moved = await gql.data(
+        """mutation($id: ID!, $a: AddressInput!) {
+          updateOrder(id: $id, input: { shippingAddress: $a }) { errors { code } } }""",
+        {"id": order["order"]["id"], "a": address(country="DE")},
+        token,
+    )
+    assert moved["updateOrder"]["errors"] == []
+    assert await numbers(gql, token, {"shippingCountry": "DE"}) == [three, two]
+    assert two not in await numbers(gql, token, {"shippingCountry": "FR"})
+
+
+@pytest.mark.parametrize(
+    ("filter_", "field"),
+    [
+        ({"shippingCountry": "GBR"}, ["filter", "shippingCountry"]),
+        ({"shippingCountry": "1A"}, ["filter", "shippingCountry"]),
+        ({"sku": "x" * 65}, ["filter", "sku"]),
+        ({"sku": "  "}, ["filter", "sku"]),
+    ],
+)
+async def test_a_filter_value_that_is_not_valid_is_refused_by_name(
+    gql: GraphQLClient, actors: Actors, filter_: dict[str, Any], field: list[str]
+) -> None:
+    body = await gql(FILTERED, {"filter": filter_}, actors.admin.token, expect_errors=True)
+    (error,) = body["errors"]
+    assert error["extensions"] == {"code": "INVALID_INPUT", "field": field}
+    exported = await gql.data(EXPORT, {"filter": filter_, "g": "ORDER"}, actors.admin.token)
+    assert exported["exportOrders"]["export"] is None
+    assert [e["field"] for e in exported["exportOrders"]["errors"]] == [field]
+    assert await Export.all().count() == 0
+
+
+async def test_the_export_takes_the_new_filters_as_the_list_does(
+    gql: GraphQLClient, http: httpx.AsyncClient, actors: Actors, settings_with_redis: Settings
+) -> None:
+    await four_orders(gql, actors)
+    token = actors.admin.token
+    for chosen in (
+        {"sku": "A"},
+        {"shippingCountry": "FR"},
+        {"paymentStatus": ["PAID"]},
+        {"sku": "B", "shippingCountry": "FR", "paymentStatus": ["PENDING"]},
+    ):
+        listed = await numbers(gql, token, chosen)
+        rows = await export_rows(gql, http, settings_with_redis, token, **chosen)
+        assert sorted(int(r["order_number"]) for r in rows) == sorted(listed), chosen
+        assert 0 < len(listed) < 4
+
+
+@pytest.mark.parametrize(
+    ("chosen", "index"),
+    [
+        (OrderFilter(payment_statuses=[PaymentStatus.PAID]), "orders_payment_created_id"),
+        (OrderFilter(shipping_country="FR"), "orders_country_created_id"),
+        (OrderFilter(sku="A"), "order_items_sku_order"),
+    ],
+)
+async def test_each_new_filter_is_answered_by_its_index(
+    app: Any, chosen: OrderFilter, index: str
+) -> None:
+    """The first page as the order list asks for it (newest first, keyset on created_at
+    and id) reads the filter's index on either database, rather than scanning."""
+    page = filtered_orders(SYSTEM, chosen).order_by("-created_at", "-id").limit(21)
+    page.sql()  # builds the statement; then its text and values, as they will be sent
+    sql, values = page.query.get_parameterized_sql()
+    async with atomic():
+        conn = connections.get("default")  # the transaction's (the client's is locked by it)
+        if is_postgres():  # an empty table is cheaper to scan: ask what it would use
+            await conn.execute_script("SET LOCAL enable_seqscan = off")
+            _, rows = await conn.execute_query(f"EXPLAIN {sql}", values)
+        else:
+            _, rows = await conn.execute_query(f"EXPLAIN QUERY PLAN {sql}", values)
+    plan = "\n".join(str(tuple(row)) for row in rows)
+    assert index in plan, plan
+
+
+def test_an_existing_database_upgrades_with_countries_filled_and_products_active(
+    tmp_path: Path,
+) -> None:
+    step(tmp_path, "models.0008_search_indexes")
+    db = tmp_path / "bitcart.sqlite3"
+    with sqlite3.connect(db) as conn:
+        marks = ", ".join("?" * 27)
+        rows = [list(old_order(n, "10.00", "PAID", "10.00", "0.00", f"r{n}")) for n in (100, 101)]
+        rows[0][6] = '{"country": "FR", "city": "Lyon"}'  # shipping_address
+        conn.executemany(f"INSERT INTO orders ({ORDER_COLUMNS}) VALUES ({marks})", rows)
+        conn.execute(
+            "INSERT INTO products (sku, name, price, stock, created_at)"
+            " VALUES ('OLD', 'Old', '1.00', 3, '2024-01-01 00:00:00+00:00')"
+        )
+    step(tmp_path, "")
+    with sqlite3.connect(db) as conn:
+        countries = conn.execute("SELECT number, shipping_country FROM orders ORDER BY number")
+        assert countries.fetchall() == [(100, "FR"), (101, "")]
+        assert conn.execute("SELECT sku, active FROM products").fetchall() == [("OLD", 1)]
+        assert conn.execute("SELECT last_used_at FROM api_tokens").fetchall() == []

@@ -177,6 +177,13 @@ class OrderFilterInput:
         default=None,
         description="Matches order number, email, names and tracking numbers.",
     )
+    payment_status: list[PaymentStatus] | None = strawberry.field(
+        default=None, description="Orders whose payment is in one of these states."
+    )
+    sku: str | None = strawberry.field(default=None, description="Orders with a line of this SKU.")
+    shipping_country: str | None = strawberry.field(
+        default=None, description="Orders shipping to this country (ISO 3166-1 alpha-2)."
+    )
 
     def to_service(self) -> orders.OrderFilter:
         return orders.OrderFilter(
@@ -186,6 +193,9 @@ class OrderFilterInput:
             created_before=self.created_before,
             email=self.email,
             search=self.search,
+            payment_statuses=list(self.payment_status) if self.payment_status else None,
+            sku=self.sku,
+            shipping_country=self.shipping_country,
         )
 
 
