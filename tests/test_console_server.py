@@ -17,7 +17,7 @@ from app.services.auth import SYSTEM
 from app.services.orders import OrderFilter, filtered_orders
 from app.settings import Settings
 from tests.conftest import Actors, GraphQLClient, count_queries
-from tests.factories import NOTE, address, create_product, paid, placed
+from tests.factories import NOTE, address, create_product, paid, place_order, placed
 from tests.test_exports import EXPORT, export_rows
 from tests.test_migrations import ORDER_COLUMNS, old_order, step
 
@@ -305,3 +305,130 @@ def test_an_existing_database_upgrades_with_countries_filled_and_products_active
         assert countries.fetchall() == [(100, "FR"), (101, "")]
         assert conn.execute("SELECT sku, active FROM products").fetchall() == [("OLD", 1)]
         assert conn.execute("SELECT last_used_at FROM api_tokens").fetchall() == []
+
+
+UPDATE_PRODUCT = """mutation($id: ID, $sku: String, $input: UpdateProductInput!) {
+  updateProduct(id: $id, sku: $sku, input: $input) {
+    product { id sku name price stock active } errors { code message field } } }"""
+PRODUCT = "query($sku: String!) { product(sku: $sku) { sku name price stock active } }"
+
+
+async def update_product(
+    gql: GraphQLClient, token: str | None, input_: dict[str, Any], **which: str
+) -> dict[str, Any]:
+    data = await gql.data(UPDATE_PRODUCT, {"input": input_, **which}, token)
+    payload: dict[str, Any] = data["updateProduct"]
+    return payload
+
+
+async def test_update_product_renames_and_reprices_without_touching_placed_orders(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    token = actors.admin.token
+    created = await create_product(gql, token, "TEE", stock=10, price="10.00", name="Tee")
+    before = await placed(gql, actors.customer.token, [("TEE", 1)])
+    changed = await update_product(gql, token, {"name": "Blue tee", "price": "12.50"}, sku="TEE")
+    assert changed == {
+        "product": {
+            "id": created["id"],
+            "sku": "TEE",
+            "name": "Blue tee",
+            "price": "12.50",
+            "stock": 9,
+            "active": True,
+        },
+        "errors": [],
+    }
+    after = await placed(gql, actors.customer.token, [("TEE", 1)])
+    assert (before["items"][0]["name"], before["items"][0]["unitPrice"]) == ("Tee", "10.00")
+    assert (after["items"][0]["name"], after["items"][0]["unitPrice"]) == ("Blue tee", "12.50")
+    again = await gql.data(
+        "query($n: Int) { order(number: $n) { total } }", {"n": before["number"]}, token
+    )
+    assert again["order"]["total"] == "10.00"
+
+
+async def test_a_product_no_longer_sold_is_refused_by_checkout_until_sold_again(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    token = actors.admin.token
+    created = await create_product(gql, token, "MUG", stock=5)
+    await create_product(gql, token, "CUP", stock=5)
+    stopped = await update_product(gql, token, {"active": False}, id=created["id"])
+    assert stopped["product"]["active"] is False
+    refused = await place_order(gql, actors.customer.token, [("CUP", 1), ("MUG", 1)])
+    assert refused["order"] is None
+    assert refused["errors"] == [
+        {
+            "code": "PRODUCT_INACTIVE",
+            "message": "MUG is not sold now.",
+            "field": ["items", "1", "sku"],
+        }
+    ]
+    stocks = await gql.data(
+        "{ products(first: 10) { edges { node { sku stock active } } } }", token=token
+    )
+    assert [e["node"] for e in stocks["products"]["edges"]] == [
+        {"sku": "MUG", "stock": 5, "active": False},
+        {"sku": "CUP", "stock": 5, "active": True},
+    ]
+    sold = await gql.data(
+        "{ products(first: 10, active: true) { edges { node { sku } } } }", token=token
+    )
+    assert [e["node"]["sku"] for e in sold["products"]["edges"]] == ["CUP"]
+    resumed = await update_product(gql, token, {"active": True}, sku="MUG")
+    assert resumed["product"]["active"] is True
+    await placed(gql, actors.customer.token, [("MUG", 1)])
+
+
+@pytest.mark.parametrize(
+    ("which", "input_", "code", "field"),
+    [
+        ({}, {"name": "X"}, "INVALID_INPUT", ["id"]),
+        ({"sku": "TEE", "id": "UHJvZHVjdDox"}, {"name": "X"}, "INVALID_INPUT", ["id"]),
+        ({"sku": "TEE"}, {}, "INVALID_INPUT", ["input"]),
+        ({"sku": "TEE"}, {"name": "  "}, "INVALID_INPUT", ["input", "name"]),
+        ({"sku": "TEE"}, {"name": "x" * 256}, "INVALID_INPUT", ["input", "name"]),
+        ({"sku": "TEE"}, {"price": "-1"}, "INVALID_INPUT", ["input", "price"]),
+        ({"sku": "TEE"}, {"price": "1.001"}, "INVALID_INPUT", ["input", "price"]),
+        ({"sku": "TEE"}, {"price": "10000000000.00"}, "INVALID_INPUT", ["input", "price"]),
+        ({"sku": "NOPE"}, {"name": "X"}, "UNKNOWN_SKU", ["sku"]),
+        ({"id": "UHJvZHVjdDo5OTk5OQ=="}, {"name": "X"}, "NOT_FOUND", ["id"]),
+        ({"id": "T3JkZXI6MQ=="}, {"name": "X"}, "INVALID_INPUT", ["id"]),
+    ],
+)
+async def test_update_product_refusals_are_typed_and_change_nothing(
+    gql: GraphQLClient,
+    actors: Actors,
+    which: dict[str, str],
+    input_: dict[str, Any],
+    code: str,
+    field: list[str],
+) -> None:
+    await create_product(gql, actors.admin.token, "TEE", stock=3, price="10.00", name="Tee")
+    refused = await update_product(gql, actors.admin.token, input_, **which)
+    assert refused["product"] is None
+    assert [(e["code"], e["field"]) for e in refused["errors"]] == [(code, field)]
+    unchanged = await gql.data(PRODUCT, {"sku": "TEE"}, actors.admin.token)
+    assert unchanged["product"] == {
+        "sku": "TEE",
+        "name": "Tee",
+        "price": "10.00",
+        "stock": 3,
+        "active": True,
+    }
+
+
+async def test_only_staff_who_edit_orders_change_products(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    await create_product(gql, actors.admin.token, "TEE", stock=3, price="10.00", name="Tee")
+    for token, code in (
+        (actors.fulfillment.token, "FORBIDDEN"),
+        (actors.customer.token, "FORBIDDEN"),
+        (None, "UNAUTHENTICATED"),
+    ):
+        refused = await update_product(gql, token, {"price": "0.00"}, sku="TEE")
+        assert [e["code"] for e in refused["errors"]] == [code]
+    support = await update_product(gql, actors.support.token, {"price": "9.00"}, sku="TEE")
+    assert support["product"]["price"] == "9.00"

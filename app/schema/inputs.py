@@ -15,6 +15,7 @@ from app.schema.types.payments import TransactionKind
 from app.schema.types.returns import ReturnAction, ReturnStatus
 from app.services import (
     bulk,
+    catalog,
     import_sets,
     order_edits,
     orders,
@@ -205,6 +206,18 @@ class CreateProductInput:
     name: str
     price: Decimal
     stock: int = 0
+
+
+@strawberry.input(description="What to change; a field left out stays as it is.")
+class UpdateProductInput:
+    name: str | None = None
+    price: Decimal | None = None
+    active: bool | None = strawberry.field(
+        default=None, description="False: no longer sold (placeOrder refuses it), kept listed."
+    )
+
+    def to_service(self) -> catalog.ProductChanges:
+        return catalog.ProductChanges(name=self.name, price=self.price, active=self.active)
 
 
 @strawberry.input

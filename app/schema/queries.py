@@ -132,12 +132,16 @@ class Query:
         last: PageSize = None,
         before: str | None = None,
         search: str | None = None,
+        active: Annotated[
+            bool | None, strawberry.argument(description="Only products sold (or not).")
+        ] = None,
     ) -> Connection[Product]:
         page = await query(
             catalog.list_products(
                 info.context.viewer,
                 PageRequest(first=first, after=after, last=last, before=before),
                 search,
+                active,
             )
         )
         currency = info.context.settings.currency

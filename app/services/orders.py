@@ -203,6 +203,10 @@ async def place_order(
             problems.add(
                 ["items", str(index), "sku"], f"No product has SKU {sku}.", ErrorCode.UNKNOWN_SKU
             )
+        elif not products[sku].active:
+            problems.add(
+                ["items", str(index), "sku"], f"{sku} is not sold now.", ErrorCode.PRODUCT_INACTIVE
+            )
     problems.raise_if_any()
 
     subtotal = money(sum((products[sku].price * qty for sku, qty in lines), Decimal(0)))
