@@ -9,7 +9,7 @@ from enum import Enum
 import strawberry
 
 from app.schema.ids import from_global_id
-from app.schema.types.accounts import Permission
+from app.schema.types.accounts import Permission, Role
 from app.schema.types.orders import OrderStatus, PaymentStatus
 from app.schema.types.payments import TransactionKind
 from app.schema.types.returns import ReturnAction, ReturnStatus
@@ -224,6 +224,15 @@ class UpdateProductInput:
 class RegisterCustomerInput:
     email: str
     password: str
+    first_name: str = ""
+    last_name: str = ""
+
+
+@strawberry.input
+class CreateStaffUserInput:
+    email: str
+    password: str = strawberry.field(description="8 to 256 characters; stored argon2-hashed.")
+    role: Role
     first_name: str = ""
     last_name: str = ""
 
