@@ -161,7 +161,9 @@ def test_sign_in_shows_the_console(server: ConsoleServer, downloads: Path) -> No
         links = [a.text for a in nav.find_elements("tag name", "a")]
         assert links == ["Orders", "Shipments", "Returns", "Imports", "Products", "Settings"]
         table = wait_for(driver, lambda d: named(d, "//table", "Orders"))
-        assert table.find_elements("xpath", ".//tbody//a")  # the demo orders, linked
+        wait_for(
+            driver, lambda d: table.find_elements("xpath", ".//tbody//th//a")
+        )  # orders, linked
         # the token is kept for the tab only
         assert driver.execute_script("return window.localStorage.length") == 0
         assert driver.execute_script("return sessionStorage.getItem('bitcart.console.token')")
@@ -231,6 +233,16 @@ def test_a_status_change_arrives_in_a_second_window(
         wait_for(other, lambda d: status_shown(d) == "Awaiting shipment")
         assert other.execute_script("return window.__notReloaded") is True
         assert read(server, order["number"])["status"] == "AWAITING_SHIPMENT"
+        # the list too: a new order appears, and its status is the one just set
+        other.find_element("xpath", "//nav[@aria-label='Console']//a[.='Orders']").click()
+        table = wait_for(other, lambda d: named(d, "//table", "Orders"))
+        fresh = place(server, [(sku, 1)])
+        wait_for(
+            other,
+            lambda d: d.find_elements("xpath", f"//tr[@data-order-number='{fresh['number']}']"),
+        )
+        assert other.execute_script("return window.__notReloaded") is True
+        assert table.find_elements("xpath", f".//tr[@data-order-number='{order['number']}']")
     finally:
         other.quit()
 

@@ -7,7 +7,7 @@ import { useQuery, useSubscription } from "urql";
 import { graphql } from "../gql";
 import type { ExportGranularity, OrderSortField, OrdersListQuery, SortDirection } from "../gql/graphql";
 import { useOnReconnect } from "../lib/live";
-import { dateTime, money, ORDER_STATUSES, words } from "../lib/format";
+import { dateTime, money, ORDER_STATUSES, PAYMENT_STATUSES, words } from "../lib/format";
 import { useViewer } from "../lib/viewer";
 import { Button, Select } from "../ui";
 import { BulkStatus } from "./BulkStatus";
@@ -170,6 +170,12 @@ function Filters({ params, change }: { params: ListParams; change(next: Partial<
         value={params.status || "ANY"}
         onChange={(status) => change({ status: status === "ANY" ? "" : status })}
         choices={[{ key: "ANY", label: "Any status" }, ...ORDER_STATUSES.map((key) => ({ key, label: words(key) }))]}
+      />
+      <Select
+        label="Payment"
+        value={params.payment || "ANY"}
+        onChange={(payment) => change({ payment: payment === "ANY" ? "" : payment })}
+        choices={[{ key: "ANY", label: "Any payment" }, ...PAYMENT_STATUSES.map((key) => ({ key, label: words(key) }))]}
       />
       <DateField label="Placed from" value={params.from} onChange={(from) => change({ from })} />
       <DateField label="Placed until" value={params.to} onChange={(to) => change({ to })} />

@@ -36,6 +36,11 @@ describe("the list's address", () => {
     expect(orderFilter(readParams(new URLSearchParams("")))).toEqual({ isOpen: true });
     expect(orderFilter(readParams(new URLSearchParams("tab=completed")))).toEqual({ isOpen: false });
     expect(orderFilter(readParams(new URLSearchParams("tab=all&q=1Z99")))).toEqual({ search: "1Z99" });
+    expect(orderFilter(readParams(new URLSearchParams("tab=all&payment=PAID&sku=MUG&country=gb")))).toEqual({
+      paymentStatus: ["PAID"],
+      sku: "MUG",
+      shippingCountry: "GB",
+    });
   });
 
   it("turns a date range into the whole of both days in the browser's zone", () => {
