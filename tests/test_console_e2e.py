@@ -429,3 +429,24 @@ def test_ship_an_order_by_keyboard_alone(server: ConsoleServer, browser: Any) ->
     wait_for(browser, lambda d: dialog(d, "Ship items") is None)
     wait_for(browser, lambda d: status_shown(d) == "Shipped")
     assert read(server, order["number"])["status"] == "SHIPPED"
+
+
+def test_the_console_reconnects_after_the_server_restarts(
+    server: ConsoleServer, browser: Any
+) -> None:
+    """Last in the module: it restarts the shared server."""
+    (sku,) = products(server, 5)
+    order = place(server, [(sku, 1)])
+    open_order(browser, server, order["number"])
+    wait_for(browser, lambda d: d.find_element("css selector", "[data-live=live]"))
+    browser.execute_script("window.__notReloaded = true")
+    server.restart()
+    # the socket comes back by itself and the page hears about changes made after it
+    wait_for(browser, lambda d: d.find_element("css selector", "[data-live=live]"), 30)
+    server.api(
+        "mutation($o: ID!) { setStatus(orderId: $o, status: AWAITING_PICKUP) "
+        "{ errors { message } } }",
+        {"o": order["id"]},
+    )
+    wait_for(browser, lambda d: status_shown(d) == "Awaiting pickup")
+    assert browser.execute_script("return window.__notReloaded") is True
