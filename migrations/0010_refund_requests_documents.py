@@ -12,7 +12,7 @@ from tortoise import fields
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0009_product_active')]
+    dependencies = [('models', '0009_console_server')]
 
     initial = False
 

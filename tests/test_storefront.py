@@ -65,17 +65,21 @@ async def test_everyone_reads_the_products_on_sale_never_the_count(
     seen = [(e["node"]["sku"], e["node"]["stock"], e["node"]["active"]) for e in
             staff["products"]["edges"]]  # fmt: skip
     assert seen == [("TEE", 3, True), ("MUG", 0, True), ("OLD", 9, False)]
-    # a buyer cannot buy what is off sale; staff (a phone order) can
-    refused = await place_order(gql, None, [("OLD", 1)])
-    assert refused["errors"] == [
+    # what is not sold now is refused alike by the quote and the order, whoever asks
+    refused = [
         {
-            "code": "UNKNOWN_SKU",
-            "message": "No product has SKU OLD.",
+            "code": "PRODUCT_INACTIVE",
+            "message": "OLD is not sold now.",
             "field": ["items", "0", "sku"],
         }
     ]
+    assert (await place_order(gql, None, [("OLD", 1)]))["errors"] == refused
     by_staff = await place_order(gql, admin, [("OLD", 1)], email="phone@example.net")
-    assert by_staff["errors"] == []
+    assert by_staff["errors"] == refused
+    quoted = await gql.data(
+        QUOTE, {"input": {"items": [{"sku": "OLD", "quantity": 1}], "country": "GB"}}
+    )
+    assert quoted["quoteOrder"] == {"quote": None, "errors": refused}
 
 
 async def test_a_quote_prices_the_cart_offers_the_methods_and_takes_nothing(

@@ -9,7 +9,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from tortoise.expressions import F
+from tortoise.expressions import F, Subquery
 from tortoise.queryset import QuerySet
 
 from app.db import select_rows
@@ -28,7 +28,7 @@ from app.services import shipping as shipping_methods
 from app.services.accounts import check_email
 from app.services.addresses import Address, clean_address, search_words
 from app.services.auth import Permission, Viewer
-from app.services.catalog import StockLine, move_stock, normalise_sku, visible_products
+from app.services.catalog import StockLine, move_stock, normalise_sku
 from app.services.errors import DomainError, ErrorCode, Problems, not_found
 from app.services.events import EventType, NewEvent
 from app.services.money import money, parse_money
@@ -100,6 +100,30 @@ class OrderFilter:
     created_before: datetime | None = None
     email: str | None = None
     search: str | None = None
+    payment_statuses: list[PaymentStatus] | None = None
+    # orders with a line of this SKU
+    sku: str | None = None
+    shipping_country: str | None = None
+
+
+def _checked_country(country: str) -> str:
+    code = country.strip().upper()
+    if len(code) != 2 or not code.isascii() or not code.isalpha():
+        raise DomainError(
+            ErrorCode.INVALID_INPUT,
+            "A country is two letters (ISO 3166-1 alpha-2), e.g. GB.",
+            ["filter", "shippingCountry"],
+        )
+    return code
+
+
+def _checked_sku(sku: str) -> str:
+    sku = normalise_sku(sku)
+    if not 1 <= len(sku) <= 64:
+        raise DomainError(
+            ErrorCode.INVALID_INPUT, "A SKU has 1 to 64 characters.", ["filter", "sku"]
+        )
+    return sku
 
 
 def _check_text(problems: Problems, path: list[str], value: str, limit: int) -> str:
@@ -175,7 +199,7 @@ async def place_order(
     problems.raise_if_any()
 
     priced = await price_cart(
-        viewer, lines, shipping.country, data.shipping_method, tax_rate, currency, override
+        lines, shipping.country, data.shipping_method, tax_rate, currency, override
     )
     products, method, total = priced.products, priced.method, priced.total
     subtotal, shipping_cost, tax_total = priced.subtotal, priced.shipping_cost, priced.tax_total
@@ -198,6 +222,7 @@ async def place_order(
         email=email,
         billing_address=billing.as_json(),
         shipping_address=shipping.as_json(),
+        shipping_country=shipping.country,
         search_text=search_words(billing, shipping),
         shipping_method=method.code,
         currency=currency,
@@ -267,7 +292,6 @@ class PricedCart:
 
 
 async def price_cart(
-    viewer: Viewer,
     lines: list[tuple[str, int]],
     country: str,
     method_code: str,
@@ -277,14 +301,17 @@ async def price_cart(
 ) -> PricedCart:
     """The lines at the products' prices, the shipping method (the one named, or the
     cheapest that ships to `country`) at its price for this subtotal, tax and total. A
-    buyer may buy only products on sale (UNKNOWN_SKU otherwise)."""
-    skus = [sku for sku, _ in lines]
-    products = {p.sku: p for p in await visible_products(viewer).filter(sku__in=skus)}
+    product no longer sold is refused (PRODUCT_INACTIVE), whoever asks."""
+    products = {p.sku: p for p in await Product.filter(sku__in=[sku for sku, _ in lines])}
     problems = Problems()
     for index, (sku, _) in enumerate(lines):
         if sku not in products:
             problems.add(
                 ["items", str(index), "sku"], f"No product has SKU {sku}.", ErrorCode.UNKNOWN_SKU
+            )
+        elif not products[sku].active:
+            problems.add(
+                ["items", str(index), "sku"], f"{sku} is not sold now.", ErrorCode.PRODUCT_INACTIVE
             )
     problems.raise_if_any()
     subtotal = money(sum((products[sku].price * qty for sku, qty in lines), Decimal(0)))
@@ -408,6 +435,13 @@ def filtered_orders(
         qs = qs.filter(created_at__lt=filters.created_before)
     if filters.email:
         qs = qs.filter(email=filters.email.strip().lower())
+    if filters.payment_statuses:
+        qs = qs.filter(payment_status__in=list(filters.payment_statuses))
+    if filters.shipping_country is not None:
+        qs = qs.filter(shipping_country=_checked_country(filters.shipping_country))
+    if filters.sku is not None:
+        lines = OrderItem.filter(sku=_checked_sku(filters.sku)).values("order_id")
+        qs = qs.filter(id__in=Subquery(lines))
     if filters.search and filters.search.strip():
         qs = qs.filter(order_search.condition(viewer, filters.search, matched))
     return qs
@@ -453,6 +487,7 @@ async def update_order(viewer: Viewer, order_id: int, changes: OrderChanges) -> 
         )
     if shipping is not None and shipping.as_json() != order.shipping_address:
         updates["shipping_address"] = shipping.as_json()
+        updates["shipping_country"] = shipping.country
         new_events.append(
             NewEvent(
                 EventType.SHIPPING_ADDRESS_UPDATED,

@@ -45,7 +45,7 @@ async def quote_order(viewer: Viewer, data: QuoteInput, tax_rate: Decimal, curre
     if country not in countries_by_alpha2:
         problems.add(["country"], "Use an ISO 3166-1 alpha-2 country code, like US or DE.")
     problems.raise_if_any()
-    cart = await price_cart(viewer, lines, country, data.shipping_method, tax_rate, currency)
+    cart = await price_cart(lines, country, data.shipping_method, tax_rate, currency)
     offered = [m for m in await shipping.list_methods(country) if m.currency == currency]
     return Quote(
         cart=cart,

@@ -26,7 +26,10 @@ class Product:
     name: str
     price: Decimal
     currency: str
-    active: bool = strawberry.field(description="On sale: storefronts see active products only.")
+    active: bool = strawberry.field(
+        description="False: no longer sold (placeOrder refuses it); storefronts see active "
+        "products only."
+    )
     in_stock: bool = strawberry.field(description="At least one unit can be ordered.")
     _stock: strawberry.Private[int]
 
