@@ -177,6 +177,8 @@ export type RecordPaymentInput = {
   provider?: string;
   /** The provider's id. (provider, kind, reference) identifies a transaction: recording it again returns it and changes nothing. */
   reference?: string;
+  /** REFUND only: the refund request this refund performs (it becomes CONFIRMED). A REFUND naming none confirms the oldest pending request of its amount. */
+  refundRequestId?: string | number | null | undefined;
 };
 
 export type RefundItemInput = {
