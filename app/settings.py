@@ -46,6 +46,9 @@ class Settings:
     max_query_depth: int = 12
     max_query_tokens: int = 3000
     max_aliases: int = 30
+    # selections in a document once its fragments are written out (checked before anything
+    # expands them: the token bound lets no plain document past it)
+    max_query_selections: int = 3000
     max_query_cost: int = 120_000
     request_timeout_seconds: float = 10.0
     max_response_bytes: int = 20_000_000

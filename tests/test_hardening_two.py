@@ -1,0 +1,154 @@
+"""Issue 24, hardening round two: what the second hostile run broke, each held by a test."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import GraphQLClient
+
+
+def fan_out(levels: int, comment: str = "") -> str:
+    """The reported attack: each fragment spreads the one below three times."""
+    spreads = " ".join(
+        f"fragment L{i} on Query{{...L{i - 1} ...L{i - 1} ...L{i - 1}}}" for i in range(1, levels)
+    )
+    return f"{{...L{levels - 1}}} fragment L0 on Query{{__typename}} {spreads}{comment}"
+
+
+def _walks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record every start of the walks that expand fragments: the depth and alias rules and
+    the cost estimate."""
+    from strawberry.extensions import max_aliases, query_depth_limiter
+
+    from app.schema.cost import CostEstimator
+
+    started: list[str] = []
+    depth, aliases, estimate = (
+        query_depth_limiter.determine_depth,
+        max_aliases.count_fields_with_alias,
+        CostEstimator.estimate,
+    )
+
+    def spy(name: str, walk: Any) -> Any:
+        def walked(*args: Any, **kwargs: Any) -> Any:
+            started.append(name)
+            return walk(*args, **kwargs)
+
+        return walked
+
+    monkeypatch.setattr(query_depth_limiter, "determine_depth", spy("depth", depth))
+    monkeypatch.setattr(max_aliases, "count_fields_with_alias", spy("aliases", aliases))
+    monkeypatch.setattr(CostEstimator, "estimate", spy("cost", estimate))
+    return started
+
+
+async def test_fragment_fan_out_is_refused_before_anything_expands_it(
+    gql: GraphQLClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    query = fan_out(14)
+    assert len(query) == 574  # the reported document, 3**13 spreads of L0 once expanded
+    walks = _walks(monkeypatch)
+    # a comment makes a new document (no cache to hide behind): each is refused the same way
+    for comment in ("", " # again", " # and again"):
+        body = await gql(query + comment, expect_errors=True)
+        assert body["data"] is None
+        [error] = body["errors"]
+        assert error["extensions"]["code"] == "QUERY_TOO_LARGE"
+        assert "3000" in error["message"] and "fragments" in error["message"]
+    assert walks == []
+    # the same shape a level short of the bound still runs: 3**6 spreads are 1,093 selections
+    body = await gql(fan_out(7))
+    assert body["data"] == {"__typename": "Query"}
+    assert set(walks) == {"depth", "aliases", "cost"}
+
+
+async def test_healthz_answers_while_fan_outs_are_refused(http: httpx.AsyncClient) -> None:
+    """Before, one such query held the event loop 18.7 s and /healthz waited behind it."""
+    stalls: list[float] = []
+    running = True
+
+    async def watch_the_loop() -> None:
+        before = time.perf_counter()
+        while running:
+            await asyncio.sleep(0.005)
+            now = time.perf_counter()
+            stalls.append(now - before)
+            before = now
+
+    watcher = asyncio.create_task(watch_the_loop())
+    attacks = [
+        http.post("/graphql", json={"query": fan_out(levels, f" # {n}")})
+        for n, levels in enumerate((14, 16, 20, 14, 16, 20))
+    ]
+    *refused, health = await asyncio.gather(*attacks, http.get("/healthz"))
+    running = False
+    await watcher
+    assert health.status_code == 200 and health.json() == {"status": "ok"}
+    for response in refused:
+        assert response.json()["errors"][0]["extensions"]["code"] == "QUERY_TOO_LARGE"
+    # an expansion of 3**13 and more would stall for seconds; a linear check never comes near
+    assert max(stalls) < 1.0, max(stalls)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        # the same field with a selection, 700 times: merging them is quadratic
+        "{ " + " ".join(["shippingMethods { code }"] * 700) + " }",
+        # one fragment spread 1,400 times: 4,200 selections written out
+        "{ " + " ".join(["...F"] * 1400) + " } fragment F on Query { shippingMethods { code } }",
+        # a flat field repeated to the token limit
+        "{ " + " ".join(["__typename"] * 2900) + " }",
+    ],
+    ids=["repeated-field", "repeated-spread", "flat"],
+)
+async def test_repeated_selections_are_refused_with_a_clear_error(
+    gql: GraphQLClient, query: str
+) -> None:
+    body = await gql(query, expect_errors=True)
+    assert body["data"] is None
+    [error] = body["errors"]
+    assert error["extensions"]["code"] == "QUERY_TOO_LARGE"
+    assert "Validation aborted" not in error["message"]
+
+
+@pytest.mark.parametrize(
+    ("query", "words"),
+    [
+        # aliases inside a fragment count once per spread
+        (
+            "{ " + " ".join(["...F"] * 40) + " } fragment F on Query { a: __typename }",
+            "aliases",
+        ),
+        # inline fragments nested past what the parser follows
+        ("{" + "...{" * 300 + "__typename" + "}" * 300 + "}", "nested too deeply"),
+        # one directive repeated
+        ("{ __typename " + "@skip(if: false) " * 200 + "}", "only be used once"),
+    ],
+    ids=["aliases-through-a-fragment", "nested-inline-fragments", "repeated-directive"],
+)
+async def test_other_blow_ups_are_refused_before_running(
+    gql: GraphQLClient, query: str, words: str
+) -> None:
+    body = await gql(query, expect_errors=True)
+    assert body["data"] is None
+    assert words in body["errors"][0]["message"]
+
+
+async def test_introspection_stays_within_the_bounds(gql: GraphQLClient) -> None:
+    from graphql import get_introspection_query
+
+    query = get_introspection_query(
+        descriptions=True,
+        specified_by_url=True,
+        directive_is_repeatable=True,
+        schema_description=True,
+        input_value_deprecation=True,
+    )
+    body = await gql(query)
+    assert body["data"]["__schema"]["queryType"]["name"] == "Query"
