@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.conftest import GraphQLClient
+from app.models import Order, OrderEvent, Product
+from app.workers import jobs
+from tests.conftest import Actors, GraphQLClient
+from tests.factories import create_product, paid, record_payment
+from tests.test_fulfilment import set_status
 
 
 def fan_out(levels: int, comment: str = "") -> str:
@@ -152,3 +157,55 @@ async def test_introspection_stays_within_the_bounds(gql: GraphQLClient) -> None
     )
     body = await gql(query)
     assert body["data"]["__schema"]["queryType"]["name"] == "Query"
+
+
+# --- Broken 2: a voided authorization takes the order back to awaiting payment -----------
+
+
+async def test_a_voided_authorization_takes_the_order_back_to_awaiting_payment(
+    gql: GraphQLClient, actors: Actors, app: Any
+) -> None:
+    token = actors.admin.token
+    await create_product(gql, token, "A", stock=10, price="30.00")
+    order = await paid(gql, None, [("A", 2)], token, kind="AUTHORIZATION")
+    assert order["status"] == "AWAITING_FULFILLMENT"
+    # staff chose this one's status by hand: payments leave it alone
+    by_hand = await paid(gql, None, [("A", 1)], token, kind="AUTHORIZATION")
+    assert (await set_status(gql, token, by_hand, "AWAITING_FULFILLMENT"))["errors"] == []
+    voided = await record_payment(gql, token, order, kind="VOID")
+    assert voided["errors"] == []
+    assert (voided["order"]["status"], voided["order"]["payment"]["status"]) == (
+        "AWAITING_PAYMENT",
+        "VOIDED",
+    )
+    assert (await record_payment(gql, token, by_hand, kind="VOID"))["errors"] == []
+    assert (await Order.get(number=by_hand["number"])).status.value == "AWAITING_FULFILLMENT"
+    row = await Order.get(number=order["number"])
+    assert not row.status_manual
+    last = await OrderEvent.filter(order_id=row.id, type="STATUS_CHANGED").order_by("-id").first()
+    assert last is not None
+    assert last.message == (
+        "Payment no longer covers the order: status changed from AWAITING_FULFILLMENT to "
+        "AWAITING_PAYMENT."
+    )
+    assert (last.visibility.value, last.data["reason"]) == ("PUBLIC", "PAYMENT")
+    # nothing holds it now: the unpaid sweep lets it go and gives the stock back
+    await Order.filter(id=row.id).update(created_at=datetime.now(UTC) - timedelta(hours=25))
+    assert await jobs.cancel_unpaid_orders({"settings": app.state.settings}) == 1
+    assert (await Order.get(id=row.id)).status.value == "CANCELLED"
+    assert (await Product.get(sku="A")).stock == 10 - 1
+
+
+async def test_a_partial_void_waits_for_payment_and_a_new_authorization_moves_it_on(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    token = actors.admin.token
+    await create_product(gql, token, "A", stock=10, price="30.00")
+    order = await paid(gql, None, [("A", 1)], token, kind="AUTHORIZATION")
+    part = await record_payment(gql, token, order, kind="VOID", amount="10.00")
+    assert (part["order"]["status"], part["order"]["payment"]["status"]) == (
+        "AWAITING_PAYMENT",
+        "AUTHORIZED",
+    )
+    again = await record_payment(gql, token, order, kind="AUTHORIZATION")
+    assert again["order"]["status"] == "AWAITING_FULFILLMENT"
