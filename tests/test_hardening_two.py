@@ -10,10 +10,10 @@ from typing import Any
 import httpx
 import pytest
 
-from app.models import Order, OrderEvent, Product
+from app.models import InventoryMovement, Order, OrderEvent, Product
 from app.workers import jobs
 from tests.conftest import Actors, GraphQLClient
-from tests.factories import create_product, paid, record_payment
+from tests.factories import CREATE_PRODUCT, create_product, paid, placed, record_payment
 from tests.test_fulfilment import set_status
 
 
@@ -209,3 +209,42 @@ async def test_a_partial_void_waits_for_payment_and_a_new_authorization_moves_it
     )
     again = await record_payment(gql, token, order, kind="AUTHORIZATION")
     assert again["order"]["status"] == "AWAITING_FULFILLMENT"
+
+
+# --- Broken 4: stock stays within 0..1,000,000,000 ---------------------------------------
+
+ADJUST = """mutation($sku: String!, $d: Int!) {
+  adjustStock(sku: $sku, delta: $d, reason: "count") {
+    product { stock } errors { code message field } } }"""
+PRODUCTS = "{ products(first: 10) { edges { node { sku stock } } } }"
+
+
+async def test_stock_never_passes_a_billion_by_any_path(gql: GraphQLClient, actors: Actors) -> None:
+    token = actors.admin.token
+    await create_product(gql, token, "A", stock=1_000_000_000)
+    # the reported overflow: two more billions would make 3,000,000,000
+    for delta in (1_000_000_000, 1_000_000_000, 1):
+        payload = (await gql.data(ADJUST, {"sku": "A", "d": delta}, token))["adjustStock"]
+        assert payload["product"] is None
+        assert [(e["code"], e["field"]) for e in payload["errors"]] == [
+            ("INVALID_INPUT", ["delta"])
+        ]
+        assert "1000000000" in payload["errors"][0]["message"]
+    assert (await Product.get(sku="A")).stock == 1_000_000_000
+    assert await InventoryMovement.filter(reason="ADJUSTMENT").count() == 0
+    # units an order gives back count too: a cancellation that would pass the bound is refused
+    order = await placed(gql, None, [("A", 5)])
+    assert (await gql.data(ADJUST, {"sku": "A", "d": 5}, token))["adjustStock"]["errors"] == []
+    refused = await set_status(gql, token, order, "CANCELLED")
+    assert [e["code"] for e in refused["errors"]] == ["INVALID_INPUT"]
+    assert (await Order.get(number=order["number"])).status.value == "AWAITING_PAYMENT"
+    assert (await Product.get(sku="A")).stock == 1_000_000_000
+    # and every viewer still reads the product
+    data = await gql.data(PRODUCTS, token=token)
+    assert data["products"]["edges"] == [{"node": {"sku": "A", "stock": 1_000_000_000}}]
+    too_many = await gql.data(
+        CREATE_PRODUCT,
+        {"input": {"sku": "B", "name": "B", "price": "1.00", "stock": 1_000_000_001}},
+        token,
+    )
+    assert [e["code"] for e in too_many["createProduct"]["errors"]] == ["INVALID_INPUT"]
