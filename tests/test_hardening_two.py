@@ -10,10 +10,19 @@ from typing import Any
 import httpx
 import pytest
 
-from app.models import InventoryMovement, Order, OrderEvent, Product
+from app.models import InventoryMovement, Order, OrderEvent, PaymentTransaction, Product
 from app.workers import jobs
 from tests.conftest import Actors, GraphQLClient
-from tests.factories import CREATE_PRODUCT, create_product, paid, placed, record_payment
+from tests.factories import (
+    CREATE_PRODUCT,
+    CREATE_SHIPPING_METHOD,
+    REFUND,
+    create_product,
+    paid,
+    place_order,
+    placed,
+    record_payment,
+)
 from tests.test_fulfilment import set_status
 
 
@@ -248,3 +257,77 @@ async def test_stock_never_passes_a_billion_by_any_path(gql: GraphQLClient, acto
         token,
     )
     assert [e["code"] for e in too_many["createProduct"]["errors"]] == ["INVALID_INPUT"]
+
+
+# --- Broken 5: no line or total past the money columns ------------------------------------
+
+EDIT = """mutation($id: ID!, $input: EditOrderInput!) {
+  editOrder(orderId: $id, input: $input) { order { total } errors { code message field } } }"""
+MOST = "9999999999.99"  # what a money column holds (12 digits, two of them decimals)
+
+
+async def test_an_order_past_the_money_bound_is_refused_the_same_everywhere(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    token = actors.admin.token
+    await create_product(gql, token, "BIG", stock=20_000, price="9999999.99")
+    await create_product(gql, token, "TOP", stock=10, price=MOST)
+    # the reported order: 10,000 x 9,999,999.99 = 99,999,999,900.00
+    for items, extra in (
+        ([("BIG", 10_000)], {}),
+        ([("TOP", 1), ("BIG", 1)], {}),  # each line fits, the total does not
+        ([("TOP", 1)], {"shippingCost": "0.01"}),  # staff's shipping override
+    ):
+        payload = await place_order(gql, token, items, email="big@example.net", **extra)
+        assert payload["order"] is None
+        assert [(e["code"], e["field"]) for e in payload["errors"]] == [
+            ("INVALID_INPUT", ["items"])
+        ]
+        assert MOST in payload["errors"][0]["message"]
+    assert await Order.all().count() == 0
+    assert (await Product.get(sku="BIG")).stock == 20_000
+    # the largest order that fits is placed
+    top = await placed(gql, token, [("TOP", 1)], email="big@example.net")
+    assert top["total"] == MOST
+    # an edit past it is refused and changes nothing
+    order = await placed(gql, token, [("BIG", 1)], email="big@example.net")
+    line = order["items"][0]["id"]
+    for change in (
+        {"change": [{"orderItemId": line, "quantity": 10_000}]},
+        {"change": [{"orderItemId": line, "unitPrice": MOST}], "shippingCost": "1.00"},
+        {"add": [{"sku": "TOP", "quantity": 1}]},
+    ):
+        payload = (await gql.data(EDIT, {"id": order["id"], "input": change}, token))["editOrder"]
+        assert [e["code"] for e in payload["errors"]] == ["INVALID_INPUT"], payload
+    row = await Order.get(number=order["number"])
+    assert (str(row.total), row.version) == ("9999999.99", 1)
+    assert (await Product.get(sku="BIG")).stock == 20_000 - 1
+
+
+async def test_every_other_amount_past_the_bound_is_invalid_input(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    token = actors.admin.token
+    over = "10000000000.00"
+    product = await gql.data(
+        CREATE_PRODUCT, {"input": {"sku": "P", "name": "P", "price": over, "stock": 1}}, token
+    )
+    assert [e["code"] for e in product["createProduct"]["errors"]] == ["INVALID_INPUT"]
+    method = await gql.data(
+        CREATE_SHIPPING_METHOD, {"input": {"code": "x", "name": "X", "price": over}}, token
+    )
+    assert [e["code"] for e in method["createShippingMethod"]["errors"]] == ["INVALID_INPUT"]
+    free = await gql.data(
+        CREATE_SHIPPING_METHOD,
+        {"input": {"code": "y", "name": "Y", "price": "1.00", "freeOver": "1E+400"}},
+        token,
+    )
+    assert [e["code"] for e in free["createShippingMethod"]["errors"]] == ["INVALID_INPUT"]
+    await create_product(gql, token, "A", stock=5, price="30.00")
+    order = await paid(gql, None, [("A", 1)], token)
+    for kind in ("CAPTURE", "AUTHORIZATION", "VOID", "REFUND"):
+        payload = await record_payment(gql, token, order, kind=kind, amount=over)
+        assert [e["code"] for e in payload["errors"]] == ["INVALID_INPUT"], kind
+    refund = await gql.data(REFUND, {"id": order["id"], "input": {"amount": over}}, token)
+    assert refund["refundOrder"]["errors"][0]["code"] == "INVALID_INPUT"
+    assert await PaymentTransaction.all().count() == 1

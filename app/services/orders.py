@@ -30,7 +30,7 @@ from app.services.auth import Permission, Viewer
 from app.services.catalog import StockLine, move_stock, normalise_sku
 from app.services.errors import DomainError, ErrorCode, Problems, not_found
 from app.services.events import EventType, NewEvent
-from app.services.money import money, parse_money
+from app.services.money import money, order_total, parse_money
 from app.services.pagination import Page, PageRequest, paginate
 from app.services.rules import CLOSED_STATUSES, OPEN_STATUSES, PLACEABLE_PAYMENT
 
@@ -188,8 +188,7 @@ async def place_order(
     shipping_cost = (
         override if override is not None else shipping_methods.price_for(method, subtotal)
     )
-    tax_total = money(subtotal * tax_rate)
-    total = subtotal + shipping_cost + tax_total
+    tax_total, total = order_total(subtotal, shipping_cost, tax_rate)
     moves: list[tuple[TransactionKind, Decimal]] = []
     if kind is not None:
         amount = declared if declared is not None else total
