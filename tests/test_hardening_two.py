@@ -10,14 +10,27 @@ from typing import Any
 import httpx
 import pytest
 
-from app.models import InventoryMovement, Order, OrderEvent, PaymentTransaction, Product
+from app.models import (
+    Document,
+    InventoryMovement,
+    Order,
+    OrderEvent,
+    PaymentTransaction,
+    Product,
+    Refund,
+    Return,
+    Shipment,
+    ShipmentItem,
+    TrackingImport,
+)
 from app.workers import jobs
-from tests.conftest import Actors, GraphQLClient
+from tests.conftest import Actors, GraphQLClient, empty_tables
 from tests.factories import (
     CREATE_PRODUCT,
     CREATE_SHIPPING_METHOD,
     REFUND,
     create_product,
+    order_input,
     paid,
     place_order,
     placed,
@@ -333,3 +346,160 @@ async def test_every_other_amount_past_the_bound_is_invalid_input(
     refund = await gql.data(REFUND, {"id": order["id"], "input": {"amount": over}}, token)
     assert refund["refundOrder"]["errors"][0]["code"] == "INVALID_INPUT"
     assert await PaymentTransaction.all().count() == 1
+
+
+# --- Broken 6, Weak 3, Weak 4: idempotency keys ------------------------------------------
+
+KEY = "0b8e2c2e-5f0e-4d8e-9a53-6c1f1b2a7d44"
+SHIP = """mutation($id: ID!, $key: String) {
+  shipOrder(orderId: $id, idempotencyKey: $key) {
+    shipment { id } order { id status } errors { code message field } } }"""
+DELETE_SHIPMENT = """mutation($id: ID!) { deleteShipment(id: $id) { errors { code } } }"""
+PLACE = """mutation($input: PlaceOrderInput!, $key: String) {
+  placeOrder(input: $input, idempotencyKey: $key) {
+    order { id number shippingAddress { city } } errors { code message field } } }"""
+CREATE_TOKEN = """mutation($input: CreateApiTokenInput!) {
+  createApiToken(input: $input) { token errors { code message field } } }"""
+MOVE = """mutation($id: ID!, $city: String!) {
+  updateOrder(id: $id, input: {shippingAddress: {firstName: "A", lastName: "L",
+    street1: "1 Lane", city: $city, postalCode: "1", country: "GB"}}) { errors { code } } }"""
+
+
+async def api_token(gql: GraphQLClient, issuer: str, *permissions: str) -> str:
+    data = await gql.data(
+        CREATE_TOKEN, {"input": {"name": "integration", "permissions": list(permissions)}}, issuer
+    )
+    assert data["createApiToken"]["errors"] == []
+    token: str = data["createApiToken"]["token"]
+    return token
+
+
+async def test_a_retry_after_its_effect_was_undone_says_so(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    token = actors.admin.token
+    await create_product(gql, token, "A", stock=10)
+    order = await paid(gql, None, [("A", 2)], token)
+    shipped = (await gql.data(SHIP, {"id": order["id"], "key": KEY}, token))["shipOrder"]
+    assert shipped["errors"] == []
+    deleted = await gql.data(DELETE_SHIPMENT, {"id": shipped["shipment"]["id"]}, token)
+    assert deleted["deleteShipment"]["errors"] == []
+    for _ in range(2):  # the key's 24 hours: the same clear answer each time
+        again = (await gql.data(SHIP, {"id": order["id"], "key": KEY}, token))["shipOrder"]
+        assert again["shipment"] is None
+        [error] = again["errors"]
+        assert (error["code"], error["field"]) == ("IDEMPOTENCY_KEY_REUSED", ["idempotencyKey"])
+        assert error["message"] == (
+            "What this key's shipOrder made was deleted since; send a new key to do it again."
+        )
+    assert await Shipment.all().count() == 0
+    fresh = (await gql.data(SHIP, {"id": order["id"], "key": KEY + "-2"}, token))["shipOrder"]
+    assert fresh["errors"] == []
+    assert await Shipment.all().count() == 1
+
+
+async def test_every_idempotent_mutation_answers_a_vanished_result_the_same(
+    gql: GraphQLClient, actors: Actors, http: httpx.AsyncClient
+) -> None:
+    """Each replay loads what the first call made; when it is gone (a document or an import
+    cleaned away), the answer is the same user error, never an unexpected one."""
+    from tests.test_idempotency import MUTATIONS, mutation_under_test
+
+    vanish = {
+        "placeOrder": None,  # orders are never deleted
+        "recordPayment": PaymentTransaction,
+        "refundOrder": Refund,
+        "shipOrder": Shipment,
+        "requestReturn": Return,
+        "generateDocuments": Document,
+        "importTracking": TrackingImport,
+    }
+    assert set(vanish) == set(MUTATIONS)
+    for name, model in vanish.items():
+        if model is None:
+            continue
+        await empty_tables(http._transport.app)  # type: ignore[attr-defined]
+        call, _ = await mutation_under_test(name, gql, http, actors)
+        first = await call(KEY)
+        assert first["errors"] == [], (name, first)
+        if model is Shipment:
+            await ShipmentItem.filter(shipment_id__gt=1).delete()
+            await Shipment.filter(id__gt=1).delete()  # not the order's earlier shipment
+        else:
+            await model.all().delete()
+        again = await call(KEY)
+        assert [e["code"] for e in again["errors"]] == ["IDEMPOTENCY_KEY_REUSED"], name
+
+
+async def test_keys_belong_to_the_token_not_its_issuer(gql: GraphQLClient, actors: Actors) -> None:
+    admin = actors.admin.token
+    await create_product(gql, admin, "A", stock=10)
+    variables = {"input": order_input([("A", 1)], email="phone@example.net"), "key": KEY}
+    first = (await gql.data(PLACE, variables, admin))["placeOrder"]
+    assert first["errors"] == []
+    # an integration token of the admin's, with the same key: its own call, not a replay
+    writer = await api_token(gql, admin, "ORDERS_WRITE", "ORDERS_READ")
+    own = (await gql.data(PLACE, variables, writer))["placeOrder"]
+    assert own["errors"] == []
+    assert own["order"]["number"] != first["order"]["number"]
+    importer = await api_token(gql, admin, "IMPORTS_WRITE")
+    refused = (await gql.data(PLACE, variables, importer))["placeOrder"]
+    assert refused["order"] is None
+    assert [e["code"] for e in refused["errors"]] == ["FORBIDDEN"]
+    # the admin's own retry is still the first answer
+    again = (await gql.data(PLACE, variables, admin))["placeOrder"]
+    assert again["order"] == first["order"]
+    assert await Order.all().count() == 2
+
+
+async def test_a_guest_replay_shows_no_more_than_the_first_answer(
+    gql: GraphQLClient, actors: Actors, app: Any
+) -> None:
+    await create_product(gql, actors.admin.token, "A", stock=10)
+    variables = {"input": order_input([("A", 1)], email="guest@example.net"), "key": KEY}
+    first = (await gql.data(PLACE, variables))["placeOrder"]
+    assert first["errors"] == []
+    assert (await gql.data(PLACE, variables))["placeOrder"] == first  # a plain retry
+    # another guest (another address) with the same key and input: its own order
+    transport = httpx.ASGITransport(app=app, client=("198.51.100.20", 5555))
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as other:
+        second = (await GraphQLClient(other, app).data(PLACE, variables))["placeOrder"]
+    assert second["errors"] == []
+    assert second["order"]["number"] != first["order"]["number"]
+    # staff move the first order; its guest's retry no longer shows it
+    moved = await gql.data(MOVE, {"id": first["order"]["id"], "city": "Leeds"}, actors.admin.token)
+    assert moved["updateOrder"]["errors"] == []
+    late = (await gql.data(PLACE, variables))["placeOrder"]
+    assert late["order"] is None
+    [error] = late["errors"]
+    assert (error["code"], error["field"]) == ("IDEMPOTENCY_KEY_REUSED", ["idempotencyKey"])
+    assert "Leeds" not in str(late)
+    assert str(first["order"]["number"]) in error["message"]
+    assert await Order.all().count() == 2
+
+
+# --- Weak 7: placing an order as staff or a token needs ORDERS_WRITE ------------------------
+
+
+async def test_staff_and_tokens_place_orders_only_with_orders_write(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    admin = actors.admin.token
+    await create_product(gql, admin, "A", stock=10)
+    refused_by = [
+        actors.fulfillment.token,
+        await api_token(gql, admin, "IMPORTS_WRITE"),
+        await api_token(gql, admin, "PAYMENTS_WRITE"),
+        await api_token(gql, admin, "ORDERS_READ", "SHIPMENTS_WRITE"),
+    ]
+    for token in refused_by:
+        payload = await place_order(gql, token, [("A", 2)], email="x@example.net")
+        assert payload["order"] is None
+        assert [(e["code"], e["field"]) for e in payload["errors"]] == [("FORBIDDEN", None)]
+    assert await Order.all().count() == 0
+    assert (await Product.get(sku="A")).stock == 10
+    writer = await api_token(gql, admin, "ORDERS_WRITE")
+    for token in (actors.support.token, writer, actors.customer.token, None):
+        payload = await place_order(gql, token, [("A", 1)], email="x@example.net")
+        assert payload["errors"] == []
+    assert (await Product.get(sku="A")).stock == 6

@@ -138,7 +138,12 @@ def _refuse_declared(problems: Problems, viewer: Viewer, data: PlaceOrderInput) 
 async def place_order(
     viewer: Viewer, data: PlaceOrderInput, tax_rate: Decimal, currency: str
 ) -> Order:
-    """Record an order and take its stock, all or nothing; the server prices it."""
+    """Record an order and take its stock, all or nothing; the server prices it.
+
+    Guests and customers buy; staff and integration tokens place orders for others, which
+    takes stock as a sale does, so only with ORDERS_WRITE."""
+    if not (viewer.is_anonymous or viewer.is_customer):
+        viewer.require(Permission.ORDERS_WRITE)
     problems = Problems()
     _refuse_declared(problems, viewer, data)
     # a signed-in customer's own email; guests and staff (placing it for a customer) give one
