@@ -503,3 +503,44 @@ async def test_staff_and_tokens_place_orders_only_with_orders_write(
         payload = await place_order(gql, token, [("A", 1)], email="x@example.net")
         assert payload["errors"] == []
     assert (await Product.get(sku="A")).stock == 6
+
+
+# --- Weak 1: a refund needs REFUNDS_WRITE, whichever mutation records it --------------------
+
+
+async def test_a_refund_needs_refunds_write_through_record_payment_too(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    admin = actors.admin.token
+    await create_product(gql, admin, "A", stock=10, price="30.00")
+    order = await paid(gql, None, [("A", 1)], admin)
+    payments_only = await api_token(gql, admin, "PAYMENTS_WRITE")
+    both = await api_token(gql, admin, "PAYMENTS_WRITE", "REFUNDS_WRITE")
+    # SUPPORT holds PAYMENTS_WRITE but not REFUNDS_WRITE
+    for token in (actors.support.token, payments_only):
+        payload = await record_payment(
+            gql, token, order, kind="REFUND", amount="5.00", provider="stripe", reference="re_1"
+        )
+        assert payload["transaction"] is None
+        assert [e["code"] for e in payload["errors"]] == ["FORBIDDEN"]
+        assert "REFUNDS_WRITE" in payload["errors"][0]["message"]
+    assert await Refund.all().count() == 0
+    assert await PaymentTransaction.filter(kind="REFUND").count() == 0
+    done = await record_payment(
+        gql, both, order, kind="REFUND", amount="5.00", provider="stripe", reference="re_1"
+    )
+    assert done["errors"] == []
+    # the same report again from SUPPORT learns nothing of it either
+    again = await record_payment(
+        gql,
+        actors.support.token,
+        order,
+        kind="REFUND",
+        amount="5.00",
+        provider="stripe",
+        reference="re_1",
+    )
+    assert [e["code"] for e in again["errors"]] == ["FORBIDDEN"]
+    # captures and the rest stay PAYMENTS_WRITE's
+    other = await placed(gql, None, [("A", 1)])
+    assert (await record_payment(gql, payments_only, other))["errors"] == []

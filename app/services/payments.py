@@ -67,6 +67,8 @@ async def record_payment(
     back to AWAITING_PAYMENT, unless staff set that status by hand.
     """
     viewer.require(Permission.PAYMENTS_WRITE)
+    if data.kind is TransactionKind.REFUND:  # money going back: what refundOrder needs
+        viewer.require(Permission.REFUNDS_WRITE)
     check_record(data).raise_if_any()
     order = await lock_order(order_id, "orderId")
     reference = data.reference.strip() or None
