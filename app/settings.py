@@ -96,6 +96,8 @@ class Settings:
     webhook_retry_delays: tuple[float, ...] = (5, 300, 1800, 7200, 18000, 36000, 36000)
     # a webhook whose deliveries have failed for this long is disabled
     webhook_disable_after_seconds: int = 24 * 3600
+    # redeliverWebhook calls per staff member a minute
+    webhook_redeliver_rate_limit: int = 30
     # customer emails: off with BITCART_NOTIFY=0; through SMTP when set, else .eml files in
     # the data folder's outbox/
     notify: bool = True
@@ -208,6 +210,9 @@ def load_settings() -> Settings:
         webhook_retry_delays=_delays("BITCART_WEBHOOK_RETRY_DELAYS", Settings.webhook_retry_delays),
         webhook_disable_after_seconds=_duration_seconds(
             "BITCART_WEBHOOK_DISABLE_AFTER", Settings.webhook_disable_after_seconds
+        ),
+        webhook_redeliver_rate_limit=_env_int(
+            "BITCART_WEBHOOK_REDELIVER_RATE_LIMIT", Settings.webhook_redeliver_rate_limit
         ),
         notify=os.environ.get("BITCART_NOTIFY", "1") != "0",
         smtp_url=os.environ.get("BITCART_SMTP_URL", "").strip(),

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from app.models import (
+    DeliveryStatus,
     Document,
     InventoryMovement,
     Order,
@@ -22,9 +23,12 @@ from app.models import (
     Shipment,
     ShipmentItem,
     TrackingImport,
+    Webhook,
+    WebhookDelivery,
 )
+from app.schema.ids import from_global_id, to_global_id
 from app.workers import jobs
-from tests.conftest import Actors, GraphQLClient, empty_tables
+from tests.conftest import Actors, GraphQLClient, app_settings, empty_tables
 from tests.factories import (
     CREATE_PRODUCT,
     CREATE_SHIPPING_METHOD,
@@ -544,3 +548,130 @@ async def test_a_refund_needs_refunds_write_through_record_payment_too(
     # captures and the rest stay PAYMENTS_WRITE's
     other = await placed(gql, None, [("A", 1)])
     assert (await record_payment(gql, payments_only, other))["errors"] == []
+
+
+# --- Broken 7, Weak 2, Weak 12: webhooks ----------------------------------------------------
+
+CREATE_WEBHOOK = """mutation($input: CreateWebhookInput!) {
+  createWebhook(input: $input) { webhook { id url } errors { code message field } } }"""
+UPDATE_WEBHOOK = """mutation($id: ID!, $url: String!) {
+  updateWebhook(id: $id, input: {url: $url}) { webhook { url } errors { code field } } }"""
+REDELIVER = """mutation($id: ID!) { redeliverWebhook(deliveryId: $id) {
+  delivery { id status messageId } errors { code message field } } }"""
+
+
+async def create_webhook(gql: GraphQLClient, token: str, url: str) -> dict[str, Any]:
+    data = await gql.data(
+        CREATE_WEBHOOK, {"input": {"url": url, "events": ["order.created"]}}, token
+    )
+    payload: dict[str, Any] = data["createWebhook"]
+    return payload
+
+
+async def test_malformed_webhook_urls_are_invalid_webhook_url(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    token = actors.admin.token
+    malformed = (
+        "http://example.com:99999/",
+        "http://example.com:-1/",
+        "http://[::1",
+        "http://[zz::1]/hooks",
+        "http://93.184.215.14:0/",
+        "https://93.184.215.14:65536/",
+        "http://93.184.215.14:80x/",
+    )
+    for url in malformed:
+        payload = await create_webhook(gql, token, url)
+        assert [(e["code"], e["field"]) for e in payload["errors"]] == [
+            ("INVALID_WEBHOOK_URL", ["url"])
+        ], url
+    created = await create_webhook(gql, token, "https://93.184.215.14:8443/hooks")
+    assert created["errors"] == []
+    for url in malformed:
+        data = await gql.data(UPDATE_WEBHOOK, {"id": created["webhook"]["id"], "url": url}, token)
+        assert [e["code"] for e in data["updateWebhook"]["errors"]] == ["INVALID_WEBHOOK_URL"]
+    assert [w.url for w in await Webhook.all()] == ["https://93.184.215.14:8443/hooks"]
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "[2002:7f00:1::]",  # 6to4 of 127.0.0.1
+        "[2002:a9fe:a9fe::]",  # 6to4 of the metadata address
+        "[2002:c0a8:1::1]",  # 6to4 of 192.168.0.1
+        "[fec0::1]",  # site-local
+        "[2001:0:4136:e378:8000:63bf:80ff:fffe]",  # Teredo
+        "[::127.0.0.1]",  # IPv4-compatible
+        "[::ffff:0:7f00:1]",  # IPv4-translated
+        "[64:ff9b::7f00:1]",  # NAT64 of 127.0.0.1
+        "[64:ff9b::a9fe:a9fe]",  # NAT64 of the metadata address
+        "[64:ff9b:1::808:808]",  # local-use NAT64
+        "[3fff::1]",  # documentation
+        "[ff0e::1]",  # multicast
+        "[::ffff:169.254.169.254]",
+    ],
+)
+async def test_no_address_that_is_not_global_is_a_webhook_receiver(
+    gql: GraphQLClient, actors: Actors, host: str
+) -> None:
+    payload = await create_webhook(gql, actors.admin.token, f"http://{host}/hooks")
+    assert [(e["code"], e["field"]) for e in payload["errors"]] == [
+        ("INVALID_WEBHOOK_URL", ["url"])
+    ]
+    assert await Webhook.all().count() == 0
+
+
+@pytest.mark.parametrize(
+    "host",
+    ["93.184.215.14", "[2606:4700::1111]", "[2002:5db8:d70e::]", "[64:ff9b::5db8:d70e]"],
+)
+async def test_global_addresses_embedded_or_not_are_receivers(
+    gql: GraphQLClient, actors: Actors, host: str
+) -> None:
+    payload = await create_webhook(gql, actors.admin.token, f"https://{host}/hooks")
+    assert payload["errors"] == []
+
+
+async def test_redelivery_is_one_pending_copy_and_rate_limited(
+    gql: GraphQLClient, actors: Actors, app: Any
+) -> None:
+    token = actors.admin.token
+    created = await create_webhook(gql, token, "https://93.184.215.14/hooks")
+    webhook_id = from_global_id("Webhook", created["webhook"]["id"])
+    failed = [
+        await WebhookDelivery.create(
+            webhook_id=webhook_id,
+            message_id=f"msg_{n}",
+            event="order.created",
+            payload="{}",
+            status=DeliveryStatus.FAILED,
+            next_attempt_at=None,
+        )
+        for n in range(3)
+    ]
+    first_id = to_global_id("WebhookDelivery", failed[0].id)
+    answers = [
+        (await gql.data(REDELIVER, {"id": first_id}, token))["redeliverWebhook"] for _ in range(5)
+    ]
+    # the reported 100 calls made 100 deliveries: now one pending copy, answered each time
+    assert all(a["errors"] == [] for a in answers)
+    assert len({a["delivery"]["id"] for a in answers}) == 1
+    assert await WebhookDelivery.filter(message_id="msg_0").count() == 2
+    # sent (or given up), it may be asked for again
+    await WebhookDelivery.filter(message_id="msg_0", status=DeliveryStatus.PENDING).update(
+        status=DeliveryStatus.SUCCEEDED
+    )
+    redis = app.state.redis
+    await redis.delete(*[k async for k in redis.scan_iter(match="bitcart:rl:*")])
+    with app_settings(app, webhook_redeliver_rate_limit=2):
+        again = (await gql.data(REDELIVER, {"id": first_id}, token))["redeliverWebhook"]
+        assert again["errors"] == []
+        second = to_global_id("WebhookDelivery", failed[1].id)
+        assert (await gql.data(REDELIVER, {"id": second}, token))["redeliverWebhook"][
+            "errors"
+        ] == []
+        third = to_global_id("WebhookDelivery", failed[2].id)
+        body = await gql(REDELIVER, {"id": third}, token, expect_errors=True)
+        assert body["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+    assert await WebhookDelivery.filter(message_id="msg_2").count() == 1
