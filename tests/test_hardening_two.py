@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import time
 from datetime import UTC, datetime, timedelta
+from html import escape
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 
 from app.models import (
@@ -675,3 +678,72 @@ async def test_redelivery_is_one_pending_copy_and_rate_limited(
         body = await gql(REDELIVER, {"id": third}, token, expect_errors=True)
         assert body["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
     assert await WebhookDelivery.filter(message_id="msg_2").count() == 1
+
+
+# --- Broken 9: numbers and ids past any column are unknown, never a 500 --------------------
+
+SET_STATUS = """mutation($id: ID!) { setStatus(orderId: $id, status: CANCELLED) {
+  order { id } errors { code message field } } }"""
+
+
+def raw_id(kind: str, pk: int) -> str:
+    return base64.urlsafe_b64encode(f"{kind}:{pk}".encode()).decode()
+
+
+def cursor(value: Any, pk: int) -> str:
+    return base64.urlsafe_b64encode(orjson.dumps([value, pk])).decode()
+
+
+async def test_tracking_numbers_past_any_order_are_the_same_404(
+    http: httpx.AsyncClient, gql: GraphQLClient, actors: Actors
+) -> None:
+    await create_product(gql, actors.admin.token, "A", stock=5)
+    await placed(gql, None, [("A", 1)], email="guest@example.net")
+    unknown = await http.get("/track", params={"number": "4242", "email": "guest@example.net"})
+    assert unknown.status_code == 404
+    for number in ("2147483648", "99999999999", "#2147483648", "0", "²", "١٢٣"):
+        response = await http.get("/track", params={"number": number, "email": "guest@example.net"})
+        assert response.status_code == 404, number
+        echoed = f'value="{escape(number.lstrip("#"))}"'
+        assert response.text.replace(echoed, 'value="4242"') == unknown.text, number
+
+
+async def test_ids_past_any_column_are_not_found_like_unknown_ones(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    token = actors.admin.token
+    unknown = (await gql.data(SET_STATUS, {"id": raw_id("Order", 4242)}, token))["setStatus"]
+    assert [e["code"] for e in unknown["errors"]] == ["NOT_FOUND"]
+    for pk in (2**31, 2**63, 10**40, 0, -1):
+        past = (await gql.data(SET_STATUS, {"id": raw_id("Order", pk)}, token))["setStatus"]
+        assert past == unknown, pk
+        read = await gql.data(
+            "query($id: ID!) { order(id: $id) { id } }", {"id": raw_id("Order", pk)}, token
+        )
+        assert read == {"order": None}
+
+
+async def test_cursors_and_searches_past_any_column_are_refused_or_match_nothing(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    token = actors.admin.token
+    await create_product(gql, token, "A", stock=5)
+    await placed(gql, None, [("A", 1)])
+    for after, sort in (
+        (cursor(5, 2**40), "CREATED_AT"),
+        (cursor(2**40, 3), "NUMBER"),
+        (cursor("1E+999999", 3), "TOTAL"),
+        (cursor("NaN", 3), "TOTAL"),
+    ):
+        query = """query($after: String!, $sort: OrderSortField!) {
+          orders(first: 5, after: $after, sort: {field: $sort}) { edges { node { id } } } }"""
+        body = await gql(query, {"after": after, "sort": sort}, token, expect_errors=True)
+        assert [e["extensions"]["code"] for e in body["errors"]] == ["INVALID_INPUT"], sort
+    for term in ("²", "١٢٣", "2147483648", "#99999999999999"):
+        found = await gql.data(
+            "query($s: String!) { orders(first: 5, filter: {search: $s}) { edges { node { id } } }"
+            "  shipments(first: 5, filter: {search: $s}) { edges { node { id } } } }",
+            {"s": term},
+            token,
+        )
+        assert found == {"orders": {"edges": []}, "shipments": {"edges": []}}, term
