@@ -42,6 +42,7 @@ from tests.factories import (
     place_order,
     placed,
     record_payment,
+    shipping_method,
 )
 from tests.test_fulfilment import set_status
 
@@ -747,3 +748,50 @@ async def test_cursors_and_searches_past_any_column_are_refused_or_match_nothing
             token,
         )
         assert found == {"orders": {"edges": []}, "shipments": {"edges": []}}, term
+
+
+# --- Weak 5: staff change the shipping method as placeOrder chooses it, and it is re-priced --
+
+UPDATE_METHOD = """mutation($id: ID!, $method: String!) {
+  updateOrder(id: $id, input: {shippingMethod: $method}) {
+    order { shippingMethod shippingCost total payment { balanceDue } }
+    errors { code message field } } }"""
+
+
+async def test_a_shipping_method_change_is_checked_and_re_priced(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    token = actors.admin.token
+    await create_product(gql, token, "A", stock=10, price="30.00")
+    await shipping_method(gql, token, "express", "12.00")
+    await shipping_method(gql, token, "old", "1.00", active=False)
+    await shipping_method(gql, token, "domestic", "2.00", countries=["US"])
+    order = await paid(gql, None, [("A", 1)], token)
+    assert (order["shippingCost"], order["total"]) == ("0.00", "30.00")
+    for method in ("no-such-method", "old", "domestic"):
+        refused = (await gql.data(UPDATE_METHOD, {"id": order["id"], "method": method}, token))[
+            "updateOrder"
+        ]
+        assert [(e["code"], e["field"]) for e in refused["errors"]] == [
+            ("INVALID_SHIPPING_METHOD", ["shippingMethod"])
+        ], method
+    row = await Order.get(number=order["number"])
+    assert (row.shipping_method, str(row.shipping_cost), row.version) == ("standard", "0.00", 2)
+    moved = (await gql.data(UPDATE_METHOD, {"id": order["id"], "method": "Express"}, token))[
+        "updateOrder"
+    ]
+    assert moved["errors"] == []
+    assert moved["order"] == {
+        "shippingMethod": "express",
+        "shippingCost": "12.00",
+        "total": "42.00",
+        "payment": {"balanceDue": "12.00"},
+    }
+    event = await OrderEvent.filter(order_id=row.id, type="SHIPPING_METHOD_UPDATED").get()
+    assert event.message == "Shipping method set to Express; shipping 0.00 → 12.00 USD."
+    # a closed order keeps what it was sent with
+    await set_status(gql, token, order, "SHIPPED")
+    closed = (await gql.data(UPDATE_METHOD, {"id": order["id"], "method": "standard"}, token))[
+        "updateOrder"
+    ]
+    assert [e["code"] for e in closed["errors"]] == ["ORDER_NOT_EDITABLE"]

@@ -31,10 +31,15 @@ def parse_money(value: Decimal | str | int | None) -> Decimal | None:
 
 
 def order_total(subtotal: Decimal, shipping: Decimal, tax_rate: Decimal) -> tuple[Decimal, Decimal]:
-    """The tax and the total of an order's lines and shipping. Every line, the subtotal and
-    the tax are parts of the total, so a total the money columns hold holds them all; past
-    it the order is refused (INVALID_INPUT) before anything is written."""
+    """The tax and the total of an order's lines and shipping (see `bounded_total`)."""
     tax_total = money(subtotal * tax_rate)
+    return tax_total, bounded_total(subtotal, shipping, tax_total)
+
+
+def bounded_total(subtotal: Decimal, shipping: Decimal, tax_total: Decimal) -> Decimal:
+    """An order's total. Every line, the subtotal and the tax are parts of it, so a total the
+    money columns hold holds them all; past it the order is refused (INVALID_INPUT) before
+    anything is written."""
     total = subtotal + shipping + tax_total
     if total > MAX_AMOUNT or subtotal > MAX_AMOUNT:
         raise DomainError(
@@ -43,4 +48,4 @@ def order_total(subtotal: Decimal, shipping: Decimal, tax_rate: Decimal) -> tupl
             "Split it into smaller orders.",
             ["items"],
         )
-    return tax_total, total
+    return total

@@ -30,7 +30,7 @@ from app.services.auth import Permission, Viewer
 from app.services.catalog import StockLine, move_stock, normalise_sku
 from app.services.errors import DomainError, ErrorCode, Problems, not_found
 from app.services.events import EventType, NewEvent
-from app.services.money import money, order_total, parse_money
+from app.services.money import bounded_total, money, order_total, parse_money
 from app.services.pagination import Page, PageRequest, paginate
 from app.services.rules import CLOSED_STATUSES, OPEN_STATUSES, PLACEABLE_PAYMENT
 
@@ -414,13 +414,12 @@ async def update_order(viewer: Viewer, order_id: int, changes: OrderChanges) -> 
             billing or Address.from_json(order.billing_address),
             shipping or Address.from_json(order.shipping_address),
         )
-    if method is not None and method != order.shipping_method:
-        updates["shipping_method"] = method
-        new_events.append(
-            NewEvent(
-                EventType.SHIPPING_METHOD_UPDATED, f"Shipping method set to {method or 'none'}."
-            )
-        )
+    if method is not None:
+        country = (shipping or Address.from_json(order.shipping_address)).country
+        repriced = await _reprice(order, method, country)
+        if repriced is not None:
+            updates.update(repriced[0])
+            new_events.append(repriced[1])
     if comment is not None and comment != order.customer_comment:
         updates["customer_comment"] = comment
         new_events.append(NewEvent(EventType.COMMENT_UPDATED, "Order comment updated."))
@@ -439,6 +438,44 @@ async def update_order(viewer: Viewer, order_id: int, changes: OrderChanges) -> 
     await save_changes(order, updates)
     await events.record(order.id, viewer, *new_events)
     return order
+
+
+async def _reprice(order: Order, code: str, country: str) -> tuple[dict[str, Any], NewEvent] | None:
+    """Another shipping method, chosen as placeOrder chooses one (active, shipping to the
+    order's country, in its currency), and the order priced by it: the new cost, total and
+    payment amounts. None when it is the order's method already."""
+    method = await shipping_methods.choose(code, country, order.currency, ["shippingMethod"])
+    if method.code == order.shipping_method:
+        return None
+    if order.status in CLOSED_STATUSES:
+        raise DomainError(
+            ErrorCode.ORDER_NOT_EDITABLE,
+            f"A {order.status.value} order is closed; it keeps the method it was sent with.",
+            ["shippingMethod"],
+        )
+    cost = shipping_methods.price_for(method, order.subtotal)
+    before = order.total
+    order.total = bounded_total(order.subtotal, cost, order.tax_total)
+    updates: dict[str, Any] = {
+        "shipping_method": method.code,
+        "shipping_cost": cost,
+        "total": order.total,
+        **(await transactions.totals_of(order)).columns(),
+    }
+    order.total = before  # the row changes with the rest of the update
+    message = f"Shipping method set to {method.name}"
+    if cost != order.shipping_cost:
+        message += f"; shipping {order.shipping_cost} → {cost} {order.currency}"
+    event = NewEvent(
+        EventType.SHIPPING_METHOD_UPDATED,
+        message + ".",
+        data={
+            "shippingMethod": method.code,
+            "shippingCost": str(cost),
+            "total": str(updates["total"]),
+        },
+    )
+    return updates, event
 
 
 def check_version(order: Order, expected: int | None) -> None:
