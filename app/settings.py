@@ -59,6 +59,11 @@ class Settings:
     # customer a minute
     register_rate_limit: int = 10
     guest_order_rate_limit: int = 10
+    # what one buyer (a guest or customer) may take: units of an item an order, and unpaid
+    # orders held at once per customer and per client address
+    max_units_per_line: int = 100
+    max_unpaid_orders_per_customer: int = 5
+    max_unpaid_orders_per_address: int = 10
     customer_document_rate_limit: int = 10
     # notes a customer writes on their orders, a minute
     customer_note_rate_limit: int = 10
@@ -169,6 +174,21 @@ def load_settings() -> Settings:
         register_rate_limit=_env_int("BITCART_REGISTER_RATE_LIMIT", Settings.register_rate_limit),
         guest_order_rate_limit=_env_int(
             "BITCART_GUEST_ORDER_RATE_LIMIT", Settings.guest_order_rate_limit
+        ),
+        max_units_per_line=max(
+            1, _env_int("BITCART_MAX_UNITS_PER_LINE", Settings.max_units_per_line)
+        ),
+        max_unpaid_orders_per_customer=max(
+            1,
+            _env_int(
+                "BITCART_MAX_UNPAID_ORDERS_PER_CUSTOMER", Settings.max_unpaid_orders_per_customer
+            ),
+        ),
+        max_unpaid_orders_per_address=max(
+            1,
+            _env_int(
+                "BITCART_MAX_UNPAID_ORDERS_PER_ADDRESS", Settings.max_unpaid_orders_per_address
+            ),
         ),
         customer_document_rate_limit=_env_int(
             "BITCART_CUSTOMER_DOCUMENT_RATE_LIMIT", Settings.customer_document_rate_limit

@@ -30,6 +30,7 @@ from app.models import (
     WebhookDelivery,
 )
 from app.schema.ids import from_global_id, to_global_id
+from app.settings import Settings
 from app.workers import jobs
 from tests.conftest import Actors, GraphQLClient, app_settings, empty_tables
 from tests.factories import (
@@ -795,3 +796,91 @@ async def test_a_shipping_method_change_is_checked_and_re_priced(
         "updateOrder"
     ]
     assert [e["code"] for e in closed["errors"]] == ["ORDER_NOT_EDITABLE"]
+
+
+# --- Weak 6: stock hoarding ------------------------------------------------------------------
+
+
+async def test_a_buyer_takes_a_bounded_number_of_units_a_line(
+    gql: GraphQLClient, actors: Actors, app: Any
+) -> None:
+    token = actors.admin.token
+    await create_product(gql, token, "A", stock=5000)
+    assert Settings.max_units_per_line == 100  # the default
+    with app_settings(app, max_units_per_line=50):
+        for buyer in (None, actors.customer.token):
+            # two lines of one SKU are one line of 60
+            payload = await place_order(gql, buyer, [("A", 30), ("A", 30)], email="g@x.net")
+            assert payload["order"] is None
+            assert [(e["code"], e["field"], e["message"]) for e in payload["errors"]] == [
+                ("LIMIT_REACHED", ["items", "0", "quantity"], "At most 50 units of A an order.")
+            ]
+        assert await Order.all().count() == 0
+        assert (await Product.get(sku="A")).stock == 5000
+        assert (await place_order(gql, None, [("A", 50)], email="g@x.net"))["errors"] == []
+        # staff placing an order for a business buyer are not bound by it
+        staff = await place_order(gql, token, [("A", 2000)], email="b2b@example.net")
+        assert staff["errors"] == []
+    assert (await Product.get(sku="A")).stock == 5000 - 50 - 2000
+
+
+async def test_unpaid_orders_are_bounded_per_customer_and_per_address(
+    gql: GraphQLClient, actors: Actors, app: Any
+) -> None:
+    token = actors.admin.token
+    await create_product(gql, token, "A", stock=100, price="5.00")
+    assert (Settings.max_unpaid_orders_per_customer, Settings.max_unpaid_orders_per_address) == (
+        5,
+        10,
+    )
+    with app_settings(app, max_unpaid_orders_per_customer=2, max_unpaid_orders_per_address=3):
+        first = await placed(gql, actors.customer.token, [("A", 1)])
+        await placed(gql, actors.customer.token, [("A", 1)])
+        third = await place_order(gql, actors.customer.token, [("A", 1)])
+        assert third["order"] is None
+        [error] = third["errors"]
+        assert (error["code"], error["field"]) == ("LIMIT_REACHED", None)
+        assert "2 unpaid orders" in error["message"]
+        # paid, an order no longer counts
+        assert (await record_payment(gql, token, first))["errors"] == []
+        assert (await place_order(gql, actors.customer.token, [("A", 1)]))["errors"] == []
+        # the same address, as a guest: one more and the address holds three unpaid
+        assert (await place_order(gql, None, [("A", 1)]))["errors"] == []
+        guest = await place_order(gql, None, [("A", 1)])
+        assert [e["code"] for e in guest["errors"]] == ["LIMIT_REACHED"]
+        assert "this address" in guest["errors"][0]["message"]
+        # another address is another buyer; staff are not counted
+        transport = httpx.ASGITransport(app=app, client=("198.51.100.30", 5555))
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as other:
+            elsewhere = await place_order(GraphQLClient(other, app), None, [("A", 1)])
+        assert elsewhere["errors"] == []
+        for _ in range(3):
+            assert (await place_order(gql, token, [("A", 1)], email="p@x.net"))["errors"] == []
+    assert await Order.all().count() == 3 + 1 + 1 + 3
+    assert (await Product.get(sku="A")).stock == 100 - 8
+
+
+PLACE_TWICE = """mutation($input: PlaceOrderInput!) {
+  a: placeOrder(input: $input) { order { number } errors { code message } }
+  b: placeOrder(input: $input) { order { number } errors { code message } }
+  c: placeOrder(input: $input) { order { number } errors { code message } } }"""
+
+
+async def test_one_place_order_a_request(gql: GraphQLClient, actors: Actors) -> None:
+    await create_product(gql, actors.admin.token, "A", stock=100)
+    variables = {"input": order_input([("A", 1)], email="g@x.net")}
+    for token in (None, actors.customer.token, actors.admin.token):
+        data = await gql.data(PLACE_TWICE, variables, token)
+        assert data["a"]["errors"] == []
+        for alias in ("b", "c"):
+            assert data[alias] == {
+                "order": None,
+                "errors": [
+                    {
+                        "code": "LIMIT_REACHED",
+                        "message": "One placeOrder a request: send each order on its own.",
+                    }
+                ],
+            }
+    assert await Order.all().count() == 3
+    assert (await Product.get(sku="A")).stock == 97

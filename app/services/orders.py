@@ -22,11 +22,12 @@ from app.models import (
     Product,
     TransactionKind,
 )
-from app.services import events, order_search, transactions
+from app.services import buyer_limits, events, order_search, transactions
 from app.services import shipping as shipping_methods
 from app.services.accounts import check_email
 from app.services.addresses import Address, clean_address, search_words
 from app.services.auth import Permission, Viewer
+from app.services.buyer_limits import BuyerLimits
 from app.services.catalog import StockLine, move_stock, normalise_sku
 from app.services.errors import DomainError, ErrorCode, Problems, not_found
 from app.services.events import EventType, NewEvent
@@ -136,13 +137,19 @@ def _refuse_declared(problems: Problems, viewer: Viewer, data: PlaceOrderInput) 
 
 
 async def place_order(
-    viewer: Viewer, data: PlaceOrderInput, tax_rate: Decimal, currency: str
+    viewer: Viewer,
+    data: PlaceOrderInput,
+    tax_rate: Decimal,
+    currency: str,
+    limits: BuyerLimits | None = None,
 ) -> Order:
     """Record an order and take its stock, all or nothing; the server prices it.
 
-    Guests and customers buy; staff and integration tokens place orders for others, which
-    takes stock as a sale does, so only with ORDERS_WRITE."""
-    if not (viewer.is_anonymous or viewer.is_customer):
+    Guests and customers buy, within `limits` (units a line, unpaid orders held); staff and
+    integration tokens place orders for others, which takes stock as a sale does, so only
+    with ORDERS_WRITE."""
+    buyer = buyer_limits.is_buyer(viewer)
+    if not buyer:
         viewer.require(Permission.ORDERS_WRITE)
     problems = Problems()
     _refuse_declared(problems, viewer, data)
@@ -177,6 +184,12 @@ async def place_order(
         _check_text(problems, ["payment", key], value, 50)
     _check_text(problems, ["payment", "transactionId"], payment.transaction_id or "", 255)
     problems.raise_if_any()
+    if buyer and limits is not None:
+        first_index: dict[str, int] = {}
+        for index, item in enumerate(data.items):
+            first_index.setdefault(normalise_sku(item.sku), index)
+        buyer_limits.check_lines(limits, lines, first_index)
+        await buyer_limits.check_unpaid(viewer, limits)
 
     products = {p.sku: p for p in await Product.filter(sku__in=[sku for sku, _ in lines])}
     for index, (sku, _) in enumerate(lines):
@@ -265,6 +278,8 @@ async def place_order(
             EventType.ORDER_PLACED, f"Order {order.number} placed.", data={"status": status.value}
         ),
     )
+    if buyer and limits is not None:
+        await buyer_limits.remember(limits, order.id)
     return order
 
 

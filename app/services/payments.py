@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from app.models import Order, OrderStatus, PaymentStatus, PaymentTransaction, TransactionKind
-from app.services import events, transactions
+from app.services import buyer_limits, events, transactions
 from app.services.auth import SYSTEM, Permission, Viewer
 from app.services.errors import DomainError, ErrorCode, Problems
 from app.services.events import EventType, NewEvent
@@ -227,12 +227,7 @@ async def _fall_back(viewer: Viewer, order: Order, updates: dict[str, Any]) -> l
 def unpaid_orders(cutoff: datetime) -> Any:
     """Orders waiting for a payment that never came: nothing authorized or captured, placed
     before `cutoff`, in a status payments would move (not one staff set by hand)."""
-    return Order.filter(
-        status__in=list(AWAITING_PAYMENT),
-        status_manual=False,
-        payment_status__in=[PaymentStatus.PENDING, PaymentStatus.VOIDED],
-        created_at__lt=cutoff,
-    )
+    return buyer_limits.unpaid().filter(created_at__lt=cutoff)
 
 
 async def expire_unpaid(ttl: timedelta, now: datetime | None = None) -> tuple[int, bool]:

@@ -12,7 +12,8 @@ from app.schema.inputs import EditOrderInput, PlaceOrderInput, UpdateOrderInput
 from app.schema.mutations.base import IdempotencyKey, Once, load_order, perform
 from app.schema.types.orders import EventVisibility, Order
 from app.services import idempotency, order_edits, orders
-from app.services.errors import DomainError
+from app.services.buyer_limits import BuyerLimits
+from app.services.errors import DomainError, ErrorCode
 
 
 @strawberry.type
@@ -38,10 +39,28 @@ class OrderMutations:
         viewer, settings = context.viewer, context.settings
         data = input.to_service()
 
+        context.orders_placed += 1
+        another = context.orders_placed > 1  # thirty aliases would hold thirty orders' stock
+
         async def place() -> OrderModel:
+            if another:
+                raise DomainError(
+                    ErrorCode.LIMIT_REACHED,
+                    "One placeOrder a request: send each order on its own.",
+                )
             if viewer.is_anonymous:
                 await context.throttle("guest-order", settings.guest_order_rate_limit, 60)
-            return await orders.place_order(viewer, data, settings.tax_rate, settings.currency)
+            limits = BuyerLimits(
+                units_per_line=settings.max_units_per_line,
+                unpaid_per_customer=settings.max_unpaid_orders_per_customer,
+                unpaid_per_address=settings.max_unpaid_orders_per_address,
+                client=context.client_address,
+                redis=context.redis,
+                window_seconds=settings.unpaid_order_ttl_seconds,
+            )
+            return await orders.place_order(
+                viewer, data, settings.tax_rate, settings.currency, limits
+            )
 
         async def replay(first: dict[str, int]) -> OrderModel:
             order = await load_order(first)
