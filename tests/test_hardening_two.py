@@ -178,6 +178,35 @@ async def test_other_blow_ups_are_refused_before_running(
     assert words in body["errors"][0]["message"]
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        # each alias walks the whole schema again: 30 of them held the loop for seconds
+        "{ "
+        + " ".join(
+            f"a{i}: __schema {{ types {{ fields {{ type {{ name }} }} }} }}" for i in range(30)
+        )
+        + " }",
+        "{ "
+        + " ".join(f'a{i}: __type(name: "Mutation") {{ fields {{ name }} }}' for i in range(30))
+        + " }",
+        # the same through fragments
+        "{ ...F ...G } fragment F on Query { __schema { queryType { name } } } "
+        'fragment G on Query { t: __type(name: "Order") { name } }',
+    ],
+    ids=["schema-aliases", "type-aliases", "through-fragments"],
+)
+async def test_an_operation_reads_the_schema_once(gql: GraphQLClient, query: str) -> None:
+    body = await gql(query, expect_errors=True)
+    assert body["data"] is None
+    [error] = body["errors"]
+    assert error["extensions"]["code"] == "QUERY_TOO_LARGE"
+    assert error["message"] == (
+        "An operation reads the schema (__schema or __type) once; ask for the rest in "
+        "another request."
+    )
+
+
 async def test_introspection_stays_within_the_bounds(gql: GraphQLClient) -> None:
     from graphql import get_introspection_query
 

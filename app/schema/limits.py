@@ -15,9 +15,11 @@ from typing import Any
 from graphql import (
     ASTValidationRule,
     DocumentNode,
+    FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
+    InlineFragmentNode,
     OperationDefinitionNode,
     SelectionSetNode,
 )
@@ -48,40 +50,51 @@ MAX_VALIDATED = 1024
 overlapping_fields_can_be_merged.MAX_COMPLEXITY_BUDGET = 20_000
 
 
-def expanded_selections(document: DocumentNode, limit: int) -> int:
+# The fields that walk the schema: each is a whole walk, however often it is aliased.
+SCHEMA_READS = frozenset({"__schema", "__type"})
+
+
+def expanded_selections(document: DocumentNode, limit: int) -> tuple[int, int]:
     """How many selections the document's operations hold with every fragment spread
-    written out, counting each fragment once (memoised), so a fragment spread thrice by one
-    spread thrice by another costs three plus three, not nine. Counting stops past `limit`."""
+    written out, and how many of them read the schema (`__schema`, `__type`). Each fragment
+    is counted once (memoised), so a fragment spread thrice by one spread thrice by another
+    costs three plus three, not nine. Counting stops past `limit`."""
     fragments = {
         d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
     }
-    sizes: dict[str, int] = {}
+    tallies: dict[str, tuple[int, int]] = {}
 
-    def size(selection_set: SelectionSetNode, entered: frozenset[str]) -> int:
-        total = 0
+    def tally(selection_set: SelectionSetNode, entered: frozenset[str]) -> tuple[int, int]:
+        total, reads = 0, 0
         for selection in selection_set.selections:
             total += 1
+            inner = (0, 0)
             if isinstance(selection, FragmentSpreadNode):
-                total += fragment_size(selection.name.value, entered)
-            elif selection.selection_set is not None:  # type: ignore[attr-defined]
-                total += size(selection.selection_set, entered)  # type: ignore[attr-defined]
+                inner = fragment_tally(selection.name.value, entered)
+            elif isinstance(selection, FieldNode | InlineFragmentNode):
+                if isinstance(selection, FieldNode) and selection.name.value in SCHEMA_READS:
+                    reads += 1
+                if selection.selection_set is not None:
+                    inner = tally(selection.selection_set, entered)
+            total, reads = total + inner[0], reads + inner[1]
             if total > limit:
                 break
-        return total
+        return total, reads
 
-    def fragment_size(name: str, entered: frozenset[str]) -> int:
-        if name not in sizes:
+    def fragment_tally(name: str, entered: frozenset[str]) -> tuple[int, int]:
+        if name not in tallies:
             fragment = fragments.get(name)
             if fragment is None or name in entered:
-                return 0  # unknown or cyclic: validation says so
-            sizes[name] = size(fragment.selection_set, entered | {name})
-        return sizes[name]
+                return 0, 0  # unknown or cyclic: validation says so
+            tallies[name] = tally(fragment.selection_set, entered | {name})
+        return tallies[name]
 
-    total = 0
+    total, reads = 0, 0
     for definition in document.definitions:
         if isinstance(definition, OperationDefinitionNode) and total <= limit:
-            total += size(definition.selection_set, frozenset())
-    return total
+            inner = tally(definition.selection_set, frozenset())
+            total, reads = total + inner[0], reads + inner[1]
+    return total, reads
 
 
 def too_large(limit: int) -> GraphQLError:
@@ -96,8 +109,17 @@ def too_large(limit: int) -> GraphQLError:
 def document_errors(schema: Any, document: DocumentNode, rules: Any, limit: int) -> list[Any]:
     """The document's size bound, then validation; graphql-core's own abort (its merge work
     spent) is answered as the size bound is."""
-    if expanded_selections(document, limit) > limit:
+    selections, schema_reads = expanded_selections(document, limit)
+    if selections > limit:
         return [too_large(limit)]
+    if schema_reads > 1:
+        return [
+            GraphQLError(
+                "An operation reads the schema (__schema or __type) once; ask for the rest in "
+                "another request.",
+                extensions={"code": "QUERY_TOO_LARGE"},
+            )
+        ]
     errors = validate_document(schema, document, rules)
     # not the error-count abort ("Too many validation errors…"): that one lists the errors
     if any(
