@@ -273,14 +273,11 @@ async def redeliver(viewer: Viewer, delivery_id: int) -> WebhookDelivery:
     receiver that has it already knows it is the same event). While one copy of the event
     is still to be sent, asking again answers with that one: one pending copy at most."""
     manageable(viewer)
-    first = (
-        await WebhookDelivery.filter(id=delivery_id)
-        .select_for_update()  # two asks at once make one copy
-        .select_related("webhook")
-        .first()
-    )
+    # locked, so two asks at once make one copy (no join: PostgreSQL locks no outer join)
+    first = await WebhookDelivery.filter(id=delivery_id).select_for_update().first()
     if first is None:
         raise not_found("Webhook delivery", ["deliveryId"])
+    await first.fetch_related("webhook")
     waiting = await WebhookDelivery.filter(
         webhook_id=first.webhook_id,
         message_id=first.message_id,
