@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import time
 from datetime import UTC, datetime, timedelta
 from html import escape
 from typing import Any
@@ -105,32 +104,18 @@ async def test_fragment_fan_out_is_refused_before_anything_expands_it(
 
 
 async def test_healthz_answers_while_fan_outs_are_refused(http: httpx.AsyncClient) -> None:
-    """Before, one such query held the event loop 18.7 s and /healthz waited behind it."""
-    stalls: list[float] = []
-    running = True
-
-    async def watch_the_loop() -> None:
-        before = time.perf_counter()
-        while running:
-            await asyncio.sleep(0.005)
-            now = time.perf_counter()
-            stalls.append(now - before)
-            before = now
-
-    watcher = asyncio.create_task(watch_the_loop())
+    """Before, one such query held the event loop 18.7 s and /healthz waited behind it. That
+    nothing expands them is proven without a clock by the test above; here, that the service
+    keeps answering beside them."""
     attacks = [
         http.post("/graphql", json={"query": fan_out(levels, f" # {n}")})
         for n, levels in enumerate((14, 16, 20, 14, 16, 20))
     ]
     *refused, health = await asyncio.gather(*attacks, http.get("/healthz"))
-    running = False
-    await watcher
     assert health.status_code == 200
     assert health.json() == {"status": "ok"}
     for response in refused:
         assert response.json()["errors"][0]["extensions"]["code"] == "QUERY_TOO_LARGE"
-    # an expansion of 3**13 and more would stall for seconds; a linear check never comes near
-    assert max(stalls) < 1.0, max(stalls)
 
 
 @pytest.mark.parametrize(
