@@ -658,3 +658,31 @@ async def test_a_page_of_orders_reads_its_requests_in_one_query(
         assert confirmed == ([request["id"]] if request["status"] == "CONFIRMED" else [])
     # token, the page, requests, refunds, the refunds' requests
     assert one.count == six.count == 5, six.statements
+
+
+async def test_the_payment_back_end_needs_refunds_write_to_confirm(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    """Every refund recorded needs REFUNDS_WRITE (SUPPORT records payments, not refunds):
+    a payment token without it neither confirms nor withdraws a request."""
+    from tests.test_hardening_two import api_token
+
+    admin = actors.admin.token
+    order = await paid_tees(gql, actors)
+    request = (await cancel(gql, admin, order, refund=True))["refundRequest"]
+    payments_only = await api_token(gql, admin, "PAYMENTS_WRITE")
+    back_end = await api_token(gql, admin, "PAYMENTS_WRITE", "REFUNDS_WRITE")
+    for token in (payments_only, actors.support.token):
+        refused = await record_payment(
+            gql, token, order, kind="REFUND", refundRequestId=request["id"]
+        )
+        assert [e["code"] for e in refused["errors"]] == ["FORBIDDEN"]
+        withdrawn = (await gql.data(WITHDRAW, {"id": request["id"]}, token))["cancelRefundRequest"]
+        assert [e["code"] for e in withdrawn["errors"]] == ["FORBIDDEN"]
+    assert (await RefundRequest.get()).status.value == "PENDING"
+    assert await Refund.all().count() == 0
+    done = await record_payment(
+        gql, back_end, order, kind="REFUND", refundRequestId=request["id"], reference="re_7"
+    )
+    assert done["errors"] == []
+    assert (await RefundRequest.get()).status.value == "CONFIRMED"

@@ -153,6 +153,12 @@ async def test_a_quote_is_refused_as_place_order_is(gql: GraphQLClient, actors: 
     bounds = await errors(items=[{"sku": "TEE", "quantity": 0}] + [line] * 100)
     assert [e["field"] for e in bounds] == [["items"], ["items", "0", "quantity"]]
     assert [e["field"] for e in await errors(items=[])] == [["items"]]
+    # a buyer's units a line, as placeOrder bounds them (BITCART_MAX_UNITS_PER_LINE)
+    many = await errors(items=[line, {"sku": "TEE", "quantity": 100}])
+    assert many == [
+        {"code": "LIMIT_REACHED", "message": "At most 100 units of TEE an order.",
+         "field": ["items", "0", "quantity"]}
+    ]  # fmt: skip
     assert await errors(items=[line]) == []
 
 

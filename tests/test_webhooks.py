@@ -1140,10 +1140,11 @@ async def test_order_updated_says_what_changed(
 ) -> None:
     """An address, the shipping method and the comment: each order.updated carries the
     field that changed, before and after, never an empty change."""
-    from tests.factories import address
+    from tests.factories import address, shipping_method
 
     admin = actors.admin.token
     await create_product(gql, admin, "TEE", stock=5)
+    await shipping_method(gql, admin, "express", "12.00")
     settings = delivering(settings_with_redis)
     update = """mutation($id: ID!, $input: UpdateOrderInput!) {
       updateOrder(id: $id, input: $input) { errors { code } } }"""
@@ -1167,6 +1168,8 @@ async def test_order_updated_says_what_changed(
     assert all(b["data"]["change"] for b in bodies)
     assert changed["customerComment"] == {"from": "ring", "to": "knock twice"}
     assert changed["shippingMethod"] == {"from": "standard", "to": "express"}
+    assert changed["shippingCost"] == {"from": "0.00", "to": "12.00"}
+    assert changed["total"] == {"from": "10.00", "to": "22.00"}
     before, after = changed["shippingAddress"]["from"], changed["shippingAddress"]["to"]
     assert (before["firstName"], before["city"], before["postalCode"]) == (
         "Alice",

@@ -49,6 +49,7 @@ from app.services import (
     tracking,
     webhooks,
 )
+from app.services.buyer_limits import BuyerLimits
 from app.services.errors import DomainError
 from app.services.pagination import Page, PageRequest
 from app.services.webhooks import TOPICS
@@ -84,8 +85,17 @@ class Query:
     async def quote_order(self, info: Info, input: QuoteOrderInput) -> QuoteOrderPayload:
         settings = info.context.settings
         try:
+            limits = BuyerLimits(
+                units_per_line=settings.max_units_per_line,
+                unpaid_per_customer=settings.max_unpaid_orders_per_customer,
+                unpaid_per_address=settings.max_unpaid_orders_per_address,
+            )
             quote = await quotes.quote_order(
-                info.context.viewer, input.to_service(), settings.tax_rate, settings.currency
+                info.context.viewer,
+                input.to_service(),
+                settings.tax_rate,
+                settings.currency,
+                limits,
             )
         except DomainError as exc:
             return QuoteOrderPayload(errors=user_errors(exc))

@@ -145,9 +145,9 @@ async def ask_refund(
 
 
 async def cancel_request(viewer: Viewer, request_id: int) -> tuple[RefundRequest, Order]:
-    """Withdraw a pending request: staff who asked (REFUNDS_WRITE), or the payment side
-    when the provider refused it (PAYMENTS_WRITE). Its amount may be asked for again."""
-    viewer.require_any(Permission.REFUNDS_WRITE, Permission.PAYMENTS_WRITE)
+    """Withdraw a pending request (REFUNDS_WRITE): staff changed their mind, or the
+    provider refused it. Its amount may be asked for again."""
+    viewer.require(Permission.REFUNDS_WRITE)
     found = await RefundRequest.get_or_none(id=request_id)
     if found is None:
         raise not_found("Refund request", ["id"])

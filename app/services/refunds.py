@@ -80,7 +80,9 @@ async def issue_refund(
     settles: RefundRequest | None = None,
 ) -> tuple[Refund, PaymentTransaction]:
     """The refund on a locked order, with its transaction (the provider's reference when the
-    payment side reported it); `settles`, the pending refund request it confirms."""
+    payment side reported it); `settles`, the pending refund request it confirms. Every
+    refund, by whichever mutation, needs REFUNDS_WRITE."""
+    viewer.require(Permission.REFUNDS_WRITE)
     problems = Problems()
     amount = parse_money(data.amount)
     if amount is None or amount <= 0:

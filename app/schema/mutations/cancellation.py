@@ -134,8 +134,8 @@ class CancellationMutations:
         return _asked_payload(result, errors)
 
     @strawberry.mutation(
-        description="Withdraw a PENDING refund request: staff (REFUNDS_WRITE), or the payment "
-        "side when the provider refused it (PAYMENTS_WRITE)."
+        description="Withdraw a PENDING refund request (REFUNDS_WRITE): staff changed their "
+        "mind, or the provider refused it."
     )
     async def cancel_refund_request(self, info: Info, id: strawberry.ID) -> RefundRequestPayload:
         viewer = info.context.viewer
