@@ -31,7 +31,7 @@ from strawberry.types.unset import UNSET, UnsetType
 from tortoise import connections
 from tortoise.contrib.starlette import RegisterTortoise
 
-from app import live, metrics, persisted, tracking_page
+from app import console, live, metrics, persisted, tracking_page
 from app.db import MAX_ID, tortoise_config
 from app.documents.render import Renderer
 from app.http import BodyLimit
@@ -500,6 +500,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
             Route("/documents/{document_id:int}", download_document),
             Route("/imports/{import_id:int}/result.csv", download_import_result),
             Route("/exports/{export_id:int}", download_export),
+            *console.routes(settings.console_dir),
         ],
         middleware=[
             Middleware(RequestLog),
