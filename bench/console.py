@@ -44,7 +44,9 @@ JS_BUDGET, FIRST_ROW_BUDGET = 200 * 1024, 1.0
 
 # Static imports in Vite's minified output: `import{a as b}from"./x.js"`, `import"./y.js"`,
 # `export{c}from"./z.js"`; never `import("./lazy.js")`, which a route loads later.
-STATIC_IMPORT = re.compile(r"""(?:\bimport|\bexport)\s*(?:[\w$*{}\s,]*?\bfrom\s*)?["']([^"']+\.js)["']""")
+STATIC_IMPORT = re.compile(
+    r"""(?:\bimport|\bexport)\s*(?:[\w$*{}\s,]*?\bfrom\s*)?["']([^"']+\.js)["']"""
+)
 ENTRY = re.compile(
     r"""<script\b[^>]*\btype=["']module["'][^>]*\bsrc=["']([^"']+)["']"""
     r"""|<link\b[^>]*\brel=["']modulepreload["'][^>]*\bhref=["']([^"']+)["']"""

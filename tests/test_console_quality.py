@@ -1,0 +1,371 @@
+"""Every screen of the staff console, in a real Chromium against a real `serve`, at a desk's
+1280x800 and a phone's 390x844: axe-core finds no serious or critical violation, and a
+screenshot of each is kept in test-artifacts/console/ (axe's full findings beside it, in
+test-artifacts/console/axe/).
+
+axe-core comes from tests/console_axe/ (`npm ci`, as .ci/run does). It is injected with
+WebDriver's execute_script, which Chromium runs outside the page's Content-Security-Policy
+(the console allows no inline script); the test asserts the CSP refused nothing. One served
+process and one browser serve the whole module."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.console_harness import (
+    CHROMEDRIVER,
+    CHROMIUM,
+    ROOT,
+    build_console,
+    missing,
+    npm_env,
+)
+from tests.processes import demo_admin_token, free_port, serve, stop, wait_healthy
+
+ARTIFACTS = ROOT / "test-artifacts" / "console"
+AXE_PROJECT = ROOT / "tests" / "console_axe"
+AXE = AXE_PROJECT / "node_modules" / "axe-core" / "axe.min.js"
+SIZES = {"desktop": (1280, 800), "phone": (390, 844)}
+BLOCKING = ("serious", "critical")
+
+
+@dataclass
+class Served:
+    url: str
+    token: str
+    facts: dict[str, Any] = field(default_factory=dict)
+
+    def gql(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        body = httpx.post(
+            f"{self.url}/graphql",
+            json={"query": query, "variables": variables or {}},
+            headers={"Authorization": f"Bearer {self.token}"},
+            timeout=30,
+        ).json()
+        assert "errors" not in body, body
+        data: dict[str, Any] = body["data"]
+        return data
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    if not (CHROMIUM and CHROMEDRIVER):
+        missing("needs Debian's chromium and chromium-driver")
+    build_console()
+    if not AXE.exists():
+        install_axe()
+    data_dir = tmp_path_factory.mktemp("console-quality")
+    port = free_port()
+    process = serve(
+        data_dir, port, "--demo", log_file=data_dir / "serve.log",
+        env={"BITCART_WEBHOOK_ALLOW_PRIVATE": "1"},
+    )  # fmt: skip
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_healthy(url, process)
+        site = Served(url, demo_admin_token(url))
+        furnish(site)
+        yield site
+    finally:
+        stop(process)
+
+
+def install_axe() -> None:
+    """`npm ci` in tests/console_axe (one small package), with the node that built the
+    console; .ci/run does the same before the tests."""
+    done = subprocess.run(
+        ["nice", "-n", "10", "npm", "ci", "--no-audit", "--no-fund", "--silent"],
+        cwd=AXE_PROJECT,
+        env=npm_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    if done.returncode != 0 or not AXE.exists():
+        missing(f"needs axe-core (`npm ci` in tests/console_axe failed: {done.stderr[-500:]})")
+
+
+ORDER = """query($n: Int!) { order(number: $n) { id items { id sku quantity } } }"""
+
+
+def furnish(site: Served) -> None:
+    """What the demo lacks for every screen to have something on it: a partial shipment,
+    a return, a finished tracking import with a failed and a skipped row, a webhook with a
+    delivery, an API token."""
+    order = site.gql(ORDER, {"n": 100})["order"]
+    first = order["items"][0]
+    shipped = site.gql(
+        """mutation($id: ID!, $input: ShipOrderInput) { shipOrder(orderId: $id, input: $input)
+        { shipment { id } errors { code } } }""",
+        {"id": order["id"], "input": {"items": [{"orderItemId": first["id"], "quantity": 1}],
+                                      "trackingNumber": "1Z999AA10123456784", "carrier": "ups"}},
+    )["shipOrder"]  # fmt: skip
+    assert not shipped["errors"], shipped
+    site.facts["shipment"] = shipped["shipment"]["id"]
+    returned = site.gql(
+        """mutation($input: RequestReturnInput!) { requestReturn(input: $input)
+        { returnRequest { id } errors { code } } }""",
+        {"input": {"orderId": order["id"], "customerComment": "Too small",
+                   "items": [{"orderItemId": first["id"], "quantity": 1, "reason": "Size"}]}},
+    )["requestReturn"]  # fmt: skip
+    assert not returned["errors"], returned
+    site.facts["return"] = returned["returnRequest"]["id"]
+    site.facts["import"] = tracking_import(site)
+    site.gql(
+        """mutation { createWebhook(input: {url: "http://127.0.0.1:9/hook",
+        events: ["order.created"]}) { errors { code } } }"""
+    )
+    site.gql(
+        """mutation { createApiToken(input: {name: "Payments", permissions: [PAYMENTS_WRITE]})
+        { errors { code } } }"""
+    )
+
+
+def tracking_import(site: Served) -> str:
+    """A finished import of three rows: one updated, one failed (no such order), one
+    skipped (a blank tracking number)."""
+    csv = (
+        b"order_number,tracking_number,carrier\n"
+        b"102,RB123456785GB,\n99999,1Z999AA10123456784,\n103,,\n"
+    )
+    query = """mutation($file: Upload!) { importTracking(file: $file)
+      { trackingImport { id } errors { code } } }"""
+    answer = httpx.post(
+        f"{site.url}/graphql",
+        data={
+            "operations": json.dumps({"query": query, "variables": {"file": None}}),
+            "map": json.dumps({"0": ["variables.file"]}),
+        },
+        files={"0": ("tracking.csv", io.BytesIO(csv), "text/csv")},
+        headers={"Authorization": f"Bearer {site.token}"},
+    ).json()
+    assert not answer["data"]["importTracking"]["errors"], answer
+    import_id: str = answer["data"]["importTracking"]["trackingImport"]["id"]
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        status = site.gql(
+            "query($id: ID!) { trackingImport(id: $id) { status } }", {"id": import_id}
+        )["trackingImport"]["status"]
+        if status in ("SUCCEEDED", "FAILED"):
+            return import_id
+        time.sleep(0.3)
+    pytest.fail("the tracking import did not finish")
+
+
+@pytest.fixture(scope="module")
+def browser(served: Served) -> Iterator[Any]:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM or ""
+    for flag in (
+        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+        "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--window-size=1280,800",
+    ):  # fmt: skip
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER or ""), options=options)
+    driver.set_script_timeout(60)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+# ---- finding and waiting, by what a screen reader announces -------------------------------
+
+READY = """
+const busy = [...document.querySelectorAll('[role=status], [aria-busy=true]')]
+  .some((e) => e.getAttribute('aria-busy') === 'true'
+    || /^(Loading|Signing in)/.test(e.textContent.trim()));
+return !busy && !!document.querySelector(arguments[0]);"""
+
+
+def wait_for(browser: Any, css: str, seconds: float = 20) -> None:
+    """Until an element matching css is there and nothing says it is loading."""
+    from selenium.webdriver.support.wait import WebDriverWait
+
+    WebDriverWait(browser, seconds, poll_frequency=0.1).until(
+        lambda b: b.execute_script(READY, css),
+        f"waiting for {css} on {browser.current_url}",
+    )
+
+
+def by_xpath(browser: Any, xpath: str, seconds: float = 20) -> Any:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.wait import WebDriverWait
+
+    return WebDriverWait(browser, seconds).until(
+        ec.element_to_be_clickable((By.XPATH, xpath)), f"waiting for {xpath}"
+    )
+
+
+def button(name: str) -> str:
+    return f"//button[normalize-space(.)='{name}' or @aria-label='{name}']"
+
+
+def sign_in(browser: Any, site: Served) -> None:
+    from app.services.demo import DEMO_LOGINS
+
+    admin = DEMO_LOGINS[0]
+    wait_for(browser, "form input[type=password]")
+    email = by_xpath(browser, "//label[normalize-space(.)='Email']/following::input[1]")
+    email.send_keys(admin.email)
+    by_xpath(browser, "//label[normalize-space(.)='Password']/following::input[1]").send_keys(
+        admin.password
+    )
+    by_xpath(browser, button("Sign in")).click()
+    wait_for(browser, "nav a[href$='/orders']")
+
+
+def visit(browser: Any, site: Served, path: str, ready: str = "main h1") -> None:
+    """Open a console address, signing in first if the tab has no session."""
+    browser.get(f"{site.url}/console{path}")
+    wait_for(browser, f"{ready}, form input[type=password]")
+    if browser.execute_script("return !!document.querySelector('form input[type=password]')"):
+        sign_in(browser, site)
+        browser.get(f"{site.url}/console{path}")
+    wait_for(browser, ready)
+
+
+def follow_first_row(browser: Any, table: str, ready: str = "main h1") -> None:
+    """Open the first row's link of the table named `table`."""
+    by_xpath(browser, f"(//table[@aria-label='{table}' or caption[normalize-space(.)="
+                      f"'{table}']]//tbody//a)[1]").click()  # fmt: skip
+    wait_for(browser, ready)
+
+
+def open_action(browser: Any, item: str) -> None:
+    """The order page's Actions menu, then one of its items; waits for its dialog."""
+    by_xpath(browser, button("Actions")).click()
+    by_xpath(browser, f"//*[@role='menuitem'][normalize-space(.)='{item}']").click()
+    wait_for(browser, "[role=dialog], [role=alertdialog]")
+
+
+# ---- the screens -----------------------------------------------------------------------
+
+
+def sign_in_screen(browser: Any, site: Served) -> None:
+    browser.get(f"{site.url}/console/")
+    browser.execute_script("sessionStorage.clear()")
+    browser.get(f"{site.url}/console/")
+    wait_for(browser, "form input[type=password]")
+
+
+def order_page(browser: Any, site: Served) -> None:
+    visit(browser, site, "/orders/100", "main h1")
+
+
+def action(item: str) -> Callable[[Any, Served], None]:
+    def opened(browser: Any, site: Served) -> None:
+        order_page(browser, site)
+        open_action(browser, item)
+
+    return opened
+
+
+def actions_menu(browser: Any, site: Served) -> None:
+    order_page(browser, site)
+    by_xpath(browser, button("Actions")).click()
+    wait_for(browser, "[role=menu]")
+
+
+def return_detail(browser: Any, site: Served) -> None:
+    visit(browser, site, "/returns", "main table tbody tr")
+    follow_first_row(browser, "Returns")
+
+
+def import_report(browser: Any, site: Served) -> None:
+    visit(browser, site, "/imports", "main table tbody tr")
+    follow_first_row(browser, "Imports")
+
+
+ACTIONS = ("Change status", "Edit order", "Add tracking number", "Ship items",
+           "Record payment", "Refund", "Print invoice", "Print packing slip")  # fmt: skip
+SCREENS: dict[str, Callable[[Any, Served], None]] = {
+    "sign-in": sign_in_screen,
+    "orders": lambda b, s: visit(b, s, "/orders", "table tbody tr a"),
+    "order": order_page,
+    "order-actions-menu": actions_menu,
+    **{f"order-{name.lower().replace(' ', '-')}": action(name) for name in ACTIONS},
+    "shipments": lambda b, s: visit(b, s, "/shipments", "table tbody tr"),
+    "returns": lambda b, s: visit(b, s, "/returns", "table tbody tr"),
+    "return": return_detail,
+    "imports": lambda b, s: visit(b, s, "/imports", "main h1"),
+    "import-report": import_report,
+    "products": lambda b, s: visit(b, s, "/products", "table tbody tr"),
+    "settings": lambda b, s: visit(b, s, "/settings", "main h1"),
+}
+
+
+# ---- axe -------------------------------------------------------------------------------
+
+RUN_AXE = """const done = arguments[arguments.length - 1];
+axe.run(document, {resultTypes: ["violations"]}).then(
+  (r) => done(r.violations.map((v) => ({id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.map((n) => ({target: n.target.join(" "), html: n.html.slice(0, 200),
+                                summary: n.failureSummary}))}))),
+  (e) => done({error: String(e)}));"""
+
+
+def audit(browser: Any, name: str) -> list[dict[str, Any]]:
+    """axe-core's violations on the page as it is now; all of them written beside the
+    screenshots."""
+    if not browser.execute_script("return typeof window.axe === 'object'"):
+        browser.execute_script(AXE.read_text())
+    violations = browser.execute_async_script(RUN_AXE)
+    assert not isinstance(violations, dict), violations
+    folder = ARTIFACTS / "axe"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name}.json").write_text(json.dumps(violations, indent=1))
+    found: list[dict[str, Any]] = violations
+    return found
+
+
+def set_viewport(browser: Any, width: int, height: int) -> None:
+    browser.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600},
+    )
+
+
+def blocking(violations: list[dict[str, Any]]) -> list[str]:
+    return [
+        f"{v['impact']} {v['id']}: {v['help']} at {[n['target'] for n in v['nodes']][:5]}"
+        for v in violations
+        if v["impact"] in BLOCKING
+    ]
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+@pytest.mark.parametrize("screen", list(SCREENS))
+def test_screen_has_no_serious_accessibility_violation(
+    browser: Any, served: Served, screen: str, size: str
+) -> None:
+    set_viewport(browser, *SIZES[size])
+    SCREENS[screen](browser, served)
+    time.sleep(0.25)  # React Aria's entry transitions, before colours are measured
+    name = f"{screen}-{size}"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    browser.save_screenshot(str(ARTIFACTS / f"{name}.png"))
+    violations = audit(browser, name)
+    assert blocking(violations) == []
+    refused = [
+        entry["message"]
+        for entry in browser.get_log("browser")
+        if "Content Security Policy" in entry["message"] or "Refused" in entry["message"]
+    ]
+    assert refused == []
