@@ -1,12 +1,32 @@
 /// <reference types="vitest/config" />
 import react from "@vitejs/plugin-react";
-import { defineConfig } from "vite";
+import { defineConfig, type Plugin } from "vite";
+
+// graphql-codegen's client preset resolves `graphql(\`…\`)` through a map of every document
+// in the app (src/gql/gql.ts), which would put all of them in the first chunk. Its types are
+// all TypeScript needs; at run time the query text itself is enough for urql, which parses
+// it. So each call becomes its text, and every document stays in the chunk that uses it.
+// A document's text must therefore hold every fragment it spreads (no `${Fragment}`).
+function inlineDocuments(): Plugin {
+  const call = /\bgraphql\(\s*(`(?:[^`$]|\$(?!\{))*`)\s*,?\s*\)/g;
+  const using = /import\s*\{\s*graphql\s*\}\s*from\s*["'][./]*gql["'];?/;
+  return {
+    name: "bitcart-inline-documents",
+    enforce: "pre",
+    transform(code, id) {
+      if (!/\/src\/.*\.tsx?$/.test(id) || id.includes("/src/gql/") || !code.includes("graphql(")) return null;
+      const inlined = code.replace(call, "$1");
+      if (/\bgraphql\(/.test(inlined)) this.error(`${id}: a graphql(\`…\`) call that is not plain text`);
+      return { code: inlined.replace(using, ""), map: null };
+    },
+  };
+}
 
 // Served by the API at /console (app/console.py): hashed file names under assets/, cached
 // for a year; index.html is never cached.
 export default defineConfig({
   base: "/console/",
-  plugins: [react()],
+  plugins: [inlineDocuments(), react()],
   build: {
     outDir: "dist",
     assetsDir: "assets",

@@ -6,7 +6,7 @@ import { useSession } from "./lib/session";
 import { ViewerContext, ViewerDocument, viewerOf } from "./lib/viewer";
 import { Shell } from "./shell/Shell";
 import { SignIn } from "./shell/SignIn";
-import { Button } from "./ui";
+import { Button } from "./ui/fields";
 
 // Each area is its own chunk, loaded when first opened: the sign-in screen and the shell
 // are all a first visit downloads.

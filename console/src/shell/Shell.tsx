@@ -4,7 +4,7 @@ import { useMutation } from "urql";
 import { graphql } from "../gql";
 import { useSession } from "../lib/session";
 import { SETTINGS_PERMISSIONS, useViewer } from "../lib/viewer";
-import { Button } from "../ui";
+import { Button } from "../ui/fields";
 import { LiveIndicator } from "./LiveIndicator";
 
 const SignOutDocument = graphql(`

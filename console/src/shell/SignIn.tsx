@@ -3,7 +3,7 @@ import { Form } from "react-aria-components";
 import { useMutation } from "urql";
 import { graphql } from "../gql";
 import { useSession } from "../lib/session";
-import { Button, Errors, TextField } from "../ui";
+import { Button, Errors, TextField } from "../ui/fields";
 
 const SignInDocument = graphql(`
   mutation SignIn($email: String!, $password: String!) {
