@@ -178,6 +178,11 @@ def browser(served: Served) -> Iterator[Any]:
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER or ""), options=options)
     driver.set_script_timeout(60)
+    downloads = ROOT / "test-artifacts" / "console" / "downloads"
+    downloads.mkdir(parents=True, exist_ok=True)
+    driver.execute_cdp_cmd(
+        "Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)}
+    )
     try:
         yield driver
     finally:
@@ -277,6 +282,26 @@ def action(item: str) -> Callable[[Any, Served], None]:
     return opened
 
 
+def printed(item: str) -> Callable[[Any, Served], None]:
+    """Print invoice / packing slip open no dialog: the page says when the file is down."""
+
+    def done(browser: Any, site: Served) -> None:
+        from selenium.webdriver.support.wait import WebDriverWait
+
+        order_page(browser, site)
+        by_xpath(browser, button("Actions")).click()
+        by_xpath(browser, f"//*[@role='menuitem'][normalize-space(.)='{item}']").click()
+        WebDriverWait(browser, 60, poll_frequency=0.2).until(
+            lambda b: b.execute_script(
+                "return [...document.querySelectorAll('[role=status], [role=alert]')]"
+                ".some((e) => /^Downloaded|failed|refused/.test(e.textContent))"
+            ),
+            f"waiting for {item} to download",
+        )
+
+    return done
+
+
 def actions_menu(browser: Any, site: Served) -> None:
     order_page(browser, site)
     by_xpath(browser, button("Actions")).click()
@@ -300,7 +325,8 @@ SCREENS: dict[str, Callable[[Any, Served], None]] = {
     "orders": lambda b, s: visit(b, s, "/orders", "table tbody tr a"),
     "order": order_page,
     "order-actions-menu": actions_menu,
-    **{f"order-{name.lower().replace(' ', '-')}": action(name) for name in ACTIONS},
+    **{f"order-{name.lower().replace(' ', '-')}": action(name) for name in ACTIONS[:-2]},
+    **{f"order-{name.lower().replace(' ', '-')}": printed(name) for name in ACTIONS[-2:]},
     "shipments": lambda b, s: visit(b, s, "/shipments", "table tbody tr"),
     "returns": lambda b, s: visit(b, s, "/returns", "table tbody tr"),
     "return": return_detail,
