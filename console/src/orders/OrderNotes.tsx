@@ -63,9 +63,11 @@ export function StaffNotes({ order, reload }: { order: OrderView; reload(): void
   const conflict = errors.some((e) => e.code === "VERSION_CONFLICT");
   return (
     <section aria-labelledby="staff-notes-title" className="panel stack staff-notes">
-      <h2 id="staff-notes-title">
-        Staff notes <span className="badge badge-staff">Staff only: never shown to the customer</span>
-      </h2>
+      <h2 id="staff-notes-title">Staff notes</h2>
+      <p>
+        <span className="badge badge-staff">Staff only</span> Never shown to the customer: not on the tracking page, in emails or on
+        documents.
+      </p>
       {can("ORDERS_WRITE") ? (
         <Form
           className="stack"
