@@ -15,21 +15,21 @@ import json
 import subprocess
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 import pytest
 
 from tests.console_harness import (
-    CHROMEDRIVER,
-    CHROMIUM,
+    DEMO_ADMIN,
     ROOT,
-    build_console,
+    ConsoleServer,
+    console_server,
+    csp_refusals,
     missing,
+    new_browser,
     npm_env,
 )
-from tests.processes import demo_admin_token, free_port, serve, stop, wait_healthy
 
 ARTIFACTS = ROOT / "test-artifacts" / "console"
 AXE_PROJECT = ROOT / "tests" / "console_axe"
@@ -38,45 +38,16 @@ SIZES = {"desktop": (1280, 800), "phone": (390, 844)}
 BLOCKING = ("serious", "critical")
 
 
-@dataclass
-class Served:
-    url: str
-    token: str
-    facts: dict[str, Any] = field(default_factory=dict)
-
-    def gql(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-        body = httpx.post(
-            f"{self.url}/graphql",
-            json={"query": query, "variables": variables or {}},
-            headers={"Authorization": f"Bearer {self.token}"},
-            timeout=30,
-        ).json()
-        assert "errors" not in body, body
-        data: dict[str, Any] = body["data"]
-        return data
-
-
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    if not (CHROMIUM and CHROMEDRIVER):
-        missing("needs Debian's chromium and chromium-driver")
-    build_console()
-    if not AXE.exists():
-        install_axe()
-    data_dir = tmp_path_factory.mktemp("console-quality")
-    port = free_port()
-    process = serve(
-        data_dir, port, "--demo", log_file=data_dir / "serve.log",
-        env={"BITCART_WEBHOOK_ALLOW_PRIVATE": "1"},
-    )  # fmt: skip
-    try:
-        url = f"http://127.0.0.1:{port}"
-        wait_healthy(url, process)
-        site = Served(url, demo_admin_token(url))
-        furnish(site)
-        yield site
-    finally:
-        stop(process)
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConsoleServer]:
+    with pytest.MonkeyPatch.context() as patch:
+        # the settings screen shows a webhook with a failed delivery: to a closed local port
+        patch.setenv("BITCART_WEBHOOK_ALLOW_PRIVATE", "1")
+        with console_server(tmp_path_factory.mktemp("console-quality")) as site:
+            if not AXE.exists():
+                install_axe()
+            furnish(site)
+            yield site
 
 
 def install_axe() -> None:
@@ -98,40 +69,39 @@ def install_axe() -> None:
 ORDER = """query($n: Int!) { order(number: $n) { id items { id sku quantity } } }"""
 
 
-def furnish(site: Served) -> None:
+def furnish(site: ConsoleServer) -> None:
     """What the demo lacks for every screen to have something on it: a partial shipment,
     a return, a finished tracking import with a failed and a skipped row, a webhook with a
     delivery, an API token."""
-    order = site.gql(ORDER, {"n": 100})["order"]
+    hook = site.api(
+        """mutation { createWebhook(input: {url: "http://127.0.0.1:9/hook",
+        events: ["shipment.created"]}) { errors { code } } }"""
+    )
+    assert not hook["createWebhook"]["errors"], hook
+    order = site.api(ORDER, {"n": 100})["order"]
     first = order["items"][0]
-    shipped = site.gql(
+    shipped = site.api(
         """mutation($id: ID!, $input: ShipOrderInput) { shipOrder(orderId: $id, input: $input)
         { shipment { id } errors { code } } }""",
         {"id": order["id"], "input": {"items": [{"orderItemId": first["id"], "quantity": 1}],
                                       "trackingNumber": "1Z999AA10123456784", "carrier": "ups"}},
     )["shipOrder"]  # fmt: skip
     assert not shipped["errors"], shipped
-    site.facts["shipment"] = shipped["shipment"]["id"]
-    returned = site.gql(
+    returned = site.api(
         """mutation($input: RequestReturnInput!) { requestReturn(input: $input)
         { returnRequest { id } errors { code } } }""",
         {"input": {"orderId": order["id"], "customerComment": "Too small",
                    "items": [{"orderItemId": first["id"], "quantity": 1, "reason": "Size"}]}},
     )["requestReturn"]  # fmt: skip
     assert not returned["errors"], returned
-    site.facts["return"] = returned["returnRequest"]["id"]
-    site.facts["import"] = tracking_import(site)
-    site.gql(
-        """mutation { createWebhook(input: {url: "http://127.0.0.1:9/hook",
-        events: ["order.created"]}) { errors { code } } }"""
-    )
-    site.gql(
+    tracking_import(site)
+    site.api(
         """mutation { createApiToken(input: {name: "Payments", permissions: [PAYMENTS_WRITE]})
         { errors { code } } }"""
     )
 
 
-def tracking_import(site: Served) -> str:
+def tracking_import(site: ConsoleServer) -> None:
     """A finished import of three rows: one updated, one failed (no such order), one
     skipped (a blank tracking number)."""
     csv = (
@@ -147,42 +117,25 @@ def tracking_import(site: Served) -> str:
             "map": json.dumps({"0": ["variables.file"]}),
         },
         files={"0": ("tracking.csv", io.BytesIO(csv), "text/csv")},
-        headers={"Authorization": f"Bearer {site.token}"},
+        headers={"Authorization": f"Bearer {site.admin_token}"},
     ).json()
     assert not answer["data"]["importTracking"]["errors"], answer
     import_id: str = answer["data"]["importTracking"]["trackingImport"]["id"]
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        status = site.gql(
+        status = site.api(
             "query($id: ID!) { trackingImport(id: $id) { status } }", {"id": import_id}
         )["trackingImport"]["status"]
         if status in ("SUCCEEDED", "FAILED"):
-            return import_id
+            return
         time.sleep(0.3)
     pytest.fail("the tracking import did not finish")
 
 
 @pytest.fixture(scope="module")
-def browser(served: Served) -> Iterator[Any]:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM or ""
-    for flag in (
-        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-        "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--window-size=1280,800",
-    ):  # fmt: skip
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER or ""), options=options)
+def browser(served: ConsoleServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    driver = new_browser(tmp_path_factory.mktemp("downloads"))
     driver.set_script_timeout(60)
-    downloads = ROOT / "test-artifacts" / "console" / "downloads"
-    downloads.mkdir(parents=True, exist_ok=True)
-    driver.execute_cdp_cmd(
-        "Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)}
-    )
     try:
         yield driver
     finally:
@@ -222,21 +175,19 @@ def button(name: str) -> str:
     return f"//button[normalize-space(.)='{name}' or @aria-label='{name}']"
 
 
-def sign_in(browser: Any, site: Served) -> None:
-    from app.services.demo import DEMO_LOGINS
-
-    admin = DEMO_LOGINS[0]
+def sign_in(browser: Any, site: ConsoleServer) -> None:
     wait_for(browser, "form input[type=password]")
-    email = by_xpath(browser, "//label[normalize-space(.)='Email']/following::input[1]")
-    email.send_keys(admin.email)
+    by_xpath(browser, "//label[normalize-space(.)='Email']/following::input[1]").send_keys(
+        DEMO_ADMIN[0]
+    )
     by_xpath(browser, "//label[normalize-space(.)='Password']/following::input[1]").send_keys(
-        admin.password
+        DEMO_ADMIN[1]
     )
     by_xpath(browser, button("Sign in")).click()
     wait_for(browser, "nav a[href$='/orders']")
 
 
-def visit(browser: Any, site: Served, path: str, ready: str = "main h1") -> None:
+def visit(browser: Any, site: ConsoleServer, path: str, ready: str = "main h1") -> None:
     """Open a console address, signing in first if the tab has no session."""
     browser.get(f"{site.url}/console{path}")
     wait_for(browser, f"{ready}, form input[type=password]")
@@ -263,29 +214,29 @@ def open_action(browser: Any, item: str) -> None:
 # ---- the screens -----------------------------------------------------------------------
 
 
-def sign_in_screen(browser: Any, site: Served) -> None:
+def sign_in_screen(browser: Any, site: ConsoleServer) -> None:
     browser.get(f"{site.url}/console/")
     browser.execute_script("sessionStorage.clear()")
     browser.get(f"{site.url}/console/")
     wait_for(browser, "form input[type=password]")
 
 
-def order_page(browser: Any, site: Served) -> None:
+def order_page(browser: Any, site: ConsoleServer) -> None:
     visit(browser, site, "/orders/100", "main h1")
 
 
-def action(item: str) -> Callable[[Any, Served], None]:
-    def opened(browser: Any, site: Served) -> None:
+def action(item: str) -> Callable[[Any, ConsoleServer], None]:
+    def opened(browser: Any, site: ConsoleServer) -> None:
         order_page(browser, site)
         open_action(browser, item)
 
     return opened
 
 
-def printed(item: str) -> Callable[[Any, Served], None]:
+def printed(item: str) -> Callable[[Any, ConsoleServer], None]:
     """Print invoice / packing slip open no dialog: the page says when the file is down."""
 
-    def done(browser: Any, site: Served) -> None:
+    def done(browser: Any, site: ConsoleServer) -> None:
         from selenium.webdriver.support.wait import WebDriverWait
 
         order_page(browser, site)
@@ -302,25 +253,25 @@ def printed(item: str) -> Callable[[Any, Served], None]:
     return done
 
 
-def actions_menu(browser: Any, site: Served) -> None:
+def actions_menu(browser: Any, site: ConsoleServer) -> None:
     order_page(browser, site)
     by_xpath(browser, button("Actions")).click()
     wait_for(browser, "[role=menu]")
 
 
-def return_detail(browser: Any, site: Served) -> None:
+def return_detail(browser: Any, site: ConsoleServer) -> None:
     visit(browser, site, "/returns", "main table tbody tr")
     follow_first_row(browser, "Returns")
 
 
-def import_report(browser: Any, site: Served) -> None:
+def import_report(browser: Any, site: ConsoleServer) -> None:
     visit(browser, site, "/imports", "main table tbody tr")
     follow_first_row(browser, "Imports")
 
 
 ACTIONS = ("Change status", "Edit order", "Add tracking number", "Ship items",
            "Record payment", "Refund", "Print invoice", "Print packing slip")  # fmt: skip
-SCREENS: dict[str, Callable[[Any, Served], None]] = {
+SCREENS: dict[str, Callable[[Any, ConsoleServer], None]] = {
     "sign-in": sign_in_screen,
     "orders": lambda b, s: visit(b, s, "/orders", "table tbody tr a"),
     "order": order_page,
@@ -378,7 +329,7 @@ def blocking(violations: list[dict[str, Any]]) -> list[str]:
 
 @pytest.mark.parametrize("screen", list(SCREENS))
 def test_screen_has_no_serious_accessibility_violation(
-    browser: Any, served: Served, screen: str
+    browser: Any, served: ConsoleServer, screen: str
 ) -> None:
     """Opened once at the desk's size, then looked at again at the phone's: each size
     screenshotted and audited."""
@@ -393,9 +344,4 @@ def test_screen_has_no_serious_accessibility_violation(
         browser.save_screenshot(str(ARTIFACTS / f"{name}.png"))
         found[size] = blocking(audit(browser, name))
     assert found == {size: [] for size in SIZES}
-    refused = [
-        entry["message"]
-        for entry in browser.get_log("browser")
-        if "Content Security Policy" in entry["message"] or "Refused" in entry["message"]
-    ]
-    assert refused == []
+    assert csp_refusals(browser) == []
