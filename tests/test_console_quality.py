@@ -312,6 +312,23 @@ def audit(browser: Any, name: str) -> list[dict[str, Any]]:
     return found
 
 
+SETTLED = """const done = arguments[arguments.length - 1];
+const frame = () => new Promise((resolve) => requestAnimationFrame(() => resolve()));
+(async () => {
+  for (let i = 0; i < 50 && document.getAnimations().some((a) => a.playState === "running"); i++)
+    await frame();
+  await frame();
+  await frame();
+  done();
+})();"""
+
+
+def settle(browser: Any) -> None:
+    """Until no transition runs and the new layout is painted, before colours are measured
+    and the screenshot taken."""
+    browser.execute_async_script(SETTLED)
+
+
 def set_viewport(browser: Any, width: int, height: int) -> None:
     browser.execute_cdp_cmd(
         "Emulation.setDeviceMetricsOverride",
@@ -338,7 +355,7 @@ def test_screen_has_no_serious_accessibility_violation(
         set_viewport(browser, width, height)
         if size == "desktop":
             SCREENS[screen](browser, served)
-        time.sleep(0.3)  # entry transitions and the new layout, before colours are measured
+        settle(browser)
         name = f"{screen}-{size}"
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         browser.save_screenshot(str(ARTIFACTS / f"{name}.png"))
