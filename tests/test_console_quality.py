@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -362,3 +363,24 @@ def test_screen_has_no_serious_accessibility_violation(
         found[size] = blocking(audit(browser, name))
     assert found == {size: [] for size in SIZES}
     assert csp_refusals(browser) == []
+
+
+def test_the_console_scripts_go_out_gzipped(served: ConsoleServer) -> None:
+    """The entry script crosses the wire gzipped when the browser asks, and whole when not;
+    either way cached for a year."""
+    html = httpx.get(f"{served.url}/console/orders").text
+    found = re.search(r'src="(/console/assets/[^"]+\.js)"', html)
+    assert found is not None, html
+    entry = found.group(1)
+    raw = (ROOT / "console" / "dist" / entry.removeprefix("/console/")).read_bytes()
+    zipped = httpx.get(f"{served.url}{entry}", headers={"Accept-Encoding": "gzip"})
+    assert zipped.status_code == 200
+    assert zipped.headers["content-encoding"] == "gzip"
+    assert zipped.headers["content-type"] == "text/javascript; charset=utf-8"
+    assert zipped.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert zipped.headers["vary"] == "Accept-Encoding"
+    assert int(zipped.headers["content-length"]) < len(raw) / 2
+    assert zipped.content == raw  # decoded by httpx
+    plain = httpx.get(f"{served.url}{entry}", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+    assert plain.content == raw
