@@ -10,12 +10,14 @@ process and one browser serve the whole module."""
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import re
 import subprocess
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -330,6 +332,14 @@ def settle(browser: Any) -> None:
     browser.execute_async_script(SETTLED)
 
 
+def whole_page(browser: Any, path: Path) -> None:
+    """The page's whole length, beyond the viewport: what a merchant scrolls to."""
+    shot = browser.execute_cdp_cmd(
+        "Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True}
+    )
+    path.write_bytes(base64.b64decode(shot["data"]))
+
+
 def set_viewport(browser: Any, width: int, height: int) -> None:
     browser.execute_cdp_cmd(
         "Emulation.setDeviceMetricsOverride",
@@ -361,6 +371,7 @@ def test_screen_has_no_serious_accessibility_violation(
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         browser.save_screenshot(str(ARTIFACTS / f"{name}.png"))
         found[size] = blocking(audit(browser, name))
+        whole_page(browser, ARTIFACTS / f"{name}-full.png")
     assert found == {size: [] for size in SIZES}
     assert csp_refusals(browser) == []
 
