@@ -129,6 +129,15 @@ class ConsoleServer:
     process: subprocess.Popen[str]
     admin_token: str
     database_url: str | None
+    command: list[str]
+    env: dict[str, str]
+    log: Path
+
+    def restart(self) -> None:
+        """Stop the server (SIGTERM) and start it again on the same port and data."""
+        stop(self.process)
+        self.process = _start(self.command, self.env, self.log)
+        wait_healthy(self.url, self.process, seconds=120)
 
     def api(self, query: str, variables: dict[str, Any] | None = None, token: str = "") -> Any:
         """One GraphQL call as the demo admin (or `token`); the data, failing on errors."""
@@ -191,23 +200,25 @@ def console_server(data_dir: Path) -> Iterator[ConsoleServer]:
     if database_url:
         env["DATABASE_URL"] = database_url
     port = free_port()
-    log = (data_dir / "serve.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "app", "serve", "--demo", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    log.close()
+    command = [sys.executable, "-m", "app", "serve", "--demo", "--port", str(port)]
+    log = data_dir / "serve.log"
     url = f"http://127.0.0.1:{port}"
+    served = ConsoleServer(url, _start(command, env, log), "", database_url, command, env, log)
     try:
-        wait_healthy(url, process, seconds=120)
-        yield ConsoleServer(url, process, demo_admin_token(url), database_url)
+        wait_healthy(url, served.process, seconds=120)
+        served.admin_token = demo_admin_token(url)
+        yield served
     finally:
-        stop(process)
+        stop(served.process)
         if database_url:
             _drop_postgres(database_url)
+
+
+def _start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[str]:
+    with log.open("a") as output:
+        return subprocess.Popen(
+            command, env=env, stdout=output, stderr=subprocess.STDOUT, text=True
+        )
 
 
 def new_browser(downloads: Path, size: str = "1280,900") -> Any:

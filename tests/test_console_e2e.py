@@ -161,7 +161,9 @@ def test_sign_in_shows_the_console(server: ConsoleServer, downloads: Path) -> No
         links = [a.text for a in nav.find_elements("tag name", "a")]
         assert links == ["Orders", "Shipments", "Returns", "Imports", "Products", "Settings"]
         table = wait_for(driver, lambda d: named(d, "//table", "Orders"))
-        assert table.find_elements("xpath", ".//tbody//a")  # the demo orders, linked
+        wait_for(
+            driver, lambda d: table.find_elements("xpath", ".//tbody//th//a")
+        )  # orders, linked
         # the token is kept for the tab only
         assert driver.execute_script("return window.localStorage.length") == 0
         assert driver.execute_script("return sessionStorage.getItem('bitcart.console.token')")
@@ -231,6 +233,16 @@ def test_a_status_change_arrives_in_a_second_window(
         wait_for(other, lambda d: status_shown(d) == "Awaiting shipment")
         assert other.execute_script("return window.__notReloaded") is True
         assert read(server, order["number"])["status"] == "AWAITING_SHIPMENT"
+        # the list too: a new order appears, and its status is the one just set
+        other.find_element("xpath", "//nav[@aria-label='Console']//a[.='Orders']").click()
+        table = wait_for(other, lambda d: named(d, "//table", "Orders"))
+        fresh = place(server, [(sku, 1)])
+        wait_for(
+            other,
+            lambda d: d.find_elements("xpath", f"//tr[@data-order-number='{fresh['number']}']"),
+        )
+        assert other.execute_script("return window.__notReloaded") is True
+        assert table.find_elements("xpath", f".//tr[@data-order-number='{order['number']}']")
     finally:
         other.quit()
 
@@ -417,3 +429,24 @@ def test_ship_an_order_by_keyboard_alone(server: ConsoleServer, browser: Any) ->
     wait_for(browser, lambda d: dialog(d, "Ship items") is None)
     wait_for(browser, lambda d: status_shown(d) == "Shipped")
     assert read(server, order["number"])["status"] == "SHIPPED"
+
+
+def test_the_console_reconnects_after_the_server_restarts(
+    server: ConsoleServer, browser: Any
+) -> None:
+    """Last in the module: it restarts the shared server."""
+    (sku,) = products(server, 5)
+    order = place(server, [(sku, 1)])
+    open_order(browser, server, order["number"])
+    wait_for(browser, lambda d: d.find_element("css selector", "[data-live=live]"))
+    browser.execute_script("window.__notReloaded = true")
+    server.restart()
+    # the socket comes back by itself and the page hears about changes made after it
+    wait_for(browser, lambda d: d.find_element("css selector", "[data-live=live]"), 30)
+    server.api(
+        "mutation($o: ID!) { setStatus(orderId: $o, status: AWAITING_PICKUP) "
+        "{ errors { message } } }",
+        {"o": order["id"]},
+    )
+    wait_for(browser, lambda d: status_shown(d) == "Awaiting pickup")
+    assert browser.execute_script("return window.__notReloaded") is True

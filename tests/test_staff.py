@@ -257,7 +257,9 @@ async def test_two_admins_demoting_each_other_at_once_leave_one_admin(
             gql.data(SET_ROLE, {"id": only_admin["id"], "role": "SUPPORT"}, other_token),
         )
         codes = sorted(tuple(e["code"] for e in r["setStaffRole"]["errors"]) for r in results)
-        assert codes == [(), ("LAST_ADMIN",)]
+        # the loser is refused either as the last admin or, when the winner's change came
+        # first, as no longer an admin at all
+        assert codes in ([(), ("LAST_ADMIN",)], [(), ("FORBIDDEN",)])
         admins = await User.filter(
             kind=UserKind.STAFF, role=Role.ADMIN, is_active=True
         ).values_list("email", flat=True)

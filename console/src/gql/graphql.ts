@@ -71,6 +71,7 @@ export type ErrorCode =
   | 'INVALID_STATUS_TRANSITION'
   | 'INVALID_TRACKING_NUMBER'
   | 'INVALID_WEBHOOK_URL'
+  | 'LAST_ADMIN'
   | 'LIMIT_REACHED'
   | 'NOTHING_TO_SHIP'
   | 'NOTHING_TO_VOID'
@@ -78,6 +79,7 @@ export type ErrorCode =
   | 'ORDER_NOT_EDITABLE'
   | 'ORDER_NOT_SHIPPABLE'
   | 'PAYMENT_EXCEEDS_BALANCE'
+  | 'PRODUCT_INACTIVE'
   | 'QUANTITY_BELOW_SHIPPED'
   | 'QUANTITY_EXCEEDS_RETURNABLE'
   | 'QUANTITY_EXCEEDS_UNSHIPPED'
@@ -102,8 +104,14 @@ export type OrderFilterInput = {
   createdBefore?: string | null | undefined;
   email?: string | null | undefined;
   isOpen?: boolean | null | undefined;
+  /** Orders whose payment is in one of these states. */
+  paymentStatus?: Array<PaymentStatus> | null | undefined;
   /** Matches order number, email, names and tracking numbers. */
   search?: string | null | undefined;
+  /** Orders shipping to this country (ISO 3166-1 alpha-2). */
+  shippingCountry?: string | null | undefined;
+  /** Orders with a line of this SKU. */
+  sku?: string | null | undefined;
   status?: Array<OrderStatus> | null | undefined;
 };
 

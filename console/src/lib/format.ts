@@ -1,6 +1,6 @@
 // How the server's values are shown: money as the API sends it (a decimal string with its
 // currency), times in the browser's zone, enum names in words.
-import type { OrderStatus } from "../gql/graphql";
+import type { OrderStatus, PaymentStatus } from "../gql/graphql";
 
 export function money(amount: string | null | undefined, currency: string): string {
   if (amount === null || amount === undefined) return "—";
@@ -51,3 +51,15 @@ export const everyStatusListed: [Unlisted] extends [never] ? true : never = true
 export function idempotencyKey(): string {
   return crypto.randomUUID();
 }
+
+export const PAYMENT_STATUSES = [
+  "PENDING",
+  "AUTHORIZED",
+  "PARTIALLY_PAID",
+  "PAID",
+  "PARTIALLY_REFUNDED",
+  "REFUNDED",
+  "VOIDED",
+] as const satisfies readonly PaymentStatus[];
+type UnlistedPayment = Exclude<PaymentStatus, (typeof PAYMENT_STATUSES)[number]>;
+export const everyPaymentStatusListed: [UnlistedPayment] extends [never] ? true : never = true;

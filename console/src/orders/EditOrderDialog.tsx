@@ -44,7 +44,7 @@ interface NewLine {
 }
 type Saved = NonNullable<EditOrderMutation["editOrder"]["order"]>;
 
-function changesOf(order: OrderView, lines: Record<string, Line>) {
+export function changesOf(order: OrderView, lines: Record<string, Line>) {
   const change = [];
   const remove = [];
   for (const item of order.items) {

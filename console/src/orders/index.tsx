@@ -7,7 +7,7 @@ import { useQuery, useSubscription } from "urql";
 import { graphql } from "../gql";
 import type { ExportGranularity, OrderSortField, OrdersListQuery, SortDirection } from "../gql/graphql";
 import { useOnReconnect } from "../lib/live";
-import { dateTime, money, ORDER_STATUSES, words } from "../lib/format";
+import { dateTime, money, ORDER_STATUSES, PAYMENT_STATUSES, words } from "../lib/format";
 import { useViewer } from "../lib/viewer";
 import { Button, Select } from "../ui";
 import { BulkStatus } from "./BulkStatus";
@@ -82,7 +82,7 @@ export default function OrdersScreen() {
     for (const [key, value] of Object.entries(merged)) if (value) out.set(key, String(value));
     setSearch(out);
   };
-  const filter = useMemo(() => orderFilter(params), [search]); // eslint-disable-line react-hooks/exhaustive-deps
+  const filter = useMemo(() => orderFilter(readParams(search)), [search]);
   const [field, direction] = params.sort.split(":") as [OrderSortField, SortDirection];
   const variables = {
     filter,
@@ -158,7 +158,8 @@ function Filters({ params, change }: { params: ListParams; change(next: Partial<
     if (text === params.q) return;
     const timer = setTimeout(() => change({ q: text.trim() }), 300);
     return () => clearTimeout(timer);
-  }, [text]); // eslint-disable-line react-hooks/exhaustive-deps
+    // only the typed text starts a search; the address changing back is handled above
+  }, [text]);
   return (
     <div className="row filters">
       <SearchField className="field search" value={text} onChange={setText} onSubmit={(value) => change({ q: value.trim() })}>
@@ -170,6 +171,12 @@ function Filters({ params, change }: { params: ListParams; change(next: Partial<
         value={params.status || "ANY"}
         onChange={(status) => change({ status: status === "ANY" ? "" : status })}
         choices={[{ key: "ANY", label: "Any status" }, ...ORDER_STATUSES.map((key) => ({ key, label: words(key) }))]}
+      />
+      <Select
+        label="Payment"
+        value={params.payment || "ANY"}
+        onChange={(payment) => change({ payment: payment === "ANY" ? "" : payment })}
+        choices={[{ key: "ANY", label: "Any payment" }, ...PAYMENT_STATUSES.map((key) => ({ key, label: words(key) }))]}
       />
       <DateField label="Placed from" value={params.from} onChange={(from) => change({ from })} />
       <DateField label="Placed until" value={params.to} onChange={(to) => change({ to })} />

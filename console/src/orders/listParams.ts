@@ -1,5 +1,5 @@
 // The orders list's state lives in the address (shareable, survives a reload, Back works).
-import type { OrderFilterInput, OrderStatus } from "../gql/graphql";
+import type { OrderFilterInput, OrderStatus, PaymentStatus } from "../gql/graphql";
 
 export type Tab = "open" | "completed" | "all";
 
@@ -7,6 +7,9 @@ export interface ListParams {
   tab: Tab;
   q: string;
   status: OrderStatus | "";
+  payment: PaymentStatus | "";
+  sku: string;
+  country: string;
   from: string; // yyyy-mm-dd, local
   to: string;
   sort: string; // FIELD:DIRECTION
@@ -34,6 +37,9 @@ export function readParams(search: URLSearchParams): ListParams {
     tab: tab === "completed" || tab === "all" ? tab : "open",
     q: search.get("q") ?? "",
     status: (search.get("status") ?? "") as OrderStatus | "",
+    payment: (search.get("payment") ?? "") as PaymentStatus | "",
+    sku: search.get("sku") ?? "",
+    country: search.get("country") ?? "",
     from: search.get("from") ?? "",
     to: search.get("to") ?? "",
     sort: SORTS.some((s) => s.key === sort) ? sort : "CREATED_AT:DESC",
@@ -48,6 +54,9 @@ export function orderFilter(params: ListParams): OrderFilterInput {
   const filter: OrderFilterInput = {};
   if (params.tab !== "all") filter.isOpen = params.tab === "open";
   if (params.status) filter.status = [params.status];
+  if (params.payment) filter.paymentStatus = [params.payment];
+  if (params.sku) filter.sku = params.sku;
+  if (params.country) filter.shippingCountry = params.country.toUpperCase();
   if (params.q) filter.search = params.q;
   if (params.from) filter.createdAfter = new Date(`${params.from}T00:00:00`).toISOString();
   if (params.to) {
