@@ -256,6 +256,17 @@ def printed(item: str) -> Callable[[Any, ConsoleServer], None]:
     return done
 
 
+def dialog_on(path: str, ready: str, opener: str) -> Callable[[Any, ConsoleServer], None]:
+    """A screen's own dialog: open the screen, press the first button `opener` finds."""
+
+    def opened(browser: Any, site: ConsoleServer) -> None:
+        visit(browser, site, path, ready)
+        by_xpath(browser, f"({opener})[1]").click()
+        wait_for(browser, "[role=dialog], [role=alertdialog]")
+
+    return opened
+
+
 def actions_menu(browser: Any, site: ConsoleServer) -> None:
     order_page(browser, site)
     by_xpath(browser, button("Actions")).click()
@@ -269,7 +280,7 @@ def return_detail(browser: Any, site: ConsoleServer) -> None:
 
 def import_report(browser: Any, site: ConsoleServer) -> None:
     visit(browser, site, "/imports", "main table tbody tr")
-    follow_first_row(browser, "Imports")
+    follow_first_row(browser, "Tracking imports", "table[aria-label='Import rows'] tbody tr")
 
 
 ACTIONS = ("Change status", "Edit order", "Add tracking number", "Ship items",
@@ -282,11 +293,20 @@ SCREENS: dict[str, Callable[[Any, ConsoleServer], None]] = {
     **{f"order-{name.lower().replace(' ', '-')}": action(name) for name in ACTIONS[:-2]},
     **{f"order-{name.lower().replace(' ', '-')}": printed(name) for name in ACTIONS[-2:]},
     "shipments": lambda b, s: visit(b, s, "/shipments", "table tbody tr"),
+    "shipment-delete": dialog_on(
+        "/shipments", "table tbody tr", "//button[starts-with(@aria-label, 'Delete')]"
+    ),
     "returns": lambda b, s: visit(b, s, "/returns", "table tbody tr"),
     "return": return_detail,
     "imports": lambda b, s: visit(b, s, "/imports", "main h1"),
     "import-report": import_report,
     "products": lambda b, s: visit(b, s, "/products", "table tbody tr"),
+    "product-edit": dialog_on(
+        "/products", "table tbody tr", "//button[starts-with(@aria-label, 'Edit ')]"
+    ),
+    "product-adjust-stock": dialog_on(
+        "/products", "table tbody tr", "//button[starts-with(@aria-label, 'Adjust stock of')]"
+    ),
     "settings": lambda b, s: visit(b, s, "/settings", "main h1"),
 }
 
