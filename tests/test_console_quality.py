@@ -307,7 +307,22 @@ SCREENS: dict[str, Callable[[Any, ConsoleServer], None]] = {
     "product-adjust-stock": dialog_on(
         "/products", "table tbody tr", "//button[starts-with(@aria-label, 'Adjust stock of')]"
     ),
-    "settings": lambda b, s: visit(b, s, "/settings", "main h1"),
+    "product-new": dialog_on("/products", "table tbody tr", button("New product")),
+    "settings-shipping-methods": lambda b, s: visit(b, s, "/settings", "main table tbody tr"),
+    "settings-webhooks": lambda b, s: visit(
+        b, s, "/settings?section=webhooks", "table[aria-label=Webhooks] tbody tr"
+    ),
+    "settings-webhook-deliveries": dialog_on(
+        "/settings?section=webhooks",
+        "table[aria-label=Webhooks] tbody tr",
+        "//button[starts-with(@aria-label, 'Deliveries of')]",
+    ),
+    "settings-api-tokens": lambda b, s: visit(
+        b, s, "/settings?section=tokens", "table[aria-label='API tokens'] tbody tr"
+    ),
+    "settings-staff": lambda b, s: visit(
+        b, s, "/settings?section=staff", "table[aria-label=Staff] tbody tr"
+    ),
 }
 
 
