@@ -74,7 +74,7 @@ ORDER = """query($n: Int!) { order(number: $n) { id items { id sku quantity } } 
 
 def furnish(site: ConsoleServer) -> None:
     """What the demo lacks for every screen to have something on it: a partial shipment,
-    a return, a finished tracking import with a failed and a skipped row, a webhook with a
+    a return, a finished tracking import with failed rows, a webhook with a
     delivery, an API token."""
     hook = site.api(
         """mutation { createWebhook(input: {url: "http://127.0.0.1:9/hook",
@@ -105,8 +105,8 @@ def furnish(site: ConsoleServer) -> None:
 
 
 def tracking_import(site: ConsoleServer) -> None:
-    """A finished import of three rows: one updated, one failed (no such order), one
-    skipped (a blank tracking number)."""
+    """A finished import of three rows: one updated, two failed (no such order; no tracking
+    number), so the report has something to filter."""
     csv = (
         b"order_number,tracking_number,carrier\n"
         b"102,RB123456785GB,\n99999,1Z999AA10123456784,\n103,,\n"
