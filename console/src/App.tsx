@@ -1,4 +1,4 @@
-import { lazy, type ReactNode } from "react";
+import { lazy, useEffect, type ReactNode } from "react";
 import { RouterProvider } from "react-aria-components";
 import { Navigate, Route, Routes, useHref, useNavigate } from "react-router";
 import { useQuery } from "urql";
@@ -21,6 +21,10 @@ const Settings = lazy(() => import("./settings"));
 function SignedIn({ children }: { children: ReactNode }) {
   const { signOut } = useSession();
   const [{ data, fetching, error }] = useQuery({ query: ViewerDocument, requestPolicy: "network-only" });
+  const expired = !fetching && !error && data !== undefined && !data.me;
+  useEffect(() => {
+    if (expired) signOut(); // the token expired or was revoked: back to the sign-in screen
+  }, [expired, signOut]);
   if (fetching && !data) return <p role="status">Signing in…</p>;
   if (error) {
     return (
@@ -31,10 +35,7 @@ function SignedIn({ children }: { children: ReactNode }) {
     );
   }
   const me = data?.me;
-  if (!me) {
-    signOut(); // the token expired or was revoked
-    return null;
-  }
+  if (!me) return null;
   if (me.kind !== "STAFF") {
     return (
       <main className="sign-in">

@@ -82,7 +82,7 @@ export default function OrdersScreen() {
     for (const [key, value] of Object.entries(merged)) if (value) out.set(key, String(value));
     setSearch(out);
   };
-  const filter = useMemo(() => orderFilter(params), [search]); // eslint-disable-line react-hooks/exhaustive-deps
+  const filter = useMemo(() => orderFilter(readParams(search)), [search]);
   const [field, direction] = params.sort.split(":") as [OrderSortField, SortDirection];
   const variables = {
     filter,
@@ -158,7 +158,8 @@ function Filters({ params, change }: { params: ListParams; change(next: Partial<
     if (text === params.q) return;
     const timer = setTimeout(() => change({ q: text.trim() }), 300);
     return () => clearTimeout(timer);
-  }, [text]); // eslint-disable-line react-hooks/exhaustive-deps
+    // only the typed text starts a search; the address changing back is handled above
+  }, [text]);
   return (
     <div className="row filters">
       <SearchField className="field search" value={text} onChange={setText} onSubmit={(value) => change({ q: value.trim() })}>
