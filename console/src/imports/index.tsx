@@ -210,7 +210,7 @@ function RecentImports() {
       <h2>Recent imports</h2>
       {error && <p role="alert">{error.message}</p>}
       <div className="table-wrap">
-        <table className="data" aria-label="Tracking imports" aria-busy={fetching}>
+        <table className="data" aria-label="Imports" aria-busy={fetching}>
           <thead>
             <tr>
               <th scope="col">File</th>
@@ -326,7 +326,7 @@ function ImportPage() {
             </Button>
             {saved && <span role="status">{saved}</span>}
           </div>
-          <div className="table-wrap">
+          <div className="table-wrap" tabIndex={0} role="region" aria-label="Import rows">
             <table className="data" aria-label="Import rows" aria-busy={report.fetching}>
               <thead>
                 <tr>

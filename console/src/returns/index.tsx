@@ -222,7 +222,7 @@ function ReturnPage() {
         {request.order.email}
       </p>
       <ReturnActions request={request} onChanged={reload} />
-      <div className="table-wrap">
+      <div className="table-wrap" tabIndex={0} role="region" aria-label="Returned items">
         <table className="data" aria-label="Returned items">
           <thead>
             <tr>
