@@ -280,7 +280,7 @@ def return_detail(browser: Any, site: ConsoleServer) -> None:
 
 def import_report(browser: Any, site: ConsoleServer) -> None:
     visit(browser, site, "/imports", "main table tbody tr")
-    follow_first_row(browser, "Tracking imports", "table[aria-label='Import rows'] tbody tr")
+    follow_first_row(browser, "Imports", "table[aria-label='Import rows'] tbody tr")
 
 
 ACTIONS = ("Change status", "Edit order", "Add tracking number", "Ship items",
