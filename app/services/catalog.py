@@ -140,6 +140,22 @@ async def adjust_stock(viewer: Viewer, sku: str, delta: int, reason: str) -> Pro
     return product
 
 
+def net_lines(lines: Sequence[StockLine]) -> dict[int, StockLine]:
+    """The lines summed per product (lines of 0 units left out)."""
+    totals: dict[int, StockLine] = {}
+    for line in lines:
+        if line.quantity == 0:
+            continue
+        seen = totals.get(line.product_id)
+        qty = line.quantity + (seen.quantity if seen else 0)
+        totals[line.product_id] = StockLine(line.product_id, line.sku, qty)
+    return totals
+
+
+def not_enough(sku: str) -> DomainError:
+    return DomainError(ErrorCode.INSUFFICIENT_STOCK, f"Not enough stock of {sku}.", ["items"])
+
+
 async def move_stock(
     lines: Sequence[StockLine],
     *,
@@ -152,13 +168,7 @@ async def move_stock(
 
     Rows are updated in product-id order so concurrent orders cannot deadlock.
     """
-    totals: dict[int, StockLine] = {}
-    for line in lines:
-        if line.quantity == 0:
-            continue
-        seen = totals.get(line.product_id)
-        qty = line.quantity + (seen.quantity if seen else 0)
-        totals[line.product_id] = StockLine(line.product_id, line.sku, qty)
+    totals = net_lines(lines)
     for product_id in sorted(totals):
         line = totals[product_id]
         query = Product.filter(id=product_id)
@@ -166,11 +176,7 @@ async def move_stock(
             query = query.filter(stock__gte=-line.quantity)
         changed = await query.update(stock=F("stock") + line.quantity)
         if not changed:
-            raise DomainError(
-                ErrorCode.INSUFFICIENT_STOCK,
-                f"Not enough stock of {line.sku}.",
-                ["items"],
-            )
+            raise not_enough(line.sku)
     if totals:
         await InventoryMovement.bulk_create(
             [
@@ -185,6 +191,32 @@ async def move_stock(
                 for line in totals.values()
             ]
         )
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """A deduction move_stock would refuse now: more units wanted than are in stock."""
+
+    sku: str
+    wanted: int
+    in_stock: int
+
+
+async def shortfalls(lines: Sequence[StockLine]) -> list[Shortfall]:
+    """What move_stock would refuse if it ran now, in the order it would meet them (the
+    first is the refusal it would answer); reads stock, changes nothing."""
+    totals = net_lines(lines)
+    if not totals:
+        return []
+    stock = dict(await Product.filter(id__in=list(totals)).values_list("id", "stock"))
+    found: list[Shortfall] = []
+    for product_id in sorted(totals):
+        line = totals[product_id]
+        wanted = max(0, -line.quantity)
+        in_stock = stock.get(product_id)
+        if in_stock is None or in_stock < wanted:
+            found.append(Shortfall(line.sku, wanted, in_stock or 0))
+    return found
 
 
 async def get_product(viewer: Viewer, sku: str) -> Product | None:
