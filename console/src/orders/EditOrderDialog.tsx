@@ -125,7 +125,8 @@ export function EditOrderDialog({
                       {item.quantityShipped > 0 && <span className="muted"> ({item.quantityShipped} shipped)</span>}
                     </td>
                     <td>
-                      <TextField label={`Quantity of ${item.sku}`} type="number" min={item.quantityShipped} value={line.quantity} onChange={(v) => set(item.id, { quantity: v })} isDisabled={line.remove} />
+                      {/* no min: how low a line may go is the server's rule, shown by the preview */}
+                      <TextField label={`Quantity of ${item.sku}`} type="number" value={line.quantity} onChange={(v) => set(item.id, { quantity: v })} isDisabled={line.remove} />
                     </td>
                     <td>
                       <TextField label={`Unit price of ${item.sku}`} type="number" step="0.01" min={0} value={line.unitPrice} onChange={(v) => set(item.id, { unitPrice: v })} isDisabled={line.remove} />

@@ -44,9 +44,11 @@ export function mayMatch(order: EventOrder, filter: OrderFilterInput): boolean {
   if (filter.isOpen != null && order.isOpen !== filter.isOpen) return false;
   if (filter.status?.length && !filter.status.includes(order.status as never)) return false;
   if (filter.paymentStatus?.length && !filter.paymentStatus.includes(order.payment.status as never)) return false;
+  // both ends taken as inclusive, whichever the server's are: an order on the boundary
+  // may cost a question, never a missed change
   const placed = Date.parse(order.createdAt);
   if (filter.createdAfter && placed < Date.parse(filter.createdAfter)) return false;
-  if (filter.createdBefore && placed >= Date.parse(filter.createdBefore)) return false;
+  if (filter.createdBefore && placed > Date.parse(filter.createdBefore)) return false;
   return true;
 }
 
