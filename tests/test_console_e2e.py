@@ -396,7 +396,8 @@ def test_fulfilment_sees_no_refund_payment_or_settings(
         assert region(driver, "Timeline") is not None
         driver.get(f"{server.url}/console/orders?tab=all")
         table = wait_for(driver, lambda d: named(d, "//table", "Orders"))
-        table.find_element("xpath", ".//tbody//label").click()
+        # the table is there before its rows are
+        wait_for(driver, lambda d: table.find_element("xpath", ".//tbody//label")).click()
         bar = driver.find_element("css selector", ".selection-bar")
         assert "1 selected" in bar.text
         offered = {b.text for b in bar.find_elements("tag name", "button")}
