@@ -135,6 +135,7 @@ async def adjust_stock(viewer: Viewer, sku: str, delta: int, reason: str) -> Pro
         reason="ADJUSTMENT",
         note=reason.strip(),
         actor_id=viewer.user_id,
+        field="delta",
     )
     await product.refresh_from_db(fields=["stock"])
     return product
@@ -152,8 +153,15 @@ def net_lines(lines: Sequence[StockLine]) -> dict[int, StockLine]:
     return totals
 
 
-def not_enough(sku: str) -> DomainError:
-    return DomainError(ErrorCode.INSUFFICIENT_STOCK, f"Not enough stock of {sku}.", ["items"])
+def _refusal(line: StockLine, field: str) -> DomainError:
+    """move_stock's answer when a product's row does not take the line."""
+    if line.quantity < 0:
+        return DomainError(
+            ErrorCode.INSUFFICIENT_STOCK, f"Not enough stock of {line.sku}.", [field]
+        )
+    return DomainError(
+        ErrorCode.INVALID_INPUT, f"Stock of {line.sku} would pass {MAX_STOCK} units.", [field]
+    )
 
 
 async def move_stock(
@@ -163,8 +171,10 @@ async def move_stock(
     order_id: int | None = None,
     actor_id: int | None = None,
     note: str = "",
+    field: str = "items",
 ) -> None:
-    """Apply signed quantities atomically; a deduction that would go negative refuses all.
+    """Apply signed quantities atomically; a deduction that would go negative, or an
+    addition past MAX_STOCK, refuses all (the stock column holds no more, on any database).
 
     Rows are updated in product-id order so concurrent orders cannot deadlock.
     """
@@ -174,9 +184,11 @@ async def move_stock(
         query = Product.filter(id=product_id)
         if line.quantity < 0:
             query = query.filter(stock__gte=-line.quantity)
+        else:
+            query = query.filter(stock__lte=MAX_STOCK - line.quantity)
         changed = await query.update(stock=F("stock") + line.quantity)
         if not changed:
-            raise not_enough(line.sku)
+            raise _refusal(line, field)
     if totals:
         await InventoryMovement.bulk_create(
             [
@@ -202,21 +214,31 @@ class Shortfall:
     in_stock: int
 
 
-async def shortfalls(lines: Sequence[StockLine]) -> list[Shortfall]:
-    """What move_stock would refuse if it ran now, in the order it would meet them (the
-    first is the refusal it would answer); reads stock, changes nothing."""
+async def stock_check(
+    lines: Sequence[StockLine], field: str = "items"
+) -> tuple[DomainError | None, list[Shortfall]]:
+    """What move_stock would answer if it ran now (None: it would move every line), and each
+    deduction short of stock, in the order it meets them. Reads stock, changes nothing."""
     totals = net_lines(lines)
     if not totals:
-        return []
+        return None, []
     stock = dict(await Product.filter(id__in=list(totals)).values_list("id", "stock"))
-    found: list[Shortfall] = []
+    refusal: DomainError | None = None
+    short: list[Shortfall] = []
     for product_id in sorted(totals):
         line = totals[product_id]
-        wanted = max(0, -line.quantity)
-        in_stock = stock.get(product_id)
-        if in_stock is None or in_stock < wanted:
-            found.append(Shortfall(line.sku, wanted, in_stock or 0))
-    return found
+        held = stock.get(product_id)
+        # move_stock's conditions, on the stock read now (a missing row takes nothing)
+        if line.quantity < 0:
+            takes = held is not None and held >= -line.quantity
+        else:
+            takes = held is not None and held <= MAX_STOCK - line.quantity
+        if takes:
+            continue
+        refusal = refusal or _refusal(line, field)
+        if line.quantity < 0:
+            short.append(Shortfall(line.sku, -line.quantity, held or 0))
+    return refusal, short
 
 
 async def get_product(viewer: Viewer, sku: str) -> Product | None:

@@ -10,17 +10,10 @@ from typing import Any
 from app.models import EventVisibility, Order, OrderItem, Product
 from app.services import events, transactions
 from app.services.auth import Permission, Viewer
-from app.services.catalog import (
-    Shortfall,
-    StockLine,
-    move_stock,
-    normalise_sku,
-    not_enough,
-    shortfalls,
-)
+from app.services.catalog import Shortfall, StockLine, move_stock, normalise_sku, stock_check
 from app.services.errors import DomainError, ErrorCode, Problems, not_found
 from app.services.events import EventType, NewEvent
-from app.services.money import money, parse_money
+from app.services.money import money, order_total, parse_money
 from app.services.orders import (
     MAX_LINES,
     MAX_QUANTITY,
@@ -184,7 +177,9 @@ async def preview_edit(
     stock: that is the preview's `refusal`, with the amounts the edit would give.
     """
     plan = await _plan(viewer, order_id, edit, tax_rate, lock=False)
-    short = await shortfalls(plan.stock)
+    refusal, short = await stock_check(plan.stock)
+    if refusal is not None and refusal.code is not ErrorCode.INSUFFICIENT_STOCK:
+        raise refusal  # the rare refusal that is no shortage: no figures, as edit_order
     order = plan.order
     total_before = order.total
     for name, value in plan.order_columns().items():
@@ -201,7 +196,6 @@ async def preview_edit(
         )
         for line in [*plan.kept.values(), *plan.added]
     ]
-    refusal = not_enough(short[0].sku) if short else None
     return EditPreview(order, total_before, lines, short, refusal)
 
 
@@ -346,8 +340,8 @@ async def _priced(
         shipping = given
         if shipping != order.shipping_cost:
             prices.append(f"shipping {order.shipping_cost} → {shipping}")
-    tax_total = money(subtotal * tax_rate)
-    total = subtotal + shipping + tax_total
+    # priced before anything is written: a total past the money columns changes nothing
+    tax_total, total = order_total(subtotal, shipping, tax_rate)
     return _Plan(
         order=order,
         kept=kept,
