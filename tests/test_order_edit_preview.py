@@ -447,3 +447,29 @@ async def test_its_statements_do_not_grow_with_the_edit(
     # the token, the order, its lines, the products added, its payments, the stock
     assert counts == [6, 6], counts
     assert len(seen["preview"]["lines"]) == 40
+
+
+async def test_past_the_money_and_stock_bounds_it_answers_as_edit_order(
+    app: Any, gql: GraphQLClient, actors: Actors
+) -> None:
+    token = actors.admin.token
+    await create_product(gql, token, "BIG", stock=20_000, price="9999999.99")
+    await create_product(gql, token, "FULL", stock=1_000_000_000, price="1.00")
+    order = await placed(gql, None, [("BIG", 1), ("FULL", 5)])
+    adjusted = """mutation { adjustStock(sku: "FULL", delta: 5, reason: "count") {
+      errors { code } } }"""
+    assert (await gql.data(adjusted, token=token))["adjustStock"]["errors"] == []
+    big, full = item(order, "BIG")["id"], item(order, "FULL")["id"]
+    before = await everything(app)
+    for input_ in (
+        # a total past what the money columns hold
+        {"change": [{"orderItemId": big, "quantity": 10_000}]},
+        # units given back past the most a product's stock holds
+        {"change": [{"orderItemId": full, "quantity": 1}]},
+    ):
+        seen = await preview(gql, token, order["id"], **input_)
+        assert await everything(app) == before
+        done = (await gql.data(EDITED, {"id": order["id"], "input": input_}, token))["editOrder"]
+        assert [e["code"] for e in done["errors"]] == ["INVALID_INPUT"], done
+        assert seen == {"preview": None, "errors": done["errors"]}
+    assert await everything(app) == before
