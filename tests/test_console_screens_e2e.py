@@ -402,3 +402,24 @@ def test_fulfilment_is_offered_no_refund_product_change_or_settings(
         )
     finally:
         driver.quit()
+
+
+def test_a_csv_dropped_on_the_imports_screen_is_taken(
+    server: ConsoleServer, browser: Any, tmp_path: Path
+) -> None:
+    """A file dragged from the desktop: Chromium's own drag events (DevTools' Input domain)
+    carrying a real file, dropped on the drop zone."""
+    path = tmp_path / "dropped.csv"
+    path.write_text("order,tracking\n1,X\n")
+    browser.get(f"{server.url}/console/imports")
+    zone = wait_for(browser, lambda d: d.find_element("css selector", ".dropzone"))
+    box = browser.execute_script(
+        "const r = arguments[0].getBoundingClientRect(); return [r.left + 20, r.top + 20];", zone
+    )
+    data = {"items": [], "files": [str(path)], "dragOperationsMask": 1}
+    for kind in ("dragEnter", "dragOver", "drop"):
+        browser.execute_cdp_cmd(
+            "Input.dispatchDragEvent", {"type": kind, "x": box[0], "y": box[1], "data": data}
+        )
+    wait_for(browser, lambda d: "Ready: dropped.csv" in d.page_source)
+    assert named(browser, "//button", "Import").is_enabled()

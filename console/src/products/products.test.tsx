@@ -25,7 +25,7 @@ describe("the product forms", () => {
   });
 });
 
-describe("the products screen", () => {
+describe("the products screen", { timeout: 30_000 }, () => {
   it("lets staff who edit orders change a product, sending only the change", async () => {
     const update = vi.fn(() => ({ updateProduct: { product: { ...tee, price: "12.50" }, errors: [] } }));
     const { named } = renderScreen(SUPPORT, <ProductsScreen />, { ProductsList: list, UpdateProduct: update });

@@ -35,7 +35,7 @@ function open(me = ADMIN, answer = detail("RECEIVED", ["REPAIRED", "REFUNDED"]),
   return renderScreen(me, <ReturnsArea />, { ReturnDetail: () => answer, ...more }, { path: "/returns/UmV0dXJuOjE=", route: "returns/*" });
 }
 
-describe("a return's page", () => {
+describe("a return's page", { timeout: 30_000 }, () => {
   it("suggests refunding what the returned items were sold for", () => {
     expect(returnedValue(detail("RECEIVED", []).returnRequest.items)).toBe("20.50");
   });

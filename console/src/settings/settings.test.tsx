@@ -39,7 +39,7 @@ describe("pages of a list that pages forwards", () => {
 
 const empty = { pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null }, edges: [] };
 
-describe("the settings screen", () => {
+describe("the settings screen", { timeout: 30_000 }, () => {
   it("shows each section only to whoever may use it", async () => {
     renderScreen(staff("SUPPORT", ["ORDERS_READ", "WEBHOOKS_MANAGE"]), <SettingsScreen />, {
       WebhooksSettings: () => ({ webhookEvents: ["order.created"], webhooks: empty }),

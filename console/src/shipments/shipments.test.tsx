@@ -40,7 +40,7 @@ describe("a shipment's line", () => {
   });
 });
 
-describe("the shipments list", () => {
+describe("the shipments list", { timeout: 30_000 }, () => {
   it("shows when, which order, to whom, where, the tracking link and the items", async () => {
     renderScreen(ADMIN, <ShipmentsScreen />, { ShipmentsList: () => page });
     const table = await screen.findByRole("table", { name: "Shipments" });
