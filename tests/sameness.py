@@ -51,10 +51,10 @@ async def reference(
     app: Any, document: str, variables: dict[str, Any] | None, token: str | None
 ) -> dict[str, Any]:
     """{data, errors} as graphql-core alone answers. No Redis: a reference run must not
-    count against the rate limits the real request already counted against. The
-    settings are the served endpoint's (a test may have changed them, the tax rate say)."""
-    endpoint = next((r.endpoint for r in app.routes if r.path == "/graphql"), None)
-    settings = getattr(endpoint, "settings", None) or get_settings()
+    count against the rate limits the real request already counted against."""
+    # the served endpoint's settings, as a test may have changed them (app_settings)
+    endpoint = next(route.endpoint for route in app.routes if route.path == "/graphql")
+    settings = endpoint.settings
     context = Context(
         viewer=await viewer_from_token(token, settings.secret_key),
         settings=settings,
