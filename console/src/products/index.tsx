@@ -298,8 +298,9 @@ function AdjustStock({ product, onSaved }: { product: Product; onSaved(stock: nu
             event.preventDefault();
             if (delta === null) return;
             const result = await adjust({ sku: product.sku, delta, reason });
+            // staff always read the stock; null is what anyone else would get
             const stock = result.data?.adjustStock.product?.stock;
-            if (stock !== undefined) {
+            if (stock !== undefined && stock !== null) {
               setOpen(false);
               onSaved(stock);
             }
@@ -307,7 +308,7 @@ function AdjustStock({ product, onSaved }: { product: Product; onSaved(stock: nu
         >
           <p>
             {product.stock} in stock now.
-            {delta !== null && ` After: ${product.stock + delta}.`}
+            {delta !== null && product.stock !== null && ` After: ${product.stock + delta}.`}
           </p>
           <TextField
             label="Change"
