@@ -179,7 +179,7 @@ def test_a_return_is_authorized_received_with_restock_and_refunded(
     table = wait_for(browser, lambda d: named(d, "//table", "Returns"))
     wait_for(
         browser,
-        lambda d: named(d, "//a", f"Return for order {order['number']}, Pending"),
+        lambda d: named(d, "//a", f"Open the return for order {order['number']}, Pending"),
     ).click()
     wait_for(browser, lambda d: heading(d) == f"Return for order {order['number']}")
     assert table is not None

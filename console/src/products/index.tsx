@@ -126,7 +126,7 @@ export default function ProductsScreen() {
       </div>
       {done && <Notice tone="success">{done}</Notice>}
       {error && <p role="alert">{error.message}</p>}
-      <div className="table-wrap" tabIndex={0} role="region" aria-label="Products">
+      <div className="table-wrap" tabIndex={0} role="group" aria-label="Products">
         <table className="data" aria-label="Products" aria-busy={fetching}>
           <thead>
             <tr>

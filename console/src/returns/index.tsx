@@ -165,7 +165,7 @@ function ReturnsList() {
             {rows.map((row) => (
               <tr key={row.id}>
                 <th scope="row">
-                  <Link to={`/returns/${encodeURIComponent(row.id)}`} aria-label={`Return for order ${row.order.number}, ${words(row.status)}`}>
+                  <Link to={`/returns/${encodeURIComponent(row.id)}`} aria-label={`Open the return for order ${row.order.number}, ${words(row.status)}`}>
                     Open
                   </Link>
                 </th>
