@@ -48,7 +48,7 @@ async def test_unknown_then_registered_then_by_hash_alone(
     assert got.status_code == 200
     assert got.json()["data"] == data
     assert got.headers["cache-control"] == "public, max-age=60"
-    assert got.headers["vary"] == "Authorization"
+    assert got.headers["vary"] == "Authorization, Accept"  # the media type follows Accept
 
 
 async def test_a_signed_in_read_is_never_cached(http: httpx.AsyncClient, actors: Actors) -> None:
