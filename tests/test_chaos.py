@@ -26,7 +26,8 @@ from app.models import Export, ImportStatus, Order
 from app.redis import redis_settings
 from app.schema.ids import from_global_id
 from app.settings import Settings
-from bench.chaos import Proxy, RedisServer, _through, report, run
+from bench.chaos import report, run
+from bench.chaos_parts import Proxy, RedisServer, _through
 from tests.conftest import Actors, GraphQLClient
 from tests.factories import PLACE_ORDER, create_product, order_input
 from tests.processes import free_port, serve

@@ -341,7 +341,7 @@ def test_urls_are_printed_without_their_passwords(url: str, shown: str) -> None:
 
 
 def _redis_with_password(port: int, password: str, folder: Path) -> subprocess.Popen[bytes]:
-    from bench.chaos import _redis_binary
+    from bench.chaos_parts import _redis_binary
 
     command = [_redis_binary(), "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
     command += ["--appendonly", "no", "--requirepass", password, "--dir", str(folder)]
