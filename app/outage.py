@@ -210,14 +210,25 @@ class Unavailable:
             await _answer_unavailable(dependency, scope, send)
 
 
+_PAGE = (
+    b"<!doctype html><html lang=en><meta charset=utf-8><title>Back in a moment</title>"
+    b"<p>Order tracking is not answering at the moment. Please try again in a few seconds.</p>"
+)
+
+
 async def _answer_unavailable(dependency: str, scope: Scope, send: Send) -> None:
+    """A GraphQL-shaped error for API clients; a short page for the tracking page's
+    visitors (people, not programs)."""
     accept = dict(scope.get("headers") or []).get(b"accept", b"")
-    media = (
-        b"application/graphql-response+json"
-        if b"application/graphql-response+json" in accept
-        else b"application/json"
-    )
-    body = orjson.dumps(graphql_error_body(dependency))
+    if str(scope.get("path", "")).startswith("/track"):
+        media, body = b"text/html; charset=utf-8", _PAGE
+    else:
+        media = (
+            b"application/graphql-response+json"
+            if b"application/graphql-response+json" in accept
+            else b"application/json"
+        )
+        body = orjson.dumps(graphql_error_body(dependency))
     await send(
         {
             "type": "http.response.start",

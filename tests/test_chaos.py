@@ -122,6 +122,8 @@ async def test_a_database_that_is_down_is_a_503_said_once(
         assert set(codes) == {"SERVICE_UNAVAILABLE"}, answer.text
         assert "Unexpected error" not in answer.text
     assert page.status_code == 503
+    assert page.headers["content-type"].startswith("text/html")
+    assert "try again" in page.text
     assert after.status_code == 200
     assert after.json()["data"]["orders"]["totalCount"] == 0
     text = log_file.read_text()

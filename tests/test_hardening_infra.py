@@ -595,3 +595,20 @@ async def test_redis_down_is_a_503_said_once_and_recovery_once(
         ("dependency_recovered", "redis"),
     ]
     assert not [e for e in logs if e.get("exc_info") or e.get("log_level") == "error"]
+
+
+def test_the_library_lines_quieted_are_still_the_libraries_own() -> None:
+    """The log lines left out or turned into an outage notice are matched by their text in
+    arq 0.28 and asyncpg 0.32: an upgrade that rewords them would bring them back. Should
+    this fail, match the new wording in app/logs.py and app/outage.py."""
+    import inspect
+
+    import arq.worker
+    import asyncpg.pool
+
+    from app.logs import _ARQ_JOB_LINES
+
+    arq_source = inspect.getsource(arq.worker)
+    for line in _ARQ_JOB_LINES:
+        assert f"'{line}'" in arq_source, line
+    assert "'Failed to restore the pool connection '" in inspect.getsource(asyncpg.pool)
