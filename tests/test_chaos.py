@@ -178,21 +178,7 @@ async def test_the_worker_rides_out_redis_going_away(
     redis = RedisServer(free_port(), tmp_path)
     redis.start()
     log_file = tmp_path / "worker.log"
-    env = {
-        **os.environ,
-        "REDIS_URL": redis.url,
-        "BITCART_DATA_DIR": str(settings_with_redis.data_dir),
-        "BITCART_LOG_FORMAT": "json",
-        "BITCART_WORKER_NAME": uuid.uuid4().hex,
-    }
-    with log_file.open("w") as out:
-        worker = await asyncio.to_thread(
-            subprocess.Popen,
-            [sys.executable, "-m", "app", "worker"],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    worker = await start_worker(settings_with_redis, redis.url, log_file)
     try:
         await until(lambda: "Starting worker for 1 functions" in log_file.read_text(), worker)
         redis.kill()
@@ -230,6 +216,26 @@ async def test_the_worker_rides_out_redis_going_away(
         ("dependency_unavailable", "redis"),
         ("dependency_recovered", "redis"),
     ]
+
+
+async def start_worker(settings: Settings, redis_url: str, log_file: Path) -> Any:
+    """`bitcart-orders worker` on the test run's database and the given Redis, logging
+    JSON lines to `log_file`."""
+    env = {
+        **os.environ,
+        "REDIS_URL": redis_url,
+        "BITCART_DATA_DIR": str(settings.data_dir),
+        "BITCART_LOG_FORMAT": "json",
+        "BITCART_WORKER_NAME": uuid.uuid4().hex,
+    }
+    with log_file.open("w") as out:
+        return await asyncio.to_thread(
+            subprocess.Popen,
+            [sys.executable, "-m", "app", "worker"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
 
 
 async def until(condition: Any, process: subprocess.Popen[Any], seconds: float = 60) -> None:
