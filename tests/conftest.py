@@ -30,6 +30,8 @@ os.environ.setdefault("SECRET_KEY", "test-secret-key")
 # Tests place many orders from one address; the limits have tests of their own.
 for _limit in ("GUEST_ORDER", "REGISTER", "CUSTOMER_DOCUMENT", "CUSTOMER_NOTE"):
     os.environ.setdefault(f"BITCART_{_limit}_RATE_LIMIT", "1000000")
+for _holder in ("CUSTOMER", "ADDRESS"):
+    os.environ.setdefault(f"BITCART_MAX_UNPAID_ORDERS_PER_{_holder}", "1000000")
 _BASE_DATABASE_URL = os.environ.get("DATABASE_URL")
 if _BASE_DATABASE_URL:
     # Never the configured database itself: a fresh one beside it, per test run.

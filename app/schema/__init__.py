@@ -18,13 +18,14 @@ from app import outage
 from app.schema.cost import cost_extension
 from app.schema.failures import MaskInternalErrors, ServiceUnavailable
 from app.schema.fast import FastExecutionContext
-from app.schema.limits import DocumentValidationCache, QueryDeadline, RefuseNul, limits_extension
+from app.schema.limits import QueryDeadline, RefuseNul, document_bounds, limits_extension
 from app.schema.mutations.accounts import AccountMutations
 from app.schema.mutations.catalog import CatalogMutations
 from app.schema.mutations.fulfilment import FulfilmentMutations
 from app.schema.mutations.orders import OrderMutations
 from app.schema.mutations.payments import PaymentMutations
 from app.schema.mutations.returns import ReturnMutations
+from app.schema.mutations.staff import StaffMutations
 from app.schema.mutations.webhooks import WebhookMutations
 from app.schema.mutations.workers import WorkerMutations
 from app.schema.queries import Query
@@ -42,6 +43,7 @@ class Mutation(
     ReturnMutations,
     WorkerMutations,
     WebhookMutations,
+    StaffMutations,
 ):
     pass
 
@@ -89,7 +91,7 @@ def build_schema(
             limits_extension(settings),
             lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
             ParserCache,
-            DocumentValidationCache,
+            document_bounds(settings),
             cost_extension(settings.max_query_cost),
             QueryDeadline,
             RefuseNul,

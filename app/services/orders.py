@@ -9,7 +9,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from tortoise.expressions import F
+from tortoise.expressions import F, Subquery
 from tortoise.queryset import QuerySet
 
 from app.db import select_rows
@@ -22,15 +22,16 @@ from app.models import (
     Product,
     TransactionKind,
 )
-from app.services import events, order_search, transactions
+from app.services import buyer_limits, events, order_search, transactions
 from app.services import shipping as shipping_methods
 from app.services.accounts import check_email
 from app.services.addresses import Address, clean_address, search_words
 from app.services.auth import Permission, Viewer
+from app.services.buyer_limits import BuyerLimits
 from app.services.catalog import StockLine, move_stock, normalise_sku
 from app.services.errors import DomainError, ErrorCode, Problems, not_found
 from app.services.events import EventType, NewEvent
-from app.services.money import money, parse_money
+from app.services.money import bounded_total, money, order_total, parse_money
 from app.services.pagination import Page, PageRequest, paginate
 from app.services.rules import CLOSED_STATUSES, OPEN_STATUSES, PLACEABLE_PAYMENT
 
@@ -99,6 +100,30 @@ class OrderFilter:
     created_before: datetime | None = None
     email: str | None = None
     search: str | None = None
+    payment_statuses: list[PaymentStatus] | None = None
+    # orders with a line of this SKU
+    sku: str | None = None
+    shipping_country: str | None = None
+
+
+def _checked_country(country: str) -> str:
+    code = country.strip().upper()
+    if len(code) != 2 or not code.isascii() or not code.isalpha():
+        raise DomainError(
+            ErrorCode.INVALID_INPUT,
+            "A country is two letters (ISO 3166-1 alpha-2), e.g. GB.",
+            ["filter", "shippingCountry"],
+        )
+    return code
+
+
+def _checked_sku(sku: str) -> str:
+    sku = normalise_sku(sku)
+    if not 1 <= len(sku) <= 64:
+        raise DomainError(
+            ErrorCode.INVALID_INPUT, "A SKU has 1 to 64 characters.", ["filter", "sku"]
+        )
+    return sku
 
 
 def _check_text(problems: Problems, path: list[str], value: str, limit: int) -> str:
@@ -136,9 +161,20 @@ def _refuse_declared(problems: Problems, viewer: Viewer, data: PlaceOrderInput) 
 
 
 async def place_order(
-    viewer: Viewer, data: PlaceOrderInput, tax_rate: Decimal, currency: str
+    viewer: Viewer,
+    data: PlaceOrderInput,
+    tax_rate: Decimal,
+    currency: str,
+    limits: BuyerLimits | None = None,
 ) -> Order:
-    """Record an order and take its stock, all or nothing; the server prices it."""
+    """Record an order and take its stock, all or nothing; the server prices it.
+
+    Guests and customers buy, within `limits` (units a line, unpaid orders held); staff and
+    integration tokens place orders for others, which takes stock as a sale does, so only
+    with ORDERS_WRITE."""
+    buyer = buyer_limits.is_buyer(viewer)
+    if not buyer:
+        viewer.require(Permission.ORDERS_WRITE)
     problems = Problems()
     _refuse_declared(problems, viewer, data)
     # a signed-in customer's own email; guests and staff (placing it for a customer) give one
@@ -172,12 +208,22 @@ async def place_order(
         _check_text(problems, ["payment", key], value, 50)
     _check_text(problems, ["payment", "transactionId"], payment.transaction_id or "", 255)
     problems.raise_if_any()
+    if buyer and limits is not None:
+        first_index: dict[str, int] = {}
+        for index, item in enumerate(data.items):
+            first_index.setdefault(normalise_sku(item.sku), index)
+        buyer_limits.check_lines(limits, lines, first_index)
+        await buyer_limits.check_unpaid(viewer, limits)
 
     products = {p.sku: p for p in await Product.filter(sku__in=[sku for sku, _ in lines])}
     for index, (sku, _) in enumerate(lines):
         if sku not in products:
             problems.add(
                 ["items", str(index), "sku"], f"No product has SKU {sku}.", ErrorCode.UNKNOWN_SKU
+            )
+        elif not products[sku].active:
+            problems.add(
+                ["items", str(index), "sku"], f"{sku} is not sold now.", ErrorCode.PRODUCT_INACTIVE
             )
     problems.raise_if_any()
 
@@ -188,8 +234,7 @@ async def place_order(
     shipping_cost = (
         override if override is not None else shipping_methods.price_for(method, subtotal)
     )
-    tax_total = money(subtotal * tax_rate)
-    total = subtotal + shipping_cost + tax_total
+    tax_total, total = order_total(subtotal, shipping_cost, tax_rate)
     moves: list[tuple[TransactionKind, Decimal]] = []
     if kind is not None:
         amount = declared if declared is not None else total
@@ -209,6 +254,7 @@ async def place_order(
         email=email,
         billing_address=billing.as_json(),
         shipping_address=shipping.as_json(),
+        shipping_country=shipping.country,
         search_text=search_words(billing, shipping),
         shipping_method=method.code,
         currency=currency,
@@ -261,6 +307,8 @@ async def place_order(
             EventType.ORDER_PLACED, f"Order {order.number} placed.", data={"status": status.value}
         ),
     )
+    if buyer and limits is not None:
+        await buyer_limits.remember(limits, order.id)
     return order
 
 
@@ -365,6 +413,13 @@ def filtered_orders(
         qs = qs.filter(created_at__lt=filters.created_before)
     if filters.email:
         qs = qs.filter(email=filters.email.strip().lower())
+    if filters.payment_statuses:
+        qs = qs.filter(payment_status__in=list(filters.payment_statuses))
+    if filters.shipping_country is not None:
+        qs = qs.filter(shipping_country=_checked_country(filters.shipping_country))
+    if filters.sku is not None:
+        lines = OrderItem.filter(sku=_checked_sku(filters.sku)).values("order_id")
+        qs = qs.filter(id__in=Subquery(lines))
     if filters.search and filters.search.strip():
         qs = qs.filter(order_search.condition(viewer, filters.search, matched))
     return qs
@@ -404,19 +459,19 @@ async def update_order(viewer: Viewer, order_id: int, changes: OrderChanges) -> 
         new_events.append(NewEvent(EventType.BILLING_ADDRESS_UPDATED, "Billing address updated."))
     if shipping is not None and shipping.as_json() != order.shipping_address:
         updates["shipping_address"] = shipping.as_json()
+        updates["shipping_country"] = shipping.country
         new_events.append(NewEvent(EventType.SHIPPING_ADDRESS_UPDATED, "Shipping address updated."))
     if billing is not None or shipping is not None:
         updates["search_text"] = search_words(
             billing or Address.from_json(order.billing_address),
             shipping or Address.from_json(order.shipping_address),
         )
-    if method is not None and method != order.shipping_method:
-        updates["shipping_method"] = method
-        new_events.append(
-            NewEvent(
-                EventType.SHIPPING_METHOD_UPDATED, f"Shipping method set to {method or 'none'}."
-            )
-        )
+    if method is not None:
+        country = (shipping or Address.from_json(order.shipping_address)).country
+        repriced = await _reprice(order, method, country)
+        if repriced is not None:
+            updates.update(repriced[0])
+            new_events.append(repriced[1])
     if comment is not None and comment != order.customer_comment:
         updates["customer_comment"] = comment
         new_events.append(NewEvent(EventType.COMMENT_UPDATED, "Order comment updated."))
@@ -435,6 +490,44 @@ async def update_order(viewer: Viewer, order_id: int, changes: OrderChanges) -> 
     await save_changes(order, updates)
     await events.record(order.id, viewer, *new_events)
     return order
+
+
+async def _reprice(order: Order, code: str, country: str) -> tuple[dict[str, Any], NewEvent] | None:
+    """Another shipping method, chosen as placeOrder chooses one (active, shipping to the
+    order's country, in its currency), and the order priced by it: the new cost, total and
+    payment amounts. None when it is the order's method already."""
+    method = await shipping_methods.choose(code, country, order.currency, ["shippingMethod"])
+    if method.code == order.shipping_method:
+        return None
+    if order.status in CLOSED_STATUSES:
+        raise DomainError(
+            ErrorCode.ORDER_NOT_EDITABLE,
+            f"A {order.status.value} order is closed; it keeps the method it was sent with.",
+            ["shippingMethod"],
+        )
+    cost = shipping_methods.price_for(method, order.subtotal)
+    before = order.total
+    order.total = bounded_total(order.subtotal, cost, order.tax_total)
+    updates: dict[str, Any] = {
+        "shipping_method": method.code,
+        "shipping_cost": cost,
+        "total": order.total,
+        **(await transactions.totals_of(order)).columns(),
+    }
+    order.total = before  # the row changes with the rest of the update
+    message = f"Shipping method set to {method.name}"
+    if cost != order.shipping_cost:
+        message += f"; shipping {order.shipping_cost} → {cost} {order.currency}"
+    event = NewEvent(
+        EventType.SHIPPING_METHOD_UPDATED,
+        message + ".",
+        data={
+            "shippingMethod": method.code,
+            "shippingCost": str(cost),
+            "total": str(updates["total"]),
+        },
+    )
+    return updates, event
 
 
 def check_version(order: Order, expected: int | None) -> None:
