@@ -199,7 +199,27 @@ def build_worker(settings: Settings, *, own_database: bool, **overrides: Any) ->
             ctx["notifier"] = Notifier(settings, ctx["redis"])
             ctx["notifier"].start()
 
-    async def shutdown(ctx: dict[str, Any]) -> None:
+    options: dict[str, Any] = {
+        "functions": FUNCTIONS,
+        "cron_jobs": cron_jobs(settings),
+        "redis_settings": redis_settings(settings.redis_url),
+        "max_jobs": 4,
+        "job_timeout": 600,
+        "keep_result": 3600,
+        "on_startup": startup,
+        "on_shutdown": _shut_down,
+        "health_check_interval": HEALTH_INTERVAL_SECONDS,
+        "health_check_key": health_key(),
+    }
+    options.update(overrides)
+    return ResilientWorker(**options)
+
+
+async def _shut_down(ctx: dict[str, Any]) -> None:
+    """Stop the notifier and the customers' worker and give back held leases. The ORM's
+    connections are closed whatever failed before: an open SQLite connection's thread
+    keeps the process from exiting (a worker that hung at exit after SIGTERM was that)."""
+    try:
         if "notifier" in ctx:
             await ctx["notifier"].stop()
         await leases.release_held_leases()
@@ -210,24 +230,10 @@ def build_worker(settings: Settings, *, own_database: bool, **overrides: Any) ->
             with suppress(asyncio.CancelledError):
                 await task
             await ctx["customer_worker"].close()
+    finally:
         tortoise_ctx = ctx.get("tortoise")
         if tortoise_ctx is not None:
             await tortoise_ctx.close_connections()
-
-    options: dict[str, Any] = {
-        "functions": FUNCTIONS,
-        "cron_jobs": cron_jobs(settings),
-        "redis_settings": redis_settings(settings.redis_url),
-        "max_jobs": 4,
-        "job_timeout": 600,
-        "keep_result": 3600,
-        "on_startup": startup,
-        "on_shutdown": shutdown,
-        "health_check_interval": HEALTH_INTERVAL_SECONDS,
-        "health_check_key": health_key(),
-    }
-    options.update(overrides)
-    return ResilientWorker(**options)
 
 
 async def _database_answers() -> None:
