@@ -110,6 +110,8 @@ class ResilientWorker(Worker):
                 wait = min(wait * 2, BACKOFF_MOST)
             else:
                 wait = BACKOFF_FIRST
+                if outage.OUTAGES.is_down(outage.REDIS):  # a poll went through: it is back
+                    outage.OUTAGES.recovered(outage.REDIS)
 
     def _forget_jobs_lost_in_an_outage(self) -> None:
         """A job whose bookkeeping in Redis failed in an outage ended with that error, which
