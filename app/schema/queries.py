@@ -11,9 +11,10 @@ from app.models import Shipment as ShipmentModel
 from app.schema import compiled
 from app.schema.context import Info
 from app.schema.cost import PAGED, most
-from app.schema.errors import guarded, node, query
+from app.schema.errors import guarded, node, query, user_errors
 from app.schema.ids import from_global_id
 from app.schema.inputs import (
+    EditOrderInput,
     OrderFilterInput,
     OrderSortInput,
     ReturnFilterInput,
@@ -27,6 +28,7 @@ from app.schema.types.catalog import Product
 from app.schema.types.documents import Document
 from app.schema.types.exports import Export
 from app.schema.types.imports import TrackingImport
+from app.schema.types.order_edits import PreviewOrderEditPayload
 from app.schema.types.orders import Order
 from app.schema.types.payments import ShippingMethod
 from app.schema.types.returns import ReturnRequest
@@ -39,6 +41,7 @@ from app.services import (
     documents,
     exports,
     imports,
+    order_edits,
     orders,
     returns,
     shipments,
@@ -89,6 +92,27 @@ class Query:
             return None if row is None else cast(Order, compiled.RowNode(row, plan))
         found = await query(orders.get_order(viewer, order_id=order_id, number=number))
         return Order.build(found) if found else None
+
+    @strawberry.field(
+        description="What editOrder would make of this edit now (ORDERS_WRITE): the new "
+        "lines, totals, balance due and refund due, and any stock it lacks. Worked out by "
+        "editOrder's own code; writes nothing and takes no stock."
+    )
+    async def preview_order_edit(
+        self, info: Info, order_id: strawberry.ID, input: EditOrderInput
+    ) -> PreviewOrderEditPayload:
+        context = info.context
+        try:
+            # the arguments are read in editOrder's order, so the same input fails the same way
+            preview = await order_edits.preview_edit(
+                context.viewer,
+                from_global_id("Order", order_id, "orderId"),
+                input.to_service(),
+                context.settings.tax_rate,
+            )
+        except DomainError as exc:
+            return PreviewOrderEditPayload(errors=user_errors(exc))
+        return PreviewOrderEditPayload.of(preview)
 
     @strawberry.field(
         description="Orders, newest first unless sorted otherwise.", directives=[PAGED]

@@ -195,6 +195,18 @@ async def list_returns(viewer: Viewer, page: PageRequest, filters: ReturnFilter)
     return await paginate(qs, page, "created_at", descending=True)
 
 
+def next_statuses(viewer: Viewer, status: ReturnStatus) -> list[ReturnStatus]:
+    """What setReturnStatus would let this viewer move a return in `status` to, in the
+    order the help page tells them: so a screen offers only those."""
+    if viewer.is_customer:
+        allowed = CUSTOMER_RETURN_TRANSITIONS.get(status, frozenset())
+    elif viewer.can(Permission.RETURNS_WRITE):
+        allowed = RETURN_TRANSITIONS.get(status, frozenset())
+    else:
+        allowed = frozenset()
+    return [s for s in ReturnStatus if s in allowed]
+
+
 async def set_return_status(
     viewer: Viewer, return_id: int, status: ReturnStatus, note: str = "", restock: bool = False
 ) -> Return:

@@ -101,6 +101,23 @@ class Payment:
     )
     _order_id: strawberry.Private[int]
 
+    @classmethod
+    def build(cls, order: OrderModel) -> Payment:
+        """From the order's columns (an edit's preview gives an unsaved order)."""
+        return cls(
+            method=order.payment_method,
+            provider=order.payment_provider,
+            transaction_id=order.payment_transaction_id,
+            status=order.payment_status,
+            amount_authorized=order.amount_authorized,
+            amount_paid=order.amount_paid,
+            amount_refunded=order.amount_refunded,
+            currency=order.currency,
+            balance_due=max(ZERO, order.total - order.amount_paid),
+            refund_due=max(ZERO, order.amount_paid - order.amount_refunded - order.total),
+            _order_id=order.id,
+        )
+
     @strawberry.field(
         description=f"Oldest first (at most {MAX_TRANSACTIONS}).",
         directives=[most(MAX_TRANSACTIONS)],
@@ -232,20 +249,7 @@ class Order:
     # Nested objects are built only when a query selects them.
     @strawberry.field
     def payment(self) -> Payment:
-        order = self._model
-        return Payment(
-            method=order.payment_method,
-            provider=order.payment_provider,
-            transaction_id=order.payment_transaction_id,
-            status=order.payment_status,
-            amount_authorized=order.amount_authorized,
-            amount_paid=order.amount_paid,
-            amount_refunded=order.amount_refunded,
-            currency=order.currency,
-            balance_due=max(ZERO, order.total - order.amount_paid),
-            refund_due=max(ZERO, order.amount_paid - order.amount_refunded - order.total),
-            _order_id=order.id,
-        )
+        return Payment.build(self._model)
 
     @strawberry.field
     def billing_address(self) -> Address:

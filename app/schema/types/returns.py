@@ -17,6 +17,7 @@ from app.schema.context import Info
 from app.schema.cost import most
 from app.schema.ids import to_global_id
 from app.schema.permissions import StaffOnly
+from app.services import returns
 from app.services.orders import MAX_LINES
 
 if TYPE_CHECKING:
@@ -120,6 +121,13 @@ class ReturnRequest:
     )
     def staff_notes(self) -> str | None:
         return self._model.staff_notes
+
+    @strawberry.field(
+        description="The statuses setReturnStatus would move it to for this viewer.",
+        directives=[most(len(ReturnStatusModel))],
+    )
+    def next_statuses(self, info: Info) -> list[ReturnStatus]:
+        return returns.next_statuses(info.context.viewer, self._model.status)
 
     @strawberry.field(directives=[most(MAX_LINES)])
     async def items(self, info: Info) -> list[ReturnItem]:
