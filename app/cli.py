@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import getpass
 import os
 import signal
 import sys
@@ -16,6 +17,7 @@ from tortoise import Tortoise
 
 from app.db import atomic, migrate_database, tortoise_config
 from app.logs import configure as configure_logs
+from app.logs import log, redact_url
 from app.models import Role
 from app.settings import Settings, get_settings
 
@@ -46,16 +48,25 @@ def with_public_url(settings: Settings, host: str, port: int) -> Settings:
 
 
 def _print_welcome(settings: Settings, host: str, port: int, demo: bool) -> None:
+    """Where it listens and what it uses, passwords left out; with JSON logs, as one JSON
+    line like every other (the demo logins, printed on purpose, stay plain text)."""
     from app.services.demo import DEMO_LOGINS
 
     url = f"http://{_shown_host(host)}:{port}/graphql"
-    lines = [
-        "",
-        f"BitCart Orders is starting: GraphiQL at {url}",
-        f"  database: {settings.database_url}",
-        f"  redis:    {settings.redis_url}",
-        f"  links in customer emails: {settings.public_url} (BITCART_PUBLIC_URL)",
-    ]
+    database, redis = redact_url(settings.database_url), redact_url(settings.redis_url)
+    lines = []
+    if settings.log_format == "json":
+        log.info(
+            "starting", graphql=url, database=database, redis=redis, public_url=settings.public_url
+        )
+    else:
+        lines += [
+            "",
+            f"BitCart Orders is starting: GraphiQL at {url}",
+            f"  database: {database}",
+            f"  redis:    {redis}",
+            f"  links in customer emails: {settings.public_url} (BITCART_PUBLIC_URL)",
+        ]
     if demo:
         lines += [
             "",
@@ -67,7 +78,8 @@ def _print_welcome(settings: Settings, host: str, port: int, demo: bool) -> None
             '  mutation { login(email: "admin@example.com", password: "demo-admin-pass")'
             " { token errors { code message } } }",
         ]
-    print("\n".join(lines) + "\n", flush=True)
+    if lines:
+        print("\n".join(lines) + "\n", flush=True)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -106,6 +118,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
             timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
             # the app reads X-Forwarded-For itself, from BITCART_TRUSTED_PROXIES only
             proxy_headers=False,
+            # a WebSocket message is bounded as a request body is (the app checks too)
+            ws_max_size=settings.max_body_bytes,
         )
     finally:
         if valkey is not None:
@@ -147,9 +161,35 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 def cmd_migrate(args: argparse.Namespace) -> int:
     settings = get_settings()
-    asyncio.run(migrate_database(settings))
-    print(f"Database is up to date: {settings.database_url}")
+    applied = asyncio.run(migrate_database(settings))
+    where = redact_url(settings.database_url)
+    if applied:
+        unit = "migration" if len(applied) == 1 else "migrations"
+        print(f"Applied {len(applied)} {unit} to {where}: {', '.join(applied)}")
+    else:
+        print(f"Database is up to date (nothing to apply): {where}")
     return 0
+
+
+def _staff_password(args: argparse.Namespace) -> str:
+    """The new staff member's password: from stdin with --password-stdin (for scripts),
+    else asked for twice on the terminal. Never from the command line, where the process
+    list and the shell's history would keep it."""
+    if args.password is not None:
+        raise SystemExit(
+            "error: --password would leave the password in the process list and shell "
+            "history; pipe it with --password-stdin, or leave it out to be asked for it."
+        )
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise SystemExit(
+            "error: no terminal to ask for the password on; pipe it with --password-stdin."
+        )
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Password (again): ") != first:
+        raise SystemExit("error: the passwords differ.")
+    return first
 
 
 def cmd_create_staff(args: argparse.Namespace) -> int:
@@ -158,6 +198,7 @@ def cmd_create_staff(args: argparse.Namespace) -> int:
     from app.services.errors import DomainError
 
     settings = get_settings()
+    password = _staff_password(args)
     try:
         user = asyncio.run(
             _with_database(
@@ -165,7 +206,7 @@ def cmd_create_staff(args: argparse.Namespace) -> int:
                 lambda: create_staff(
                     SYSTEM,
                     args.email,
-                    args.password,
+                    password,
                     Role(args.role),
                     args.first_name,
                     args.last_name,
@@ -223,9 +264,18 @@ def build_parser() -> argparse.ArgumentParser:
     worker.set_defaults(func=cmd_worker)
     sub.add_parser("migrate", help="Apply database migrations.").set_defaults(func=cmd_migrate)
 
-    staff = sub.add_parser("create-staff", help="Add a staff member.")
+    staff = sub.add_parser(
+        "create-staff",
+        help="Add a staff member (the password is asked for, or read with --password-stdin).",
+    )
     staff.add_argument("--email", required=True)
-    staff.add_argument("--password", required=True)
+    staff.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="Read the password from the first line of stdin (for scripts).",
+    )
+    # refused with an explanation, so an old script says what to change
+    staff.add_argument("--password", help=argparse.SUPPRESS)
     staff.add_argument("--role", required=True, choices=[r.value for r in Role])
     staff.add_argument("--first-name", default="")
     staff.add_argument("--last-name", default="")

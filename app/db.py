@@ -9,6 +9,7 @@ from typing import Any, cast
 
 from tortoise import connections
 from tortoise.backends.base.client import TransactionContext
+from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
@@ -17,7 +18,7 @@ from app.settings import Settings
 
 def tortoise_config(settings: Settings) -> dict[str, Any]:
     return {
-        "connections": {"default": settings.database_url},
+        "connections": {"default": _connection(settings.database_url)},
         "apps": {
             "models": {
                 "models": ["app.models"],
@@ -28,6 +29,15 @@ def tortoise_config(settings: Settings) -> dict[str, Any]:
         "use_tz": True,
         "timezone": "UTC",
     }
+
+
+def _connection(url: str) -> str | dict[str, Any]:
+    """PostgreSQL through our asyncpg client, which rides out connections that died while
+    pooled (app/asyncpg_client.py); anything else as Tortoise reads the URL."""
+    expanded = expand_db_url(url)
+    if expanded["engine"] != "tortoise.backends.asyncpg":
+        return url
+    return {**expanded, "engine": "app.asyncpg_client"}
 
 
 # The largest value an INTEGER column (ids, order numbers) holds on every database.
@@ -45,17 +55,33 @@ def atomic() -> TransactionContext:
     return in_transaction("default")
 
 
-async def migrate_database(settings: Settings) -> None:
-    """Bring the database schema up to date (creates the SQLite file if needed)."""
+async def expire_pooled_connections() -> None:
+    """After a connection was found dead, the pool's others are made anew when next asked
+    for (PostgreSQL through app.asyncpg_client; nothing to do on SQLite)."""
+    expire = getattr(connections.get("default"), "expire_pooled", None)
+    if expire is not None:
+        await expire()
+
+
+async def migrate_database(settings: Settings) -> list[str]:
+    """Bring the database schema up to date (creates the SQLite file if needed); the names
+    of the migrations it applied, in order."""
     from tortoise import Tortoise
     from tortoise.migrations.api import migrate
 
     if settings.is_sqlite:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
+    applied: list[str] = []
+
+    def progress(event: str, app_label: str, name: str) -> None:
+        if event == "apply_done":
+            applied.append(name)
+
     try:
-        await migrate(config=tortoise_config(settings))
+        await migrate(config=tortoise_config(settings), progress=progress)
     finally:
         await Tortoise.close_connections()
+    return applied
 
 
 def is_postgres() -> bool:

@@ -1,12 +1,25 @@
-"""Small ASGI pieces: the request-body bound and the client's address behind proxies."""
+"""Small ASGI pieces: the request-body and WebSocket-message bounds, the client's address
+behind proxies, and no caching of what a signed-in request is answered."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from ipaddress import IPv4Network, IPv6Network, ip_address
 
+from starlette.requests import HTTPConnection
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+# a WebSocket closed for a message over the bound (RFC 6455: "message too big")
+MESSAGE_TOO_BIG = 1009
+
+
+def bearer_token(connection: HTTPConnection) -> str | None:
+    header = connection.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
 
 
 def client_address(
@@ -56,6 +69,9 @@ class BodyLimit:
         self.max_upload = max_upload
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            await self._websocket(scope, receive, send)
+            return
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -89,6 +105,59 @@ class BodyLimit:
         except BodyTooLarge:
             if not started:
                 await _refuse(limit, scope, receive, send)
+
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A WebSocket message is bounded as a request body is: one over the bound closes
+        the connection (1009) before the app reads it."""
+        limit = self.max_body
+
+        async def limited_receive() -> Message:
+            message = await receive()
+            if message["type"] == "websocket.receive" and _over(message, limit):
+                await send({"type": "websocket.close", "code": MESSAGE_TOO_BIG})
+                return {"type": "websocket.disconnect", "code": MESSAGE_TOO_BIG}
+            return message
+
+        await self.app(scope, limited_receive, send)
+
+
+def _over(message: Message, limit: int) -> bool:
+    data = message.get("bytes")
+    if data is not None:
+        return len(data) > limit
+    text = message.get("text") or ""
+    # a character is one to four bytes: they are counted only when it could matter
+    if len(text) > limit or len(text) * 4 <= limit:
+        return len(text) > limit
+    return len(text.encode()) > limit
+
+
+class PrivateWhenSignedIn:
+    """A response to a request that carries credentials is kept by no cache, unless the
+    route said otherwise (a guest's persisted query says public): private data never
+    sits in a shared cache because a route forgot to say so."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not _has_credentials(scope):
+            await self.app(scope, receive, send)
+            return
+
+        async def private_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers") or [])
+                if not any(name.lower() == b"cache-control" for name, _ in headers):
+                    headers.append((b"cache-control", b"private, no-store"))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, private_send)
+
+
+def _has_credentials(scope: Scope) -> bool:
+    return any(name in (b"authorization", b"cookie") for name, _ in scope.get("headers") or [])
 
 
 async def _refuse(limit: int, scope: Scope, receive: Receive, send: Send) -> None:

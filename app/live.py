@@ -18,6 +18,8 @@ import orjson
 import structlog
 from redis.exceptions import RedisError
 
+from app import outage
+
 log = structlog.get_logger("bitcart.live")
 
 ORDER_EVENTS = "bitcart:order-events"
@@ -67,7 +69,10 @@ class Hub:
             except asyncio.CancelledError:
                 raise
             except (RedisError, OSError) as exc:
-                log.warning("live_updates_reconnecting", error=str(exc))
+                if outage.dependency_of(exc) == outage.REDIS:
+                    outage.OUTAGES.noticed(outage.REDIS, exc)  # said once per outage
+                else:
+                    log.warning("live_updates_reconnecting", error=str(exc))
                 self.ready.clear()
                 await asyncio.sleep(RECONNECT_SECONDS)
 

@@ -32,14 +32,15 @@ from strawberry.types.unset import UNSET, UnsetType
 from tortoise import connections
 from tortoise.contrib.starlette import RegisterTortoise
 
-from app import console, graphiql, live, metrics, persisted, tracking_page
+from app import console, graphiql, live, metrics, outage, persisted, tracking_page
 from app.db import MAX_ID, tortoise_config
 from app.documents.render import Renderer
-from app.http import BodyLimit
+from app.http import BodyLimit, PrivateWhenSignedIn, bearer_token
 from app.logs import RequestLog
 from app.redis import redis_settings
 from app.schema import build_schema, schema
 from app.schema.context import Context
+from app.schema.failures import is_unavailable
 from app.services import documents, exports, imports
 from app.services.auth import Viewer, viewer_from_token
 from app.services.errors import DomainError, ErrorCode
@@ -52,14 +53,6 @@ GRAPHQL_RESPONSE = "application/graphql-response+json"
 _ACK = cast(UnsetType, UNSET)  # a connection_ack without a payload
 # operations one WebSocket may run at once
 MAX_SUBSCRIPTIONS = 20
-
-
-def bearer_token(request: Request | WebSocket) -> str | None:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return None
-    return token.strip()
 
 
 SUBSCRIPTION_OVER_HTTP = (
@@ -93,14 +86,23 @@ def _error_code(error: GraphQLError) -> str:
     return "INTERNAL_SERVER_ERROR"
 
 
-def _cache_headers(context: Context, result: ExecutionResult) -> dict[str, str]:
-    """A persisted query read by GET: what a guest may see is the same for every guest
-    with the same URL, so HTTP caches may keep it a little while; anything a signed-in
-    viewer reads, or an answer with errors, is kept by nobody."""
-    if context.viewer.is_anonymous and not result.errors:
+# the answer's media type follows Accept (GraphQL over HTTP), so caches key on both
+_VARY = "Authorization, Accept"
+
+
+def _cache_headers(context: Context, result: ExecutionResult, persisted: bool) -> dict[str, str]:
+    """A read by GET. A persisted query a guest reads is the same for every guest with the
+    same URL, so HTTP caches may keep it a little while; anything a signed-in viewer reads,
+    any other GET, or an answer with errors, is kept by nobody."""
+    if persisted and context.viewer.is_anonymous and not result.errors:
         age = context.settings.public_max_age_seconds
-        return {"Cache-Control": f"public, max-age={age}", "Vary": "Authorization"}
-    return {"Cache-Control": "private, no-store", "Vary": "Authorization"}
+        return {"Cache-Control": f"public, max-age={age}", "Vary": _VARY}
+    return {"Cache-Control": "private, no-store", "Vary": _VARY}
+
+
+def _registrable(result: ExecutionResult) -> bool:
+    """A persisted query is kept only once it has passed parsing and validation."""
+    return not any(e.path is None and e.original_error is None for e in result.errors or [])
 
 
 class TextFrames(ASGIWebSocketAdapter):
@@ -156,6 +158,7 @@ class GraphQLApp(GraphQL[Context, None]):
         return Context(
             viewer=viewer,
             settings=self.settings,
+            connection=request,
             request=request if isinstance(request, Request) else None,
             response=response if isinstance(response, Response) else None,
             redis=getattr(request.app.state, "redis", None),
@@ -213,14 +216,10 @@ class GraphQLApp(GraphQL[Context, None]):
         result = await self._execute_in_time(
             request, request_adapter, sub_response, context, root_value, request_data
         )
-        if digest is not None:
-            valid = not any(
-                e.path is None and e.original_error is None for e in result.errors or []
-            )
-            if fresh and valid:
-                await persisted.register(context.redis, digest, query)
-            if request.method == "GET":
-                sub_response.headers.update(_cache_headers(context, result))
+        if digest is not None and fresh and _registrable(result):
+            await persisted.register_bounded(context, digest, query)
+        if request.method == "GET":
+            sub_response.headers.update(_cache_headers(context, result, digest is not None))
         return result
 
     async def _execute_in_time(
@@ -269,10 +268,18 @@ class GraphQLApp(GraphQL[Context, None]):
             structlog.contextvars.bind_contextvars(graphql_errors=codes)
             for code in codes:
                 metrics.GRAPHQL_ERRORS.labels(code, "top").inc()
-        if GRAPHQL_RESPONSE not in request.headers.get("accept", ""):
-            return response
         sub_response: Response = request.state.sub_response
-        sub_response.media_type = GRAPHQL_RESPONSE
+        graphql_response = GRAPHQL_RESPONSE in request.headers.get("accept", "")
+        if graphql_response:
+            sub_response.media_type = GRAPHQL_RESPONSE
+        if any(is_unavailable(e) for e in errors):
+            # a dependency is down: 503 for every client, so proxies and retries see it
+            sub_response.status_code = 503
+            sub_response.headers["Retry-After"] = str(outage.RETRY_AFTER_SECONDS)
+            sub_response.headers["Cache-Control"] = "no-store"
+            return response
+        if not graphql_response:
+            return response
         if result.data is None and errors and all(e.path is None for e in errors):
             kinds = {(e.extensions or {}).get("code") for e in errors}
             sub_response.status_code = 503 if kinds == {"TIMEOUT"} else 400
@@ -321,11 +328,25 @@ READY_WITHIN = 1.0
 
 
 async def metrics_endpoint(request: Request) -> Response:
-    """GET /metrics: Prometheus text format; with BITCART_METRICS_TOKEN set, only for a
-    scraper that sends it as a bearer token."""
-    wanted = request.app.state.settings.metrics_token
-    if wanted and not hmac.compare_digest(bearer_token(request) or "", wanted):
-        return JSONResponse({"error": {"code": "UNAUTHENTICATED"}}, status_code=401)
+    """GET /metrics: Prometheus text format. With BITCART_METRICS_TOKEN set, only for a
+    scraper that sends it as a bearer token; without, only for this host (a loopback peer
+    that no proxy forwarded), so it is never public by mistake."""
+    wanted: str = request.app.state.settings.metrics_token
+    if wanted:
+        given = (bearer_token(request) or "").encode("utf-8", "surrogateescape")
+        # compared as bytes: a str with characters beyond ASCII is refused by compare_digest
+        if not hmac.compare_digest(given, wanted.encode()):
+            return JSONResponse({"error": {"code": "UNAUTHENTICATED"}}, status_code=401)
+    elif not metrics.from_this_host(request):
+        return JSONResponse(
+            {
+                "error": {
+                    "code": "FORBIDDEN",
+                    "message": "Set BITCART_METRICS_TOKEN to scrape /metrics from elsewhere.",
+                }
+            },
+            status_code=403,
+        )
     body, content_type = await metrics.render(request.app.state.redis)
     return Response(body, media_type=content_type, headers={"Cache-Control": "no-store"})
 
@@ -482,6 +503,9 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
             )
             app.state.redis = pool
             app.state.live = live.Hub(pool) if pool is not None else None
+            # how this process sees a dependency it lost come back (app.outage)
+            outage.OUTAGES.watch(outage.DATABASE, _database_answers)
+            outage.OUTAGES.watch(outage.REDIS, lambda: _redis_answers(app.state.redis))
             worker_task = None
             if run_worker and pool is not None:
                 worker = build_worker(settings, own_database=False, handle_signals=False)
@@ -498,6 +522,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
                         await worker.close()
                 if app.state.live is not None:
                     await app.state.live.close()
+                await outage.OUTAGES.close()
                 if pool is not None:
                     with suppress(RedisError, OSError):
                         await pool.aclose()
@@ -519,6 +544,8 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
         ],
         middleware=[
             Middleware(RequestLog),
+            Middleware(outage.Unavailable),
+            Middleware(PrivateWhenSignedIn),
             Middleware(
                 BodyLimit,
                 max_body=settings.max_body_bytes,

@@ -9,6 +9,7 @@ process's files, as prometheus-client's multi-process mode does.
 from __future__ import annotations
 
 import os
+from ipaddress import ip_address
 from typing import Any
 
 from prometheus_client import (
@@ -21,6 +22,7 @@ from prometheus_client import (
     generate_latest,
 )
 from prometheus_client.multiprocess import MultiProcessCollector
+from starlette.requests import HTTPConnection
 
 from app.services.jobs import CUSTOMER_QUEUE
 
@@ -74,7 +76,27 @@ EMAILS = Counter(
     ["status"],
 )
 
+DEPENDENCY_FAILURES = Counter(
+    "bitcart_dependency_failures",
+    "Operations that failed because PostgreSQL or Redis was not answering, by dependency.",
+    ["dependency"],
+)
+
 QUEUES = {"main": "arq:queue", "customers": CUSTOMER_QUEUE}
+# headers a proxy adds: a request that carries one came from elsewhere, whatever its peer
+_FORWARDED = (b"x-forwarded-for", b"forwarded", b"x-real-ip")
+
+
+def from_this_host(connection: HTTPConnection) -> bool:
+    """A scraper on this host: a loopback peer, with nothing a proxy would have added."""
+    peer = connection.client.host if connection.client else ""
+    try:
+        loopback = ip_address(peer).is_loopback
+    except ValueError:
+        return False
+    return loopback and not any(
+        name in _FORWARDED for name, _ in connection.scope.get("headers") or []
+    )
 
 
 async def render(redis: Any) -> tuple[bytes, str]:

@@ -103,5 +103,9 @@ def with_embedded_valkey(settings: Settings) -> tuple[Settings, EmbeddedValkey |
 
 def redis_settings(url: str) -> RedisSettings:
     if url.startswith("unix://"):
-        return RedisSettings(unix_socket_path=url.removeprefix("unix://"))
-    return RedisSettings.from_dsn(url)
+        found = RedisSettings(unix_socket_path=url.removeprefix("unix://"))
+    else:
+        found = RedisSettings.from_dsn(url)
+    # A pooled connection that died (Redis was restarted) fails its next command: that one
+    # command is sent once more, on a new connection, rather than failing the request.
+    return replace(found, retry_on_error=[redis.exceptions.ConnectionError])

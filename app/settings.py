@@ -95,6 +95,11 @@ class Settings:
     fast_execution: bool = True
     # how long HTTP caches may keep a guest's persisted query read by GET
     public_max_age_seconds: int = 60
+    # persisted queries: the longest a guest may register, how many a guest's address may
+    # register a minute, and the bytes all registered queries may take in Redis together
+    apq_guest_max_query_bytes: int = 10_000
+    apq_guest_rate_limit: int = 30
+    apq_max_total_bytes: int = 5_000_000
     # where the store's pages are seen from: links in customer emails start with it
     public_url: str = "http://localhost:8000"
     # webhooks: delivery to loopback, private, link-local and metadata addresses is refused
@@ -230,6 +235,13 @@ def load_settings() -> Settings:
         public_max_age_seconds=max(
             0, _duration_seconds("BITCART_PUBLIC_MAX_AGE", Settings.public_max_age_seconds)
         ),
+        apq_guest_max_query_bytes=_env_int(
+            "BITCART_APQ_GUEST_MAX_QUERY_BYTES", Settings.apq_guest_max_query_bytes
+        ),
+        apq_guest_rate_limit=_env_int(
+            "BITCART_APQ_GUEST_RATE_LIMIT", Settings.apq_guest_rate_limit
+        ),
+        apq_max_total_bytes=_env_int("BITCART_APQ_MAX_TOTAL_BYTES", Settings.apq_max_total_bytes),
         public_url=(os.environ.get("BITCART_PUBLIC_URL") or Settings.public_url).rstrip("/"),
         webhook_allow_private=os.environ.get("BITCART_WEBHOOK_ALLOW_PRIVATE", "") == "1",
         webhook_timeout_seconds=float(

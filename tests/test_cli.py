@@ -14,7 +14,7 @@ import pytest
 from tests.processes import cli_env, free_port, serve, wait_healthy
 
 
-def cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def cli(data_dir: Path, *args: str, given: str | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "app", *args],
         env=cli_env(data_dir),
@@ -22,49 +22,42 @@ def cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
         text=True,
         timeout=120,
         check=False,
+        input=given,
     )
+
+
+MIGRATIONS = sorted(p.stem for p in (Path(__file__).parent.parent / "migrations").glob("0*.py"))
 
 
 def test_migrate_create_staff_and_seed(tmp_path: Path) -> None:
     done = cli(tmp_path, "migrate")
     assert done.returncode == 0, done.stderr
-    assert "up to date" in done.stdout
-    assert cli(tmp_path, "migrate").returncode == 0  # a second run changes nothing
+    # an empty database: what was applied, not "up to date"
+    assert done.stdout.startswith(f"Applied {len(MIGRATIONS)} migrations to sqlite://"), done.stdout
+    assert done.stdout.rstrip().endswith(": " + ", ".join(MIGRATIONS))
+    again = cli(tmp_path, "migrate")  # a second run changes nothing, and says so
+    assert again.returncode == 0
+    assert again.stdout.startswith("Database is up to date (nothing to apply): sqlite://")
 
-    made = cli(
-        tmp_path,
-        "create-staff",
-        "--email",
-        "Boss@Shop.test",
-        "--password",
-        "long password 1",
-        "--role",
-        "ADMIN",
-    )
+    def create_staff(email: str, password: str, role: str) -> subprocess.CompletedProcess[str]:
+        return cli(
+            tmp_path,
+            "create-staff",
+            "--email",
+            email,
+            "--password-stdin",
+            "--role",
+            role,
+            given=password + "\n",
+        )
+
+    made = create_staff("Boss@Shop.test", "long password 1", "ADMIN")
     assert made.returncode == 0, made.stderr
     assert made.stdout.strip() == "Created ADMIN staff member boss@shop.test"
-    again = cli(
-        tmp_path,
-        "create-staff",
-        "--email",
-        "boss@shop.test",
-        "--password",
-        "long password 1",
-        "--role",
-        "ADMIN",
-    )
+    again = create_staff("boss@shop.test", "long password 1", "ADMIN")
     assert again.returncode == 1
     assert "EMAIL_TAKEN" in again.stderr
-    weak = cli(
-        tmp_path,
-        "create-staff",
-        "--email",
-        "x@shop.test",
-        "--password",
-        "short",
-        "--role",
-        "SUPPORT",
-    )
+    weak = create_staff("x@shop.test", "short", "SUPPORT")
     assert weak.returncode == 1
     assert "password" in weak.stderr
 

@@ -37,7 +37,7 @@ def test_compose_file_is_valid_against_the_compose_specification() -> None:
 
 def test_compose_requires_its_secrets_and_pins_its_images() -> None:
     text = (ROOT / "docker-compose.yml").read_text()
-    for secret in ("SECRET_KEY", "POSTGRES_PASSWORD", "REDIS_PASSWORD"):
+    for secret in ("SECRET_KEY", "POSTGRES_PASSWORD", "REDIS_PASSWORD", "BITCART_METRICS_TOKEN"):
         uses = re.findall(r"\$\{" + secret + r"(:?[?-])?", text)
         # every use fails with a message when unset; none falls back to a default
         assert uses, secret
@@ -135,8 +135,10 @@ def _start_like_compose(env: dict[str, str]) -> None:
         args = [str(port) if a == "8000" else ("127.0.0.1" if a == "0.0.0.0" else a) for a in args]
         return [sys.executable, "-m", "app", *args]
 
-    def run(args: list[str]) -> None:
-        done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=120)
+    def run(args: list[str], given: str | None = None) -> None:
+        done = subprocess.run(
+            args, env=env, capture_output=True, text=True, timeout=120, input=given
+        )
         assert done.returncode == 0, done.stderr
 
     processes: list[subprocess.Popen[Any]] = []
@@ -150,11 +152,11 @@ def _start_like_compose(env: dict[str, str]) -> None:
                 "create-staff",
                 "--email",
                 "ops@shop.test",
-                "--password",
-                "compose password",
+                "--password-stdin",
                 "--role",
                 "ADMIN",
-            ]
+            ],
+            given="compose password\n",
         )
         for service in ("api", "worker"):
             processes.append(

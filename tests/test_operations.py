@@ -235,10 +235,13 @@ def test_json_logs_carry_the_request_id_into_jobs(tmp_path: Path) -> None:
     )
 
 
-async def scrape(http: httpx.AsyncClient, token: str | None = None) -> dict[str, float]:
-    """Every sample of /metrics, parsed by prometheus-client's own parser."""
+async def scrape(app: Any, token: str | None = None) -> dict[str, float]:
+    """Every sample of /metrics, parsed by prometheus-client's own parser, as a scraper on
+    this host reads it (without a token, /metrics answers only such a one)."""
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    response = await http.get("/metrics", headers=headers)
+    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 9090))
+    async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as local:
+        response = await local.get("/metrics", headers=headers)
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("text/plain")
     samples: dict[str, float] = {}
@@ -254,7 +257,7 @@ async def test_metrics_move_with_traffic_and_jobs(
 ) -> None:
     from tests.factories import create_product, place_order
 
-    before = await scrape(http)
+    before = await scrape(app)
     await create_product(gql, actors.admin.token, "A", stock=1)
     await place_order(gql, None, [("A", 1)], email="m@example.com")
     refused = await place_order(gql, None, [("A", 1)], email="m@example.com")
@@ -265,7 +268,7 @@ async def test_metrics_move_with_traffic_and_jobs(
     )
     assert started["exportOrders"]["errors"] == []
     await run_jobs(settings_with_redis)
-    after = await scrape(http)
+    after = await scrape(app)
 
     def grew(name: str) -> float:
         return after.get(name, 0) - before.get(name, 0)
@@ -288,7 +291,7 @@ async def test_metrics_can_require_a_token(app: Any, http: httpx.AsyncClient) ->
         assert (
             await http.get("/metrics", headers={"Authorization": "Bearer no"})
         ).status_code == 401
-        assert await scrape(http, "scrape-me")
+        assert await scrape(app, "scrape-me")
     finally:
         app.state.settings = before
 

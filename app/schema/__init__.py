@@ -8,14 +8,15 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
     DisableIntrospection,
-    MaskErrors,
     MaxTokensLimiter,
     ParserCache,
 )
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
+from app import outage
 from app.schema.cost import cost_extension
+from app.schema.failures import MaskInternalErrors, ServiceUnavailable
 from app.schema.fast import FastExecutionContext
 from app.schema.limits import QueryDeadline, RefuseNul, document_bounds, limits_extension
 from app.schema.mutations.accounts import AccountMutations
@@ -62,8 +63,17 @@ class Schema(strawberry.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
-        """Log only the unexpected: a refused query is the client's business, not a fault."""
-        unexpected = [e for e in errors if not is_expected(e)]
+        """Log only the unexpected: a refused query is the client's business, not a fault,
+        and a dependency that is down is its outage's (noticed once, not a traceback here)."""
+        unexpected = []
+        for error in errors:
+            if is_expected(error):
+                continue
+            dependency = outage.dependency_of(error.original_error)
+            if dependency is None:
+                unexpected.append(error)
+            else:
+                outage.OUTAGES.noticed(dependency, error.original_error)
         if unexpected:
             super().process_errors(unexpected, execution_context)
 
@@ -87,7 +97,8 @@ def build_schema(
             cost_extension(settings.max_query_cost),
             QueryDeadline,
             RefuseNul,
-            lambda: MaskErrors(should_mask_error=should_mask),
+            lambda: MaskInternalErrors(should_mask_error=should_mask),
+            ServiceUnavailable,
             *closed,
         ],
     )

@@ -6,7 +6,7 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 from strawberry.types import Info as StrawberryInfo
 
@@ -21,6 +21,8 @@ from app.settings import Settings
 class Context:
     viewer: Viewer
     settings: Settings
+    # the HTTP request or the WebSocket the operation came in on
+    connection: HTTPConnection | None = None
     request: Request | None = None
     response: Response | None = None
     loaders: Loaders = field(default_factory=Loaders)
@@ -44,10 +46,13 @@ class Context:
 
     @property
     def client_address(self) -> str:
-        if self.request is None:
+        """Who rate limits count: the peer of the request or WebSocket (or the client a
+        trusted proxy names), so a client has one bucket over both transports."""
+        connection = self.connection or self.request
+        if connection is None:
             return "local"
-        peer = self.request.client.host if self.request.client else None
-        forwarded = self.request.headers.get("x-forwarded-for", "")
+        peer = connection.client.host if connection.client else None
+        forwarded = connection.headers.get("x-forwarded-for", "")
         return client_address(peer, forwarded, self.settings.trusted_proxies)
 
     async def throttle(self, bucket: str, limit: int, period_seconds: int, key: str = "") -> None:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from app.db import atomic
-from app.logs import logged_job
+from app.logs import logged_job, logged_sweep
 from app.models import (
     BulkOperation,
     Document,
@@ -71,7 +71,7 @@ async def render_document(ctx: dict[str, Any], document_id: int) -> str | None:
     return status.value if status else None
 
 
-@logged_job
+@logged_sweep
 async def requeue_stale(ctx: dict[str, Any]) -> int:
     """Re-send jobs whose enqueue was lost (a crash right after the commit), and the work of
     a worker that died (SIGKILL, a lost machine): imports and documents RUNNING with no sign

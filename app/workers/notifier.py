@@ -12,6 +12,7 @@ from typing import Any
 import structlog
 from redis.exceptions import RedisError
 
+from app import outage
 from app.services import emails, jobs, outbox, webhook_delivery
 from app.settings import Settings
 
@@ -52,7 +53,10 @@ class Notifier:
             try:
                 await outbox.publish(self.redis, done)
             except (RedisError, OSError) as exc:  # live updates are best effort
-                log.warning("live_update_lost", error=str(exc), events=done.events)
+                if outage.dependency_of(exc) == outage.REDIS:
+                    outage.OUTAGES.noticed(outage.REDIS, exc)
+                else:
+                    log.warning("live_update_lost", error=str(exc), events=done.events)
         if done.deliveries:
             self.deliveries.set()
         if done.emails:
@@ -87,8 +91,12 @@ class Notifier:
             except asyncio.CancelledError:
                 await asyncio.wait([work])
                 raise
-            except Exception:  # a bad moment (database gone): log, wait, carry on
-                log.exception("notifier_step_failed", loop=name)
+            except Exception as exc:  # a bad moment: note it, wait, carry on
+                dependency = outage.dependency_of(exc)
+                if dependency is None:
+                    log.exception("notifier_step_failed", loop=name)
+                else:  # the database is gone: its outage, said once, not every second
+                    outage.OUTAGES.noticed(dependency, exc)
                 worked = 0
                 await asyncio.sleep(IDLE_SECONDS)
             if not worked:

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
+import signal
 import socket
 from contextlib import suppress
+from dataclasses import replace
 from typing import Any
 
 from arq import create_pool, cron
+from arq.connections import log_redis_info
+from arq.utils import poll
 from arq.worker import Worker
-from tortoise import Tortoise
+from redis.exceptions import RedisError
+from tortoise import Tortoise, connections
 
+from app import outage
 from app.db import tortoise_config
 from app.documents.render import Renderer
 from app.redis import redis_settings
@@ -69,6 +76,92 @@ async def worker_is_healthy(settings: Settings) -> bool:
         await redis.aclose()
 
 
+log = logging.getLogger("arq.worker")
+# waits between attempts while Redis is gone: from a quarter of a second up to five
+BACKOFF_FIRST = 0.25
+BACKOFF_MOST = 5.0
+
+
+class ResilientWorker(Worker):
+    """An arq worker that rides out Redis going away (killed, restarted, unreachable): it
+    connects with backoff until Redis answers, and a poll that fails for want of Redis is
+    noticed once per outage and tried again with backoff, instead of ending the process.
+    A burst worker (tests) is arq's own."""
+
+    async def main(self) -> None:
+        if self.burst:
+            await super().main()
+            return
+        await self._connect()
+        self.ctx["redis"] = self.pool
+        if self.on_startup:
+            await self.on_startup(self.ctx)
+        wait = BACKOFF_FIRST
+        async for _ in poll(self.poll_delay_s):
+            self._forget_jobs_lost_in_an_outage()
+            try:
+                await self._poll_iteration()
+            except Exception as exc:
+                dependency = outage.dependency_of(exc)
+                if dependency is None:
+                    raise
+                outage.OUTAGES.noticed(dependency, exc)
+                await asyncio.sleep(wait)
+                wait = min(wait * 2, BACKOFF_MOST)
+            else:
+                wait = BACKOFF_FIRST
+                if outage.OUTAGES.is_down(outage.REDIS):  # a poll went through: it is back
+                    outage.OUTAGES.recovered(outage.REDIS)
+
+    def _forget_jobs_lost_in_an_outage(self) -> None:
+        """A job whose bookkeeping in Redis failed in an outage ended with that error, which
+        arq raises at the next poll, long after the outage, as if it were a new one. Its
+        work is in the database, and arq runs it again if it never finished."""
+        for job_id, task in list(self.tasks.items()):
+            lost = task.done() and not task.cancelled() and task.exception() is not None
+            if lost and outage.dependency_of(task.exception()) is not None:
+                del self.tasks[job_id]
+
+    async def _connect(self) -> None:
+        wait = BACKOFF_FIRST
+        while self._pool is None:
+            assert self.redis_settings is not None
+            try:
+                self._pool = await create_pool(
+                    replace(self.redis_settings, conn_retries=0),
+                    job_deserializer=self.job_deserializer,
+                    job_serializer=self.job_serializer,
+                    default_queue_name=self.queue_name,
+                    expires_extra_ms=self.expires_extra_ms,
+                )
+            except (RedisError, OSError) as exc:
+                outage.OUTAGES.noticed(outage.REDIS, exc)
+                await asyncio.sleep(wait)
+                wait = min(wait * 2, BACKOFF_MOST)
+        outage.OUTAGES.watch(outage.REDIS, self.pool.ping)
+        log.info(
+            "Starting worker for %d functions: %s", len(self.functions), ", ".join(self.functions)
+        )
+        with suppress(RedisError, OSError):
+            await log_redis_info(self.pool, log.info)
+
+    async def close(self) -> None:
+        """arq's close, which also finishes when Redis is gone (the ORM and the notifier
+        are still closed on the way out)."""
+        if not self._handle_signals:
+            self.handle_sig(signal.SIGUSR1)
+        if not self._pool:
+            return
+        await asyncio.gather(*self.tasks.values(), return_exceptions=True)
+        with suppress(RedisError, OSError):
+            await self.pool.delete(self.health_check_key)
+        if self.on_shutdown:
+            await self.on_shutdown(self.ctx)
+        with suppress(RedisError, OSError):
+            await self.pool.aclose(close_connection_pool=True)
+        self._pool = None
+
+
 def build_worker(settings: Settings, *, own_database: bool, **overrides: Any) -> Worker:
     """A worker; with own_database it opens and closes the ORM itself (a separate process).
 
@@ -88,8 +181,9 @@ def build_worker(settings: Settings, *, own_database: bool, **overrides: Any) ->
         if own_database:
             # Keep the context Tortoise.init returns and close through it (see STACK-NOTES).
             ctx["tortoise"] = await Tortoise.init(config=tortoise_config(settings))
+        outage.OUTAGES.watch(outage.DATABASE, _database_answers)
         # started after the ORM, so its task shares the ORM's context
-        customers = Worker(
+        customers = ResilientWorker(
             functions=CUSTOMER_FUNCTIONS,
             queue_name=CUSTOMER_QUEUE,
             redis_settings=redis_settings(redis_url),
@@ -107,7 +201,27 @@ def build_worker(settings: Settings, *, own_database: bool, **overrides: Any) ->
             ctx["notifier"] = Notifier(settings, ctx["redis"])
             ctx["notifier"].start()
 
-    async def shutdown(ctx: dict[str, Any]) -> None:
+    options: dict[str, Any] = {
+        "functions": FUNCTIONS,
+        "cron_jobs": cron_jobs(settings),
+        "redis_settings": redis_settings(settings.redis_url),
+        "max_jobs": 4,
+        "job_timeout": 600,
+        "keep_result": 3600,
+        "on_startup": startup,
+        "on_shutdown": _shut_down,
+        "health_check_interval": HEALTH_INTERVAL_SECONDS,
+        "health_check_key": health_key(),
+    }
+    options.update(overrides)
+    return ResilientWorker(**options)
+
+
+async def _shut_down(ctx: dict[str, Any]) -> None:
+    """Stop the notifier and the customers' worker and give back held leases. The ORM's
+    connections are closed whatever failed before: an open SQLite connection's thread
+    keeps the process from exiting (a worker that hung at exit after SIGTERM was that)."""
+    try:
         if "notifier" in ctx:
             await ctx["notifier"].stop()
         await leases.release_held_leases()
@@ -118,21 +232,11 @@ def build_worker(settings: Settings, *, own_database: bool, **overrides: Any) ->
             with suppress(asyncio.CancelledError):
                 await task
             await ctx["customer_worker"].close()
+    finally:
         tortoise_ctx = ctx.get("tortoise")
         if tortoise_ctx is not None:
             await tortoise_ctx.close_connections()
 
-    options: dict[str, Any] = {
-        "functions": FUNCTIONS,
-        "cron_jobs": cron_jobs(settings),
-        "redis_settings": redis_settings(settings.redis_url),
-        "max_jobs": 4,
-        "job_timeout": 600,
-        "keep_result": 3600,
-        "on_startup": startup,
-        "on_shutdown": shutdown,
-        "health_check_interval": HEALTH_INTERVAL_SECONDS,
-        "health_check_key": health_key(),
-    }
-    options.update(overrides)
-    return Worker(**options)
+
+async def _database_answers() -> None:
+    await connections.get("default").execute_query("SELECT 1")

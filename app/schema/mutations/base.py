@@ -8,8 +8,8 @@ from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
 
-from app import metrics
-from app.db import atomic
+from app import metrics, outage
+from app.db import atomic, expire_pooled_connections
 from app.models import Order
 from app.schema.context import Info
 from app.schema.errors import QueryError, UserError, user_errors
@@ -60,10 +60,9 @@ async def perform(
     try:
         with jobs.collecting() as deferred:
             if once is None or once.key is None:
-                async with atomic():
-                    result = await action()
+                result = await _transaction(action, deferred)
             else:
-                result = await _once(info, action, once)
+                result = await _once(info, action, once, deferred)
     except RateLimited as exc:
         # not a problem with the input: a top-level error with extensions.retryAfter
         raise QueryError(exc) from None
@@ -71,28 +70,57 @@ async def perform(
         for issue in exc.issues:
             metrics.GRAPHQL_ERRORS.labels(issue.code.value, "payload").inc()
         return None, user_errors(exc)
-    await jobs.send(info.context.redis, deferred)
+    try:
+        await jobs.send(info.context.redis, deferred)
+    except Exception as exc:
+        # committed already: the answer stands, and the worker's sweep sends what is lost
+        if outage.dependency_of(exc) != outage.REDIS:
+            raise
+        outage.OUTAGES.noticed(outage.REDIS, exc)
     return result, []
 
 
-async def _once(info: Info, action: Callable[[], Awaitable[T]], once: Once[Any]) -> T:
+async def _transaction(action: Callable[[], Awaitable[T]], deferred: list[jobs.Job]) -> T:
+    """`action` in a transaction. When its connection is found dead before the commit (it
+    died while pooled), nothing was written: it runs once more on a fresh connection."""
+    for attempt in (1, 2):
+        committing = False
+        try:
+            async with atomic():
+                result = await action()
+                committing = True
+            return result
+        except Exception as exc:
+            if committing or attempt == 2 or not outage.is_dead_connection(exc):
+                raise
+            await expire_pooled_connections()
+            deferred.clear()  # the first attempt's jobs were for rows rolled back
+    raise AssertionError("unreachable")
+
+
+async def _once(
+    info: Info, action: Callable[[], Awaitable[T]], once: Once[Any], deferred: list[jobs.Job]
+) -> T:
     assert once.key is not None
     key = idempotency.check_key(once.key)
     request_hash = idempotency.fingerprint(once.operation, once.request)
     viewer = info.context.viewer
     client = info.context.client_address if viewer.is_anonymous else ""
+
+    async def claimed() -> T:
+        row, first = await idempotency.claim(
+            viewer, once.operation, key, request_hash, client=client
+        )
+        if not first:
+            replayed: T = await idempotency.replay(once.operation, once.load, row.result)
+            return replayed
+        result = await action()
+        await idempotency.complete(row, once.dump(result))
+        return result
+
     for _ in range(CLAIM_ATTEMPTS):
         try:
-            async with atomic():
-                row, first = await idempotency.claim(
-                    viewer, once.operation, key, request_hash, client=client
-                )
-                if not first:
-                    replayed: T = await idempotency.replay(once.operation, once.load, row.result)
-                    return replayed
-                result = await action()
-                await idempotency.complete(row, once.dump(result))
-                return result
+            return await _transaction(claimed, deferred)
         except idempotency.Contended:
             # the other call has committed by now (the unique index made us wait for it)
             continue
