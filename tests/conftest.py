@@ -24,6 +24,16 @@ from urllib.parse import urlsplit, urlunsplit
 os.environ["TZ"] = "XST-9"
 time.tzset()
 
+
+def redis_for_worker(url: str, worker: int) -> str:
+    """The Redis URL of the xdist worker `worker` (1, 2, …; worker 0 keeps `url`): the
+    database 8 + worker - 1 above the one named (mod 16): a two-worker run on db 6 also
+    uses db 14. Two runs sharing one Redis need named databases eight apart."""
+    parts = urlsplit(url)
+    base = int(parts.path.strip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{(base + 8 + worker - 1) % 16}"))
+
+
 _DATA_DIR = Path(tempfile.mkdtemp(prefix="bitcart-test-"))
 os.environ["BITCART_DATA_DIR"] = str(_DATA_DIR)
 os.environ.setdefault("SECRET_KEY", "test-secret-key")
@@ -31,6 +41,13 @@ os.environ.setdefault("SECRET_KEY", "test-secret-key")
 for _limit in ("GUEST_ORDER", "REGISTER", "CUSTOMER_DOCUMENT", "CUSTOMER_NOTE"):
     os.environ.setdefault(f"BITCART_{_limit}_RATE_LIMIT", "1000000")
 _BASE_DATABASE_URL = os.environ.get("DATABASE_URL")
+# pytest-xdist's workers (scripts/test runs two) are separate processes: each has its own
+# data folder above (its SQLite file and embedded Valkey), its own PostgreSQL database below
+# (by pid), and on a configured Redis its own database number, since the tests empty queue
+# and limit keys by pattern.
+_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+if os.environ.get("REDIS_URL") and _WORKER:
+    os.environ["REDIS_URL"] = redis_for_worker(os.environ["REDIS_URL"], _WORKER)
 if _BASE_DATABASE_URL:
     # Never the configured database itself: a fresh one beside it, per test run.
     _parts = urlsplit(_BASE_DATABASE_URL)

@@ -85,7 +85,7 @@ async def test_generated_queries_answer_the_same_both_ways(
     drawn: list[tuple[str, int]] = []
 
     @settings(
-        max_examples=int(os.environ.get("BITCART_SAMENESS_EXAMPLES", "120")),
+        max_examples=int(os.environ.get("BITCART_SAMENESS_EXAMPLES", "60")),
         deadline=None,
         database=None,
         suppress_health_check=list(HealthCheck),
