@@ -3,6 +3,7 @@ proxies, RATE_LIMITED with retryAfter, and customers' jobs kept apart from the s
 
 from __future__ import annotations
 
+import time
 import uuid
 from ipaddress import ip_network
 from typing import Any
@@ -55,10 +56,14 @@ async def login_as(http: httpx.AsyncClient, forwarded: str) -> dict[str, Any]:
 async def test_forged_forwarded_headers_share_the_peers_bucket(
     app: Any, http: httpx.AsyncClient, actors: Actors
 ) -> None:
+    started = time.monotonic()
     answers = [await login_as(http, f"10.0.0.{i}") for i in range(12)]
+    # ten a minute, one back every 6 s: a machine slow enough to take longer lets through
+    # as many more as came back meanwhile
+    refilled = int((time.monotonic() - started) // 6)
     limited = [a for a in answers if a.get("errors")]
-    assert len(limited) == 2
-    assert limited[0]["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+    assert max(0, 2 - refilled) <= len(limited) <= 2
+    assert all(a["errors"][0]["extensions"]["code"] == "RATE_LIMITED" for a in limited)
     # behind a trusted proxy every client has its own bucket
     with app_settings(app, trusted_proxies=(PROXY,)):
         answers = [await login_as(http, f"192.0.2.{i}") for i in range(12)]

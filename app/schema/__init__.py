@@ -17,6 +17,7 @@ from strawberry.types import ExecutionContext
 
 from app.schema.cost import cost_extension
 from app.schema.fast import FastExecutionContext
+from app.schema.lane import learner
 from app.schema.limits import DocumentValidationCache, QueryDeadline, RefuseNul, limits_extension
 from app.schema.mutations.accounts import AccountMutations
 from app.schema.mutations.catalog import CatalogMutations
@@ -85,6 +86,8 @@ def build_schema(
             RefuseNul,
             lambda: MaskErrors(should_mask_error=should_mask),
             *closed,
+            # the texts that reach execution, for the fast lane (app/schema/lane.py)
+            *([learner(settings.max_query_cost)] if settings.fast_execution else []),
         ],
     )
 
