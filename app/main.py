@@ -148,6 +148,7 @@ class GraphQLApp(GraphQL[Context, None]):
         else, and whatever the lane hands back, Strawberry's view."""
         if (
             self.settings.fast_execution
+            and self.settings.fast_lane
             and scope["type"] == "http"
             and scope["method"] == "POST"
             and _lane_headers(scope)

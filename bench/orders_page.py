@@ -313,6 +313,15 @@ class Load:
     rate: float
     p50_ms: float
     p99_ms: float
+    requests: int = 0
+    cpu_ms: float = 0.0  # the server process's CPU a request (user + system)
+
+
+def cpu_seconds(pid: int) -> float:
+    """A process's CPU time so far: on a shared machine, what a request costs in CPU
+    varies far less than how many requests a second it gets through."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _ms(text: str) -> float:
@@ -320,13 +329,14 @@ def _ms(text: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def wrk(url: str, body: str, token: str, seconds: float, connections: int) -> Load:
+def wrk(url: str, body: str, token: str, seconds: float, connections: int, pid: int = 0) -> Load:
     script = Path(tempfile.mkdtemp()) / "post.lua"
     script.write_text(
         f"wrk.method = 'POST'\nwrk.body = {json.dumps(body)}\n"
         "wrk.headers['Content-Type'] = 'application/json'\n"
         f"wrk.headers['Authorization'] = 'Bearer {token}'\n"
     )
+    used = cpu_seconds(pid) if pid else 0.0
     out = subprocess.run(
         [
             "wrk",
@@ -347,15 +357,20 @@ def wrk(url: str, body: str, token: str, seconds: float, connections: int) -> Lo
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     p50 = _ms(re.search(r"\s50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
     p99 = _ms(re.search(r"\s99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
-    return Load(rate, p50, p99)
+    requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    used = (cpu_seconds(pid) - used) if pid else 0.0
+    return Load(rate, p50, p99, requests, 1000 * used / max(requests, 1))
 
 
 @contextmanager
-def server(kind: str, token: str) -> Iterator[str]:
-    """A server in a process of its own, answering; yields its URL. The API logs as in
-    production (JSON lines, as docker-compose sets BITCART_LOG_FORMAT)."""
+def server(kind: str, token: str) -> Iterator[tuple[str, int]]:
+    """A server in a process of its own, answering; yields its URL and pid. The API logs as
+    in production (JSON lines, as docker-compose sets BITCART_LOG_FORMAT); `standard` is
+    the API with its fast lane off (every request through the whole pipeline)."""
     port = _free_port()
     env = {**os.environ, "BITCART_LOG_FORMAT": "json"}
+    if kind == "standard":
+        kind, env["BITCART_FAST_LANE"] = "api", "0"
     process = subprocess.Popen(
         [sys.executable, __file__, "--serve", kind, "--port", str(port)],
         env=env,
@@ -378,12 +393,13 @@ def server(kind: str, token: str) -> Iterator[str]:
             except httpx.TransportError:
                 time.sleep(0.1)
         assert "errors" not in answer.json(), answer.text
-        yield url
+        yield url, process.pid
     finally:
         process.terminate()
         process.wait()
 
 
+KINDS = ("floor", "api", "standard")
 BODIES = {
     "P1": json.dumps({"query": P1}),
     "P2": json.dumps({"query": P2, "variables": {"n": ONE_ORDER}}),
@@ -396,17 +412,22 @@ def measure(
     """Both servers up at once, measured in turn, round after round: a ratio is taken
     between runs made one right after the other, so the machine's drift (a VM's neighbours,
     a frequency change) falls on both sides of it."""
-    found: dict[str, dict[str, list[Load]]] = {"floor": {}, "api": {}}
-    with server("floor", token) as floor_url, server("api", token) as api_url:
-        urls = {"floor": floor_url, "api": api_url}
-        for url in urls.values():
+    found: dict[str, dict[str, list[Load]]] = {kind: {} for kind in KINDS}
+    with (
+        server("floor", token) as floor,
+        server("api", token) as api,
+        server("standard", token) as standard,
+    ):
+        urls = {"floor": floor, "api": api, "standard": standard}
+        for url, _ in urls.values():
             for body in BODIES.values():
                 wrk(url, body, token, 2, concurrency)  # warm up
         for _ in range(rounds):
             for name, body in BODIES.items():
-                for kind, url in urls.items():
+                for kind, (url, pid) in urls.items():
                     runs = found[kind]
-                    runs.setdefault(name, []).append(wrk(url, body, token, seconds, concurrency))
+                    load = wrk(url, body, token, seconds, concurrency, pid)
+                    runs.setdefault(name, []).append(load)
                     runs.setdefault(f"{name}@1", []).append(wrk(url, body, token, seconds, 1))
     return found
 
@@ -471,20 +492,29 @@ def main() -> None:
     )
     found = measure(token, args.seconds, args.concurrency, args.rounds)
     for name in ("P1", "P2"):
-        floor, api = found["floor"][name], found["api"][name]
-        ratios = sorted(a.rate / f.rate for f, a in zip(floor, api, strict=True))
-        f1, a1 = found["floor"][f"{name}@1"][-1], found["api"][f"{name}@1"][-1]
+        floor = found["floor"][name]
+        print(f"{name} ({args.concurrency} connections; {counts[name]} SQL statements a request)")
         print(
-            f"{name}: floor {median(f.rate for f in floor):7.1f}/s"
-            f"  api {median(a.rate for a in api):7.1f}/s"
-            f"  ratio {median(ratios):.2f} (rounds: {', '.join(f'{r:.2f}' for r in ratios)})"
-            f"  ({args.concurrency} connections; {counts[name]} SQL statements a request)"
+            f"    floor {median(f.rate for f in floor):7.1f}/s,"
+            f" {median(f.cpu_ms for f in floor):.2f} ms CPU a request"
         )
-        print(
-            f"    one connection (last round): floor p50 {f1.p50_ms:.2f} ms p99 {f1.p99_ms:.2f} ms;"
-            f" api p50 {a1.p50_ms:.2f} ms p99 {a1.p99_ms:.2f} ms"
-            f" (p99/p50 {a1.p99_ms / a1.p50_ms:.1f})"
-        )
+        for kind in ("api", "standard"):
+            runs = found[kind][name]
+            ratios = sorted(a.rate / f.rate for f, a in zip(floor, runs, strict=True))
+            cpu = sorted(f.cpu_ms / a.cpu_ms for f, a in zip(floor, runs, strict=True))
+            last = found[kind][f"{name}@1"][-1]
+            print(
+                f"    {kind:8} {median(a.rate for a in runs):7.1f}/s"
+                f"  ratio {median(ratios):.2f} (rounds: {', '.join(f'{r:.2f}' for r in ratios)});"
+                f" {median(a.cpu_ms for a in runs):.2f} ms CPU a request,"
+                f" CPU ratio {median(cpu):.2f} (rounds: {', '.join(f'{r:.2f}' for r in cpu)})"
+            )
+            print(
+                f"             one connection (last round): p50 {last.p50_ms:.2f} ms"
+                f" p99 {last.p99_ms:.2f} ms"
+            )
+        f1 = found["floor"][f"{name}@1"][-1]
+        print(f"    floor one connection: p50 {f1.p50_ms:.2f} ms p99 {f1.p99_ms:.2f} ms")
 
 
 if __name__ == "__main__":
