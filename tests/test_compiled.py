@@ -11,7 +11,7 @@ import pytest
 
 from app.schema import compiled
 from tests.conftest import Actors, GraphQLClient, count_queries
-from tests.factories import create_product, paid
+from tests.factories import UPDATE_ORDER, create_product, paid, placed
 from tests.test_shipments import ship
 from tests.test_tracking import TRACK
 
@@ -202,3 +202,59 @@ async def test_one_builder_serves_every_request_of_a_selection(
     for _ in range(3):
         await gql.data(PAGE, None, actors.admin.token)
     assert known == compiled._BUILDERS
+
+
+NOTES_PAGE = """{ orders(first: 10) { edges { node {
+  number notes: staffNotes customer { email firstName }
+  payment { transactions { kind amount actor } }
+} } } }"""
+
+
+async def test_notes_customer_and_transactions_are_read_from_their_rows(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    order = await _shipped(gql, actors)
+    await gql.data(UPDATE_ORDER, {"id": order["id"], "notes": "fragile"}, actors.admin.token)
+    with count_queries() as counter:
+        data = await gql.data(NOTES_PAGE, None, actors.admin.token)
+    (edge,) = data["orders"]["edges"]
+    assert edge["node"]["notes"] == "fragile"
+    assert edge["node"]["customer"] == {"email": "alice@example.com", "firstName": "Cus"}
+    assert edge["node"]["payment"]["transactions"] == [
+        {"kind": "CAPTURE", "amount": "28.00", "actor": "admin@shop.test"}
+    ]
+    users = _statement(counter.statements, "users")
+    assert users.startswith('SELECT "id", "email", "first_name" FROM "users"')
+    paid_rows = _statement(counter.statements, "payment_transactions")
+    assert paid_rows.startswith(
+        'SELECT "id", "order_id", "kind", "amount", "actor", "actor_kind" FROM'
+    )
+    assert counter.count == 4, counter.statements  # the token, the page, one a relation
+
+
+async def test_a_customer_gets_null_notes_with_the_permission_error_at_each_path(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    """As graphql-core answers (the harness compares the bytes): null, and FORBIDDEN at
+    the field's path, for each order; the rest of the page compiled all the same."""
+    await _shipped(gql, actors)
+    await paid(gql, actors.customer.token, [("A", 1)], actors.admin.token)
+    with count_queries() as counter:
+        body = await gql(NOTES_PAGE, None, actors.customer.token, expect_errors=True)
+    edges = body["data"]["orders"]["edges"]
+    assert [e["node"]["notes"] for e in edges] == [None, None]
+    assert [e["node"]["payment"]["transactions"][0]["actor"] for e in edges] == ["store"] * 2
+    assert [(e["path"], e["extensions"]["code"]) for e in body["errors"]] == [
+        (["orders", "edges", i, "node", "notes"], "FORBIDDEN") for i in range(2)
+    ]
+    assert body["errors"][0]["message"] == "Visible to staff only."
+    assert counter.count == 4, counter.statements
+    await gql(NOTES_PAGE, None, actors.customer.token, expect_errors=True)  # compared
+
+
+async def test_one_order_without_a_customer_has_none(gql: GraphQLClient, actors: Actors) -> None:
+    await create_product(gql, actors.admin.token, "A", stock=5)
+    order = await placed(gql, None, [("A", 1)], email="guest@example.net")
+    query = "query($n: Int!) { order(number: $n) { number customer { email } staffNotes } }"
+    data = await gql.data(query, {"n": order["number"]}, actors.admin.token)
+    assert data["order"] == {"number": order["number"], "customer": None, "staffNotes": ""}

@@ -42,17 +42,19 @@ ORDER_PAGE = """{ orders(first: 20) { totalCount edges { cursor node {
 COMPILED_PAGE = """query($n: Int) { orders(first: 20) { edges { cursor node {
   __typename id number version status isOpen createdAt updatedAt email subtotal shippingCost
   taxTotal total currency shippingMethod customerComment trackingNumber carrier trackingUrl
-  trackingToken
+  trackingToken staffNotes customer { __typename id email firstName lastName }
   billingAddress { firstName lastName company street1 street2 city state postalCode country phone }
   shippingAddress { city country }
   payment { method provider transactionId status amountAuthorized amountPaid amountRefunded
-    currency balanceDue refundDue }
+    currency balanceDue refundDue
+    transactions { id kind amount currency provider reference method createdAt actor } }
   items { id sku name quantity unitPrice total quantityShipped quantityReturned
     quantityRestocked currency }
   shipments { __typename id createdAt trackingNumber carrier trackingUrl shippingMethod comments
     createdBy shippedTo { firstName city } items { sku name quantity } }
 } } }
-  one: order(number: $n) { number payment { status balanceDue } items { sku } }
+  one: order(number: $n) { number staffNotes payment { status balanceDue } items { sku }
+    customer { email } }
 }"""
 
 

@@ -30,6 +30,7 @@ from typing import Any
 
 from graphql import (
     GraphQLBoolean,
+    GraphQLError,
     GraphQLID,
     GraphQLInt,
     GraphQLList,
@@ -37,21 +38,23 @@ from graphql import (
     GraphQLObjectType,
     GraphQLString,
     get_named_type,
+    located_error,
 )
 from graphql.pyutils import Undefined
+from strawberry.permission import PermissionExtension
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from tortoise.models import Model
 
 from app.carriers import tracking_url
 from app.db import select_rows
-from app.models import Order, OrderItem, Shipment, ShipmentItem
+from app.models import Order, OrderItem, PaymentTransaction, Shipment, ShipmentItem, User
 from app.schema.ids import to_global_id
 from app.schema.types.orders import Order as OrderObject
 from app.services.orders import MAX_LINES
 from app.services.rules import CLOSED_STATUSES
 from app.services.shipments import MAX_SHIPMENTS
 from app.services.tracking import tracking_token
-from app.services.transactions import ZERO
+from app.services.transactions import MAX_TRANSACTIONS, ZERO
 
 _DEFINITION = GraphQLCoreConverter.DEFINITION_BACKREF
 
@@ -74,6 +77,9 @@ class Leaf:
 
     columns: tuple[str, ...]
     make: Callable[..., Any] | None = None
+    # the field's permission classes decide it from the viewer alone (StaffOnly): refused,
+    # it is null with the permission's error at its path, as the resolvers would make it
+    guarded: bool = False
 
 
 @dataclass(frozen=True)
@@ -92,11 +98,13 @@ class Table:
 @dataclass(frozen=True)
 class Relation:
     """A list field: the child rows whose `foreign_key` is the parent's id, oldest first,
-    at most `limit` a parent (as the resolver cuts them)."""
+    at most `limit` a parent (as the resolver cuts them). With `by`, one object instead:
+    the row whose id is the parent's `by` column, or null (an order's customer)."""
 
     table: Table
     foreign_key: str
     limit: int
+    by: str | None = None
 
 
 def _one(name: str) -> Leaf:
@@ -143,6 +151,34 @@ def _address(column: str) -> Table:
     )
 
 
+def _actor(context: Any, actor: str, kind: str) -> str:
+    """As PaymentTransaction.build: customers see 'store' for a staff member."""
+    return actor if context.viewer.is_staff or kind != "STAFF" else "store"
+
+
+TRANSACTION = Table(
+    PaymentTransaction,
+    {
+        "id": _global_id("PaymentTransaction"),
+        "kind": _one("kind"),
+        "amount": _one("amount"),
+        "currency": _one("currency"),
+        "provider": _one("provider"),
+        "reference": _one("reference"),
+        "method": _one("method"),
+        "createdAt": _one("created_at"),
+        "actor": Leaf(("actor", "actor_kind"), _actor),
+    },
+)
+CUSTOMER = Table(
+    User,
+    {
+        "id": _global_id("User"),
+        "email": _one("email"),
+        "firstName": _one("first_name"),
+        "lastName": _one("last_name"),
+    },
+)
 PAYMENT = Table(
     Order,
     {
@@ -160,6 +196,7 @@ PAYMENT = Table(
             lambda _, t, paid, refunded: max(ZERO, paid - refunded - t),
         ),
     },
+    {"transactions": Relation(TRANSACTION, "order_id", MAX_TRANSACTIONS)},
 )
 SHIPMENT_ITEM = Table(
     ShipmentItem, {"sku": _one("sku"), "name": _one("name"), "quantity": _one("quantity")}
@@ -237,10 +274,12 @@ ORDER = Table(
         "carrier": _or_none("carrier"),
         "trackingUrl": _TRACKING_URL,
         "trackingToken": Leaf(("id", "number", "customer_id"), lambda c, *v: _token(c, *v)),
+        "staffNotes": Leaf(("staff_notes",), guarded=True),
     },
     {
         "items": Relation(ORDER_ITEM, "order_id", MAX_LINES),
         "shipments": Relation(SHIPMENT, "order_id", MAX_SHIPMENTS),
+        "customer": Relation(CUSTOMER, "id", 1, by="customer_id"),
     },
     {
         "billingAddress": _address("billing_address"),
@@ -282,6 +321,29 @@ _PLAIN: dict[Any, str] = {
 }
 
 
+@dataclass(frozen=True, eq=False)
+class Guard:
+    """A guarded leaf's permissions and what its error is made with."""
+
+    permissions: tuple[Any, ...]
+    field_def: Any
+    details: Any
+
+    def refused(self, context: Any) -> Any:
+        """The first permission this viewer fails, or None. They are decided from the
+        viewer alone (the leaves marked `guarded`), so once for a request's rows."""
+        info = _ViewerInfo(context)
+        for permission in self.permissions:
+            if permission.has_permission(None, info) is not True:
+                return permission
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class _ViewerInfo:
+    context: Any
+
+
 @dataclass(frozen=True)
 class Key:
     """One response key of a row's object: a constant (`__typename`), a nested relation's
@@ -295,7 +357,9 @@ class Key:
     non_null: bool = False
     scalar: Any = None
     nested: int | None = None  # the child plan whose lists it takes
+    single: bool = False  # ...or whose one object (a `by` relation), or null
     fields: tuple[Key, ...] | None = None  # an object made from the same row
+    guard: Guard | None = None  # permissions to pass, or null and their error
 
 
 @dataclass
@@ -310,9 +374,7 @@ class Plan:
     table: Table | None = None
     keys: list[Key] = field(default_factory=list)
     children: dict[int, Plan] = field(default_factory=dict)  # numbered as planned
-    build: Callable[[list[Sequence[Any]], dict[int, list[Any]], Any], list[dict[str, Any]]] = (
-        lambda rows, nested, context: []
-    )
+    build: Callable[..., list[dict[str, Any]]] = lambda rows, nested, context, refused=(): []
 
     def position(self, name: str) -> int:
         """Where a column (`^name`: an inherited value) stands in this plan's rows."""
@@ -347,8 +409,14 @@ def plan(
     `inherit_from` asks the parent plan to read a column a child row carries."""
     if field_def.args or any(d.node.arguments for d in details):
         raise NotLearned
-    type_ = _relation_type(field_def.type)
-    made = Plan(relation, ["id", relation.foreign_key])
+    if relation.by is None:
+        type_ = _relation_type(field_def.type)
+        made = Plan(relation, ["id", relation.foreign_key])
+    elif isinstance(field_def.type, GraphQLObjectType):  # one object, or null
+        type_ = field_def.type
+        made = Plan(relation, ["id"])
+    else:
+        raise NotLearned
     return _planned(execution, relation.table, type_, details, made, inherit_from)
 
 
@@ -423,7 +491,7 @@ def _planned(
         elif name not in made.columns:
             made.columns.append(name)
 
-    wanted = _wanted(execution, table, type_, details, made, column)
+    wanted = _wanted(execution, table, type_, details, made, column, made.relation is None)
     made.keys = list(_keys(wanted, made))
     made.build = builder(tuple(made.keys))
     return made
@@ -436,10 +504,13 @@ def _wanted(
     details: Any,
     made: Plan,
     column: Callable[[str], None],
+    top: bool = False,
 ) -> list[tuple[str, str, Any, Any]]:
     """What each response key of `type_` is: (key, kind, what, its GraphQL type), kind
-    being "typename", "leaf", "relation" (what: the child plan's number) or "object"
-    (what: its own keys, made from the same row)."""
+    being "typename", "leaf", "relation" (what: the child plan's number), "object" (what:
+    its own keys, made from the same row) or "guarded" (what: the leaf and its field).
+    Guarded leaves are learned on a root's own rows (`top`), whose paths the fast path
+    knows, for the error of a refusal."""
     if type_.is_type_of is not None:
         raise NotLearned
     collected = execution.collect_subfields(type_, details)
@@ -455,21 +526,29 @@ def _wanted(
             continue
         child_def = type_.fields.get(name)
         definition = (child_def.extensions or {}).get(_DEFINITION) if child_def else None
-        if child_def is None or definition is None or definition.extensions:
-            raise NotLearned  # unknown here, or a permission to check: the resolvers' case
+        if child_def is None or definition is None:
+            raise NotLearned  # unknown here: the resolvers' case
         if child_def.args or any(d.node.arguments for d in field_details):
             raise NotLearned
         output = child_def.type
-        if name in table.leaves:
-            leaf = table.leaves[name]
+        leaf = table.leaves.get(name)
+        if definition.extensions:  # a permission to check
+            guards = _guards(definition)
+            if leaf is None or not leaf.guarded or not top:
+                raise NotLearned
+            for c in leaf.columns:
+                column(c)
+            wanted.append((key, "guarded", (leaf, guards, child_def, field_details), output))
+        elif leaf is not None:
             for c in leaf.columns:
                 column(c)
             wanted.append((key, "leaf", leaf, output))
         elif name in table.relations:
+            relation = table.relations[name]
+            if relation.by is not None:
+                column(relation.by)
             number = len(made.children)
-            made.children[number] = plan(
-                execution, table.relations[name], child_def, field_details, column
-            )
+            made.children[number] = plan(execution, relation, child_def, field_details, column)
             wanted.append((key, "relation", number, output))
         elif name in table.objects and isinstance(output, GraphQLNonNull):
             inner = output.of_type
@@ -482,30 +561,40 @@ def _wanted(
     return wanted
 
 
+def _guards(definition: Any) -> tuple[Any, ...]:
+    """A field's permissions, when checking them is all its extensions do."""
+    guards: list[Any] = []
+    for extension in definition.extensions:
+        if type(extension) is not PermissionExtension or extension.fail_silently:
+            raise NotLearned
+        guards.extend(extension.permissions)
+    return tuple(guards)
+
+
 def _keys(wanted: list[tuple[str, str, Any, Any]], made: Plan) -> Iterator[Key]:
     for key, kind, what, output in wanted:
         if kind == "typename":
             yield Key(key, constant=what)
         elif kind == "relation":
-            yield Key(key, nested=what)
+            single = made.children[what].relation.by is not None  # type: ignore[union-attr]
+            yield Key(key, nested=what, single=single)
         elif kind == "object":
             yield Key(key, fields=tuple(_keys(what, made)))
         else:
+            leaf, guard = (what[0], Guard(*what[1:])) if kind == "guarded" else (what, None)
             non_null = isinstance(output, GraphQLNonNull)
             scalar = output.of_type if non_null else output
-            if isinstance(scalar, GraphQLList | GraphQLNonNull):
+            if isinstance(scalar, GraphQLList | GraphQLNonNull) or (guard and non_null):
                 raise NotLearned
-            positions = tuple(made.position(c) for c in what.columns)
-            yield Key(key, None, positions, what.make, non_null, scalar)
+            positions = tuple(made.position(c) for c in leaf.columns)
+            yield Key(key, None, positions, leaf.make, non_null, scalar, guard=guard)
 
 
 _BUILDERS: dict[tuple[Key, ...], Any] = {}
 MAX_BUILDERS = 2048
 
 
-def builder(
-    keys: tuple[Key, ...],
-) -> Callable[[list[Sequence[Any]], dict[int, list[Any]], Any], list[dict[str, Any]]]:
+def builder(keys: tuple[Key, ...]) -> Callable[..., list[dict[str, Any]]]:
     """A function making the response objects of rows for these keys, compiled once per
     selection and kept. Its source holds only generated names and column positions: the
     response keys (the client's aliases) and the values it calls are bound as names."""
@@ -518,7 +607,7 @@ def builder(
     shape = _emit(keys, "", names, head, body)
     source = "\n".join(
         [
-            "def build(rows, nested, context):",
+            "def build(rows, nested, context, refused=()):",
             *head,
             "    out = []",
             "    append = out.append",
@@ -550,7 +639,10 @@ def _emit(
             continue
         if key.nested is not None:
             head.append(f"    N{key.nested} = nested[{key.nested}]")
-            entries.append(f"K{tag}: N{key.nested}[p]")
+            got = f"N{key.nested}[p]"
+            entries.append(
+                f"K{tag}: ({got}[0] if {got} else None)" if key.single else f"K{tag}: {got}"
+            )
             continue
         if key.fields is not None:
             entries.append(f"K{tag}: " + _emit(key.fields, tag, names, head, body))
@@ -568,6 +660,9 @@ def _emit(
         made = f"(t if (t := C{tag}(v{tag})) is not None and t is not U else refused())"
         if plain is not None:
             made = f"(v{tag} if {plain.format(v=f'v{tag}')} else {made})"
+        if key.guard is not None:  # null when refused (`completed` adds the errors)
+            head.append(f"    G{tag} = K{tag} in refused")
+            value = f"(None if G{tag} else {value})"
         body.append(f"        v{tag} = {value}")
         if key.non_null:
             body.append(f"        if v{tag} is None: raise Wrong")
@@ -594,10 +689,12 @@ async def run(
     relation = made.relation
     if not parents or relation is None:
         return []
-    rows = await _rows(relation, made.columns, list(dict.fromkeys(p[0] for p in parents)))
+    keys = [k for k in dict.fromkeys(p[0] for p in parents) if k is not None]
+    rows = await _rows(relation, made.columns, keys) if keys else []
     grouped: dict[Any, list[Sequence[Any]]] = {}
+    at_key = 0 if relation.by is not None else 1  # the row's id, or its foreign key
     for row in rows:
-        grouped.setdefault(row[1], []).append(row)
+        grouped.setdefault(row[at_key], []).append(row)
     flat: list[Sequence[Any]] = []
     counts: list[int] = []
     for key, inherited in parents:
@@ -613,19 +710,71 @@ async def run(
     return out
 
 
-async def completed(made: Plan, rows: list[Sequence[Any]], context: Any) -> list[dict[str, Any]]:
+async def completed(
+    made: Plan,
+    rows: list[Sequence[Any]],
+    context: Any,
+    execution: Any = None,
+    paths: Callable[[], list[Any]] | None = None,
+) -> list[dict[str, Any]]:
     """The response objects of rows read for `made`: their relations first, one statement
-    each for all the rows, then the generated builder."""
+    each for all the rows, then the generated builder. A guarded leaf this viewer may not
+    see is null, with its permission's error at each row's path (`paths`, given by the fast
+    path for a root's rows) in `execution`'s errors, in the order graphql-core adds them."""
+    refused = [
+        (key, permission)
+        for key in made.keys
+        if key.guard is not None and (permission := key.guard.refused(context)) is not None
+    ]
+    added: list[tuple[GraphQLError, Any]] = []
+    if refused:
+        if paths is None or execution is None:
+            raise Wrong
+        # now, before the relations are awaited: graphql-core adds these errors as it
+        # starts on the objects, and another root field's errors may come after them
+        added = [
+            _refusal(key, permission, path.add_key(key.name, made.type_name))
+            for path in paths()
+            for key, permission in refused
+        ]
+        for error, path in added:
+            execution.collected_errors.add(error, path)
+    try:
+        return await _built(made, rows, context, frozenset(k.name for k, _ in refused))
+    except Wrong:
+        # graphql-core completes the field from the start, errors and all
+        for error, path in added:
+            execution.collected_errors._errors.remove(error)
+            execution.collected_errors._error_positions.discard(path)
+        raise
+
+
+async def _built(
+    made: Plan, rows: list[Sequence[Any]], context: Any, refused: frozenset[str]
+) -> list[dict[str, Any]]:
     nested: dict[int, list[Any]] = {}
     for index, child in made.children.items():
         pick = [made.position(c) for c in child.inherited]
-        nested[index] = await run(child, [(r[0], [r[i] for i in pick]) for r in rows], context)
+        by = None if child.relation is None else child.relation.by
+        at = 0 if by is None else made.position(by)
+        nested[index] = await run(child, [(r[at], [r[i] for i in pick]) for r in rows], context)
     try:
-        return made.build(rows, nested, context)
+        return made.build(rows, nested, context, refused)
     except Wrong:
         raise
     except Exception as exc:  # a value the resolvers would fail on: graphql-core says how
         raise Wrong from exc
+
+
+def _refusal(key: Key, permission: Any, path: Any) -> tuple[GraphQLError, Any]:
+    """The error the permission raises, located at `path` as graphql-core locates it."""
+    assert key.guard is not None
+    try:
+        permission.on_unauthorized()
+    except Exception as exc:  # what it raises is the error, whatever its class
+        nodes = [d.node for d in key.guard.details]
+        return located_error(exc, nodes, path.as_list()), path
+    raise Wrong  # a permission that lets a refusal pass silently is not learned
 
 
 # Roots whose resolvers read rows when the selection below them is learned: the order
