@@ -258,3 +258,29 @@ async def test_one_order_without_a_customer_has_none(gql: GraphQLClient, actors:
     query = "query($n: Int!) { order(number: $n) { number customer { email } staffNotes } }"
     data = await gql.data(query, {"n": order["number"]}, actors.admin.token)
     assert data["order"] == {"number": order["number"], "customer": None, "staffNotes": ""}
+
+
+LISTS = """{ products(first: 5) { edges { node { sku price currency stock } } }
+  shipments(first: 5) { edges { node { trackingNumber createdBy items { quantity } } } } }"""
+
+
+async def test_product_and_shipment_lists_read_only_their_columns(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    await _shipped(gql, actors)
+    with count_queries() as counter:
+        data = await gql.data(LISTS, None, actors.admin.token)
+    assert [e["node"] for e in data["products"]["edges"]] == [
+        {"sku": "A", "price": "12.50", "currency": "USD", "stock": 48},
+        {"sku": "B", "price": "3.00", "currency": "USD", "stock": 49},
+    ]
+    assert [e["node"]["trackingNumber"] for e in data["shipments"]["edges"]] == [UPS, None]
+    # values_list's statements: only the selected columns (and the keyset's)
+    products = _statement(counter.statements, "products")
+    assert products.startswith('SELECT "id" "0","sku" "1","price" "2","stock" "3" FROM'), products
+    shipments = _statement(counter.statements, "shipments")
+    assert '"tracking_number" "1","created_by" "2","created_at" "3" FROM' in shipments, shipments
+    # the token, the two pages, the shipments' lines
+    assert counter.count == 4, counter.statements
+    customer = await gql.data(LISTS, None, actors.customer.token)
+    assert [e["node"]["createdBy"] for e in customer["shipments"]["edges"]] == ["store"] * 2

@@ -58,6 +58,15 @@ COMPILED_PAGE = """query($n: Int) { orders(first: 20) { edges { cursor node {
 }"""
 
 
+# The console's other lists, compiled as well: products and shipments.
+LISTS_PAGE = """{ products(first: 20) { edges { cursor node {
+    __typename id sku name price currency stock } } pageInfo { hasNextPage } }
+  shipments(first: 20) { edges { node { id createdAt trackingNumber carrier trackingUrl
+    shippingMethod comments createdBy shippedTo { firstName city country }
+    items { sku name quantity } } } }
+}"""
+
+
 async def _store(gql: GraphQLClient, actors: Actors) -> int:
     """Orders with everything a page shows; the number of the first (shipped, returned,
     refunded) one."""
@@ -98,7 +107,7 @@ async def test_generated_queries_answer_the_same_both_ways(
 
     draw()
     compared = 0
-    extra = [(page, v) for page in (ORDER_PAGE, COMPILED_PAGE) for v in range(3)]
+    extra = [(page, v) for page in (ORDER_PAGE, COMPILED_PAGE, LISTS_PAGE) for v in range(3)]
     for query, viewer in [*drawn, *extra]:
         token = viewers[viewer]
         headers = {"Authorization": f"Bearer {token}"} if token else {}

@@ -25,7 +25,7 @@ Plans are kept per selection: its nodes in the parsed document and the Boolean v
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from graphql import (
@@ -47,9 +47,19 @@ from tortoise.models import Model
 
 from app.carriers import tracking_url
 from app.db import select_rows
-from app.models import Order, OrderItem, PaymentTransaction, Shipment, ShipmentItem, User
+from app.models import (
+    Order,
+    OrderItem,
+    PaymentTransaction,
+    Product,
+    Shipment,
+    ShipmentItem,
+    User,
+)
 from app.schema.ids import to_global_id
+from app.schema.types.catalog import Product as ProductObject
 from app.schema.types.orders import Order as OrderObject
+from app.schema.types.shipments import Shipment as ShipmentObject
 from app.services.orders import MAX_LINES
 from app.services.rules import CLOSED_STATUSES
 from app.services.shipments import MAX_SHIPMENTS
@@ -91,8 +101,9 @@ class Table:
     relations: dict[str, Relation] = field(default_factory=dict)
     # non-null objects made from the same row (an order's addresses, its payment)
     objects: dict[str, Table] = field(default_factory=dict)
-    # the Strawberry object the type's resolvers make of a model (for a root's rows)
-    build: Callable[[Any], Any] | None = None
+    # the Strawberry object the type's resolvers make of a model and the request's context
+    # (for a root's rows)
+    build: Callable[[Any, Any], Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -286,8 +297,22 @@ ORDER = Table(
         "shippingAddress": _address("shipping_address"),
         "payment": PAYMENT,
     },
-    build=lambda order: OrderObject.build(order),
+    build=lambda order, _: OrderObject.build(order),
 )
+PRODUCT = Table(
+    Product,
+    {
+        "id": _global_id("Product"),
+        "sku": _one("sku"),
+        "name": _one("name"),
+        "price": _one("price"),
+        "currency": Leaf((), lambda context: context.settings.currency),
+        "stock": _one("stock"),
+    },
+    build=lambda product, context: ProductObject.build(product, context.settings.currency),
+)
+# the shipments list's nodes: a shipment's own table, made as Shipment.build makes it
+SHIPMENTS = replace(SHIPMENT, build=lambda shipment, _: ShipmentObject.build(shipment))
 
 
 def _token(context: Any, order_id: int, number: int, customer_id: int | None) -> str | None:
@@ -846,7 +871,7 @@ def object_plan(info: Any, table: Table) -> Plan | None:
         return None
 
 
-async def materialized(result: Any) -> Any:
+async def materialized(result: Any, context: Any) -> Any:
     """`result` with its RowNodes made into the resolvers' objects again (models loaded in
     one statement): for graphql-core, when the fast path hands a root field back to it."""
     nodes: list[RowNode] = []
@@ -864,7 +889,7 @@ async def materialized(result: Any) -> Any:
 
     def made(node: RowNode) -> Any:
         loaded = found.get(node.row[0])
-        return None if loaded is None else build(loaded)
+        return None if loaded is None else build(loaded, context)
 
     if isinstance(result, RowNode):
         return made(result)

@@ -113,7 +113,7 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
             )
             return completed
         except _Bail:
-            result = await compiled.materialized(result)  # rows become objects again
+            result = await compiled.materialized(result, info.context)  # objects again
         fallback = super().complete_value(
             return_type, field_details_list, info, path, result, position_context
         )
