@@ -284,3 +284,40 @@ async def test_product_and_shipment_lists_read_only_their_columns(
     assert counter.count == 4, counter.statements
     customer = await gql.data(LISTS, None, actors.customer.token)
     assert [e["node"]["createdBy"] for e in customer["shipments"]["edges"]] == ["store"] * 2
+
+
+TIMELINE = """query($n: Int!, $first: Int, $after: String) { order(number: $n) {
+  number events(first: $first, after: $after) { totalCount
+    edges { cursor node { type actor visibility } } pageInfo { hasNextPage endCursor } } } }"""
+
+
+async def test_the_timeline_is_paged_from_its_rows_as_the_resolver_pages_it(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    """Staff see every entry, the customer the public ones; `first` and `after` page it as
+    the resolver does (the harness compares every answer with graphql-core's)."""
+    order = await _shipped(gql, actors)
+    await gql.data(UPDATE_ORDER, {"id": order["id"], "notes": "fragile"}, actors.admin.token)
+    asked = {"n": order["number"], "first": 2}
+    with count_queries() as counter:
+        staff = (await gql.data(TIMELINE, asked, actors.admin.token))["order"]["events"]
+    assert counter.count == 3, counter.statements  # the token, the order, its timeline
+    events = _statement(counter.statements, "order_events")
+    assert '"id", "order_id", "type", "actor", "actor_kind", "visibility" FROM' in events
+    customer = (await gql.data(TIMELINE, asked, actors.customer.token))["order"]["events"]
+    assert staff["totalCount"] > customer["totalCount"]
+    assert {e["node"]["visibility"] for e in customer["edges"]} == {"PUBLIC"}
+    assert staff["pageInfo"]["hasNextPage"] is True
+    seen = [e["node"]["type"] for e in staff["edges"]]
+    after = staff["pageInfo"]["endCursor"]
+    while after is not None:
+        page = await gql.data(TIMELINE, {**asked, "after": after}, actors.admin.token)
+        edges = page["order"]["events"]["edges"]
+        seen += [e["node"]["type"] for e in edges]
+        after = page["order"]["events"]["pageInfo"]["endCursor"] if edges else None
+    assert len(seen) == staff["totalCount"]
+    bad = await gql(TIMELINE, {**asked, "after": "nope"}, actors.admin.token, expect_errors=True)
+    assert bad["errors"][0]["extensions"]["code"] == "INVALID_INPUT"
+    too_many = {**asked, "first": 1000}
+    body = await gql(TIMELINE, too_many, actors.customer.token, expect_errors=True)
+    assert body["errors"][0]["extensions"]["code"] == "INVALID_INPUT"

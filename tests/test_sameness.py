@@ -43,6 +43,9 @@ COMPILED_PAGE = """query($n: Int) { orders(first: 20) { edges { cursor node {
   __typename id number version status isOpen createdAt updatedAt email subtotal shippingCost
   taxTotal total currency shippingMethod customerComment trackingNumber carrier trackingUrl
   trackingToken staffNotes customer { __typename id email firstName lastName }
+  events(first: 3) { __typename totalCount edges { __typename cursor node { __typename id type
+    createdAt actor message visibility data } } pageInfo { hasNextPage hasPreviousPage
+    startCursor endCursor } }
   billingAddress { firstName lastName company street1 street2 city state postalCode country phone }
   shippingAddress { city country }
   payment { method provider transactionId status amountAuthorized amountPaid amountRefunded

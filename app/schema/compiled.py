@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, cast
 
 from graphql import (
     GraphQLBoolean,
@@ -40,6 +40,7 @@ from graphql import (
     get_named_type,
     located_error,
 )
+from graphql.execution.values import get_argument_values
 from graphql.pyutils import Undefined
 from strawberry.permission import PermissionExtension
 from strawberry.schema.schema_converter import GraphQLCoreConverter
@@ -48,7 +49,9 @@ from tortoise.models import Model
 from app.carriers import tracking_url
 from app.db import select_rows
 from app.models import (
+    EventVisibility,
     Order,
+    OrderEvent,
     OrderItem,
     PaymentTransaction,
     Product,
@@ -60,7 +63,9 @@ from app.schema.ids import to_global_id
 from app.schema.types.catalog import Product as ProductObject
 from app.schema.types.orders import Order as OrderObject
 from app.schema.types.shipments import Shipment as ShipmentObject
+from app.services.errors import DomainError
 from app.services.orders import MAX_LINES
+from app.services.pagination import page_in_memory
 from app.services.rules import CLOSED_STATUSES
 from app.services.shipments import MAX_SHIPMENTS
 from app.services.tracking import tracking_token
@@ -116,6 +121,10 @@ class Relation:
     foreign_key: str
     limit: int
     by: str | None = None
+    # a connection paged forwards in memory (first/after), as page_in_memory pages the
+    # resolver's list; `hidden` gives the rows a viewer may not see, as a column's value
+    paged: bool = False
+    hidden: Callable[[Any], tuple[str, Any] | None] | None = None
 
 
 def _one(name: str) -> Leaf:
@@ -263,6 +272,31 @@ TRACKING_SHIPMENT = Table(
     },
 )
 
+
+def _event_actor(context: Any, actor: str, kind: str) -> str:
+    """As OrderEvent.build: customers are not shown which staff member acted."""
+    return actor if context.viewer.is_staff or kind != "STAFF" else "store"
+
+
+EVENT = Table(
+    OrderEvent,
+    {
+        "id": _global_id("OrderEvent"),
+        "type": _one("type"),
+        "createdAt": _one("created_at"),
+        "actor": Leaf(("actor", "actor_kind"), _event_actor),
+        "message": _one("message"),
+        "visibility": _one("visibility"),
+        "data": _one("data"),
+    },
+)
+
+
+def _private_events(context: Any) -> tuple[str, Any] | None:
+    """Customers see PUBLIC entries only (the resolver's public_events loader)."""
+    return None if context.viewer.is_staff else ("visibility", EventVisibility.PUBLIC.value)
+
+
 ORDER = Table(
     Order,
     {
@@ -291,6 +325,7 @@ ORDER = Table(
         "items": Relation(ORDER_ITEM, "order_id", MAX_LINES),
         "shipments": Relation(SHIPMENT, "order_id", MAX_SHIPMENTS),
         "customer": Relation(CUSTOMER, "id", 1, by="customer_id"),
+        "events": Relation(EVENT, "order_id", 0, paged=True, hidden=_private_events),
     },
     {
         "billingAddress": _address("billing_address"),
@@ -399,6 +434,9 @@ class Plan:
     table: Table | None = None
     keys: list[Key] = field(default_factory=list)
     children: dict[int, Plan] = field(default_factory=dict)  # numbered as planned
+    # a paged relation's connection: its selection's shape, and where its arguments are
+    shape: list[tuple[str, str, Any]] | None = None
+    arguments: tuple[Any, Any] | None = None  # (field definition, its field node)
     build: Callable[..., list[dict[str, Any]]] = lambda rows, nested, context, refused=(): []
 
     def position(self, name: str) -> int:
@@ -432,6 +470,8 @@ def plan(
     `execution` is graphql-core's execution context: it collects the selection (fragments,
     @include/@skip with this request's variables) exactly as the standard path does.
     `inherit_from` asks the parent plan to read a column a child row carries."""
+    if relation.paged:
+        return _paged_plan(execution, relation, field_def, details, inherit_from)
     if field_def.args or any(d.node.arguments for d in details):
         raise NotLearned
     if relation.by is None:
@@ -443,6 +483,59 @@ def plan(
     else:
         raise NotLearned
     return _planned(execution, relation.table, type_, details, made, inherit_from)
+
+
+def _paged_plan(
+    execution: Any,
+    relation: Relation,
+    field_def: Any,
+    details: Any,
+    inherit_from: Callable[[str], None] | None,
+) -> Plan:
+    """A paged relation's plan: its nodes' plan, with the connection's shape around them
+    (`edges { cursor node }`, `pageInfo`, `totalCount`, `__typename`, by response key)."""
+    connection = field_def.type.of_type if isinstance(field_def.type, GraphQLNonNull) else None
+    if not isinstance(connection, GraphQLObjectType) or len(details) != 1:
+        raise NotLearned
+    made = Plan(relation, ["id", relation.foreign_key], arguments=(field_def, details[0].node))
+    made.shape = []
+    nodes: list[Any] = []
+    edge_type = get_named_type(connection.fields["edges"].type)
+    info_type = get_named_type(connection.fields["pageInfo"].type)
+    for key, name, found in _selected(execution, connection, details):
+        if name == "edges":
+            parts = [(k, n, n == "node") for k, n, f in _selected(execution, edge_type, found)]
+            nodes += [f for k, n, f in _selected(execution, edge_type, found) if n == "node"]
+            if any(n not in ("node", "cursor", "__typename") for _, n, _ in parts):
+                raise NotLearned
+            made.shape.append((key, "edges", [(k, n, edge_type.name) for k, n, _ in parts]))
+        elif name == "pageInfo":
+            parts = [(k, n, info_type.name) for k, n, _ in _selected(execution, info_type, found)]
+            made.shape.append((key, "pageInfo", parts))
+        elif name in ("totalCount", "__typename"):
+            made.shape.append((key, name, connection.name))
+        else:
+            raise NotLearned
+    if len(nodes) > 1:
+        raise NotLearned  # nodes under two keys: the resolvers' case
+    node_type = get_named_type(edge_type.fields["node"].type)
+    if not nodes:
+        made.type_name, made.table, made.build = node_type.name, relation.table, builder(())
+        return made
+    return _planned(execution, relation.table, node_type, nodes[0], made, inherit_from)
+
+
+def _selected(execution: Any, type_: GraphQLObjectType, details: Any) -> list[tuple[str, str, Any]]:
+    """(response key, field name, its details) of a selection on `type_`."""
+    collected = execution.collect_subfields(type_, details)
+    if collected.new_defer_usages or collected.forbidden_directive_instances:
+        raise NotLearned
+    found = []
+    for key, field_details in collected.grouped_field_set.items():
+        if any(d.fragment_variable_values is not None for d in field_details):
+            raise NotLearned
+        found.append((key, field_details[0].node.name.value, field_details))
+    return found
 
 
 def rows_plan(execution: Any, table: Table, type_: GraphQLObjectType, details: Any) -> Plan:
@@ -553,7 +646,8 @@ def _wanted(
         definition = (child_def.extensions or {}).get(_DEFINITION) if child_def else None
         if child_def is None or definition is None:
             raise NotLearned  # unknown here: the resolvers' case
-        if child_def.args or any(d.node.arguments for d in field_details):
+        paged = name in table.relations and table.relations[name].paged
+        if not paged and (child_def.args or any(d.node.arguments for d in field_details)):
             raise NotLearned
         output = child_def.type
         leaf = table.leaves.get(name)
@@ -714,6 +808,8 @@ async def run(
     relation = made.relation
     if not parents or relation is None:
         return []
+    if made.shape is not None:
+        return await _run_paged(made, parents, context)
     keys = [k for k in dict.fromkeys(p[0] for p in parents) if k is not None]
     rows = await _rows(relation, made.columns, keys) if keys else []
     grouped: dict[Any, list[Sequence[Any]]] = {}
@@ -732,6 +828,83 @@ async def run(
     for count in counts:
         out.append(built[at : at + count])
         at += count
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class _Keyed:
+    """A row as page_in_memory pages it: by its id."""
+
+    pk: int
+    row: Sequence[Any]
+
+
+async def _run_paged(made: Plan, parents: list[tuple[Any, list[Any]]], context: Any) -> list[Any]:
+    """Each parent's connection: all its visible child rows in one statement, paged in
+    memory with this request's `first`/`after` exactly as the resolver pages them."""
+    relation, arguments = made.relation, made.arguments
+    assert relation is not None
+    assert arguments is not None
+    assert made.shape is not None
+    try:
+        asked = get_argument_values(arguments[0], arguments[1], context.execution.variable_values)
+    except Exception as exc:  # graphql-core reports it, with its path
+        raise Wrong from exc
+    keys = [k for k in dict.fromkeys(p[0] for p in parents) if k is not None]
+    where: list[tuple[str, str, Any]] = [(relation.foreign_key, "in", keys)]
+    hidden = relation.hidden(context) if relation.hidden is not None else None
+    if hidden is not None:
+        where.append((hidden[0], "=", hidden[1]))
+    rows = await select_rows(relation.table.model, made.columns, where, by_id=True) if keys else []
+    grouped: dict[Any, list[_Keyed]] = {}
+    for row in rows:
+        grouped.setdefault(row[1], []).append(_Keyed(row[0], row))
+    pages = []
+    for key, inherited in parents:
+        mine = grouped.get(key, [])
+        if inherited:
+            mine = [_Keyed(k.pk, [*k.row, *inherited]) for k in mine]
+        try:
+            page = page_in_memory(cast(Any, mine), asked.get("first"), asked.get("after"))
+            pages.append((page, len(mine)))
+        except DomainError as exc:  # a bad cursor or size: the resolver's error to give
+            raise Wrong from exc
+    built = await completed(made, [k.row for page, _ in pages for k in page.items], context)
+    out: list[Any] = []
+    at = 0
+    for page, total in pages:
+        nodes = built[at : at + len(page.items)]
+        at += len(page.items)
+        out.append(_connection(made.shape, page, total, nodes))
+    return out
+
+
+def _connection(
+    shape: list[tuple[str, str, Any]], page: Any, total: int, nodes: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """A connection's response object, as `connection()` and graphql-core make it."""
+    info = {
+        "hasNextPage": page.has_next_page,
+        "hasPreviousPage": page.has_previous_page,
+        "startCursor": page.cursors[0] if page.cursors else None,
+        "endCursor": page.cursors[-1] if page.cursors else None,
+    }
+    out: dict[str, Any] = {}
+    for key, kind, what in shape:
+        if kind == "__typename":
+            out[key] = what
+        elif kind == "totalCount":
+            out[key] = total
+        elif kind == "pageInfo":
+            out[key] = {k: t if n == "__typename" else info[n] for k, n, t in what}
+        else:
+            out[key] = [
+                {
+                    k: t if n == "__typename" else cursor if n == "cursor" else node
+                    for k, n, t in what
+                }
+                for cursor, node in zip(page.cursors, nodes, strict=True)
+            ]
     return out
 
 
