@@ -189,6 +189,9 @@ class GraphQLApp(GraphQL[Context, None]):
                 result = await lane.run(self.schema, found, asked.variables, context, cost)
         except TimeoutError:
             result = _timed_out(context.settings.request_timeout_seconds)
+        except Exception:  # the lane's own fault, never the query's: the standard path answers
+            structlog.get_logger("bitcart").exception("fast_lane_failed")
+            return False
         response = self.create_response(await self.process_result(request, result), sub_response)
         await response(scope, receive, send)
         return True

@@ -651,17 +651,12 @@ def _wanted(
             raise NotLearned
         output = child_def.type
         leaf = table.leaves.get(name)
-        if definition.extensions:  # a permission to check
-            guards = _guards(definition)
-            if leaf is None or not leaf.guarded or not top:
-                raise NotLearned
-            for c in leaf.columns:
-                column(c)
-            wanted.append((key, "guarded", (leaf, guards, child_def, field_details), output))
-        elif leaf is not None:
-            for c in leaf.columns:
-                column(c)
-            wanted.append((key, "leaf", leaf, output))
+        if leaf is not None:
+            guarded = _leaf(leaf, definition, top, column)
+            what = (leaf, guarded, child_def, field_details) if guarded else leaf
+            wanted.append((key, "guarded" if guarded else "leaf", what, output))
+        elif definition.extensions:
+            raise NotLearned  # a permission on a relation or object: the resolvers' case
         elif name in table.relations:
             relation = table.relations[name]
             if relation.by is not None:
@@ -678,6 +673,17 @@ def _wanted(
         else:
             raise NotLearned
     return wanted
+
+
+def _leaf(leaf: Leaf, definition: Any, top: bool, column: Callable[[str], None]) -> tuple[Any, ...]:
+    """Reads the leaf's columns; its permissions, if it checks any (learned only for a
+    leaf marked `guarded`, on a root's own rows)."""
+    guards = _guards(definition) if definition.extensions else ()
+    if guards and (not leaf.guarded or not top):
+        raise NotLearned
+    for c in leaf.columns:
+        column(c)
+    return guards
 
 
 def _guards(definition: Any) -> tuple[Any, ...]:
