@@ -40,11 +40,16 @@ os.environ.setdefault("SECRET_KEY", "test-secret-key")
 # Tests place many orders from one address; the limits have tests of their own.
 for _limit in ("GUEST_ORDER", "REGISTER", "CUSTOMER_DOCUMENT", "CUSTOMER_NOTE"):
     os.environ.setdefault(f"BITCART_{_limit}_RATE_LIMIT", "1000000")
-_BASE_DATABASE_URL = os.environ.get("DATABASE_URL")
 # pytest-xdist's workers (scripts/test runs two) are separate processes: each has its own
 # data folder above (its SQLite file and embedded Valkey), its own PostgreSQL database below
 # (by pid), and on a configured Redis its own database number, since the tests empty queue
-# and limit keys by pattern.
+# and limit keys by pattern. They inherit the environment of the process that started them,
+# which has read this file too: the URLs as configured are kept aside for them.
+for _name in ("DATABASE_URL", "REDIS_URL"):
+    _given = os.environ.setdefault(f"BITCART_TEST_GIVEN_{_name}", os.environ.get(_name, ""))
+    if _given:
+        os.environ[_name] = _given
+_BASE_DATABASE_URL = os.environ.get("DATABASE_URL")
 _WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
 if os.environ.get("REDIS_URL") and _WORKER:
     os.environ["REDIS_URL"] = redis_for_worker(os.environ["REDIS_URL"], _WORKER)
