@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager, suppress
 from dataclasses import replace
 from datetime import timedelta
@@ -13,7 +13,7 @@ from typing import Any, cast
 import orjson
 import structlog
 from arq import create_pool
-from graphql import GraphQLError
+from graphql import GraphQLError, OperationType, get_operation_ast, parse
 from redis.exceptions import RedisError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -22,17 +22,18 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
-from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
+from starlette.websockets import WebSocket, WebSocketDisconnect
+from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 from tortoise import connections
 from tortoise.contrib.starlette import RegisterTortoise
 
-from app import live, metrics, persisted, tracking_page
+from app import console, live, metrics, persisted, tracking_page
 from app.db import MAX_ID, tortoise_config
 from app.documents.render import Renderer
 from app.http import BodyLimit
@@ -71,6 +72,27 @@ GRAPHIQL_QUERY = """# Welcome to BitCart Orders. To act as staff or a customer, 
   shippingMethods { code name price currency freeOver }
 }
 """
+
+
+SUBSCRIPTION_OVER_HTTP = (
+    "Subscriptions are served over a WebSocket on /graphql (graphql-transport-ws); "
+    "HTTP answers queries and mutations."
+)
+
+
+def _is_subscription(request_data: GraphQLRequestData, max_tokens: int) -> bool:
+    """The operation asked for is a subscription (which graphql-core would run as a query
+    and fail with an unexpected error). A document that does not parse is left to the
+    usual path, which says why."""
+    text = request_data.query
+    if not text or "subscription" not in text:  # the keyword is case-sensitive
+        return False
+    try:
+        document = parse(text, no_location=True, max_tokens=max_tokens)
+    except GraphQLError:
+        return False
+    operation = get_operation_ast(document, request_data.operation_name)
+    return operation is not None and operation.operation is OperationType.SUBSCRIPTION
 
 
 def _error_code(error: GraphQLError) -> str:
@@ -127,7 +149,20 @@ def _lane_headers(scope: Scope) -> bool:
     return all(part.split(b";")[0].strip() in _LANE_ACCEPTS for part in accept.split(b","))
 
 
+class TextFrames(ASGIWebSocketAdapter):
+    """graphql-transport-ws messages as TEXT frames: browsers' graphql-ws (and GraphiQL's
+    subscription pane) read only those, and `encode_json` gives bytes (orjson)."""
+
+    async def send_json(self, message: Mapping[str, object]) -> None:
+        try:
+            await self.ws.send_text(orjson.dumps(message).decode())
+        except WebSocketDisconnect as exc:
+            raise WebSocketDisconnected from exc
+
+
 class GraphQLApp(GraphQL[Context, None]):
+    websocket_adapter_class = TextFrames
+
     def __init__(self, settings: Settings) -> None:
         super().__init__(
             # with GraphiQL off, introspection is off too (the schema is in schema.graphql)
@@ -278,6 +313,12 @@ class GraphQLApp(GraphQL[Context, None]):
             return ExecutionResult(
                 data=None, errors=[GraphQLError(refused.message, extensions={"code": refused.code})]
             )
+        if _is_subscription(request_data, self.settings.max_query_tokens):
+            sub_response.status_code = 400  # whatever the client accepts: not served here
+            error = GraphQLError(
+                SUBSCRIPTION_OVER_HTTP, extensions={"code": "SUBSCRIPTION_OVER_HTTP"}
+            )
+            return ExecutionResult(data=None, errors=[error])
         result = await self._execute_in_time(
             request, request_adapter, sub_response, context, root_value, request_data
         )
@@ -574,6 +615,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
             Route("/documents/{document_id:int}", download_document),
             Route("/imports/{import_id:int}/result.csv", download_import_result),
             Route("/exports/{export_id:int}", download_export),
+            *console.routes(settings.console_dir),
         ],
         middleware=[
             Middleware(RequestLog),

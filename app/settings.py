@@ -102,6 +102,8 @@ class Settings:
     email_retry_delays: tuple[float, ...] = (30, 120, 600, 3600, 6 * 3600, 12 * 3600)
     template_dir: Path | None = None
     font_dirs: tuple[Path, ...] = ()
+    # the built staff console served at /console (scripts/build-console writes it)
+    console_dir: Path = Path(__file__).resolve().parent.parent / "console" / "dist"
 
     @property
     def is_sqlite(self) -> bool:
@@ -216,6 +218,7 @@ def load_settings() -> Settings:
         font_dirs=tuple(
             Path(p) for p in os.environ.get("BITCART_FONT_DIRS", "").split(os.pathsep) if p
         ),
+        console_dir=Path(os.environ.get("BITCART_CONSOLE_DIR") or Settings.console_dir),
     )
 
 

@@ -22,6 +22,7 @@ from app.settings import Settings
 from tests.conftest import PASSWORD, Actors, GraphQLClient, run_jobs, upload
 from tests.factories import NOTE, create_product, placed
 from tests.processes import free_port, serve, stop, wait_healthy
+from tests.test_console_server import SET_STAFF_NOTES
 from tests.test_imports import IMPORT
 
 PROTOCOL = Subprotocol("graphql-transport-ws")
@@ -51,8 +52,9 @@ async def session(url: str, token: str | None) -> AsyncIterator[ClientConnection
     async with connect(url, subprotocols=[PROTOCOL], open_timeout=10) as ws:
         payload = {"Authorization": f"Bearer {token}"} if token else {}
         await ws.send(orjson.dumps({"type": "connection_init", "payload": payload}).decode())
-        ack = orjson.loads(await asyncio.wait_for(ws.recv(), 10))
-        assert ack["type"] == "connection_ack"
+        frame = await asyncio.wait_for(ws.recv(), 10)
+        assert isinstance(frame, str), frame  # a TEXT frame: browsers' graphql-ws needs it
+        assert orjson.loads(frame)["type"] == "connection_ack"
         yield ws
 
 
@@ -62,7 +64,11 @@ async def subscribe(ws: ClientConnection, op: str, query: str, **variables: Any)
 
 
 async def next_message(ws: ClientConnection, seconds: float = 10) -> dict[str, Any]:
-    message: dict[str, Any] = orjson.loads(await asyncio.wait_for(ws.recv(), seconds))
+    frame = await asyncio.wait_for(ws.recv(), seconds)
+    # every graphql-transport-ws message is a TEXT frame (recv gives str); a binary one
+    # (bytes) is what browsers' graphql-ws refuses: "Message is missing the 'type' property"
+    assert isinstance(frame, str), frame
+    message: dict[str, Any] = orjson.loads(frame)
     return message
 
 
@@ -204,3 +210,61 @@ async def test_signing_out_ends_the_live_updates(
         assert ended["payload"]["data"] is None
         assert ended["payload"]["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
         assert await next_message(ws) == {"id": "mine", "type": "complete"}
+
+
+EVENTS_WITH_ORDER = """subscription($id: ID) {
+  orderEvents(orderId: $id) { type order { id number status } }
+}"""
+
+
+async def test_frames_are_text_and_events_name_their_order(
+    gql: GraphQLClient, actors: Actors, settings_with_redis: Settings, app: Any, other_api: str
+) -> None:
+    await create_product(gql, actors.admin.token, "TEE", stock=5)
+    async with connect(other_api, subprotocols=[PROTOCOL], open_timeout=10) as ws:
+        init = {
+            "type": "connection_init",
+            "payload": {"Authorization": f"Bearer {actors.admin.token}"},
+        }
+        await ws.send(orjson.dumps(init).decode())
+        frames = [await asyncio.wait_for(ws.recv(), 10)]
+        await subscribe(ws, "all", EVENTS_WITH_ORDER)
+        order = await placed(gql, actors.customer.token, [("TEE", 1)])
+        await outbox.publish(app.state.redis, await outbox.dispatch(settings_with_redis))
+        frames.append(await asyncio.wait_for(ws.recv(), 10))
+        await ws.send(orjson.dumps({"id": "all", "type": "complete"}).decode())
+        await ws.send(orjson.dumps({"type": "ping"}).decode())
+        frames.append(await asyncio.wait_for(ws.recv(), 10))
+    assert [type(f) for f in frames] == [str, str, str]
+    assert [orjson.loads(f)["type"] for f in frames] == ["connection_ack", "next", "pong"]
+    assert orjson.loads(frames[1])["payload"]["data"]["orderEvents"] == {
+        "type": "ORDER_PLACED",
+        "order": {"id": order["id"], "number": order["number"], "status": order["status"]},
+    }
+
+
+async def test_a_customers_live_event_shows_their_order_but_never_its_staff_notes(
+    gql: GraphQLClient, actors: Actors, settings_with_redis: Settings, app: Any, other_api: str
+) -> None:
+    await create_product(gql, actors.admin.token, "TEE", stock=5)
+    mine = await placed(gql, actors.customer.token, [("TEE", 1)])
+    notes = {"id": mine["id"], "notes": "fraud check"}
+    assert (await gql.data(SET_STAFF_NOTES, notes, actors.admin.token))["updateOrder"] == {
+        "errors": []
+    }
+    await outbox.dispatch(settings_with_redis)
+    query = "subscription { orderEvents { message order { number staffNotes } } }"
+    async with session(other_api, actors.customer.token) as ws:
+        await subscribe(ws, "mine", query)
+        await gql.data(NOTE, {"id": mine["id"], "text": "Where is it?"}, actors.customer.token)
+        heard = await publish_until_heard(settings_with_redis, app.state.redis, ws)
+    assert heard["payload"]["data"] == {
+        "orderEvents": {
+            "message": "Where is it?",
+            "order": {"number": mine["number"], "staffNotes": None},
+        }
+    }
+    (error,) = heard["payload"]["errors"]  # R1: null, and FORBIDDEN for that path
+    assert error["path"] == ["orderEvents", "order", "staffNotes"]
+    assert error["extensions"]["code"] == "FORBIDDEN"
+    assert "fraud check" not in orjson.dumps(heard).decode()

@@ -48,6 +48,8 @@ class ApiToken(Model):
     scopes = fields.JSONField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     expires_at = fields.DatetimeField(null=True)
+    # When an integration token was last used, to a few minutes (services/auth.py).
+    last_used_at = fields.DatetimeField(null=True)
 
     user_id: int
 

@@ -68,6 +68,9 @@ class Order(Model):
     shipping_address = fields.JSONField()
     # Lower-cased names, company and email from both addresses, for search.
     search_text = fields.TextField(default="")
+    # The shipping address's country, as its own column so the order list filters by it
+    # with an index (written with the address by place_order and update_order).
+    shipping_country = fields.CharField(max_length=2, default="", db_default="")
     shipping_method = fields.CharField(max_length=100, default="")
     currency = fields.CharField(max_length=3)
     subtotal = fields.DecimalField(max_digits=12, decimal_places=2)

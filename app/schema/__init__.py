@@ -25,6 +25,7 @@ from app.schema.mutations.fulfilment import FulfilmentMutations
 from app.schema.mutations.orders import OrderMutations
 from app.schema.mutations.payments import PaymentMutations
 from app.schema.mutations.returns import ReturnMutations
+from app.schema.mutations.staff import StaffMutations
 from app.schema.mutations.webhooks import WebhookMutations
 from app.schema.mutations.workers import WorkerMutations
 from app.schema.queries import Query
@@ -42,6 +43,7 @@ class Mutation(
     ReturnMutations,
     WorkerMutations,
     WebhookMutations,
+    StaffMutations,
 ):
     pass
 

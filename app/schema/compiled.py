@@ -343,6 +343,7 @@ PRODUCT = Table(
         "price": _one("price"),
         "currency": Leaf((), lambda context: context.settings.currency),
         "stock": _one("stock"),
+        "active": _one("active"),
     },
     build=lambda product, context: ProductObject.build(product, context.settings.currency),
 )

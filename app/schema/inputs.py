@@ -9,12 +9,13 @@ from enum import Enum
 import strawberry
 
 from app.schema.ids import from_global_id
-from app.schema.types.accounts import Permission
+from app.schema.types.accounts import Permission, Role
 from app.schema.types.orders import OrderStatus, PaymentStatus
 from app.schema.types.payments import TransactionKind
 from app.schema.types.returns import ReturnAction, ReturnStatus
 from app.services import (
     bulk,
+    catalog,
     import_sets,
     order_edits,
     orders,
@@ -177,6 +178,13 @@ class OrderFilterInput:
         default=None,
         description="Matches order number, email, names and tracking numbers.",
     )
+    payment_status: list[PaymentStatus] | None = strawberry.field(
+        default=None, description="Orders whose payment is in one of these states."
+    )
+    sku: str | None = strawberry.field(default=None, description="Orders with a line of this SKU.")
+    shipping_country: str | None = strawberry.field(
+        default=None, description="Orders shipping to this country (ISO 3166-1 alpha-2)."
+    )
 
     def to_service(self) -> orders.OrderFilter:
         return orders.OrderFilter(
@@ -186,6 +194,9 @@ class OrderFilterInput:
             created_before=self.created_before,
             email=self.email,
             search=self.search,
+            payment_statuses=list(self.payment_status) if self.payment_status else None,
+            sku=self.sku,
+            shipping_country=self.shipping_country,
         )
 
 
@@ -197,10 +208,31 @@ class CreateProductInput:
     stock: int = 0
 
 
+@strawberry.input(description="What to change; a field left out stays as it is.")
+class UpdateProductInput:
+    name: str | None = None
+    price: Decimal | None = None
+    active: bool | None = strawberry.field(
+        default=None, description="False: no longer sold (placeOrder refuses it), kept listed."
+    )
+
+    def to_service(self) -> catalog.ProductChanges:
+        return catalog.ProductChanges(name=self.name, price=self.price, active=self.active)
+
+
 @strawberry.input
 class RegisterCustomerInput:
     email: str
     password: str
+    first_name: str = ""
+    last_name: str = ""
+
+
+@strawberry.input
+class CreateStaffUserInput:
+    email: str
+    password: str = strawberry.field(description="8 to 256 characters; stored argon2-hashed.")
+    role: Role
     first_name: str = ""
     last_name: str = ""
 

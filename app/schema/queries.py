@@ -10,7 +10,7 @@ from app.models import Return as ReturnModel
 from app.schema import compiled
 from app.schema.context import Info
 from app.schema.cost import PAGED, most
-from app.schema.errors import node, query
+from app.schema.errors import guarded, node, query
 from app.schema.ids import from_global_id
 from app.schema.inputs import (
     OrderFilterInput,
@@ -20,7 +20,7 @@ from app.schema.inputs import (
     SortDirection,
 )
 from app.schema.pagination import Connection, connection
-from app.schema.types.accounts import ApiToken, Me
+from app.schema.types.accounts import ApiToken, Me, StaffUser
 from app.schema.types.bulk import BulkOperation
 from app.schema.types.catalog import Product
 from app.schema.types.documents import Document
@@ -42,11 +42,13 @@ from app.services import (
     returns,
     shipments,
     shipping,
+    staff,
     tracking,
     webhooks,
 )
 from app.services.errors import DomainError
 from app.services.pagination import Page, PageRequest
+from app.services.webhooks import TOPICS
 
 PageSize = Annotated[int | None, strawberry.argument(description="At most 100.")]
 
@@ -131,6 +133,9 @@ class Query:
         last: PageSize = None,
         before: str | None = None,
         search: str | None = None,
+        active: Annotated[
+            bool | None, strawberry.argument(description="Only products sold (or not).")
+        ] = None,
     ) -> Connection[Product]:
         plan = compiled.node_plan(info, compiled.PRODUCT)
         page = await query(
@@ -138,6 +143,7 @@ class Query:
                 info.context.viewer,
                 PageRequest(first=first, after=after, last=last, before=before),
                 search,
+                active,
                 columns=None if plan is None else plan.columns,
             )
         )
@@ -297,6 +303,30 @@ class Query:
             accounts.list_api_tokens(info.context.viewer, PageRequest(first=first, after=after))
         )
         return connection(page, ApiToken.build)
+
+    @strawberry.field(
+        description="Staff members, oldest first; with active, only those (not) deactivated "
+        "(STAFF_MANAGE).",
+        directives=[PAGED],
+    )
+    async def staff_users(
+        self,
+        info: Info,
+        first: PageSize = None,
+        after: str | None = None,
+        active: bool | None = None,
+    ) -> Connection[StaffUser]:
+        page = await query(
+            staff.list_staff(info.context.viewer, PageRequest(first=first, after=after), active)
+        )
+        return connection(page, StaffUser.build)
+
+    @strawberry.field(
+        description="The event types a webhook may subscribe to (WEBHOOKS_MANAGE).",
+        directives=[most(len(TOPICS))],
+    )
+    def webhook_events(self, info: Info) -> list[str]:
+        return guarded(lambda: webhooks.topics(info.context.viewer))
 
     @strawberry.field(description="Tracking imports, newest first.", directives=[PAGED])
     async def tracking_imports(

@@ -19,6 +19,7 @@ from app.models import OrderEvent as OrderEventModel
 from app.schema.context import Info
 from app.schema.errors import QueryError
 from app.schema.ids import from_global_id
+from app.schema.loaders import Loaders
 from app.schema.types.imports import TrackingImport
 from app.schema.types.orders import OrderEvent
 from app.services import imports, orders
@@ -64,10 +65,18 @@ class Subscription:
                     or message.get("visibility") != EventVisibility.PUBLIC.value
                 ):
                     continue
-                event = await OrderEventModel.get_or_none(id=message.get("id"))
+                # the event with its order, in one statement (OrderEvent.order reads it)
+                event = (
+                    await OrderEventModel.filter(id=message.get("id"))
+                    .select_related("order")
+                    .first()
+                )
                 if event is not None:
                     await _still_signed_in(info)  # a token revoked since: nothing more
-                    yield OrderEvent.build(event, staff)
+                    # one connection's context lives as long as it does: fresh loaders
+                    # for each event, so nothing read for an earlier one is shown again
+                    info.context.loaders = Loaders()
+                    yield OrderEvent.build(event, staff, event.order)
         raise QueryError(
             DomainError(ErrorCode.LIMIT_REACHED, "Fell too far behind; subscribe again.")
         )

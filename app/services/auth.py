@@ -236,15 +236,22 @@ async def viewer_from_token(token: str | None, secret_key: str) -> Viewer:
     found = await _token_with_user(hash_token(token, secret_key))
     if found is None:
         return ANONYMOUS
-    token_id, name, scopes, expires_at, user_id, kind, role, email, is_active = found
+    token_id, name, scopes, expires_at, last_used_at, user_id, kind, role, email, is_active = found
     if not is_active:
         return ANONYMOUS
-    if expires_at is not None and expires_at <= datetime.now(UTC):
+    now = datetime.now(UTC)
+    if expires_at is not None and expires_at <= now:
         return ANONYMOUS
+    if scopes is not None and (last_used_at is None or now - last_used_at >= LAST_USE_EVERY):
+        # an integration token's last use, for the staff who list tokens: written at most
+        # once per LAST_USE_EVERY, so a busy integration costs no write per request
+        await ApiToken.filter(id=token_id).update(last_used_at=now)
     return _viewer(user_id, kind, role, email, scopes, name if scopes is not None else "", token_id)
 
 
-_TOKEN_FIELDS = ("id", "name", "scopes", "expires_at")
+_TOKEN_FIELDS = ("id", "name", "scopes", "expires_at", "last_used_at")
+# how stale an integration token's last_used_at may be
+LAST_USE_EVERY = timedelta(minutes=5)
 _USER_FIELDS = ("id", "kind", "role", "email", "is_active")
 
 

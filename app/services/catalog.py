@@ -12,7 +12,7 @@ from tortoise.expressions import F, Q
 
 from app.models import InventoryMovement, OrderItem, Product
 from app.services.auth import Permission, Viewer
-from app.services.errors import DomainError, ErrorCode, Problems
+from app.services.errors import DomainError, ErrorCode, Problems, not_found
 from app.services.money import parse_money
 from app.services.pagination import Page, PageRequest, paginate
 
@@ -39,6 +39,29 @@ def normalise_sku(sku: str) -> str:
     return sku.strip()
 
 
+@dataclass(frozen=True)
+class ProductChanges:
+    """What updateProduct changes; None leaves it as it is."""
+
+    name: str | None = None
+    price: Decimal | str | None = None
+    active: bool | None = None
+
+
+def _check_name(problems: Problems, field: list[str], name: str) -> str:
+    if not 1 <= len(name.strip()) <= 255:
+        problems.add(field, "A name has 1 to 255 characters.")
+    return name.strip()
+
+
+def _check_price(problems: Problems, field: list[str], price: Decimal | str) -> Decimal | None:
+    amount = parse_money(price)
+    if amount is None:
+        # (at most money.MAX_AMOUNT, what the column holds)
+        problems.add(field, "A price is a non-negative amount with at most two decimals.")
+    return amount
+
+
 async def create_product(
     viewer: Viewer, sku: str, name: str, price: Decimal | str, stock: int
 ) -> Product:
@@ -48,11 +71,8 @@ async def create_product(
     sku = normalise_sku(sku)
     if not 1 <= len(sku) <= 64:
         problems.add(["sku"], "A SKU has 1 to 64 characters.")
-    if not 1 <= len(name.strip()) <= 255:
-        problems.add(["name"], "A name has 1 to 255 characters.")
-    amount = parse_money(price)
-    if amount is None:
-        problems.add(["price"], "A price is a non-negative amount with at most two decimals.")
+    _check_name(problems, ["name"], name)
+    amount = _check_price(problems, ["price"], price)
     if not 0 <= stock <= MAX_STOCK:
         problems.add(["stock"], f"Stock is between 0 and {MAX_STOCK}.")
     problems.raise_if_any()
@@ -66,6 +86,36 @@ async def create_product(
         await InventoryMovement.create(
             product=product, delta=stock, reason="INITIAL", actor_id=viewer.user_id
         )
+    return product
+
+
+async def update_product(
+    viewer: Viewer, product_id: int | None, sku: str | None, changes: ProductChanges
+) -> Product:
+    """Rename, reprice, stop or resume selling a product (by id or SKU). Orders keep the
+    names and prices they were placed with; stock changes only through adjust_stock."""
+    viewer.require(Permission.ORDERS_WRITE)
+    problems = Problems()
+    if (product_id is None) == (sku is None):
+        problems.add(["id"], "Give the product's id or its SKU.")
+    updates: dict[str, object] = {}
+    if changes.name is not None:
+        updates["name"] = _check_name(problems, ["input", "name"], changes.name)
+    if changes.price is not None:
+        updates["price"] = _check_price(problems, ["input", "price"], changes.price)
+    if changes.active is not None:
+        updates["active"] = changes.active
+    if not updates:
+        problems.add(["input"], "Give a name, a price or active to change.")
+    problems.raise_if_any()
+    found = Product.filter(id=product_id) if sku is None else Product.filter(sku=normalise_sku(sku))
+    product = await found.select_for_update().first()
+    if product is None:
+        if sku is not None:
+            raise DomainError(ErrorCode.UNKNOWN_SKU, f"No product has SKU {sku}.", ["sku"])
+        raise not_found("Product", ["id"])
+    await Product.filter(id=product.id).update(**updates)
+    product.update_from_dict(updates)
     return product
 
 
@@ -144,11 +194,17 @@ async def get_product(viewer: Viewer, sku: str) -> Product | None:
 
 
 async def list_products(
-    viewer: Viewer, page: PageRequest, search: str | None, columns: Sequence[str] | None = None
+    viewer: Viewer,
+    page: PageRequest,
+    search: str | None,
+    active: bool | None = None,
+    columns: Sequence[str] | None = None,
 ) -> Page[Any]:
     """With `columns`, rows of those fields instead of models (see `paginate`)."""
     viewer.require_user()
     qs = Product.all()
+    if active is not None:
+        qs = qs.filter(active=active)
     if search:
         term = search.strip()[:100]
         qs = qs.filter(Q(sku__icontains=term) | Q(name__icontains=term))

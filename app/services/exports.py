@@ -96,6 +96,11 @@ def _filter_json(chosen: OrderFilter) -> dict[str, Any]:
         "created_before": chosen.created_before.isoformat() if chosen.created_before else None,
         "email": chosen.email,
         "search": chosen.search,
+        "payment_statuses": (
+            [s.value for s in chosen.payment_statuses] if chosen.payment_statuses else None
+        ),
+        "sku": chosen.sku,
+        "shipping_country": chosen.shipping_country,
     }
 
 
@@ -110,12 +115,20 @@ def _filter_from(data: dict[str, Any]) -> OrderFilter:
         created_before=when(data.get("created_before")),
         email=data.get("email"),
         search=data.get("search"),
+        payment_statuses=(
+            [PaymentStatus(s) for s in data["payment_statuses"]]
+            if data.get("payment_statuses")
+            else None
+        ),
+        sku=data.get("sku"),
+        shipping_country=data.get("shipping_country"),
     )
 
 
 async def start(viewer: Viewer, chosen: OrderFilter, granularity: ExportGranularity) -> Export:
     """Queue an export of what the filter matches (as the worker finds it); answer at once."""
     viewer.require(Permission.ORDERS_READ)
+    filtered_orders(viewer, chosen)  # a filter that is not valid is refused now, not by the job
     export = await Export.create(
         status=ImportStatus.QUEUED,
         granularity=granularity,

@@ -9,7 +9,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from tortoise.expressions import F
+from tortoise.expressions import F, Subquery
 from tortoise.queryset import QuerySet
 
 from app.db import select_rows
@@ -99,6 +99,30 @@ class OrderFilter:
     created_before: datetime | None = None
     email: str | None = None
     search: str | None = None
+    payment_statuses: list[PaymentStatus] | None = None
+    # orders with a line of this SKU
+    sku: str | None = None
+    shipping_country: str | None = None
+
+
+def _checked_country(country: str) -> str:
+    code = country.strip().upper()
+    if len(code) != 2 or not code.isascii() or not code.isalpha():
+        raise DomainError(
+            ErrorCode.INVALID_INPUT,
+            "A country is two letters (ISO 3166-1 alpha-2), e.g. GB.",
+            ["filter", "shippingCountry"],
+        )
+    return code
+
+
+def _checked_sku(sku: str) -> str:
+    sku = normalise_sku(sku)
+    if not 1 <= len(sku) <= 64:
+        raise DomainError(
+            ErrorCode.INVALID_INPUT, "A SKU has 1 to 64 characters.", ["filter", "sku"]
+        )
+    return sku
 
 
 def _check_text(problems: Problems, path: list[str], value: str, limit: int) -> str:
@@ -179,6 +203,10 @@ async def place_order(
             problems.add(
                 ["items", str(index), "sku"], f"No product has SKU {sku}.", ErrorCode.UNKNOWN_SKU
             )
+        elif not products[sku].active:
+            problems.add(
+                ["items", str(index), "sku"], f"{sku} is not sold now.", ErrorCode.PRODUCT_INACTIVE
+            )
     problems.raise_if_any()
 
     subtotal = money(sum((products[sku].price * qty for sku, qty in lines), Decimal(0)))
@@ -209,6 +237,7 @@ async def place_order(
         email=email,
         billing_address=billing.as_json(),
         shipping_address=shipping.as_json(),
+        shipping_country=shipping.country,
         search_text=search_words(billing, shipping),
         shipping_method=method.code,
         currency=currency,
@@ -365,6 +394,13 @@ def filtered_orders(
         qs = qs.filter(created_at__lt=filters.created_before)
     if filters.email:
         qs = qs.filter(email=filters.email.strip().lower())
+    if filters.payment_statuses:
+        qs = qs.filter(payment_status__in=list(filters.payment_statuses))
+    if filters.shipping_country is not None:
+        qs = qs.filter(shipping_country=_checked_country(filters.shipping_country))
+    if filters.sku is not None:
+        lines = OrderItem.filter(sku=_checked_sku(filters.sku)).values("order_id")
+        qs = qs.filter(id__in=Subquery(lines))
     if filters.search and filters.search.strip():
         qs = qs.filter(order_search.condition(viewer, filters.search, matched))
     return qs
@@ -404,6 +440,7 @@ async def update_order(viewer: Viewer, order_id: int, changes: OrderChanges) -> 
         new_events.append(NewEvent(EventType.BILLING_ADDRESS_UPDATED, "Billing address updated."))
     if shipping is not None and shipping.as_json() != order.shipping_address:
         updates["shipping_address"] = shipping.as_json()
+        updates["shipping_country"] = shipping.country
         new_events.append(NewEvent(EventType.SHIPPING_ADDRESS_UPDATED, "Shipping address updated."))
     if billing is not None or shipping is not None:
         updates["search_text"] = search_words(

@@ -208,6 +208,12 @@ async def delete_webhook(viewer: Viewer, webhook_id: int) -> int:
     return webhook_id
 
 
+def topics(viewer: Viewer) -> list[str]:
+    """The events a webhook may ask for, in the order the docs list them."""
+    viewer.require(Permission.WEBHOOKS_MANAGE)
+    return list(TOPICS)
+
+
 async def list_webhooks(viewer: Viewer, page: PageRequest) -> Page[Webhook]:
     return await paginate(manageable(viewer), page, "id", descending=True)
 

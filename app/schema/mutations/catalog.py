@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import strawberry
 
+from app.models import Product as ProductModel
 from app.schema.context import Info
 from app.schema.errors import UserError, error_list
-from app.schema.inputs import CreateProductInput
+from app.schema.ids import from_global_id
+from app.schema.inputs import CreateProductInput, UpdateProductInput
 from app.schema.mutations.base import perform
 from app.schema.types.catalog import Product
 from app.services import catalog
@@ -27,6 +29,29 @@ class CatalogMutations:
             info,
             lambda: catalog.create_product(viewer, input.sku, input.name, input.price, input.stock),
         )
+        currency = info.context.settings.currency
+        return ProductPayload(
+            product=Product.build(product, currency) if product else None, errors=errors
+        )
+
+    @strawberry.mutation(
+        description="Change a product's name, price or whether it is sold, by id or SKU "
+        "(ORDERS_WRITE, as createProduct). Placed orders keep their names and prices."
+    )
+    async def update_product(
+        self,
+        info: Info,
+        input: UpdateProductInput,
+        id: strawberry.ID | None = None,
+        sku: str | None = None,
+    ) -> ProductPayload:
+        viewer = info.context.viewer
+
+        async def update() -> ProductModel:
+            product_id = from_global_id("Product", id) if id is not None else None
+            return await catalog.update_product(viewer, product_id, sku, input.to_service())
+
+        product, errors = await perform(info, update)
         currency = info.context.settings.currency
         return ProductPayload(
             product=Product.build(product, currency) if product else None, errors=errors

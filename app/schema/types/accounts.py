@@ -71,6 +71,9 @@ class ApiToken:
     issued_by: str = strawberry.field(description="The staff member it acts for.")
     created_at: datetime
     expires_at: datetime | None
+    last_used_at: datetime | None = strawberry.field(
+        description="When it last signed a request in, to within five minutes; null if never."
+    )
 
     @classmethod
     def build(cls, token: ApiTokenModel) -> ApiToken:
@@ -81,4 +84,29 @@ class ApiToken:
             issued_by=token.user.email,
             created_at=token.created_at,
             expires_at=token.expires_at,
+            last_used_at=token.last_used_at,
+        )
+
+
+@strawberry.type(description="A member of staff (STAFF_MANAGE).")
+class StaffUser:
+    id: strawberry.ID
+    email: str
+    role: Role
+    first_name: str
+    last_name: str
+    active: bool = strawberry.field(description="False: deactivated, signs in no more.")
+    created_at: datetime
+
+    @classmethod
+    def build(cls, user: UserModel) -> StaffUser:
+        assert user.role is not None  # staff always have a role
+        return cls(
+            id=to_global_id("User", user.id),
+            email=user.email,
+            role=user.role,
+            first_name=user.first_name,
+            last_name=user.last_name,
+            active=user.is_active,
+            created_at=user.created_at,
         )

@@ -18,6 +18,7 @@ class Product:
     price: Decimal
     currency: str
     stock: int
+    active: bool = strawberry.field(description="False: no longer sold.")
 
     @classmethod
     def build(cls, product: ProductModel, currency: str) -> Product:
@@ -28,4 +29,5 @@ class Product:
             price=product.price,
             currency=currency,
             stock=product.stock,
+            active=product.active,
         )

@@ -149,9 +149,14 @@ class OrderEvent:
     message: str
     visibility: EventVisibility
     data: JSON
+    _order_id: strawberry.Private[int]
+    # the order when the caller has it already (its timeline, a live event's row)
+    _order: strawberry.Private[OrderModel | None]
 
     @classmethod
-    def build(cls, event: OrderEventModel, viewer_is_staff: bool) -> OrderEvent:
+    def build(
+        cls, event: OrderEventModel, viewer_is_staff: bool, order: OrderModel | None = None
+    ) -> OrderEvent:
         actor = event.actor
         if not viewer_is_staff and event.actor_kind == "STAFF":
             actor = "store"  # customers are not shown which staff member acted
@@ -163,7 +168,18 @@ class OrderEvent:
             message=event.message,
             visibility=event.visibility,
             data=event.data,
+            _order_id=event.order_id,
+            _order=order,
         )
+
+    @strawberry.field(
+        description="The order it happened to: whoever sees the event sees its order, "
+        "with the order's own field rules (staffNotes stays staff-only, R1)."
+    )
+    async def order(self, info: Info) -> Order:
+        order = self._order or await info.context.loaders.order.load(self._order_id)
+        assert order is not None  # an event is deleted only with its order
+        return Order.build(order)
 
 
 @strawberry.type
@@ -325,7 +341,7 @@ class Order:
         loader = info.context.loaders.all_events if staff else info.context.loaders.public_events
         rows = await loader.load(self._model.id)
         page = guarded(lambda: page_in_memory(rows, first, after))
-        return connection(page, lambda e: OrderEvent.build(e, staff))
+        return connection(page, lambda e: OrderEvent.build(e, staff, self._model))
 
 
 async def order_item_by_id(info: Info, order_item_id: int) -> OrderItem | None:

@@ -9,7 +9,7 @@ from tortoise.migrations import operations as ops
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0008_search_indexes')]
+    dependencies = [('models', '0009_console_server')]
 
     initial = False
 

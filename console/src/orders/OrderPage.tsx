@@ -1,0 +1,84 @@
+// One order: what it is, what was paid and shipped, its notes and timeline, and every action
+// the help page names. Live: any event on this order makes the page ask again.
+import { useParams } from "react-router";
+import { useQuery, useSubscription } from "urql";
+import { useOnReconnect } from "../lib/live";
+import { dateTime, words } from "../lib/format";
+import { OrderActions } from "./OrderActions";
+import { OrderLiveDocument, OrderPageDocument } from "./orderQuery";
+import { Items, Payment, Shipping } from "./OrderSections";
+import { StaffNotes, Timeline } from "./OrderNotes";
+
+export default function OrderPage() {
+  const number = Number(useParams().number);
+  const [{ data, fetching, error }, refetch] = useQuery({
+    query: OrderPageDocument,
+    variables: { number },
+    pause: !Number.isInteger(number),
+  });
+  const order = data?.order;
+  const reload = () => refetch({ requestPolicy: "network-only" });
+  useSubscription({ query: OrderLiveDocument, variables: { orderId: order?.id ?? "" }, pause: !order }, (_, event) => {
+    reload();
+    return event;
+  });
+  useOnReconnect(reload);
+
+  if (error) return <p role="alert">{error.message}</p>;
+  if (!order) return fetching ? <p role="status">Loading order {number}…</p> : <h1>Order {number} was not found</h1>;
+  return (
+    <article className="stack order-page" aria-labelledby="order-title">
+      <header className="row order-head">
+        <h1 id="order-title">Order {order.number}</h1>
+        <span className="badge" data-status={order.status}>
+          {words(order.status)}
+        </span>
+        <span className="spacer" />
+        <OrderActions order={order} reload={reload} />
+      </header>
+      <dl className="facts panel">
+        <dt>Number</dt>
+        <dd>{order.number}</dd>
+        <dt>Status</dt>
+        <dd>
+          {words(order.status)} ({order.isOpen ? "open" : "completed"})
+        </dd>
+        <dt>Placed</dt>
+        <dd>{dateTime(order.createdAt)}</dd>
+        <dt>Last changed</dt>
+        <dd>{dateTime(order.updatedAt)}</dd>
+        <dt>Customer</dt>
+        <dd>
+          {order.customer ? `${order.customer.firstName} ${order.customer.lastName} ` : "Guest "}
+          &lt;{order.email}&gt;
+        </dd>
+        <dt>Tracking number</dt>
+        <dd data-field="tracking-number">
+          {order.trackingNumber ? (
+            order.trackingUrl ? (
+              <a href={order.trackingUrl} rel="noreferrer noopener" target="_blank">
+                {order.trackingNumber}
+              </a>
+            ) : (
+              order.trackingNumber
+            )
+          ) : (
+            "None yet"
+          )}
+          {order.carrier ? ` (${order.carrier})` : ""}
+        </dd>
+      </dl>
+      <Items order={order} />
+      <div className="grid-2">
+        <Payment order={order} />
+        <Shipping order={order} />
+      </div>
+      <section aria-labelledby="comment-title" className="panel">
+        <h2 id="comment-title">Customer's comments</h2>
+        <p>{order.customerComment || <span className="muted">None.</span>}</p>
+      </section>
+      <StaffNotes order={order} reload={reload} />
+      <Timeline order={order} reload={reload} />
+    </article>
+  );
+}

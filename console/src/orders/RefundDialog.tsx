@@ -1,0 +1,120 @@
+// Refund: record money paid back at the provider, optionally for items and with restock.
+// The amount may be at most what was captured and not refunded (the server refuses more).
+import { useState } from "react";
+import { Checkbox, Form } from "react-aria-components";
+import { useClient } from "urql";
+import { graphql } from "../gql";
+import { idempotencyKey, money } from "../lib/format";
+import { Button, Dialog, Errors, TextField } from "../ui";
+import { outcome, refundable, type OrderView, type UserErrorLike } from "./orderQuery";
+
+const RefundOrderDocument = graphql(`
+  mutation RefundOrder($orderId: ID!, $input: RefundOrderInput!, $key: String) {
+    refundOrder(orderId: $orderId, input: $input, idempotencyKey: $key) {
+      refund {
+        id
+        amount
+      }
+      order {
+        id
+        status
+      }
+      errors {
+        code
+        message
+        field
+      }
+    }
+  }
+`);
+
+export function RefundDialog({ order, onClose }: { order: OrderView; onClose(changed: boolean): void }) {
+  const client = useClient();
+  const most = refundable(order);
+  const [amount, setAmount] = useState(order.payment.refundDue !== "0" && Number(order.payment.refundDue) > 0 ? order.payment.refundDue : most.toFixed(2));
+  const [quantities, setQuantities] = useState<Record<string, string>>({});
+  const [restock, setRestock] = useState(false);
+  const [reason, setReason] = useState("");
+  const [errors, setErrors] = useState<UserErrorLike[]>([]);
+  const [busy, setBusy] = useState(false);
+  const [key] = useState(idempotencyKey);
+
+  async function refund() {
+    setBusy(true);
+    const items = order.items
+      .map((item) => ({ orderItemId: item.id, quantity: Number(quantities[item.id] || 0) }))
+      .filter((line) => line.quantity > 0);
+    const input = { amount, items, restock, reason };
+    const result = await client.mutation(RefundOrderDocument, { orderId: order.id, input, key }).toPromise();
+    const found = outcome(result, result.data?.refundOrder);
+    setBusy(false);
+    setErrors(found);
+    if (found.length === 0) onClose(true);
+  }
+
+  return (
+    <Dialog title="Refund" isOpen onOpenChange={(o) => !o && onClose(false)} wide>
+      <Form
+        className="stack"
+        onSubmit={(event) => {
+          event.preventDefault();
+          void refund();
+        }}
+      >
+        <TextField
+          label="Amount"
+          type="number"
+          step="0.01"
+          min={0}
+          max={most}
+          value={amount}
+          onChange={setAmount}
+          isRequired
+          description={`Up to ${money(most.toFixed(2), order.currency)}: what was paid and not refunded.`}
+        />
+        <table className="data">
+          <caption className="muted">Items refunded (optional)</caption>
+          <thead>
+            <tr>
+              <th scope="col">Item</th>
+              <th scope="col" className="num">Ordered</th>
+              <th scope="col" className="num">Shipped</th>
+              <th scope="col">Refund</th>
+            </tr>
+          </thead>
+          <tbody>
+            {order.items.map((item) => (
+              <tr key={item.id}>
+                <td>{item.name}</td>
+                <td className="num">{item.quantity}</td>
+                <td className="num">{item.quantityShipped}</td>
+                <td>
+                  <TextField
+                    label={`Refund quantity of ${item.sku}`}
+                    type="number"
+                    min={0}
+                    max={item.quantity}
+                    value={quantities[item.id] ?? ""}
+                    onChange={(value) => setQuantities({ ...quantities, [item.id]: value })}
+                  />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <Checkbox className="checkbox" isSelected={restock} onChange={setRestock}>
+          <span className="box" aria-hidden="true">{restock ? "✓" : ""}</span>
+          Put the refunded shipped items back in stock
+        </Checkbox>
+        <TextField label="Reason (staff only)" value={reason} onChange={setReason} />
+        <Errors errors={errors} />
+        <div className="dialog-buttons">
+          <Button onPress={() => onClose(false)}>Cancel</Button>
+          <Button type="submit" variant="danger" isPending={busy}>
+            Refund
+          </Button>
+        </div>
+      </Form>
+    </Dialog>
+  );
+}

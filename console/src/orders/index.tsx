@@ -1,0 +1,360 @@
+// Orders > Manage orders: Open / Completed / All, filters, search, sort, keyset pages, and
+// what to do with a selection. Live: an order event anywhere makes the page ask again.
+import { useEffect, useMemo, useRef, useState } from "react";
+import { Checkbox, Input, Label, SearchField, Tab, TabList, TabPanel, Tabs } from "react-aria-components";
+import { Link, useSearchParams } from "react-router";
+import { useQuery, useSubscription } from "urql";
+import { graphql } from "../gql";
+import type { ExportGranularity, OrderSortField, OrdersListQuery, SortDirection } from "../gql/graphql";
+import { useOnReconnect } from "../lib/live";
+import { dateTime, money, ORDER_STATUSES, PAYMENT_STATUSES, words } from "../lib/format";
+import { useViewer } from "../lib/viewer";
+import { Button, Select } from "../ui";
+import { BulkStatus } from "./BulkStatus";
+import { JobStatus, useFileJobs } from "./jobs";
+import { type ListParams, orderFilter, PAGE_SIZES, readParams, SORTS, type Tab as TabKey } from "./listParams";
+
+const OrdersListDocument = graphql(`
+  query OrdersList(
+    $first: Int
+    $after: String
+    $last: Int
+    $before: String
+    $filter: OrderFilterInput
+    $sort: OrderSortInput
+  ) {
+    orders(first: $first, after: $after, last: $last, before: $before, filter: $filter, sort: $sort) {
+      totalCount
+      pageInfo {
+        hasNextPage
+        hasPreviousPage
+        startCursor
+        endCursor
+      }
+      edges {
+        node {
+          id
+          number
+          status
+          createdAt
+          email
+          total
+          currency
+          trackingNumber
+          payment {
+            status
+          }
+          shippingAddress {
+            firstName
+            lastName
+            city
+            country
+          }
+        }
+      }
+    }
+  }
+`);
+
+const OrdersLiveDocument = graphql(`
+  subscription OrdersLive {
+    orderEvents {
+      id
+      type
+    }
+  }
+`);
+
+type Row = OrdersListQuery["orders"]["edges"][number]["node"];
+const TABS: { key: TabKey; label: string }[] = [
+  { key: "open", label: "Open" },
+  { key: "completed", label: "Completed" },
+  { key: "all", label: "All" },
+];
+const REFETCH_AT_MOST_EVERY_MS = 500;
+
+export default function OrdersScreen() {
+  const [search, setSearch] = useSearchParams();
+  const params = readParams(search);
+  const change = (next: Partial<ListParams>, keepPage = false) => {
+    const merged = { ...params, ...next, ...(keepPage ? {} : { after: "", before: "" }) };
+    const out = new URLSearchParams();
+    for (const [key, value] of Object.entries(merged)) if (value) out.set(key, String(value));
+    setSearch(out);
+  };
+  const filter = useMemo(() => orderFilter(readParams(search)), [search]);
+  const [field, direction] = params.sort.split(":") as [OrderSortField, SortDirection];
+  const variables = {
+    filter,
+    sort: { field, direction },
+    ...(params.before ? { last: params.size, before: params.before } : { first: params.size, after: params.after || null }),
+  };
+  const [{ data, fetching, error }, refetch] = useQuery({ query: OrdersListDocument, variables });
+  const refresh = useThrottled(() => refetch({ requestPolicy: "network-only" }), REFETCH_AT_MOST_EVERY_MS);
+  useSubscription({ query: OrdersLiveDocument }, (_, event) => {
+    refresh();
+    return event;
+  });
+  useOnReconnect(refresh);
+
+  const rows = data?.orders.edges.map((edge) => edge.node) ?? [];
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  useEffect(() => setSelected(new Set()), [search]);
+
+  return (
+    <section aria-labelledby="orders-title" className="stack">
+      <h1 id="orders-title">Orders</h1>
+      <Tabs selectedKey={params.tab} onSelectionChange={(key) => change({ tab: key as TabKey })} className="tabs">
+        <TabList aria-label="Which orders">
+          {TABS.map((tab) => (
+            <Tab key={tab.key} id={tab.key} className="tab">
+              {tab.label}
+            </Tab>
+          ))}
+        </TabList>
+        {TABS.map((tab) => (
+          <TabPanel key={tab.key} id={tab.key} className="stack">
+            <Filters params={params} change={change} />
+            <SelectionBar rows={rows} selected={selected} filter={filter} onBulkDone={refresh} />
+            {error && <p role="alert">{error.message}</p>}
+            <OrdersTable rows={rows} selected={selected} setSelected={setSelected} busy={fetching} />
+            <Pages
+              total={data?.orders.totalCount}
+              pageInfo={data?.orders.pageInfo}
+              onPrevious={(before) => change({ before, after: "" }, true)}
+              onNext={(after) => change({ after, before: "" }, true)}
+            />
+          </TabPanel>
+        ))}
+      </Tabs>
+    </section>
+  );
+}
+
+function useThrottled(callback: () => void, ms: number): () => void {
+  const last = useRef(0);
+  const pending = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const current = useRef(callback);
+  current.current = callback;
+  useEffect(() => () => void (pending.current && clearTimeout(pending.current)), []);
+  return useMemo(
+    () => () => {
+      if (pending.current) return;
+      const wait = Math.max(0, last.current + ms - Date.now());
+      pending.current = setTimeout(() => {
+        pending.current = null;
+        last.current = Date.now();
+        current.current();
+      }, wait);
+    },
+    [ms],
+  );
+}
+
+function Filters({ params, change }: { params: ListParams; change(next: Partial<ListParams>): void }) {
+  const [text, setText] = useState(params.q);
+  useEffect(() => setText(params.q), [params.q]);
+  useEffect(() => {
+    if (text === params.q) return;
+    const timer = setTimeout(() => change({ q: text.trim() }), 300);
+    return () => clearTimeout(timer);
+    // only the typed text starts a search; the address changing back is handled above
+  }, [text]);
+  return (
+    <div className="row filters">
+      <SearchField className="field search" value={text} onChange={setText} onSubmit={(value) => change({ q: value.trim() })}>
+        <Label>Search orders</Label>
+        <Input placeholder="Number, email, name or tracking number" />
+      </SearchField>
+      <Select
+        label="Status"
+        value={params.status || "ANY"}
+        onChange={(status) => change({ status: status === "ANY" ? "" : status })}
+        choices={[{ key: "ANY", label: "Any status" }, ...ORDER_STATUSES.map((key) => ({ key, label: words(key) }))]}
+      />
+      <Select
+        label="Payment"
+        value={params.payment || "ANY"}
+        onChange={(payment) => change({ payment: payment === "ANY" ? "" : payment })}
+        choices={[{ key: "ANY", label: "Any payment" }, ...PAYMENT_STATUSES.map((key) => ({ key, label: words(key) }))]}
+      />
+      <DateField label="Placed from" value={params.from} onChange={(from) => change({ from })} />
+      <DateField label="Placed until" value={params.to} onChange={(to) => change({ to })} />
+      <Select label="Sort by" value={params.sort} onChange={(sort) => change({ sort })} choices={SORTS} />
+      <Select
+        label="Per page"
+        value={String(params.size)}
+        onChange={(size) => change({ size: Number(size) })}
+        choices={PAGE_SIZES.map((size) => ({ key: String(size), label: String(size) }))}
+      />
+    </div>
+  );
+}
+
+function DateField({ label, value, onChange }: { label: string; value: string; onChange(value: string): void }) {
+  const id = `date-${label.replaceAll(" ", "-").toLowerCase()}`;
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <input id={id} type="date" value={value} onChange={(event) => onChange(event.target.value)} />
+    </div>
+  );
+}
+
+function SelectionBar({
+  rows,
+  selected,
+  filter,
+  onBulkDone,
+}: {
+  rows: Row[];
+  selected: Set<string>;
+  filter: ReturnType<typeof orderFilter>;
+  onBulkDone(): void;
+}) {
+  const { can } = useViewer();
+  const jobs = useFileJobs();
+  const [granularity, setGranularity] = useState<ExportGranularity>("ORDER");
+  const ids = rows.filter((row) => selected.has(row.id)).map((row) => row.id);
+  return (
+    <div className="stack">
+      <div className="row selection-bar" role="group" aria-label="Selected orders">
+        <span>{ids.length ? `${ids.length} selected` : "Select orders to change or print them."}</span>
+        {can("ORDERS_WRITE") && ids.length > 0 && <BulkStatus orderIds={ids} onDone={onBulkDone} />}
+        {can("DOCUMENTS_WRITE") && ids.length > 0 && (
+          <>
+            <Button onPress={() => jobs.print("INVOICE", ids)} isDisabled={jobs.state.busy}>
+              Print invoices
+            </Button>
+            <Button onPress={() => jobs.print("PACKING_SLIP", ids)} isDisabled={jobs.state.busy}>
+              Print packing slips
+            </Button>
+          </>
+        )}
+        <span className="spacer" />
+        <Select<ExportGranularity>
+          label="Export rows"
+          value={granularity}
+          onChange={setGranularity}
+          choices={[
+            { key: "ORDER", label: "One per order" },
+            { key: "ITEM", label: "One per item" },
+          ]}
+        />
+        <Button onPress={() => jobs.exportCsv(filter, granularity)} isDisabled={jobs.state.busy}>
+          Export CSV
+        </Button>
+      </div>
+      <JobStatus state={jobs.state} />
+    </div>
+  );
+}
+
+function OrdersTable({
+  rows,
+  selected,
+  setSelected,
+  busy,
+}: {
+  rows: Row[];
+  selected: Set<string>;
+  setSelected(next: Set<string>): void;
+  busy: boolean;
+}) {
+  const all = rows.length > 0 && rows.every((row) => selected.has(row.id));
+  const some = rows.some((row) => selected.has(row.id));
+  const toggle = (id: string, on: boolean) => {
+    const next = new Set(selected);
+    if (on) next.add(id);
+    else next.delete(id);
+    setSelected(next);
+  };
+  return (
+    <div className="table-wrap">
+      <table className="data" aria-label="Orders" aria-busy={busy}>
+        <thead>
+          <tr>
+            <th scope="col">
+              <Checkbox
+                className="checkbox"
+                aria-label="Select every order on this page"
+                isSelected={all}
+                isIndeterminate={some && !all}
+                onChange={(on) => setSelected(on ? new Set(rows.map((row) => row.id)) : new Set())}
+              >
+                <span className="box" aria-hidden="true">{all ? "✓" : some ? "–" : ""}</span>
+              </Checkbox>
+            </th>
+            <th scope="col">Order</th>
+            <th scope="col">Placed</th>
+            <th scope="col">Customer</th>
+            <th scope="col">Status</th>
+            <th scope="col">Payment</th>
+            <th scope="col" className="num">Total</th>
+            <th scope="col">Tracking</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((row) => (
+            <tr key={row.id} data-order-number={row.number}>
+              <td>
+                <Checkbox
+                  className="checkbox"
+                  aria-label={`Select order ${row.number}`}
+                  isSelected={selected.has(row.id)}
+                  onChange={(on) => toggle(row.id, on)}
+                >
+                  <span className="box" aria-hidden="true">{selected.has(row.id) ? "✓" : ""}</span>
+                </Checkbox>
+              </td>
+              <th scope="row">
+                <Link to={`/orders/${row.number}`}>{row.number}</Link>
+              </th>
+              <td>{dateTime(row.createdAt)}</td>
+              <td>
+                {row.shippingAddress.firstName} {row.shippingAddress.lastName}
+                <br />
+                <span className="muted">{row.email}</span>
+              </td>
+              <td>{words(row.status)}</td>
+              <td>{words(row.payment.status)}</td>
+              <td className="num">{money(row.total, row.currency)}</td>
+              <td>{row.trackingNumber ?? "—"}</td>
+            </tr>
+          ))}
+          {rows.length === 0 && !busy && (
+            <tr>
+              <td colSpan={8}>No orders match.</td>
+            </tr>
+          )}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function Pages({
+  total,
+  pageInfo,
+  onPrevious,
+  onNext,
+}: {
+  total: number | undefined;
+  pageInfo: OrdersListQuery["orders"]["pageInfo"] | undefined;
+  onPrevious(cursor: string): void;
+  onNext(cursor: string): void;
+}) {
+  return (
+    <nav aria-label="Pages" className="row">
+      <Button isDisabled={!pageInfo?.hasPreviousPage || !pageInfo.startCursor} onPress={() => pageInfo?.startCursor && onPrevious(pageInfo.startCursor)}>
+        Previous page
+      </Button>
+      <Button isDisabled={!pageInfo?.hasNextPage || !pageInfo.endCursor} onPress={() => pageInfo?.endCursor && onNext(pageInfo.endCursor)}>
+        Next page
+      </Button>
+      <span className="muted" role="status">
+        {total === undefined ? "" : `${total} order${total === 1 ? "" : "s"}`}
+      </span>
+    </nav>
+  );
+}
