@@ -359,3 +359,17 @@ def app_settings(app: Any, **changes: Any) -> Iterator[None]:
         yield
     finally:
         endpoint.settings = before
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (`--dist loadgroup`, scripts/test), the tests of a module that
+    uses a module-scoped fixture (a served console and its browser, say) run on one worker,
+    so the fixture is made once rather than once a worker."""
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        module = getattr(item, "module", None)
+        if info is None or module is None:
+            continue
+        scopes = {d.scope for defs in info.name2fixturedefs.values() for d in defs}
+        if scopes & {"module", "class", "package"}:
+            item.add_marker(pytest.mark.xdist_group(module.__name__))
