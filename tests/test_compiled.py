@@ -11,7 +11,7 @@ import pytest
 
 from app.schema import compiled
 from tests.conftest import Actors, GraphQLClient, count_queries
-from tests.factories import UPDATE_ORDER, create_product, paid, placed
+from tests.factories import REFUND, UPDATE_ORDER, create_product, paid, placed
 from tests.test_shipments import ship
 from tests.test_tracking import TRACK
 
@@ -321,3 +321,35 @@ async def test_the_timeline_is_paged_from_its_rows_as_the_resolver_pages_it(
     too_many = {**asked, "first": 1000}
     body = await gql(TIMELINE, too_many, actors.customer.token, expect_errors=True)
     assert body["errors"][0]["extensions"]["code"] == "INVALID_INPUT"
+
+
+REFUNDS = """query($n: Int!) { order(number: $n) { number staffNotes
+  refunds { amount restocked why: reason createdBy } } }"""
+
+
+async def test_refunds_are_read_from_their_rows_with_the_reason_for_staff_only(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    order = await _shipped(gql, actors)
+    for amount in ("2.00", "3.00"):
+        refund = {"id": order["id"], "input": {"amount": amount, "reason": "scratched"}}
+        await gql.data(REFUND, refund, actors.admin.token)
+    asked = {"n": order["number"]}
+    with count_queries() as counter:
+        staff = (await gql.data(REFUNDS, asked, actors.admin.token))["order"]
+    assert counter.count == 3, counter.statements  # the token, the order, its refunds
+    assert staff["refunds"] == [
+        {"amount": amount, "restocked": False, "why": "scratched", "createdBy": "admin@shop.test"}
+        for amount in ("2.00", "3.00")
+    ]
+    with count_queries() as counter:
+        body = await gql(REFUNDS, asked, actors.customer.token, expect_errors=True)
+    assert counter.count == 3, counter.statements  # compiled for the customer too
+    assert [r["why"] for r in body["data"]["order"]["refunds"]] == [None, None]
+    assert [r["createdBy"] for r in body["data"]["order"]["refunds"]] == ["store", "store"]
+    assert [e["path"] for e in body["errors"]] == [
+        ["order", "staffNotes"],
+        ["order", "refunds", 0, "why"],
+        ["order", "refunds", 1, "why"],
+    ]
+    await gql(REFUNDS, asked, actors.customer.token, expect_errors=True)  # compared

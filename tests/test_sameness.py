@@ -57,7 +57,7 @@ COMPILED_PAGE = """query($n: Int) { orders(first: 20) { edges { cursor node {
     createdBy shippedTo { firstName city } items { sku name quantity } }
 } } }
   one: order(number: $n) { number staffNotes payment { status balanceDue } items { sku }
-    customer { email } }
+    customer { email } refunds { id amount currency createdAt restocked reason createdBy } }
 }"""
 
 

@@ -55,6 +55,7 @@ from app.models import (
     OrderItem,
     PaymentTransaction,
     Product,
+    Refund,
     Shipment,
     ShipmentItem,
     User,
@@ -66,6 +67,7 @@ from app.schema.types.shipments import Shipment as ShipmentObject
 from app.services.errors import DomainError
 from app.services.orders import MAX_LINES
 from app.services.pagination import page_in_memory
+from app.services.refunds import MAX_REFUNDS
 from app.services.rules import CLOSED_STATUSES
 from app.services.shipments import MAX_SHIPMENTS
 from app.services.tracking import tracking_token
@@ -297,6 +299,21 @@ def _private_events(context: Any) -> tuple[str, Any] | None:
     return None if context.viewer.is_staff else ("visibility", EventVisibility.PUBLIC.value)
 
 
+REFUND = Table(
+    Refund,
+    {
+        "id": _global_id("Refund"),
+        "amount": _one("amount"),
+        "currency": _one("currency"),
+        "createdAt": _one("created_at"),
+        "restocked": _one("restocked"),
+        "reason": Leaf(("reason",), guarded=True),
+        "createdBy": Leaf(
+            ("created_by",), lambda context, by: by if context.viewer.is_staff else "store"
+        ),
+    },
+)
+
 ORDER = Table(
     Order,
     {
@@ -325,6 +342,7 @@ ORDER = Table(
         "items": Relation(ORDER_ITEM, "order_id", MAX_LINES),
         "shipments": Relation(SHIPMENT, "order_id", MAX_SHIPMENTS),
         "customer": Relation(CUSTOMER, "id", 1, by="customer_id"),
+        "refunds": Relation(REFUND, "order_id", MAX_REFUNDS),
         "events": Relation(EVENT, "order_id", 0, paged=True, hidden=_private_events),
     },
     {
@@ -430,6 +448,7 @@ class Plan:
 
     relation: Relation | None  # None: a root's rows, read by its resolver
     columns: list[str]
+    key: str = ""  # a relation's response key in its parent's objects
     inherited: list[str] = field(default_factory=list)
     type_name: str = ""
     table: Table | None = None
@@ -610,7 +629,10 @@ def _planned(
         elif name not in made.columns:
             made.columns.append(name)
 
-    wanted = _wanted(execution, table, type_, details, made, column, made.relation is None)
+    # rows whose response paths are known (a root's, a list relation's of them), where a
+    # guarded leaf's refusal can be placed
+    pathed = made.relation is None or (made.relation.by is None and not made.relation.paged)
+    wanted = _wanted(execution, table, type_, details, made, column, pathed)
     made.keys = list(_keys(wanted, made))
     made.build = builder(tuple(made.keys))
     return made
@@ -664,6 +686,7 @@ def _wanted(
                 column(relation.by)
             number = len(made.children)
             made.children[number] = plan(execution, relation, child_def, field_details, column)
+            made.children[number].key = key
             wanted.append((key, "relation", number, output))
         elif name in table.objects and isinstance(output, GraphQLNonNull):
             inner = output.of_type
@@ -809,9 +832,14 @@ async def _rows(relation: Relation, columns: list[str], keys: list[Any]) -> list
 
 
 async def run(
-    made: Plan, parents: list[tuple[Any, list[Any]]], context: Any
+    made: Plan,
+    parents: list[tuple[Any, list[Any]]],
+    context: Any,
+    execution: Any = None,
+    paths: Callable[[], list[Any]] | None = None,
 ) -> list[list[dict[str, Any]]]:
-    """Each parent's completed list. A parent is (its id, the values its rows inherit)."""
+    """Each parent's completed list. A parent is (its id, the values its rows inherit);
+    `paths`, when known, the parents' response paths (for a guarded leaf's errors)."""
     relation = made.relation
     if not parents or relation is None:
         return []
@@ -829,13 +857,26 @@ async def run(
         mine = grouped.get(key, [])[: relation.limit]
         flat.extend([[*row, *inherited] for row in mine] if inherited else mine)
         counts.append(len(mine))
-    built = await completed(made, flat, context)
+    built = await completed(made, flat, context, execution, _listed(paths, made.key, counts))
     out: list[list[dict[str, Any]]] = []
     at = 0
     for count in counts:
         out.append(built[at : at + count])
         at += count
     return out
+
+
+def _listed(
+    paths: Callable[[], list[Any]] | None, key: str, counts: list[int]
+) -> Callable[[], list[Any]] | None:
+    """The paths of a list relation's rows: each parent's, its key, the row's index."""
+    if paths is None:
+        return None
+    return lambda: [
+        path.add_key(key).add_key(i)
+        for path, count in zip(paths(), counts, strict=True)
+        for i in range(count)
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -945,7 +986,8 @@ async def completed(
         for error, path in added:
             execution.collected_errors.add(error, path)
     try:
-        return await _built(made, rows, context, frozenset(k.name for k, _ in refused))
+        refusing = frozenset(k.name for k, _ in refused)
+        return await _built(made, rows, context, refusing, execution, paths)
     except Wrong:
         # graphql-core completes the field from the start, errors and all
         for error, path in added:
@@ -955,14 +997,20 @@ async def completed(
 
 
 async def _built(
-    made: Plan, rows: list[Sequence[Any]], context: Any, refused: frozenset[str]
+    made: Plan,
+    rows: list[Sequence[Any]],
+    context: Any,
+    refused: frozenset[str],
+    execution: Any,
+    paths: Callable[[], list[Any]] | None,
 ) -> list[dict[str, Any]]:
     nested: dict[int, list[Any]] = {}
     for index, child in made.children.items():
         pick = [made.position(c) for c in child.inherited]
         by = None if child.relation is None else child.relation.by
         at = 0 if by is None else made.position(by)
-        nested[index] = await run(child, [(r[at], [r[i] for i in pick]) for r in rows], context)
+        parents = [(r[at], [r[i] for i in pick]) for r in rows]
+        nested[index] = await run(child, parents, context, execution, paths)
     try:
         return made.build(rows, nested, context, refused)
     except Wrong:
