@@ -70,7 +70,7 @@ async def drive(page: str, requests: int, token: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("page", choices=["P1", "P2"])
+    parser.add_argument("page", choices=["P1", "P2", "C1", "C2"])
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--orders", type=int, default=400)
     args = parser.parse_args()

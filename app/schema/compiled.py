@@ -30,6 +30,7 @@ from typing import Any, cast
 
 from graphql import (
     GraphQLBoolean,
+    GraphQLEnumType,
     GraphQLError,
     GraphQLID,
     GraphQLInt,
@@ -804,10 +805,15 @@ def _emit(
             value = f"M{tag}(context, {columns})"
         names[f"C{tag}"] = key.scalar.coerce_output_value
         plain = _PLAIN.get(key.scalar)
+        members = _members(key.scalar)
+        if members is not None:  # an enum: its member's name, as Strawberry's coercion finds it
+            names[f"E{tag}"] = members
         # graphql-core's coercion; a value it refuses, or turns into nothing, is its error
         # to make (an exception here: `completed` hands the field back to graphql-core)
         made = f"(t if (t := C{tag}(v{tag})) is not None and t is not U else refused())"
-        if plain is not None:
+        if members is not None:
+            made = f"(n if (n := E{tag}.get(v{tag}, U)) is not U else {made})"
+        elif plain is not None:
             made = f"(v{tag} if {plain.format(v=f'v{tag}')} else {made})"
         if key.guard is not None:  # null when refused (`completed` adds the errors)
             head.append(f"    G{tag} = K{tag} in refused")
@@ -819,6 +825,21 @@ def _emit(
         else:
             entries.append(f"K{tag}: (None if v{tag} is None else {made})")
     return "{" + ", ".join(entries) + "}"
+
+
+def _members(scalar: Any) -> dict[Any, str] | None:
+    """A Strawberry enum's members by their names in the schema (the first name of a value,
+    as CustomGraphQLEnumType.coerce_output_value looks it up); None for other leaves."""
+    wrapped = getattr(scalar, "wrapped_cls", None)
+    if not isinstance(scalar, GraphQLEnumType) or wrapped is None:
+        return None
+    found: dict[Any, str] = {}
+    for member in wrapped:
+        for name, value in scalar.values.items():
+            if member.value == value.value:
+                found.setdefault(member, name)
+                break
+    return found
 
 
 def _refused() -> Any:
