@@ -353,3 +353,28 @@ async def test_refunds_are_read_from_their_rows_with_the_reason_for_staff_only(
         ["order", "refunds", 1, "why"],
     ]
     await gql(REFUNDS, asked, actors.customer.token, expect_errors=True)  # compared
+
+
+CONSOLE_LIST = """query OrdersList($first: Int, $after: String, $last: Int, $before: String,
+  $filter: OrderFilterInput, $sort: OrderSortInput) {
+  orders(first: $first, after: $after, last: $last, before: $before, filter: $filter,
+    sort: $sort) {
+    totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+    edges { node { id number status createdAt email total currency trackingNumber
+      payment { status } shippingAddress { firstName lastName city country } } }
+} }"""
+
+
+async def test_the_consoles_order_list_is_compiled_for_every_staff_role(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    """As console/src/orders sends it (the harness compares each answer with graphql-core's)."""
+    await _shipped(gql, actors)
+    asked = {"first": 50, "filter": {}, "sort": {"field": "CREATED_AT", "direction": "DESC"}}
+    for actor in (actors.admin, actors.fulfillment, actors.support):
+        with count_queries() as counter:
+            data = await gql.data(CONSOLE_LIST, asked, actor.token)
+        assert data["orders"]["totalCount"] == 1
+        (edge,) = data["orders"]["edges"]
+        assert edge["node"]["payment"]["status"] == "PAID"
+        assert counter.count == 3, counter.statements  # the token, the page, the count

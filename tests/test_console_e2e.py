@@ -384,8 +384,13 @@ def test_fulfilment_sees_no_refund_payment_or_settings(
         assert not notes.find_elements("xpath", ".//button")  # read, never edited
         assert region(driver, "Timeline") is not None
         driver.get(f"{server.url}/console/orders?tab=all")
-        table = wait_for(driver, lambda d: named(d, "//table", "Orders"))
-        table.find_element("xpath", ".//tbody//label").click()
+        # the table is there before its rows: wait for a row's checkbox
+        wait_for(
+            driver,
+            lambda d: (
+                (t := named(d, "//table", "Orders")) and t.find_element("xpath", ".//tbody//label")
+            ),
+        ).click()
         bar = driver.find_element("css selector", ".selection-bar")
         assert "1 selected" in bar.text
         offered = {b.text for b in bar.find_elements("tag name", "button")}
