@@ -34,6 +34,12 @@ def tortoise_config(settings: Settings) -> dict[str, Any]:
 MAX_ID = 2**31 - 1
 
 
+def fits_id(value: int) -> bool:
+    """Whether a row can have this id or order number: one that cannot is unknown, and
+    never reaches a query (PostgreSQL refuses to compare an INTEGER column with it)."""
+    return 0 < value <= MAX_ID
+
+
 def atomic() -> TransactionContext:
     """The transaction a request or job wraps around one service call."""
     return in_transaction("default")

@@ -46,6 +46,9 @@ class Settings:
     max_query_depth: int = 12
     max_query_tokens: int = 3000
     max_aliases: int = 30
+    # selections in a document once its fragments are written out (checked before anything
+    # expands them: the token bound lets no plain document past it)
+    max_query_selections: int = 3000
     max_query_cost: int = 120_000
     request_timeout_seconds: float = 10.0
     max_response_bytes: int = 20_000_000
@@ -56,6 +59,11 @@ class Settings:
     # customer a minute
     register_rate_limit: int = 10
     guest_order_rate_limit: int = 10
+    # what one buyer (a guest or customer) may take: units of an item an order, and unpaid
+    # orders held at once per customer and per client address
+    max_units_per_line: int = 100
+    max_unpaid_orders_per_customer: int = 5
+    max_unpaid_orders_per_address: int = 10
     customer_document_rate_limit: int = 10
     # notes a customer writes on their orders, a minute
     customer_note_rate_limit: int = 10
@@ -95,6 +103,8 @@ class Settings:
     webhook_retry_delays: tuple[float, ...] = (5, 300, 1800, 7200, 18000, 36000, 36000)
     # a webhook whose deliveries have failed for this long is disabled
     webhook_disable_after_seconds: int = 24 * 3600
+    # redeliverWebhook calls per staff member a minute
+    webhook_redeliver_rate_limit: int = 30
     # customer emails: off with BITCART_NOTIFY=0; through SMTP when set, else .eml files in
     # the data folder's outbox/
     notify: bool = True
@@ -169,6 +179,21 @@ def load_settings() -> Settings:
         guest_order_rate_limit=_env_int(
             "BITCART_GUEST_ORDER_RATE_LIMIT", Settings.guest_order_rate_limit
         ),
+        max_units_per_line=max(
+            1, _env_int("BITCART_MAX_UNITS_PER_LINE", Settings.max_units_per_line)
+        ),
+        max_unpaid_orders_per_customer=max(
+            1,
+            _env_int(
+                "BITCART_MAX_UNPAID_ORDERS_PER_CUSTOMER", Settings.max_unpaid_orders_per_customer
+            ),
+        ),
+        max_unpaid_orders_per_address=max(
+            1,
+            _env_int(
+                "BITCART_MAX_UNPAID_ORDERS_PER_ADDRESS", Settings.max_unpaid_orders_per_address
+            ),
+        ),
         customer_document_rate_limit=_env_int(
             "BITCART_CUSTOMER_DOCUMENT_RATE_LIMIT", Settings.customer_document_rate_limit
         ),
@@ -210,6 +235,9 @@ def load_settings() -> Settings:
         webhook_retry_delays=_delays("BITCART_WEBHOOK_RETRY_DELAYS", Settings.webhook_retry_delays),
         webhook_disable_after_seconds=_duration_seconds(
             "BITCART_WEBHOOK_DISABLE_AFTER", Settings.webhook_disable_after_seconds
+        ),
+        webhook_redeliver_rate_limit=_env_int(
+            "BITCART_WEBHOOK_REDELIVER_RATE_LIMIT", Settings.webhook_redeliver_rate_limit
         ),
         notify=os.environ.get("BITCART_NOTIFY", "1") != "0",
         smtp_url=os.environ.get("BITCART_SMTP_URL", "").strip(),

@@ -141,7 +141,8 @@ async def track(request: Request) -> HTMLResponse:
     email = request.query_params.get("email", "").strip()[:254]
     if not number and not email:
         return _page(settings, "Track your order", "<h1>Track your order</h1>" + _form())
-    order = await _find(request, number=int(number) if number.isdigit() else None, email=email)
+    digits = number.isascii() and number.isdigit()  # "²" is a digit Python cannot read
+    order = await _find(request, number=int(number) if digits else None, email=email)
     if isinstance(order, HTMLResponse):
         return order
     if order is None:

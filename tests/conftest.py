@@ -44,6 +44,8 @@ os.environ.setdefault("BITCART_ARGON2_MEMORY_KIB", "64")
 # Tests place many orders from one address; the limits have tests of their own.
 for _limit in ("GUEST_ORDER", "REGISTER", "CUSTOMER_DOCUMENT", "CUSTOMER_NOTE"):
     os.environ.setdefault(f"BITCART_{_limit}_RATE_LIMIT", "1000000")
+for _holder in ("CUSTOMER", "ADDRESS"):
+    os.environ.setdefault(f"BITCART_MAX_UNPAID_ORDERS_PER_{_holder}", "1000000")
 # pytest-xdist's workers (scripts/test runs two) are separate processes: each has its own
 # data folder above (its SQLite file and embedded Valkey), its own PostgreSQL database below
 # (by pid), and on a configured Redis its own database number, since the tests empty queue

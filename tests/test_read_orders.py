@@ -9,7 +9,7 @@ import pytest
 
 from app.models import Order, OrderEvent
 from tests.conftest import Actors, GraphQLClient
-from tests.factories import address, create_product, paid, placed
+from tests.factories import address, create_product, paid, placed, shipping_method
 
 ORDER_BY_ID = "query($id: ID!) { order(id: $id) { number email } }"
 ORDER_BY_NUMBER = "query($n: Int!) { order(number: $n) { number email } }"
@@ -112,6 +112,7 @@ async def test_staff_actor_names_are_not_shown_to_customers(
     gql: GraphQLClient, actors: Actors
 ) -> None:
     mine, _ = await _two_customers_orders(gql, actors)
+    await shipping_method(gql, actors.admin.token, "express", "0.00")
     await gql.data(
         UPDATE, {"id": mine["id"], "input": {"shippingMethod": "Express"}}, actors.support.token
     )
@@ -282,6 +283,7 @@ async def test_page_bounds_and_bad_cursors_are_errors(
 async def test_event_timeline_pages(gql: GraphQLClient, actors: Actors) -> None:
     mine, _ = await _two_customers_orders(gql, actors)
     for method in ("Express", "Courier", "Pickup"):
+        await shipping_method(gql, actors.admin.token, method.lower(), "0.00")
         await gql.data(
             UPDATE, {"id": mine["id"], "input": {"shippingMethod": method}}, actors.support.token
         )

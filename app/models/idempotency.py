@@ -8,8 +8,9 @@ from tortoise.models import Model
 
 class IdempotencyKey(Model):
     id = fields.IntField(primary_key=True)
-    # Who called: "user:<id>", or for a guest "guest:<request hash>" (a guest is known only
-    # by what it sent).
+    # Who called: "token:<id>" (the token the call came with), "user:<id>" (a job or the
+    # command line), or for a guest "guest:<hash of client address and request>" (a guest
+    # is known only by where it calls from and what it sent).
     caller = fields.CharField(max_length=80)
     operation = fields.CharField(max_length=64)
     key = fields.CharField(max_length=255)

@@ -18,7 +18,7 @@ from strawberry.types import ExecutionContext
 from app.schema.cost import cost_extension
 from app.schema.fast import FastExecutionContext
 from app.schema.lane import learner
-from app.schema.limits import DocumentValidationCache, QueryDeadline, RefuseNul, limits_extension
+from app.schema.limits import QueryDeadline, RefuseNul, document_bounds, limits_extension
 from app.schema.mutations.accounts import AccountMutations
 from app.schema.mutations.catalog import CatalogMutations
 from app.schema.mutations.fulfilment import FulfilmentMutations
@@ -82,7 +82,7 @@ def build_schema(
             limits_extension(settings),
             lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
             ParserCache,
-            DocumentValidationCache,
+            document_bounds(settings),
             cost_extension(settings.max_query_cost),
             QueryDeadline,
             RefuseNul,

@@ -29,6 +29,8 @@ class Context:
     storage: Any = None
     # Orders placed in this request: a guest sees the tracking token of the order it just placed.
     placed_order_ids: set[int] = field(default_factory=set)
+    # placeOrder calls in this request (one is allowed)
+    orders_placed: int = 0
     # Set by the HTTP layer; queries get a deadline on it once their type is known.
     deadline: asyncio.Timeout | None = None
     # live updates (app.live.Hub) and, on a WebSocket, the connection_init payload

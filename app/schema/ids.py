@@ -7,9 +7,9 @@ import binascii
 
 import strawberry
 
-from app.db import MAX_ID
+from app.db import fits_id
 from app.global_ids import encode
-from app.services.errors import DomainError, ErrorCode
+from app.services.errors import DomainError, ErrorCode, not_found
 
 
 def to_global_id(type_name: str, pk: int) -> strawberry.ID:
@@ -17,12 +17,15 @@ def to_global_id(type_name: str, pk: int) -> strawberry.ID:
 
 
 def from_global_id(type_name: str, global_id: str, field: str = "id") -> int:
-    """The primary key, or INVALID_INPUT when the id is not one of `type_name`."""
+    """The primary key, or INVALID_INPUT when the id is not one of `type_name`; one no row
+    can have (past the id column) is NOT_FOUND, as an unknown one is."""
     try:
         kind, _, raw = base64.urlsafe_b64decode(global_id.encode()).decode().partition(":")
         pk = int(raw)
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
         raise DomainError(ErrorCode.INVALID_INPUT, f"Not a valid {type_name} id.", [field]) from exc
-    if kind != type_name or not 0 < pk <= MAX_ID:
+    if kind != type_name:
         raise DomainError(ErrorCode.INVALID_INPUT, f"Not a valid {type_name} id.", [field])
+    if not fits_id(pk):
+        raise not_found(type_name, [field])
     return pk

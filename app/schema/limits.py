@@ -1,5 +1,6 @@
-"""Bounds on what one request may ask for: depth, aliases and tokens (validation rules), the
-query deadline, and the cost bound (app.schema.cost).
+"""Bounds on what one request may ask for: the document's size once its fragments are
+expanded (checked first), depth, aliases and tokens (validation rules), the query deadline,
+and the cost bound (app.schema.cost).
 
 The validation rules are built once, so the validation cache (keyed by the rule classes)
 serves repeated queries without validating them again.
@@ -11,8 +12,20 @@ import asyncio
 from collections.abc import Iterator
 from typing import Any
 
-from graphql import ASTValidationRule, GraphQLError
+from graphql import (
+    ASTValidationRule,
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+)
 from graphql import ExecutionResult as GraphQLExecutionResult
+from graphql.validation.rules import overlapping_fields_can_be_merged
+from graphql.validation.validate import ValidationAbortedError
 from strawberry.extensions import (
     AddValidationRules,
     MaxAliasesLimiter,
@@ -31,9 +44,95 @@ from app.settings import Settings
 _validated: dict[tuple[int, int, Any], tuple[list[GraphQLError], Any]] = {}
 MAX_VALIDATED = 1024
 
+# The work graphql-core may spend merging fields of the same name (its default, 500,000,
+# let 700 copies of `shippingMethods { code }` take a second); realistic documents, the
+# introspection query included, spend next to none of it.
+overlapping_fields_can_be_merged.MAX_COMPLEXITY_BUDGET = 20_000
+
+
+# The fields that walk the schema: each is a whole walk, however often it is aliased.
+SCHEMA_READS = frozenset({"__schema", "__type"})
+
+
+def expanded_selections(document: DocumentNode, limit: int) -> tuple[int, int]:
+    """How many selections the document's operations hold with every fragment spread
+    written out, and how many of them read the schema (`__schema`, `__type`). Each fragment
+    is counted once (memoised), so a fragment spread thrice by one spread thrice by another
+    costs three plus three, not nine. Counting stops past `limit`."""
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    tallies: dict[str, tuple[int, int]] = {}
+
+    def tally(selection_set: SelectionSetNode, entered: frozenset[str]) -> tuple[int, int]:
+        total, reads = 0, 0
+        for selection in selection_set.selections:
+            total += 1
+            inner = (0, 0)
+            if isinstance(selection, FragmentSpreadNode):
+                inner = fragment_tally(selection.name.value, entered)
+            elif isinstance(selection, FieldNode | InlineFragmentNode):
+                if isinstance(selection, FieldNode) and selection.name.value in SCHEMA_READS:
+                    reads += 1
+                if selection.selection_set is not None:
+                    inner = tally(selection.selection_set, entered)
+            total, reads = total + inner[0], reads + inner[1]
+            if total > limit:
+                break
+        return total, reads
+
+    def fragment_tally(name: str, entered: frozenset[str]) -> tuple[int, int]:
+        if name not in tallies:
+            fragment = fragments.get(name)
+            if fragment is None or name in entered:
+                return 0, 0  # unknown or cyclic: validation says so
+            tallies[name] = tally(fragment.selection_set, entered | {name})
+        return tallies[name]
+
+    total, reads = 0, 0
+    for definition in document.definitions:
+        if isinstance(definition, OperationDefinitionNode) and total <= limit:
+            inner = tally(definition.selection_set, frozenset())
+            total, reads = total + inner[0], reads + inner[1]
+    return total, reads
+
+
+def too_large(limit: int) -> GraphQLError:
+    return GraphQLError(
+        f"This query holds more than {limit} selections once its fragments are written out "
+        "(or repeats one field too often to check). Spread fewer fragments and ask for less "
+        "in one request.",
+        extensions={"code": "QUERY_TOO_LARGE"},
+    )
+
+
+def document_errors(schema: Any, document: DocumentNode, rules: Any, limit: int) -> list[Any]:
+    """The document's size bound, then validation; graphql-core's own abort (its merge work
+    spent) is answered as the size bound is."""
+    selections, schema_reads = expanded_selections(document, limit)
+    if selections > limit:
+        return [too_large(limit)]
+    if schema_reads > 1:
+        return [
+            GraphQLError(
+                "An operation reads the schema (__schema or __type) once; ask for the rest in "
+                "another request.",
+                extensions={"code": "QUERY_TOO_LARGE"},
+            )
+        ]
+    errors = validate_document(schema, document, rules)
+    # not the error-count abort ("Too many validation errors…"): that one lists the errors
+    if any(
+        isinstance(e, ValidationAbortedError) and e.message == "Validation aborted." for e in errors
+    ):
+        return [too_large(limit)]
+    return errors
+
 
 class DocumentValidationCache(SchemaExtension):
-    """Validate a parsed document once per schema and rules."""
+    """Bound and validate a parsed document once per schema and rules."""
+
+    max_selections = 3000
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
@@ -43,12 +142,22 @@ class DocumentValidationCache(SchemaExtension):
         key = (id(schema), id(document), context.validation_rules)
         found = _validated.get(key)
         if found is None or found[1] is not document:
-            errors = validate_document(schema, document, context.validation_rules)
+            rules = context.validation_rules
+            errors = document_errors(schema, document, rules, self.max_selections)
             if len(_validated) >= MAX_VALIDATED:
                 _validated.clear()
             found = _validated[key] = (errors, document)
         context.pre_execution_errors = found[0]
         yield
+
+
+def document_bounds(settings: Settings) -> type[DocumentValidationCache]:
+    """The validation cache, with the settings' bound on expanded selections."""
+
+    class Bounded(DocumentValidationCache):
+        max_selections = settings.max_query_selections
+
+    return Bounded
 
 
 class QueryDeadline(SchemaExtension):

@@ -136,6 +136,7 @@ async def adjust_stock(viewer: Viewer, sku: str, delta: int, reason: str) -> Pro
         reason="ADJUSTMENT",
         note=reason.strip(),
         actor_id=viewer.user_id,
+        field="delta",
     )
     await product.refresh_from_db(fields=["stock"])
     return product
@@ -148,8 +149,10 @@ async def move_stock(
     order_id: int | None = None,
     actor_id: int | None = None,
     note: str = "",
+    field: str = "items",
 ) -> None:
-    """Apply signed quantities atomically; a deduction that would go negative refuses all.
+    """Apply signed quantities atomically; a deduction that would go negative, or an
+    addition past MAX_STOCK, refuses all (the stock column holds no more, on any database).
 
     Rows are updated in product-id order so concurrent orders cannot deadlock.
     """
@@ -165,12 +168,18 @@ async def move_stock(
         query = Product.filter(id=product_id)
         if line.quantity < 0:
             query = query.filter(stock__gte=-line.quantity)
+        else:
+            query = query.filter(stock__lte=MAX_STOCK - line.quantity)
         changed = await query.update(stock=F("stock") + line.quantity)
+        if not changed and line.quantity < 0:
+            raise DomainError(
+                ErrorCode.INSUFFICIENT_STOCK, f"Not enough stock of {line.sku}.", [field]
+            )
         if not changed:
             raise DomainError(
-                ErrorCode.INSUFFICIENT_STOCK,
-                f"Not enough stock of {line.sku}.",
-                ["items"],
+                ErrorCode.INVALID_INPUT,
+                f"Stock of {line.sku} would pass {MAX_STOCK} units.",
+                [field],
             )
     if totals:
         await InventoryMovement.bulk_create(

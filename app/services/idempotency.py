@@ -9,18 +9,20 @@ waits for the winner's commit, then answers with the winner's result.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
-from tortoise.exceptions import IntegrityError
+from tortoise.exceptions import DoesNotExist, IntegrityError
 
 from app.models import IdempotencyKey
 from app.services.auth import Viewer
 from app.services.errors import DomainError, ErrorCode
 
+T = TypeVar("T")
 LIFETIME = timedelta(hours=24)
 MAX_KEY = 255
 
@@ -63,16 +65,25 @@ def fingerprint(operation: str, request: Any) -> str:
     return hashlib.sha256(encoded).hexdigest()
 
 
-def caller_of(viewer: Viewer, request_hash: str) -> str:
-    """Keys are per caller. A guest is known only by what it sends, so its key counts only
-    together with the same input."""
-    if viewer.user_id is not None:
+def caller_of(viewer: Viewer, request_hash: str, client: str = "") -> str:
+    """Keys are per caller: the token a call came with (an integration token's keys are not
+    its issuer's, nor one sign-in's another's). A guest is known only by its address and
+    what it sends, so its key counts only from the same client with the same input."""
+    if viewer.token_id is not None:
+        return f"token:{viewer.token_id}"
+    if viewer.user_id is not None:  # a job or the command line acting as a user
         return f"user:{viewer.user_id}"
-    return f"guest:{request_hash}"
+    return "guest:" + hashlib.sha256(f"{client}\n{request_hash}".encode()).hexdigest()
 
 
 async def claim(
-    viewer: Viewer, operation: str, key: str, request_hash: str, now: datetime | None = None
+    viewer: Viewer,
+    operation: str,
+    key: str,
+    request_hash: str,
+    now: datetime | None = None,
+    *,
+    client: str = "",
 ) -> tuple[IdempotencyKey, bool]:
     """The key's row, and whether this call made it (False: a replay of a finished call).
 
@@ -80,7 +91,7 @@ async def claim(
     same key with another input, and Contended when a concurrent call claimed it first.
     """
     now = now or datetime.now(UTC)
-    caller = caller_of(viewer, request_hash)
+    caller = caller_of(viewer, request_hash, client)
     found = (
         await IdempotencyKey.filter(caller=caller, operation=operation, key=key)
         .select_for_update()
@@ -110,6 +121,31 @@ async def claim(
     except IntegrityError:
         raise Contended from None
     return row, True
+
+
+async def replay(operation: str, load: Callable[[dict[str, int]], Awaitable[T]], first: Any) -> T:
+    """The first call's answer, built again from the ids it kept. What it made may be gone
+    since (a shipment deleted): that is said, with what to do, for the key's lifetime."""
+    try:
+        return await load(first)
+    except DoesNotExist:
+        raise DomainError(
+            ErrorCode.IDEMPOTENCY_KEY_REUSED,
+            f"What this key's {operation} made was deleted since; send a new key to do it again.",
+            ["idempotencyKey"],
+        ) from None
+
+
+def check_unchanged(viewer: Viewer, first: Any, version: int, what: str) -> None:
+    """A guest's replay shows no more than the first answer did: once the order has changed
+    (staff moved it, a payment came), a guest, known by no token, is not shown it again."""
+    if viewer.is_anonymous and first.get("version", version) != version:
+        raise DomainError(
+            ErrorCode.IDEMPOTENCY_KEY_REUSED,
+            f"This key placed {what} earlier, which has changed since; a retry no longer "
+            "shows it. Use a new key for a new order.",
+            ["idempotencyKey"],
+        )
 
 
 async def complete(row: IdempotencyKey, result: dict[str, int]) -> None:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from app.services.errors import DomainError, ErrorCode
+
 CENT = Decimal("0.01")
+# what every money column holds (12 digits, two of them decimals), on any database
 MAX_AMOUNT = Decimal("9999999999.99")
 
 
@@ -25,3 +28,24 @@ def parse_money(value: Decimal | str | int | None) -> Decimal | None:
     if amount != amount.quantize(CENT, rounding=ROUND_HALF_UP):
         return None
     return money(amount)
+
+
+def order_total(subtotal: Decimal, shipping: Decimal, tax_rate: Decimal) -> tuple[Decimal, Decimal]:
+    """The tax and the total of an order's lines and shipping (see `bounded_total`)."""
+    tax_total = money(subtotal * tax_rate)
+    return tax_total, bounded_total(subtotal, shipping, tax_total)
+
+
+def bounded_total(subtotal: Decimal, shipping: Decimal, tax_total: Decimal) -> Decimal:
+    """An order's total. Every line, the subtotal and the tax are parts of it, so a total the
+    money columns hold holds them all; past it the order is refused (INVALID_INPUT) before
+    anything is written."""
+    total = subtotal + shipping + tax_total
+    if total > MAX_AMOUNT or subtotal > MAX_AMOUNT:
+        raise DomainError(
+            ErrorCode.INVALID_INPUT,
+            f"The order would come to {total}; an order comes to at most {MAX_AMOUNT}. "
+            "Split it into smaller orders.",
+            ["items"],
+        )
+    return total

@@ -13,7 +13,7 @@ from app.services.auth import Permission, Viewer
 from app.services.catalog import StockLine, move_stock, normalise_sku
 from app.services.errors import DomainError, ErrorCode, Problems, not_found
 from app.services.events import EventType, NewEvent
-from app.services.money import money, parse_money
+from app.services.money import money, order_total, parse_money
 from app.services.orders import (
     MAX_LINES,
     MAX_QUANTITY,
@@ -168,10 +168,21 @@ async def edit_order(viewer: Viewer, order_id: int, edit: OrderEdit, tax_rate: D
             ["remove"],
         )
 
+    # priced before anything is written: a total past the money columns changes nothing
+    final = [*lines.values(), *added]
+    subtotal = money(sum((line.unit_price * line.quantity for line in final), Decimal(0)))
+    shipping = order.shipping_cost
+    if edit.shipping_cost is not None:
+        given = parse_money(edit.shipping_cost)
+        assert given is not None  # checked by _check
+        shipping = given
+    tax_total, new_total = order_total(subtotal, shipping, tax_rate)
     await _move_stock(viewer, order, items, lines, added, removed)
     summary = _swaps(removed, added) + summary
     for line in added:
         prices.append(f"{line.sku} at {line.unit_price}")
+    if shipping != order.shipping_cost:
+        prices.append(f"shipping {order.shipping_cost} → {shipping}")
     await OrderItem.filter(id__in=[line.item.id for line in removed if line.item]).delete()
     for line in lines.values():
         assert line.item is not None
@@ -199,22 +210,12 @@ async def edit_order(viewer: Viewer, order_id: int, edit: OrderEdit, tax_rate: D
                 for line in added
             ]
         )
-    final = [*lines.values(), *added]
-    subtotal = money(sum((line.unit_price * line.quantity for line in final), Decimal(0)))
-    shipping = order.shipping_cost
-    if edit.shipping_cost is not None:
-        given = parse_money(edit.shipping_cost)
-        assert given is not None  # checked by _check
-        shipping = given
-        if shipping != order.shipping_cost:
-            prices.append(f"shipping {order.shipping_cost} → {shipping}")
-    tax_total = money(subtotal * tax_rate)
     before_total = order.total
     updates: dict[str, Any] = {
         "subtotal": subtotal,
         "shipping_cost": shipping,
         "tax_total": tax_total,
-        "total": subtotal + shipping + tax_total,
+        "total": new_total,
     }
     order.total = updates["total"]
     updates.update((await transactions.totals_of(order)).columns())

@@ -22,7 +22,8 @@ MATCHES_AT_MOST = 10_000
 def order_number_in(term: str) -> int | None:
     """The order number a search term names ("123" or "#123"), if it names one."""
     digits = term.strip().lstrip("#")
-    return int(digits) if digits.isdigit() and len(digits) < 10 else None
+    # ASCII only: "²" is a digit to isdigit and not a number to int
+    return int(digits) if digits.isascii() and digits.isdigit() and len(digits) < 10 else None
 
 
 def condition(viewer: Viewer, term: str, matched: list[int] | None = None) -> Q:

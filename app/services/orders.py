@@ -22,15 +22,16 @@ from app.models import (
     Product,
     TransactionKind,
 )
-from app.services import events, order_search, transactions
+from app.services import buyer_limits, events, order_search, transactions
 from app.services import shipping as shipping_methods
 from app.services.accounts import check_email
 from app.services.addresses import Address, clean_address, search_words
 from app.services.auth import Permission, Viewer
+from app.services.buyer_limits import BuyerLimits
 from app.services.catalog import StockLine, move_stock, normalise_sku
 from app.services.errors import DomainError, ErrorCode, Problems, not_found
 from app.services.events import EventType, NewEvent
-from app.services.money import money, parse_money
+from app.services.money import bounded_total, money, order_total, parse_money
 from app.services.pagination import Page, PageRequest, paginate
 from app.services.rules import CLOSED_STATUSES, OPEN_STATUSES, PLACEABLE_PAYMENT
 
@@ -160,9 +161,20 @@ def _refuse_declared(problems: Problems, viewer: Viewer, data: PlaceOrderInput) 
 
 
 async def place_order(
-    viewer: Viewer, data: PlaceOrderInput, tax_rate: Decimal, currency: str
+    viewer: Viewer,
+    data: PlaceOrderInput,
+    tax_rate: Decimal,
+    currency: str,
+    limits: BuyerLimits | None = None,
 ) -> Order:
-    """Record an order and take its stock, all or nothing; the server prices it."""
+    """Record an order and take its stock, all or nothing; the server prices it.
+
+    Guests and customers buy, within `limits` (units a line, unpaid orders held); staff and
+    integration tokens place orders for others, which takes stock as a sale does, so only
+    with ORDERS_WRITE."""
+    buyer = buyer_limits.is_buyer(viewer)
+    if not buyer:
+        viewer.require(Permission.ORDERS_WRITE)
     problems = Problems()
     _refuse_declared(problems, viewer, data)
     # a signed-in customer's own email; guests and staff (placing it for a customer) give one
@@ -196,6 +208,12 @@ async def place_order(
         _check_text(problems, ["payment", key], value, 50)
     _check_text(problems, ["payment", "transactionId"], payment.transaction_id or "", 255)
     problems.raise_if_any()
+    if buyer and limits is not None:
+        first_index: dict[str, int] = {}
+        for index, item in enumerate(data.items):
+            first_index.setdefault(normalise_sku(item.sku), index)
+        buyer_limits.check_lines(limits, lines, first_index)
+        await buyer_limits.check_unpaid(viewer, limits)
 
     products = {p.sku: p for p in await Product.filter(sku__in=[sku for sku, _ in lines])}
     for index, (sku, _) in enumerate(lines):
@@ -216,8 +234,7 @@ async def place_order(
     shipping_cost = (
         override if override is not None else shipping_methods.price_for(method, subtotal)
     )
-    tax_total = money(subtotal * tax_rate)
-    total = subtotal + shipping_cost + tax_total
+    tax_total, total = order_total(subtotal, shipping_cost, tax_rate)
     moves: list[tuple[TransactionKind, Decimal]] = []
     if kind is not None:
         amount = declared if declared is not None else total
@@ -290,6 +307,8 @@ async def place_order(
             EventType.ORDER_PLACED, f"Order {order.number} placed.", data={"status": status.value}
         ),
     )
+    if buyer and limits is not None:
+        await buyer_limits.remember(limits, order.id)
     return order
 
 
@@ -447,13 +466,12 @@ async def update_order(viewer: Viewer, order_id: int, changes: OrderChanges) -> 
             billing or Address.from_json(order.billing_address),
             shipping or Address.from_json(order.shipping_address),
         )
-    if method is not None and method != order.shipping_method:
-        updates["shipping_method"] = method
-        new_events.append(
-            NewEvent(
-                EventType.SHIPPING_METHOD_UPDATED, f"Shipping method set to {method or 'none'}."
-            )
-        )
+    if method is not None:
+        country = (shipping or Address.from_json(order.shipping_address)).country
+        repriced = await _reprice(order, method, country)
+        if repriced is not None:
+            updates.update(repriced[0])
+            new_events.append(repriced[1])
     if comment is not None and comment != order.customer_comment:
         updates["customer_comment"] = comment
         new_events.append(NewEvent(EventType.COMMENT_UPDATED, "Order comment updated."))
@@ -472,6 +490,44 @@ async def update_order(viewer: Viewer, order_id: int, changes: OrderChanges) -> 
     await save_changes(order, updates)
     await events.record(order.id, viewer, *new_events)
     return order
+
+
+async def _reprice(order: Order, code: str, country: str) -> tuple[dict[str, Any], NewEvent] | None:
+    """Another shipping method, chosen as placeOrder chooses one (active, shipping to the
+    order's country, in its currency), and the order priced by it: the new cost, total and
+    payment amounts. None when it is the order's method already."""
+    method = await shipping_methods.choose(code, country, order.currency, ["shippingMethod"])
+    if method.code == order.shipping_method:
+        return None
+    if order.status in CLOSED_STATUSES:
+        raise DomainError(
+            ErrorCode.ORDER_NOT_EDITABLE,
+            f"A {order.status.value} order is closed; it keeps the method it was sent with.",
+            ["shippingMethod"],
+        )
+    cost = shipping_methods.price_for(method, order.subtotal)
+    before = order.total
+    order.total = bounded_total(order.subtotal, cost, order.tax_total)
+    updates: dict[str, Any] = {
+        "shipping_method": method.code,
+        "shipping_cost": cost,
+        "total": order.total,
+        **(await transactions.totals_of(order)).columns(),
+    }
+    order.total = before  # the row changes with the rest of the update
+    message = f"Shipping method set to {method.name}"
+    if cost != order.shipping_cost:
+        message += f"; shipping {order.shipping_cost} → {cost} {order.currency}"
+    event = NewEvent(
+        EventType.SHIPPING_METHOD_UPDATED,
+        message + ".",
+        data={
+            "shippingMethod": method.code,
+            "shippingCost": str(cost),
+            "total": str(updates["total"]),
+        },
+    )
+    return updates, event
 
 
 def check_version(order: Order, expected: int | None) -> None:

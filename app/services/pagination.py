@@ -14,8 +14,9 @@ from tortoise.expressions import Q
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
-from app.db import listed_rows
+from app.db import MAX_ID, fits_id, listed_rows
 from app.services.errors import DomainError, ErrorCode
+from app.services.money import MAX_AMOUNT
 
 M = TypeVar("M", bound=Model)
 
@@ -51,19 +52,33 @@ def _encode(value: Any, pk: int) -> str:
 def _decode(cursor: str, parse: Callable[[Any], Any], field: str) -> tuple[Any, int]:
     try:
         value, pk = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
-        if not isinstance(pk, int):
+        if not isinstance(pk, int) or not fits_id(pk):
             raise TypeError(pk)
         return parse(value), pk
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, ArithmeticError) as exc:
         raise DomainError(ErrorCode.INVALID_INPUT, "That cursor is not valid.", [field]) from exc
+
+
+def _integer(value: Any) -> int:
+    """An INTEGER column's value (an order number): what no row holds is no cursor's."""
+    if not isinstance(value, int) or not -(2**31) <= value <= MAX_ID:
+        raise TypeError(value)
+    return value
+
+
+def _amount(value: Any) -> Decimal:
+    amount = Decimal(value)
+    if not amount.is_finite() or abs(amount) > MAX_AMOUNT:
+        raise ValueError(value)
+    return amount
 
 
 def _parser(sample_field: str) -> Callable[[Any], Any]:
     if sample_field.endswith("_at"):
         return datetime.fromisoformat
     if sample_field in {"total", "price", "subtotal"}:
-        return Decimal
-    return int
+        return _amount
+    return _integer
 
 
 def _after(key: str, value: Any, pk: int, descending: bool) -> Q:

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from app.models import Order, OrderStatus, PaymentStatus, PaymentTransaction, TransactionKind
-from app.services import events, transactions
+from app.services import buyer_limits, events, transactions
 from app.services.auth import SYSTEM, Permission, Viewer
 from app.services.errors import DomainError, ErrorCode, Problems
 from app.services.events import EventType, NewEvent
@@ -16,7 +16,7 @@ from app.services.fulfilment import apply_status
 from app.services.money import parse_money
 from app.services.orders import lock_order, save_changes
 from app.services.refunds import RefundInput, issue_refund
-from app.services.rules import AWAITING_PAYMENT
+from app.services.rules import AWAITING_PAYMENT, PAID_FOR
 
 MAX_REFERENCE = 255
 MAX_NAME = 50
@@ -63,9 +63,12 @@ async def record_payment(
 
     The same (provider, kind, reference) again returns the transaction recorded first and
     changes nothing. A payment that covers the order moves it from PENDING or
-    AWAITING_PAYMENT to AWAITING_FULFILLMENT, unless staff set that status by hand.
+    AWAITING_PAYMENT to AWAITING_FULFILLMENT, and a void that leaves it uncovered moves it
+    back to AWAITING_PAYMENT, unless staff set that status by hand.
     """
     viewer.require(Permission.PAYMENTS_WRITE)
+    if data.kind is TransactionKind.REFUND:  # money going back: what refundOrder needs
+        viewer.require(Permission.REFUNDS_WRITE)
     check_record(data).raise_if_any()
     order = await lock_order(order_id, "orderId")
     reference = data.reference.strip() or None
@@ -128,10 +131,7 @@ async def record_payment(
             },
         )
     ]
-    if order.status in AWAITING_PAYMENT and not order.status_manual and after.covered:
-        new_events += await _advance(viewer, order, updates, data.kind)
-    else:
-        await save_changes(order, updates)
+    new_events += await _follow_payment(viewer, order, updates, data.kind, after.covered)
     await events.record(order.id, viewer, *new_events)
     return transaction, order
 
@@ -176,6 +176,23 @@ def _amount(data: PaymentRecord, totals: transactions.Totals, currency: str) -> 
     return amount
 
 
+async def _follow_payment(
+    viewer: Viewer,
+    order: Order,
+    updates: dict[str, Any],
+    kind: TransactionKind,
+    covered: bool,
+) -> list[NewEvent]:
+    """Save the payment's columns, and move a status payments set (never one set by hand):
+    on to fulfilment once covered, back to awaiting payment once not."""
+    if order.status in AWAITING_PAYMENT and not order.status_manual and covered:
+        return await _advance(viewer, order, updates, kind)
+    if order.status in PAID_FOR and not order.status_manual and not covered:
+        return await _fall_back(viewer, order, updates)
+    await save_changes(order, updates)
+    return []
+
+
 async def _advance(
     viewer: Viewer, order: Order, updates: dict[str, Any], kind: TransactionKind
 ) -> list[NewEvent]:
@@ -192,15 +209,25 @@ async def _advance(
     ]
 
 
+async def _fall_back(viewer: Viewer, order: Order, updates: dict[str, Any]) -> list[NewEvent]:
+    """The payments that moved the order on cover it no more (an authorization voided): it
+    waits for payment again, where the unpaid-order sweep sees it."""
+    previous = order.status
+    await apply_status(viewer, order, OrderStatus.AWAITING_PAYMENT, updates)
+    return [
+        events.status_changed(
+            previous,
+            OrderStatus.AWAITING_PAYMENT,
+            cause="Payment no longer covers the order",
+            reason="PAYMENT",
+        )
+    ]
+
+
 def unpaid_orders(cutoff: datetime) -> Any:
     """Orders waiting for a payment that never came: nothing authorized or captured, placed
     before `cutoff`, in a status payments would move (not one staff set by hand)."""
-    return Order.filter(
-        status__in=list(AWAITING_PAYMENT),
-        status_manual=False,
-        payment_status__in=[PaymentStatus.PENDING, PaymentStatus.VOIDED],
-        created_at__lt=cutoff,
-    )
+    return buyer_limits.unpaid().filter(created_at__lt=cutoff)
 
 
 async def expire_unpaid(ttl: timedelta, now: datetime | None = None) -> tuple[int, bool]:

@@ -72,7 +72,8 @@ async def issue_refund(
     method: str | None = None,
 ) -> tuple[Refund, PaymentTransaction]:
     """The refund on a locked order, with its transaction (the provider's reference when the
-    payment side reported it)."""
+    payment side reported it). Every refund, by whichever mutation, needs REFUNDS_WRITE."""
+    viewer.require(Permission.REFUNDS_WRITE)
     problems = Problems()
     amount = parse_money(data.amount)
     if amount is None or amount <= 0:

@@ -21,6 +21,9 @@ NOT_SHIPPABLE = frozenset({S.CANCELLED, S.DECLINED, S.REFUNDED, S.INCOMPLETE})
 # What payments (and the unpaid-order sweep) move on their own; any other status is the
 # staff's to change.
 AWAITING_PAYMENT = frozenset({S.PENDING, S.AWAITING_PAYMENT})
+# Where a covering payment moves them; when the payments stop covering an order there (an
+# authorization voided), it goes back to AWAITING_PAYMENT.
+PAID_FOR = frozenset({S.AWAITING_FULFILLMENT})
 # The payment an order may be placed with, and the transaction each one is.
 PLACEABLE_PAYMENT: dict[PaymentStatus, TransactionKind | None] = {
     PaymentStatus.PENDING: None,

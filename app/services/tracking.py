@@ -7,7 +7,7 @@ import hashlib
 import hmac
 from typing import Any
 
-from app.db import MAX_ID
+from app.db import fits_id
 from app.models import Order
 from app.services import ratelimit
 from app.services.auth import normalise_email
@@ -25,7 +25,7 @@ def tracking_token(order_number: int, secret_key: str) -> str:
 
 def _number_from_token(token: str, secret_key: str) -> int | None:
     number, _, _ = token.strip().partition("-")
-    if not number.isascii() or not number.isdigit() or not 0 < int(number) <= MAX_ID:
+    if not number.isascii() or not number.isdigit() or not fits_id(int(number)):
         return None
     expected = tracking_token(int(number), secret_key)
     given = token.strip().encode()  # bytes: any text compares, not only ASCII
@@ -56,6 +56,6 @@ async def find_for_tracking(
             return None
         return await Order.get_or_none(number=found)
     wanted = normalise_email(email or "")
-    if number is None or not wanted or len(wanted) > 254:
+    if number is None or not fits_id(number) or not wanted or len(wanted) > 254:
         return None
     return await Order.get_or_none(number=number, email=wanted)

@@ -64,32 +64,77 @@ def manageable(viewer: Viewer) -> QuerySet[Webhook]:
 # --- server-side request forgery -------------------------------------------------------
 
 
-def address_refused(address: str) -> bool:
-    """Loopback, private, link-local, multicast, reserved and cloud metadata addresses
-    (also when written as IPv4 inside IPv6) are nobody's webhook receiver."""
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+# Not globally reachable, though this Python's ipaddress calls them global: site-local
+# (deprecated), the documentation prefix of RFC 9637 and SRv6 segment ids (RFC 9602).
+_NOT_GLOBAL = tuple(ipaddress.ip_network(n) for n in ("fec0::/10", "3fff::/20", "5f00::/16"))
+# IPv6 prefixes that carry an IPv4 address in their last 32 bits: the IPv4 one decides.
+_CARRYING_IPV4 = tuple(
+    ipaddress.ip_network(n)
+    for n in (
+        "::ffff:0:0/96",  # IPv4-mapped
+        "::ffff:0:0:0/96",  # IPv4-translated (SIIT)
+        "64:ff9b::/96",  # NAT64, well-known prefix
+    )
+)
+# Refused whatever they carry: IPv4-compatible (deprecated), local-use NAT64 and Teredo
+# (a tunnel through whatever relay the address names)
+_NEVER = tuple(ipaddress.ip_network(n) for n in ("::/96", "64:ff9b:1::/48", "2001::/32"))
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 one carries (mapped, translated, NAT64, 6to4, Teredo)."""
+    if any(ip in net for net in _CARRYING_IPV4):
+        return [ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)]
+    if ip.sixtofour is not None:
+        return [ip.sixtofour]
+    if ip.teredo is not None:
+        return list(ip.teredo)
+    return []
+
+
+def _not_global(ip: IPAddress) -> bool:
     return (
         ip in _METADATA_ADDRESSES
-        or ip.is_private
-        or ip.is_loopback
-        or ip.is_link_local
+        or not ip.is_global
         or ip.is_multicast
         or ip.is_reserved
-        or ip.is_unspecified
-        or not ip.is_global
+        or (isinstance(ip, ipaddress.IPv6Address) and any(ip in net for net in _NOT_GLOBAL))
     )
+
+
+def address_refused(address: str) -> bool:
+    """Every address that is not global is nobody's webhook receiver: loopback, private,
+    link-local, site-local, multicast, reserved and cloud metadata addresses, also written
+    as IPv4 inside IPv6 (mapped, NAT64, 6to4, Teredo), whose IPv4 address decides."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv4Address):
+        return _not_global(ip)
+    if any(ip in net for net in _NEVER):
+        return True
+    carried = embedded_ipv4(ip)
+    if carried:  # NAT64 is reserved space and 6to4 global, whatever they carry
+        return any(_not_global(v4) for v4 in carried)
+    return _not_global(ip)
 
 
 def _check_shape(url: str, problems: Problems) -> None:
     if len(url) > URL_MAX:
         problems.add(["url"], f"At most {URL_MAX} characters.", ErrorCode.INVALID_WEBHOOK_URL)
         return
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        host, port = parts.hostname, parts.port
+    except ValueError:  # an unclosed [IPv6 host, a port that is no number or out of range
+        host, port = None, None
+    else:
+        if port == 0:
+            host = None
+    if host is None or parts.scheme not in ("http", "https"):
         problems.add(
-            ["url"], "An http:// or https:// URL with a host.", ErrorCode.INVALID_WEBHOOK_URL
+            ["url"],
+            "An http:// or https:// URL with a host (and a port from 1 to 65535).",
+            ErrorCode.INVALID_WEBHOOK_URL,
         )
     elif parts.username or parts.password:
         problems.add(
@@ -231,11 +276,21 @@ async def list_deliveries(
 
 async def redeliver(viewer: Viewer, delivery_id: int) -> WebhookDelivery:
     """Send a delivery's event again, as a new delivery with the same message id (so a
-    receiver that has it already knows it is the same event)."""
+    receiver that has it already knows it is the same event). While one copy of the event
+    is still to be sent, asking again answers with that one: one pending copy at most."""
     manageable(viewer)
-    first = await WebhookDelivery.get_or_none(id=delivery_id).select_related("webhook")
+    # locked, so two asks at once make one copy (no join: PostgreSQL locks no outer join)
+    first = await WebhookDelivery.filter(id=delivery_id).select_for_update().first()
     if first is None:
         raise not_found("Webhook delivery", ["deliveryId"])
+    await first.fetch_related("webhook")
+    waiting = await WebhookDelivery.filter(
+        webhook_id=first.webhook_id,
+        message_id=first.message_id,
+        status__in=[DeliveryStatus.PENDING, DeliveryStatus.RETRYING],
+    ).first()
+    if waiting is not None:
+        return waiting
     if not first.webhook.active:
         raise DomainError(
             ErrorCode.INVALID_INPUT,

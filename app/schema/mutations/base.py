@@ -80,12 +80,15 @@ async def _once(info: Info, action: Callable[[], Awaitable[T]], once: Once[Any])
     key = idempotency.check_key(once.key)
     request_hash = idempotency.fingerprint(once.operation, once.request)
     viewer = info.context.viewer
+    client = info.context.client_address if viewer.is_anonymous else ""
     for _ in range(CLAIM_ATTEMPTS):
         try:
             async with atomic():
-                row, first = await idempotency.claim(viewer, once.operation, key, request_hash)
+                row, first = await idempotency.claim(
+                    viewer, once.operation, key, request_hash, client=client
+                )
                 if not first:
-                    replayed: T = await once.load(row.result)
+                    replayed: T = await idempotency.replay(once.operation, once.load, row.result)
                     return replayed
                 result = await action()
                 await idempotency.complete(row, once.dump(result))

@@ -11,8 +11,9 @@ from app.schema.ids import from_global_id
 from app.schema.inputs import EditOrderInput, PlaceOrderInput, UpdateOrderInput
 from app.schema.mutations.base import IdempotencyKey, Once, load_order, perform
 from app.schema.types.orders import EventVisibility, Order
-from app.services import order_edits, orders
-from app.services.errors import DomainError
+from app.services import idempotency, order_edits, orders
+from app.services.buyer_limits import BuyerLimits
+from app.services.errors import DomainError, ErrorCode
 
 
 @strawberry.type
@@ -38,12 +39,35 @@ class OrderMutations:
         viewer, settings = context.viewer, context.settings
         data = input.to_service()
 
+        context.orders_placed += 1
+        another = context.orders_placed > 1  # thirty aliases would hold thirty orders' stock
+
         async def place() -> OrderModel:
+            if another:
+                raise DomainError(
+                    ErrorCode.LIMIT_REACHED,
+                    "One placeOrder a request: send each order on its own.",
+                )
             if viewer.is_anonymous:
                 await context.throttle("guest-order", settings.guest_order_rate_limit, 60)
-            return await orders.place_order(viewer, data, settings.tax_rate, settings.currency)
+            limits = BuyerLimits(
+                units_per_line=settings.max_units_per_line,
+                unpaid_per_customer=settings.max_unpaid_orders_per_customer,
+                unpaid_per_address=settings.max_unpaid_orders_per_address,
+                client=context.client_address,
+                redis=context.redis,
+                window_seconds=settings.unpaid_order_ttl_seconds,
+            )
+            return await orders.place_order(
+                viewer, data, settings.tax_rate, settings.currency, limits
+            )
 
-        once = Once("placeOrder", idempotency_key, data, lambda o: {"order": o.id}, load_order)
+        async def replay(first: dict[str, int]) -> OrderModel:
+            order = await load_order(first)
+            idempotency.check_unchanged(viewer, first, order.version, f"order {order.number}")
+            return order
+
+        once = Once("placeOrder", idempotency_key, data, _placed_ids, replay)
         order, errors = await perform(info, place, once)
         if order is not None:
             info.context.placed_order_ids.add(order.id)
@@ -118,6 +142,11 @@ class OrderMutations:
 
         order, errors = await perform(info, action)
         return OrderPayload.of(order, errors)
+
+
+def _placed_ids(order: OrderModel) -> dict[str, int]:
+    """The order and the version the first answer showed (a guest's replay shows no more)."""
+    return {"order": order.id, "version": order.version}
 
 
 def _order_ids(order: OrderModel) -> dict[str, int]:

@@ -122,9 +122,18 @@ class WebhookMutations:
     async def redeliver_webhook(
         self, info: Info, delivery_id: strawberry.ID
     ) -> RedeliverWebhookPayload:
+        context = info.context
+
         async def action() -> WebhookDeliveryModel:
+            viewer = context.viewer
+            await context.throttle(
+                "webhook-redeliver",
+                context.settings.webhook_redeliver_rate_limit,
+                60,
+                key=f"user:{viewer.user_id}" if viewer.user_id is not None else "",
+            )
             pk = from_global_id("WebhookDelivery", delivery_id, "deliveryId")
-            return await webhooks.redeliver(info.context.viewer, pk)
+            return await webhooks.redeliver(viewer, pk)
 
         delivery, errors = await perform(info, action)
         return RedeliverWebhookPayload(
