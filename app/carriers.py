@@ -141,3 +141,80 @@ def resolve(raw_number: str, raw_carrier: str | None = None) -> Tracking:
             )
         _plausible(number, carrier)
     return Tracking(number, carrier, tracking_url(number, carrier))
+
+
+# How a carrier is named to people ("UPS", "Royal Mail"): codes are lower case for matching.
+_CARRIER_NAMES = {
+    "ups": "UPS",
+    "usps": "USPS",
+    "fedex": "FedEx",
+    "dhl": "DHL",
+    "ontrac": "OnTrac",
+    "amazon": "Amazon",
+    "cdl": "CDL",
+    "royal mail": "Royal Mail",
+    "royalmail": "Royal Mail",
+    "royal-mail": "Royal Mail",
+    "parcelforce": "Parcelforce",
+    "dpd": "DPD",
+    "gls": "GLS",
+    "tnt": "TNT",
+    "evri": "Evri",
+    "hermes": "Hermes",
+    "yodel": "Yodel",
+    "postnl": "PostNL",
+    "la poste": "La Poste",
+    "laposte": "La Poste",
+    "colissimo": "Colissimo",
+    "correos": "Correos",
+    "canada post": "Canada Post",
+    "canadapost": "Canada Post",
+    "purolator": "Purolator",
+    "australia post": "Australia Post",
+    "auspost": "Australia Post",
+    "japan post": "Japan Post",
+}
+# A UPU S10 number's last two letters name the postal service that issued it.
+_POSTAL_SERVICES = {
+    "GB": "Royal Mail",
+    "US": "USPS",
+    "DE": "Deutsche Post",
+    "CA": "Canada Post",
+    "FR": "La Poste",
+    "NL": "PostNL",
+    "BE": "bpost",
+    "ES": "Correos",
+    "IT": "Poste Italiane",
+    "IE": "An Post",
+    "AT": "Austrian Post",
+    "CH": "Swiss Post",
+    "SE": "PostNord",
+    "DK": "PostNord",
+    "NO": "Posten",
+    "FI": "Posti",
+    "PL": "Poczta Polska",
+    "PT": "CTT",
+    "AU": "Australia Post",
+    "NZ": "NZ Post",
+    "JP": "Japan Post",
+    "CN": "China Post",
+    "HK": "Hongkong Post",
+    "SG": "SingPost",
+    "IN": "India Post",
+}
+
+
+def carrier_name(carrier: str | None, number: str = "") -> str:
+    """The carrier as people name it: "UPS", "Royal Mail" for a GB postal (S10) number,
+    "Postal service" for another country's; a merchant's own name with capitals."""
+    code = (carrier or "").strip().lower()
+    if not code:
+        return ""
+    if code == "s10":
+        return _POSTAL_SERVICES.get(number[-2:].upper(), "Postal service")
+    if code in _CARRIER_NAMES:
+        return _CARRIER_NAMES[code]
+    words = code.replace("_", " ").split()
+    if len(words) == 1 and len(code) <= 3:
+        return code.upper()
+    return " ".join(w[:1].upper() + w[1:] for w in words)

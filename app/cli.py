@@ -9,6 +9,7 @@ import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from typing import TypeVar
 
 from tortoise import Tortoise
@@ -30,16 +31,30 @@ async def _with_database(settings: Settings, action: Callable[[], Awaitable[T]])
         await Tortoise.close_connections()
 
 
+def _shown_host(host: str) -> str:
+    """Where a browser on this machine reaches `host` (a wildcard is every address)."""
+    shown = "127.0.0.1" if host in {"0.0.0.0", "::", ""} else host  # noqa: S104
+    return f"[{shown}]" if ":" in shown else shown
+
+
+def with_public_url(settings: Settings, host: str, port: int) -> Settings:
+    """BITCART_PUBLIC_URL when set; else the address serve listens on, so the links in
+    customer emails open this server's pages."""
+    if os.environ.get("BITCART_PUBLIC_URL", "").strip():
+        return settings
+    return replace(settings, public_url=f"http://{_shown_host(host)}:{port}")
+
+
 def _print_welcome(settings: Settings, host: str, port: int, demo: bool) -> None:
     from app.services.demo import DEMO_LOGINS
 
-    shown_host = "127.0.0.1" if host in {"0.0.0.0", "::"} else host  # noqa: S104
-    url = f"http://{shown_host}:{port}/graphql"
+    url = f"http://{_shown_host(host)}:{port}/graphql"
     lines = [
         "",
         f"BitCart Orders is starting: GraphiQL at {url}",
         f"  database: {settings.database_url}",
         f"  redis:    {settings.redis_url}",
+        f"  links in customer emails: {settings.public_url} (BITCART_PUBLIC_URL)",
     ]
     if demo:
         lines += [
@@ -61,7 +76,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from app.main import create_app
     from app.redis import with_embedded_valkey
 
-    settings = get_settings()
+    settings = with_public_url(get_settings(), args.host, args.port)
     configure_logs(settings.log_format == "json")
     if not args.skip_migrate:
         asyncio.run(migrate_database(settings))

@@ -33,7 +33,7 @@ from strawberry.types.unset import UNSET, UnsetType
 from tortoise import connections
 from tortoise.contrib.starlette import RegisterTortoise
 
-from app import console, live, metrics, persisted, tracking_page
+from app import console, graphiql, live, metrics, persisted, tracking_page
 from app.db import MAX_ID, tortoise_config
 from app.documents.render import Renderer
 from app.http import BodyLimit
@@ -61,17 +61,6 @@ def bearer_token(request: Request | WebSocket) -> str | None:
     if scheme.lower() != "bearer" or not token.strip():
         return None
     return token.strip()
-
-
-# What GraphiQL opens with: how to sign in, and a query that works for anyone.
-GRAPHIQL_QUERY = """# Welcome to BitCart Orders. To act as staff or a customer, sign in:
-#   mutation { login(email: "...", password: "...") { token errors { message } } }
-# then put {"Authorization": "Bearer <token>"} in the Headers pane below.
-# Headers live only in this tab: nothing is stored in the browser.
-{
-  shippingMethods { code name price currency freeOver }
-}
-"""
 
 
 SUBSCRIPTION_OVER_HTTP = (
@@ -113,11 +102,6 @@ def _cache_headers(context: Context, result: ExecutionResult) -> dict[str, str]:
         age = context.settings.public_max_age_seconds
         return {"Cache-Control": f"public, max-age={age}", "Vary": "Authorization"}
     return {"Cache-Control": "private, no-store", "Vary": "Authorization"}
-
-
-def _js(text: str) -> str:
-    """A JavaScript string literal (JSON), safe inside a <script>."""
-    return orjson.dumps(text).decode().replace("<", "\\u003c")
 
 
 def _timed_out(seconds: float) -> ExecutionResult:
@@ -238,19 +222,9 @@ class GraphQLApp(GraphQL[Context, None]):
         rendered: bool = super().should_render_graphql_ide(request)
         return rendered
 
-    @property
-    def graphql_ide_html(self) -> str:
-        """Strawberry's GraphiQL page, keeping the bearer token out of localStorage and
-        opening with a sign-in hint and an example."""
-        page = super().graphql_ide_html
-        for old, new in (
-            ("shouldPersistHeaders: true,", "shouldPersistHeaders: false,"),
-            ("query: query,", f"query: query, defaultQuery: {_js(GRAPHIQL_QUERY)},"),
-        ):
-            if old not in page:  # a Strawberry upgrade changed the page: fail loudly
-                raise RuntimeError(f"GraphiQL page without {old!r}")
-            page = page.replace(old, new)
-        return page
+    async def render_graphql_ide(self, request: Request) -> Response:
+        """GraphiQL, built with the console: nothing loaded from elsewhere (app/graphiql.py)."""
+        return await graphiql.page(self.settings.console_dir)
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket

@@ -39,6 +39,10 @@ class Settings:
     store_name: str = "BitCart Demo Store"
     store_address: str = "1 Market Street, Springfield"
     store_email: str = "orders@example.com"
+    # where returns are sent (emails and packing slips); empty: the store's address
+    return_address: str = ""
+    # the store's VAT or tax number, printed on invoices when set
+    store_tax_id: str = ""
     currency: str = "USD"
     tax_rate: Decimal = Decimal("0")
     max_body_bytes: int = 1_000_000
@@ -164,6 +168,8 @@ def load_settings() -> Settings:
         store_name=os.environ.get("BITCART_STORE_NAME", Settings.store_name),
         store_address=os.environ.get("BITCART_STORE_ADDRESS", Settings.store_address),
         store_email=os.environ.get("BITCART_STORE_EMAIL", Settings.store_email),
+        return_address=os.environ.get("BITCART_RETURN_ADDRESS", "").strip(),
+        store_tax_id=os.environ.get("BITCART_STORE_TAX_ID", "").strip(),
         currency=os.environ.get("BITCART_CURRENCY", Settings.currency).upper(),
         tax_rate=Decimal(os.environ.get("BITCART_TAX_RATE", "0")),
         max_body_bytes=_env_int("BITCART_MAX_BODY_BYTES", Settings.max_body_bytes),
@@ -227,7 +233,7 @@ def load_settings() -> Settings:
         public_max_age_seconds=max(
             0, _duration_seconds("BITCART_PUBLIC_MAX_AGE", Settings.public_max_age_seconds)
         ),
-        public_url=os.environ.get("BITCART_PUBLIC_URL", Settings.public_url).rstrip("/"),
+        public_url=(os.environ.get("BITCART_PUBLIC_URL") or Settings.public_url).rstrip("/"),
         webhook_allow_private=os.environ.get("BITCART_WEBHOOK_ALLOW_PRIVATE", "") == "1",
         webhook_timeout_seconds=float(
             os.environ.get("BITCART_WEBHOOK_TIMEOUT", Settings.webhook_timeout_seconds)

@@ -1,4 +1,5 @@
 /// <reference types="vitest/config" />
+import { fileURLToPath } from "node:url";
 import react from "@vitejs/plugin-react";
 import { defineConfig, type Plugin } from "vite";
 
@@ -37,6 +38,13 @@ export default defineConfig({
     // scripts/size.mjs reads it to sum what a first visit downloads
     manifest: true,
     target: "es2022",
+    // a second page: GraphiQL at /graphql (app/graphiql.py), from the npm package
+    rollupOptions: {
+      input: {
+        index: fileURLToPath(new URL("index.html", import.meta.url)),
+        graphiql: fileURLToPath(new URL("graphiql.html", import.meta.url)),
+      },
+    },
   },
   server: {
     // `npm run dev` against a local `scripts/serve` on :8000

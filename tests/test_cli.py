@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.processes import cli_env, free_port, serve, wait_healthy
 
@@ -176,3 +177,47 @@ def test_one_serve_per_data_folder_and_recovery_after_a_kill(tmp_path: Path) -> 
         if first.poll() is None:
             first.kill()
             first.wait(30)
+
+
+def test_email_links_follow_the_address_serve_listens_on(tmp_path: Path) -> None:
+    """Without BITCART_PUBLIC_URL, the demo's order emails (sent by the in-process worker
+    into the outbox folder) link to this server's tracking pages, on its own port."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    process = serve(tmp_path, port, "--demo", capture=True, env={"BITCART_PUBLIC_URL": ""})
+    try:
+        wait_healthy(url, process)
+        outbox = tmp_path / "outbox"
+        deadline = time.monotonic() + 30
+        while not (outbox.is_dir() and any(outbox.glob("*-order_placed.eml"))):
+            assert time.monotonic() < deadline, "no email was written"
+            time.sleep(0.2)
+        message = next(outbox.glob("*-order_placed.eml")).read_text()
+        link = re.search(r"http://\S+/track/\S+", message)
+        assert link is not None
+        assert link.group(0).startswith(f"{url}/track/")
+        page = httpx.get(link.group(0).rstrip('"<>'))
+        assert page.status_code == 200
+        assert "<h1>Order 10" in page.text
+    finally:
+        process.terminate()
+        output, _ = process.communicate(timeout=30)
+    assert f"links in customer emails: {url} (BITCART_PUBLIC_URL)" in output
+
+
+def test_the_public_url_is_the_setting_or_where_serve_listens(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from dataclasses import replace
+
+    from app.cli import with_public_url
+    from app.settings import get_settings
+
+    base = replace(get_settings(), public_url="http://localhost:8000")
+    monkeypatch.delenv("BITCART_PUBLIC_URL", raising=False)
+    assert with_public_url(base, "127.0.0.1", 8155).public_url == "http://127.0.0.1:8155"
+    assert with_public_url(base, "0.0.0.0", 80).public_url == "http://127.0.0.1:80"
+    assert with_public_url(base, "::1", 8155).public_url == "http://[::1]:8155"
+    assert with_public_url(base, "shop.test", 9000).public_url == "http://shop.test:9000"
+    monkeypatch.setenv("BITCART_PUBLIC_URL", "https://shop.example")
+    assert with_public_url(base, "127.0.0.1", 8155) is base

@@ -250,15 +250,26 @@ def test_a_status_change_arrives_in_a_second_window(
 def test_edit_lines_and_see_the_balance_due(server: ConsoleServer, browser: Any) -> None:
     (sku,) = products(server, 10)
     order = place(server, [(sku, 1)])  # 10.00, paid
+    before = read(server, order["number"])
     open_order(browser, server, order["number"])
     open_action(browser, "Edit order")
     edit = wait_for(browser, lambda d: dialog(d, "Edit order"))
     fill(field(browser, f"Quantity of {sku}", edit), "3")
+    # before saving, the server's preview of the edit: 30.00 owed, 10.00 paid
+    previewed = "$20.00"
+    wait_for(
+        browser,
+        lambda d: (
+            d.find_element("css selector", "[data-field=preview-balance-due]").text == previewed
+        ),
+    )
+    assert edit.find_element("css selector", "[data-field=preview-refund-due]").text == "$0.00"
+    assert read(server, order["number"]) == before  # looking changed nothing
     button(browser, "Save changes", edit).click()
     shown = wait_for(
         browser, lambda d: d.find_element("css selector", "[data-field=edit-balance-due]")
     )
-    assert shown.text == "$20.00"  # the server's answer: 30.00 owed, 10.00 paid
+    assert shown.text == previewed  # what was shown before saving is what saving did
     button(browser, "Close").click()
     wait_for(
         browser,
@@ -384,13 +395,9 @@ def test_fulfilment_sees_no_refund_payment_or_settings(
         assert not notes.find_elements("xpath", ".//button")  # read, never edited
         assert region(driver, "Timeline") is not None
         driver.get(f"{server.url}/console/orders?tab=all")
-        # the table is there before its rows: wait for a row's checkbox
-        wait_for(
-            driver,
-            lambda d: (
-                (t := named(d, "//table", "Orders")) and t.find_element("xpath", ".//tbody//label")
-            ),
-        ).click()
+        table = wait_for(driver, lambda d: named(d, "//table", "Orders"))
+        # the table is there before its rows are
+        wait_for(driver, lambda d: table.find_element("xpath", ".//tbody//label")).click()
         bar = driver.find_element("css selector", ".selection-bar")
         assert "1 selected" in bar.text
         offered = {b.text for b in bar.find_elements("tag name", "button")}

@@ -20,6 +20,7 @@ from tests.conftest import Actors, GraphQLClient, count_queries
 from tests.factories import NOTE, address, create_product, paid, place_order, placed
 from tests.test_exports import EXPORT, export_rows
 from tests.test_migrations import ORDER_COLUMNS, old_order, step
+from tests.test_returns import request_return, set_status, shipped_order
 
 SET_STAFF_NOTES = """mutation($id: ID!, $notes: String!) {
   updateOrder(id: $id, input: { staffNotes: $notes }) { errors { code } }
@@ -432,3 +433,32 @@ async def test_only_staff_who_edit_orders_change_products(
         assert [e["code"] for e in refused["errors"]] == [code]
     support = await update_product(gql, actors.support.token, {"price": "9.00"}, sku="TEE")
     assert support["product"]["price"] == "9.00"
+
+
+NEXT = "query($id: ID!) { returnRequest(id: $id) { status nextStatuses } }"
+
+
+async def test_a_return_says_where_each_viewer_may_move_it(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    order = await shipped_order(gql, actors)
+    made = await request_return(gql, actors.customer.token, order, [(0, 1)])
+    return_id = made["returnRequest"]["id"]
+
+    async def next_for(token: str) -> list[str]:
+        data = await gql.data(NEXT, {"id": return_id}, token)
+        moves: list[str] = data["returnRequest"]["nextStatuses"]
+        return moves
+
+    assert await next_for(actors.admin.token) == ["AUTHORIZED", "REJECTED", "CANCELLED"]
+    assert await next_for(actors.support.token) == ["AUTHORIZED", "REJECTED", "CANCELLED"]
+    assert await next_for(actors.fulfillment.token) == []  # no RETURNS_WRITE
+    assert await next_for(actors.customer.token) == ["CANCELLED"]
+    # each move offered is one the API takes; what follows is offered next
+    assert (await set_status(gql, actors.admin.token, return_id, "AUTHORIZED"))["errors"] == []
+    assert await next_for(actors.admin.token) == ["RECEIVED", "CANCELLED"]
+    assert await next_for(actors.customer.token) == []
+    assert (await set_status(gql, actors.admin.token, return_id, "RECEIVED"))["errors"] == []
+    assert await next_for(actors.admin.token) == ["REPAIRED", "REFUNDED"]
+    assert (await set_status(gql, actors.admin.token, return_id, "REPAIRED"))["errors"] == []
+    assert await next_for(actors.admin.token) == []

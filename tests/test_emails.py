@@ -131,7 +131,7 @@ async def test_the_shipping_email_has_the_tracking_number_and_a_working_link(
     assert catcher.recipients[1] == [actors.customer.email]
     text, html = parts(catcher.messages[1])
     assert "1 x Tee" in text
-    assert "Tracking number: 1Z999AA10123456784 (ups)" in text
+    assert "Tracking number: 1Z999AA10123456784 (UPS)" in text
     assert "https://www.ups.com/track?tracknum=1Z999AA10123456784" in text
     assert 'href="https://www.ups.com/track?tracknum=1Z999AA10123456784' in html
     for message in catcher.messages:
@@ -290,7 +290,8 @@ async def test_a_shop_template_sees_the_object_of_its_own_email_only(
         "shipment={{ shipment is not none }} return={{ return is not none }} "
         "refund={{ refund is not none }}"
     )
-    for kind in ("order_placed", "shipment_created", "return_status_changed", "refund_recorded"):
+    kinds = ("order_placed", "shipment_created", "return_requested", "return_status_changed")
+    for kind in (*kinds, "refund_recorded"):
         (folder / f"{kind}.txt").write_text(line)
     settings = replace(settings_with_redis, template_dir=tmp_path / "templates", data_dir=tmp_path)
     await create_product(gql, actors.admin.token, "TEE", stock=5, name="Tee")
@@ -311,6 +312,7 @@ async def test_a_shop_template_sees_the_object_of_its_own_email_only(
     assert texts == {
         "order_placed": "shipment=False return=False refund=False",
         "shipment_created": "shipment=True return=False refund=False",
+        "return_requested": "shipment=False return=True refund=False",
         "return_status_changed": "shipment=False return=True refund=False",
         "refund_recorded": "shipment=False return=False refund=True",
     }

@@ -282,10 +282,74 @@ async def test_copy_and_the_csv_module_write_the_same_bytes(
         assert done["rowCount"] == len(response.content.splitlines()) - 1  # the header aside
         return response.content
 
+    shipped_to = address(first="Zoë", last="\t=x", company="@co", country="ES", street2="+2")
+    await placed(gql, None, [("A", 1)], shippingAddress=shipped_to)
+
     for granularity in ("ORDER", "ITEM"):
         by_copy = await written(granularity)
         with monkeypatch.context() as patched:
             patched.setattr(exports, "is_postgres", lambda: False)
             by_csv = await written(granularity)
         assert by_copy == by_csv
-        assert len(by_copy.splitlines()) == (6 if granularity == "ORDER" else 10)
+        assert len(by_copy.splitlines()) == (7 if granularity == "ORDER" else 11)
+    with_mark = await export_rows_bytes(gql, http, settings_with_redis, token, bom=True)
+    with monkeypatch.context() as patched:
+        patched.setattr(exports, "is_postgres", lambda: False)
+        assert with_mark == await export_rows_bytes(gql, http, settings_with_redis, token, bom=True)
+    assert with_mark.startswith(b"\xef\xbb\xbf")
+
+
+BOM_EXPORT = """mutation($bom: Boolean!) {
+  exportOrders(granularity: ORDER, byteOrderMark: $bom) {
+    export { id byteOrderMark } errors { code message } } }"""
+
+
+async def test_shipping_address_columns_and_a_byte_order_mark_for_excel(
+    gql: GraphQLClient, http: httpx.AsyncClient, actors: Actors, settings_with_redis: Settings
+) -> None:
+    """The demo's José Núñez, shipped to another address than he is billed at: the
+    shipping columns are that address; with byteOrderMark the file starts with EF BB BF,
+    which Excel on Windows needs to read UTF-8 (other spreadsheets and the csv module skip
+    it as "utf-8-sig")."""
+    token = actors.admin.token
+    await create_product(gql, token, "A", stock=10, price="10.00")
+    shipping = address(
+        first="José", last="Núñez", company="=Calle", street1="Calle Mayor 5",
+        street2="2º izq.", city="Madrid", postalCode="28013", country="ES", phone="+34 600",
+        state="",
+    )  # fmt: skip
+    order = await placed(gql, None, [("A", 1)], shippingAddress=shipping)
+    rows = await export_rows(gql, http, settings_with_redis, token)
+    (row,) = rows
+    assert row["order_number"] == str(order["number"])
+    assert row["billing_name"] == "Alice Liddell"
+    assert {k: row[k] for k in exports.SHIPPING_COLUMNS} == {
+        "shipping_name": "José Núñez",
+        "shipping_company": "'=Calle",  # still no formula
+        "shipping_street1": "Calle Mayor 5",
+        "shipping_street2": "2º izq.",
+        "shipping_city": "Madrid",
+        "shipping_state": "",
+        "shipping_postal_code": "28013",
+        "shipping_country": "ES",
+        "shipping_phone": "'+34 600",
+    }
+    plain = await export_rows_bytes(gql, http, settings_with_redis, token, bom=False)
+    assert plain.startswith(b"order_number,")
+    marked = await export_rows_bytes(gql, http, settings_with_redis, token, bom=True)
+    assert marked.startswith(b"\xef\xbb\xbforder_number,")
+    assert marked[3:] == plain
+    assert "José Núñez" in marked.decode("utf-8-sig")
+
+
+async def export_rows_bytes(
+    gql: GraphQLClient, http: httpx.AsyncClient, settings: Settings, token: str, *, bom: bool
+) -> bytes:
+    started = (await gql.data(BOM_EXPORT, {"bom": bom}, token))["exportOrders"]
+    assert started["errors"] == []
+    assert started["export"]["byteOrderMark"] is bom
+    await run_jobs(settings)
+    done = (await gql.data(READ, {"id": started["export"]["id"]}, token))["export"]
+    response = await http.get(done["url"], headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+    return response.content

@@ -3,13 +3,16 @@
 A Hypothesis state machine drives placeOrder, editOrder (lines added, changed, removed),
 recordPayment (any kind and amount),
 shipOrder (partial), deleteShipment, setStatus (any status), updateOrder,
-requestReturn/setReturnStatus (with restock), refundOrder (with restock) and adjustStock
+requestReturn/setReturnStatus (with restock), refundOrder (with restock), cancelOrder (with
+restock or a write-off, and a refund request), requestRefund, the payment side's confirmation
+of a request (recordPayment REFUND naming it) and its withdrawal, and adjustStock
 through the GraphQL API, and after every step
 checks, against its own record of starting stock and adjustments:
 
 - per product: stock = start + adjustments - units held by orders whose stock is not released
   - units shipped + units restocked, and the ledger agrees;
 - per order: the payment amounts are the sums of its transactions, 0 <= refunded <= paid,
+  what pending refund requests ask for is their sum and refunded + requested <= paid,
   restocked <= shipped <= ordered, returned <= shipped, and the payment status
   agrees with the amounts;
 - a refused step changes nothing.
@@ -44,7 +47,9 @@ from app.models import (
     PaymentStatus,
     PaymentTransaction,
     Product,
+    RefundRequest,
 )
+from app.schema.ids import to_global_id
 from tests.conftest import Actors, GraphQLClient, empty_tables
 from tests.factories import PLACE_ORDER, order_input
 
@@ -89,6 +94,11 @@ RECORD = """mutation($id: ID!, $input: RecordPaymentInput!) {
 KINDS = ["AUTHORIZATION", "CAPTURE", "VOID", "REFUND"]
 ADJUST = """mutation($sku: String!, $d: Int!) {
   adjustStock(sku: $sku, delta: $d, reason: "count") { errors { code } } }"""
+CANCEL = """mutation($id: ID!, $input: CancelOrderInput) {
+  cancelOrder(orderId: $id, input: $input) { errors { code } } }"""
+ASK = """mutation($id: ID!, $input: RequestRefundInput) {
+  requestRefund(orderId: $id, input: $input) { errors { code } } }"""
+WITHDRAW = "mutation($id: ID!) { cancelRefundRequest(id: $id) { errors { code } } }"
 
 
 async def snapshot() -> tuple[Any, ...]:
@@ -103,8 +113,10 @@ async def snapshot() -> tuple[Any, ...]:
             "amount_paid",
             "amount_refunded",
             "payment_status",
+            "amount_refund_requested",
             "version",
         ),
+        await RefundRequest.all().order_by("id").values_list("status", "amount"),
         await PaymentTransaction.all().count(),
         await OrderItem.all()
         .order_by("id")
@@ -141,6 +153,11 @@ async def check_laws(start: dict[str, int], adjusted: dict[str, int]) -> None:
         elif kind in ("CAPTURE", "VOID"):  # uses up what is authorized at that moment
             held -= min(held, amount)
         open_authorization[order_id] = held
+    requested: dict[int, Decimal] = {}
+    for order_id, amount in await RefundRequest.filter(status="PENDING").values_list(
+        "order_id", "amount"
+    ):
+        requested[order_id] = requested.get(order_id, Decimal(0)) + amount
     for order in orders.values():
 
         def total_of(kind: str, order_id: int = order.id) -> Decimal:
@@ -153,6 +170,9 @@ async def check_laws(start: dict[str, int], adjusted: dict[str, int]) -> None:
         assert total_of("VOID") <= total_of("AUTHORIZATION"), where
         # an edit may lower the total below what was paid: that is refundDue, not an error
         assert 0 <= order.amount_refunded <= order.amount_paid, where
+        asked = requested.get(order.id, Decimal(0))
+        assert order.amount_refund_requested == asked, where
+        assert order.amount_refunded + asked <= order.amount_paid, where
         if order.amount_refunded > 0:
             fully = order.amount_refunded == order.amount_paid
             assert order.payment_status is (
@@ -386,6 +406,62 @@ def lifecycle_machine(
             payload = self.step(ADJUST, {"sku": sku, "d": delta})
             if not payload["errors"]:
                 self.adjusted[sku] += delta
+
+        @rule(
+            data=st.data(),
+            restock=st.booleans(),
+            refund=st.booleans(),
+            amount=st.none() | st.decimals(Decimal("0.01"), Decimal("40"), places=2),
+        )
+        def cancel_order(
+            self, data: st.DataObject, restock: bool, refund: bool, amount: Decimal | None
+        ) -> None:
+            order = data.draw(st.sampled_from(self.orders))
+            held = run(self.held(order["number"]))
+            cancel: dict[str, Any] = {"restock": restock, "refund": refund}
+            if refund and amount is not None:
+                cancel["refundAmount"] = str(amount)
+            payload = self.step(CANCEL, {"id": order["id"], "input": cancel})
+            if not payload["errors"] and not restock:  # written off: as an adjustment
+                for sku, quantity in held.items():
+                    self.adjusted[sku] -= quantity
+
+        async def requests(self) -> list[tuple[int, int]]:
+            return list(await RefundRequest.all().order_by("id").values_list("id", "order_id"))
+
+        async def held(self, number: int) -> dict[str, int]:
+            """The units an order holds now (none once its stock is released)."""
+            order = await Order.get(number=number)
+            if order.stock_released:
+                return {}
+            held: dict[str, int] = {}
+            for item in await OrderItem.filter(order_id=order.id):
+                held[item.sku] = held.get(item.sku, 0) + item.quantity - item.quantity_shipped
+            return held
+
+        @rule(
+            data=st.data(), amount=st.none() | st.decimals(Decimal("0.01"), Decimal("40"), places=2)
+        )
+        def request_refund(self, data: st.DataObject, amount: Decimal | None) -> None:
+            order = data.draw(st.sampled_from(self.orders))
+            ask = {} if amount is None else {"amount": str(amount)}
+            self.step(ASK, {"id": order["id"], "input": ask})
+
+        @rule(data=st.data(), confirm=st.booleans())
+        def settle_request(self, data: st.DataObject, confirm: bool) -> None:
+            """The payment side confirms a request (or one already settled), or withdraws it."""
+            requests = run(self.requests())
+            if not requests:
+                return
+            request_id, order_id = data.draw(st.sampled_from(requests))
+            request = to_global_id("RefundRequest", request_id)
+            if not confirm:
+                self.step(WITHDRAW, {"id": request})
+                return
+            order = to_global_id("Order", order_id)
+            self.step(
+                RECORD, {"id": order, "input": {"kind": "REFUND", "refundRequestId": request}}
+            )
 
         @invariant()
         def laws_hold(self) -> None:

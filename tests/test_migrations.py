@@ -193,3 +193,42 @@ def test_payments_carry_over_as_transactions(tmp_path: Path) -> None:
         (104, "PAID", 0, Decimal("10.00"), 0),
     ]
     assert methods == [("standard", "Standard", "0.00", 1)]
+
+
+def test_refund_requests_and_their_columns_upgrade_a_live_database(tmp_path: Path) -> None:
+    """A store on 0008 keeps its products on sale, its orders owing no pending refund, its
+    documents printing per order and its exports without a byte-order mark."""
+    step(tmp_path, "models.0008_search_indexes")
+    db = tmp_path / "bitcart.sqlite3"
+    stamp = "2024-01-01 00:00:00+00:00"
+    with sqlite3.connect(db) as conn:
+        conn.execute(
+            "INSERT INTO products (sku, name, price, stock, created_at) VALUES"
+            " ('TEE', 'Tee', '10.00', 3, ?)",
+            (stamp,),
+        )
+        marks = ", ".join("?" * 27)
+        conn.execute(
+            f"INSERT INTO orders ({ORDER_COLUMNS}) VALUES ({marks})",
+            old_order(100, "10.00", "PAID", "10.00", "0.00", "ch_1"),
+        )
+        conn.execute(
+            "INSERT INTO documents (kind, status, order_ids, checksum, storage_key, error,"
+            " created_at) VALUES ('INVOICE', 'READY', '[1]', 'x', 'documents/1.pdf', '', ?)",
+            (stamp,),
+        )
+    step(tmp_path, "")
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT sku, active FROM products").fetchall() == [("TEE", 1)]
+        assert conn.execute("SELECT number, amount_refund_requested FROM orders").fetchall() == [
+            (100, "0.00")
+        ]
+        assert conn.execute("SELECT shipment_ids FROM documents").fetchall() == [(None,)]
+        columns = {row[1] for row in conn.execute('PRAGMA table_info("exports")')}
+        assert "byte_order_mark" in columns
+        indexed = {
+            column
+            for (index,) in [(r[1],) for r in conn.execute('PRAGMA index_list("refund_requests")')]
+            for (_, _, column) in conn.execute(f'PRAGMA index_info("{index}")')
+        }
+        assert {"order_id", "return_request_id"} <= indexed

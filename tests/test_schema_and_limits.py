@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
+from app.main import create_app
 from app.schema import build_schema, schema
 from app.schema.context import Context
 from app.services.auth import ANONYMOUS
@@ -100,10 +101,20 @@ async def test_unexpected_errors_are_masked(
     assert "secret" not in str(body)
 
 
-async def test_graphiql_is_served(http: httpx.AsyncClient) -> None:
-    response = await http.get("/graphql", headers={"accept": "text/html"})
-    assert response.status_code == 200
-    assert "graphiql" in response.text.lower()
+async def test_graphiql_is_served_once_built(app: Any, tmp_path: Path) -> None:
+    """The page built with the console (app/graphiql.py), its defaults added; before a build,
+    a 503 that says how to build it."""
+    (tmp_path / "graphiql.html").write_text("<html><head></head><body>GraphiQL</body></html>")
+    for folder, status, text in (
+        (tmp_path, 200, 'id="bitcart-graphiql"'),
+        (tmp_path / "none", 503, "scripts/build-console"),
+    ):
+        served = create_app(replace(app.state.settings, console_dir=folder))
+        transport = httpx.ASGITransport(app=served)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            response = await client.get("/graphql", headers={"accept": "text/html"})
+        assert response.status_code == status
+        assert text in response.text
 
 
 async def test_queries_work_over_get(http: httpx.AsyncClient) -> None:

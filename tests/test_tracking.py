@@ -67,6 +67,7 @@ async def test_public_view_has_no_private_fields(gql: GraphQLClient, actors: Act
         "createdAt",
         "trackingNumber",
         "carrier",
+        "carrierName",
         "trackingUrl",
         "items",
         "shipments",

@@ -3,7 +3,9 @@ email and a missing order, and in a real headless Chromium: fill the form, follo
 
 from __future__ import annotations
 
+import base64
 import os
+import re
 import shutil
 from dataclasses import replace
 from pathlib import Path
@@ -12,9 +14,11 @@ from typing import Any
 import httpx
 import pytest
 
+from app.carriers import carrier_name
 from tests.conftest import Actors, GraphQLClient
-from tests.factories import address, create_product, placed
+from tests.factories import REFUND, address, create_product, paid, placed
 from tests.processes import demo_admin_token, free_port, serve, wait_healthy
+from tests.test_returns import request_return, set_status
 from tests.test_shipments import ship
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -75,6 +79,142 @@ async def test_the_page_counts_against_the_tracking_limit(
     assert "Too many look-ups" in limited.text
 
 
+NOTE = """mutation($id: ID!, $text: String!, $visibility: EventVisibility) {
+  addOrderNote(orderId: $id, message: $text, visibility: $visibility) { errors { code } } }"""
+TOKEN = "query($id: ID!) { order(id: $id) { trackingToken } }"
+UPS = "1Z999AA10123456784"
+
+
+def section(page: str, heading: str) -> str:
+    """The HTML of one section of the page: from its heading to the next."""
+    start = page.index(f"<h2>{heading}</h2>")
+    end = page.find("<h2>", start + 1)
+    return page[start : end if end > 0 else None]
+
+
+async def test_the_page_tells_the_whole_story_once(
+    gql: GraphQLClient, http: httpx.AsyncClient, actors: Actors, app: Any
+) -> None:
+    """The issue's page: an order date, a progress line, the store's public notes (never a
+    staff one), the returns and their states, each tracking number once after a re-ship,
+    and carriers by name."""
+    admin = actors.admin.token
+    await create_product(gql, admin, "TEE", stock=10, price="20.00", name="Tee")
+    order = await paid(gql, actors.customer.token, [("TEE", 3)], admin)
+    await ship(gql, admin, order, items=[(0, 1)], trackingNumber=UPS)
+    await ship(gql, admin, order, items=[(0, 2)], trackingNumber=UPS)  # re-shipped, same box
+    for text, visibility in (("Your parcel left today.", "PUBLIC"), ("SECRET fraud?", "STAFF")):
+        noted = await gql.data(
+            NOTE, {"id": order["id"], "text": text, "visibility": visibility}, admin
+        )
+        assert noted["addOrderNote"]["errors"] == []
+    asked = await request_return(gql, actors.customer.token, order, [(0, 1)])
+    await set_status(gql, admin, asked["returnRequest"]["id"], "AUTHORIZED", note="SECRET note")
+    refunded = await gql.data(
+        REFUND, {"id": order["id"], "input": {"amount": "5.00", "reason": "SECRET why"}}, admin
+    )
+    assert refunded["refundOrder"]["errors"] == []
+    token = (await gql.data(TOKEN, {"id": order["id"]}, admin))["order"]["trackingToken"]
+    before = app.state.settings
+    app.state.settings = replace(before, return_address="Returns desk\n4 Dock Road, Leeds")
+    try:
+        response = await http.get(f"/track/{token}")
+    finally:
+        app.state.settings = before
+    assert response.status_code == 200
+    page = response.text
+    assert "SECRET" not in page  # R1: staff notes, return notes, refund reasons
+    assert "<script" not in page
+    assert response.headers["content-security-policy"].startswith("default-src 'none'")
+    assert '<p class="placed">Placed on <time datetime="' in page
+    steps = section(page, "Progress")
+    labels = re.findall(r'<li class="(done|todo)"[^>]*>([^<]+)<', steps)
+    assert labels == [
+        ("done", "Placed"),
+        ("done", "Paid"),
+        ("done", "Shipped"),
+        ("done", "Partly refunded"),
+    ]
+    parcels = section(page, "Shipments")
+    assert parcels.count(f"Track {UPS}") == 1  # once, with both dates and all three tees
+    assert f"Track {UPS}</a> (UPS). 3 × Tee" in parcels  # noqa: RUF001
+    assert parcels.count("<time") == 1  # both boxes left the same day
+    assert "(ups)" not in page
+    returns = section(page, "Returns")
+    assert "1 × Tee" in returns  # noqa: RUF001
+    assert "<strong>Authorized: please send the items back</strong>" in returns
+    assert "Send the items to: Returns desk, 4 Dock Road, Leeds" in returns
+    updates = section(page, "Updates")
+    assert "The store wrote: Your parcel left today." in updates
+    assert "Refunded 5.00 USD." in updates
+    assert "Return: Authorized: please send the items back." in updates
+    assert updates.index("Refunded 5.00 USD.") < updates.index("Order placed.")  # newest first
+
+
+async def test_a_cancelled_order_ends_its_progress_at_the_cancellation(
+    gql: GraphQLClient, http: httpx.AsyncClient, actors: Actors
+) -> None:
+    from tests.test_cancellation import cancel
+
+    admin = actors.admin.token
+    await create_product(gql, admin, "TEE", stock=10, price="20.00", name="Tee")
+    order = await placed(gql, None, [("TEE", 1)], email="ann@example.com")
+    assert (await cancel(gql, admin, order, reason="CUSTOMER"))["errors"] == []
+    found = await http.get("/track", params={"number": order["number"], "email": "ann@example.com"})
+    steps = section(found.text, "Progress")
+    assert re.findall(r'<li class="(done|todo)"[^>]*>([^<]+)<', steps) == [
+        ("done", "Placed"),
+        ("done", "Cancelled"),
+    ]
+    assert "Order cancelled at the customer&#x27;s request." in section(found.text, "Updates")
+
+
+async def test_the_api_names_carriers_too(gql: GraphQLClient, actors: Actors) -> None:
+    admin = actors.admin.token
+    await create_product(gql, admin, "TEE", stock=10)
+    order = await paid(gql, actors.customer.token, [("TEE", 2)], admin)
+    await ship(gql, admin, order, items=[(0, 1)], trackingNumber="RR123456785GB", carrier="s10")
+    token = (await gql.data(TOKEN, {"id": order["id"]}, admin))["order"]["trackingToken"]
+    public = await gql.data(
+        "query($t: String) { orderTracking(token: $t) { carrierName "
+        "shipments { carrier carrierName } } }",
+        {"t": token},
+    )
+    assert public["orderTracking"] == {
+        "carrierName": "Royal Mail",
+        "shipments": [{"carrier": "s10", "carrierName": "Royal Mail"}],
+    }
+    staff = await gql.data(
+        "query($id: ID!) { order(id: $id) { carrierName shipments { carrierName } } }",
+        {"id": order["id"]},
+        admin,
+    )
+    assert staff["order"] == {
+        "carrierName": "Royal Mail",
+        "shipments": [{"carrierName": "Royal Mail"}],
+    }
+
+
+@pytest.mark.parametrize(
+    ("carrier", "number", "name"),
+    [
+        ("ups", UPS, "UPS"),
+        ("fedex", "", "FedEx"),
+        ("s10", "RR123456785GB", "Royal Mail"),
+        ("s10", "RR123456785DE", "Deutsche Post"),
+        ("s10", "RR123456785ZZ", "Postal service"),
+        ("royal mail", "", "Royal Mail"),
+        ("dpd", "", "DPD"),
+        ("my local courier", "", "My Local Courier"),
+        (None, "", ""),
+    ],
+)
+def test_carriers_are_named_as_people_name_them(
+    carrier: str | None, number: str, name: str
+) -> None:
+    assert carrier_name(carrier, number) == name
+
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
 
@@ -113,6 +253,7 @@ def test_tracking_in_a_real_browser(tmp_path: Path) -> None:
             json={"query": "{ order(number: 100) { trackingToken } }"},
             headers={"Authorization": f"Bearer {token}"},
         ).json()["data"]["order"]["trackingToken"]
+        tell_a_story(url, token)
         browser = webdriver.Chrome(service=Service(CHROMEDRIVER or ""), options=options)
         try:
             browser.get(f"{url}/track")
@@ -140,6 +281,26 @@ def test_tracking_in_a_real_browser(tmp_path: Path) -> None:
             browser.get(f"{url}/track/{link}")
             assert browser.find_element(By.TAG_NAME, "h1").text == "Order 100"
             browser.save_screenshot(str(ARTIFACTS / "tracking-link.png"))
+            text = browser.find_element(By.TAG_NAME, "main").text
+            assert "Placed on" in text
+            assert f"Track {UPS} (UPS)" in text
+            assert text.count(f"Track {UPS}") == 1  # one parcel, shipped twice
+            assert "The store wrote: Your cap ships Monday." in text
+            assert "Authorized: please send the items back" in text
+            current = browser.find_element(By.CSS_SELECTOR, "[aria-current=step]")
+            assert current.text.startswith("Partly shipped")  # the mug is still to come
+            # the whole page, as a phone shows it scrolled through
+            width, height = browser.execute_script(
+                "const e = document.documentElement; return [e.scrollWidth, e.scrollHeight]"
+            )
+            shot = browser.execute_cdp_cmd(
+                "Page.captureScreenshot",
+                {
+                    "captureBeyondViewport": True,
+                    "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1},
+                },
+            )
+            (ARTIFACTS / "tracking-progress.png").write_bytes(base64.b64decode(shot["data"]))
             # nothing was refused by the Content-Security-Policy (the page's own style included)
             logged = [entry["message"] for entry in browser.get_log("browser")]
             assert not [m for m in logged if "Content Security Policy" in m or "Refused" in m]
@@ -148,3 +309,39 @@ def test_tracking_in_a_real_browser(tmp_path: Path) -> None:
     finally:
         process.terminate()
         process.wait(30)
+
+
+def tell_a_story(url: str, token: str) -> None:
+    """On the served demo's order 100 (two tees and a mug, paid): a tee shipped, a note to
+    the customer, a return of it authorized, and a second box under the same number."""
+
+    def call(query: str, **variables: Any) -> dict[str, Any]:
+        answer = httpx.post(
+            f"{url}/graphql",
+            json={"query": query, "variables": variables},
+            headers={"Authorization": f"Bearer {token}"},
+        ).json()
+        assert "errors" not in answer, answer
+        data: dict[str, Any] = answer["data"]
+        return data
+
+    order = call("{ order(number: 100) { id items { id } } }")["order"]
+    tee = order["items"][0]["id"]
+    ship = """mutation($id: ID!, $item: ID!) { shipOrder(orderId: $id, input: {
+      items: [{orderItemId: $item, quantity: 1}], trackingNumber: "1Z999AA10123456784" }) {
+      errors { code } } }"""
+    assert call(ship, id=order["id"], item=tee)["shipOrder"]["errors"] == []
+    call(NOTE, id=order["id"], text="Your cap ships Monday.", visibility="PUBLIC")
+    asked = call(
+        """mutation($id: ID!, $item: ID!) { requestReturn(input: {orderId: $id,
+          items: [{orderItemId: $item, quantity: 1, reason: "too small"}]}) {
+          returnRequest { id } errors { code } } }""",
+        id=order["id"],
+        item=tee,
+    )["requestReturn"]
+    call(
+        """mutation($id: ID!) { setReturnStatus(id: $id, status: AUTHORIZED) {
+          errors { code } } }""",
+        id=asked["returnRequest"]["id"],
+    )
+    assert call(ship, id=order["id"], item=tee)["shipOrder"]["errors"] == []

@@ -850,7 +850,9 @@ async def test_a_webhook_reads_like_the_staff_query_of_the_same_object(
         "amountAuthorized": "0.00",
         "amountPaid": "20.00",
         "amountRefunded": "7.50",
+        "refundRequested": "0.00",
         "balanceDue": "20.50",
+        "refundDue": "0.00",
     }
     assert [(i["sku"], i["quantityShipped"], i["quantityReturned"]) for i in final["items"]] == [
         ("A", 2, 1),
@@ -1131,3 +1133,51 @@ async def test_a_receiver_on_its_schemes_own_port_is_sent_to_without_one(
     assert request.url.host in ("127.0.0.1", "::1")  # where localhost was found
     assert (request.url.port, request.url.raw_path) == (None, b"/in?shop=1")
     assert request.headers["host"] == "localhost"
+
+
+async def test_order_updated_says_what_changed(
+    gql: GraphQLClient, actors: Actors, app: Any, settings_with_redis: Settings
+) -> None:
+    """An address, the shipping method and the comment: each order.updated carries the
+    field that changed, before and after, never an empty change."""
+    from tests.factories import address, shipping_method
+
+    admin = actors.admin.token
+    await create_product(gql, admin, "TEE", stock=5)
+    await shipping_method(gql, admin, "express", "12.00")
+    settings = delivering(settings_with_redis)
+    update = """mutation($id: ID!, $input: UpdateOrderInput!) {
+      updateOrder(id: $id, input: $input) { errors { code } } }"""
+    async with receiver() as hook:
+        created = await create_webhook(gql, app, admin, hook.url, ["order.updated"])
+        order = await placed(gql, actors.customer.token, [("TEE", 1)], customerComment="ring")
+        changes = {
+            "shippingAddress": address(first="Bea", city="Leeds", postalCode=""),
+            "customerComment": "knock twice",
+            "shippingMethod": "express",
+            "staffNotes": "SECRET",
+        }
+        done = await gql.data(update, {"id": order["id"], "input": changes}, admin)
+        assert done["updateOrder"]["errors"] == []
+        await fan_out(settings)
+        await deliver(settings)
+        bodies = verified(hook, created["secret"])
+    assert all(b"SECRET" not in got.body for got in hook.received)
+    changed = {key: value for b in bodies for key, value in b["data"]["change"].items()}
+    assert len(bodies) == 3
+    assert all(b["data"]["change"] for b in bodies)
+    assert changed["customerComment"] == {"from": "ring", "to": "knock twice"}
+    assert changed["shippingMethod"] == {"from": "standard", "to": "express"}
+    assert changed["shippingCost"] == {"from": "0.00", "to": "12.00"}
+    assert changed["total"] == {"from": "10.00", "to": "22.00"}
+    before, after = changed["shippingAddress"]["from"], changed["shippingAddress"]["to"]
+    assert (before["firstName"], before["city"], before["postalCode"]) == (
+        "Alice",
+        "Oxford",
+        "OX1 1AA",
+    )
+    assert (after["firstName"], after["city"], after["postalCode"]) == ("Bea", "Leeds", "")
+    assert set(after) == {
+        "firstName", "lastName", "company", "street1", "street2", "city", "state",
+        "postalCode", "country", "phone",
+    }  # fmt: skip

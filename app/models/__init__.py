@@ -24,7 +24,15 @@ from app.models.orders import (
     PaymentTransaction,
     TransactionKind,
 )
-from app.models.returns import Refund, Return, ReturnAction, ReturnItem, ReturnStatus
+from app.models.returns import (
+    Refund,
+    RefundRequest,
+    RefundRequestStatus,
+    Return,
+    ReturnAction,
+    ReturnItem,
+    ReturnStatus,
+)
 from app.models.settings import ShippingMethod
 from app.models.shipments import Shipment, ShipmentItem
 
@@ -54,6 +62,8 @@ __all__ = [
     "PaymentTransaction",
     "Product",
     "Refund",
+    "RefundRequest",
+    "RefundRequestStatus",
     "Return",
     "ReturnAction",
     "ReturnItem",

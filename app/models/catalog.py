@@ -12,7 +12,8 @@ class Product(Model):
     name = fields.CharField(max_length=255)
     price = fields.DecimalField(max_digits=12, decimal_places=2)
     stock = fields.IntField(default=0)
-    # False: no longer sold (placeOrder refuses it) but kept, with its ledger, for old orders.
+    # False: no longer sold (placeOrder refuses it) but kept, with its ledger, for old orders;
+    # storefronts (guests and customers) list active products only.
     active = fields.BooleanField(default=True, db_default=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 

@@ -28,6 +28,8 @@ class Document(Model):
     status = fields.CharEnumField(DocumentStatus, max_length=16, db_index=True)
     # The orders, in the order they are printed.
     order_ids = fields.JSONField()
+    # A packing slip per shipment: the shipments, in print order (empty: one per order).
+    shipment_ids = fields.JSONField(null=True)
     # A hash of what the rendering depends on: the same inputs reuse the same file.
     checksum = fields.CharField(max_length=64, db_index=True)
     storage_key = fields.CharField(max_length=255, default="")

@@ -20,6 +20,8 @@ class Export(WorkerJob):
     order_filter = fields.JSONField(default=dict)
     row_count = fields.IntField(null=True)
     storage_key = fields.CharField(max_length=255, default="")
+    # a UTF-8 byte-order mark first, for Excel on Windows (it reads UTF-8 only with one)
+    byte_order_mark = fields.BooleanField(default=False, db_default=False)
 
     class Meta:
         table = "exports"

@@ -87,6 +87,11 @@ class Order(Model):
     )
     amount_paid = fields.DecimalField(max_digits=12, decimal_places=2)
     amount_refunded = fields.DecimalField(max_digits=12, decimal_places=2)
+    # The sum of the order's PENDING refund requests (asked of the payment side, not yet
+    # confirmed), rewritten with them.
+    amount_refund_requested = fields.DecimalField(
+        max_digits=12, decimal_places=2, default=Decimal("0.00"), db_default=Decimal("0.00")
+    )
     customer_comment = fields.TextField(default="")
     staff_notes = fields.TextField(default="")
     tracking_number = fields.CharField(max_length=50, default="", db_index=True)

@@ -66,6 +66,47 @@ class ReturnItem(Model):
         table = "return_items"
 
 
+class RefundRequestStatus(StrEnum):
+    PENDING = "PENDING"
+    CONFIRMED = "CONFIRMED"
+    CANCELLED = "CANCELLED"
+
+
+class RefundRequest(Model):
+    """Staff asking the payment side to pay money back: sent to it as a refund.requested
+    webhook, performed at the provider, and confirmed by recordPayment(kind: REFUND)."""
+
+    id = fields.IntField(primary_key=True)
+    order: fields.ForeignKeyRelation[Order] = fields.ForeignKeyField(
+        "models.Order", related_name="refund_requests", on_delete=fields.CASCADE, db_index=True
+    )
+    return_request: fields.ForeignKeyNullableRelation[Return] = fields.ForeignKeyField(
+        "models.Return",
+        related_name="refund_requests",
+        null=True,
+        on_delete=fields.SET_NULL,
+        db_index=True,
+    )
+    status = fields.CharEnumField(RefundRequestStatus, max_length=16)
+    amount = fields.DecimalField(max_digits=12, decimal_places=2)
+    currency = fields.CharField(max_length=3)
+    # staff-only, like a refund's reason
+    reason = fields.TextField(default="")
+    # the refund that confirmed it (set with CONFIRMED)
+    refund_id = fields.IntField(null=True)
+    created_by_id = fields.IntField(null=True)
+    created_by = fields.CharField(max_length=300, default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+    # when it was confirmed or cancelled
+    settled_at = fields.DatetimeField(null=True)
+
+    order_id: int
+    return_request_id: int | None
+
+    class Meta:
+        table = "refund_requests"
+
+
 class Refund(Model):
     # What the merchant refunded at their payment provider, recorded exactly.
     id = fields.IntField(primary_key=True)

@@ -20,6 +20,7 @@ from app.schema.fast import FastExecutionContext
 from app.schema.lane import learner
 from app.schema.limits import QueryDeadline, RefuseNul, document_bounds, limits_extension
 from app.schema.mutations.accounts import AccountMutations
+from app.schema.mutations.cancellation import CancellationMutations
 from app.schema.mutations.catalog import CatalogMutations
 from app.schema.mutations.fulfilment import FulfilmentMutations
 from app.schema.mutations.orders import OrderMutations
@@ -41,6 +42,7 @@ class Mutation(
     PaymentMutations,
     FulfilmentMutations,
     ReturnMutations,
+    CancellationMutations,
     WorkerMutations,
     WebhookMutations,
     StaffMutations,

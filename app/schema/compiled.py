@@ -47,7 +47,7 @@ from strawberry.permission import PermissionExtension
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from tortoise.models import Model
 
-from app.carriers import tracking_url
+from app.carriers import carrier_name, tracking_url
 from app.db import select_rows
 from app.models import (
     EventVisibility,
@@ -69,10 +69,10 @@ from app.services.errors import DomainError
 from app.services.orders import MAX_LINES
 from app.services.pagination import page_in_memory
 from app.services.refunds import MAX_REFUNDS
-from app.services.rules import CLOSED_STATUSES
+from app.services.rules import CLOSED_STATUSES, dues
 from app.services.shipments import MAX_SHIPMENTS
 from app.services.tracking import tracking_token
-from app.services.transactions import MAX_TRANSACTIONS, ZERO
+from app.services.transactions import MAX_TRANSACTIONS
 
 _DEFINITION = GraphQLCoreConverter.DEFINITION_BACKREF
 
@@ -145,6 +145,9 @@ def _or_none(name: str) -> Leaf:
 _TRACKING_URL = Leaf(
     ("tracking_number", "carrier"), lambda _, number, carrier: tracking_url(number, carrier or None)
 )
+_CARRIER_NAME = Leaf(
+    ("carrier", "tracking_number"), lambda _, carrier, number: carrier_name(carrier, number) or None
+)
 
 # What each type's `build` makes of its row (app/schema/types): kept in step with it by the
 # differential test, which runs every query of the suite through both.
@@ -202,6 +205,8 @@ CUSTOMER = Table(
         "lastName": _one("last_name"),
     },
 )
+# the columns of rules.dues, in its order
+_DUES = ("status", "total", "amount_paid", "amount_refunded", "amount_refund_requested")
 PAYMENT = Table(
     Order,
     {
@@ -213,11 +218,9 @@ PAYMENT = Table(
         "amountPaid": _one("amount_paid"),
         "amountRefunded": _one("amount_refunded"),
         "currency": _one("currency"),
-        "balanceDue": Leaf(("total", "amount_paid"), lambda _, t, paid: max(ZERO, t - paid)),
-        "refundDue": Leaf(
-            ("total", "amount_paid", "amount_refunded"),
-            lambda _, t, paid, refunded: max(ZERO, paid - refunded - t),
-        ),
+        "refundRequested": _one("amount_refund_requested"),
+        "balanceDue": Leaf(_DUES, lambda _, *row: dues(*row)[0]),
+        "refundDue": Leaf(_DUES, lambda _, *row: dues(*row)[1]),
     },
     {"transactions": Relation(TRANSACTION, "order_id", MAX_TRANSACTIONS)},
 )
@@ -232,6 +235,7 @@ SHIPMENT = Table(
         "trackingNumber": _or_none("tracking_number"),
         "carrier": _or_none("carrier"),
         "trackingUrl": _TRACKING_URL,
+        "carrierName": _CARRIER_NAME,
         "shippingMethod": _one("shipping_method"),
         "comments": _one("comments"),
         "createdBy": Leaf(
@@ -272,6 +276,7 @@ TRACKING_SHIPMENT = Table(
         "trackingNumber": _or_none("tracking_number"),
         "carrier": _or_none("carrier"),
         "trackingUrl": _TRACKING_URL,
+        "carrierName": _CARRIER_NAME,
     },
 )
 
@@ -336,6 +341,7 @@ ORDER = Table(
         "trackingNumber": _or_none("tracking_number"),
         "carrier": _or_none("carrier"),
         "trackingUrl": _TRACKING_URL,
+        "carrierName": _CARRIER_NAME,
         "trackingToken": Leaf(("id", "number", "customer_id"), lambda c, *v: _token(c, *v)),
         "staffNotes": Leaf(("staff_notes",), guarded=True),
     },

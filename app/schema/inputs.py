@@ -15,11 +15,14 @@ from app.schema.types.payments import TransactionKind
 from app.schema.types.returns import ReturnAction, ReturnStatus
 from app.services import (
     bulk,
+    cancellation,
     catalog,
     import_sets,
     order_edits,
     orders,
     payments,
+    quotes,
+    refund_requests,
     refunds,
     returns,
     shipments,
@@ -119,6 +122,22 @@ class PlaceOrderInput:
                 status=payment.status,
             ),
             customer_comment=self.customer_comment,
+        )
+
+
+@strawberry.input(description="A cart to price: what placeOrder would be given.")
+class QuoteOrderInput:
+    items: list[OrderLineInput]
+    country: str = strawberry.field(description="Where it ships: ISO 3166-1 alpha-2.")
+    shipping_method: str = strawberry.field(
+        default="", description="A method's code; the cheapest that ships there if not given."
+    )
+
+    def to_service(self) -> quotes.QuoteInput:
+        return quotes.QuoteInput(
+            items=[orders.LineInput(sku=i.sku, quantity=i.quantity) for i in self.items],
+            country=self.country,
+            shipping_method=self.shipping_method,
         )
 
 
@@ -414,6 +433,11 @@ class RecordPaymentInput:
         "transaction: recording it again returns it and changes nothing.",
     )
     method: str = ""
+    refund_request_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="REFUND only: the refund request this refund performs (it becomes "
+        "CONFIRMED). A REFUND naming none confirms the oldest pending request of its amount.",
+    )
 
     def to_service(self) -> payments.PaymentRecord:
         return payments.PaymentRecord(
@@ -423,6 +447,75 @@ class RecordPaymentInput:
             provider=self.provider,
             reference=self.reference,
             method=self.method,
+            refund_request_id=(
+                from_global_id("RefundRequest", self.refund_request_id, "input.refundRequestId")
+                if self.refund_request_id is not None
+                else None
+            ),
+        )
+
+
+@strawberry.input
+class RequestRefundInput:
+    amount: Decimal | None = strawberry.field(
+        default=None,
+        description="Defaults to what is due back (payment.refundDue); at most what was "
+        "captured and is neither refunded nor asked for.",
+    )
+    reason: str = strawberry.field(default="", description="Staff only; never sent out.")
+    return_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The return it settles: REFUNDED once confirmed."
+    )
+
+    def to_service(self) -> refund_requests.RefundAsk:
+        return refund_requests.RefundAsk(
+            amount=self.amount,
+            reason=self.reason,
+            return_id=(
+                from_global_id("Return", self.return_id, "input.returnId")
+                if self.return_id is not None
+                else None
+            ),
+        )
+
+
+strawberry.enum(cancellation.CancelReason, name="CancelReason")
+CancelReason = cancellation.CancelReason
+
+
+@strawberry.input
+class CancelOrderInput:
+    reason: CancelReason = strawberry.field(
+        default=CancelReason.OTHER,
+        description="Why; the customer reads CUSTOMER, INVENTORY and DECLINED, never FRAUD.",
+    )
+    restock: bool = strawberry.field(
+        default=True,
+        description="The unshipped units go back on sale; false writes them off (damaged, lost).",
+    )
+    refund: bool = strawberry.field(
+        default=False,
+        description="Ask the payment side to refund what was captured (REFUNDS_WRITE): a "
+        "refund request, sent to it as a refund.requested webhook.",
+    )
+    refund_amount: Decimal | None = strawberry.field(
+        default=None,
+        description="With refund: how much; defaults to everything captured and not yet "
+        "refunded or asked for (a cancelled order keeps nothing).",
+    )
+    notify_customer: bool = strawberry.field(
+        default=False, description="Email the customer that the order is cancelled."
+    )
+    note: str = strawberry.field(default="", description="Staff only.")
+
+    def to_service(self) -> cancellation.CancelInput:
+        return cancellation.CancelInput(
+            reason=self.reason,
+            restock=self.restock,
+            refund=self.refund,
+            refund_amount=self.refund_amount,
+            notify_customer=self.notify_customer,
+            note=self.note,
         )
 
 

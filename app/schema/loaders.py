@@ -15,6 +15,7 @@ from app.models import (
     OrderItem,
     PaymentTransaction,
     Refund,
+    RefundRequest,
     Return,
     ReturnItem,
     Shipment,
@@ -83,6 +84,12 @@ class Loaders:
         )
         self.refunds_by_order: DataLoader[int, list[Refund]] = DataLoader(
             grouped(batches.refunds_of_orders, lambda r: r.order_id)
+        )
+        self.refund_requests_by_order: DataLoader[int, list[RefundRequest]] = DataLoader(
+            grouped(batches.refund_requests_of_orders, lambda r: r.order_id)
+        )
+        self.refund_request_by_refund: DataLoader[int, RefundRequest | None] = DataLoader(
+            by_id(batches.refund_requests_of_refunds, lambda r: r.refund_id)
         )
         self.transactions_by_order: DataLoader[int, list[PaymentTransaction]] = DataLoader(
             grouped(batches.transactions_of_orders, lambda t: t.order_id)

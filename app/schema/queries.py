@@ -10,11 +10,13 @@ from app.models import Return as ReturnModel
 from app.schema import compiled
 from app.schema.context import Info
 from app.schema.cost import PAGED, most
-from app.schema.errors import guarded, node, query
+from app.schema.errors import UserError, error_list, guarded, node, query, user_errors
 from app.schema.ids import from_global_id
 from app.schema.inputs import (
+    EditOrderInput,
     OrderFilterInput,
     OrderSortInput,
+    QuoteOrderInput,
     ReturnFilterInput,
     ShipmentFilterInput,
     SortDirection,
@@ -22,10 +24,11 @@ from app.schema.inputs import (
 from app.schema.pagination import Connection, connection
 from app.schema.types.accounts import ApiToken, Me, StaffUser
 from app.schema.types.bulk import BulkOperation
-from app.schema.types.catalog import Product
+from app.schema.types.catalog import OrderQuote, Product
 from app.schema.types.documents import Document
 from app.schema.types.exports import Export
 from app.schema.types.imports import TrackingImport
+from app.schema.types.order_edits import PreviewOrderEditPayload
 from app.schema.types.orders import Order
 from app.schema.types.payments import ShippingMethod
 from app.schema.types.returns import ReturnRequest
@@ -38,7 +41,9 @@ from app.services import (
     documents,
     exports,
     imports,
+    order_edits,
     orders,
+    quotes,
     returns,
     shipments,
     shipping,
@@ -46,11 +51,18 @@ from app.services import (
     tracking,
     webhooks,
 )
+from app.services.buyer_limits import BuyerLimits
 from app.services.errors import DomainError
 from app.services.pagination import Page, PageRequest
 from app.services.webhooks import TOPICS
 
 PageSize = Annotated[int | None, strawberry.argument(description="At most 100.")]
+
+
+@strawberry.type
+class QuoteOrderPayload:
+    quote: OrderQuote | None = None
+    errors: list[UserError] = error_list()
 
 
 @strawberry.type
@@ -65,6 +77,31 @@ class Query:
     ) -> list[ShippingMethod]:
         rows = await query(shipping.offered_methods(info.context.viewer, country, include_inactive))
         return [ShippingMethod.build(row) for row in rows]
+
+    @strawberry.field(
+        description="Price a cart as placeOrder would (the same code): its lines, the "
+        "shipping methods that ship there with their prices, tax and total. For everyone; "
+        "takes no stock. Refusals (an unknown SKU, a method that does not ship there) are "
+        "errors as placeOrder's are."
+    )
+    async def quote_order(self, info: Info, input: QuoteOrderInput) -> QuoteOrderPayload:
+        settings = info.context.settings
+        try:
+            limits = BuyerLimits(
+                units_per_line=settings.max_units_per_line,
+                unpaid_per_customer=settings.max_unpaid_orders_per_customer,
+                unpaid_per_address=settings.max_unpaid_orders_per_address,
+            )
+            quote = await quotes.quote_order(
+                info.context.viewer,
+                input.to_service(),
+                settings.tax_rate,
+                settings.currency,
+                limits,
+            )
+        except DomainError as exc:
+            return QuoteOrderPayload(errors=user_errors(exc))
+        return QuoteOrderPayload(quote=OrderQuote.build(quote, settings.currency))
 
     @strawberry.field(description="The signed-in user; null for a guest.")
     async def me(self, info: Info) -> Me | None:
@@ -88,6 +125,27 @@ class Query:
             return None if row is None else cast(Order, compiled.RowNode(row, plan))
         found = await query(orders.get_order(viewer, order_id=order_id, number=number))
         return Order.build(found) if found else None
+
+    @strawberry.field(
+        description="What editOrder would make of this edit now (ORDERS_WRITE): the new "
+        "lines, totals, balance due and refund due, and any stock it lacks. Worked out by "
+        "editOrder's own code; writes nothing and takes no stock."
+    )
+    async def preview_order_edit(
+        self, info: Info, order_id: strawberry.ID, input: EditOrderInput
+    ) -> PreviewOrderEditPayload:
+        context = info.context
+        try:
+            # the arguments are read in editOrder's order, so the same input fails the same way
+            preview = await order_edits.preview_edit(
+                context.viewer,
+                from_global_id("Order", order_id, "orderId"),
+                input.to_service(),
+                context.settings.tax_rate,
+            )
+        except DomainError as exc:
+            return PreviewOrderEditPayload(errors=user_errors(exc))
+        return PreviewOrderEditPayload.of(preview)
 
     @strawberry.field(
         description="Orders, newest first unless sorted otherwise.", directives=[PAGED]
@@ -119,12 +177,18 @@ class Query:
         # the fast path, with all of the nodes' selection learned: rows, not models
         return connection(page, lambda row: cast(Order, compiled.RowNode(row, plan)))
 
-    @strawberry.field
+    @strawberry.field(
+        description="A product by SKU: for everyone when on sale (active), for staff always."
+    )
     async def product(self, info: Info, sku: str) -> Product | None:
         found = await query(catalog.get_product(info.context.viewer, sku))
         return None if found is None else Product.build(found, info.context.settings.currency)
 
-    @strawberry.field(directives=[PAGED])
+    @strawberry.field(
+        description="The catalog, by id: for everyone, the products on sale, with price and "
+        "inStock; staff see all of them and the stock.",
+        directives=[PAGED],
+    )
     async def products(
         self,
         info: Info,

@@ -14,6 +14,7 @@ from app.models import (
     OrderItem,
     PaymentTransaction,
     Refund,
+    RefundRequest,
     Return,
     ReturnItem,
     Shipment,
@@ -66,6 +67,14 @@ async def items_of_returns(return_ids: list[int]) -> list[ReturnItem]:
 
 async def refunds_of_orders(order_ids: list[int]) -> list[Refund]:
     return await Refund.filter(order_id__in=order_ids).order_by("id")
+
+
+async def refund_requests_of_orders(order_ids: list[int]) -> list[RefundRequest]:
+    return await RefundRequest.filter(order_id__in=order_ids).order_by("id")
+
+
+async def refund_requests_of_refunds(refund_ids: list[int]) -> list[RefundRequest]:
+    return await RefundRequest.filter(refund_id__in=refund_ids)
 
 
 async def transactions_of_orders(order_ids: list[int]) -> list[PaymentTransaction]:

@@ -9,6 +9,7 @@ from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q
+from tortoise.queryset import QuerySet
 
 from app.models import InventoryMovement, OrderItem, Product
 from app.services.auth import Permission, Viewer
@@ -142,6 +143,29 @@ async def adjust_stock(viewer: Viewer, sku: str, delta: int, reason: str) -> Pro
     return product
 
 
+def net_lines(lines: Sequence[StockLine]) -> dict[int, StockLine]:
+    """The lines summed per product (lines of 0 units left out)."""
+    totals: dict[int, StockLine] = {}
+    for line in lines:
+        if line.quantity == 0:
+            continue
+        seen = totals.get(line.product_id)
+        qty = line.quantity + (seen.quantity if seen else 0)
+        totals[line.product_id] = StockLine(line.product_id, line.sku, qty)
+    return totals
+
+
+def _refusal(line: StockLine, field: str) -> DomainError:
+    """move_stock's answer when a product's row does not take the line."""
+    if line.quantity < 0:
+        return DomainError(
+            ErrorCode.INSUFFICIENT_STOCK, f"Not enough stock of {line.sku}.", [field]
+        )
+    return DomainError(
+        ErrorCode.INVALID_INPUT, f"Stock of {line.sku} would pass {MAX_STOCK} units.", [field]
+    )
+
+
 async def move_stock(
     lines: Sequence[StockLine],
     *,
@@ -156,13 +180,7 @@ async def move_stock(
 
     Rows are updated in product-id order so concurrent orders cannot deadlock.
     """
-    totals: dict[int, StockLine] = {}
-    for line in lines:
-        if line.quantity == 0:
-            continue
-        seen = totals.get(line.product_id)
-        qty = line.quantity + (seen.quantity if seen else 0)
-        totals[line.product_id] = StockLine(line.product_id, line.sku, qty)
+    totals = net_lines(lines)
     for product_id in sorted(totals):
         line = totals[product_id]
         query = Product.filter(id=product_id)
@@ -171,16 +189,8 @@ async def move_stock(
         else:
             query = query.filter(stock__lte=MAX_STOCK - line.quantity)
         changed = await query.update(stock=F("stock") + line.quantity)
-        if not changed and line.quantity < 0:
-            raise DomainError(
-                ErrorCode.INSUFFICIENT_STOCK, f"Not enough stock of {line.sku}.", [field]
-            )
         if not changed:
-            raise DomainError(
-                ErrorCode.INVALID_INPUT,
-                f"Stock of {line.sku} would pass {MAX_STOCK} units.",
-                [field],
-            )
+            raise _refusal(line, field)
     if totals:
         await InventoryMovement.bulk_create(
             [
@@ -197,9 +207,49 @@ async def move_stock(
         )
 
 
+@dataclass(frozen=True)
+class Shortfall:
+    """A deduction move_stock would refuse now: more units wanted than are in stock."""
+
+    sku: str
+    wanted: int
+    in_stock: int
+
+
+async def stock_check(
+    lines: Sequence[StockLine], field: str = "items"
+) -> tuple[DomainError | None, list[Shortfall]]:
+    """What move_stock would answer if it ran now (None: it would move every line), and each
+    deduction short of stock, in the order it meets them. Reads stock, changes nothing."""
+    totals = net_lines(lines)
+    if not totals:
+        return None, []
+    stock = dict(await Product.filter(id__in=list(totals)).values_list("id", "stock"))
+    refusal: DomainError | None = None
+    short: list[Shortfall] = []
+    for product_id in sorted(totals):
+        line = totals[product_id]
+        held = stock.get(product_id)
+        # move_stock's conditions, on the stock read now (a missing row takes nothing)
+        if line.quantity < 0:
+            takes = held is not None and held >= -line.quantity
+        else:
+            takes = held is not None and held <= MAX_STOCK - line.quantity
+        if takes:
+            continue
+        refusal = refusal or _refusal(line, field)
+        if line.quantity < 0:
+            short.append(Shortfall(line.sku, -line.quantity, held or 0))
+    return refusal, short
+
+
+def visible_products(viewer: Viewer) -> QuerySet[Product]:
+    """Staff see every product; storefronts (guests and customers) those on sale."""
+    return Product.all() if viewer.is_staff else Product.filter(active=True)
+
+
 async def get_product(viewer: Viewer, sku: str) -> Product | None:
-    viewer.require_user()
-    return await Product.get_or_none(sku=normalise_sku(sku))
+    return await visible_products(viewer).filter(sku=normalise_sku(sku)).first()
 
 
 async def list_products(
@@ -209,9 +259,10 @@ async def list_products(
     active: bool | None = None,
     columns: Sequence[str] | None = None,
 ) -> Page[Any]:
-    """With `columns`, rows of those fields instead of models (see `paginate`)."""
-    viewer.require_user()
-    qs = Product.all()
+    """A page of the products the viewer may see, for everyone: a storefront's catalog (the
+    products on sale), and for staff every product, or those `active` is. With `columns`,
+    rows of those fields instead of models (see `paginate`)."""
+    qs = visible_products(viewer)
     if active is not None:
         qs = qs.filter(active=active)
     if search:

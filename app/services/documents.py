@@ -23,9 +23,11 @@ from app.models import (
     DocumentStatus,
     Order,
     OrderItem,
+    PaymentTransaction,
+    Shipment,
+    ShipmentItem,
 )
-from app.services import jobs, outbox, snapshots
-from app.services.addresses import Address
+from app.services import document_pages, jobs, outbox, snapshots
 from app.services.auth import Permission, Viewer
 from app.services.errors import DomainError, ErrorCode, Problems, not_found
 from app.services.orders import OrderFilter, filtered_orders, visible_orders
@@ -40,9 +42,14 @@ RENDER_JOB = "render_document"
 
 
 def _checksum(
-    kind: DocumentKind, template: str, settings: Settings, orders: Sequence[tuple[int, int]]
+    kind: DocumentKind,
+    template: str,
+    settings: Settings,
+    orders: Sequence[tuple[int, int]],
+    shipment_ids: Sequence[int] = (),
 ) -> str:
-    """What a rendering depends on: template, store details and each order's version."""
+    """What a rendering depends on: template, store details, each order's version and the
+    shipments it prints (a shipment never changes)."""
     payload = orjson.dumps(
         [
             kind.value,
@@ -50,7 +57,10 @@ def _checksum(
             settings.store_name,
             settings.store_address,
             settings.store_email,
+            settings.store_tax_id,
+            settings.return_address,
             list(orders),
+            list(shipment_ids),
         ]
     )
     return hashlib.sha256(payload).hexdigest()
@@ -84,16 +94,44 @@ async def orders_matching(viewer: Viewer, filters: OrderFilter) -> list[int]:
     return ids
 
 
+async def shipments_to_print(viewer: Viewer, shipment_ids: list[int]) -> list[int]:
+    """The orders of the shipments whose packing slips are asked for (staff only), in the
+    shipments' print order."""
+    viewer.require(Permission.DOCUMENTS_WRITE)
+    unique = list(dict.fromkeys(shipment_ids))
+    if not 1 <= len(unique) <= MAX_ORDERS:
+        raise DomainError(
+            ErrorCode.INVALID_INPUT,
+            f"Print 1 to {MAX_ORDERS} shipments at a time.",
+            ["shipmentIds"],
+        )
+    found = dict(await Shipment.filter(id__in=unique).values_list("id", "order_id"))
+    problems = Problems()
+    for index, shipment_id in enumerate(shipment_ids):
+        if shipment_id not in found:
+            problems.add(["shipmentIds", str(index)], "Shipment not found.", ErrorCode.NOT_FOUND)
+    problems.raise_if_any()
+    return list(dict.fromkeys(found[i] for i in unique))
+
+
 async def request_documents(
     viewer: Viewer,
     order_ids: list[int] | OrderFilter,
     kind: DocumentKind,
     settings: Settings,
     renderer: Renderer,
+    shipment_ids: list[int] | None = None,
 ) -> Document:
-    """One PDF for the orders (given, or picked by a filter), in print order: reused when
-    nothing it shows has changed."""
+    """One PDF for the orders (given, or picked by a filter), in print order, or with
+    `shipment_ids` a packing slip per shipment: reused when nothing it shows has changed."""
     _may_request(viewer, kind)
+    if shipment_ids is not None:
+        if kind is not DocumentKind.PACKING_SLIP:
+            raise DomainError(
+                ErrorCode.INVALID_INPUT, "Shipments print as packing slips.", ["kind"]
+            )
+        order_ids = await shipments_to_print(viewer, shipment_ids)
+        shipment_ids = list(dict.fromkeys(shipment_ids))
     if isinstance(order_ids, OrderFilter):
         order_ids = await orders_matching(viewer, order_ids)
     unique = list(dict.fromkeys(order_ids))
@@ -108,7 +146,9 @@ async def request_documents(
             problems.add(["orderIds", str(index)], "Order not found.", ErrorCode.NOT_FOUND)
     problems.raise_if_any()
     template = await asyncio.to_thread(renderer.template_checksum, kind.value)
-    checksum = _checksum(kind, template, settings, [(i, versions[i]) for i in unique])
+    checksum = _checksum(
+        kind, template, settings, [(i, versions[i]) for i in unique], shipment_ids or ()
+    )
     existing = await Document.filter(checksum=checksum, status__in=REUSABLE).order_by("-id").first()
     if existing is not None:
         return existing
@@ -116,6 +156,7 @@ async def request_documents(
         kind=kind,
         status=DocumentStatus.PENDING,
         order_ids=unique,
+        shipment_ids=shipment_ids,
         checksum=checksum,
         created_by_id=viewer.user_id,
     )
@@ -131,70 +172,63 @@ async def request_documents(
     return document
 
 
-def _money(value: Any) -> str:
-    return f"{value:.2f}"
-
-
 async def document_data(document: Document, settings: Settings, fonts: list[str]) -> dict[str, Any]:
     """Everything a template may show; staff notes are never in it (R9)."""
     orders = {o.id: o for o in await Order.filter(id__in=document.order_ids)}
-    items: dict[int, list[OrderItem]] = {}
-    for item in await OrderItem.filter(order_id__in=list(orders)).order_by("id"):
-        items.setdefault(item.order_id, []).append(item)
-    packing = document.kind is DocumentKind.PACKING_SLIP
-    return {
+    items = _grouped(await OrderItem.filter(order_id__in=list(orders)).order_by("id"))
+    return_lines = (settings.return_address or settings.store_address).splitlines()
+    data: dict[str, Any] = {
         "kind": document.kind.value,
         "fonts": fonts,
         "store": {
             "name": settings.store_name,
             "address": settings.store_address,
             "email": settings.store_email,
+            "tax_id": settings.store_tax_id,
+            "return_address": [line.strip() for line in return_lines if line.strip()],
         },
-        "orders": [
-            _order_data(orders[i], items.get(i, []), packing)
+    }
+    if document.kind is DocumentKind.INVOICE:
+        moves = _grouped(await PaymentTransaction.filter(order_id__in=list(orders)).order_by("id"))
+        pages = [
+            document_pages.invoice(orders[i], items.get(i, []), moves.get(i, []))
             for i in document.order_ids
             if i in orders
-        ],
-    }
+        ]
+    elif document.shipment_ids:
+        pages = await _shipment_slips(document.shipment_ids, orders, items)
+    else:
+        pages = [
+            document_pages.packing_slip(orders[i], items.get(i, []))
+            for i in document.order_ids
+            if i in orders
+        ]
+    return data | {"orders": pages}
 
 
-def _order_data(order: Order, items: list[OrderItem], packing: bool) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "number": order.number,
-        "date": order.created_at.date().isoformat(),
-        "shipping_address": Address.from_json(order.shipping_address).as_json(),
-        "shipping_method": order.shipping_method,
-        "customer_comment": order.customer_comment,
-        "items": [
-            {"sku": i.sku, "name": i.name, "quantity": i.quantity}
-            if packing
-            else {
-                "sku": i.sku,
-                "name": i.name,
-                "quantity": i.quantity,
-                "unit_price": _money(i.unit_price),
-                "total": _money(i.total),
-            }
-            for i in items
-        ],
-    }
-    if not packing:
-        data.update(
-            email=order.email,
-            billing_address=Address.from_json(order.billing_address).as_json(),
-            currency=order.currency,
-            subtotal=_money(order.subtotal),
-            shipping_cost=_money(order.shipping_cost),
-            tax_total=_money(order.tax_total),
-            total=_money(order.total),
-            payment={
-                "method": order.payment_method,
-                "provider": order.payment_provider,
-                "status": order.payment_status.value,
-                "amount_paid": _money(order.amount_paid),
-            },
+def _grouped(rows: Sequence[Any]) -> dict[int, list[Any]]:
+    grouped: dict[int, list[Any]] = {}
+    for row in rows:
+        grouped.setdefault(row.order_id, []).append(row)
+    return grouped
+
+
+async def _shipment_slips(
+    shipment_ids: list[int], orders: dict[int, Order], items: dict[int, list[OrderItem]]
+) -> list[dict[str, Any]]:
+    """A slip per shipment, in print order: what is in that box (a deleted shipment has
+    none)."""
+    found = {s.id: s for s in await Shipment.filter(id__in=shipment_ids)}
+    lines: dict[int, list[ShipmentItem]] = {}
+    for line in await ShipmentItem.filter(shipment_id__in=list(found)).order_by("id"):
+        lines.setdefault(line.shipment_id, []).append(line)
+    return [
+        document_pages.shipment_slip(
+            orders[found[i].order_id], items.get(found[i].order_id, []), found[i], lines.get(i, [])
         )
-    return data
+        for i in shipment_ids
+        if i in found and found[i].order_id in orders
+    ]
 
 
 async def render_document(

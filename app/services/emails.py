@@ -1,4 +1,5 @@
-"""Customer emails: order placed, shipment created, return status changed, refund recorded.
+"""Customer emails: order placed, cancelled or edited, a note from the store, shipment
+created, return requested and moved on, refund recorded.
 
 Written when their event is dispatched, with what the templates are given (what a customer
 may see: never staff notes, refund reasons or who on the staff acted), then rendered and sent
@@ -14,6 +15,7 @@ import asyncio
 import email.utils
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from email.message import EmailMessage as MimeMessage
 from pathlib import Path
 from typing import Any
@@ -43,13 +45,37 @@ from app.settings import Settings
 log = structlog.get_logger("bitcart.emails")
 
 DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "emails"
-# The timeline entries a customer is written to about, and the template of each.
+# The timeline entries a customer is written to about, and the template of each: one
+# email per event.
 KINDS: dict[str, str] = {
     EventType.ORDER_PLACED: "order_placed",
+    EventType.ORDER_CANCELLED: "order_cancelled",
+    EventType.ORDER_EDITED: "order_edited",
+    EventType.NOTE: "order_note",
     EventType.SHIPMENT_CREATED: "shipment_created",
+    EventType.RETURN_REQUESTED: "return_requested",
     EventType.RETURN_STATUS_CHANGED: "return_status_changed",
     EventType.REFUND_ISSUED: "refund_recorded",
 }
+
+
+def kind_of(event: OrderEvent) -> str | None:
+    """The email a PUBLIC timeline entry calls for, if any. Some call for one only when it
+    is news: a cancellation or a note staff chose to tell the customer of, an edit that
+    changed the total, and a return's move that no refund's email already tells."""
+    kind = KINDS.get(event.type)
+    if kind is None or event.visibility is not EventVisibility.PUBLIC:
+        return None
+    data = event.data
+    if event.type in (EventType.ORDER_CANCELLED, EventType.NOTE):
+        return kind if data.get("notifyCustomer") is True else None
+    if event.type == EventType.ORDER_EDITED:
+        return kind if data.get("totalBefore") not in (None, data.get("total")) else None
+    if event.type == EventType.RETURN_STATUS_CHANGED and data.get("refundId") is not None:
+        return None
+    return kind
+
+
 # A step sends at most SEND_AT_ONCE emails, together: a stopping worker waits at most one
 # SMTP timeout for the step it is in.
 SEND_AT_ONCE = 8
@@ -124,19 +150,33 @@ def _context(
     number = order["number"]
     return {
         "kind": kind,
-        "store": {"name": settings.store_name, "email": settings.store_email},
+        "store": {
+            "name": settings.store_name,
+            "email": settings.store_email,
+            "return_address": settings.return_address or settings.store_address,
+        },
         "order": order,
         "tracking_page": f"{settings.public_url}/track/"
         + tracking_token(number, settings.secret_key),
         "event": {"type": event.type, "data": event.data, "message": event.message},
+        "dues": _dues(order),
         "shipment": entity if kind == "shipment_created" else None,
-        "return": entity if kind == "return_status_changed" else None,
+        "return": entity if kind in ("return_requested", "return_status_changed") else None,
         "refund": entity if kind == "refund_recorded" else None,
     }
 
 
+def _dues(order: snapshots.Snapshot) -> dict[str, str]:
+    """What the customer has left to pay, and what the store owes them (refunds asked of
+    the payment side included), as the order's payment says."""
+    payment = order["payment"]
+    owed = Decimal(payment["refundDue"]) + Decimal(payment["refundRequested"])
+    return {"balance": payment["balanceDue"], "refund": f"{owed:.2f}"}
+
+
 _ENTITY = {
     "shipment_created": ("shipmentId", snapshots.shipments),
+    "return_requested": ("returnId", snapshots.returns),
     "return_status_changed": ("returnId", snapshots.returns),
     "refund_recorded": ("refundId", snapshots.refunds),
 }
@@ -150,11 +190,7 @@ async def write_for(
 ) -> int:
     """Keep the emails these events call for (in the dispatch transaction), each with what
     its templates are given; the sender renders them."""
-    chosen = [
-        (e, KINDS[e.type])
-        for e in events
-        if e.type in KINDS and e.visibility is EventVisibility.PUBLIC and e.order_id in orders
-    ]
+    chosen = [(e, kind) for e in events if e.order_id in orders and (kind := kind_of(e))]
     if not chosen:
         return 0
     order_snapshots = await cache.of({e.order_id for e, _ in chosen})

@@ -39,6 +39,7 @@ ORDER_FIELDS = (
     "status",
     "email",
     "billing_address",
+    "shipping_address",
     "shipping_method",
     "currency",
     "subtotal",
@@ -51,6 +52,18 @@ ORDER_FIELDS = (
     "tracking_number",
     "carrier",
 )
+# The shipping address, a column per part (the name in one), after the billing columns.
+SHIPPING_PARTS = (
+    "company",
+    "street1",
+    "street2",
+    "city",
+    "state",
+    "postal_code",
+    "country",
+    "phone",
+)
+SHIPPING_COLUMNS = ("shipping_name", *(f"shipping_{part}" for part in SHIPPING_PARTS))
 # The columns, in order (documented in docs/back-office.md, "Exports").
 ORDER_COLUMNS = (
     "order_number",
@@ -60,6 +73,7 @@ ORDER_COLUMNS = (
     "billing_name",
     "billing_company",
     "billing_country",
+    *SHIPPING_COLUMNS,
     "shipping_method",
     "currency",
     "subtotal",
@@ -125,13 +139,21 @@ def _filter_from(data: dict[str, Any]) -> OrderFilter:
     )
 
 
-async def start(viewer: Viewer, chosen: OrderFilter, granularity: ExportGranularity) -> Export:
-    """Queue an export of what the filter matches (as the worker finds it); answer at once."""
+async def start(
+    viewer: Viewer,
+    chosen: OrderFilter,
+    granularity: ExportGranularity,
+    byte_order_mark: bool = False,
+) -> Export:
+    """Queue an export of what the filter matches (as the worker finds it); answer at once.
+    With `byte_order_mark` the file starts with one, which Excel on Windows needs to read
+    UTF-8 (without it, "José Núñez" shows as "JosÃ© NÃºÃ±ez")."""
     viewer.require(Permission.ORDERS_READ)
     filtered_orders(viewer, chosen)  # a filter that is not valid is refused now, not by the job
     export = await Export.create(
         status=ImportStatus.QUEUED,
         granularity=granularity,
+        byte_order_mark=byte_order_mark,
         order_filter=_filter_json(chosen),
         created_by_id=viewer.user_id,
         acting_label=f"{viewer.label} (export)",
@@ -164,6 +186,8 @@ async def _write(export: Export, storage: Storage) -> ImportStatus:
     try:
         with temporary.open("w", encoding="utf-8", newline="") as handle:
             writer = csv.writer(handle, lineterminator="\n")
+            if export.byte_order_mark:
+                handle.write("\ufeff")
             writer.writerow(ITEM_COLUMNS if items else ORDER_COLUMNS)
             handle.flush()
             if is_postgres():
@@ -207,8 +231,13 @@ def _safe(column: str) -> str:
 _CREATED = "to_char(o.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"')"
 _BILLING = "coalesce(o.billing_address->>'{0}', '')"
 _NAME = f"trim({_BILLING.format('first_name')} || ' ' || {_BILLING.format('last_name')})"
+_SHIPPING = "coalesce(o.shipping_address->>'{0}', '')"
+_SHIP_NAME = f"trim({_SHIPPING.format('first_name')} || ' ' || {_SHIPPING.format('last_name')})"
+_SHIP_CELLS = ", ".join(
+    [_safe(_SHIP_NAME), *(_safe(_SHIPPING.format(part)) for part in SHIPPING_PARTS)]
+)
 _ORDER_SQL = f"""SELECT o.number, {_CREATED}, o.status, {_safe("o.email")}, {_safe(_NAME)},
-  {_safe(_BILLING.format("company"))}, {_safe(_BILLING.format("country"))},
+  {_safe(_BILLING.format("company"))}, {_safe(_BILLING.format("country"))}, {_SHIP_CELLS},
   {_safe("o.shipping_method")}, o.currency, o.subtotal, o.shipping_cost, o.tax_total, o.total,
   o.payment_status, o.amount_paid, o.amount_refunded, {_safe("o.tracking_number")},
   {_safe("o.carrier")}
@@ -268,17 +297,23 @@ def _when(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
 
 
+def _full_name(address: dict[str, Any]) -> str:
+    return f"{address.get('first_name', '')} {address.get('last_name', '')}".strip()
+
+
 def _order_row(order: dict[str, Any]) -> list[object]:
     billing = order["billing_address"] or {}
-    name = f"{billing.get('first_name', '')} {billing.get('last_name', '')}".strip()
+    shipping = order["shipping_address"] or {}
     return [
         order["number"],
         _when(order["created_at"]),
         OrderStatus(order["status"]).value,
         order["email"],
-        name,
+        _full_name(billing),
         billing.get("company", ""),
         billing.get("country", ""),
+        _full_name(shipping),
+        *(shipping.get(part, "") for part in SHIPPING_PARTS),
         order["shipping_method"],
         order["currency"],
         order["subtotal"],

@@ -10,7 +10,7 @@ from typing import Any
 from app.models import EventVisibility, Order, OrderItem, Product
 from app.services import events, transactions
 from app.services.auth import Permission, Viewer
-from app.services.catalog import StockLine, move_stock, normalise_sku
+from app.services.catalog import Shortfall, StockLine, move_stock, normalise_sku, stock_check
 from app.services.errors import DomainError, ErrorCode, Problems, not_found
 from app.services.events import EventType, NewEvent
 from app.services.money import money, order_total, parse_money
@@ -62,6 +62,39 @@ class _Line:
     quantity: int
     unit_price: Decimal
 
+    @property
+    def total(self) -> Decimal:
+        return money(self.unit_price * self.quantity)
+
+
+@dataclass
+class _Plan:
+    """What an edit does to an order, worked out before anything is written: edit_order
+    writes it, preview_edit shows it."""
+
+    order: Order
+    kept: dict[int, _Line]  # the order's lines the edit keeps, by item id
+    added: list[_Line]
+    removed: list[_Line]
+    summary: list[str]  # what changed, for everyone
+    prices: list[str]  # the price changes, for staff
+    stock: list[StockLine]  # units taken (negative) and given back
+    subtotal: Decimal
+    shipping: Decimal
+    tax_total: Decimal
+    total: Decimal
+    payment: transactions.Totals  # the payment summary against the new total
+
+    def order_columns(self) -> dict[str, Any]:
+        """The order's columns as the edit leaves them."""
+        return {
+            "subtotal": self.subtotal,
+            "shipping_cost": self.shipping,
+            "tax_total": self.tax_total,
+            "total": self.total,
+            **self.payment.columns(),
+        }
+
 
 def _check(problems: Problems, edit: OrderEdit) -> None:
     if not (edit.add or edit.change or edit.remove or edit.shipping_cost is not None):
@@ -101,12 +134,82 @@ async def edit_order(viewer: Viewer, order_id: int, edit: OrderEdit, tax_rate: D
     order's stock is released); totals, tax and the payment summary are recomputed; one
     PUBLIC event says what changed and a STAFF one carries the prices and the note.
     """
+    plan = await _plan(viewer, order_id, edit, tax_rate, lock=True)
+    order = plan.order
+    await move_stock(plan.stock, reason="ORDER_EDITED", order_id=order.id, actor_id=viewer.user_id)
+    await _write_lines(plan)
+    before_total = order.total
+    await save_changes(order, plan.order_columns())
+    await events.record(order.id, viewer, *_edit_events(plan, edit, before_total))
+    return order
+
+
+@dataclass(frozen=True)
+class PreviewLine:
+    order_item_id: int | None  # None: a line the edit adds
+    sku: str
+    name: str
+    quantity: int
+    unit_price: Decimal
+    total: Decimal
+    quantity_shipped: int
+
+
+@dataclass(frozen=True)
+class EditPreview:
+    """What edit_order would make of an edit now. `order` is the order with the amounts and
+    payment summary the edit gives it, in memory only (never saved)."""
+
+    order: Order
+    total_before: Decimal
+    lines: list[PreviewLine]
+    shortfalls: list[Shortfall]
+    refusal: DomainError | None  # edit_order's answer while stock is short, else None
+
+
+async def preview_edit(
+    viewer: Viewer, order_id: int, edit: OrderEdit, tax_rate: Decimal
+) -> EditPreview:
+    """What edit_order would do with this edit, worked out by its own plan: nothing is
+    written, no stock taken, no event recorded, and no lock held.
+
+    Anything edit_order would refuse is raised as it would raise it, except a shortage of
+    stock: that is the preview's `refusal`, with the amounts the edit would give.
+    """
+    plan = await _plan(viewer, order_id, edit, tax_rate, lock=False)
+    refusal, short = await stock_check(plan.stock)
+    if refusal is not None and refusal.code is not ErrorCode.INSUFFICIENT_STOCK:
+        raise refusal  # the rare refusal that is no shortage: no figures, as edit_order
+    order = plan.order
+    total_before = order.total
+    for name, value in plan.order_columns().items():
+        setattr(order, name, value)
+    lines = [
+        PreviewLine(
+            line.item.id if line.item else None,
+            line.sku,
+            line.name,
+            line.quantity,
+            line.unit_price,
+            line.total,
+            line.item.quantity_shipped if line.item else 0,
+        )
+        for line in [*plan.kept.values(), *plan.added]
+    ]
+    return EditPreview(order, total_before, lines, short, refusal)
+
+
+async def _plan(
+    viewer: Viewer, order_id: int, edit: OrderEdit, tax_rate: Decimal, *, lock: bool
+) -> _Plan:
+    """Check the edit against the order and work out its lines, stock, amounts and words;
+    with `lock`, the order stays locked for the caller's transaction."""
     viewer.require(Permission.ORDERS_WRITE)
     problems = Problems()
     _check(problems, edit)
     problems.raise_if_any()
 
-    order = await lock_order(order_id, "orderId")
+    order = await (lock_order(order_id, "orderId") if lock else _read_order(order_id))
     check_version(order, edit.expected_version)
     if order.status in CLOSED_STATUSES:
         raise DomainError(
@@ -114,15 +217,41 @@ async def edit_order(viewer: Viewer, order_id: int, edit: OrderEdit, tax_rate: D
             f"A {order.status.value} order is closed; only open orders are edited.",
             ["orderId"],
         )
-    items = {i.id: i for i in await OrderItem.filter(order_id=order.id).order_by("id")}
     lines = {
         i.id: _Line(i, i.product_id, i.sku, i.name, i.quantity, i.unit_price)
-        for i in items.values()
+        for i in await OrderItem.filter(order_id=order.id).order_by("id")
     }
-    summary: list[str] = []
-    prices: list[str] = []
+    removed = _removed_lines(problems, edit.remove, lines)
+    summary, prices = _changed_lines(problems, edit.change, lines)
+    added = await _added_lines(problems, edit.add, lines)
+    problems.raise_if_any()
+    if len(lines) + len(added) > MAX_LINES:
+        raise DomainError(
+            ErrorCode.LIMIT_REACHED, f"An order has at most {MAX_LINES} lines.", ["add"]
+        )
+    if not lines and not added:
+        raise DomainError(
+            ErrorCode.INVALID_INPUT,
+            "An order keeps at least one line; cancel it instead.",
+            ["remove"],
+        )
+    prices += [f"{line.sku} at {line.unit_price}" for line in added]
+    return await _priced(
+        order, lines, added, removed, _swaps(removed, added) + summary, prices, edit, tax_rate
+    )
+
+
+async def _read_order(order_id: int) -> Order:
+    """The order as lock_order finds it, without the lock: a preview holds none."""
+    order = await Order.filter(id=order_id).first()
+    if order is None:
+        raise not_found("Order", ["orderId"])
+    return order
+
+
+def _removed_lines(problems: Problems, remove: list[int], lines: dict[int, _Line]) -> list[_Line]:
     removed: list[_Line] = []
-    for index, item_id in enumerate(edit.remove):
+    for index, item_id in enumerate(remove):
         line = lines.pop(item_id, None)
         if line is None:
             problems.add(["remove", str(index)], "Not a line of this order.", ErrorCode.NOT_FOUND)
@@ -134,7 +263,16 @@ async def edit_order(viewer: Viewer, order_id: int, edit: OrderEdit, tax_rate: D
             )
         else:
             removed.append(line)
-    for index, change in enumerate(edit.change):
+    return removed
+
+
+def _changed_lines(
+    problems: Problems, changes: list[ChangeLine], lines: dict[int, _Line]
+) -> tuple[list[str], list[str]]:
+    """Apply the changes to the lines; the words for the summary and for the prices."""
+    summary: list[str] = []
+    prices: list[str] = []
+    for index, change in enumerate(changes):
         where = ["change", str(index)]
         line = lines.get(change.order_item_id)
         if line is None or line.item is None:
@@ -155,94 +293,7 @@ async def edit_order(viewer: Viewer, order_id: int, edit: OrderEdit, tax_rate: D
         if price is not None and price != line.unit_price:
             prices.append(f"{line.sku} {line.unit_price} → {price}")
             line.unit_price = price
-    added = await _added_lines(problems, edit.add, lines)
-    problems.raise_if_any()
-    if len(lines) + len(added) > MAX_LINES:
-        raise DomainError(
-            ErrorCode.LIMIT_REACHED, f"An order has at most {MAX_LINES} lines.", ["add"]
-        )
-    if not lines and not added:
-        raise DomainError(
-            ErrorCode.INVALID_INPUT,
-            "An order keeps at least one line; cancel it instead.",
-            ["remove"],
-        )
-
-    # priced before anything is written: a total past the money columns changes nothing
-    final = [*lines.values(), *added]
-    subtotal = money(sum((line.unit_price * line.quantity for line in final), Decimal(0)))
-    shipping = order.shipping_cost
-    if edit.shipping_cost is not None:
-        given = parse_money(edit.shipping_cost)
-        assert given is not None  # checked by _check
-        shipping = given
-    tax_total, new_total = order_total(subtotal, shipping, tax_rate)
-    await _move_stock(viewer, order, items, lines, added, removed)
-    summary = _swaps(removed, added) + summary
-    for line in added:
-        prices.append(f"{line.sku} at {line.unit_price}")
-    if shipping != order.shipping_cost:
-        prices.append(f"shipping {order.shipping_cost} → {shipping}")
-    await OrderItem.filter(id__in=[line.item.id for line in removed if line.item]).delete()
-    for line in lines.values():
-        assert line.item is not None
-        total = money(line.unit_price * line.quantity)
-        if (line.quantity, line.unit_price, total) != (
-            line.item.quantity,
-            line.item.unit_price,
-            line.item.total,
-        ):
-            await OrderItem.filter(id=line.item.id).update(
-                quantity=line.quantity, unit_price=line.unit_price, total=total
-            )
-    if added:
-        await OrderItem.bulk_create(
-            [
-                OrderItem(
-                    order_id=order.id,
-                    product_id=line.product_id,
-                    sku=line.sku,
-                    name=line.name,
-                    quantity=line.quantity,
-                    unit_price=line.unit_price,
-                    total=money(line.unit_price * line.quantity),
-                )
-                for line in added
-            ]
-        )
-    before_total = order.total
-    updates: dict[str, Any] = {
-        "subtotal": subtotal,
-        "shipping_cost": shipping,
-        "tax_total": tax_total,
-        "total": new_total,
-    }
-    order.total = updates["total"]
-    updates.update((await transactions.totals_of(order)).columns())
-    order.total = before_total
-    await save_changes(order, updates)
-
-    public = ", ".join(summary) or "Prices updated."
-    new_events = [
-        NewEvent(
-            EventType.ORDER_EDITED,
-            f"Order edited: {public}",
-            data={"total": str(order.total), "currency": order.currency},
-        ),
-        NewEvent(
-            EventType.ORDER_EDIT_DETAILS,
-            edit.note.strip() or "Order edited.",
-            EventVisibility.STAFF,
-            {
-                "prices": prices,
-                "totalBefore": str(before_total),
-                "totalAfter": str(order.total),
-                "note": edit.note.strip(),
-            },
-        ),
-    ]
-    await events.record(order.id, viewer, *new_events)
-    return order
+    return summary, prices
 
 
 async def _added_lines(
@@ -268,21 +319,55 @@ async def _added_lines(
     return added
 
 
-async def _move_stock(
-    viewer: Viewer,
+async def _priced(
     order: Order,
-    items: dict[int, OrderItem],
-    lines: dict[int, _Line],
+    kept: dict[int, _Line],
     added: list[_Line],
     removed: list[_Line],
-) -> None:
+    summary: list[str],
+    prices: list[str],
+    edit: OrderEdit,
+    tax_rate: Decimal,
+) -> _Plan:
+    """The plan with its amounts: subtotal, tax and total again, and the payment summary
+    against the new total."""
+    final = [*kept.values(), *added]
+    subtotal = money(sum((line.unit_price * line.quantity for line in final), Decimal(0)))
+    shipping = order.shipping_cost
+    if edit.shipping_cost is not None:
+        given = parse_money(edit.shipping_cost)
+        assert given is not None  # checked by _check
+        shipping = given
+        if shipping != order.shipping_cost:
+            prices.append(f"shipping {order.shipping_cost} → {shipping}")
+    # priced before anything is written: a total past the money columns changes nothing
+    tax_total, total = order_total(subtotal, shipping, tax_rate)
+    return _Plan(
+        order=order,
+        kept=kept,
+        added=added,
+        removed=removed,
+        summary=summary,
+        prices=prices,
+        stock=_stock_moves(order, kept, added, removed),
+        subtotal=subtotal,
+        shipping=shipping,
+        tax_total=tax_total,
+        total=total,
+        payment=await transactions.totals_of(order, total),
+    )
+
+
+def _stock_moves(
+    order: Order, kept: dict[int, _Line], added: list[_Line], removed: list[_Line]
+) -> list[StockLine]:
     """Take more units, give back fewer; nothing while the order's stock is released (the
     units the order holds are worked out from its lines when it is reinstated)."""
     if order.stock_released:
-        return
+        return []
     moves: list[StockLine] = []
-    for line in lines.values():
-        item = items[line.item.id] if line.item else None
+    for line in kept.values():
+        item = line.item
         if item is not None and item.product_id is not None and line.quantity != item.quantity:
             moves.append(StockLine(item.product_id, item.sku, item.quantity - line.quantity))
     for line in added:
@@ -292,7 +377,67 @@ async def _move_stock(
         if line.product_id is not None and line.item is not None:
             held = line.item.quantity - line.item.quantity_shipped
             moves.append(StockLine(line.product_id, line.sku, held))
-    await move_stock(moves, reason="ORDER_EDITED", order_id=order.id, actor_id=viewer.user_id)
+    return moves
+
+
+async def _write_lines(plan: _Plan) -> None:
+    """The order's lines as planned: removed ones deleted, changed ones updated, new ones
+    created."""
+    await OrderItem.filter(id__in=[line.item.id for line in plan.removed if line.item]).delete()
+    for line in plan.kept.values():
+        assert line.item is not None
+        item = line.item
+        if (line.quantity, line.unit_price, line.total) != (
+            item.quantity,
+            item.unit_price,
+            item.total,
+        ):
+            await OrderItem.filter(id=item.id).update(
+                quantity=line.quantity, unit_price=line.unit_price, total=line.total
+            )
+    if plan.added:
+        await OrderItem.bulk_create(
+            [
+                OrderItem(
+                    order_id=plan.order.id,
+                    product_id=line.product_id,
+                    sku=line.sku,
+                    name=line.name,
+                    quantity=line.quantity,
+                    unit_price=line.unit_price,
+                    total=line.total,
+                )
+                for line in plan.added
+            ]
+        )
+
+
+def _edit_events(plan: _Plan, edit: OrderEdit, before_total: Decimal) -> list[NewEvent]:
+    """One PUBLIC summary of what changed; the prices, totals and note for staff."""
+    order = plan.order
+    public = ", ".join(plan.summary) or "Prices updated."
+    return [
+        NewEvent(
+            EventType.ORDER_EDITED,
+            f"Order edited: {public}",
+            data={
+                "total": str(order.total),
+                "totalBefore": str(before_total),
+                "currency": order.currency,
+            },
+        ),
+        NewEvent(
+            EventType.ORDER_EDIT_DETAILS,
+            edit.note.strip() or "Order edited.",
+            EventVisibility.STAFF,
+            {
+                "prices": plan.prices,
+                "totalBefore": str(before_total),
+                "totalAfter": str(order.total),
+                "note": edit.note.strip(),
+            },
+        ),
+    ]
 
 
 def _swaps(removed: list[_Line], added: list[_Line]) -> list[str]:
@@ -312,14 +457,25 @@ def _swaps(removed: list[_Line], added: list[_Line]) -> list[str]:
 
 
 async def add_note(
-    viewer: Viewer, order_id: int, message: str, visibility: EventVisibility | None
+    viewer: Viewer,
+    order_id: int,
+    message: str,
+    visibility: EventVisibility | None,
+    notify_customer: bool = False,
 ) -> Order:
-    """A note on the timeline. Staff write STAFF (the default) or PUBLIC notes; a customer
-    writes on their own order, always PUBLIC: a message to the store."""
+    """A note on the timeline. Staff write STAFF (the default) or PUBLIC notes, and with
+    `notify_customer` a PUBLIC one (the default then) is emailed to the customer; a
+    customer writes on their own order, always PUBLIC: a message to the store."""
     text = message.strip()
     if not 1 <= len(text) <= MAX_NOTE:
         raise DomainError(
             ErrorCode.INVALID_INPUT, f"A note has 1 to {MAX_NOTE} characters.", ["message"]
+        )
+    if notify_customer and (viewer.is_customer or visibility is EventVisibility.STAFF):
+        raise DomainError(
+            ErrorCode.INVALID_INPUT,
+            "Only a PUBLIC note from the store is emailed to the customer.",
+            ["notifyCustomer"],
         )
     if viewer.is_customer:
         if visibility is EventVisibility.STAFF:
@@ -338,6 +494,9 @@ async def add_note(
         if found is None:
             raise not_found("Order", ["orderId"])
         order = found
-        chosen = visibility or EventVisibility.STAFF
-    await events.record(order.id, viewer, NewEvent(EventType.NOTE, text, chosen))
+        chosen = visibility or (
+            EventVisibility.PUBLIC if notify_customer else EventVisibility.STAFF
+        )
+    data = {"notifyCustomer": True} if notify_customer else {}
+    await events.record(order.id, viewer, NewEvent(EventType.NOTE, text, chosen, data))
     return order

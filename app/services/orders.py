@@ -20,9 +20,10 @@ from app.models import (
     OrderStatus,
     PaymentStatus,
     Product,
+    ShippingMethod,
     TransactionKind,
 )
-from app.services import buyer_limits, events, order_search, transactions
+from app.services import buyer_limits, events, order_search, snapshots, transactions
 from app.services import shipping as shipping_methods
 from app.services.accounts import check_email
 from app.services.addresses import Address, clean_address, search_words
@@ -181,7 +182,7 @@ async def place_order(
     email = (
         viewer.email if viewer.is_customer else check_email(problems, ["email"], data.email or "")
     )
-    lines = _merge_lines(problems, data.items)
+    lines = merge_lines(problems, data.items)
     billing = clean_address(problems, "billingAddress", data.billing_address)
     shipping = (
         clean_address(problems, "shippingAddress", data.shipping_address)
@@ -215,26 +216,11 @@ async def place_order(
         buyer_limits.check_lines(limits, lines, first_index)
         await buyer_limits.check_unpaid(viewer, limits)
 
-    products = {p.sku: p for p in await Product.filter(sku__in=[sku for sku, _ in lines])}
-    for index, (sku, _) in enumerate(lines):
-        if sku not in products:
-            problems.add(
-                ["items", str(index), "sku"], f"No product has SKU {sku}.", ErrorCode.UNKNOWN_SKU
-            )
-        elif not products[sku].active:
-            problems.add(
-                ["items", str(index), "sku"], f"{sku} is not sold now.", ErrorCode.PRODUCT_INACTIVE
-            )
-    problems.raise_if_any()
-
-    subtotal = money(sum((products[sku].price * qty for sku, qty in lines), Decimal(0)))
-    method = await shipping_methods.choose(
-        data.shipping_method, shipping.country, currency, ["shippingMethod"]
+    priced = await price_cart(
+        lines, shipping.country, data.shipping_method, tax_rate, currency, override
     )
-    shipping_cost = (
-        override if override is not None else shipping_methods.price_for(method, subtotal)
-    )
-    tax_total, total = order_total(subtotal, shipping_cost, tax_rate)
+    products, method, total = priced.products, priced.method, priced.total
+    subtotal, shipping_cost, tax_total = priced.subtotal, priced.shipping_cost, priced.tax_total
     moves: list[tuple[TransactionKind, Decimal]] = []
     if kind is not None:
         amount = declared if declared is not None else total
@@ -312,7 +298,63 @@ async def place_order(
     return order
 
 
-def _merge_lines(problems: Problems, items: list[LineInput]) -> list[tuple[str, int]]:
+@dataclass(frozen=True)
+class PricedCart:
+    """A cart priced by the server: placeOrder charges it, quoteOrder shows it."""
+
+    lines: list[tuple[str, int]]
+    products: dict[str, Product]
+    method: ShippingMethod
+    subtotal: Decimal
+    shipping_cost: Decimal
+    tax_total: Decimal
+    total: Decimal
+
+
+async def price_cart(
+    lines: list[tuple[str, int]],
+    country: str,
+    method_code: str,
+    tax_rate: Decimal,
+    currency: str,
+    shipping_override: Decimal | None = None,
+) -> PricedCart:
+    """The lines at the products' prices, the shipping method (the one named, or the
+    cheapest that ships to `country`) at its price for this subtotal, tax and total. A
+    product no longer sold is refused (PRODUCT_INACTIVE), whoever asks."""
+    products = {p.sku: p for p in await Product.filter(sku__in=[sku for sku, _ in lines])}
+    problems = Problems()
+    for index, (sku, _) in enumerate(lines):
+        if sku not in products:
+            problems.add(
+                ["items", str(index), "sku"], f"No product has SKU {sku}.", ErrorCode.UNKNOWN_SKU
+            )
+        elif not products[sku].active:
+            problems.add(
+                ["items", str(index), "sku"], f"{sku} is not sold now.", ErrorCode.PRODUCT_INACTIVE
+            )
+    problems.raise_if_any()
+    subtotal = money(sum((products[sku].price * qty for sku, qty in lines), Decimal(0)))
+    method = await shipping_methods.choose(method_code, country, currency, ["shippingMethod"])
+    shipping_cost = (
+        shipping_override
+        if shipping_override is not None
+        else shipping_methods.price_for(method, subtotal)
+    )
+    tax_total, total = order_total(subtotal, shipping_cost, tax_rate)
+    return PricedCart(
+        lines=lines,
+        products=products,
+        method=method,
+        subtotal=subtotal,
+        shipping_cost=shipping_cost,
+        tax_total=tax_total,
+        total=total,
+    )
+
+
+def merge_lines(problems: Problems, items: list[LineInput]) -> list[tuple[str, int]]:
+    """A cart's lines, one per SKU, within the bounds of an order."""
     if not 1 <= len(items) <= MAX_LINES:
         problems.add(["items"], f"An order has 1 to {MAX_LINES} lines.")
     merged: dict[str, int] = {}
@@ -456,11 +498,23 @@ async def update_order(viewer: Viewer, order_id: int, changes: OrderChanges) -> 
     new_events: list[NewEvent] = []
     if billing is not None and billing.as_json() != order.billing_address:
         updates["billing_address"] = billing.as_json()
-        new_events.append(NewEvent(EventType.BILLING_ADDRESS_UPDATED, "Billing address updated."))
+        new_events.append(
+            NewEvent(
+                EventType.BILLING_ADDRESS_UPDATED,
+                "Billing address updated.",
+                data=_changed("billingAddress", order.billing_address, billing),
+            )
+        )
     if shipping is not None and shipping.as_json() != order.shipping_address:
         updates["shipping_address"] = shipping.as_json()
         updates["shipping_country"] = shipping.country
-        new_events.append(NewEvent(EventType.SHIPPING_ADDRESS_UPDATED, "Shipping address updated."))
+        new_events.append(
+            NewEvent(
+                EventType.SHIPPING_ADDRESS_UPDATED,
+                "Shipping address updated.",
+                data=_changed("shippingAddress", order.shipping_address, shipping),
+            )
+        )
     if billing is not None or shipping is not None:
         updates["search_text"] = search_words(
             billing or Address.from_json(order.billing_address),
@@ -474,7 +528,13 @@ async def update_order(viewer: Viewer, order_id: int, changes: OrderChanges) -> 
             new_events.append(repriced[1])
     if comment is not None and comment != order.customer_comment:
         updates["customer_comment"] = comment
-        new_events.append(NewEvent(EventType.COMMENT_UPDATED, "Order comment updated."))
+        new_events.append(
+            NewEvent(
+                EventType.COMMENT_UPDATED,
+                "Order comment updated.",
+                data={"customerComment": {"from": order.customer_comment, "to": comment}},
+            )
+        )
     if notes is not None and notes != order.staff_notes:
         updates["staff_notes"] = notes
         new_events.append(
@@ -490,6 +550,12 @@ async def update_order(viewer: Viewer, order_id: int, changes: OrderChanges) -> 
     await save_changes(order, updates)
     await events.record(order.id, viewer, *new_events)
     return order
+
+
+def _changed(name: str, before: dict[str, Any], after: Address) -> dict[str, Any]:
+    """What an update changed, as the API names it: the field's value before and after
+    (order.updated webhooks carry it as `change`; the customer sees their own addresses)."""
+    return {name: {"from": snapshots.address(before), "to": snapshots.address(after.as_json())}}
 
 
 async def _reprice(order: Order, code: str, country: str) -> tuple[dict[str, Any], NewEvent] | None:
@@ -522,9 +588,9 @@ async def _reprice(order: Order, code: str, country: str) -> tuple[dict[str, Any
         EventType.SHIPPING_METHOD_UPDATED,
         message + ".",
         data={
-            "shippingMethod": method.code,
-            "shippingCost": str(cost),
-            "total": str(updates["total"]),
+            "shippingMethod": {"from": order.shipping_method, "to": method.code},
+            "shippingCost": {"from": str(order.shipping_cost), "to": str(cost)},
+            "total": {"from": str(before), "to": str(updates["total"])},
         },
     )
     return updates, event

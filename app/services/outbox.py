@@ -45,6 +45,7 @@ ORDER_TOPICS: dict[str, str] = {
     EventType.SHIPPING_METHOD_UPDATED: "order.updated",
     EventType.COMMENT_UPDATED: "order.updated",
     EventType.STATUS_CHANGED: "order.status_changed",
+    EventType.ORDER_CANCELLED: "order.cancelled",
     EventType.TRACKING_NUMBER_SET: "order.tracking_added",
 }
 ENTITY_TOPICS: dict[str, str] = {
@@ -54,6 +55,8 @@ ENTITY_TOPICS: dict[str, str] = {
     EventType.RETURN_STATUS_CHANGED: "return.status_changed",
     EventType.REFUND_ISSUED: "refund.created",
     EventType.PAYMENT_RECORDED: "payment.recorded",
+    EventType.REFUND_REQUESTED: "refund.requested",
+    EventType.REFUND_REQUEST_CANCELLED: "refund.request_cancelled",
 }
 # the id in the timeline entry's data that names the entity, and how to load a set of them
 _ENTITY_IDS: dict[str, str] = {
@@ -62,6 +65,8 @@ _ENTITY_IDS: dict[str, str] = {
     "return.status_changed": "returnId",
     "refund.created": "refundId",
     "payment.recorded": "transactionId",
+    "refund.requested": "refundRequestId",
+    "refund.request_cancelled": "refundRequestId",
 }
 _LOADERS: dict[str, Callable[[set[int]], Awaitable[dict[int, snapshots.Snapshot]]]] = {
     "shipment.created": snapshots.shipments,
@@ -69,6 +74,8 @@ _LOADERS: dict[str, Callable[[set[int]], Awaitable[dict[int, snapshots.Snapshot]
     "return.status_changed": snapshots.returns,
     "refund.created": snapshots.refunds,
     "payment.recorded": snapshots.transactions,
+    "refund.requested": snapshots.refund_requests,
+    "refund.request_cancelled": snapshots.refund_requests,
 }
 
 

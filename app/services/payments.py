@@ -7,8 +7,15 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from app.models import Order, OrderStatus, PaymentStatus, PaymentTransaction, TransactionKind
-from app.services import buyer_limits, events, transactions
+from app.models import (
+    EventVisibility,
+    Order,
+    OrderStatus,
+    PaymentStatus,
+    PaymentTransaction,
+    TransactionKind,
+)
+from app.services import buyer_limits, events, refund_requests, transactions
 from app.services.auth import SYSTEM, Permission, Viewer
 from app.services.errors import DomainError, ErrorCode, Problems
 from app.services.events import EventType, NewEvent
@@ -38,6 +45,8 @@ class PaymentRecord:
     provider: str = ""
     reference: str = ""
     method: str = ""
+    # REFUND only: the refund request this refund performs
+    refund_request_id: int | None = None
 
 
 def check_record(data: PaymentRecord) -> Problems:
@@ -53,6 +62,8 @@ def check_record(data: PaymentRecord) -> Problems:
     ):
         if len(value.strip()) > limit:
             problems.add(["input", name], f"At most {limit} characters.")
+    if data.refund_request_id is not None and data.kind is not TransactionKind.REFUND:
+        problems.add(["input", "refundRequestId"], "Only a REFUND performs a refund request.")
     return problems
 
 
@@ -88,17 +99,7 @@ async def record_payment(
         )
     before = await transactions.totals_of(order)
     if data.kind is TransactionKind.REFUND:
-        # a refund made at the provider: the same record as refundOrder, without items
-        refund = RefundInput(amount=data.amount or before.refundable, items=[])
-        _, transaction = await issue_refund(
-            viewer,
-            order,
-            refund,
-            provider=provider,
-            reference=reference,
-            method=data.method.strip() or order.payment_method,
-        )
-        return transaction, order
+        return await _refunded(viewer, order, data, before, provider, reference), order
     amount = _amount(data, before, order.currency)
     transaction = await transactions.add(
         viewer,
@@ -134,6 +135,50 @@ async def record_payment(
     new_events += await _follow_payment(viewer, order, updates, data.kind, after.covered)
     await events.record(order.id, viewer, *new_events)
     return transaction, order
+
+
+async def _refunded(
+    viewer: Viewer,
+    order: Order,
+    data: PaymentRecord,
+    before: transactions.Totals,
+    provider: str,
+    reference: str | None,
+) -> PaymentTransaction:
+    """A refund made at the provider: the same record as refundOrder, without items. It
+    confirms the refund request it names (or a pending one of its amount); one staff
+    recorded by hand already is that refund, given its reference."""
+    amount = parse_money(data.amount) if data.amount is not None else None
+    field = ["input", "refundRequestId"]
+    settles = await refund_requests.to_settle(order, amount, data.refund_request_id, field)
+    if settles is None and amount is not None:
+        known = await refund_requests.recorded_by_hand(order, amount, provider, reference)
+        if known is not None:
+            await events.record(
+                order.id,
+                viewer,
+                NewEvent(
+                    EventType.REFUND_MATCHED,
+                    f"The {provider or 'provider'} refund {reference} is the refund of "
+                    f"{amount} {order.currency} recorded by hand.",
+                    EventVisibility.STAFF,
+                    {"transactionId": known.id},
+                ),
+            )
+            return known
+    if amount is None:
+        amount = settles.amount if settles is not None else before.refundable
+    refund = RefundInput(amount=amount, items=[])
+    _, transaction = await issue_refund(
+        viewer,
+        order,
+        refund,
+        provider=provider,
+        reference=reference,
+        method=data.method.strip() or order.payment_method,
+        settles=settles,
+    )
+    return transaction
 
 
 def _same_or_conflict(

@@ -14,11 +14,12 @@ from app.models import (
     PaymentStatus,
     PaymentTransaction,
     Refund,
+    RefundRequest,
     Return,
     ReturnStatus,
     TransactionKind,
 )
-from app.services import events, returns, transactions
+from app.services import events, refund_requests, returns, transactions
 from app.services.auth import Permission, Viewer
 from app.services.catalog import item_lines, move_stock
 from app.services.errors import DomainError, ErrorCode, Problems, not_found
@@ -27,7 +28,7 @@ from app.services.fulfilment import apply_status
 from app.services.money import parse_money
 from app.services.orders import lock_order
 from app.services.returns import move_return
-from app.services.rules import after_refund
+from app.services.rules import RETURN_TRANSITIONS, after_refund
 
 MAX_REASON = 2000
 # Refunds recorded on one order.
@@ -47,6 +48,12 @@ class RefundInput:
     restock: bool = False
     reason: str = ""
     return_id: int | None = None
+
+
+def _refundable_return(request: Return) -> bool:
+    """A refund request's return moves on with its confirmation only if it still may (the
+    money is back with the customer either way)."""
+    return ReturnStatus.REFUNDED in RETURN_TRANSITIONS[request.status]
 
 
 async def refund_order(viewer: Viewer, order_id: int, data: RefundInput) -> tuple[Refund, Order]:
@@ -70,9 +77,11 @@ async def issue_refund(
     provider: str | None = None,
     reference: str | None = None,
     method: str | None = None,
+    settles: RefundRequest | None = None,
 ) -> tuple[Refund, PaymentTransaction]:
     """The refund on a locked order, with its transaction (the provider's reference when the
-    payment side reported it). Every refund, by whichever mutation, needs REFUNDS_WRITE."""
+    payment side reported it); `settles`, the pending refund request it confirms. Every
+    refund, by whichever mutation, needs REFUNDS_WRITE."""
     viewer.require(Permission.REFUNDS_WRITE)
     problems = Problems()
     amount = parse_money(data.amount)
@@ -91,11 +100,15 @@ async def issue_refund(
             ErrorCode.LIMIT_REACHED, f"An order has at most {MAX_REFUNDS} refunds.", ["orderId"]
         )
     before = await transactions.totals_of(order)
-    if amount > before.refundable:
+    # what other pending requests ask for is theirs to refund
+    asked = order.amount_refund_requested - (settles.amount if settles else 0)
+    if amount > before.refundable - asked:
         raise DomainError(
             ErrorCode.REFUND_EXCEEDS_PAYMENT,
-            f"At most {before.refundable} {order.currency} can be refunded (paid "
-            f"{before.captured}, refunded {before.refunded}).",
+            f"At most {max(before.refundable - asked, 0)} {order.currency} can be refunded "
+            f"(paid {before.captured}, refunded {before.refunded}"
+            + (f", asked for by pending refund requests {asked}" if asked else "")
+            + ").",
             ["amount"],
         )
     items = {i.id: i for i in await OrderItem.filter(order_id=order.id)}
@@ -121,8 +134,11 @@ async def issue_refund(
             )
     problems.raise_if_any()
     request: Return | None = None
-    if data.return_id is not None:
-        request = await Return.get_or_none(id=data.return_id, order_id=order.id)
+    return_id = data.return_id
+    if return_id is None and settles is not None:
+        return_id = settles.return_request_id
+    if return_id is not None:
+        request = await Return.get_or_none(id=return_id, order_id=order.id)
         if request is None:
             raise not_found("Return", ["returnId"])
 
@@ -158,20 +174,22 @@ async def issue_refund(
             await OrderItem.filter(id=item_id).update(
                 quantity_restocked=F("quantity_restocked") + quantity
             )
+    summary = after.columns()
+    issued: dict[str, object] = {
+        "refundId": refund.id,
+        "transactionId": transaction.id,
+        "amount": str(amount),
+        "currency": order.currency,
+    }
+    if settles is not None:
+        await refund_requests.confirm(settles, refund.id)
+        summary["amount_refund_requested"] = await refund_requests.requested_sum(order.id)
+        issued["refundRequestId"] = settles.id
     fully = after.status is PaymentStatus.REFUNDED
-    status = after_refund(fully)
+    status = after_refund(order.status, fully)
     new_events = [
-        NewEvent(
-            EventType.REFUND_ISSUED,
-            f"Refunded {amount} {order.currency}.",
-            data={
-                "refundId": refund.id,
-                "transactionId": transaction.id,
-                "amount": str(amount),
-                "currency": order.currency,
-            },
-        ),
-        *await apply_status(viewer, order, status, after.columns(), touch=True),
+        NewEvent(EventType.REFUND_ISSUED, f"Refunded {amount} {order.currency}.", data=issued),
+        *await apply_status(viewer, order, status, summary, touch=True),
     ]
     if data.reason.strip():
         new_events.append(
@@ -183,6 +201,7 @@ async def issue_refund(
             )
         )
     await events.record(order.id, viewer, *new_events)
-    if request is not None:
-        await move_return(viewer, order, request, ReturnStatus.REFUNDED)
+    if request is not None and (data.return_id is not None or _refundable_return(request)):
+        # the refund's own email tells the customer; the return's move adds none
+        await move_return(viewer, order, request, ReturnStatus.REFUNDED, refund_id=refund.id)
     return refund, transaction

@@ -195,6 +195,18 @@ async def list_returns(viewer: Viewer, page: PageRequest, filters: ReturnFilter)
     return await paginate(qs, page, "created_at", descending=True)
 
 
+def next_statuses(viewer: Viewer, status: ReturnStatus) -> list[ReturnStatus]:
+    """What setReturnStatus would let this viewer move a return in `status` to, in the
+    order the help page tells them: so a screen offers only those."""
+    if viewer.is_customer:
+        allowed = CUSTOMER_RETURN_TRANSITIONS.get(status, frozenset())
+    elif viewer.can(Permission.RETURNS_WRITE):
+        allowed = RETURN_TRANSITIONS.get(status, frozenset())
+    else:
+        allowed = frozenset()
+    return [s for s in ReturnStatus if s in allowed]
+
+
 async def set_return_status(
     viewer: Viewer, return_id: int, status: ReturnStatus, note: str = "", restock: bool = False
 ) -> Return:
@@ -253,8 +265,11 @@ async def move_return(
     request: Return,
     status: ReturnStatus,
     allowed_moves: dict[ReturnStatus, frozenset[ReturnStatus]] = RETURN_TRANSITIONS,
+    *,
+    refund_id: int | None = None,
 ) -> None:
-    """Apply one legal transition (the order is locked by the caller) and log it."""
+    """Apply one legal transition (the order is locked by the caller) and log it; with
+    `refund_id`, the refund that moved it (whose email is the customer's news)."""
     if status not in allowed_moves.get(request.status, frozenset()):
         raise DomainError(
             ErrorCode.INVALID_STATUS_TRANSITION,
@@ -264,13 +279,16 @@ async def move_return(
     previous = request.status
     await Return.filter(id=request.id).update(status=status)
     request.status = status
+    data: dict[str, object] = {"returnId": request.id, "from": previous.value, "to": status.value}
+    if refund_id is not None:
+        data["refundId"] = refund_id
     await events.record(
         order.id,
         viewer,
         NewEvent(
             EventType.RETURN_STATUS_CHANGED,
             f"Return {request.id} is now {status.value} (was {previous.value}).",
-            data={"returnId": request.id, "from": previous.value, "to": status.value},
+            data=data,
         ),
     )
 

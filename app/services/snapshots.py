@@ -11,7 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from app.carriers import tracking_url
+from app.carriers import carrier_name, tracking_url
 from app.global_ids import encode as to_global_id
 from app.models import (
     Document,
@@ -19,14 +19,16 @@ from app.models import (
     OrderItem,
     PaymentTransaction,
     Refund,
+    RefundRequest,
     Return,
     ReturnItem,
     Shipment,
     ShipmentItem,
     TrackingImport,
+    TransactionKind,
 )
 from app.services.addresses import Address
-from app.services.transactions import ZERO
+from app.services.rules import dues
 
 Snapshot = dict[str, Any]
 
@@ -39,7 +41,8 @@ def _time(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def _address(data: dict[str, Any]) -> Snapshot:
+def address(data: dict[str, Any]) -> Snapshot:
+    """An address as the API writes it: camelCase parts, "" for a missing one."""
     a = Address.from_json(data)
     return {
         "firstName": a.first_name,
@@ -65,6 +68,7 @@ def _shipment(shipment: Shipment, lines: list[ShipmentItem], order: Order | None
         "order": order_ref(order) if order else None,
         "trackingNumber": shipment.tracking_number or None,
         "carrier": shipment.carrier or None,
+        "carrierName": carrier_name(shipment.carrier, shipment.tracking_number) or None,
         "trackingUrl": tracking_url(shipment.tracking_number, shipment.carrier or None),
         "shippingMethod": shipment.shipping_method,
         "comments": shipment.comments,
@@ -75,6 +79,13 @@ def _shipment(shipment: Shipment, lines: list[ShipmentItem], order: Order | None
 
 def _order(order: Order, items: list[OrderItem], shipments: list[Snapshot]) -> Snapshot:
     """The order without staffNotes (R1 holds for every receiver of a webhook too)."""
+    balance_due, refund_due = dues(
+        order.status,
+        order.total,
+        order.amount_paid,
+        order.amount_refunded,
+        order.amount_refund_requested,
+    )
     return {
         **order_ref(order),
         "version": order.version,
@@ -89,9 +100,10 @@ def _order(order: Order, items: list[OrderItem], shipments: list[Snapshot]) -> S
         "customerComment": order.customer_comment,
         "trackingNumber": order.tracking_number or None,
         "carrier": order.carrier or None,
+        "carrierName": carrier_name(order.carrier, order.tracking_number) or None,
         "trackingUrl": tracking_url(order.tracking_number, order.carrier or None),
-        "billingAddress": _address(order.billing_address),
-        "shippingAddress": _address(order.shipping_address),
+        "billingAddress": address(order.billing_address),
+        "shippingAddress": address(order.shipping_address),
         "payment": {
             "status": order.payment_status.value,
             "method": order.payment_method,
@@ -99,7 +111,9 @@ def _order(order: Order, items: list[OrderItem], shipments: list[Snapshot]) -> S
             "amountAuthorized": _money(order.amount_authorized),
             "amountPaid": _money(order.amount_paid),
             "amountRefunded": _money(order.amount_refunded),
-            "balanceDue": _money(max(ZERO, order.total - order.amount_paid)),
+            "refundRequested": _money(order.amount_refund_requested),
+            "balanceDue": _money(balance_due),
+            "refundDue": _money(refund_due),
         },
         "items": [
             {
@@ -220,6 +234,9 @@ async def refunds(refund_ids: set[int]) -> dict[int, Snapshot]:
     if not refund_ids:
         return {}
     rows = await Refund.filter(id__in=refund_ids).select_related("order")
+    asked = dict(
+        await RefundRequest.filter(refund_id__in=refund_ids).values_list("refund_id", "id")
+    )
     return {
         r.id: {
             "id": to_global_id("Refund", r.id),
@@ -230,7 +247,49 @@ async def refunds(refund_ids: set[int]) -> dict[int, Snapshot]:
             "returnRequest": (
                 to_global_id("Return", r.return_request_id) if r.return_request_id else None
             ),
+            "refundRequestId": global_id("RefundRequest", asked.get(r.id)),
             "createdAt": _time(r.created_at),
+        }
+        for r in rows
+    }
+
+
+async def refund_requests(request_ids: set[int]) -> dict[int, Snapshot]:
+    """Refund requests without their reason (staff-only), with the order's captures: what
+    the payment side needs to refund them at the provider."""
+    if not request_ids:
+        return {}
+    rows = await RefundRequest.filter(id__in=request_ids).select_related("order")
+    captures = _grouped(
+        await PaymentTransaction.filter(
+            order_id__in={r.order_id for r in rows}, kind=TransactionKind.CAPTURE
+        ).order_by("id"),
+        "order_id",
+    )
+    return {
+        r.id: {
+            "id": to_global_id("RefundRequest", r.id),
+            "order": order_ref(r.order),
+            "status": r.status.value,
+            "amount": _money(r.amount),
+            "currency": r.currency,
+            "payment": {
+                "provider": r.order.payment_provider,
+                "method": r.order.payment_method,
+                "captures": [
+                    {
+                        "id": to_global_id("PaymentTransaction", t.id),
+                        "provider": t.provider,
+                        "reference": t.reference,
+                        "amount": _money(t.amount),
+                    }
+                    for t in captures.get(r.order_id, [])
+                ],
+            },
+            "returnRequest": global_id("Return", r.return_request_id),
+            "refund": global_id("Refund", r.refund_id),
+            "createdAt": _time(r.created_at),
+            "settledAt": _time(r.settled_at),
         }
         for r in rows
     }

@@ -92,13 +92,15 @@ def summarise(total: Decimal, moves: Iterable[tuple[TransactionKind, Decimal]]) 
     )
 
 
-async def totals_of(order: Order) -> Totals:
+async def totals_of(order: Order, total: Decimal | None = None) -> Totals:
+    """The order's transactions summed, against its total or the `total` it is about to have."""
     rows = (
         await PaymentTransaction.filter(order_id=order.id)
         .order_by("id")
         .values_list("kind", "amount")
     )
-    return summarise(order.total, ((TransactionKind(k), Decimal(a)) for k, a in rows))
+    against = order.total if total is None else total
+    return summarise(against, ((TransactionKind(k), Decimal(a)) for k, a in rows))
 
 
 def normalise_provider(provider: str) -> str:

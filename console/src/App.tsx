@@ -1,22 +1,23 @@
-import { lazy, useEffect, type ReactNode } from "react";
+import { useEffect, type ReactNode } from "react";
 import { RouterProvider } from "react-aria-components";
 import { Navigate, Route, Routes, useHref, useNavigate } from "react-router";
 import { useQuery } from "urql";
+import { lazyScreen } from "./lib/lazyScreen";
 import { useSession } from "./lib/session";
 import { ViewerContext, ViewerDocument, viewerOf } from "./lib/viewer";
 import { Shell } from "./shell/Shell";
 import { SignIn } from "./shell/SignIn";
 import { Button } from "./ui/fields";
 
-// Each area is its own chunk, loaded when first opened: the sign-in screen and the shell
-// are all a first visit downloads.
-const Orders = lazy(() => import("./orders"));
-const OrderPage = lazy(() => import("./orders/OrderPage"));
-const Shipments = lazy(() => import("./shipments"));
-const Returns = lazy(() => import("./returns"));
-const Imports = lazy(() => import("./imports"));
-const Products = lazy(() => import("./products"));
-const Settings = lazy(() => import("./settings"));
+// Each area is its own chunk, loaded when first opened (the one the address names, at once):
+// the sign-in screen and the shell are all a first visit's entry holds.
+const Orders = lazyScreen(() => import("./orders"), /^\/console\/?(orders\/?)?$/);
+const OrderPage = lazyScreen(() => import("./orders/OrderPage"), /^\/console\/orders\/[^/]+/);
+const Shipments = lazyScreen(() => import("./shipments"), /^\/console\/shipments/);
+const Returns = lazyScreen(() => import("./returns"), /^\/console\/returns/);
+const Imports = lazyScreen(() => import("./imports"), /^\/console\/imports/);
+const Products = lazyScreen(() => import("./products"), /^\/console\/products/);
+const Settings = lazyScreen(() => import("./settings"), /^\/console\/settings/);
 
 function SignedIn({ children }: { children: ReactNode }) {
   const { signOut } = useSession();

@@ -38,7 +38,9 @@ async def _load_shipped(ids: dict[str, int]) -> tuple[ShipmentModel, OrderModel]
 @strawberry.type
 class FulfilmentMutations:
     @strawberry.mutation(
-        description="Set any status (ORDERS_WRITE); stock follows. SHIPPED creates no shipment."
+        description="Set any status (ORDERS_WRITE); stock follows. SHIPPED creates no shipment. "
+        "A cancelled, declined or refunded order that still holds captured money answers "
+        "with warnings saying what is left to refund."
     )
     async def set_status(
         self, info: Info, order_id: strawberry.ID, status: OrderStatus, note: str = ""
@@ -50,7 +52,7 @@ class FulfilmentMutations:
                 viewer, from_global_id("Order", order_id, "orderId"), status, note
             ),
         )
-        return OrderPayload.of(order, errors)
+        return OrderPayload.of(order, errors, warn=True)
 
     @strawberry.mutation(
         description="Set the order's tracking number. Shipments keep the number they have."

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from app.models import Order as OrderModel
@@ -11,19 +13,31 @@ from app.schema.ids import from_global_id
 from app.schema.inputs import EditOrderInput, PlaceOrderInput, UpdateOrderInput
 from app.schema.mutations.base import IdempotencyKey, Once, load_order, perform
 from app.schema.types.orders import EventVisibility, Order
+from app.schema.types.payments import PaymentWarning, warning_list
 from app.services import idempotency, order_edits, orders
 from app.services.buyer_limits import BuyerLimits
 from app.services.errors import DomainError, ErrorCode
+from app.services.refund_requests import payment_warnings
 
 
 @strawberry.type
 class OrderPayload:
     order: Order | None = None
     errors: list[UserError] = error_list()
+    warnings: list[PaymentWarning] = warning_list()
 
     @classmethod
-    def of(cls, order: OrderModel | None, errors: list[UserError]) -> OrderPayload:
-        return cls(order=Order.build(order) if order else None, errors=errors)
+    def of(
+        cls, order: OrderModel | None, errors: list[UserError], *, warn: bool = False
+    ) -> OrderPayload:
+        """With `warn`, what a cancelled order still holds of the customer's money."""
+        return cls(
+            order=Order.build(order) if order else None,
+            errors=errors,
+            warnings=[PaymentWarning.build(w) for w in payment_warnings(order)]
+            if warn and order
+            else [],
+        )
 
 
 @strawberry.type
@@ -116,7 +130,8 @@ class OrderMutations:
 
     @strawberry.mutation(
         description="A note on the order's timeline. Staff write STAFF (the default) or "
-        "PUBLIC notes; a customer writes on their own order, always PUBLIC."
+        "PUBLIC notes, and email a PUBLIC one to the customer with notifyCustomer; a "
+        "customer writes on their own order, always PUBLIC."
     )
     async def add_order_note(
         self,
@@ -124,6 +139,12 @@ class OrderMutations:
         order_id: strawberry.ID,
         message: str,
         visibility: EventVisibility | None = None,
+        notify_customer: Annotated[
+            bool,
+            strawberry.argument(
+                description="Staff: email the note to the customer (a PUBLIC note)."
+            ),
+        ] = False,
     ) -> OrderPayload:
         context = info.context
         viewer = context.viewer
@@ -137,7 +158,11 @@ class OrderMutations:
                     key=f"user:{viewer.user_id}",
                 )
             return await order_edits.add_note(
-                viewer, from_global_id("Order", order_id, "orderId"), message, visibility
+                viewer,
+                from_global_id("Order", order_id, "orderId"),
+                message,
+                visibility,
+                notify_customer,
             )
 
         order, errors = await perform(info, action)

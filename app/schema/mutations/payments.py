@@ -8,7 +8,7 @@ from app.models import Order as OrderModel
 from app.models import PaymentTransaction as PaymentTransactionModel
 from app.models import ShippingMethod as ShippingMethodModel
 from app.schema.context import Info
-from app.schema.errors import UserError, error_list
+from app.schema.errors import UserError, error_list, user_errors
 from app.schema.ids import from_global_id
 from app.schema.inputs import (
     CreateShippingMethodInput,
@@ -19,6 +19,7 @@ from app.schema.mutations.base import IdempotencyKey, Once, perform
 from app.schema.types.orders import Order
 from app.schema.types.payments import PaymentTransaction, ShippingMethod
 from app.services import payments, shipping
+from app.services.errors import DomainError
 
 
 @strawberry.type
@@ -65,7 +66,10 @@ class PaymentMutations:
         idempotency_key: IdempotencyKey = None,
     ) -> RecordPaymentPayload:
         viewer = info.context.viewer
-        data = input.to_service()
+        try:
+            data = input.to_service()
+        except DomainError as exc:  # a refundRequestId that is not one
+            return RecordPaymentPayload(errors=user_errors(exc))
 
         async def action() -> Recorded:
             return await payments.record_payment(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from strawberry.file_uploads import Upload
 
@@ -74,17 +76,24 @@ class WorkerMutations:
         filter: OrderFilterInput | None = None,
         granularity: ExportGranularity = ExportGranularity.ORDER,
         idempotency_key: IdempotencyKey = None,
+        byte_order_mark: Annotated[
+            bool,
+            strawberry.argument(
+                description="Start the file with a UTF-8 byte-order mark: Excel on Windows "
+                "needs one to read accented names right; other programs do not."
+            ),
+        ] = False,
     ) -> ExportPayload:
         viewer = info.context.viewer
         chosen = (filter or OrderFilterInput()).to_service()
 
         async def action() -> ExportModel:
-            return await exports.start(viewer, chosen, granularity)
+            return await exports.start(viewer, chosen, granularity, byte_order_mark)
 
         once = Once(
             "exportOrders",
             idempotency_key,
-            [filter, granularity],
+            [filter, granularity, *([True] if byte_order_mark else [])],
             lambda e: {"export": e.id},
             _load_export,
         )
@@ -127,6 +136,13 @@ class WorkerMutations:
         order_ids: list[strawberry.ID] | None = None,
         filter: OrderFilterInput | None = None,
         idempotency_key: IdempotencyKey = None,
+        shipment_ids: Annotated[
+            list[strawberry.ID] | None,
+            strawberry.argument(
+                description="PACKING_SLIP only, staff: a slip per shipment, listing what is "
+                "in that box (instead of orderIds or a filter)."
+            ),
+        ] = None,
     ) -> DocumentPayload:
         context = info.context
 
@@ -139,23 +155,38 @@ class WorkerMutations:
                     60,
                     key=f"user:{viewer.user_id}",
                 )
-            if (order_ids is None) == (filter is None):
+            given = [x is not None for x in (order_ids, filter, shipment_ids)]
+            if sum(given) != 1:
                 raise DomainError(
-                    ErrorCode.INVALID_INPUT, "Give either orderIds or a filter.", ["orderIds"]
+                    ErrorCode.INVALID_INPUT,
+                    "Give either orderIds or a filter."
+                    if shipment_ids is None
+                    else "Give one of orderIds, a filter or shipmentIds.",
+                    ["orderIds"],
                 )
+            shipments = (
+                [
+                    from_global_id("Shipment", i, f"shipmentIds.{n}")
+                    for n, i in enumerate(shipment_ids)
+                ]
+                if shipment_ids is not None
+                else None
+            )
             chosen = (
                 [from_global_id("Order", i, f"orderIds.{n}") for n, i in enumerate(order_ids)]
                 if order_ids is not None
-                else filter.to_service()  # type: ignore[union-attr]
+                else filter.to_service()
+                if filter is not None
+                else []
             )
             return await documents.request_documents(
-                context.viewer, chosen, kind, context.settings, context.renderer
+                context.viewer, chosen, kind, context.settings, context.renderer, shipments
             )
 
         once = Once(
             "generateDocuments",
             idempotency_key,
-            [kind, order_ids, filter],
+            [kind, order_ids, filter, *([shipment_ids] if shipment_ids is not None else [])],
             lambda d: {"document": d.id},
             _load_document,
         )

@@ -21,6 +21,9 @@ class Export:
     id: strawberry.ID
     status: TrackingImportStatus
     granularity: ExportGranularity
+    byte_order_mark: bool = strawberry.field(
+        description="The file starts with a UTF-8 byte-order mark (for Excel on Windows)."
+    )
     row_count: int | None = strawberry.field(description="Rows written, once SUCCEEDED.")
     error: str | None
     created_at: datetime
@@ -35,6 +38,7 @@ class Export:
             id=to_global_id("Export", model.id),
             status=model.status,
             granularity=model.granularity,
+            byte_order_mark=model.byte_order_mark,
             row_count=model.row_count,
             error=model.error or None,
             created_at=model.created_at,

@@ -9,7 +9,7 @@ from typing import Annotated
 import strawberry
 from strawberry.scalars import JSON
 
-from app.carriers import tracking_url
+from app.carriers import carrier_name, tracking_url
 from app.models import EventVisibility as EventVisibilityModel
 from app.models import Order as OrderModel
 from app.models import OrderEvent as OrderEventModel
@@ -25,18 +25,19 @@ from app.schema.permissions import StaffOnly
 from app.schema.types.accounts import Customer
 from app.schema.types.documents import Document
 from app.schema.types.payments import PaymentTransaction
-from app.schema.types.returns import Refund, ReturnRequest
+from app.schema.types.returns import Refund, RefundRequest, ReturnRequest
 from app.schema.types.shipments import Shipment
 from app.services import documents
 from app.services.addresses import Address as AddressModel
 from app.services.orders import MAX_LINES
 from app.services.pagination import page_in_memory
+from app.services.refund_requests import MAX_REQUESTS
 from app.services.refunds import MAX_REFUNDS
 from app.services.returns import MAX_RETURNS
-from app.services.rules import CLOSED_STATUSES
+from app.services.rules import CLOSED_STATUSES, dues
 from app.services.shipments import MAX_SHIPMENTS
 from app.services.tracking import tracking_token
-from app.services.transactions import MAX_TRANSACTIONS, ZERO
+from app.services.transactions import MAX_TRANSACTIONS
 
 strawberry.enum(OrderStatusModel, name="OrderStatus")
 strawberry.enum(PaymentStatusModel, name="PaymentStatus")
@@ -92,14 +93,44 @@ class Payment:
     amount_paid: Decimal = strawberry.field(description="Captured.")
     amount_refunded: Decimal
     currency: str
+    refund_requested: Decimal = strawberry.field(
+        description="Asked of the payment side by pending refund requests, not yet refunded."
+    )
     balance_due: Decimal = strawberry.field(
-        description="What is left to collect: total - paid, when positive (else 0)."
+        description="What is left to collect: total - paid, when positive (else 0); 0 for "
+        "a cancelled, declined or refunded order."
     )
     refund_due: Decimal = strawberry.field(
-        description="What to pay back: paid - refunded - total, when positive (else 0); "
-        "after an edit lowered the total, say."
+        description="What to pay back and not yet asked for: paid - refunded - requested - "
+        "total, when positive (else 0); after an edit lowered the total, say. A cancelled, "
+        "declined or refunded order keeps nothing, so all it was paid is due."
     )
     _order_id: strawberry.Private[int]
+
+    @classmethod
+    def build(cls, order: OrderModel) -> Payment:
+        """From the order's columns (an edit's preview gives an unsaved order)."""
+        balance_due, refund_due = dues(
+            order.status,
+            order.total,
+            order.amount_paid,
+            order.amount_refunded,
+            order.amount_refund_requested,
+        )
+        return cls(
+            method=order.payment_method,
+            provider=order.payment_provider,
+            transaction_id=order.payment_transaction_id,
+            status=order.payment_status,
+            amount_authorized=order.amount_authorized,
+            amount_paid=order.amount_paid,
+            amount_refunded=order.amount_refunded,
+            currency=order.currency,
+            refund_requested=order.amount_refund_requested,
+            balance_due=balance_due,
+            refund_due=refund_due,
+            _order_id=order.id,
+        )
 
     @strawberry.field(
         description=f"Oldest first (at most {MAX_TRANSACTIONS}).",
@@ -201,6 +232,9 @@ class Order:
     customer_comment: str
     tracking_number: str | None
     carrier: str | None
+    carrier_name: str | None = strawberry.field(
+        description='The carrier as people name it: "UPS", "Royal Mail".'
+    )
     tracking_url: str | None
     _model: strawberry.Private[OrderModel]
 
@@ -225,6 +259,7 @@ class Order:
             customer_comment=order.customer_comment,
             tracking_number=order.tracking_number or None,
             carrier=order.carrier or None,
+            carrier_name=carrier_name(order.carrier, order.tracking_number) or None,
             tracking_url=tracking_url(order.tracking_number, order.carrier or None),
             _model=order,
         )
@@ -232,20 +267,7 @@ class Order:
     # Nested objects are built only when a query selects them.
     @strawberry.field
     def payment(self) -> Payment:
-        order = self._model
-        return Payment(
-            method=order.payment_method,
-            provider=order.payment_provider,
-            transaction_id=order.payment_transaction_id,
-            status=order.payment_status,
-            amount_authorized=order.amount_authorized,
-            amount_paid=order.amount_paid,
-            amount_refunded=order.amount_refunded,
-            currency=order.currency,
-            balance_due=max(ZERO, order.total - order.amount_paid),
-            refund_due=max(ZERO, order.amount_paid - order.amount_refunded - order.total),
-            _order_id=order.id,
-        )
+        return Payment.build(self._model)
 
     @strawberry.field
     def billing_address(self) -> Address:
@@ -300,6 +322,15 @@ class Order:
     async def refunds(self, info: Info) -> list[Refund]:
         rows = await info.context.loaders.refunds_by_order.load(self._model.id)
         return [Refund.build(row) for row in rows[:MAX_REFUNDS]]
+
+    @strawberry.field(
+        description="Refunds asked of the payment side, oldest first (at most "
+        f"{MAX_REQUESTS}): PENDING until it confirms them.",
+        directives=[most(MAX_REQUESTS)],
+    )
+    async def refund_requests(self, info: Info) -> list[RefundRequest]:
+        rows = await info.context.loaders.refund_requests_by_order.load(self._model.id)
+        return [RefundRequest.build(row) for row in rows[:MAX_REQUESTS]]
 
     @strawberry.field(
         description="Invoices and packing slips that print this order, newest first "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 import strawberry
 
@@ -12,9 +13,13 @@ from app.models import ShippingMethod as ShippingMethodModel
 from app.models import TransactionKind as TransactionKindModel
 from app.schema.cost import most
 from app.schema.ids import to_global_id
+from app.services.refund_requests import PaymentWarning as PaymentWarningModel
+from app.services.refund_requests import WarningCode as WarningCodeModel
 
 strawberry.enum(TransactionKindModel, name="TransactionKind")
 TransactionKind = TransactionKindModel
+strawberry.enum(WarningCodeModel, name="WarningCode")
+WarningCode = WarningCodeModel
 
 # every ISO 3166-1 country, the most a method lists
 MAX_COUNTRIES = 249
@@ -77,3 +82,25 @@ class ShippingMethod:
             countries=list(row.countries),
             active=row.active,
         )
+
+
+@strawberry.type(description="Something about the money to act on; the action itself was done.")
+class PaymentWarning:
+    code: WarningCode
+    message: str
+    amount: Decimal
+    currency: str
+
+    @classmethod
+    def build(cls, warning: PaymentWarningModel) -> PaymentWarning:
+        return cls(
+            code=warning.code,
+            message=warning.message,
+            amount=warning.amount,
+            currency=warning.currency,
+        )
+
+
+def warning_list() -> Any:
+    """A payload's `warnings` field: empty when there is nothing to act on."""
+    return strawberry.field(default_factory=list, directives=[most(2)])

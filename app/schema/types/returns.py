@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from app.models import Refund as RefundModel
+from app.models import RefundRequest as RefundRequestModel
+from app.models import RefundRequestStatus as RefundRequestStatusModel
 from app.models import Return as ReturnModel
 from app.models import ReturnAction as ReturnActionModel
 from app.models import ReturnItem as ReturnItemModel
@@ -17,6 +19,7 @@ from app.schema.context import Info
 from app.schema.cost import most
 from app.schema.ids import to_global_id
 from app.schema.permissions import StaffOnly
+from app.services import returns
 from app.services.orders import MAX_LINES
 
 if TYPE_CHECKING:
@@ -25,6 +28,8 @@ if TYPE_CHECKING:
 strawberry.enum(ReturnStatusModel, name="ReturnStatus")
 strawberry.enum(ReturnActionModel, name="ReturnAction")
 ReturnStatus = ReturnStatusModel
+strawberry.enum(RefundRequestStatusModel, name="RefundRequestStatus")
+RefundRequestStatus = RefundRequestStatusModel
 ReturnAction = ReturnActionModel
 LazyOrder = Annotated["Order", strawberry.lazy("app.schema.types.orders")]
 LazyOrderItem = Annotated["OrderItem", strawberry.lazy("app.schema.types.orders")]
@@ -91,6 +96,51 @@ class Refund:
     def created_by(self, info: Info) -> str:
         return self._model.created_by if info.context.viewer.is_staff else "store"
 
+    @strawberry.field(description="The refund request it confirmed, if any.")
+    async def refund_request_id(self, info: Info) -> strawberry.ID | None:
+        request = await info.context.loaders.refund_request_by_refund.load(self._model.id)
+        return to_global_id("RefundRequest", request.id) if request else None
+
+
+@strawberry.type(
+    description="Staff asking the payment side to pay money back: PENDING until the payment "
+    "side confirms it with recordPayment(kind: REFUND, refundRequestId)."
+)
+class RefundRequest:
+    id: strawberry.ID
+    status: RefundRequestStatus
+    amount: Decimal
+    currency: str
+    created_at: datetime
+    settled_at: datetime | None = strawberry.field(description="When confirmed or withdrawn.")
+    refund_id: strawberry.ID | None = strawberry.field(description="The refund that confirmed it.")
+    return_id: strawberry.ID | None = strawberry.field(description="The return it settles.")
+    _model: strawberry.Private[RefundRequestModel]
+
+    @classmethod
+    def build(cls, row: RefundRequestModel) -> RefundRequest:
+        return cls(
+            id=to_global_id("RefundRequest", row.id),
+            status=row.status,
+            amount=row.amount,
+            currency=row.currency,
+            created_at=row.created_at,
+            settled_at=row.settled_at,
+            refund_id=to_global_id("Refund", row.refund_id) if row.refund_id else None,
+            return_id=(
+                to_global_id("Return", row.return_request_id) if row.return_request_id else None
+            ),
+            _model=row,
+        )
+
+    @strawberry.field(permission_classes=[StaffOnly], description="Staff only.")
+    def reason(self) -> str | None:
+        return self._model.reason
+
+    @strawberry.field(description="Who asked; customers see 'store'.")
+    def created_by(self, info: Info) -> str:
+        return self._model.created_by if info.context.viewer.is_staff else "store"
+
 
 @strawberry.type(name="Return", description="A customer's request to send items back.")
 class ReturnRequest:
@@ -120,6 +170,13 @@ class ReturnRequest:
     )
     def staff_notes(self) -> str | None:
         return self._model.staff_notes
+
+    @strawberry.field(
+        description="The statuses setReturnStatus would move it to for this viewer.",
+        directives=[most(len(ReturnStatusModel))],
+    )
+    def next_statuses(self, info: Info) -> list[ReturnStatus]:
+        return returns.next_statuses(info.context.viewer, self._model.status)
 
     @strawberry.field(directives=[most(MAX_LINES)])
     async def items(self, info: Info) -> list[ReturnItem]:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from app.carriers import tracking_url
+from app.carriers import carrier_name, tracking_url
 from app.models import Order as OrderModel
 from app.models import OrderItem as OrderItemModel
 from app.models import Shipment as ShipmentModel
@@ -47,6 +47,9 @@ class Shipment:
     created_at: datetime
     tracking_number: str | None
     carrier: str | None
+    carrier_name: str | None = strawberry.field(
+        description='The carrier as people name it: "UPS", "Royal Mail".'
+    )
     tracking_url: str | None
     shipping_method: str
     comments: str
@@ -59,6 +62,7 @@ class Shipment:
             created_at=shipment.created_at,
             tracking_number=shipment.tracking_number or None,
             carrier=shipment.carrier or None,
+            carrier_name=carrier_name(shipment.carrier, shipment.tracking_number) or None,
             tracking_url=tracking_url(shipment.tracking_number, shipment.carrier or None),
             shipping_method=shipment.shipping_method,
             comments=shipment.comments,
@@ -105,6 +109,9 @@ class TrackingShipment:
     created_at: datetime
     tracking_number: str | None
     carrier: str | None
+    carrier_name: str | None = strawberry.field(
+        description='The carrier as people name it: "UPS", "Royal Mail".'
+    )
     tracking_url: str | None
 
 
@@ -115,6 +122,9 @@ class OrderTracking:
     created_at: datetime
     tracking_number: str | None
     carrier: str | None
+    carrier_name: str | None = strawberry.field(
+        description='The carrier as people name it: "UPS", "Royal Mail".'
+    )
     tracking_url: str | None
     _model: strawberry.Private[OrderModel]
 
@@ -127,6 +137,7 @@ class OrderTracking:
             created_at=order.created_at,
             tracking_number=order.tracking_number or None,
             carrier=order.carrier or None,
+            carrier_name=carrier_name(order.carrier, order.tracking_number) or None,
             tracking_url=tracking_url(order.tracking_number, order.carrier or None),
             _model=order,
         )
@@ -151,6 +162,7 @@ class OrderTracking:
                 created_at=s.created_at,
                 tracking_number=s.tracking_number or None,
                 carrier=s.carrier or None,
+                carrier_name=carrier_name(s.carrier, s.tracking_number) or None,
                 tracking_url=tracking_url(s.tracking_number, s.carrier or None),
             )
             for s in rows

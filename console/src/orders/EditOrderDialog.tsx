@@ -1,6 +1,8 @@
 // Edit order: lines, prices and shipping cost in one editOrder, against the version the form
-// was opened on. The server computes the new totals; what it answers (the new total,
-// balance due or refund due) is shown before the dialog is closed. A conflict offers a reload.
+// was opened on. While the user types, the server's preview of the edit (previewOrderEdit,
+// worked out by editOrder's own code) shows the new total, balance due and refund due, and
+// any stock it lacks, before saving; after saving, what editOrder answered. A version
+// conflict, found by the preview or by saving, offers a reload.
 import { useState } from "react";
 import { Checkbox, Form } from "react-aria-components";
 import { useClient } from "urql";
@@ -8,7 +10,10 @@ import { graphql } from "../gql";
 import type { EditOrderMutation } from "../gql/graphql";
 import { idempotencyKey, money } from "../lib/format";
 import { Button, Dialog, Errors, Notice, TextField } from "../ui";
+import { editInput, type EditForm, type Line, type PreviewState, touched, usePreview } from "./editPreview";
 import { outcome, type OrderView, type UserErrorLike } from "./orderQuery";
+
+export { changesOf } from "./editPreview";
 
 const EditOrderDocument = graphql(`
   mutation EditOrder($orderId: ID!, $input: EditOrderInput!, $key: String) {
@@ -32,59 +37,35 @@ const EditOrderDocument = graphql(`
   }
 `);
 
-interface Line {
-  quantity: string;
-  unitPrice: string;
-  remove: boolean;
-}
-interface NewLine {
-  sku: string;
-  quantity: string;
-  unitPrice: string;
-}
 type Saved = NonNullable<EditOrderMutation["editOrder"]["order"]>;
 
-export function changesOf(order: OrderView, lines: Record<string, Line>) {
-  const change = [];
-  const remove = [];
-  for (const item of order.items) {
-    const line = lines[item.id];
-    if (!line) continue;
-    if (line.remove) {
-      remove.push(item.id);
-      continue;
-    }
-    const quantity = Number(line.quantity) !== item.quantity ? Number(line.quantity) : null;
-    const unitPrice = line.unitPrice.trim() !== item.unitPrice ? line.unitPrice.trim() : null;
-    if (quantity !== null || unitPrice !== null) change.push({ orderItemId: item.id, quantity, unitPrice });
-  }
-  return { change, remove };
-}
-
-export function EditOrderDialog({ order, onClose, reload }: { order: OrderView; onClose(changed: boolean): void; reload(): void }) {
+export function EditOrderDialog({
+  order,
+  onClose,
+  reload,
+  previewDelayMs = 400,
+}: {
+  order: OrderView;
+  onClose(changed: boolean): void;
+  reload(): void;
+  previewDelayMs?: number;
+}) {
   const client = useClient();
   const initial = () => Object.fromEntries(order.items.map((i) => [i.id, { quantity: String(i.quantity), unitPrice: i.unitPrice, remove: false }]));
-  const [lines, setLines] = useState<Record<string, Line>>(initial);
-  const [added, setAdded] = useState<NewLine[]>([]);
-  const [shipping, setShipping] = useState(order.shippingCost);
-  const [note, setNote] = useState("");
+  const [form, setForm] = useState<EditForm>(() => ({ lines: initial(), added: [], shipping: order.shippingCost, note: "" }));
   const [errors, setErrors] = useState<UserErrorLike[]>([]);
   const [saved, setSaved] = useState<Saved | null>(null);
   const [busy, setBusy] = useState(false);
   const [version, setVersion] = useState(order.version);
-  const conflict = errors.some((e) => e.code === "VERSION_CONFLICT");
+  const input = editInput(order, form, version);
+  const changed = touched(input);
+  const preview = usePreview(order.id, saved || !changed ? null : input, previewDelayMs);
+  const conflict = [...errors, ...preview.errors].some((e) => e.code === "VERSION_CONFLICT");
+  const { lines, added } = form;
+  const setAdded = (next: EditForm["added"]) => setForm({ ...form, added: next });
 
   async function save() {
     setBusy(true);
-    const { change, remove } = changesOf(order, lines);
-    const input = {
-      expectedVersion: version,
-      change,
-      remove,
-      add: added.filter((a) => a.sku.trim()).map((a) => ({ sku: a.sku.trim(), quantity: Number(a.quantity || 1), unitPrice: a.unitPrice.trim() || null })),
-      shippingCost: shipping.trim() !== order.shippingCost ? shipping.trim() : null,
-      note,
-    };
     const result = await client.mutation(EditOrderDocument, { orderId: order.id, input, key: idempotencyKey() }).toPromise();
     const found = outcome(result, result.data?.editOrder);
     setBusy(false);
@@ -97,7 +78,7 @@ export function EditOrderDialog({ order, onClose, reload }: { order: OrderView; 
     onClose(true); // reopened from the menu, the form starts from the order as it is now
   }
 
-  const set = (id: string, patch: Partial<Line>) => setLines({ ...lines, [id]: { ...(lines[id] as Line), ...patch } });
+  const set = (id: string, patch: Partial<Line>) => setForm({ ...form, lines: { ...lines, [id]: { ...(lines[id] as Line), ...patch } } });
   return (
     <Dialog title="Edit order" isOpen onOpenChange={(o) => !o && onClose(saved !== null)} wide>
       {saved ? (
@@ -123,7 +104,7 @@ export function EditOrderDialog({ order, onClose, reload }: { order: OrderView; 
         >
           <p className="muted">
             Now: total {money(order.total, order.currency)}, balance due {money(order.payment.balanceDue, order.currency)}. The server works out
-            the new total, balance due and refund due when you save, and shows them here.
+            the new total, balance due and refund due as you edit, and shows them below before you save.
           </p>
           <table className="data">
             <thead>
@@ -144,7 +125,8 @@ export function EditOrderDialog({ order, onClose, reload }: { order: OrderView; 
                       {item.quantityShipped > 0 && <span className="muted"> ({item.quantityShipped} shipped)</span>}
                     </td>
                     <td>
-                      <TextField label={`Quantity of ${item.sku}`} type="number" min={item.quantityShipped} value={line.quantity} onChange={(v) => set(item.id, { quantity: v })} isDisabled={line.remove} />
+                      {/* no min: how low a line may go is the server's rule, shown by the preview */}
+                      <TextField label={`Quantity of ${item.sku}`} type="number" value={line.quantity} onChange={(v) => set(item.id, { quantity: v })} isDisabled={line.remove} />
                     </td>
                     <td>
                       <TextField label={`Unit price of ${item.sku}`} type="number" step="0.01" min={0} value={line.unitPrice} onChange={(v) => set(item.id, { unitPrice: v })} isDisabled={line.remove} />
@@ -176,13 +158,21 @@ export function EditOrderDialog({ order, onClose, reload }: { order: OrderView; 
           <div>
             <Button onPress={() => setAdded([...added, { sku: "", quantity: "1", unitPrice: "" }])}>Add a line</Button>
           </div>
-          <TextField label="Shipping cost" type="number" step="0.01" min={0} value={shipping} onChange={setShipping} />
-          <TextField label="Note (staff only)" value={note} onChange={setNote} />
+          <TextField label="Shipping cost" type="number" step="0.01" min={0} value={form.shipping} onChange={(shipping) => setForm({ ...form, shipping })} />
+          <TextField label="Note (staff only)" value={form.note} onChange={(note) => setForm({ ...form, note })} />
+          <AfterEdit state={preview} changed={changed} />
           <Errors errors={errors} />
           {conflict && (
             <div className="row">
               <Button onPress={startOver}>Reload the order</Button>
-              <Button onPress={() => { setVersion(order.version); setErrors([]); }}>Keep my changes and try again</Button>
+              <Button
+                onPress={() => {
+                  setVersion(order.version);
+                  setErrors([]);
+                }}
+              >
+                Keep my changes and try again
+              </Button>
             </div>
           )}
           <div className="dialog-buttons">
@@ -194,5 +184,62 @@ export function EditOrderDialog({ order, onClose, reload }: { order: OrderView; 
         </Form>
       )}
     </Dialog>
+  );
+}
+
+/** The server's preview of the edit: the figures it would give, what it lacks, or why
+ * editOrder would refuse it. Polite live region: read out when the user pauses. */
+function AfterEdit({ state, changed }: { state: PreviewState; changed: boolean }) {
+  const { preview, errors, pending } = state;
+  const figures = preview && (
+    <dl className="facts" data-field="edit-preview">
+      <dt>New subtotal</dt>
+      <dd>{money(preview.subtotal, preview.currency)}</dd>
+      <dt>Shipping</dt>
+      <dd>{money(preview.shippingCost, preview.currency)}</dd>
+      <dt>Tax</dt>
+      <dd>{money(preview.taxTotal, preview.currency)}</dd>
+      <dt>New total</dt>
+      <dd data-field="preview-total">
+        {money(preview.total, preview.currency)} <span className="muted">(now {money(preview.totalBefore, preview.currency)})</span>
+      </dd>
+      <dt>Balance due</dt>
+      <dd>
+        <strong data-field="preview-balance-due">{money(preview.payment.balanceDue, preview.currency)}</strong>
+      </dd>
+      <dt>Refund due</dt>
+      <dd>
+        <strong data-field="preview-refund-due">{money(preview.payment.refundDue, preview.currency)}</strong>
+      </dd>
+    </dl>
+  );
+  return (
+    <section className="panel edit-preview" aria-label="After this edit" aria-live="polite" aria-busy={pending}>
+      <h3>After this edit</h3>
+      {!changed ? (
+        <p className="muted">No changes yet.</p>
+      ) : (
+        <>
+          {pending && <p className="muted">Working out the new balance…</p>}
+          {figures}
+          {preview && preview.stockShortfalls.length > 0 && (
+            <ul className="errors" aria-label="Not enough stock">
+              {preview.stockShortfalls.map((s) => (
+                <li key={s.sku}>
+                  Not enough stock of {s.sku}: {s.wanted} wanted, {s.inStock} in stock.
+                </li>
+              ))}
+            </ul>
+          )}
+          {errors.length > 0 && !(preview && errors.every((e) => e.code === "INSUFFICIENT_STOCK")) && (
+            <ul className="errors" aria-label="Saving would be refused">
+              {errors.map((e, i) => (
+                <li key={i}>{e.message}</li>
+              ))}
+            </ul>
+          )}
+        </>
+      )}
+    </section>
   );
 }

@@ -1,13 +1,18 @@
 // One order: what it is, what was paid and shipped, its notes and timeline, and every action
-// the help page names. Live: any event on this order makes the page ask again.
+// the help page names. Live: an event of this order (and only of this one) makes the page ask
+// again, once for a burst of them.
 import { useParams } from "react-router";
 import { useQuery, useSubscription } from "urql";
 import { useOnReconnect } from "../lib/live";
+import { useThrottled } from "../lib/throttle";
 import { dateTime, words } from "../lib/format";
+import { isOwnEvent } from "./liveRule";
 import { OrderActions } from "./OrderActions";
 import { OrderLiveDocument, OrderPageDocument } from "./orderQuery";
 import { Items, Payment, Shipping } from "./OrderSections";
 import { StaffNotes, Timeline } from "./OrderNotes";
+
+const RELOAD_AT_MOST_EVERY_MS = 250;
 
 export default function OrderPage() {
   const number = Number(useParams().number);
@@ -18,8 +23,11 @@ export default function OrderPage() {
   });
   const order = data?.order;
   const reload = () => refetch({ requestPolicy: "network-only" });
+  const reloadSoon = useThrottled(reload, RELOAD_AT_MOST_EVERY_MS);
   useSubscription({ query: OrderLiveDocument, variables: { orderId: order?.id ?? "" }, pause: !order }, (_, event) => {
-    reload();
+    // the subscription is this order's; an event still on its way from the order shown
+    // before (the page is reused from one order to the next) is not
+    if (order && isOwnEvent(event.orderEvents, order.id)) reloadSoon();
     return event;
   });
   useOnReconnect(reload);

@@ -1,4 +1,5 @@
 import { dateTime, money, words } from "../lib/format";
+import { TableWrap } from "../ui";
 import type { OrderView } from "./orderQuery";
 
 type Address = OrderView["shippingAddress"];
@@ -7,7 +8,7 @@ export function Items({ order }: { order: OrderView }) {
   return (
     <section aria-labelledby="items-title" className="panel">
       <h2 id="items-title">Items</h2>
-      <div className="table-wrap">
+      <TableWrap labelledBy="items-title">
         <table className="data" aria-labelledby="items-title">
           <thead>
             <tr>
@@ -54,7 +55,7 @@ export function Items({ order }: { order: OrderView }) {
             </tr>
           </tfoot>
         </table>
-      </div>
+      </TableWrap>
     </section>
   );
 }

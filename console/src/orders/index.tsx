@@ -1,5 +1,6 @@
 // Orders > Manage orders: Open / Completed / All, filters, search, sort, keyset pages, and
-// what to do with a selection. Live: an order event anywhere makes the page ask again.
+// what to do with a selection. Live: an order event makes the page ask again when its order
+// is on the page or could come onto it (liveRule.ts), at most twice a second.
 import { useEffect, useMemo, useRef, useState } from "react";
 import { Checkbox, Input, Label, SearchField, Tab, TabList, TabPanel, Tabs } from "react-aria-components";
 import { Link, useSearchParams } from "react-router";
@@ -7,12 +8,14 @@ import { useQuery, useSubscription } from "urql";
 import { graphql } from "../gql";
 import type { ExportGranularity, OrderSortField, OrdersListQuery, SortDirection } from "../gql/graphql";
 import { useOnReconnect } from "../lib/live";
+import { useThrottled } from "../lib/throttle";
 import { dateTime, money, ORDER_STATUSES, PAYMENT_STATUSES, words } from "../lib/format";
 import { useViewer } from "../lib/viewer";
 import { Button, Select } from "../ui";
 import { BulkStatus } from "./BulkStatus";
 import { JobStatus, useFileJobs } from "./jobs";
 import { type ListParams, orderFilter, PAGE_SIZES, readParams, SORTS, type Tab as TabKey } from "./listParams";
+import { listMayChange, type ShownPage } from "./liveRule";
 
 const OrdersListDocument = graphql(`
   query OrdersList(
@@ -37,6 +40,7 @@ const OrdersListDocument = graphql(`
           number
           status
           createdAt
+          updatedAt
           email
           total
           currency
@@ -61,6 +65,18 @@ const OrdersLiveDocument = graphql(`
     orderEvents {
       id
       type
+      order {
+        id
+        number
+        status
+        isOpen
+        createdAt
+        updatedAt
+        total
+        payment {
+          status
+        }
+      }
     }
   }
 `);
@@ -91,8 +107,19 @@ export default function OrdersScreen() {
   };
   const [{ data, fetching, error }, refetch] = useQuery({ query: OrdersListDocument, variables });
   const refresh = useThrottled(() => refetch({ requestPolicy: "network-only" }), REFETCH_AT_MOST_EVERY_MS);
+  const shown = useRef<ShownPage | null>(null);
+  shown.current = data
+    ? {
+        ids: new Set(data.orders.edges.map((edge) => edge.node.id)),
+        filter,
+        sort: { field, direction },
+        rows: data.orders.edges.map((edge) => edge.node),
+        atStart: !data.orders.pageInfo.hasPreviousPage,
+        atEnd: !data.orders.pageInfo.hasNextPage,
+      }
+    : null;
   useSubscription({ query: OrdersLiveDocument }, (_, event) => {
-    refresh();
+    if (listMayChange(event.orderEvents.order, shown.current)) refresh();
     return event;
   });
   useOnReconnect(refresh);
@@ -128,26 +155,6 @@ export default function OrdersScreen() {
         ))}
       </Tabs>
     </section>
-  );
-}
-
-function useThrottled(callback: () => void, ms: number): () => void {
-  const last = useRef(0);
-  const pending = useRef<ReturnType<typeof setTimeout> | null>(null);
-  const current = useRef(callback);
-  current.current = callback;
-  useEffect(() => () => void (pending.current && clearTimeout(pending.current)), []);
-  return useMemo(
-    () => () => {
-      if (pending.current) return;
-      const wait = Math.max(0, last.current + ms - Date.now());
-      pending.current = setTimeout(() => {
-        pending.current = null;
-        last.current = Date.now();
-        current.current();
-      }, wait);
-    },
-    [ms],
   );
 }
 

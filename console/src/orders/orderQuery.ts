@@ -121,6 +121,9 @@ export const OrderLiveDocument = graphql(`
     orderEvents(orderId: $orderId) {
       id
       type
+      order {
+        id
+      }
     }
   }
 `);

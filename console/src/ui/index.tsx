@@ -4,3 +4,4 @@
 export { Button, Errors, Notice, TextField, type TextFieldProps } from "./fields";
 export { Dialog } from "./Dialog";
 export { Select, type Choice } from "./Select";
+export { TableWrap } from "./TableWrap";

@@ -9,7 +9,7 @@ from tortoise.migrations import operations as ops
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0009_console_server')]
+    dependencies = [('models', '0010_refund_requests_documents')]
 
     initial = False
 
