@@ -282,8 +282,18 @@ async def test_product_and_shipment_lists_read_only_their_columns(
     assert '"tracking_number" "1","created_by" "2","created_at" "3" FROM' in shipments, shipments
     # the token, the two pages, the shipments' lines
     assert counter.count == 4, counter.statements
-    customer = await gql.data(LISTS, None, actors.customer.token)
+    # a customer: stock is staff only (null, FORBIDDEN at each product's path), the store
+    # made the shipments; compiled all the same
+    with count_queries() as counter:
+        body = await gql(LISTS, None, actors.customer.token, expect_errors=True)
+    assert counter.count == 4, counter.statements
+    customer = body["data"]
+    assert [e["node"]["stock"] for e in customer["products"]["edges"]] == [None, None]
+    assert [e["path"] for e in body["errors"]] == [
+        ["products", "edges", i, "node", "stock"] for i in range(2)
+    ]
     assert [e["node"]["createdBy"] for e in customer["shipments"]["edges"]] == ["store"] * 2
+    await gql(LISTS, None, actors.customer.token, expect_errors=True)  # compared
 
 
 TIMELINE = """query($n: Int!, $first: Int, $after: String) { order(number: $n) {

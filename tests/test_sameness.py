@@ -63,7 +63,7 @@ COMPILED_PAGE = """query($n: Int) { orders(first: 20) { edges { cursor node {
 
 # The console's other lists, compiled as well: products and shipments.
 LISTS_PAGE = """{ products(first: 20) { edges { cursor node {
-    __typename id sku name price currency stock active } } pageInfo { hasNextPage } }
+    __typename id sku name price currency stock inStock active } } pageInfo { hasNextPage } }
   shipments(first: 20) { edges { node { id createdAt trackingNumber carrier trackingUrl
     shippingMethod comments createdBy shippedTo { firstName city country }
     items { sku name quantity } } } }

@@ -367,7 +367,8 @@ PRODUCT = Table(
         "name": _one("name"),
         "price": _one("price"),
         "currency": Leaf((), lambda context: context.settings.currency),
-        "stock": _one("stock"),
+        "stock": Leaf(("stock",), guarded=True),  # staff only (StaffOnly)
+        "inStock": Leaf(("stock",), lambda _, stock: stock > 0),
         "active": _one("active"),
     },
     build=lambda product, context: ProductObject.build(product, context.settings.currency),
