@@ -125,6 +125,31 @@ async def select_rows(
     return rows
 
 
+async def listed_rows(query: Any, model: type[Model], fields: Sequence[str]) -> list[Sequence[Any]]:
+    """The rows of a `values_list(*fields)` query built by Tortoise (its filters, order and
+    keyset), each value as the model would hold it: converted as select_rows converts,
+    once per column kind, where Tortoise resolves a converter for every value."""
+    query._choose_db_if_not_chosen()
+    query._make_query()
+    db = query._db
+    _, raw = await db.execute_query(*query.query.get_parameterized_sql())
+    how = _python_values(model, db.executor_class.__name__)
+    converters = [
+        (i, convert)
+        for i, name in enumerate(fields)
+        if (convert := how[db_column(model, name)]) is not None
+    ]
+    if not converters:
+        return [tuple(r) for r in raw]
+    rows: list[Sequence[Any]] = []
+    for r in raw:
+        row = list(r)
+        for i, convert in converters:
+            row[i] = convert(row[i])
+        rows.append(row)
+    return rows
+
+
 @lru_cache(maxsize=512)
 def _statement(
     model: type[Model],

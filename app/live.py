@@ -29,6 +29,16 @@ QUEUE_SIZE = 1000
 RECONNECT_SECONDS = 1.0
 
 
+def on_server(redis: Any, channel: str) -> str:
+    """The channel's name on the Redis server. Pub/sub is one namespace for a whole server,
+    whatever database a client selected: a store on database N (N > 0) publishes and listens
+    on `<channel>:db<N>`, so two stores, or two test workers, sharing a server on different
+    databases never hear each other. Database 0 keeps the plain name."""
+    pool = getattr(redis, "connection_pool", None)
+    db = int((getattr(pool, "connection_kwargs", None) or {}).get("db") or 0)
+    return f"{channel}:db{db}" if db else channel
+
+
 class Overrun(Exception):
     """The subscriber fell QUEUE_SIZE messages behind."""
 
@@ -79,7 +89,8 @@ class Hub:
     async def _listen_once(self) -> None:
         pubsub = self.redis.pubsub()
         try:
-            await pubsub.subscribe(*CHANNELS)
+            named = {on_server(self.redis, c): c for c in CHANNELS}
+            await pubsub.subscribe(*named)
             self.ready.set()
             while True:
                 message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=5.0)
@@ -91,7 +102,7 @@ class Hub:
                     data = orjson.loads(message["data"])
                 except orjson.JSONDecodeError:
                     continue
-                self._hand_out(channel, data)
+                self._hand_out(named.get(channel, channel), data)
         finally:
             with suppress(RedisError, OSError):
                 await pubsub.aclose()
@@ -110,7 +121,7 @@ async def publish(redis: Any, channel: str, messages: list[dict[str, Any]]) -> N
         return
     async with redis.pipeline(transaction=False) as pipe:
         for message in messages:
-            pipe.publish(channel, orjson.dumps(message))
+            pipe.publish(on_server(redis, channel), orjson.dumps(message))
         await pipe.execute()
 
 

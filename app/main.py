@@ -21,6 +21,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route, WebSocketRoute
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
@@ -38,7 +39,7 @@ from app.documents.render import Renderer
 from app.http import BodyLimit, PrivateWhenSignedIn, bearer_token
 from app.logs import RequestLog
 from app.redis import redis_settings
-from app.schema import build_schema, schema
+from app.schema import build_schema, lane, schema
 from app.schema.context import Context
 from app.schema.failures import is_unavailable
 from app.services import documents, exports, imports
@@ -105,6 +106,35 @@ def _registrable(result: ExecutionResult) -> bool:
     return not any(e.path is None and e.original_error is None for e in result.errors or [])
 
 
+def _timed_out(seconds: float) -> ExecutionResult:
+    return ExecutionResult(
+        data=None,
+        errors=[
+            GraphQLError(
+                f"The request took longer than {seconds:g} s and was stopped; "
+                "ask for less at a time.",
+                extensions={"code": "TIMEOUT"},
+            )
+        ],
+    )
+
+
+_LANE_ACCEPTS = (b"", b"*/*", b"application/json", GRAPHQL_RESPONSE.encode())
+
+
+def _lane_headers(scope: Scope) -> bool:
+    """A plain JSON POST whose answer is one JSON document: the fast lane's kind."""
+    content_type = accept = b""
+    for name, value in scope["headers"]:
+        if name == b"content-type":
+            content_type = value
+        elif name == b"accept":
+            accept = value
+    if content_type.split(b";")[0].strip() != b"application/json":
+        return False
+    return all(part.split(b";")[0].strip() in _LANE_ACCEPTS for part in accept.split(b","))
+
+
 class TextFrames(ASGIWebSocketAdapter):
     """graphql-transport-ws messages as TEXT frames: browsers' graphql-ws (and GraphiQL's
     subscription pane) read only those, and `encode_json` gives bytes (orjson)."""
@@ -133,6 +163,59 @@ class GraphQLApp(GraphQL[Context, None]):
             max_subscriptions_per_connection=MAX_SUBSCRIPTIONS,
         )
         self.settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A POST of a known query takes the fast lane (app/schema/lane.py); everything
+        else, and whatever the lane hands back, Strawberry's view."""
+        if (
+            self.settings.fast_execution
+            and self.settings.fast_lane
+            and scope["type"] == "http"
+            and scope["method"] == "POST"
+            and _lane_headers(scope)
+        ):
+            body, messages = await lane.read_all(receive)
+            receive = lane.Replay(messages, receive)
+            if body is not None and await self._fast_lane(scope, receive, send, body):
+                return
+        await super().__call__(scope, receive, send)
+
+    async def _fast_lane(self, scope: Scope, receive: Receive, send: Send, body: bytes) -> bool:
+        """Answer a known query, as the standard path would; False when it is not one."""
+        asked = lane.read_body(body)
+        if asked is None:
+            return False
+        schema = cast(Any, self.schema)._schema
+        redis = getattr(scope["app"].state, "redis", None)
+        if asked.digest is not None:
+            if redis is None:
+                return False
+            stored = await redis.getex(persisted.KEY + asked.digest, ex=persisted.KEEP_SECONDS)
+            if stored is None:
+                return False
+            asked.query = stored.decode() if isinstance(stored, bytes) else str(stored)
+        found = lane.known(schema, asked.query, asked.operation_name)
+        if found is None or lane.has_nul(asked.variables):
+            return False
+        cost = lane.costed(schema, found, asked.variables)
+        if cost is None:
+            return False
+        request = Request(scope, receive)
+        sub_response = await self.get_sub_response(request)
+        context = await self.get_context(request, sub_response)
+        lane.announce(found, cost)
+        try:
+            async with asyncio.timeout(context.settings.request_timeout_seconds) as deadline:
+                context.deadline = deadline
+                result = await lane.run(self.schema, found, asked.variables, context, cost)
+        except TimeoutError:
+            result = _timed_out(context.settings.request_timeout_seconds)
+        except Exception:  # the lane's own fault, never the query's: the standard path answers
+            structlog.get_logger("bitcart").exception("fast_lane_failed")
+            return False
+        response = self.create_response(await self.process_result(request, result), sub_response)
+        await response(scope, receive, send)
+        return True
 
     def should_render_graphql_ide(self, request: Any) -> bool:
         """A GET with a persisted query's hash is an operation, whatever it accepts."""
@@ -239,16 +322,7 @@ class GraphQLApp(GraphQL[Context, None]):
                     request, request_adapter, sub_response, context, root_value, request_data
                 )
         except TimeoutError:
-            return ExecutionResult(
-                data=None,
-                errors=[
-                    GraphQLError(
-                        f"The request took longer than {seconds:g} s and was stopped; "
-                        "ask for less at a time.",
-                        extensions={"code": "TIMEOUT"},
-                    )
-                ],
-            )
+            return _timed_out(seconds)
 
     async def get_sub_response(self, request: Request | WebSocket) -> Response:
         sub_response = await super().get_sub_response(request)

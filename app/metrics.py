@@ -47,6 +47,10 @@ QUERY_COST = Histogram(
     "The estimated cost (objects that may resolve) of each operation.",
     buckets=(10, 50, 100, 500, 1000, 5000, 10_000, 50_000, 120_000),
 )
+FAST_LANE = Counter(
+    "bitcart_graphql_fast_lane",
+    "Queries answered by the fast lane: a text already parsed, validated and planned.",
+)
 JOBS = Counter("bitcart_jobs", "Jobs run by the worker, by job and outcome.", ["job", "outcome"])
 JOB_SECONDS = Histogram(
     "bitcart_job_duration_seconds",

@@ -93,6 +93,8 @@ class Settings:
     shutdown_timeout_seconds: int = 20
     # queries' root fields completed set by set (app/schema/fast.py); 0 = graphql-core only
     fast_execution: bool = True
+    # known query texts skip the standard pipeline (app/schema/lane.py); with fast_execution
+    fast_lane: bool = True
     # how long HTTP caches may keep a guest's persisted query read by GET
     public_max_age_seconds: int = 60
     # persisted queries: the longest a guest may register, how many a guest's address may
@@ -232,6 +234,7 @@ def load_settings() -> Settings:
             o.strip() for o in os.environ.get("BITCART_CORS_ORIGINS", "").split(",") if o.strip()
         ),
         fast_execution=os.environ.get("BITCART_FAST_EXECUTION", "1") != "0",
+        fast_lane=os.environ.get("BITCART_FAST_LANE", "1") != "0",
         public_max_age_seconds=max(
             0, _duration_seconds("BITCART_PUBLIC_MAX_AGE", Settings.public_max_age_seconds)
         ),

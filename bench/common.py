@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 import os
 import tempfile
 from decimal import Decimal
@@ -10,7 +11,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 
 def scratch_environment(name: str) -> None:
-    """A new data folder; with DATABASE_URL, a fresh database `name` beside the one named."""
+    """A new data folder; with DATABASE_URL, a fresh database `name_<pid>` beside the one
+    named (two benches at once on one server must not drop each other's), dropped at exit."""
     os.environ["BITCART_DATA_DIR"] = tempfile.mkdtemp(prefix=f"{name}-")
     os.environ.setdefault("SECRET_KEY", "bench")
     os.environ.pop("REDIS_URL", None)
@@ -19,6 +21,7 @@ def scratch_environment(name: str) -> None:
     import asyncpg
 
     base = urlsplit(os.environ["DATABASE_URL"])
+    name = f"{name}_{os.getpid()}"
 
     async def fresh() -> None:
         conn = await asyncpg.connect(urlunsplit(base._replace(scheme="postgresql")))
@@ -26,7 +29,13 @@ def scratch_environment(name: str) -> None:
         await conn.execute(f"CREATE DATABASE {name}")
         await conn.close()
 
+    async def drop() -> None:
+        conn = await asyncpg.connect(urlunsplit(base._replace(scheme="postgresql")))
+        await conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        await conn.close()
+
     asyncio.run(fresh())
+    atexit.register(lambda: asyncio.run(drop()))
     os.environ["DATABASE_URL"] = urlunsplit(base._replace(path=f"/{name}"))
 
 

@@ -42,6 +42,7 @@ from statistics import median
 from typing import Any
 
 import httpx
+from starlette.responses import Response
 
 P1 = """{ orders(first: 50) { edges { node {
   id number status total currency email createdAt trackingNumber
@@ -57,6 +58,30 @@ P2 = """query($n: Int!) { order(number: $n) {
   shipments { id trackingNumber carrier createdAt items { quantity } }
 } }"""
 ONE_ORDER = 150  # the number P2 asks for (a shipped order)
+# The staff console's own reads (console/src/orders): its order list (C1) and its order page
+# (C2, with the refunds, transactions, customer and timeline the page shows).
+C1 = """query OrdersList($first: Int, $after: String, $filter: OrderFilterInput) {
+  orders(first: $first, after: $after, filter: $filter) {
+    totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+    edges { node { id number status createdAt email total currency trackingNumber
+      payment { status } shippingAddress { firstName lastName city country } } }
+} }"""
+C2 = """query OrderPage($number: Int!) { order(number: $number) {
+  id number version status isOpen createdAt updatedAt email currency subtotal shippingCost
+  taxTotal total shippingMethod customerComment staffNotes trackingNumber carrier trackingUrl
+  customer { email firstName lastName }
+  billingAddress { ...AddressFields } shippingAddress { ...AddressFields }
+  payment { method provider status amountAuthorized amountPaid amountRefunded balanceDue
+    refundDue currency
+    transactions { id kind amount currency provider reference createdAt actor } }
+  items { id sku name quantity unitPrice total quantityShipped quantityReturned
+    quantityRestocked }
+  shipments { id createdAt trackingNumber carrier trackingUrl items { sku quantity } }
+  refunds { id amount currency createdAt restocked reason }
+  events(first: 100) { totalCount edges { node { id type createdAt actor message visibility } } }
+} }
+fragment AddressFields on Address { firstName lastName company street1 street2 city state
+  postalCode country phone }"""
 
 
 def _free_port() -> int:
@@ -283,9 +308,16 @@ def floor_app() -> object:
         }
         return Response(orjson.dumps({"data": {"order": order}}), media_type="application/json")
 
+    console = ConsoleFloor(sqlite, marks)
+
     async def graphql(request: Request) -> Response:
         body = orjson.loads(await request.body())
-        return await (one(request) if "order(number" in body["query"] else page(request))
+        query = body["query"]
+        if query.startswith("query OrdersList"):
+            return await console.orders_list()
+        if query.startswith("query OrderPage"):
+            return await console.order_page()
+        return await (one(request) if "order(number" in query else page(request))
 
     from contextlib import asynccontextmanager
 
@@ -295,6 +327,296 @@ def floor_app() -> object:
             yield
 
     return Starlette(routes=[Route("/graphql", graphql, methods=["POST"])], lifespan=lifespan)
+
+
+class ConsoleFloor:
+    """C1 and C2 by hand: the same rows, one statement a relation, orjson out."""
+
+    def __init__(self, sqlite: bool, marks: Any) -> None:
+        self.sqlite, self.marks = sqlite, marks
+
+    async def rows(self, sql: str, values: list[Any]) -> list[dict[str, Any]]:
+        from tortoise import Tortoise
+
+        found: list[dict[str, Any]] = await Tortoise.get_connection("default").execute_query_dict(
+            sql, values
+        )
+        return found
+
+    async def orders_list(self) -> Response:
+        import base64
+
+        import orjson
+
+        from app.global_ids import encode
+
+        orders = await self.rows(
+            "SELECT id, number, status, created_at, email, total, currency, tracking_number, "
+            "payment_status, shipping_address FROM orders ORDER BY created_at DESC, id DESC "
+            "LIMIT 51",
+            [],
+        )
+        (count,) = await self.rows("SELECT count(*) AS n FROM orders", [])
+        shown = orders[:50]
+        cursors = [
+            base64.urlsafe_b64encode(orjson.dumps([_time(o["created_at"]), o["id"]])).decode()
+            for o in shown
+        ]
+        edges = []
+        for o in shown:
+            to = _json(o["shipping_address"])
+            edges.append(
+                {
+                    "node": {
+                        "id": encode("Order", o["id"]),
+                        "number": o["number"],
+                        "status": o["status"],
+                        "createdAt": _time(o["created_at"]),
+                        "email": o["email"],
+                        "total": _money(o["total"]),
+                        "currency": o["currency"],
+                        "trackingNumber": o["tracking_number"] or None,
+                        "payment": {"status": o["payment_status"]},
+                        "shippingAddress": {
+                            n: str(to.get(k) or "")
+                            for k, n in (
+                                ("first_name", "firstName"),
+                                ("last_name", "lastName"),
+                                ("city", "city"),
+                                ("country", "country"),
+                            )
+                        },
+                    }
+                }
+            )
+        data = {
+            "orders": {
+                "totalCount": count["n"],
+                "pageInfo": {
+                    "hasNextPage": len(orders) > 50,
+                    "hasPreviousPage": False,
+                    "startCursor": cursors[0] if cursors else None,
+                    "endCursor": cursors[-1] if cursors else None,
+                },
+                "edges": edges,
+            }
+        }
+        return Response(orjson.dumps({"data": data}), media_type="application/json")
+
+    async def order_page(self) -> Response:
+        import orjson
+
+        (o,) = await self.rows(f"SELECT * FROM orders WHERE number = {self.marks(1)}", [ONE_ORDER])
+        one = self.marks(1)
+        items = await self.rows(
+            f"SELECT * FROM order_items WHERE order_id = {one} ORDER BY id", [o["id"]]
+        )
+        shipments = await self.rows(
+            f"SELECT * FROM shipments WHERE order_id = {one} ORDER BY id", [o["id"]]
+        )
+        ids = [x["id"] for x in shipments]
+        lines = (
+            await self.rows(
+                "SELECT shipment_id, sku, quantity FROM shipment_items WHERE shipment_id IN "
+                f"({self.marks(len(ids))}) ORDER BY id",
+                ids,
+            )
+            if ids
+            else []
+        )
+        paid = await self.rows(
+            f"SELECT * FROM payment_transactions WHERE order_id = {one} ORDER BY id", [o["id"]]
+        )
+        refunds = await self.rows(
+            f"SELECT * FROM refunds WHERE order_id = {one} ORDER BY id", [o["id"]]
+        )
+        events = await self.rows(
+            f"SELECT * FROM order_events WHERE order_id = {one} ORDER BY id", [o["id"]]
+        )
+        customer = (
+            (
+                await self.rows(
+                    f"SELECT email, first_name, last_name FROM users WHERE id = {one}",
+                    [o["customer_id"]],
+                )
+            )
+            if o["customer_id"]
+            else []
+        )
+        return Response(
+            orjson.dumps(
+                {
+                    "data": {
+                        "order": _console_order(
+                            o, items, shipments, lines, paid, refunds, events, customer
+                        )
+                    }
+                }
+            ),
+            media_type="application/json",
+        )
+
+
+def _json(raw: Any) -> dict[str, Any]:
+    import orjson
+
+    found: dict[str, Any] = orjson.loads(raw) if isinstance(raw, str | bytes) else raw
+    return found
+
+
+def _console_order(
+    o: dict[str, Any],
+    items: list[Any],
+    shipments: list[Any],
+    lines: list[Any],
+    paid: list[Any],
+    refunds: list[Any],
+    events: list[Any],
+    customer: list[Any],
+) -> dict[str, Any]:
+    from app.global_ids import encode
+
+    parts = (
+        "first_name",
+        "last_name",
+        "company",
+        "street1",
+        "street2",
+        "city",
+        "state",
+        "postal_code",
+        "country",
+        "phone",
+    )
+    names = (
+        "firstName",
+        "lastName",
+        "company",
+        "street1",
+        "street2",
+        "city",
+        "state",
+        "postalCode",
+        "country",
+        "phone",
+    )
+
+    def address(raw: Any) -> dict[str, str]:
+        data = _json(raw)
+        return {n: str(data.get(k) or "") for k, n in zip(parts, names, strict=True)}
+
+    return {
+        "id": encode("Order", o["id"]),
+        "number": o["number"],
+        "version": o["version"],
+        "status": o["status"],
+        "isOpen": True,
+        "createdAt": _time(o["created_at"]),
+        "updatedAt": _time(o["updated_at"]),
+        "email": o["email"],
+        "currency": o["currency"],
+        "subtotal": _money(o["subtotal"]),
+        "shippingCost": _money(o["shipping_cost"]),
+        "taxTotal": _money(o["tax_total"]),
+        "total": _money(o["total"]),
+        "shippingMethod": o["shipping_method"],
+        "customerComment": o["customer_comment"],
+        "staffNotes": o["staff_notes"],
+        "trackingNumber": o["tracking_number"] or None,
+        "carrier": o["carrier"] or None,
+        "trackingUrl": None,
+        "customer": (
+            {
+                "email": customer[0]["email"],
+                "firstName": customer[0]["first_name"],
+                "lastName": customer[0]["last_name"],
+            }
+            if customer
+            else None
+        ),
+        "billingAddress": address(o["billing_address"]),
+        "shippingAddress": address(o["shipping_address"]),
+        "payment": {
+            "method": o["payment_method"],
+            "provider": o["payment_provider"],
+            "status": o["payment_status"],
+            "amountAuthorized": _money(o["amount_authorized"]),
+            "amountPaid": _money(o["amount_paid"]),
+            "amountRefunded": _money(o["amount_refunded"]),
+            "balanceDue": _money(max(o["total"] - o["amount_paid"], 0)),
+            "refundDue": _money(max(o["amount_paid"] - o["amount_refunded"] - o["total"], 0)),
+            "currency": o["currency"],
+            "transactions": [
+                {
+                    "id": encode("PaymentTransaction", t["id"]),
+                    "kind": t["kind"],
+                    "amount": _money(t["amount"]),
+                    "currency": t["currency"],
+                    "provider": t["provider"],
+                    "reference": t["reference"],
+                    "createdAt": _time(t["created_at"]),
+                    "actor": t["actor"],
+                }
+                for t in paid
+            ],
+        },
+        "items": [
+            {
+                "id": encode("OrderItem", i["id"]),
+                "sku": i["sku"],
+                "name": i["name"],
+                "quantity": i["quantity"],
+                "unitPrice": _money(i["unit_price"]),
+                "total": _money(i["total"]),
+                "quantityShipped": i["quantity_shipped"],
+                "quantityReturned": i["quantity_returned"],
+                "quantityRestocked": i["quantity_restocked"],
+            }
+            for i in items
+        ],
+        "shipments": [
+            {
+                "id": encode("Shipment", x["id"]),
+                "createdAt": _time(x["created_at"]),
+                "trackingNumber": x["tracking_number"] or None,
+                "carrier": x["carrier"] or None,
+                "trackingUrl": None,
+                "items": [
+                    {"sku": li["sku"], "quantity": li["quantity"]}
+                    for li in lines
+                    if li["shipment_id"] == x["id"]
+                ],
+            }
+            for x in shipments
+        ],
+        "refunds": [
+            {
+                "id": encode("Refund", r["id"]),
+                "amount": _money(r["amount"]),
+                "currency": r["currency"],
+                "createdAt": _time(r["created_at"]),
+                "restocked": bool(r["restocked"]),
+                "reason": r["reason"],
+            }
+            for r in refunds
+        ],
+        "events": {
+            "totalCount": len(events),
+            "edges": [
+                {
+                    "node": {
+                        "id": encode("OrderEvent", e["id"]),
+                        "type": e["type"],
+                        "createdAt": _time(e["created_at"]),
+                        "actor": e["actor"],
+                        "message": e["message"],
+                        "visibility": e["visibility"],
+                    }
+                }
+                for e in events[:100]
+            ],
+        },
+    }
 
 
 def serve(kind: str, port: int) -> None:
@@ -313,6 +635,15 @@ class Load:
     rate: float
     p50_ms: float
     p99_ms: float
+    requests: int = 0
+    cpu_ms: float = 0.0  # the server process's CPU a request (user + system)
+
+
+def cpu_seconds(pid: int) -> float:
+    """A process's CPU time so far: on a shared machine, what a request costs in CPU
+    varies far less than how many requests a second it gets through."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _ms(text: str) -> float:
@@ -320,13 +651,14 @@ def _ms(text: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def wrk(url: str, body: str, token: str, seconds: float, connections: int) -> Load:
+def wrk(url: str, body: str, token: str, seconds: float, connections: int, pid: int = 0) -> Load:
     script = Path(tempfile.mkdtemp()) / "post.lua"
     script.write_text(
         f"wrk.method = 'POST'\nwrk.body = {json.dumps(body)}\n"
         "wrk.headers['Content-Type'] = 'application/json'\n"
         f"wrk.headers['Authorization'] = 'Bearer {token}'\n"
     )
+    used = cpu_seconds(pid) if pid else 0.0
     out = subprocess.run(
         [
             "wrk",
@@ -347,15 +679,20 @@ def wrk(url: str, body: str, token: str, seconds: float, connections: int) -> Lo
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     p50 = _ms(re.search(r"\s50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
     p99 = _ms(re.search(r"\s99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
-    return Load(rate, p50, p99)
+    requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    used = (cpu_seconds(pid) - used) if pid else 0.0
+    return Load(rate, p50, p99, requests, 1000 * used / max(requests, 1))
 
 
 @contextmanager
-def server(kind: str, token: str) -> Iterator[str]:
-    """A server in a process of its own, answering; yields its URL. The API logs as in
-    production (JSON lines, as docker-compose sets BITCART_LOG_FORMAT)."""
+def server(kind: str, token: str) -> Iterator[tuple[str, int]]:
+    """A server in a process of its own, answering; yields its URL and pid. The API logs as
+    in production (JSON lines, as docker-compose sets BITCART_LOG_FORMAT); `standard` is
+    the API with its fast lane off (every request through the whole pipeline)."""
     port = _free_port()
     env = {**os.environ, "BITCART_LOG_FORMAT": "json"}
+    if kind == "standard":
+        kind, env["BITCART_FAST_LANE"] = "api", "0"
     process = subprocess.Popen(
         [sys.executable, __file__, "--serve", kind, "--port", str(port)],
         env=env,
@@ -378,15 +715,18 @@ def server(kind: str, token: str) -> Iterator[str]:
             except httpx.TransportError:
                 time.sleep(0.1)
         assert "errors" not in answer.json(), answer.text
-        yield url
+        yield url, process.pid
     finally:
         process.terminate()
         process.wait()
 
 
+KINDS = ("floor", "api", "standard")
 BODIES = {
     "P1": json.dumps({"query": P1}),
     "P2": json.dumps({"query": P2, "variables": {"n": ONE_ORDER}}),
+    "C1": json.dumps({"query": C1, "variables": {"first": 50}}),
+    "C2": json.dumps({"query": C2, "variables": {"number": ONE_ORDER}}),
 }
 
 
@@ -396,17 +736,22 @@ def measure(
     """Both servers up at once, measured in turn, round after round: a ratio is taken
     between runs made one right after the other, so the machine's drift (a VM's neighbours,
     a frequency change) falls on both sides of it."""
-    found: dict[str, dict[str, list[Load]]] = {"floor": {}, "api": {}}
-    with server("floor", token) as floor_url, server("api", token) as api_url:
-        urls = {"floor": floor_url, "api": api_url}
-        for url in urls.values():
+    found: dict[str, dict[str, list[Load]]] = {kind: {} for kind in KINDS}
+    with (
+        server("floor", token) as floor,
+        server("api", token) as api,
+        server("standard", token) as standard,
+    ):
+        urls = {"floor": floor, "api": api, "standard": standard}
+        for url, _ in urls.values():
             for body in BODIES.values():
                 wrk(url, body, token, 2, concurrency)  # warm up
         for _ in range(rounds):
             for name, body in BODIES.items():
-                for kind, url in urls.items():
+                for kind, (url, pid) in urls.items():
                     runs = found[kind]
-                    runs.setdefault(name, []).append(wrk(url, body, token, seconds, concurrency))
+                    load = wrk(url, body, token, seconds, concurrency, pid)
+                    runs.setdefault(name, []).append(load)
                     runs.setdefault(f"{name}@1", []).append(wrk(url, body, token, seconds, 1))
     return found
 
@@ -432,14 +777,13 @@ async def statements(token: str) -> dict[str, int]:
         transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
         async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
             headers = {"Authorization": f"Bearer {token}"}
-            for name, query, variables in (("P1", P1, {}), ("P2", P2, {"n": ONE_ORDER})):
+            for name, body in BODIES.items():
                 logger.setLevel(logging.DEBUG)
                 handler = Count()
                 logger.addHandler(handler)
                 counted.clear()
-                await client.post(
-                    "/graphql", json={"query": query, "variables": variables}, headers=headers
-                )
+                answer = await client.post("/graphql", json=json.loads(body), headers=headers)
+                assert "errors" not in answer.json(), (name, answer.text[:500])
                 logger.removeHandler(handler)
                 found[name] = len(counted)
     return found
@@ -470,21 +814,30 @@ def main() -> None:
         f" {args.rounds} rounds"
     )
     found = measure(token, args.seconds, args.concurrency, args.rounds)
-    for name in ("P1", "P2"):
-        floor, api = found["floor"][name], found["api"][name]
-        ratios = sorted(a.rate / f.rate for f, a in zip(floor, api, strict=True))
-        f1, a1 = found["floor"][f"{name}@1"][-1], found["api"][f"{name}@1"][-1]
+    for name in BODIES:
+        floor = found["floor"][name]
+        print(f"{name} ({args.concurrency} connections; {counts[name]} SQL statements a request)")
         print(
-            f"{name}: floor {median(f.rate for f in floor):7.1f}/s"
-            f"  api {median(a.rate for a in api):7.1f}/s"
-            f"  ratio {median(ratios):.2f} (rounds: {', '.join(f'{r:.2f}' for r in ratios)})"
-            f"  ({args.concurrency} connections; {counts[name]} SQL statements a request)"
+            f"    floor {median(f.rate for f in floor):7.1f}/s,"
+            f" {median(f.cpu_ms for f in floor):.2f} ms CPU a request"
         )
-        print(
-            f"    one connection (last round): floor p50 {f1.p50_ms:.2f} ms p99 {f1.p99_ms:.2f} ms;"
-            f" api p50 {a1.p50_ms:.2f} ms p99 {a1.p99_ms:.2f} ms"
-            f" (p99/p50 {a1.p99_ms / a1.p50_ms:.1f})"
-        )
+        for kind in ("api", "standard"):
+            runs = found[kind][name]
+            ratios = sorted(a.rate / f.rate for f, a in zip(floor, runs, strict=True))
+            cpu = sorted(f.cpu_ms / a.cpu_ms for f, a in zip(floor, runs, strict=True))
+            last = found[kind][f"{name}@1"][-1]
+            print(
+                f"    {kind:8} {median(a.rate for a in runs):7.1f}/s"
+                f"  ratio {median(ratios):.2f} (rounds: {', '.join(f'{r:.2f}' for r in ratios)});"
+                f" {median(a.cpu_ms for a in runs):.2f} ms CPU a request,"
+                f" CPU ratio {median(cpu):.2f} (rounds: {', '.join(f'{r:.2f}' for r in cpu)})"
+            )
+            print(
+                f"             one connection (last round): p50 {last.p50_ms:.2f} ms"
+                f" p99 {last.p99_ms:.2f} ms"
+            )
+        f1 = found["floor"][f"{name}@1"][-1]
+        print(f"    floor one connection: p50 {f1.p50_ms:.2f} ms p99 {f1.p99_ms:.2f} ms")
 
 
 if __name__ == "__main__":

@@ -24,15 +24,41 @@ from urllib.parse import urlsplit, urlunsplit
 os.environ["TZ"] = "XST-9"
 time.tzset()
 
+
+def redis_for_worker(url: str, worker: int) -> str:
+    """The Redis URL of the xdist worker `worker` (1, 2, …; worker 0 keeps `url`): the
+    database 8 + worker - 1 above the one named (mod 16): a two-worker run on db 6 also
+    uses db 14. Two runs sharing one Redis need named databases eight apart."""
+    parts = urlsplit(url)
+    base = int(parts.path.strip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{(base + 8 + worker - 1) % 16}"))
+
+
 _DATA_DIR = Path(tempfile.mkdtemp(prefix="bitcart-test-"))
 os.environ["BITCART_DATA_DIR"] = str(_DATA_DIR)
 os.environ.setdefault("SECRET_KEY", "test-secret-key")
+# Passwords are hashed with argon2id as in production, at a fraction of its cost: a tenth of
+# a millisecond, not a fifth of a second of CPU, for each of the suite's sign-ins.
+os.environ.setdefault("BITCART_ARGON2_TIME_COST", "1")
+os.environ.setdefault("BITCART_ARGON2_MEMORY_KIB", "64")
 # Tests place many orders from one address; the limits have tests of their own.
 for _limit in ("GUEST_ORDER", "REGISTER", "CUSTOMER_DOCUMENT", "CUSTOMER_NOTE"):
     os.environ.setdefault(f"BITCART_{_limit}_RATE_LIMIT", "1000000")
 for _holder in ("CUSTOMER", "ADDRESS"):
     os.environ.setdefault(f"BITCART_MAX_UNPAID_ORDERS_PER_{_holder}", "1000000")
+# pytest-xdist's workers (scripts/test runs two) are separate processes: each has its own
+# data folder above (its SQLite file and embedded Valkey), its own PostgreSQL database below
+# (by pid), and on a configured Redis its own database number, since the tests empty queue
+# and limit keys by pattern. They inherit the environment of the process that started them,
+# which has read this file too: the URLs as configured are kept aside for them.
+for _name in ("DATABASE_URL", "REDIS_URL"):
+    _given = os.environ.setdefault(f"BITCART_TEST_GIVEN_{_name}", os.environ.get(_name, ""))
+    if _given:
+        os.environ[_name] = _given
 _BASE_DATABASE_URL = os.environ.get("DATABASE_URL")
+_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+if os.environ.get("REDIS_URL") and _WORKER:
+    os.environ["REDIS_URL"] = redis_for_worker(os.environ["REDIS_URL"], _WORKER)
 if _BASE_DATABASE_URL:
     # Never the configured database itself: a fresh one beside it, per test run.
     _parts = urlsplit(_BASE_DATABASE_URL)
@@ -335,3 +361,17 @@ def app_settings(app: Any, **changes: Any) -> Iterator[None]:
         yield
     finally:
         endpoint.settings = before
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (`--dist loadgroup`, scripts/test), the tests of a module that
+    uses a module-scoped fixture (a served console and its browser, say) run on one worker,
+    so the fixture is made once rather than once a worker."""
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        module = getattr(item, "module", None)
+        if info is None or module is None:
+            continue
+        scopes = {d.scope for defs in info.name2fixturedefs.values() for d in defs}
+        if scopes & {"module", "class", "package"}:
+            item.add_marker(pytest.mark.xdist_group(module.__name__))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import asynccontextmanager, contextmanager, suppress
 from dataclasses import dataclass, field
 
 import uvicorn
@@ -36,6 +36,9 @@ class Receiver:
     # a Location header for the answer (a redirect)
     location: str | None = None
     host: str = "127.0.0.1"
+    # set when the block ends: an answer still being delayed is given at once, so the
+    # server stops now rather than when the delay runs out
+    closing: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property
     def url(self) -> str:
@@ -46,7 +49,8 @@ class Receiver:
         body = await request.body()
         self.received.append(Received(dict(request.headers), body))
         if self.delay:
-            await asyncio.sleep(self.delay)
+            with suppress(TimeoutError):
+                await asyncio.wait_for(self.closing.wait(), self.delay)
         status = self.statuses.pop(0) if len(self.statuses) > 1 else self.statuses[0]
         text = self.reply if self.reply is not None else "ok" if status < 300 else "nope"
         headers = {"location": self.location} if self.location else None
@@ -82,5 +86,6 @@ async def receiver(*statuses: int, host: str = "127.0.0.1") -> AsyncIterator[Rec
     try:
         yield found
     finally:
+        found.closing.set()
         server.should_exit = True
         await task

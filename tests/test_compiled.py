@@ -11,7 +11,7 @@ import pytest
 
 from app.schema import compiled
 from tests.conftest import Actors, GraphQLClient, count_queries
-from tests.factories import create_product, paid
+from tests.factories import REFUND, UPDATE_ORDER, create_product, paid, placed
 from tests.test_shipments import ship
 from tests.test_tracking import TRACK
 
@@ -202,3 +202,189 @@ async def test_one_builder_serves_every_request_of_a_selection(
     for _ in range(3):
         await gql.data(PAGE, None, actors.admin.token)
     assert known == compiled._BUILDERS
+
+
+NOTES_PAGE = """{ orders(first: 10) { edges { node {
+  number notes: staffNotes customer { email firstName }
+  payment { transactions { kind amount actor } }
+} } } }"""
+
+
+async def test_notes_customer_and_transactions_are_read_from_their_rows(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    order = await _shipped(gql, actors)
+    await gql.data(UPDATE_ORDER, {"id": order["id"], "notes": "fragile"}, actors.admin.token)
+    with count_queries() as counter:
+        data = await gql.data(NOTES_PAGE, None, actors.admin.token)
+    (edge,) = data["orders"]["edges"]
+    assert edge["node"]["notes"] == "fragile"
+    assert edge["node"]["customer"] == {"email": "alice@example.com", "firstName": "Cus"}
+    assert edge["node"]["payment"]["transactions"] == [
+        {"kind": "CAPTURE", "amount": "28.00", "actor": "admin@shop.test"}
+    ]
+    users = _statement(counter.statements, "users")
+    assert users.startswith('SELECT "id", "email", "first_name" FROM "users"')
+    paid_rows = _statement(counter.statements, "payment_transactions")
+    assert paid_rows.startswith(
+        'SELECT "id", "order_id", "kind", "amount", "actor", "actor_kind" FROM'
+    )
+    assert counter.count == 4, counter.statements  # the token, the page, one a relation
+
+
+async def test_a_customer_gets_null_notes_with_the_permission_error_at_each_path(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    """As graphql-core answers (the harness compares the bytes): null, and FORBIDDEN at
+    the field's path, for each order; the rest of the page compiled all the same."""
+    await _shipped(gql, actors)
+    await paid(gql, actors.customer.token, [("A", 1)], actors.admin.token)
+    with count_queries() as counter:
+        body = await gql(NOTES_PAGE, None, actors.customer.token, expect_errors=True)
+    edges = body["data"]["orders"]["edges"]
+    assert [e["node"]["notes"] for e in edges] == [None, None]
+    assert [e["node"]["payment"]["transactions"][0]["actor"] for e in edges] == ["store"] * 2
+    assert [(e["path"], e["extensions"]["code"]) for e in body["errors"]] == [
+        (["orders", "edges", i, "node", "notes"], "FORBIDDEN") for i in range(2)
+    ]
+    assert body["errors"][0]["message"] == "Visible to staff only."
+    assert counter.count == 4, counter.statements
+    await gql(NOTES_PAGE, None, actors.customer.token, expect_errors=True)  # compared
+
+
+async def test_one_order_without_a_customer_has_none(gql: GraphQLClient, actors: Actors) -> None:
+    await create_product(gql, actors.admin.token, "A", stock=5)
+    order = await placed(gql, None, [("A", 1)], email="guest@example.net")
+    query = "query($n: Int!) { order(number: $n) { number customer { email } staffNotes } }"
+    data = await gql.data(query, {"n": order["number"]}, actors.admin.token)
+    assert data["order"] == {"number": order["number"], "customer": None, "staffNotes": ""}
+
+
+LISTS = """{ products(first: 5) { edges { node { sku price currency stock } } }
+  shipments(first: 5) { edges { node { trackingNumber createdBy items { quantity } } } } }"""
+
+
+async def test_product_and_shipment_lists_read_only_their_columns(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    await _shipped(gql, actors)
+    with count_queries() as counter:
+        data = await gql.data(LISTS, None, actors.admin.token)
+    assert [e["node"] for e in data["products"]["edges"]] == [
+        {"sku": "A", "price": "12.50", "currency": "USD", "stock": 48},
+        {"sku": "B", "price": "3.00", "currency": "USD", "stock": 49},
+    ]
+    assert [e["node"]["trackingNumber"] for e in data["shipments"]["edges"]] == [UPS, None]
+    # values_list's statements: only the selected columns (and the keyset's)
+    products = _statement(counter.statements, "products")
+    assert products.startswith('SELECT "id" "0","sku" "1","price" "2","stock" "3" FROM'), products
+    shipments = _statement(counter.statements, "shipments")
+    assert '"tracking_number" "1","created_by" "2","created_at" "3" FROM' in shipments, shipments
+    # the token, the two pages, the shipments' lines
+    assert counter.count == 4, counter.statements
+    # a customer: stock is staff only (null, FORBIDDEN at each product's path), the store
+    # made the shipments; compiled all the same
+    with count_queries() as counter:
+        body = await gql(LISTS, None, actors.customer.token, expect_errors=True)
+    assert counter.count == 4, counter.statements
+    customer = body["data"]
+    assert [e["node"]["stock"] for e in customer["products"]["edges"]] == [None, None]
+    assert [e["path"] for e in body["errors"]] == [
+        ["products", "edges", i, "node", "stock"] for i in range(2)
+    ]
+    assert [e["node"]["createdBy"] for e in customer["shipments"]["edges"]] == ["store"] * 2
+    await gql(LISTS, None, actors.customer.token, expect_errors=True)  # compared
+
+
+TIMELINE = """query($n: Int!, $first: Int, $after: String) { order(number: $n) {
+  number events(first: $first, after: $after) { totalCount
+    edges { cursor node { type actor visibility } } pageInfo { hasNextPage endCursor } } } }"""
+
+
+async def test_the_timeline_is_paged_from_its_rows_as_the_resolver_pages_it(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    """Staff see every entry, the customer the public ones; `first` and `after` page it as
+    the resolver does (the harness compares every answer with graphql-core's)."""
+    order = await _shipped(gql, actors)
+    await gql.data(UPDATE_ORDER, {"id": order["id"], "notes": "fragile"}, actors.admin.token)
+    asked = {"n": order["number"], "first": 2}
+    with count_queries() as counter:
+        staff = (await gql.data(TIMELINE, asked, actors.admin.token))["order"]["events"]
+    assert counter.count == 3, counter.statements  # the token, the order, its timeline
+    events = _statement(counter.statements, "order_events")
+    assert '"id", "order_id", "type", "actor", "actor_kind", "visibility" FROM' in events
+    customer = (await gql.data(TIMELINE, asked, actors.customer.token))["order"]["events"]
+    assert staff["totalCount"] > customer["totalCount"]
+    assert {e["node"]["visibility"] for e in customer["edges"]} == {"PUBLIC"}
+    assert staff["pageInfo"]["hasNextPage"] is True
+    seen = [e["node"]["type"] for e in staff["edges"]]
+    after = staff["pageInfo"]["endCursor"]
+    while after is not None:
+        page = await gql.data(TIMELINE, {**asked, "after": after}, actors.admin.token)
+        edges = page["order"]["events"]["edges"]
+        seen += [e["node"]["type"] for e in edges]
+        after = page["order"]["events"]["pageInfo"]["endCursor"] if edges else None
+    assert len(seen) == staff["totalCount"]
+    bad = await gql(TIMELINE, {**asked, "after": "nope"}, actors.admin.token, expect_errors=True)
+    assert bad["errors"][0]["extensions"]["code"] == "INVALID_INPUT"
+    too_many = {**asked, "first": 1000}
+    body = await gql(TIMELINE, too_many, actors.customer.token, expect_errors=True)
+    assert body["errors"][0]["extensions"]["code"] == "INVALID_INPUT"
+
+
+REFUNDS = """query($n: Int!) { order(number: $n) { number staffNotes
+  refunds { amount restocked why: reason createdBy } } }"""
+
+
+async def test_refunds_are_read_from_their_rows_with_the_reason_for_staff_only(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    order = await _shipped(gql, actors)
+    for amount in ("2.00", "3.00"):
+        refund = {"id": order["id"], "input": {"amount": amount, "reason": "scratched"}}
+        await gql.data(REFUND, refund, actors.admin.token)
+    asked = {"n": order["number"]}
+    with count_queries() as counter:
+        staff = (await gql.data(REFUNDS, asked, actors.admin.token))["order"]
+    assert counter.count == 3, counter.statements  # the token, the order, its refunds
+    assert staff["refunds"] == [
+        {"amount": amount, "restocked": False, "why": "scratched", "createdBy": "admin@shop.test"}
+        for amount in ("2.00", "3.00")
+    ]
+    with count_queries() as counter:
+        body = await gql(REFUNDS, asked, actors.customer.token, expect_errors=True)
+    assert counter.count == 3, counter.statements  # compiled for the customer too
+    assert [r["why"] for r in body["data"]["order"]["refunds"]] == [None, None]
+    assert [r["createdBy"] for r in body["data"]["order"]["refunds"]] == ["store", "store"]
+    assert [e["path"] for e in body["errors"]] == [
+        ["order", "staffNotes"],
+        ["order", "refunds", 0, "why"],
+        ["order", "refunds", 1, "why"],
+    ]
+    await gql(REFUNDS, asked, actors.customer.token, expect_errors=True)  # compared
+
+
+CONSOLE_LIST = """query OrdersList($first: Int, $after: String, $last: Int, $before: String,
+  $filter: OrderFilterInput, $sort: OrderSortInput) {
+  orders(first: $first, after: $after, last: $last, before: $before, filter: $filter,
+    sort: $sort) {
+    totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+    edges { node { id number status createdAt email total currency trackingNumber
+      payment { status } shippingAddress { firstName lastName city country } } }
+} }"""
+
+
+async def test_the_consoles_order_list_is_compiled_for_every_staff_role(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    """As console/src/orders sends it (the harness compares each answer with graphql-core's)."""
+    await _shipped(gql, actors)
+    asked = {"first": 50, "filter": {}, "sort": {"field": "CREATED_AT", "direction": "DESC"}}
+    for actor in (actors.admin, actors.fulfillment, actors.support):
+        with count_queries() as counter:
+            data = await gql.data(CONSOLE_LIST, asked, actor.token)
+        assert data["orders"]["totalCount"] == 1
+        (edge,) = data["orders"]["edges"]
+        assert edge["node"]["payment"]["status"] == "PAID"
+        assert counter.count == 3, counter.statements  # the token, the page, the count

@@ -482,3 +482,43 @@ async def test_a_server_that_never_greets_is_given_up_on_after_the_timeout(
     row = await EmailMessage.get()
     assert (row.status, row.attempts) == (DeliveryStatus.RETRYING, 1)
     assert row.last_error.startswith("SMTPConnectTimeoutError: ")
+
+
+async def test_an_email_is_rendered_by_its_sender_once_from_what_its_event_said(
+    gql: GraphQLClient, actors: Actors, settings_with_redis: Settings, tmp_path: Path
+) -> None:
+    """The dispatch keeps what the templates are given; the sender renders it before the
+    first attempt and keeps the words, so a retry after a template change sends the same."""
+    folder = tmp_path / "templates" / "emails"
+    folder.mkdir(parents=True)
+    settings = replace(
+        settings_with_redis,
+        template_dir=tmp_path / "templates",
+        data_dir=tmp_path,
+        smtp_url=f"smtp://127.0.0.1:{free_port()}",  # nobody listens there
+        email_retry_delays=(0.0, 0.0),
+    )
+    await create_product(gql, actors.admin.token, "TEE", stock=5)
+    order = await placed(gql, actors.customer.token, [("TEE", 1)], customerComment="soon")
+    await gql.data(UPDATE_ORDER, {"id": order["id"], "notes": "staff only"}, actors.admin.token)
+    while (await outbox.dispatch(settings)).events:
+        pass
+    row = await EmailMessage.get()
+    assert (row.subject, row.text, row.html) == ("", "", "")
+    assert row.context is not None
+    assert row.context["order"]["number"] == order["number"]
+    assert "staff only" not in str(row.context)  # what a customer may see, nothing more
+    (folder / "order_placed.subject").write_text("First {{ order.number }}")
+    await emails.send_due(settings)  # rendered, then the attempt fails
+    await row.refresh_from_db()
+    assert (row.status, row.attempts, row.subject) == (
+        DeliveryStatus.RETRYING,
+        1,
+        f"First {order['number']}",
+    )
+    assert row.context is None
+    assert row.text.startswith(f"Thank you for your order #{order['number']}.")
+    (folder / "order_placed.subject").write_text("Second {{ order.number }}")
+    await emails.send_due(settings)
+    await row.refresh_from_db()
+    assert (row.attempts, row.subject) == (2, f"First {order['number']}")

@@ -125,7 +125,7 @@ async def test_generated_operations_never_fail_unexpectedly(
     seen: list[tuple[str, int | None]] = []
 
     @settings(
-        max_examples=int(os.environ.get("BITCART_FUZZ_EXAMPLES", "150")),
+        max_examples=int(os.environ.get("BITCART_FUZZ_EXAMPLES", "50")),
         deadline=None,
         database=None,
         suppress_health_check=list(HealthCheck),

@@ -474,7 +474,7 @@ async def test_stock_and_money_laws_hold_over_random_histories(
     app: Any, gql: GraphQLClient, actors: Actors
 ) -> None:
     machine = lifecycle_machine(asyncio.get_running_loop(), app, gql, actors)
-    examples = int(os.environ.get("BITCART_LAW_EXAMPLES", "25"))
+    examples = int(os.environ.get("BITCART_LAW_EXAMPLES", "10"))
     config = settings(
         max_examples=examples,
         stateful_step_count=40,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Coroutine
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -366,7 +367,10 @@ async def test_transactions_add_up_over_random_sequences(
     )
 
     @settings(
-        max_examples=30, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+        max_examples=int(os.environ.get("BITCART_PAYMENT_EXAMPLES", "15")),
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
     )
     @given(steps=steps)
     def sequence(steps: list[tuple[str, Decimal | None]]) -> None:

@@ -99,6 +99,9 @@ class EmailMessage(Model):
     last_error = fields.CharField(max_length=500, default="")
     created_at = fields.DatetimeField(auto_now_add=True)
     sent_at = fields.DatetimeField(null=True)
+    # what the templates are given, as the event said it at dispatch; the sender renders
+    # subject, text and html from it before the first attempt (null once rendered)
+    context = fields.JSONField(null=True)
 
     class Meta:
         table = "email_messages"

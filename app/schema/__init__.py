@@ -18,6 +18,7 @@ from app import outage
 from app.schema.cost import cost_extension
 from app.schema.failures import MaskInternalErrors, ServiceUnavailable
 from app.schema.fast import FastExecutionContext
+from app.schema.lane import learner
 from app.schema.limits import QueryDeadline, RefuseNul, document_bounds, limits_extension
 from app.schema.mutations.accounts import AccountMutations
 from app.schema.mutations.cancellation import CancellationMutations
@@ -100,6 +101,8 @@ def build_schema(
             lambda: MaskInternalErrors(should_mask_error=should_mask),
             ServiceUnavailable,
             *closed,
+            # the texts that reach execution, for the fast lane (app/schema/lane.py)
+            *([learner(settings.max_query_cost)] if settings.fast_execution else []),
         ],
     )
 

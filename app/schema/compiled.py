@@ -25,11 +25,13 @@ Plans are kept per selection: its nodes in the parsed document and the Boolean v
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import Any, cast
 
 from graphql import (
     GraphQLBoolean,
+    GraphQLEnumType,
+    GraphQLError,
     GraphQLID,
     GraphQLInt,
     GraphQLList,
@@ -37,20 +39,40 @@ from graphql import (
     GraphQLObjectType,
     GraphQLString,
     get_named_type,
+    located_error,
 )
+from graphql.execution.values import get_argument_values
 from graphql.pyutils import Undefined
+from strawberry.permission import PermissionExtension
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from tortoise.models import Model
 
 from app.carriers import carrier_name, tracking_url
 from app.db import select_rows
-from app.models import Order, OrderItem, Shipment, ShipmentItem
+from app.models import (
+    EventVisibility,
+    Order,
+    OrderEvent,
+    OrderItem,
+    PaymentTransaction,
+    Product,
+    Refund,
+    Shipment,
+    ShipmentItem,
+    User,
+)
 from app.schema.ids import to_global_id
+from app.schema.types.catalog import Product as ProductObject
 from app.schema.types.orders import Order as OrderObject
+from app.schema.types.shipments import Shipment as ShipmentObject
+from app.services.errors import DomainError
 from app.services.orders import MAX_LINES
+from app.services.pagination import page_in_memory
+from app.services.refunds import MAX_REFUNDS
 from app.services.rules import CLOSED_STATUSES, dues
 from app.services.shipments import MAX_SHIPMENTS
 from app.services.tracking import tracking_token
+from app.services.transactions import MAX_TRANSACTIONS
 
 _DEFINITION = GraphQLCoreConverter.DEFINITION_BACKREF
 
@@ -73,6 +95,9 @@ class Leaf:
 
     columns: tuple[str, ...]
     make: Callable[..., Any] | None = None
+    # the field's permission classes decide it from the viewer alone (StaffOnly): refused,
+    # it is null with the permission's error at its path, as the resolvers would make it
+    guarded: bool = False
 
 
 @dataclass(frozen=True)
@@ -84,18 +109,25 @@ class Table:
     relations: dict[str, Relation] = field(default_factory=dict)
     # non-null objects made from the same row (an order's addresses, its payment)
     objects: dict[str, Table] = field(default_factory=dict)
-    # the Strawberry object the type's resolvers make of a model (for a root's rows)
-    build: Callable[[Any], Any] | None = None
+    # the Strawberry object the type's resolvers make of a model and the request's context
+    # (for a root's rows)
+    build: Callable[[Any, Any], Any] | None = None
 
 
 @dataclass(frozen=True)
 class Relation:
     """A list field: the child rows whose `foreign_key` is the parent's id, oldest first,
-    at most `limit` a parent (as the resolver cuts them)."""
+    at most `limit` a parent (as the resolver cuts them). With `by`, one object instead:
+    the row whose id is the parent's `by` column, or null (an order's customer)."""
 
     table: Table
     foreign_key: str
     limit: int
+    by: str | None = None
+    # a connection paged forwards in memory (first/after), as page_in_memory pages the
+    # resolver's list; `hidden` gives the rows a viewer may not see, as a column's value
+    paged: bool = False
+    hidden: Callable[[Any], tuple[str, Any] | None] | None = None
 
 
 def _one(name: str) -> Leaf:
@@ -145,6 +177,34 @@ def _address(column: str) -> Table:
     )
 
 
+def _actor(context: Any, actor: str, kind: str) -> str:
+    """As PaymentTransaction.build: customers see 'store' for a staff member."""
+    return actor if context.viewer.is_staff or kind != "STAFF" else "store"
+
+
+TRANSACTION = Table(
+    PaymentTransaction,
+    {
+        "id": _global_id("PaymentTransaction"),
+        "kind": _one("kind"),
+        "amount": _one("amount"),
+        "currency": _one("currency"),
+        "provider": _one("provider"),
+        "reference": _one("reference"),
+        "method": _one("method"),
+        "createdAt": _one("created_at"),
+        "actor": Leaf(("actor", "actor_kind"), _actor),
+    },
+)
+CUSTOMER = Table(
+    User,
+    {
+        "id": _global_id("User"),
+        "email": _one("email"),
+        "firstName": _one("first_name"),
+        "lastName": _one("last_name"),
+    },
+)
 # the columns of rules.dues, in its order
 _DUES = ("status", "total", "amount_paid", "amount_refunded", "amount_refund_requested")
 PAYMENT = Table(
@@ -162,6 +222,7 @@ PAYMENT = Table(
         "balanceDue": Leaf(_DUES, lambda _, *row: dues(*row)[0]),
         "refundDue": Leaf(_DUES, lambda _, *row: dues(*row)[1]),
     },
+    {"transactions": Relation(TRANSACTION, "order_id", MAX_TRANSACTIONS)},
 )
 SHIPMENT_ITEM = Table(
     ShipmentItem, {"sku": _one("sku"), "name": _one("name"), "quantity": _one("quantity")}
@@ -219,6 +280,46 @@ TRACKING_SHIPMENT = Table(
     },
 )
 
+
+def _event_actor(context: Any, actor: str, kind: str) -> str:
+    """As OrderEvent.build: customers are not shown which staff member acted."""
+    return actor if context.viewer.is_staff or kind != "STAFF" else "store"
+
+
+EVENT = Table(
+    OrderEvent,
+    {
+        "id": _global_id("OrderEvent"),
+        "type": _one("type"),
+        "createdAt": _one("created_at"),
+        "actor": Leaf(("actor", "actor_kind"), _event_actor),
+        "message": _one("message"),
+        "visibility": _one("visibility"),
+        "data": _one("data"),
+    },
+)
+
+
+def _private_events(context: Any) -> tuple[str, Any] | None:
+    """Customers see PUBLIC entries only (the resolver's public_events loader)."""
+    return None if context.viewer.is_staff else ("visibility", EventVisibility.PUBLIC.value)
+
+
+REFUND = Table(
+    Refund,
+    {
+        "id": _global_id("Refund"),
+        "amount": _one("amount"),
+        "currency": _one("currency"),
+        "createdAt": _one("created_at"),
+        "restocked": _one("restocked"),
+        "reason": Leaf(("reason",), guarded=True),
+        "createdBy": Leaf(
+            ("created_by",), lambda context, by: by if context.viewer.is_staff else "store"
+        ),
+    },
+)
+
 ORDER = Table(
     Order,
     {
@@ -242,18 +343,38 @@ ORDER = Table(
         "trackingUrl": _TRACKING_URL,
         "carrierName": _CARRIER_NAME,
         "trackingToken": Leaf(("id", "number", "customer_id"), lambda c, *v: _token(c, *v)),
+        "staffNotes": Leaf(("staff_notes",), guarded=True),
     },
     {
         "items": Relation(ORDER_ITEM, "order_id", MAX_LINES),
         "shipments": Relation(SHIPMENT, "order_id", MAX_SHIPMENTS),
+        "customer": Relation(CUSTOMER, "id", 1, by="customer_id"),
+        "refunds": Relation(REFUND, "order_id", MAX_REFUNDS),
+        "events": Relation(EVENT, "order_id", 0, paged=True, hidden=_private_events),
     },
     {
         "billingAddress": _address("billing_address"),
         "shippingAddress": _address("shipping_address"),
         "payment": PAYMENT,
     },
-    build=lambda order: OrderObject.build(order),
+    build=lambda order, _: OrderObject.build(order),
 )
+PRODUCT = Table(
+    Product,
+    {
+        "id": _global_id("Product"),
+        "sku": _one("sku"),
+        "name": _one("name"),
+        "price": _one("price"),
+        "currency": Leaf((), lambda context: context.settings.currency),
+        "stock": Leaf(("stock",), guarded=True),  # staff only (StaffOnly)
+        "inStock": Leaf(("stock",), lambda _, stock: stock > 0),
+        "active": _one("active"),
+    },
+    build=lambda product, context: ProductObject.build(product, context.settings.currency),
+)
+# the shipments list's nodes: a shipment's own table, made as Shipment.build makes it
+SHIPMENTS = replace(SHIPMENT, build=lambda shipment, _: ShipmentObject.build(shipment))
 
 
 def _token(context: Any, order_id: int, number: int, customer_id: int | None) -> str | None:
@@ -287,6 +408,29 @@ _PLAIN: dict[Any, str] = {
 }
 
 
+@dataclass(frozen=True, eq=False)
+class Guard:
+    """A guarded leaf's permissions and what its error is made with."""
+
+    permissions: tuple[Any, ...]
+    field_def: Any
+    details: Any
+
+    def refused(self, context: Any) -> Any:
+        """The first permission this viewer fails, or None. They are decided from the
+        viewer alone (the leaves marked `guarded`), so once for a request's rows."""
+        info = _ViewerInfo(context)
+        for permission in self.permissions:
+            if permission.has_permission(None, info) is not True:
+                return permission
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class _ViewerInfo:
+    context: Any
+
+
 @dataclass(frozen=True)
 class Key:
     """One response key of a row's object: a constant (`__typename`), a nested relation's
@@ -300,7 +444,9 @@ class Key:
     non_null: bool = False
     scalar: Any = None
     nested: int | None = None  # the child plan whose lists it takes
+    single: bool = False  # ...or whose one object (a `by` relation), or null
     fields: tuple[Key, ...] | None = None  # an object made from the same row
+    guard: Guard | None = None  # permissions to pass, or null and their error
 
 
 @dataclass
@@ -310,14 +456,16 @@ class Plan:
 
     relation: Relation | None  # None: a root's rows, read by its resolver
     columns: list[str]
+    key: str = ""  # a relation's response key in its parent's objects
     inherited: list[str] = field(default_factory=list)
     type_name: str = ""
     table: Table | None = None
     keys: list[Key] = field(default_factory=list)
     children: dict[int, Plan] = field(default_factory=dict)  # numbered as planned
-    build: Callable[[list[Sequence[Any]], dict[int, list[Any]], Any], list[dict[str, Any]]] = (
-        lambda rows, nested, context: []
-    )
+    # a paged relation's connection: its selection's shape, and where its arguments are
+    shape: list[tuple[str, str, Any]] | None = None
+    arguments: tuple[Any, Any] | None = None  # (field definition, its field node)
+    build: Callable[..., list[dict[str, Any]]] = lambda rows, nested, context, refused=(): []
 
     def position(self, name: str) -> int:
         """Where a column (`^name`: an inherited value) stands in this plan's rows."""
@@ -350,11 +498,72 @@ def plan(
     `execution` is graphql-core's execution context: it collects the selection (fragments,
     @include/@skip with this request's variables) exactly as the standard path does.
     `inherit_from` asks the parent plan to read a column a child row carries."""
+    if relation.paged:
+        return _paged_plan(execution, relation, field_def, details, inherit_from)
     if field_def.args or any(d.node.arguments for d in details):
         raise NotLearned
-    type_ = _relation_type(field_def.type)
-    made = Plan(relation, ["id", relation.foreign_key])
+    if relation.by is None:
+        type_ = _relation_type(field_def.type)
+        made = Plan(relation, ["id", relation.foreign_key])
+    elif isinstance(field_def.type, GraphQLObjectType):  # one object, or null
+        type_ = field_def.type
+        made = Plan(relation, ["id"])
+    else:
+        raise NotLearned
     return _planned(execution, relation.table, type_, details, made, inherit_from)
+
+
+def _paged_plan(
+    execution: Any,
+    relation: Relation,
+    field_def: Any,
+    details: Any,
+    inherit_from: Callable[[str], None] | None,
+) -> Plan:
+    """A paged relation's plan: its nodes' plan, with the connection's shape around them
+    (`edges { cursor node }`, `pageInfo`, `totalCount`, `__typename`, by response key)."""
+    connection = field_def.type.of_type if isinstance(field_def.type, GraphQLNonNull) else None
+    if not isinstance(connection, GraphQLObjectType) or len(details) != 1:
+        raise NotLearned
+    made = Plan(relation, ["id", relation.foreign_key], arguments=(field_def, details[0].node))
+    made.shape = []
+    nodes: list[Any] = []
+    edge_type = get_named_type(connection.fields["edges"].type)
+    info_type = get_named_type(connection.fields["pageInfo"].type)
+    for key, name, found in _selected(execution, connection, details):
+        if name == "edges":
+            parts = [(k, n, n == "node") for k, n, f in _selected(execution, edge_type, found)]
+            nodes += [f for k, n, f in _selected(execution, edge_type, found) if n == "node"]
+            if any(n not in ("node", "cursor", "__typename") for _, n, _ in parts):
+                raise NotLearned
+            made.shape.append((key, "edges", [(k, n, edge_type.name) for k, n, _ in parts]))
+        elif name == "pageInfo":
+            parts = [(k, n, info_type.name) for k, n, _ in _selected(execution, info_type, found)]
+            made.shape.append((key, "pageInfo", parts))
+        elif name in ("totalCount", "__typename"):
+            made.shape.append((key, name, connection.name))
+        else:
+            raise NotLearned
+    if len(nodes) > 1:
+        raise NotLearned  # nodes under two keys: the resolvers' case
+    node_type = get_named_type(edge_type.fields["node"].type)
+    if not nodes:
+        made.type_name, made.table, made.build = node_type.name, relation.table, builder(())
+        return made
+    return _planned(execution, relation.table, node_type, nodes[0], made, inherit_from)
+
+
+def _selected(execution: Any, type_: GraphQLObjectType, details: Any) -> list[tuple[str, str, Any]]:
+    """(response key, field name, its details) of a selection on `type_`."""
+    collected = execution.collect_subfields(type_, details)
+    if collected.new_defer_usages or collected.forbidden_directive_instances:
+        raise NotLearned
+    found = []
+    for key, field_details in collected.grouped_field_set.items():
+        if any(d.fragment_variable_values is not None for d in field_details):
+            raise NotLearned
+        found.append((key, field_details[0].node.name.value, field_details))
+    return found
 
 
 def rows_plan(execution: Any, table: Table, type_: GraphQLObjectType, details: Any) -> Plan:
@@ -428,7 +637,10 @@ def _planned(
         elif name not in made.columns:
             made.columns.append(name)
 
-    wanted = _wanted(execution, table, type_, details, made, column)
+    # rows whose response paths are known (a root's, a list relation's of them), where a
+    # guarded leaf's refusal can be placed
+    pathed = made.relation is None or (made.relation.by is None and not made.relation.paged)
+    wanted = _wanted(execution, table, type_, details, made, column, pathed)
     made.keys = list(_keys(wanted, made))
     made.build = builder(tuple(made.keys))
     return made
@@ -441,10 +653,13 @@ def _wanted(
     details: Any,
     made: Plan,
     column: Callable[[str], None],
+    top: bool = False,
 ) -> list[tuple[str, str, Any, Any]]:
     """What each response key of `type_` is: (key, kind, what, its GraphQL type), kind
-    being "typename", "leaf", "relation" (what: the child plan's number) or "object"
-    (what: its own keys, made from the same row)."""
+    being "typename", "leaf", "relation" (what: the child plan's number), "object" (what:
+    its own keys, made from the same row) or "guarded" (what: the leaf and its field).
+    Guarded leaves are learned on a root's own rows (`top`), whose paths the fast path
+    knows, for the error of a refusal."""
     if type_.is_type_of is not None:
         raise NotLearned
     collected = execution.collect_subfields(type_, details)
@@ -460,21 +675,26 @@ def _wanted(
             continue
         child_def = type_.fields.get(name)
         definition = (child_def.extensions or {}).get(_DEFINITION) if child_def else None
-        if child_def is None or definition is None or definition.extensions:
-            raise NotLearned  # unknown here, or a permission to check: the resolvers' case
-        if child_def.args or any(d.node.arguments for d in field_details):
+        if child_def is None or definition is None:
+            raise NotLearned  # unknown here: the resolvers' case
+        paged = name in table.relations and table.relations[name].paged
+        if not paged and (child_def.args or any(d.node.arguments for d in field_details)):
             raise NotLearned
         output = child_def.type
-        if name in table.leaves:
-            leaf = table.leaves[name]
-            for c in leaf.columns:
-                column(c)
-            wanted.append((key, "leaf", leaf, output))
+        leaf = table.leaves.get(name)
+        if leaf is not None:
+            guarded = _leaf(leaf, definition, top, column)
+            what = (leaf, guarded, child_def, field_details) if guarded else leaf
+            wanted.append((key, "guarded" if guarded else "leaf", what, output))
+        elif definition.extensions:
+            raise NotLearned  # a permission on a relation or object: the resolvers' case
         elif name in table.relations:
+            relation = table.relations[name]
+            if relation.by is not None:
+                column(relation.by)
             number = len(made.children)
-            made.children[number] = plan(
-                execution, table.relations[name], child_def, field_details, column
-            )
+            made.children[number] = plan(execution, relation, child_def, field_details, column)
+            made.children[number].key = key
             wanted.append((key, "relation", number, output))
         elif name in table.objects and isinstance(output, GraphQLNonNull):
             inner = output.of_type
@@ -487,30 +707,51 @@ def _wanted(
     return wanted
 
 
+def _leaf(leaf: Leaf, definition: Any, top: bool, column: Callable[[str], None]) -> tuple[Any, ...]:
+    """Reads the leaf's columns; its permissions, if it checks any (learned only for a
+    leaf marked `guarded`, on a root's own rows)."""
+    guards = _guards(definition) if definition.extensions else ()
+    if guards and (not leaf.guarded or not top):
+        raise NotLearned
+    for c in leaf.columns:
+        column(c)
+    return guards
+
+
+def _guards(definition: Any) -> tuple[Any, ...]:
+    """A field's permissions, when checking them is all its extensions do."""
+    guards: list[Any] = []
+    for extension in definition.extensions:
+        if type(extension) is not PermissionExtension or extension.fail_silently:
+            raise NotLearned
+        guards.extend(extension.permissions)
+    return tuple(guards)
+
+
 def _keys(wanted: list[tuple[str, str, Any, Any]], made: Plan) -> Iterator[Key]:
     for key, kind, what, output in wanted:
         if kind == "typename":
             yield Key(key, constant=what)
         elif kind == "relation":
-            yield Key(key, nested=what)
+            single = made.children[what].relation.by is not None  # type: ignore[union-attr]
+            yield Key(key, nested=what, single=single)
         elif kind == "object":
             yield Key(key, fields=tuple(_keys(what, made)))
         else:
+            leaf, guard = (what[0], Guard(*what[1:])) if kind == "guarded" else (what, None)
             non_null = isinstance(output, GraphQLNonNull)
             scalar = output.of_type if non_null else output
-            if isinstance(scalar, GraphQLList | GraphQLNonNull):
+            if isinstance(scalar, GraphQLList | GraphQLNonNull) or (guard and non_null):
                 raise NotLearned
-            positions = tuple(made.position(c) for c in what.columns)
-            yield Key(key, None, positions, what.make, non_null, scalar)
+            positions = tuple(made.position(c) for c in leaf.columns)
+            yield Key(key, None, positions, leaf.make, non_null, scalar, guard=guard)
 
 
 _BUILDERS: dict[tuple[Key, ...], Any] = {}
 MAX_BUILDERS = 2048
 
 
-def builder(
-    keys: tuple[Key, ...],
-) -> Callable[[list[Sequence[Any]], dict[int, list[Any]], Any], list[dict[str, Any]]]:
+def builder(keys: tuple[Key, ...]) -> Callable[..., list[dict[str, Any]]]:
     """A function making the response objects of rows for these keys, compiled once per
     selection and kept. Its source holds only generated names and column positions: the
     response keys (the client's aliases) and the values it calls are bound as names."""
@@ -523,7 +764,7 @@ def builder(
     shape = _emit(keys, "", names, head, body)
     source = "\n".join(
         [
-            "def build(rows, nested, context):",
+            "def build(rows, nested, context, refused=()):",
             *head,
             "    out = []",
             "    append = out.append",
@@ -555,7 +796,10 @@ def _emit(
             continue
         if key.nested is not None:
             head.append(f"    N{key.nested} = nested[{key.nested}]")
-            entries.append(f"K{tag}: N{key.nested}[p]")
+            got = f"N{key.nested}[p]"
+            entries.append(
+                f"K{tag}: ({got}[0] if {got} else None)" if key.single else f"K{tag}: {got}"
+            )
             continue
         if key.fields is not None:
             entries.append(f"K{tag}: " + _emit(key.fields, tag, names, head, body))
@@ -568,11 +812,19 @@ def _emit(
             value = f"M{tag}(context, {columns})"
         names[f"C{tag}"] = key.scalar.coerce_output_value
         plain = _PLAIN.get(key.scalar)
+        members = _members(key.scalar)
+        if members is not None:  # an enum: its member's name, as Strawberry's coercion finds it
+            names[f"E{tag}"] = members
         # graphql-core's coercion; a value it refuses, or turns into nothing, is its error
         # to make (an exception here: `completed` hands the field back to graphql-core)
         made = f"(t if (t := C{tag}(v{tag})) is not None and t is not U else refused())"
-        if plain is not None:
+        if members is not None:
+            made = f"(n if (n := E{tag}.get(v{tag}, U)) is not U else {made})"
+        elif plain is not None:
             made = f"(v{tag} if {plain.format(v=f'v{tag}')} else {made})"
+        if key.guard is not None:  # null when refused (`completed` adds the errors)
+            head.append(f"    G{tag} = K{tag} in refused")
+            value = f"(None if G{tag} else {value})"
         body.append(f"        v{tag} = {value}")
         if key.non_null:
             body.append(f"        if v{tag} is None: raise Wrong")
@@ -580,6 +832,21 @@ def _emit(
         else:
             entries.append(f"K{tag}: (None if v{tag} is None else {made})")
     return "{" + ", ".join(entries) + "}"
+
+
+def _members(scalar: Any) -> dict[Any, str] | None:
+    """A Strawberry enum's members by their names in the schema (the first name of a value,
+    as CustomGraphQLEnumType.coerce_output_value looks it up); None for other leaves."""
+    wrapped = getattr(scalar, "wrapped_cls", None)
+    if not isinstance(scalar, GraphQLEnumType) or wrapped is None:
+        return None
+    found: dict[Any, str] = {}
+    for member in wrapped:
+        for name, value in scalar.values.items():
+            if member.value == value.value:
+                found.setdefault(member, name)
+                break
+    return found
 
 
 def _refused() -> Any:
@@ -593,23 +860,32 @@ async def _rows(relation: Relation, columns: list[str], keys: list[Any]) -> list
 
 
 async def run(
-    made: Plan, parents: list[tuple[Any, list[Any]]], context: Any
+    made: Plan,
+    parents: list[tuple[Any, list[Any]]],
+    context: Any,
+    execution: Any = None,
+    paths: Callable[[], list[Any]] | None = None,
 ) -> list[list[dict[str, Any]]]:
-    """Each parent's completed list. A parent is (its id, the values its rows inherit)."""
+    """Each parent's completed list. A parent is (its id, the values its rows inherit);
+    `paths`, when known, the parents' response paths (for a guarded leaf's errors)."""
     relation = made.relation
     if not parents or relation is None:
         return []
-    rows = await _rows(relation, made.columns, list(dict.fromkeys(p[0] for p in parents)))
+    if made.shape is not None:
+        return await _run_paged(made, parents, context)
+    keys = [k for k in dict.fromkeys(p[0] for p in parents) if k is not None]
+    rows = await _rows(relation, made.columns, keys) if keys else []
     grouped: dict[Any, list[Sequence[Any]]] = {}
+    at_key = 0 if relation.by is not None else 1  # the row's id, or its foreign key
     for row in rows:
-        grouped.setdefault(row[1], []).append(row)
+        grouped.setdefault(row[at_key], []).append(row)
     flat: list[Sequence[Any]] = []
     counts: list[int] = []
     for key, inherited in parents:
         mine = grouped.get(key, [])[: relation.limit]
         flat.extend([[*row, *inherited] for row in mine] if inherited else mine)
         counts.append(len(mine))
-    built = await completed(made, flat, context)
+    built = await completed(made, flat, context, execution, _listed(paths, made.key, counts))
     out: list[list[dict[str, Any]]] = []
     at = 0
     for count in counts:
@@ -618,19 +894,168 @@ async def run(
     return out
 
 
-async def completed(made: Plan, rows: list[Sequence[Any]], context: Any) -> list[dict[str, Any]]:
+def _listed(
+    paths: Callable[[], list[Any]] | None, key: str, counts: list[int]
+) -> Callable[[], list[Any]] | None:
+    """The paths of a list relation's rows: each parent's, its key, the row's index."""
+    if paths is None:
+        return None
+    return lambda: [
+        path.add_key(key).add_key(i)
+        for path, count in zip(paths(), counts, strict=True)
+        for i in range(count)
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class _Keyed:
+    """A row as page_in_memory pages it: by its id."""
+
+    pk: int
+    row: Sequence[Any]
+
+
+async def _run_paged(made: Plan, parents: list[tuple[Any, list[Any]]], context: Any) -> list[Any]:
+    """Each parent's connection: all its visible child rows in one statement, paged in
+    memory with this request's `first`/`after` exactly as the resolver pages them."""
+    relation, arguments = made.relation, made.arguments
+    assert relation is not None
+    assert arguments is not None
+    assert made.shape is not None
+    try:
+        asked = get_argument_values(arguments[0], arguments[1], context.execution.variable_values)
+    except Exception as exc:  # graphql-core reports it, with its path
+        raise Wrong from exc
+    keys = [k for k in dict.fromkeys(p[0] for p in parents) if k is not None]
+    where: list[tuple[str, str, Any]] = [(relation.foreign_key, "in", keys)]
+    hidden = relation.hidden(context) if relation.hidden is not None else None
+    if hidden is not None:
+        where.append((hidden[0], "=", hidden[1]))
+    rows = await select_rows(relation.table.model, made.columns, where, by_id=True) if keys else []
+    grouped: dict[Any, list[_Keyed]] = {}
+    for row in rows:
+        grouped.setdefault(row[1], []).append(_Keyed(row[0], row))
+    pages = []
+    for key, inherited in parents:
+        mine = grouped.get(key, [])
+        if inherited:
+            mine = [_Keyed(k.pk, [*k.row, *inherited]) for k in mine]
+        try:
+            page = page_in_memory(cast(Any, mine), asked.get("first"), asked.get("after"))
+            pages.append((page, len(mine)))
+        except DomainError as exc:  # a bad cursor or size: the resolver's error to give
+            raise Wrong from exc
+    built = await completed(made, [k.row for page, _ in pages for k in page.items], context)
+    out: list[Any] = []
+    at = 0
+    for page, total in pages:
+        nodes = built[at : at + len(page.items)]
+        at += len(page.items)
+        out.append(_connection(made.shape, page, total, nodes))
+    return out
+
+
+def _connection(
+    shape: list[tuple[str, str, Any]], page: Any, total: int, nodes: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """A connection's response object, as `connection()` and graphql-core make it."""
+    info = {
+        "hasNextPage": page.has_next_page,
+        "hasPreviousPage": page.has_previous_page,
+        "startCursor": page.cursors[0] if page.cursors else None,
+        "endCursor": page.cursors[-1] if page.cursors else None,
+    }
+    out: dict[str, Any] = {}
+    for key, kind, what in shape:
+        if kind == "__typename":
+            out[key] = what
+        elif kind == "totalCount":
+            out[key] = total
+        elif kind == "pageInfo":
+            out[key] = {k: t if n == "__typename" else info[n] for k, n, t in what}
+        else:
+            out[key] = [
+                {
+                    k: t if n == "__typename" else cursor if n == "cursor" else node
+                    for k, n, t in what
+                }
+                for cursor, node in zip(page.cursors, nodes, strict=True)
+            ]
+    return out
+
+
+async def completed(
+    made: Plan,
+    rows: list[Sequence[Any]],
+    context: Any,
+    execution: Any = None,
+    paths: Callable[[], list[Any]] | None = None,
+) -> list[dict[str, Any]]:
     """The response objects of rows read for `made`: their relations first, one statement
-    each for all the rows, then the generated builder."""
+    each for all the rows, then the generated builder. A guarded leaf this viewer may not
+    see is null, with its permission's error at each row's path (`paths`, given by the fast
+    path for a root's rows) in `execution`'s errors, in the order graphql-core adds them."""
+    refused = [
+        (key, permission)
+        for key in made.keys
+        if key.guard is not None and (permission := key.guard.refused(context)) is not None
+    ]
+    added: list[tuple[GraphQLError, Any]] = []
+    if refused:
+        if paths is None or execution is None:
+            raise Wrong
+        # now, before the relations are awaited: graphql-core adds these errors as it
+        # starts on the objects, and another root field's errors may come after them
+        added = [
+            _refusal(key, permission, path.add_key(key.name, made.type_name))
+            for path in paths()
+            for key, permission in refused
+        ]
+        for error, path in added:
+            execution.collected_errors.add(error, path)
+    try:
+        refusing = frozenset(k.name for k, _ in refused)
+        return await _built(made, rows, context, refusing, execution, paths)
+    except Wrong:
+        # graphql-core completes the field from the start, errors and all
+        for error, path in added:
+            execution.collected_errors._errors.remove(error)
+            execution.collected_errors._error_positions.discard(path)
+        raise
+
+
+async def _built(
+    made: Plan,
+    rows: list[Sequence[Any]],
+    context: Any,
+    refused: frozenset[str],
+    execution: Any,
+    paths: Callable[[], list[Any]] | None,
+) -> list[dict[str, Any]]:
     nested: dict[int, list[Any]] = {}
     for index, child in made.children.items():
         pick = [made.position(c) for c in child.inherited]
-        nested[index] = await run(child, [(r[0], [r[i] for i in pick]) for r in rows], context)
+        by = None if child.relation is None else child.relation.by
+        at = 0 if by is None else made.position(by)
+        parents = [(r[at], [r[i] for i in pick]) for r in rows]
+        nested[index] = await run(child, parents, context, execution, paths)
     try:
-        return made.build(rows, nested, context)
+        return made.build(rows, nested, context, refused)
     except Wrong:
         raise
     except Exception as exc:  # a value the resolvers would fail on: graphql-core says how
         raise Wrong from exc
+
+
+def _refusal(key: Key, permission: Any, path: Any) -> tuple[GraphQLError, Any]:
+    """The error the permission raises, located at `path` as graphql-core locates it."""
+    assert key.guard is not None
+    try:
+        permission.on_unauthorized()
+    except Exception as exc:  # what it raises is the error, whatever its class
+        nodes = [d.node for d in key.guard.details]
+        return located_error(exc, nodes, path.as_list()), path
+    raise Wrong  # a permission that lets a refusal pass silently is not learned
 
 
 # Roots whose resolvers read rows when the selection below them is learned: the order
@@ -702,7 +1127,7 @@ def object_plan(info: Any, table: Table) -> Plan | None:
         return None
 
 
-async def materialized(result: Any) -> Any:
+async def materialized(result: Any, context: Any) -> Any:
     """`result` with its RowNodes made into the resolvers' objects again (models loaded in
     one statement): for graphql-core, when the fast path hands a root field back to it."""
     nodes: list[RowNode] = []
@@ -720,7 +1145,7 @@ async def materialized(result: Any) -> Any:
 
     def made(node: RowNode) -> Any:
         loaded = found.get(node.row[0])
-        return None if loaded is None else build(loaded)
+        return None if loaded is None else build(loaded, context)
 
     if isinstance(result, RowNode):
         return made(result)

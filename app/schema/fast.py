@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from graphql import (
@@ -109,15 +109,36 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
     ) -> Any:
         try:
             (completed,) = await _Level(self, info).complete(
-                return_type, field_details_list, [result]
+                return_type, field_details_list, [result], lambda: [path]
             )
             return completed
         except _Bail:
-            result = await compiled.materialized(result)  # rows become objects again
+            result = await compiled.materialized(result, info.context)  # objects again
         fallback = super().complete_value(
             return_type, field_details_list, info, path, result, position_context
         )
         return await fallback if self.is_awaitable(fallback) else fallback
+
+
+Paths = Callable[[], list[Path]]
+
+
+def _picked(paths: Paths, present: list[int]) -> Paths:
+    def picked() -> list[Path]:
+        made = paths()
+        return [made[i] for i in present]
+
+    return picked
+
+
+def _indexed(paths: Paths, lists: list[list[Any]]) -> Paths:
+    return lambda: [
+        p.add_key(i) for p, items in zip(paths(), lists, strict=True) for i in range(len(items))
+    ]
+
+
+def _keyed(paths: Paths, key: str, type_name: str) -> Paths:
+    return lambda: [p.add_key(key, type_name) for p in paths()]
 
 
 def _guards(field: StrawberryField) -> list[Any]:
@@ -140,10 +161,12 @@ class _Level:
         self.infos: dict[int, Info[Any, Any]] = {}
 
     async def complete(
-        self, type_: GraphQLOutputType, details: Any, values: Sequence[Any]
+        self, type_: GraphQLOutputType, details: Any, values: Sequence[Any], paths: Paths
     ) -> list[Any]:
+        """`paths()` gives each value's response path: made only when asked for (a
+        refused guarded leaf's error needs it), not for every value of every level."""
         if isinstance(type_, GraphQLNonNull):
-            completed = await self.complete(type_.of_type, details, values)
+            completed = await self.complete(type_.of_type, details, values, paths)
             if any(value is None for value in completed):
                 raise _Bail
             return completed
@@ -151,12 +174,16 @@ class _Level:
         out: list[Any] = [None] * len(values)
         if not present:
             return out
+        if len(present) < len(values):
+            paths = _picked(paths, present)
         if isinstance(type_, GraphQLList):
             lists = [values[i] for i in present]
             if any(isinstance(v, str | bytes | dict) or not hasattr(v, "__iter__") for v in lists):
                 raise _Bail
             lists = [list(v) for v in lists]
-            flat = await self.complete(type_.of_type, details, [x for v in lists for x in v])
+            flat = await self.complete(
+                type_.of_type, details, [x for v in lists for x in v], _indexed(paths, lists)
+            )
             at = 0
             for i, items in zip(present, lists, strict=True):
                 out[i] = flat[at : at + len(items)]
@@ -176,13 +203,13 @@ class _Level:
         if not isinstance(type_, GraphQLObjectType):  # interfaces and unions
             raise _Bail
         objects = [values[i] for i in present]
-        completed = await self._objects(type_, details, objects)
+        completed = await self._objects(type_, details, objects, paths)
         for i, value in zip(present, completed, strict=True):
             out[i] = value
         return out
 
     async def _objects(
-        self, type_: GraphQLObjectType, details: Any, objects: list[Any]
+        self, type_: GraphQLObjectType, details: Any, objects: list[Any], paths: Paths
     ) -> list[dict[str, Any]]:
         if type(objects[0]) is compiled.RowNode:  # rows a root resolver read for its plan
             made = objects[0].plan
@@ -191,7 +218,8 @@ class _Level:
             ):
                 raise _Bail
             try:
-                return await compiled.completed(made, [o.row for o in objects], self.info.context)
+                rows = [o.row for o in objects]
+                return await compiled.completed(made, rows, self.info.context, self.context, paths)
             except compiled.Wrong as exc:
                 raise _Bail from exc
         if type_.is_type_of is not None:
@@ -241,7 +269,9 @@ class _Level:
                         raise _Bail
             arguments = self._arguments(field_def, field, field_details)
             resolved = await self._resolve(field, objects, arguments)
-            completed = await self.complete(field_def.type, field_details, resolved)
+            completed = await self.complete(
+                field_def.type, field_details, resolved, _keyed(paths, key, type_.name)
+            )
             for result, value in zip(results, completed, strict=True):
                 result[key] = value
         return results

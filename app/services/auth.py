@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import os
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -129,9 +130,28 @@ SYSTEM = Viewer(
     user_id=None, kind=UserKind.STAFF, email="system", permissions=frozenset(Permission)
 )
 
-_hasher = PasswordHasher()
-# Verified against when the email is unknown, so a miss costs as long as a hit.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+def _password_hasher() -> PasswordHasher:
+    """argon2id at argon2-cffi's defaults (RFC 9106's low-memory profile). The test run
+    lowers its cost (BITCART_ARGON2_TIME_COST, BITCART_ARGON2_MEMORY_KIB: tests/conftest.py),
+    as what it checks is that passwords are hashed and verified, not what that costs;
+    never set them in production. A hash records its own cost, so either verifies."""
+    base = PasswordHasher()
+    time_cost = os.environ.get("BITCART_ARGON2_TIME_COST")
+    memory_kib = os.environ.get("BITCART_ARGON2_MEMORY_KIB")
+    if time_cost is None and memory_kib is None:
+        return base
+    return PasswordHasher(
+        time_cost=int(time_cost or base.time_cost),
+        memory_cost=int(memory_kib or base.memory_cost),
+        parallelism=1,
+    )
+
+
+_hasher = _password_hasher()
+# Verified against when the email is unknown, so a miss costs as long as a hit; made on the
+# first miss, not at import (a fifth of a second of CPU in every process that starts).
+_dummy_hashes: list[str] = []
 TOKEN_PREFIX = "bco_"
 SESSION_LIFETIME = timedelta(days=30)
 
@@ -263,10 +283,16 @@ def _token_statement(executor: str) -> tuple[str, list[Callable[[Any], Any] | No
 async def login(email: str, password: str, secret_key: str) -> str:
     """Exchange credentials for a session token (the caller limits attempts per client)."""
     user = await User.get_or_none(email=normalise_email(email))
-    ok = await verify_password(user.password_hash if user else _DUMMY_HASH, password)
+    ok = await verify_password(user.password_hash if user else await _dummy_hash(), password)
     if user is None or not ok or not user.is_active:
         raise DomainError(ErrorCode.INVALID_CREDENTIALS, "Wrong email or password.")
     return await issue_token(user, secret_key, name="login")
+
+
+async def _dummy_hash() -> str:
+    if not _dummy_hashes:
+        _dummy_hashes.append(await hash_password(secrets.token_urlsafe(16)))
+    return _dummy_hashes[0]
 
 
 def normalise_email(email: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q
@@ -252,14 +253,19 @@ async def get_product(viewer: Viewer, sku: str) -> Product | None:
 
 
 async def list_products(
-    viewer: Viewer, page: PageRequest, search: str | None, active: bool | None = None
-) -> Page[Product]:
+    viewer: Viewer,
+    page: PageRequest,
+    search: str | None,
+    active: bool | None = None,
+    columns: Sequence[str] | None = None,
+) -> Page[Any]:
     """A page of the products the viewer may see, for everyone: a storefront's catalog (the
-    products on sale), and for staff every product, or those `active` is."""
+    products on sale), and for staff every product, or those `active` is. With `columns`,
+    rows of those fields instead of models (see `paginate`)."""
     qs = visible_products(viewer)
     if active is not None:
         qs = qs.filter(active=active)
     if search:
         term = search.strip()[:100]
         qs = qs.filter(Q(sku__icontains=term) | Q(name__icontains=term))
-    return await paginate(qs, page, "id")
+    return await paginate(qs, page, "id", columns=columns)

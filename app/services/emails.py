@@ -1,8 +1,9 @@
 """Customer emails: order placed, cancelled or edited, a note from the store, shipment
 created, return requested and moved on, refund recorded.
 
-Rendered when their event is dispatched (from what a customer may see: never staff notes,
-refund reasons or who on the staff acted), kept as rows, and sent by the worker: through
+Written when their event is dispatched, with what the templates are given (what a customer
+may see: never staff notes, refund reasons or who on the staff acted), then rendered and sent
+by the worker's sender, off the dispatch path: through
 BITCART_SMTP_URL, or written as .eml files into the data folder's outbox/ when no SMTP
 server is set. Templates are Jinja files a shop can override: put `<kind>.subject`,
 `<kind>.txt` or `<kind>.html` in BITCART_TEMPLATE_DIR/emails/.
@@ -21,6 +22,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
+import orjson
 import structlog
 from jinja2 import (
     ChoiceLoader,
@@ -186,7 +188,8 @@ async def write_for(
     cache: snapshots.OrderSnapshots,
     settings: Settings,
 ) -> int:
-    """Render and keep the emails these events call for (in the dispatch transaction)."""
+    """Keep the emails these events call for (in the dispatch transaction), each with what
+    its templates are given; the sender renders them."""
     chosen = [(e, kind) for e in events if e.order_id in orders and (kind := kind_of(e))]
     if not chosen:
         return 0
@@ -206,15 +209,17 @@ async def write_for(
             entity = entities[kind].get(event.data.get(_ENTITY[kind][0], 0))
             if entity is None:
                 continue
-        rendered = render(kind, _context(kind, event, order, entity, settings), settings)
+        # rendered by the sender (send_due), off the dispatch: kept as the templates' input
+        context = orjson.dumps(_context(kind, event, order, entity, settings)).decode()
         rows.append(
             (
                 event.order_id,
                 kind,
                 orders[event.order_id]["email"],
-                rendered.subject,
-                rendered.text,
-                rendered.html,
+                "",
+                "",
+                "",
+                context,
                 DeliveryStatus.PENDING.value,
                 0,
                 now,
@@ -231,6 +236,7 @@ async def write_for(
             "subject",
             "text",
             "html",
+            "context",
             "status",
             "attempts",
             "next_attempt_at",
@@ -318,10 +324,30 @@ async def _claim(limit: int, settings: Settings) -> list[EmailMessage]:
     return list(await EmailMessage.filter(id__in=ids).order_by("id"))
 
 
+async def rendered(messages: list[EmailMessage], settings: Settings) -> None:
+    """Render the claimed emails still waiting for it (off the event loop) and keep their
+    text, so a retry sends the same words."""
+    waiting = [m for m in messages if m.context is not None]
+    if not waiting:
+        return
+
+    def render_all() -> list[Rendered]:
+        return [render(m.kind, m.context, settings) for m in waiting]
+
+    for message, made in zip(waiting, await asyncio.to_thread(render_all), strict=True):
+        message.subject, message.text, message.html = made.subject, made.text, made.html
+        message.context = None
+        await EmailMessage.filter(id=message.id).update(
+            subject=made.subject, text=made.text, html=made.html, context=None
+        )
+
+
 async def send_due(settings: Settings, limit: int = SEND_AT_ONCE) -> int:
-    """Send the emails that are due; a failure waits for its next try (email_retry_delays)
-    and after the last one the email is FAILED. The number of attempts made."""
+    """Send the emails that are due, rendered first; a failure waits for its next try
+    (email_retry_delays) and after the last one the email is FAILED. The number of
+    attempts made."""
     claimed = await _claim(limit, settings)
+    await rendered(claimed, settings)
     gate = asyncio.Semaphore(SEND_AT_ONCE)
 
     async def one(message: EmailMessage) -> str:

@@ -14,7 +14,7 @@ from tortoise.expressions import Q
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
-from app.db import MAX_ID, fits_id
+from app.db import MAX_ID, fits_id, listed_rows
 from app.services.errors import DomainError, ErrorCode
 from app.services.money import MAX_AMOUNT
 
@@ -134,7 +134,10 @@ async def paginate(
     ]
     rows: list[Any] = []
     if size:
-        rows = list(await (ordered if columns is None else ordered.values_list(*fields)))
+        if columns is None:
+            rows = list(await ordered)
+        else:
+            rows = await listed_rows(ordered.values_list(*fields), queryset.model, fields)
     more = len(rows) > size
     rows = rows[:size]
     if backwards:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -248,9 +249,13 @@ async def get_shipment(viewer: Viewer, shipment_id: int) -> Shipment | None:
 
 
 async def list_shipments(
-    viewer: Viewer, page: PageRequest, filters: ShipmentFilter
-) -> Page[Shipment]:
-    """Newest first: when an order shipped, to whom and where."""
+    viewer: Viewer,
+    page: PageRequest,
+    filters: ShipmentFilter,
+    columns: Sequence[str] | None = None,
+) -> Page[Any]:
+    """Newest first: when an order shipped, to whom and where. With `columns`, rows of
+    those fields instead of models (see `paginate`)."""
     qs = visible_shipments(viewer)
     if filters.order_id is not None:
         qs = qs.filter(order_id=filters.order_id)
@@ -267,4 +272,4 @@ async def list_shipments(
         if number is not None:
             condition |= Q(order_id__in=Subquery(Order.filter(number=number).values("id")))
         qs = qs.filter(condition)
-    return await paginate(qs, page, "created_at", descending=True)
+    return await paginate(qs, page, "created_at", descending=True, columns=columns)
