@@ -52,13 +52,17 @@ class ServiceUnavailable(SchemaExtension):
         yield
         result = self.execution_context.result
         errors = getattr(result, "errors", None)
-        if not errors:
-            return
-        rewritten = []
-        for error in errors:
-            dependency = outage.dependency_of(error.original_error)
-            rewritten.append(error if dependency is None else unavailable_error(error, dependency))
-        result.errors = rewritten  # type: ignore[union-attr]
+        if errors:
+            result.errors = rewrite_unavailable(errors)  # type: ignore[union-attr]
+
+
+def rewrite_unavailable(errors: list[GraphQLError]) -> list[GraphQLError]:
+    """Each error a dependency that is down caused, as SERVICE_UNAVAILABLE; others as they are."""
+    rewritten = []
+    for error in errors:
+        dependency = outage.dependency_of(error.original_error)
+        rewritten.append(error if dependency is None else unavailable_error(error, dependency))
+    return rewritten
 
 
 def is_unavailable(error: GraphQLError) -> bool:

@@ -23,12 +23,13 @@ import orjson
 import structlog
 from graphql import DocumentNode, GraphQLError, GraphQLSchema, execute
 from strawberry.execution import optimized_is_awaitable
-from strawberry.extensions import MaskErrors, SchemaExtension
+from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from app import metrics, persisted
 from app.schema.cost import estimated, estimator_for, operation_label, root_label
+from app.schema.failures import MaskInternalErrors, rewrite_unavailable
 
 Message = dict[str, Any]
 
@@ -115,6 +116,8 @@ def read_body(body: bytes) -> Request | None:
         variables = {}
     if type(variables) is not dict or not (name is None or type(name) is str):
         return None
+    if not (extensions is None or type(extensions) is dict):
+        return None  # the standard path refuses it with a 400
     digest = None
     if extensions:
         try:
@@ -176,7 +179,8 @@ async def run(
     errors: list[GraphQLError] | None = result.errors
     if errors:
         schema.process_errors(errors, None)
-        errors = _MASK._process_errors(errors)
+        # as the schema's extensions leave: ServiceUnavailable's rewrite, then the mask
+        errors = _MASK._process_errors(rewrite_unavailable(errors))
     return ExecutionResult(
         data=result.data,
         errors=errors,
@@ -190,7 +194,7 @@ def _should_mask(error: GraphQLError) -> bool:
     return should_mask(error)
 
 
-_MASK = MaskErrors(should_mask_error=_should_mask)
+_MASK = MaskInternalErrors(should_mask_error=_should_mask)
 
 
 class Replay:
