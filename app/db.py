@@ -8,7 +8,7 @@ from functools import cache, lru_cache
 from typing import Any, cast
 
 from tortoise import connections
-from tortoise.backends.base.client import TransactionContext
+from tortoise.backends.base.client import TransactionalDBClient, TransactionContext
 from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
@@ -53,6 +53,22 @@ def fits_id(value: int) -> bool:
 def atomic() -> TransactionContext:
     """The transaction a request or job wraps around one service call."""
     return in_transaction("default")
+
+
+class OutsideTransaction(RuntimeError):
+    """A service that writes under locks was called without a transaction around it."""
+
+
+def in_a_transaction() -> bool:
+    """Whether this task runs inside atomic() (the connection is a transaction's)."""
+    return isinstance(connections.get("default"), TransactionalDBClient)
+
+
+def require_transaction() -> None:
+    """What a service that locks rows asserts: its lock lasts until the caller's atomic()
+    ends; without one it would end with the statement, and the rule it guards with it."""
+    if not in_a_transaction():
+        raise OutsideTransaction("This must run inside atomic() (app.db).")
 
 
 async def expire_pooled_connections() -> None:

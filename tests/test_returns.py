@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from app.models import InventoryMovement, Order, OrderEvent, Product, Return
-from app.services.rules import RETURN_TRANSITIONS as TRANSITIONS
+from app.services.lifecycle import RETURN_TRANSITIONS as TRANSITIONS
 from tests.conftest import Actors, GraphQLClient
 from tests.factories import create_product, paid
 from tests.test_shipments import ship

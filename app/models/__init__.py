@@ -16,6 +16,7 @@ from app.models.notifications import (
 )
 from app.models.orders import (
     EventVisibility,
+    FulfillmentStatus,
     Order,
     OrderEvent,
     OrderItem,
@@ -50,6 +51,7 @@ __all__ = [
     "EventVisibility",
     "Export",
     "ExportGranularity",
+    "FulfillmentStatus",
     "IdempotencyKey",
     "ImportStatus",
     "InventoryMovement",

@@ -42,6 +42,16 @@ class PaymentStatus(StrEnum):
     VOIDED = "VOIDED"
 
 
+class FulfillmentStatus(StrEnum):
+    """Derived from the order's lines (shipped and returned units), never set directly."""
+
+    UNFULFILLED = "UNFULFILLED"
+    PARTIALLY_FULFILLED = "PARTIALLY_FULFILLED"
+    FULFILLED = "FULFILLED"
+    PARTIALLY_RETURNED = "PARTIALLY_RETURNED"
+    RETURNED = "RETURNED"
+
+
 class TransactionKind(StrEnum):
     AUTHORIZATION = "AUTHORIZATION"
     CAPTURE = "CAPTURE"
@@ -91,6 +101,14 @@ class Order(Model):
     # confirmed), rewritten with them.
     amount_refund_requested = fields.DecimalField(
         max_digits=12, decimal_places=2, default=Decimal("0.00"), db_default=Decimal("0.00")
+    )
+    # A summary of the order_items' shipped and returned units (lifecycle.fulfillment_of),
+    # rewritten with them.
+    fulfillment_status = fields.CharEnumField(
+        FulfillmentStatus,
+        max_length=32,
+        default=FulfillmentStatus.UNFULFILLED,
+        db_default="UNFULFILLED",
     )
     customer_comment = fields.TextField(default="")
     staff_notes = fields.TextField(default="")

@@ -66,10 +66,10 @@ from app.schema.types.catalog import Product as ProductObject
 from app.schema.types.orders import Order as OrderObject
 from app.schema.types.shipments import Shipment as ShipmentObject
 from app.services.errors import DomainError
+from app.services.lifecycle import dues, is_open
 from app.services.orders import MAX_LINES
 from app.services.pagination import page_in_memory
 from app.services.refunds import MAX_REFUNDS
-from app.services.rules import CLOSED_STATUSES, dues
 from app.services.shipments import MAX_SHIPMENTS
 from app.services.tracking import tracking_token
 from app.services.transactions import MAX_TRANSACTIONS
@@ -205,7 +205,7 @@ CUSTOMER = Table(
         "lastName": _one("last_name"),
     },
 )
-# the columns of rules.dues, in its order
+# the columns of lifecycle.dues, in its order
 _DUES = ("status", "total", "amount_paid", "amount_refunded", "amount_refund_requested")
 PAYMENT = Table(
     Order,
@@ -327,7 +327,8 @@ ORDER = Table(
         "number": _one("number"),
         "version": _one("version"),
         "status": _one("status"),
-        "isOpen": Leaf(("status",), lambda _, status: status not in CLOSED_STATUSES),
+        "isOpen": Leaf(("status", "fulfillment_status"), lambda _, s, f: is_open(s, f)),
+        "fulfillmentStatus": _one("fulfillment_status"),
         "createdAt": _one("created_at"),
         "updatedAt": _one("updated_at"),
         "email": _one("email"),

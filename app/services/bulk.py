@@ -13,34 +13,29 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from tortoise import connections
 from tortoise.expressions import F
 
-from app.db import atomic, insert_rows, is_postgres
+from app.db import atomic, insert_rows
 from app.models import (
     BulkOperation,
     BulkOperationRow,
     BulkOutcome,
-    EventVisibility,
     ImportStatus,
     Order,
-    OrderItem,
     OrderStatus,
-    Product,
 )
-from app.services import jobs
+from app.services import jobs, status_plan
 from app.services.auth import Permission, Viewer, acting_as
 from app.services.errors import DomainError, ErrorCode, not_found
-from app.services.events import EVENT_COLUMNS, EventType, NewEvent, as_row, status_changed
-from app.services.fulfilment import MAX_NOTE
+from app.services.fulfilment import check_note
 from app.services.import_sets import LeaseLost, relax_commit
 from app.services.leases import Lease, apply_uncut, held_while, stalled
 from app.services.orders import OrderFilter, filtered_orders
 from app.services.pagination import Page, PageRequest, paginate
-from app.services.rules import RELEASING
+from app.services.status_plan import Move, OrderState
 
 BULK_JOB = "run_bulk_operation"
 MAX_ORDERS = 100_000
@@ -60,8 +55,7 @@ async def start(viewer: Viewer, data: BulkInput) -> BulkOperation:
     viewer.require(Permission.ORDERS_WRITE)
     if (data.order_ids is None) == (data.filter is None):
         raise DomainError(ErrorCode.INVALID_INPUT, "Give either orderIds or a filter.", ["input"])
-    if len(data.note) > MAX_NOTE:
-        raise DomainError(ErrorCode.INVALID_INPUT, f"At most {MAX_NOTE} characters.", ["note"])
+    check_note(data.note)
     if data.order_ids is not None:
         wanted = list(dict.fromkeys(data.order_ids))
         if len(wanted) > MAX_ORDERS:
@@ -144,180 +138,60 @@ async def _run(operation: BulkOperation, set_size: int, lease: Lease) -> ImportS
     return ImportStatus.SUCCEEDED
 
 
-@dataclass
-class _Plan:
-    """What a set does, worked out before anything is written."""
-
-    outcomes: dict[int, tuple[BulkOutcome, str, str]] = field(default_factory=dict)
-    moved: dict[bool, list[int]] = field(default_factory=lambda: defaultdict(list))
-    stock: dict[int, int] = field(default_factory=lambda: defaultdict(int))
-    ledger: list[tuple[int, int, str, int]] = field(default_factory=list)
-    events: list[tuple[int, NewEvent]] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class _Order:
-    id: int
-    status: OrderStatus
-    stock_released: bool
+Outcome = tuple[BulkOutcome, str, str]
 
 
 async def _apply_set(
     operation: BulkOperation, rows: list[tuple[int, int]], viewer: Viewer, lease: str
 ) -> None:
-    """One set: (row id, order id) pairs, decided and written in one transaction."""
+    """One set: (row id, order id) pairs, decided by the status planner (setStatus's, for
+    many orders) and written in one transaction."""
     async with atomic():
         await relax_commit()
-        orders = await _lock_orders([order_id for _, order_id in rows])
-        plan = await _plan(operation, rows, orders)
-        await _write(operation, plan, viewer)
-        await _record(operation.id, rows, plan, lease)
+        orders = await status_plan.lock_states([order_id for _, order_id in rows])
+        outcomes, moves = _moves(operation, rows, orders)
+        plan = await status_plan.plan(moves)
+        await status_plan.write(plan, viewer)
+        for row_id, order_id in rows:
+            refusal = plan.refused.get(order_id) if row_id not in outcomes else None
+            if refusal is not None:
+                outcomes[row_id] = (BulkOutcome.FAILED, refusal.code.value, _message(refusal))
+            outcomes.setdefault(row_id, (BulkOutcome.SUCCEEDED, "", ""))
+        await _record(operation.id, rows, outcomes, lease)
 
 
-async def _lock_orders(order_ids: list[int]) -> dict[int, _Order]:
-    """The set's orders, row-locked in id order (one array parameter on PostgreSQL)."""
-    if is_postgres():
-        found = await connections.get("default").execute_query_dict(
-            "SELECT id, status, stock_released FROM orders WHERE id = ANY($1::int[]) "
-            "ORDER BY id FOR UPDATE",
-            [order_ids],
-        )
-        triples = [(r["id"], r["status"], r["stock_released"]) for r in found]
-    else:
-        triples = list(
-            await Order.filter(id__in=order_ids).values_list("id", "status", "stock_released")
-        )
-    return {i: _Order(i, OrderStatus(s), bool(r)) for i, s, r in triples}
+def _message(refusal: DomainError) -> str:
+    return refusal.issues[0].message if refusal.issues else refusal.code.value
 
 
-async def _lock_stock(product_ids: list[int]) -> dict[int, int]:
-    """The products' stock, row-locked in id order until the set commits, so nothing takes
-    the units between this read and the set's own update. (Tortoise drops FOR UPDATE from a
-    values_list query, hence the SQL.)"""
-    if not product_ids:
-        return {}
-    if is_postgres():
-        found = await connections.get("default").execute_query_dict(
-            "SELECT id, stock FROM products WHERE id = ANY($1::int[]) ORDER BY id FOR UPDATE",
-            [product_ids],
-        )
-        return {r["id"]: r["stock"] for r in found}
-    # SQLite: this process's transactions run one at a time (one connection, locked)
-    return dict(await Product.filter(id__in=product_ids).values_list("id", "stock"))
-
-
-async def _plan(
-    operation: BulkOperation, rows: list[tuple[int, int]], orders: dict[int, _Order]
-) -> _Plan:
-    """setStatus for each order, decided in memory: entering CANCELLED, DECLINED or REFUNDED
-    gives back the units still held, leaving them takes the units again, in order, while the
-    locked stock lasts; an order whose units are not there fails alone."""
+def _moves(
+    operation: BulkOperation, rows: list[tuple[int, int]], orders: dict[int, OrderState]
+) -> tuple[dict[int, Outcome], list[Move]]:
+    """Each row's move, or its outcome when there is none to make: the order was deleted,
+    or has the status already."""
     target = operation.target_status
-    plan = _Plan()
-    changing = [
-        orders[order_id]
-        for _, order_id in rows
-        if order_id in orders and orders[order_id].status != target
-    ]
-    moving_stock = [o.id for o in changing if (target in RELEASING) != o.stock_released]
-    held: dict[int, list[tuple[int, str, int]]] = defaultdict(list)
-    for order_id, product_id, sku, quantity, shipped in await OrderItem.filter(
-        order_id__in=moving_stock, product_id__isnull=False
-    ).values_list("order_id", "product_id", "sku", "quantity", "quantity_shipped"):
-        if quantity > shipped:
-            held[order_id].append((product_id, sku, quantity - shipped))
-    products = {p for lines in held.values() for p, _, _ in lines}
-    available = await _lock_stock(sorted(products))
+    outcomes: dict[int, Outcome] = {}
+    moves: list[Move] = []
+    data = {"bulkOperationId": operation.id}
     for row_id, order_id in rows:
         order = orders.get(order_id)
         if order is None:
-            plan.outcomes[row_id] = (BulkOutcome.FAILED, "NOT_FOUND", "The order was deleted.")
-            continue
-        if order.status == target:
-            plan.outcomes[row_id] = (BulkOutcome.UNCHANGED, "", f"Already {target.value}.")
-            continue
-        released = order.stock_released
-        if target in RELEASING and not released:
-            sign, released, reason = 1, True, "ORDER_RELEASED"
-        elif target not in RELEASING and released:
-            sign, released, reason = -1, False, "ORDER_REINSTATED"
+            outcomes[row_id] = (BulkOutcome.FAILED, "NOT_FOUND", "The order was deleted.")
+        elif order.status is target:
+            outcomes[row_id] = (BulkOutcome.UNCHANGED, "", f"Already {target.value}.")
         else:
-            sign, reason = 0, ""
-        lines = held.get(order.id, []) if sign else []
-        short = next((sku for p, sku, q in lines if sign < 0 and available[p] < q), None)
-        if short is not None:
-            plan.outcomes[row_id] = (
-                BulkOutcome.FAILED,
-                ErrorCode.INSUFFICIENT_STOCK.value,
-                f"Not enough stock of {short}.",
-            )
-            continue
-        for product_id, _, quantity in lines:
-            available[product_id] += sign * quantity
-            plan.stock[product_id] += sign * quantity
-            plan.ledger.append((product_id, sign * quantity, reason, order.id))
-        plan.moved[released].append(order.id)
-        plan.outcomes[row_id] = (BulkOutcome.SUCCEEDED, "", "")
-        moved = status_changed(order.status, target, bulkOperationId=operation.id)
-        plan.events.append((order.id, moved))
-        if operation.note:
-            note = NewEvent(
-                EventType.STATUS_NOTE,
-                operation.note,
-                EventVisibility.STAFF,
-                {"bulkOperationId": operation.id},
-            )
-            plan.events.append((order.id, note))
-    return plan
+            moves.append(Move(order, target, by_staff=True, note=operation.note, data=data))
+    return outcomes, moves
 
 
-async def _write(operation: BulkOperation, plan: _Plan, viewer: Viewer) -> None:
-    """The set's changes in a few statements: orders by their new stock state, stock per
-    product, the ledger and the events in one insert each."""
-    now = datetime.now(UTC)
-    for released, order_ids in plan.moved.items():
-        await Order.filter(id__in=order_ids).update(
-            status=operation.target_status,
-            stock_released=released,
-            status_manual=True,
-            version=F("version") + 1,
-            updated_at=now,
-        )
-    await _add_stock({p: d for p, d in plan.stock.items() if d})
-    await insert_rows(
-        "inventory_movements",
-        ("product_id", "delta", "reason", "note", "order_id", "actor_id", "created_at"),
-        [(p, d, reason, "", o, viewer.user_id, now) for p, d, reason, o in plan.ledger],
-    )
-    await insert_rows(
-        "order_events",
-        EVENT_COLUMNS,
-        [as_row(order_id, viewer, event, now) for order_id, event in plan.events],
-    )
-
-
-async def _add_stock(deltas: dict[int, int]) -> None:
-    """Stock changes of the set's products (locked by _plan): one UPDATE on PostgreSQL."""
-    if not deltas:
-        return
-    ids = sorted(deltas)
-    if is_postgres():
-        await connections.get("default").execute_query(
-            "UPDATE products SET stock = products.stock + v.d "
-            "FROM unnest($1::int[], $2::int[]) AS v(id, d) WHERE products.id = v.id",
-            [ids, [deltas[i] for i in ids]],
-        )
-        return
-    for product_id in ids:
-        await Product.filter(id=product_id).update(stock=F("stock") + deltas[product_id])
-
-
-async def _record(operation_id: int, rows: list[tuple[int, int]], plan: _Plan, lease: str) -> None:
+async def _record(
+    operation_id: int, rows: list[tuple[int, int]], outcomes: dict[int, Outcome], lease: str
+) -> None:
     """Outcomes and counters with the set's effects; LeaseLost (rolling all back) when the
     operation is no longer this worker's."""
     by_outcome: dict[tuple[BulkOutcome, str, str], list[int]] = defaultdict(list)
     for row_id, _ in rows:
-        by_outcome[plan.outcomes[row_id]].append(row_id)
+        by_outcome[outcomes[row_id]].append(row_id)
     for (outcome, code, message), ids in by_outcome.items():
         await BulkOperationRow.filter(id__in=ids).update(
             outcome=outcome, code=code, message=message

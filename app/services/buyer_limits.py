@@ -14,10 +14,10 @@ from typing import Any
 
 from tortoise.queryset import QuerySet
 
-from app.models import Order, PaymentStatus
+from app.models import Order
 from app.services.auth import Viewer
 from app.services.errors import DomainError, ErrorCode, Problems
-from app.services.rules import AWAITING_PAYMENT
+from app.services.lifecycle import AWAITING_PAYMENT, UNPAID
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ def unpaid() -> QuerySet[Order]:
     return Order.filter(
         status__in=list(AWAITING_PAYMENT),
         status_manual=False,
-        payment_status__in=[PaymentStatus.PENDING, PaymentStatus.VOIDED],
+        payment_status__in=sorted(UNPAID),
     )
 
 

@@ -8,15 +8,16 @@ from decimal import Decimal
 from enum import StrEnum
 
 from app.models import EventVisibility, Order, OrderStatus, RefundRequest
-from app.services import events, refund_requests
+from app.services import events, refund_requests, status_plan
 from app.services.auth import Permission, Viewer
 from app.services.catalog import StockLine, move_stock
 from app.services.errors import DomainError, ErrorCode, Problems
 from app.services.events import EventType, NewEvent
-from app.services.fulfilment import apply_status, held_stock
-from app.services.orders import lock_order
+from app.services.fulfilment import held_stock
+from app.services.lifecycle import is_cancellable
+from app.services.orders import lock_order, save_changes
 from app.services.refund_requests import PaymentWarning, RefundAsk
-from app.services.rules import CLOSED_STATUSES
+from app.services.status_plan import Move, OrderState
 
 MAX_NOTE = 2000
 
@@ -81,7 +82,7 @@ async def cancel_order(viewer: Viewer, order_id: int, data: CancelInput) -> Canc
     (REFUNDS_WRITE), and the customer is emailed with `notify_customer`. All or nothing."""
     _check(viewer, data)
     order = await lock_order(order_id, "orderId")
-    if order.status in CLOSED_STATUSES:
+    if not is_cancellable(order.status, order.fulfillment_status):
         raise DomainError(
             ErrorCode.INVALID_STATUS_TRANSITION,
             f"A {order.status.value} order is closed and cannot be cancelled"
@@ -91,7 +92,10 @@ async def cancel_order(viewer: Viewer, order_id: int, data: CancelInput) -> Canc
             ["orderId"],
         )
     held = await held_stock(order)
-    new_events = await apply_status(viewer, order, OrderStatus.CANCELLED, manual=True)
+    move = Move(OrderState.of(order), OrderStatus.CANCELLED, by_staff=True)
+    columns, new_events = await status_plan.apply_one(viewer, order, move)
+    if columns:
+        await save_changes(order, columns)
     if not data.restock and held:
         await move_stock(
             [StockLine(line.product_id, line.sku, -line.quantity) for line in held],

@@ -23,8 +23,8 @@ from app.models import (
     TransactionKind,
 )
 from app.services.addresses import Address
+from app.services.lifecycle import KEEPS_NOTHING, NOT_SHIPPABLE, dues
 from app.services.postal import address_lines
-from app.services.rules import KEEPS_NOTHING, NOT_SHIPPABLE, dues
 
 # Providers and card brands as they are written (anything else keeps its own spelling).
 _NAMES = {

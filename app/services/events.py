@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -9,6 +10,7 @@ from typing import Any
 
 import orjson
 
+from app.db import insert_rows
 from app.models import EventVisibility, OrderEvent, OrderStatus
 from app.services import jobs
 from app.services.auth import Viewer
@@ -69,6 +71,16 @@ async def record(order_id: int, viewer: Viewer, *events: NewEvent) -> None:
             )
             for e in events
         ]
+    )
+
+
+async def record_set(viewer: Viewer, pairs: Sequence[tuple[int, NewEvent]], now: datetime) -> None:
+    """(order id, event) pairs of many orders, in one insert (the set-based writers')."""
+    if not pairs:
+        return
+    jobs.announce()
+    await insert_rows(
+        "order_events", EVENT_COLUMNS, [as_row(order_id, viewer, e, now) for order_id, e in pairs]
     )
 
 

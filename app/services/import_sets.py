@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from tortoise import connections
 from tortoise.expressions import F
@@ -18,11 +17,12 @@ from tortoise.expressions import F
 from app.carriers import InvalidTrackingNumber, resolve
 from app.db import MAX_ID, atomic, insert_rows, is_postgres
 from app.models import Order, OrderStatus, RowOutcome, TrackingImport
+from app.services import tracking_plan
 from app.services.auth import Permission, Viewer
 from app.services.errors import DomainError, ErrorCode
-from app.services.events import EVENT_COLUMNS, as_row, tracking_set
-from app.services.fulfilment import add_tracking, set_status
-from app.services.rules import NOT_SHIPPABLE
+from app.services.fulfilment import set_status
+from app.services.lifecycle import ships_from
+from app.services.orders import lock_order
 from app.services.shipments import ShipInput, ship_order
 
 
@@ -136,16 +136,21 @@ async def relax_commit() -> None:
         await connections.get("default").execute_script("SET LOCAL synchronous_commit TO OFF")
 
 
-def _decide(row: Row, current: str, overwrite: bool, viewer: Viewer) -> RowOutcome:
-    if current == row.tracking:
-        return RowOutcome.UNCHANGED
-    if current and not overwrite:
-        row.code = "TRACKING_EXISTS"
+def _decide(row: Row, decision: tracking_plan.Decision, current: str, viewer: Viewer) -> None:
+    """A row's outcome from the tracking planner's decision."""
+    if decision is tracking_plan.Decision.SAME:
+        row.outcome = RowOutcome.UNCHANGED
+    elif decision is tracking_plan.Decision.KEPT:
+        row.outcome, row.code = RowOutcome.SKIPPED, "TRACKING_EXISTS"
         # a message never shows what the importer's permissions would not
         shown = f" {current}" if viewer.can(Permission.ORDERS_READ) else ""
         row.message = f"The order has a tracking number{shown}; overwrite is off."
-        return RowOutcome.SKIPPED
-    return RowOutcome.UPDATED
+    else:
+        row.outcome = RowOutcome.UPDATED
+
+
+def _ask(order_id: int, row: Row) -> tracking_plan.Ask:
+    return tracking_plan.Ask(order_id, row.tracking, row.carrier or "", {"importLine": row.line})
 
 
 def _refusal(viewer: Viewer, exc: DomainError) -> str:
@@ -157,80 +162,43 @@ def _refusal(viewer: Viewer, exc: DomainError) -> str:
 
 
 async def _apply_as_set(rows: list[Row], options: ImportOptions, viewer: Viewer) -> None:
-    """addTracking for a whole set: one locking read, one UPDATE, one INSERT of events."""
+    """addTracking for a whole set, by the same planner: one locking read, one UPDATE, one
+    INSERT of events."""
     numbers = sorted({row.number for row in rows if row.outcome is None and row.number is not None})
     found = await _lock_orders_by_number(numbers)
-    final: dict[int, tuple[str, str]] = {}
-    events: list[tuple[Any, ...]] = []
-    # when is the same for the whole set
-    now = datetime.now(UTC)
+    asked: list[Row] = []
     for row in rows:
-        if row.outcome is not None:
-            continue
-        order = found.get(row.number) if row.number is not None else None
-        if order is None:
+        if row.outcome is None and (row.number is None or row.number not in found):
             row.fail(ErrorCode.NOT_FOUND, f"Order {row.number} not found.")
-            continue
-        order_id, tracking = order
-        current = final[order_id][0] if order_id in final else tracking
-        row.outcome = _decide(row, current, options.overwrite, viewer)
-        if row.outcome is RowOutcome.UPDATED:
-            final[order_id] = (row.tracking, row.carrier or "")
-            event = tracking_set(row.tracking, row.carrier or None, importLine=row.line)
-            events.append(as_row(order_id, viewer, event, now))
-    if final:
-        await _update_tracking(final)
-        await insert_rows("order_events", EVENT_COLUMNS, events)
+        elif row.outcome is None:
+            asked.append(row)
+    current = {order_id: (number, carrier) for order_id, number, carrier in found.values()}
+    asks = [_ask(found[row.number][0], row) for row in asked if row.number is not None]
+    plan = tracking_plan.plan(viewer, current, asks, overwrite=options.overwrite, importing=True)
+    for row, (decision, was) in zip(asked, plan.decisions, strict=True):
+        _decide(row, decision, was, viewer)
+    await tracking_plan.write(viewer, plan)
 
 
-async def _lock_orders_by_number(numbers: list[int]) -> dict[int, tuple[int, str]]:
-    """number -> (id, tracking number) for the set's orders, row-locked in id order."""
+async def _lock_orders_by_number(numbers: list[int]) -> dict[int, tuple[int, str, str]]:
+    """number -> (id, tracking number, carrier) for the set's orders, row-locked in id
+    order."""
     if not numbers:
         return {}
     if is_postgres():
         # one array parameter: far cheaper to plan than an IN list of thousands
         rows = await connections.get("default").execute_query_dict(
-            "SELECT id, number, tracking_number FROM orders WHERE number = ANY($1::int[]) "
-            "ORDER BY id FOR UPDATE",
+            "SELECT id, number, tracking_number, carrier FROM orders "
+            "WHERE number = ANY($1::int[]) ORDER BY id FOR UPDATE",
             [numbers],
         )
-        return {r["number"]: (r["id"], r["tracking_number"]) for r in rows}
+        return {r["number"]: (r["id"], r["tracking_number"], r["carrier"]) for r in rows}
     return {
-        number: (order_id, tracking)
-        for order_id, number, tracking in await Order.filter(number__in=numbers).values_list(
-            "id", "number", "tracking_number"
-        )
+        number: (order_id, tracking, carrier)
+        for order_id, number, tracking, carrier in await Order.filter(
+            number__in=numbers
+        ).values_list("id", "number", "tracking_number", "carrier")
     }
-
-
-async def _update_tracking(final: dict[int, tuple[str, str]]) -> None:
-    """One UPDATE for every order the set changes: arrays unnested on PostgreSQL, a VALUES
-    list on SQLite (3.33+ for UPDATE ... FROM)."""
-    conn = connections.get("default")
-    now = datetime.now(UTC)
-    ids = list(final)
-    numbers = [final[i][0] for i in ids]
-    carriers = [final[i][1] for i in ids]
-    assignments = (
-        "tracking_number = v.t, carrier = v.c, version = version + 1, updated_at = {stamp}"
-    )
-    if is_postgres():
-        await conn.execute_query(
-            "UPDATE orders SET "  # noqa: S608 - placeholders only
-            + assignments.format(stamp="$4")
-            + " FROM unnest($1::int[], $2::text[], $3::text[]) AS v(id, t, c)"
-            " WHERE orders.id = v.id",
-            [ids, numbers, carriers, now],
-        )
-        return
-    values = ", ".join(["(?, ?, ?)"] * len(ids))
-    params: list[Any] = [x for triple in zip(ids, numbers, carriers, strict=True) for x in triple]
-    await conn.execute_query(
-        f"WITH v(id, t, c) AS (VALUES {values}) UPDATE orders SET "  # noqa: S608
-        + assignments.format(stamp="?")
-        + " FROM v WHERE orders.id = v.id",
-        [*params, now.isoformat(sep=" ")],
-    )
 
 
 async def _apply_one_by_one(rows: list[Row], options: ImportOptions, viewer: Viewer) -> None:
@@ -251,15 +219,20 @@ async def _apply_one_by_one(rows: list[Row], options: ImportOptions, viewer: Vie
 
 
 async def _apply_row(order: Order, row: Row, options: ImportOptions, viewer: Viewer) -> None:
-    row.outcome = _decide(row, order.tracking_number, options.overwrite, viewer)
+    order = await lock_order(order.id)
+    current = {order.id: (order.tracking_number, order.carrier)}
+    plan = tracking_plan.plan(
+        viewer, current, [_ask(order.id, row)], overwrite=options.overwrite, importing=True
+    )
+    [(decision, was)] = plan.decisions
+    _decide(row, decision, was, viewer)
     if row.outcome is RowOutcome.SKIPPED:
         return
-    if options.create_shipments and order.status in NOT_SHIPPABLE:
+    if options.create_shipments and not ships_from(order.status):
         raise DomainError(
             ErrorCode.ORDER_NOT_SHIPPABLE, f"A {order.status.value} order cannot be shipped."
         )
-    if row.outcome is RowOutcome.UPDATED:
-        await add_tracking(viewer, order.id, row.tracking, row.carrier)
+    await tracking_plan.write(viewer, plan)
     if options.create_shipments:
         try:
             await ship_order(

@@ -13,6 +13,7 @@ from app.services.auth import Permission, Viewer
 from app.services.catalog import Shortfall, StockLine, move_stock, normalise_sku, stock_check
 from app.services.errors import DomainError, ErrorCode, Problems, not_found
 from app.services.events import EventType, NewEvent
+from app.services.lifecycle import fulfillment_of, is_editable
 from app.services.money import money, order_total, parse_money
 from app.services.orders import (
     MAX_LINES,
@@ -22,7 +23,6 @@ from app.services.orders import (
     save_changes,
     visible_orders,
 )
-from app.services.rules import CLOSED_STATUSES
 
 MAX_NOTE = 2000
 
@@ -92,6 +92,14 @@ class _Plan:
             "shipping_cost": self.shipping,
             "tax_total": self.tax_total,
             "total": self.total,
+            "fulfillment_status": fulfillment_of(
+                (
+                    line.quantity,
+                    line.item.quantity_shipped if line.item else 0,
+                    line.item.quantity_returned if line.item else 0,
+                )
+                for line in [*self.kept.values(), *self.added]
+            ),
             **self.payment.columns(),
         }
 
@@ -211,7 +219,7 @@ async def _plan(
 
     order = await (lock_order(order_id, "orderId") if lock else _read_order(order_id))
     check_version(order, edit.expected_version)
-    if order.status in CLOSED_STATUSES:
+    if not is_editable(order.status, order.fulfillment_status):
         raise DomainError(
             ErrorCode.ORDER_NOT_EDITABLE,
             f"A {order.status.value} order is closed; only open orders are edited.",

@@ -12,7 +12,7 @@ from typing import Any
 from tortoise.expressions import F, Subquery
 from tortoise.queryset import QuerySet
 
-from app.db import select_rows
+from app.db import require_transaction, select_rows
 from app.models import (
     EventVisibility,
     Order,
@@ -32,9 +32,9 @@ from app.services.buyer_limits import BuyerLimits
 from app.services.catalog import StockLine, move_stock, normalise_sku
 from app.services.errors import DomainError, ErrorCode, Problems, not_found
 from app.services.events import EventType, NewEvent
+from app.services.lifecycle import PLACEABLE_PAYMENT, is_editable, open_condition, placed_status
 from app.services.money import bounded_total, money, order_total, parse_money
 from app.services.pagination import Page, PageRequest, paginate
-from app.services.rules import CLOSED_STATUSES, OPEN_STATUSES, PLACEABLE_PAYMENT
 
 MAX_LINES = 100
 MAX_QUANTITY = 10_000
@@ -233,7 +233,7 @@ async def place_order(
         if amount > 0:
             moves.append((kind, amount))
     totals = transactions.summarise(total, moves)
-    status = OrderStatus.AWAITING_FULFILLMENT if totals.covered else OrderStatus.AWAITING_PAYMENT
+    status = placed_status(totals.covered)
     order = await Order.create(
         status=status,
         customer_id=viewer.user_id if viewer.is_customer else None,
@@ -448,7 +448,7 @@ def filtered_orders(
     if filters.statuses:
         qs = qs.filter(status__in=list(filters.statuses))
     if filters.is_open is not None:
-        qs = qs.filter(status__in=list(OPEN_STATUSES if filters.is_open else CLOSED_STATUSES))
+        qs = qs.filter(open_condition(filters.is_open))
     if filters.created_after:
         qs = qs.filter(created_at__gte=filters.created_after)
     if filters.created_before:
@@ -565,7 +565,7 @@ async def _reprice(order: Order, code: str, country: str) -> tuple[dict[str, Any
     method = await shipping_methods.choose(code, country, order.currency, ["shippingMethod"])
     if method.code == order.shipping_method:
         return None
-    if order.status in CLOSED_STATUSES:
+    if not is_editable(order.status, order.fulfillment_status):
         raise DomainError(
             ErrorCode.ORDER_NOT_EDITABLE,
             f"A {order.status.value} order is closed; it keeps the method it was sent with.",
@@ -609,7 +609,8 @@ def check_version(order: Order, expected: int | None) -> None:
 
 async def lock_order(order_id: int, field: str = "id") -> Order:
     """The order, locked for the rest of the transaction (a row lock on PostgreSQL; SQLite
-    transactions are serialised by the database lock)."""
+    transactions are serialised by the database lock). Asserts there is one (app.db)."""
+    require_transaction()
     order = await Order.filter(id=order_id).select_for_update().first()
     if order is None:
         raise not_found("Order", [field])

@@ -10,20 +10,18 @@ from typing import Any
 from app.models import (
     EventVisibility,
     Order,
-    OrderStatus,
-    PaymentStatus,
     PaymentTransaction,
     TransactionKind,
 )
-from app.services import buyer_limits, events, refund_requests, transactions
+from app.services import buyer_limits, events, refund_requests, status_plan, transactions
 from app.services.auth import SYSTEM, Permission, Viewer
 from app.services.errors import DomainError, ErrorCode, Problems
 from app.services.events import EventType, NewEvent
-from app.services.fulfilment import apply_status
+from app.services.lifecycle import Facts, Trigger, transition
 from app.services.money import parse_money
 from app.services.orders import lock_order, save_changes
 from app.services.refunds import RefundInput, issue_refund
-from app.services.rules import AWAITING_PAYMENT, PAID_FOR
+from app.services.status_plan import Move
 
 MAX_REFERENCE = 255
 MAX_NAME = 50
@@ -228,45 +226,13 @@ async def _follow_payment(
     kind: TransactionKind,
     covered: bool,
 ) -> list[NewEvent]:
-    """Save the payment's columns, and move a status payments set (never one set by hand):
-    on to fulfilment once covered, back to awaiting payment once not."""
-    if order.status in AWAITING_PAYMENT and not order.status_manual and covered:
-        return await _advance(viewer, order, updates, kind)
-    if order.status in PAID_FOR and not order.status_manual and not covered:
-        return await _fall_back(viewer, order, updates)
-    await save_changes(order, updates)
-    return []
-
-
-async def _advance(
-    viewer: Viewer, order: Order, updates: dict[str, Any], kind: TransactionKind
-) -> list[NewEvent]:
-    previous = order.status
-    await apply_status(viewer, order, OrderStatus.AWAITING_FULFILLMENT, updates)
+    """Save the payment's columns with the move the lifecycle makes on a payment (never of a
+    status set by hand): on to fulfilment once covered, back to awaiting payment once not."""
+    facts = Facts(order.status, manual=order.status_manual, covered=covered)
     how = "authorized" if kind is TransactionKind.AUTHORIZATION else "paid"
-    return [
-        events.status_changed(
-            previous,
-            OrderStatus.AWAITING_FULFILLMENT,
-            cause=f"Payment {how} in full",
-            reason="PAYMENT",
-        )
-    ]
-
-
-async def _fall_back(viewer: Viewer, order: Order, updates: dict[str, Any]) -> list[NewEvent]:
-    """The payments that moved the order on cover it no more (an authorization voided): it
-    waits for payment again, where the unpaid-order sweep sees it."""
-    previous = order.status
-    await apply_status(viewer, order, OrderStatus.AWAITING_PAYMENT, updates)
-    return [
-        events.status_changed(
-            previous,
-            OrderStatus.AWAITING_PAYMENT,
-            cause="Payment no longer covers the order",
-            reason="PAYMENT",
-        )
-    ]
+    columns, new_events = await status_plan.follow(viewer, order, Trigger.PAYMENT, facts, how=how)
+    await save_changes(order, {**updates, **columns})
+    return new_events
 
 
 def unpaid_orders(cutoff: datetime) -> Any:
@@ -277,34 +243,21 @@ def unpaid_orders(cutoff: datetime) -> Any:
 
 async def expire_unpaid(ttl: timedelta, now: datetime | None = None) -> tuple[int, bool]:
     """Cancel one set of unpaid orders older than `ttl`, giving their stock back through the
-    ledger. Returns how many were cancelled and whether more may be waiting."""
+    ledger (one plan for the set, as a bulk change). Returns how many were cancelled and
+    whether more may be waiting."""
     cutoff = (now or datetime.now(UTC)) - ttl
     ids = await unpaid_orders(cutoff).order_by("id").limit(EXPIRE_SET).values_list("id", flat=True)
-    cancelled = 0
-    for order_id in ids:
-        order = await lock_order(order_id)
-        # looked at again under the lock: a payment or a staff change may have come meanwhile
-        if (
-            order.status not in AWAITING_PAYMENT
-            or order.status_manual
-            or order.payment_status not in (PaymentStatus.PENDING, PaymentStatus.VOIDED)
-        ):
-            continue
-        previous = order.status
-        await apply_status(SYSTEM, order, OrderStatus.CANCELLED)
-        await events.record(
-            order.id,
-            SYSTEM,
-            events.status_changed(
-                previous,
-                OrderStatus.CANCELLED,
-                cause=f"Not paid within {_duration(ttl)}",
-                tail=" and the stock released",
-                reason="UNPAID",
-            ),
-        )
-        cancelled += 1
-    return cancelled, len(ids) == EXPIRE_SET
+    # looked at again under the lock: a payment or a staff change may have come meanwhile
+    orders = await status_plan.lock_states(list(ids))
+    moves = []
+    for order in orders.values():
+        facts = Facts(order.status, manual=order.status_manual, payment=order.payment_status)
+        row = transition(Trigger.EXPIRY, facts)
+        if row is not None:
+            moves.append(Move.automatic(order, row, ttl=_duration(ttl)))
+    result = await status_plan.plan(moves)
+    await status_plan.write(result, SYSTEM)
+    return len(result.columns), len(ids) == EXPIRE_SET
 
 
 def _duration(span: timedelta) -> str:

@@ -28,9 +28,9 @@ from app.services import events, transactions
 from app.services.auth import Permission, Viewer
 from app.services.errors import DomainError, ErrorCode, Problems, not_found
 from app.services.events import EventType, NewEvent
+from app.services.lifecycle import KEEPS_NOTHING, dues
 from app.services.money import parse_money
 from app.services.orders import lock_order, save_changes
-from app.services.rules import KEEPS_NOTHING, dues
 
 MAX_REASON = 2000
 # Requests one order may have (refunds are bounded alike).

@@ -19,16 +19,15 @@ from app.models import (
     ReturnStatus,
     TransactionKind,
 )
-from app.services import events, refund_requests, returns, transactions
+from app.services import events, refund_requests, returns, status_plan, transactions
 from app.services.auth import Permission, Viewer
 from app.services.catalog import item_lines, move_stock
 from app.services.errors import DomainError, ErrorCode, Problems, not_found
 from app.services.events import EventType, NewEvent
-from app.services.fulfilment import apply_status
+from app.services.lifecycle import RETURN_TRANSITIONS, Facts, Trigger
 from app.services.money import parse_money
-from app.services.orders import lock_order
+from app.services.orders import lock_order, save_changes
 from app.services.returns import move_return
-from app.services.rules import RETURN_TRANSITIONS, after_refund
 
 MAX_REASON = 2000
 # Refunds recorded on one order.
@@ -185,11 +184,12 @@ async def issue_refund(
         await refund_requests.confirm(settles, refund.id)
         summary["amount_refund_requested"] = await refund_requests.requested_sum(order.id)
         issued["refundRequestId"] = settles.id
-    fully = after.status is PaymentStatus.REFUNDED
-    status = after_refund(order.status, fully)
+    facts = Facts(order.status, fully_refunded=after.status is PaymentStatus.REFUNDED)
+    columns, moved = await status_plan.follow(viewer, order, Trigger.REFUND, facts)
+    await save_changes(order, {**summary, **columns})
     new_events = [
         NewEvent(EventType.REFUND_ISSUED, f"Refunded {amount} {order.currency}.", data=issued),
-        *await apply_status(viewer, order, status, summary, touch=True),
+        *moved,
     ]
     if data.reason.strip():
         new_events.append(

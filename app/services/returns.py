@@ -18,21 +18,22 @@ from app.models import (
     ReturnItem,
     ReturnStatus,
 )
-from app.services import events
+from app.services import events, status_plan
 from app.services.auth import Permission, Viewer
 from app.services.catalog import item_lines, move_stock
 from app.services.errors import DomainError, ErrorCode, Problems, not_found
 from app.services.events import EventType, NewEvent
-from app.services.fulfilment import apply_status
-from app.services.orders import MAX_LINES, lock_order, visible_orders
-from app.services.pagination import Page, PageRequest, paginate
-from app.services.rules import (
+from app.services.lifecycle import (
     ACTIVE_RETURNS,
     CUSTOMER_RETURN_TRANSITIONS,
     RETURN_TRANSITIONS,
     UNRECEIVED_RETURNS,
-    after_return,
+    Facts,
+    Trigger,
+    fulfillment_changes,
 )
+from app.services.orders import MAX_LINES, lock_order, save_changes, visible_orders
+from app.services.pagination import Page, PageRequest, paginate
 
 MAX_REASON = 500
 # Return requests an order may have, and lines in one.
@@ -314,7 +315,13 @@ async def _receive(viewer: Viewer, order: Order, request: Return, restock: bool)
     items = await OrderItem.filter(order_id=order.id)
     shipped = any(i.quantity_shipped for i in items)
     every_shipped_unit_back = all(i.quantity_returned >= i.quantity_shipped for i in items)
-    following = after_return(shipped and every_shipped_unit_back)
-    if following is not None and order.status is not following:
-        new_events += await apply_status(viewer, order, following)
-    return new_events
+    quantities = [(i.quantity, i.quantity_shipped, i.quantity_returned) for i in items]
+    fulfillment = fulfillment_changes(order.fulfillment_status, quantities)
+    facts = Facts(order.status, shipped_back=shipped and every_shipped_unit_back)
+    columns, moved = await status_plan.follow(viewer, order, Trigger.RETURN, facts)
+    if columns:
+        await save_changes(order, {**fulfillment, **columns})
+    elif fulfillment:  # derived, as payment_status: the version stays
+        await Order.filter(id=order.id).update(**fulfillment)
+        order.fulfillment_status = fulfillment["fulfillment_status"]
+    return new_events + moved

@@ -11,18 +11,24 @@ from tortoise.expressions import F, Q, Subquery
 from tortoise.queryset import QuerySet
 
 from app.models import EventVisibility, Order, OrderItem, Shipment, ShipmentItem
-from app.services import events
+from app.services import events, status_plan
 from app.services.addresses import Address, search_words
 from app.services.auth import Permission, Viewer
 from app.services.catalog import item_lines, move_stock
 from app.services.errors import DomainError, ErrorCode, Problems, not_found
 from app.services.events import EventType, NewEvent
-from app.services.fulfilment import apply_status, check_tracking
+from app.services.fulfilment import check_tracking
+from app.services.lifecycle import (
+    Facts,
+    Trigger,
+    fulfillment_changes,
+    fulfillment_of,
+    ships_from,
+)
 from app.services.order_search import MAX_SEARCH, order_number_in
-from app.services.orders import lock_order
+from app.services.orders import lock_order, save_changes
 from app.services.pagination import Page, PageRequest, paginate
 from app.services.returns import returnable
-from app.services.rules import NOT_SHIPPABLE, after_shipment
 
 MAX_COMMENTS = 2000
 # Shipments an order may have at once (deleted ones do not count).
@@ -103,7 +109,7 @@ async def ship_order(viewer: Viewer, order_id: int, data: ShipInput) -> tuple[Sh
         else None
     )
     order = await lock_order(order_id, "orderId")
-    if order.status in NOT_SHIPPABLE:
+    if not ships_from(order.status):
         raise DomainError(
             ErrorCode.ORDER_NOT_SHIPPABLE,
             f"A {order.status.value} order cannot be shipped.",
@@ -159,12 +165,16 @@ async def ship_order(viewer: Viewer, order_id: int, data: ShipInput) -> tuple[Sh
             for item, quantity in plan
         ]
     )
-    fully = all(i.quantity_shipped >= i.quantity for i in items)
-    status = after_shipment(fully)
-    updates: dict[str, Any] = {}
+    fulfillment = fulfillment_of(
+        (i.quantity, i.quantity_shipped, i.quantity_returned) for i in items
+    )
+    updates: dict[str, Any] = {"fulfillment_status": fulfillment}
     if given and not order.tracking_number:
         # the customer sees the number on the order at once, as with addTracking
         updates.update(tracking_number=given.number, carrier=given.carrier or "")
+    facts = Facts(order.status, fulfillment=fulfillment)
+    columns, moved = await status_plan.follow(viewer, order, Trigger.SHIPMENT, facts)
+    await save_changes(order, {**updates, **columns})
     new_events = [
         NewEvent(
             EventType.SHIPMENT_CREATED,
@@ -176,7 +186,7 @@ async def ship_order(viewer: Viewer, order_id: int, data: ShipInput) -> tuple[Sh
                 "items": [{"sku": i.sku, "quantity": q} for i, q in plan],
             },
         ),
-        *await apply_status(viewer, order, status, updates, touch=True),
+        *moved,
     ]
     await events.record(order.id, viewer, *new_events)
     return shipment, order
@@ -215,6 +225,15 @@ async def delete_shipment(viewer: Viewer, shipment_id: int) -> Order:
         await OrderItem.filter(id=line.order_item_id).update(
             quantity_shipped=F("quantity_shipped") - line.quantity
         )
+    for line in lines:
+        items[line.order_item_id].quantity_shipped -= line.quantity
+    fulfillment = fulfillment_changes(
+        order.fulfillment_status,
+        ((i.quantity, i.quantity_shipped, i.quantity_returned) for i in items.values()),
+    )
+    if fulfillment:  # derived, as payment_status: the version stays (R7)
+        await Order.filter(id=order.id).update(**fulfillment)
+        order.fulfillment_status = fulfillment["fulfillment_status"]
     if order.stock_released:
         await move_stock(
             item_lines((items[line.order_item_id], line.quantity) for line in lines),

@@ -28,7 +28,7 @@ from app.models import (
     TransactionKind,
 )
 from app.services.addresses import Address
-from app.services.rules import dues
+from app.services.lifecycle import dues
 
 Snapshot = dict[str, Any]
 

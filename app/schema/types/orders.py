@@ -11,6 +11,7 @@ from strawberry.scalars import JSON
 
 from app.carriers import carrier_name, tracking_url
 from app.models import EventVisibility as EventVisibilityModel
+from app.models import FulfillmentStatus as FulfillmentStatusModel
 from app.models import Order as OrderModel
 from app.models import OrderEvent as OrderEventModel
 from app.models import OrderItem as OrderItemModel
@@ -29,21 +30,27 @@ from app.schema.types.returns import Refund, RefundRequest, ReturnRequest
 from app.schema.types.shipments import Shipment
 from app.services import documents
 from app.services.addresses import Address as AddressModel
+from app.services.lifecycle import dues, is_open
 from app.services.orders import MAX_LINES
 from app.services.pagination import page_in_memory
 from app.services.refund_requests import MAX_REQUESTS
 from app.services.refunds import MAX_REFUNDS
 from app.services.returns import MAX_RETURNS
-from app.services.rules import CLOSED_STATUSES, dues
 from app.services.shipments import MAX_SHIPMENTS
 from app.services.tracking import tracking_token
 from app.services.transactions import MAX_TRANSACTIONS
 
 strawberry.enum(OrderStatusModel, name="OrderStatus")
 strawberry.enum(PaymentStatusModel, name="PaymentStatus")
+strawberry.enum(
+    FulfillmentStatusModel,
+    name="FulfillmentStatus",
+    description="What was shipped and returned, derived from the order's items.",
+)
 strawberry.enum(EventVisibilityModel, name="EventVisibility")
 OrderStatus = OrderStatusModel
 PaymentStatus = PaymentStatusModel
+FulfillmentStatus = FulfillmentStatusModel
 EventVisibility = EventVisibilityModel
 
 
@@ -219,7 +226,13 @@ class Order:
     number: int
     version: int
     status: OrderStatus
-    is_open: bool
+    is_open: bool = strawberry.field(
+        description="Not in a closed status and with units left to ship (a partly refunded "
+        "order whose items all shipped is not open)."
+    )
+    fulfillment_status: FulfillmentStatus = strawberry.field(
+        description="Derived from the items: what was shipped and what came back."
+    )
     created_at: datetime
     updated_at: datetime
     email: str
@@ -246,7 +259,8 @@ class Order:
             number=order.number,
             version=order.version,
             status=order.status,
-            is_open=order.status not in CLOSED_STATUSES,
+            is_open=is_open(order.status, order.fulfillment_status),
+            fulfillment_status=order.fulfillment_status,
             created_at=order.created_at,
             updated_at=order.updated_at,
             email=order.email,
