@@ -2,7 +2,8 @@
 
 A Hypothesis state machine drives placeOrder, editOrder (lines added, changed, removed),
 recordPayment (any kind and amount),
-shipOrder (partial), deleteShipment, setStatus (any status), updateOrder,
+shipOrder (partial), deleteShipment, setStatus (any status), bulkUpdateOrders and
+importTracking (each with its worker's run), updateOrder,
 requestReturn/setReturnStatus (with restock), refundOrder (with restock), cancelOrder (with
 restock or a write-off, and a refund request), requestRefund, the payment side's confirmation
 of a request (recordPayment REFUND naming it) and its withdrawal, and adjustStock
@@ -41,6 +42,7 @@ from hypothesis.stateful import (
 )
 
 from app.models import (
+    ImportStatus,
     InventoryMovement,
     Order,
     OrderItem,
@@ -49,8 +51,10 @@ from app.models import (
     Product,
     RefundRequest,
 )
-from app.schema.ids import to_global_id
-from tests.conftest import Actors, GraphQLClient, empty_tables
+from app.schema.ids import from_global_id, to_global_id
+from app.services import bulk, imports
+from app.services.lifecycle import fulfillment_of
+from tests.conftest import Actors, GraphQLClient, empty_tables, upload
 from tests.factories import PLACE_ORDER, order_input
 
 T = TypeVar("T")
@@ -99,6 +103,11 @@ CANCEL = """mutation($id: ID!, $input: CancelOrderInput) {
 ASK = """mutation($id: ID!, $input: RequestRefundInput) {
   requestRefund(orderId: $id, input: $input) { errors { code } } }"""
 WITHDRAW = "mutation($id: ID!) { cancelRefundRequest(id: $id) { errors { code } } }"
+BULK = """mutation($input: BulkUpdateOrdersInput!) { bulkUpdateOrders(input: $input) {
+  bulkOperation { id } errors { code } } }"""
+IMPORT = """mutation($file: Upload!, $options: ImportOptionsInput) {
+  importTracking(file: $file, options: $options) { trackingImport { id } errors { code } } }"""
+TRACKING_NUMBERS = ["1Z999AA10123456784", "449044304137821", "RB123456785GB"]
 
 
 async def snapshot() -> tuple[Any, ...]:
@@ -189,6 +198,18 @@ async def check_laws(start: dict[str, int], adjusted: dict[str, int]) -> None:
             assert order.payment_status is PaymentStatus.VOIDED, where
         else:
             assert order.payment_status is PaymentStatus.PENDING, where
+
+
+async def check_fulfilment() -> None:
+    """Every order's fulfilment status is what its lines say (lifecycle.fulfillment_of)."""
+    lines: dict[int, list[tuple[int, int, int]]] = {}
+    for order_id, *units in await OrderItem.all().values_list(
+        "order_id", "quantity", "quantity_shipped", "quantity_returned"
+    ):
+        lines.setdefault(order_id, []).append(tuple(units))
+    for order in await Order.all():
+        expected = fulfillment_of(lines.get(order.id, []))
+        assert order.fulfillment_status is expected, (order.number, lines.get(order.id))
 
 
 def lifecycle_machine(
@@ -462,6 +483,54 @@ def lifecycle_machine(
             self.step(
                 RECORD, {"id": order, "input": {"kind": "REFUND", "refundRequestId": request}}
             )
+
+        @rule(
+            data=st.data(),
+            status=st.sampled_from(sorted(RELEASING)) | st.sampled_from(STATUSES),
+            note=st.sampled_from(["", "moved in bulk"]),
+        )
+        def bulk_update(self, data: st.DataObject, status: str, note: str) -> None:
+            """bulkUpdateOrders, then its worker: the set-based path of setStatus."""
+            chosen = data.draw(st.lists(st.sampled_from(self.orders), min_size=1, max_size=3))
+            ids = list(dict.fromkeys(o["id"] for o in chosen))
+            payload = self.step(BULK, {"input": {"orderIds": ids, "status": status, "note": note}})
+            assert not payload["errors"], payload["errors"]
+            operation = int(from_global_id("BulkOperation", payload["bulkOperation"]["id"]))
+            assert run(bulk.run(operation)) is ImportStatus.SUCCEEDED
+
+        @rule(
+            data=st.data(),
+            overwrite=st.booleans(),
+            ship=st.booleans(),
+            status=st.none() | st.sampled_from(STATUSES),
+        )
+        def import_tracking(
+            self, data: st.DataObject, overwrite: bool, ship: bool, status: str | None
+        ) -> None:
+            """importTracking, then its worker: the set path (tracking only) or the row by
+            row one (with shipments or a status)."""
+            lines = data.draw(
+                st.lists(
+                    st.tuples(st.sampled_from(self.orders), st.sampled_from(TRACKING_NUMBERS)),
+                    min_size=1,
+                    max_size=3,
+                )
+            )
+            csv = "Order Number,Tracking Number\n" + "".join(
+                f"{order['number']},{number}\n" for order, number in lines
+            )
+            options: dict[str, Any] = {"overwrite": overwrite, "createShipments": ship}
+            if status is not None:
+                options["setStatus"] = status
+            body = run(upload(gql.http, IMPORT, {"options": options}, csv.encode(), staff))
+            payload = body["data"]["importTracking"]
+            assert not payload["errors"], payload["errors"]
+            started = int(from_global_id("TrackingImport", payload["trackingImport"]["id"]))
+            assert run(imports.run_import(started, app.state.storage)) is ImportStatus.SUCCEEDED
+
+        @invariant()
+        def fulfilment_is_derived(self) -> None:
+            run(check_fulfilment())
 
         @invariant()
         def laws_hold(self) -> None:

@@ -27,7 +27,7 @@ from tests.test_shipments import ship
 
 # Leaves and a few objects the generated queries hit often: the seeded data makes them real.
 ORDER_PAGE = """{ orders(first: 20) { totalCount edges { cursor node {
-  id number status total staffNotes trackingToken isOpen
+  id number status total staffNotes trackingToken isOpen fulfillmentStatus
   items { sku quantity unitPrice quantityShipped }
   shipments { id trackingNumber carrier trackingUrl items { sku quantity } }
   returns { id status items { quantity reason } }
@@ -40,7 +40,8 @@ ORDER_PAGE = """{ orders(first: 20) { totalCount edges { cursor node {
 
 # Every field of it is compiled (app/schema/compiled.py): rows, not models, all the way down.
 COMPILED_PAGE = """query($n: Int) { orders(first: 20) { edges { cursor node {
-  __typename id number version status isOpen createdAt updatedAt email subtotal shippingCost
+  __typename id number version status isOpen fulfillmentStatus createdAt updatedAt email
+  subtotal shippingCost
   taxTotal total currency shippingMethod customerComment trackingNumber carrier trackingUrl
   trackingToken staffNotes customer { __typename id email firstName lastName }
   events(first: 3) { __typename totalCount edges { __typename cursor node { __typename id type
