@@ -155,3 +155,21 @@ async def test_a_lock_outside_a_transaction_is_refused(gql: GraphQLClient, actor
         await lock_order(order_pk(order))
     async with atomic():
         assert (await lock_order(order_pk(order))).number == order["number"]
+
+
+def test_every_job_kind_is_a_worker_function_and_its_ids_are_its_own() -> None:
+    """Job kinds and their ids are spelled once (app.services.jobs.KINDS): each names a job
+    the worker runs, and no two share an id prefix."""
+    from datetime import UTC, datetime
+
+    from app.services.jobs import KINDS, Job
+    from app.workers.settings import FUNCTIONS
+
+    names = {f.__name__ for f in FUNCTIONS}
+    assert {kind.function for kind in KINDS} <= names
+    assert len({kind.prefix for kind in KINDS}) == len(KINDS)
+    export = next(kind for kind in KINDS if kind.prefix == "export")
+    assert export.job(7) == Job("run_export", (7,), "export:7")
+    stalled_at = datetime(2026, 1, 1, tzinfo=UTC)
+    assert export.retry(7, stalled_at).job_id == f"export:7:{int(stalled_at.timestamp() * 1000)}"
+    assert export.retry(7, None).job_id == "export:7:never"

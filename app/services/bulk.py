@@ -37,7 +37,6 @@ from app.services.orders import OrderFilter, filtered_orders
 from app.services.pagination import Page, PageRequest, paginate
 from app.services.status_plan import Move, OrderState
 
-BULK_JOB = "run_bulk_operation"
 MAX_ORDERS = 100_000
 SET_SIZE = 1000
 
@@ -95,7 +94,7 @@ async def start(viewer: Viewer, data: BulkInput) -> BulkOperation:
         ("operation_id", "order_id", "order_number", "outcome", "code", "message"),
         [(operation.id, i, n, BulkOutcome.PENDING.value, "", "") for i, n in chosen],
     )
-    jobs.defer(BULK_JOB, operation.id, job_id=f"bulk-operation:{operation.id}")
+    jobs.BULK_OPERATION.defer(operation.id)
     return operation
 
 

@@ -38,7 +38,6 @@ MAX_ORDERS = 500
 # Order.documents lists the newest of an order's documents.
 LISTED_PER_ORDER = 10
 REUSABLE = [DocumentStatus.PENDING, DocumentStatus.RUNNING, DocumentStatus.READY]
-RENDER_JOB = "render_document"
 
 
 def _checksum(
@@ -163,11 +162,8 @@ async def request_documents(
     await DocumentOrder.bulk_create(
         [DocumentOrder(document_id=document.id, order_id=i) for i in unique]
     )
-    jobs.defer(
-        RENDER_JOB,
-        document.id,
-        job_id=f"document:{document.id}",
-        queue=jobs.CUSTOMER_QUEUE if viewer.is_customer else None,
+    jobs.RENDER_DOCUMENT.defer(
+        document.id, queue=jobs.CUSTOMER_QUEUE if viewer.is_customer else None
     )
     return document
 

@@ -27,7 +27,6 @@ from app.services.leases import Lease, held_while, stalled
 from app.services.orders import OrderFilter, filtered_orders
 from app.storage import Storage, scratch_file
 
-EXPORT_JOB = "run_export"
 SET_SIZE = 5000
 # orders per COPY on PostgreSQL (their ids go in as one array)
 COPY_SET_SIZE = 100_000
@@ -159,7 +158,7 @@ async def start(
         acting_label=f"{viewer.label} (export)",
         acting_permissions=sorted(p.value for p in viewer.permissions),
     )
-    jobs.defer(EXPORT_JOB, export.id, job_id=f"export:{export.id}")
+    jobs.EXPORT.defer(export.id)
     return export
 
 

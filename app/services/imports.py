@@ -40,7 +40,6 @@ from app.services.pagination import Page, PageRequest, paginate
 from app.settings import Settings
 from app.storage import Storage, local_file
 
-IMPORT_JOB = "run_tracking_import"
 SET_SIZE = 2000
 COLUMNS = {
     "order": {
@@ -129,7 +128,7 @@ async def start_import(
     await asyncio.to_thread(storage.save, key, data)
     await TrackingImport.filter(id=tracking_import.id).update(storage_key=key)
     tracking_import.storage_key = key
-    jobs.defer(IMPORT_JOB, tracking_import.id, job_id=f"tracking-import:{tracking_import.id}")
+    jobs.TRACKING_IMPORT.defer(tracking_import.id)
     return tracking_import
 
 

@@ -11,9 +11,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import structlog
+from tortoise.models import Model
+
+from app.models import BulkOperation, Document, DocumentStatus, Export, ImportStatus, TrackingImport
 
 # Jobs customers start wait here, apart from the staff's, so staff work never queues
 # behind theirs (a worker serves this queue beside the main one, one job at a time).
@@ -29,6 +33,43 @@ class Job:
     args: tuple[Any, ...]
     job_id: str
     queue: str | None = None
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A kind of background work with a row of its own (a document, an import, a bulk
+    operation, an export): the worker function that runs it, the id its job carries, and
+    the row's status while it waits for that job. The one place these are spelled: services
+    defer through it, the worker's sweep re-sends through it."""
+
+    function: str
+    prefix: str
+    model: type[Model]
+    waiting: str
+
+    def job_id(self, row_id: int) -> str:
+        return f"{self.prefix}:{row_id}"
+
+    def retry(self, row_id: int, heartbeat: datetime | None) -> Job:
+        """The job again for a stalled row: one retry per stall (the heartbeat it stalled
+        at), past arq's hold on the dead worker's job id."""
+        mark = str(int(heartbeat.timestamp() * 1000)) if heartbeat else "never"
+        return Job(self.function, (row_id,), f"{self.job_id(row_id)}:{mark}")
+
+    def job(self, row_id: int) -> Job:
+        return Job(self.function, (row_id,), self.job_id(row_id))
+
+    def defer(self, row_id: int, queue: str | None = None) -> None:
+        defer(self.function, row_id, job_id=self.job_id(row_id), queue=queue)
+
+
+RENDER_DOCUMENT = Kind("render_document", "document", Document, DocumentStatus.PENDING)
+TRACKING_IMPORT = Kind(
+    "run_tracking_import", "tracking-import", TrackingImport, ImportStatus.QUEUED
+)
+BULK_OPERATION = Kind("run_bulk_operation", "bulk-operation", BulkOperation, ImportStatus.QUEUED)
+EXPORT = Kind("run_export", "export", Export, ImportStatus.QUEUED)
+KINDS = (RENDER_DOCUMENT, TRACKING_IMPORT, BULK_OPERATION, EXPORT)
 
 
 _collected: ContextVar[list[Job] | None] = ContextVar("bitcart_deferred_jobs", default=None)

@@ -7,14 +7,6 @@ from typing import Any
 
 from app.db import atomic
 from app.logs import logged_job, logged_sweep
-from app.models import (
-    BulkOperation,
-    Document,
-    DocumentStatus,
-    Export,
-    ImportStatus,
-    TrackingImport,
-)
 from app.services import (
     bulk,
     documents,
@@ -24,7 +16,15 @@ from app.services import (
     maintenance,
     payments,
 )
-from app.services.jobs import Job, send
+from app.services.jobs import (
+    BULK_OPERATION,
+    EXPORT,
+    KINDS,
+    RENDER_DOCUMENT,
+    TRACKING_IMPORT,
+    Job,
+    send,
+)
 
 STALE_AFTER = timedelta(minutes=1)
 
@@ -79,44 +79,21 @@ async def requeue_stale(ctx: dict[str, Any]) -> int:
     queued; a stalled one gets a new id, past arq's hold on the dead worker's."""
     cutoff = datetime.now(UTC) - STALE_AFTER
     lease_seconds = ctx["settings"].worker_lease_seconds
-    pending = await Document.filter(
-        status=DocumentStatus.PENDING, created_at__lt=cutoff
-    ).values_list("id", flat=True)
-    queued = await TrackingImport.filter(
-        status=ImportStatus.QUEUED, created_at__lt=cutoff
-    ).values_list("id", flat=True)
-    waiting = await BulkOperation.filter(
-        status=ImportStatus.QUEUED, created_at__lt=cutoff
-    ).values_list("id", flat=True)
-    lost = [Job(documents.RENDER_JOB, (i,), f"document:{i}") for i in pending] + [
-        Job(imports.IMPORT_JOB, (i,), f"tracking-import:{i}") for i in queued
-    ]
-    lost += [Job(bulk.BULK_JOB, (i,), f"bulk-operation:{i}") for i in waiting]
-    unwritten = await Export.filter(status=ImportStatus.QUEUED, created_at__lt=cutoff).values_list(
-        "id", flat=True
-    )
-    lost += [Job(exports.EXPORT_JOB, (i,), f"export:{i}") for i in unwritten]
-    for export_id, heartbeat in await exports.stalled_exports(lease_seconds):
-        lost.append(Job(exports.EXPORT_JOB, (export_id,), f"export:{export_id}:{_mark(heartbeat)}"))
-    for operation_id, heartbeat in await bulk.stalled_operations(lease_seconds):
-        lost.append(
-            Job(bulk.BULK_JOB, (operation_id,), f"bulk-operation:{operation_id}:{_mark(heartbeat)}")
-        )
-    for import_id, heartbeat in await imports.stalled_imports(lease_seconds):
-        lost.append(
-            Job(imports.IMPORT_JOB, (import_id,), f"tracking-import:{import_id}:{_mark(heartbeat)}")
-        )
-    for document_id, heartbeat in await documents.stalled_documents(lease_seconds):
-        lost.append(
-            Job(documents.RENDER_JOB, (document_id,), f"document:{document_id}:{_mark(heartbeat)}")
-        )
+    lost: list[Job] = []
+    for kind in KINDS:
+        waiting = kind.model.filter(status=kind.waiting, created_at__lt=cutoff)
+        ids: list[Any] = list(await waiting.values_list("id", flat=True))
+        lost += [kind.job(i) for i in ids]
+    stalled = {
+        EXPORT: exports.stalled_exports,
+        BULK_OPERATION: bulk.stalled_operations,
+        TRACKING_IMPORT: imports.stalled_imports,
+        RENDER_DOCUMENT: documents.stalled_documents,
+    }
+    for kind, find in stalled.items():
+        lost += [kind.retry(i, heartbeat) for i, heartbeat in await find(lease_seconds)]
     await send(ctx["redis"], lost)
     return len(lost)
-
-
-def _mark(heartbeat: datetime | None) -> str:
-    """The stall a retry is for: one retry per stall, however often the sweep runs."""
-    return str(int(heartbeat.timestamp() * 1000)) if heartbeat else "never"
 
 
 @logged_job
