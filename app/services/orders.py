@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -32,7 +32,13 @@ from app.services.buyer_limits import BuyerLimits
 from app.services.catalog import StockLine, move_stock, normalise_sku
 from app.services.errors import DomainError, ErrorCode, Problems, not_found
 from app.services.events import EventType, NewEvent
-from app.services.lifecycle import PLACEABLE_PAYMENT, is_editable, open_condition, placed_status
+from app.services.lifecycle import (
+    PLACEABLE_PAYMENT,
+    fulfillment_changes,
+    is_editable,
+    open_condition,
+    placed_status,
+)
 from app.services.money import bounded_total, money, order_total, parse_money
 from app.services.pagination import Page, PageRequest, paginate
 
@@ -161,21 +167,21 @@ def _refuse_declared(problems: Problems, viewer: Viewer, data: PlaceOrderInput) 
             )
 
 
-async def place_order(
-    viewer: Viewer,
-    data: PlaceOrderInput,
-    tax_rate: Decimal,
-    currency: str,
-    limits: BuyerLimits | None = None,
-) -> Order:
-    """Record an order and take its stock, all or nothing; the server prices it.
+@dataclass(frozen=True)
+class _Placing:
+    """A placeOrder input, checked: what the order is made of."""
 
-    Guests and customers buy, within `limits` (units a line, unpaid orders held); staff and
-    integration tokens place orders for others, which takes stock as a sale does, so only
-    with ORDERS_WRITE."""
-    buyer = buyer_limits.is_buyer(viewer)
-    if not buyer:
-        viewer.require(Permission.ORDERS_WRITE)
+    email: str
+    lines: list[tuple[str, int]]
+    billing: Address
+    shipping: Address
+    comment: str
+    override: Decimal | None  # the shipping cost staff set, if any
+    kind: TransactionKind | None  # the payment it is placed with, if any
+    declared: Decimal | None  # that payment's amount, if given
+
+
+def _check_placing(viewer: Viewer, data: PlaceOrderInput) -> _Placing:
     problems = Problems()
     _refuse_declared(problems, viewer, data)
     # a signed-in customer's own email; guests and staff (placing it for a customer) give one
@@ -195,7 +201,15 @@ async def place_order(
         override = parse_money(data.shipping_cost)
         if override is None:
             problems.add(["shippingCost"], "A non-negative amount with at most two decimals.")
-    payment = data.payment
+    kind, declared = _check_payment(problems, data.payment)
+    problems.raise_if_any()
+    assert email is not None
+    return _Placing(email, lines, billing, shipping, comment, override, kind, declared)
+
+
+def _check_payment(
+    problems: Problems, payment: PaymentInput
+) -> tuple[TransactionKind | None, Decimal | None]:
     declared_status = payment.status or PaymentStatus.PENDING
     kind = PLACEABLE_PAYMENT.get(declared_status)
     if declared_status not in PLACEABLE_PAYMENT:
@@ -208,54 +222,118 @@ async def place_order(
     for key, value in (("method", payment.method), ("provider", payment.provider)):
         _check_text(problems, ["payment", key], value, 50)
     _check_text(problems, ["payment", "transactionId"], payment.transaction_id or "", 255)
-    problems.raise_if_any()
+    return kind, declared
+
+
+def _placed_payment(
+    placing: _Placing, total: Decimal, currency: str
+) -> list[tuple[TransactionKind, Decimal]]:
+    """The transaction the order is placed with (none while PENDING or for nothing)."""
+    if placing.kind is None:
+        return []
+    amount = placing.declared if placing.declared is not None else total
+    if amount > total:
+        raise DomainError(
+            ErrorCode.PAYMENT_EXCEEDS_BALANCE,
+            f"The payment is more than the order total ({total} {currency}).",
+            ["payment", "amount"],
+        )
+    return [(placing.kind, amount)] if amount > 0 else []
+
+
+async def place_order(
+    viewer: Viewer,
+    data: PlaceOrderInput,
+    tax_rate: Decimal,
+    currency: str,
+    limits: BuyerLimits | None = None,
+) -> Order:
+    """Record an order and take its stock, all or nothing; the server prices it.
+
+    Guests and customers buy, within `limits` (units a line, unpaid orders held); staff and
+    integration tokens place orders for others, which takes stock as a sale does, so only
+    with ORDERS_WRITE."""
+    buyer = buyer_limits.is_buyer(viewer)
+    if not buyer:
+        viewer.require(Permission.ORDERS_WRITE)
+    placing = _check_placing(viewer, data)
     if buyer and limits is not None:
         first_index: dict[str, int] = {}
         for index, item in enumerate(data.items):
             first_index.setdefault(normalise_sku(item.sku), index)
-        buyer_limits.check_lines(limits, lines, first_index)
+        buyer_limits.check_lines(limits, placing.lines, first_index)
         await buyer_limits.check_unpaid(viewer, limits)
-
     priced = await price_cart(
-        lines, shipping.country, data.shipping_method, tax_rate, currency, override
+        placing.lines,
+        placing.shipping.country,
+        data.shipping_method,
+        tax_rate,
+        currency,
+        placing.override,
     )
-    products, method, total = priced.products, priced.method, priced.total
-    subtotal, shipping_cost, tax_total = priced.subtotal, priced.shipping_cost, priced.tax_total
-    moves: list[tuple[TransactionKind, Decimal]] = []
-    if kind is not None:
-        amount = declared if declared is not None else total
-        if amount > total:
-            raise DomainError(
-                ErrorCode.PAYMENT_EXCEEDS_BALANCE,
-                f"The payment is more than the order total ({total} {currency}).",
-                ["payment", "amount"],
-            )
-        if amount > 0:
-            moves.append((kind, amount))
-    totals = transactions.summarise(total, moves)
-    status = placed_status(totals.covered)
+    moves = _placed_payment(placing, priced.total, currency)
+    order = await _create_order(viewer, data.payment, placing, priced, currency, moves)
+    await _take_lines(viewer, order, placing.lines, priced.products)
+    for move_kind, amount in moves:
+        await transactions.add(
+            viewer,
+            order,
+            move_kind,
+            amount,
+            provider=data.payment.provider,
+            reference=(data.payment.transaction_id or "").strip() or None,
+            method=data.payment.method,
+        )
+    placed = {"status": order.status.value}
+    await events.record(
+        order.id,
+        viewer,
+        NewEvent(EventType.ORDER_PLACED, f"Order {order.number} placed.", data=placed),
+    )
+    if buyer and limits is not None:
+        await buyer_limits.remember(limits, order.id)
+    return order
+
+
+async def _create_order(
+    viewer: Viewer,
+    payment: PaymentInput,
+    placing: _Placing,
+    priced: PricedCart,
+    currency: str,
+    moves: list[tuple[TransactionKind, Decimal]],
+) -> Order:
+    """The order row, numbered, in the status its payment gives it."""
+    totals = transactions.summarise(priced.total, moves)
     order = await Order.create(
-        status=status,
+        status=placed_status(totals.covered),
         customer_id=viewer.user_id if viewer.is_customer else None,
-        email=email,
-        billing_address=billing.as_json(),
-        shipping_address=shipping.as_json(),
-        shipping_country=shipping.country,
-        search_text=search_words(billing, shipping),
-        shipping_method=method.code,
+        email=placing.email,
+        billing_address=placing.billing.as_json(),
+        shipping_address=placing.shipping.as_json(),
+        shipping_country=placing.shipping.country,
+        search_text=search_words(placing.billing, placing.shipping),
+        shipping_method=priced.method.code,
         currency=currency,
-        subtotal=subtotal,
-        shipping_cost=shipping_cost,
-        tax_total=tax_total,
-        total=total,
+        subtotal=priced.subtotal,
+        shipping_cost=priced.shipping_cost,
+        tax_total=priced.tax_total,
+        total=priced.total,
         payment_method=payment.method.strip(),
         payment_provider=transactions.normalise_provider(payment.provider),
         payment_transaction_id=(payment.transaction_id or "").strip(),
-        customer_comment=comment,
+        customer_comment=placing.comment,
         **totals.columns(),
     )
     order.number = order.id + NUMBER_OFFSET
     await Order.filter(id=order.id).update(number=order.number)
+    return order
+
+
+async def _take_lines(
+    viewer: Viewer, order: Order, lines: list[tuple[str, int]], products: dict[str, Product]
+) -> None:
+    """The order's items, and their units taken from stock."""
     await OrderItem.bulk_create(
         [
             OrderItem(
@@ -276,26 +354,6 @@ async def place_order(
         order_id=order.id,
         actor_id=viewer.user_id,
     )
-    for move_kind, amount in moves:
-        await transactions.add(
-            viewer,
-            order,
-            move_kind,
-            amount,
-            provider=payment.provider,
-            reference=(payment.transaction_id or "").strip() or None,
-            method=payment.method,
-        )
-    await events.record(
-        order.id,
-        viewer,
-        NewEvent(
-            EventType.ORDER_PLACED, f"Order {order.number} placed.", data={"status": status.value}
-        ),
-    )
-    if buyer and limits is not None:
-        await buyer_limits.remember(limits, order.id)
-    return order
 
 
 @dataclass(frozen=True)
@@ -467,9 +525,18 @@ def filtered_orders(
     return qs
 
 
-async def update_order(viewer: Viewer, order_id: int, changes: OrderChanges) -> Order:
-    """Edit an order's details; each change is an event, staff-note changes staff-only."""
-    viewer.require(Permission.ORDERS_WRITE)
+@dataclass(frozen=True)
+class _Checked:
+    """An updateOrder input, checked (None: not changed)."""
+
+    billing: Address | None
+    shipping: Address | None
+    method: str | None
+    comment: str | None
+    notes: str | None
+
+
+def _check_changes(changes: OrderChanges) -> _Checked:
     problems = Problems()
     billing = (
         clean_address(problems, "billingAddress", changes.billing_address)
@@ -481,24 +548,46 @@ async def update_order(viewer: Viewer, order_id: int, changes: OrderChanges) -> 
         if changes.shipping_address
         else None
     )
-    method = changes.shipping_method
-    if method is not None:
-        method = _check_text(problems, ["shippingMethod"], method, 100)
-    comment = changes.customer_comment
-    if comment is not None:
-        comment = _check_text(problems, ["customerComment"], comment, MAX_COMMENT)
-    notes = changes.staff_notes
-    if notes is not None:
-        notes = _check_text(problems, ["staffNotes"], notes, MAX_NOTES)
+    texts = []
+    for name, value, limit in (
+        ("shippingMethod", changes.shipping_method, 100),
+        ("customerComment", changes.customer_comment, MAX_COMMENT),
+        ("staffNotes", changes.staff_notes, MAX_NOTES),
+    ):
+        texts.append(None if value is None else _check_text(problems, [name], value, limit))
     problems.raise_if_any()
+    return _Checked(billing, shipping, *texts)
 
+
+async def update_order(viewer: Viewer, order_id: int, changes: OrderChanges) -> Order:
+    """Edit an order's details; each change is an event, staff-note changes staff-only."""
+    viewer.require(Permission.ORDERS_WRITE)
+    checked = _check_changes(changes)
     order = await lock_order(order_id)
     check_version(order, changes.expected_version)
     updates: dict[str, Any] = {}
-    new_events: list[NewEvent] = []
+    new_events = _address_changes(order, checked, updates)
+    if checked.method is not None:
+        country = (checked.shipping or Address.from_json(order.shipping_address)).country
+        repriced = await _reprice(order, checked.method, country)
+        if repriced is not None:
+            updates.update(repriced[0])
+            new_events.append(repriced[1])
+    new_events += _text_changes(order, checked, updates)
+    if not new_events:
+        return order
+    await save_changes(order, updates)
+    await events.record(order.id, viewer, *new_events)
+    return order
+
+
+def _address_changes(order: Order, checked: _Checked, updates: dict[str, Any]) -> list[NewEvent]:
+    """The addresses' columns into `updates`; their events."""
+    billing, shipping = checked.billing, checked.shipping
+    found: list[NewEvent] = []
     if billing is not None and billing.as_json() != order.billing_address:
         updates["billing_address"] = billing.as_json()
-        new_events.append(
+        found.append(
             NewEvent(
                 EventType.BILLING_ADDRESS_UPDATED,
                 "Billing address updated.",
@@ -508,7 +597,7 @@ async def update_order(viewer: Viewer, order_id: int, changes: OrderChanges) -> 
     if shipping is not None and shipping.as_json() != order.shipping_address:
         updates["shipping_address"] = shipping.as_json()
         updates["shipping_country"] = shipping.country
-        new_events.append(
+        found.append(
             NewEvent(
                 EventType.SHIPPING_ADDRESS_UPDATED,
                 "Shipping address updated.",
@@ -520,15 +609,16 @@ async def update_order(viewer: Viewer, order_id: int, changes: OrderChanges) -> 
             billing or Address.from_json(order.billing_address),
             shipping or Address.from_json(order.shipping_address),
         )
-    if method is not None:
-        country = (shipping or Address.from_json(order.shipping_address)).country
-        repriced = await _reprice(order, method, country)
-        if repriced is not None:
-            updates.update(repriced[0])
-            new_events.append(repriced[1])
+    return found
+
+
+def _text_changes(order: Order, checked: _Checked, updates: dict[str, Any]) -> list[NewEvent]:
+    """The comment's and staff notes' columns into `updates`; their events."""
+    found: list[NewEvent] = []
+    comment, notes = checked.comment, checked.notes
     if comment is not None and comment != order.customer_comment:
         updates["customer_comment"] = comment
-        new_events.append(
+        found.append(
             NewEvent(
                 EventType.COMMENT_UPDATED,
                 "Order comment updated.",
@@ -537,7 +627,7 @@ async def update_order(viewer: Viewer, order_id: int, changes: OrderChanges) -> 
         )
     if notes is not None and notes != order.staff_notes:
         updates["staff_notes"] = notes
-        new_events.append(
+        found.append(
             NewEvent(
                 EventType.STAFF_NOTES_UPDATED,
                 "Staff notes updated.",
@@ -545,11 +635,7 @@ async def update_order(viewer: Viewer, order_id: int, changes: OrderChanges) -> 
                 {"staffNotes": notes},
             )
         )
-    if not new_events:
-        return order
-    await save_changes(order, updates)
-    await events.record(order.id, viewer, *new_events)
-    return order
+    return found
 
 
 def _changed(name: str, before: dict[str, Any], after: Address) -> dict[str, Any]:
@@ -615,6 +701,15 @@ async def lock_order(order_id: int, field: str = "id") -> Order:
     if order is None:
         raise not_found("Order", [field])
     return order
+
+
+async def save_fulfillment(order: Order, lines: Iterable[tuple[int, int, int]]) -> None:
+    """The derived fulfillment_status once the lines' (ordered, shipped, returned) units
+    changed; derived, as payment_status, so the version stays."""
+    changes = fulfillment_changes(order.fulfillment_status, lines)
+    if changes:
+        await Order.filter(id=order.id).update(**changes)
+        order.fulfillment_status = changes["fulfillment_status"]
 
 
 async def save_changes(order: Order, updates: dict[str, Any]) -> None:

@@ -82,6 +82,47 @@ async def issue_refund(
     payment side reported it); `settles`, the pending refund request it confirms. Every
     refund, by whichever mutation, needs REFUNDS_WRITE."""
     viewer.require(Permission.REFUNDS_WRITE)
+    amount = _check(data)
+    if await Refund.filter(order_id=order.id).count() >= MAX_REFUNDS:
+        raise DomainError(
+            ErrorCode.LIMIT_REACHED, f"An order has at most {MAX_REFUNDS} refunds.", ["orderId"]
+        )
+    await _check_amount(order, amount, settles)
+    items, wanted = await _wanted(order, data)
+    request = await _linked_return(order, data, settles)
+    transaction = await transactions.add(
+        viewer,
+        order,
+        TransactionKind.REFUND,
+        amount,
+        provider=order.payment_provider if provider is None else provider,
+        reference=reference,
+        method=order.payment_method if method is None else method,
+    )
+    refund = await Refund.create(
+        order_id=order.id,
+        return_request_id=request.id if request else None,
+        amount=amount,
+        currency=order.currency,
+        reason=data.reason.strip(),
+        items=[{"order_item_id": k, "quantity": v} for k, v in wanted.items()],
+        restocked=data.restock and bool(wanted),
+        created_by_id=viewer.user_id,
+        created_by=viewer.label,
+    )
+    if data.restock and wanted:
+        await _restock(viewer, order, items, wanted)
+    await events.record(
+        order.id, viewer, *await _settle(viewer, order, refund, transaction, settles)
+    )
+    if request is not None and (data.return_id is not None or _refundable_return(request)):
+        # the refund's own email tells the customer; the return's move adds none
+        await move_return(viewer, order, request, ReturnStatus.REFUNDED, refund_id=refund.id)
+    return refund, transaction
+
+
+def _check(data: RefundInput) -> Decimal:
+    """The refund's amount, once the input is sound."""
     problems = Problems()
     amount = parse_money(data.amount)
     if amount is None or amount <= 0:
@@ -93,11 +134,11 @@ async def issue_refund(
             problems.add(["items", str(index), "quantity"], "At least one unit.")
     problems.raise_if_any()
     assert amount is not None
+    return amount
 
-    if await Refund.filter(order_id=order.id).count() >= MAX_REFUNDS:
-        raise DomainError(
-            ErrorCode.LIMIT_REACHED, f"An order has at most {MAX_REFUNDS} refunds.", ["orderId"]
-        )
+
+async def _check_amount(order: Order, amount: Decimal, settles: RefundRequest | None) -> None:
+    """At most what was captured and not refunded, less what other requests ask for."""
     before = await transactions.totals_of(order)
     # what other pending requests ask for is theirs to refund
     asked = order.amount_refund_requested - (settles.amount if settles else 0)
@@ -110,6 +151,12 @@ async def issue_refund(
             + ").",
             ["amount"],
         )
+
+
+async def _wanted(order: Order, data: RefundInput) -> tuple[dict[int, OrderItem], dict[int, int]]:
+    """The order's items, and the units of each the refund names (within what may be
+    restocked, with restock; within what was ordered, without)."""
+    problems = Problems()
     items = {i.id: i for i in await OrderItem.filter(order_id=order.id)}
     restockable = await returns.restockable(order.id) if data.restock else {}
     wanted: dict[int, int] = {}
@@ -132,52 +179,53 @@ async def issue_refund(
                 ErrorCode.QUANTITY_EXCEEDS_RETURNABLE,
             )
     problems.raise_if_any()
-    request: Return | None = None
+    return items, wanted
+
+
+async def _linked_return(
+    order: Order, data: RefundInput, settles: RefundRequest | None
+) -> Return | None:
+    """The return the refund is for: named, or the one of the request it settles."""
     return_id = data.return_id
     if return_id is None and settles is not None:
         return_id = settles.return_request_id
-    if return_id is not None:
-        request = await Return.get_or_none(id=return_id, order_id=order.id)
-        if request is None:
-            raise not_found("Return", ["returnId"])
+    if return_id is None:
+        return None
+    request = await Return.get_or_none(id=return_id, order_id=order.id)
+    if request is None:
+        raise not_found("Return", ["returnId"])
+    return request
 
-    transaction = await transactions.add(
-        viewer,
-        order,
-        TransactionKind.REFUND,
-        amount,
-        provider=order.payment_provider if provider is None else provider,
-        reference=reference,
-        method=order.payment_method if method is None else method,
-    )
-    after = await transactions.totals_of(order)
-    refund = await Refund.create(
+
+async def _restock(
+    viewer: Viewer, order: Order, items: dict[int, OrderItem], wanted: dict[int, int]
+) -> None:
+    await move_stock(
+        item_lines((items[k], v) for k, v in wanted.items()),
+        reason="REFUND_RESTOCKED",
         order_id=order.id,
-        return_request_id=request.id if request else None,
-        amount=amount,
-        currency=order.currency,
-        reason=data.reason.strip(),
-        items=[{"order_item_id": k, "quantity": v} for k, v in wanted.items()],
-        restocked=data.restock and bool(wanted),
-        created_by_id=viewer.user_id,
-        created_by=viewer.label,
+        actor_id=viewer.user_id,
     )
-    if data.restock and wanted:
-        await move_stock(
-            item_lines((items[k], v) for k, v in wanted.items()),
-            reason="REFUND_RESTOCKED",
-            order_id=order.id,
-            actor_id=viewer.user_id,
+    for item_id, quantity in wanted.items():
+        await OrderItem.filter(id=item_id).update(
+            quantity_restocked=F("quantity_restocked") + quantity
         )
-        for item_id, quantity in wanted.items():
-            await OrderItem.filter(id=item_id).update(
-                quantity_restocked=F("quantity_restocked") + quantity
-            )
+
+
+async def _settle(
+    viewer: Viewer,
+    order: Order,
+    refund: Refund,
+    transaction: PaymentTransaction,
+    settles: RefundRequest | None,
+) -> list[NewEvent]:
+    """The payment summary and the lifecycle's move on a refund, saved; the events."""
+    after = await transactions.totals_of(order)
     summary = after.columns()
     issued: dict[str, object] = {
         "refundId": refund.id,
         "transactionId": transaction.id,
-        "amount": str(amount),
+        "amount": str(refund.amount),
         "currency": order.currency,
     }
     if settles is not None:
@@ -187,21 +235,19 @@ async def issue_refund(
     facts = Facts(order.status, fully_refunded=after.status is PaymentStatus.REFUNDED)
     columns, moved = await status_plan.follow(viewer, order, Trigger.REFUND, facts)
     await save_changes(order, {**summary, **columns})
-    new_events = [
-        NewEvent(EventType.REFUND_ISSUED, f"Refunded {amount} {order.currency}.", data=issued),
+    found = [
+        NewEvent(
+            EventType.REFUND_ISSUED, f"Refunded {refund.amount} {order.currency}.", data=issued
+        ),
         *moved,
     ]
-    if data.reason.strip():
-        new_events.append(
+    if refund.reason:
+        found.append(
             NewEvent(
                 EventType.REFUND_REASON,
-                data.reason.strip(),
+                refund.reason,
                 EventVisibility.STAFF,
                 {"refundId": refund.id},
             )
         )
-    await events.record(order.id, viewer, *new_events)
-    if request is not None and (data.return_id is not None or _refundable_return(request)):
-        # the refund's own email tells the customer; the return's move adds none
-        await move_return(viewer, order, request, ReturnStatus.REFUNDED, refund_id=refund.id)
-    return refund, transaction
+    return found

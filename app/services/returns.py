@@ -30,9 +30,14 @@ from app.services.lifecycle import (
     UNRECEIVED_RETURNS,
     Facts,
     Trigger,
-    fulfillment_changes,
 )
-from app.services.orders import MAX_LINES, lock_order, save_changes, visible_orders
+from app.services.orders import (
+    MAX_LINES,
+    lock_order,
+    save_changes,
+    save_fulfillment,
+    visible_orders,
+)
 from app.services.pagination import Page, PageRequest, paginate
 
 MAX_REASON = 500
@@ -316,12 +321,9 @@ async def _receive(viewer: Viewer, order: Order, request: Return, restock: bool)
     shipped = any(i.quantity_shipped for i in items)
     every_shipped_unit_back = all(i.quantity_returned >= i.quantity_shipped for i in items)
     quantities = [(i.quantity, i.quantity_shipped, i.quantity_returned) for i in items]
-    fulfillment = fulfillment_changes(order.fulfillment_status, quantities)
+    await save_fulfillment(order, quantities)
     facts = Facts(order.status, shipped_back=shipped and every_shipped_unit_back)
     columns, moved = await status_plan.follow(viewer, order, Trigger.RETURN, facts)
     if columns:
-        await save_changes(order, {**fulfillment, **columns})
-    elif fulfillment:  # derived, as payment_status: the version stays
-        await Order.filter(id=order.id).update(**fulfillment)
-        order.fulfillment_status = fulfillment["fulfillment_status"]
+        await save_changes(order, columns)
     return new_events + moved

@@ -10,6 +10,7 @@ from typing import Any
 from tortoise.expressions import F, Q, Subquery
 from tortoise.queryset import QuerySet
 
+from app.carriers import Tracking
 from app.models import EventVisibility, Order, OrderItem, Shipment, ShipmentItem
 from app.services import events, status_plan
 from app.services.addresses import Address, search_words
@@ -21,12 +22,11 @@ from app.services.fulfilment import check_tracking
 from app.services.lifecycle import (
     Facts,
     Trigger,
-    fulfillment_changes,
     fulfillment_of,
     ships_from,
 )
 from app.services.order_search import MAX_SEARCH, order_number_in
-from app.services.orders import lock_order, save_changes
+from app.services.orders import lock_order, save_changes, save_fulfillment
 from app.services.pagination import Page, PageRequest, paginate
 from app.services.returns import returnable
 
@@ -109,6 +109,31 @@ async def ship_order(viewer: Viewer, order_id: int, data: ShipInput) -> tuple[Sh
         else None
     )
     order = await lock_order(order_id, "orderId")
+    await _check_shippable(order)
+    items = list(await OrderItem.filter(order_id=order.id).order_by("id"))
+    plan = _plan(items, data.items)
+    if not plan:
+        raise DomainError(
+            ErrorCode.NOTHING_TO_SHIP, "Every item of this order has shipped.", ["items"]
+        )
+    await _mark_shipped(plan)
+    shipment = await _create_shipment(viewer, order, data, given, plan)
+    updates: dict[str, Any] = {
+        "fulfillment_status": fulfillment_of(
+            (i.quantity, i.quantity_shipped, i.quantity_returned) for i in items
+        )
+    }
+    if given and not order.tracking_number:
+        # the customer sees the number on the order at once, as with addTracking
+        updates.update(tracking_number=given.number, carrier=given.carrier or "")
+    facts = Facts(order.status, fulfillment=updates["fulfillment_status"])
+    columns, moved = await status_plan.follow(viewer, order, Trigger.SHIPMENT, facts)
+    await save_changes(order, {**updates, **columns})
+    await events.record(order.id, viewer, _shipped_event(shipment, plan), *moved)
+    return shipment, order
+
+
+async def _check_shippable(order: Order) -> None:
     if not ships_from(order.status):
         raise DomainError(
             ErrorCode.ORDER_NOT_SHIPPABLE,
@@ -121,12 +146,10 @@ async def ship_order(viewer: Viewer, order_id: int, data: ShipInput) -> tuple[Sh
             f"An order has at most {MAX_SHIPMENTS} shipments; ship the rest together.",
             ["orderId"],
         )
-    items = list(await OrderItem.filter(order_id=order.id).order_by("id"))
-    plan = _plan(items, data.items)
-    if not plan:
-        raise DomainError(
-            ErrorCode.NOTHING_TO_SHIP, "Every item of this order has shipped.", ["items"]
-        )
+
+
+async def _mark_shipped(plan: list[tuple[OrderItem, int]]) -> None:
+    """R6: each line's shipped units move on only while they stay within what was ordered."""
     for item, quantity in plan:
         updated = await OrderItem.filter(
             id=item.id, quantity_shipped__lte=item.quantity - quantity
@@ -138,19 +161,26 @@ async def ship_order(viewer: Viewer, order_id: int, data: ShipInput) -> tuple[Sh
                 ["items"],
             )
         item.quantity_shipped += quantity
-    number = given.number if given else order.tracking_number
-    carrier = (given.carrier or "") if given else order.carrier
+
+
+async def _create_shipment(
+    viewer: Viewer,
+    order: Order,
+    data: ShipInput,
+    given: Tracking | None,
+    plan: list[tuple[OrderItem, int]],
+) -> Shipment:
+    """The shipment and its lines; R4 its number is the order's when none is given."""
     address = Address.from_json(order.shipping_address)
-    method = (data.shipping_method or "").strip()[:100] or order.shipping_method
     shipment = await Shipment.create(
         order_id=order.id,
         created_by_id=viewer.user_id,
         created_by=viewer.label,
         shipped_to=address.as_json(),
         search_text=search_words(address),
-        tracking_number=number,
-        carrier=carrier,
-        shipping_method=method,
+        tracking_number=given.number if given else order.tracking_number,
+        carrier=(given.carrier or "") if given else order.carrier,
+        shipping_method=(data.shipping_method or "").strip()[:100] or order.shipping_method,
         comments=data.comments.strip(),
     )
     await ShipmentItem.bulk_create(
@@ -165,31 +195,21 @@ async def ship_order(viewer: Viewer, order_id: int, data: ShipInput) -> tuple[Sh
             for item, quantity in plan
         ]
     )
-    fulfillment = fulfillment_of(
-        (i.quantity, i.quantity_shipped, i.quantity_returned) for i in items
+    return shipment
+
+
+def _shipped_event(shipment: Shipment, plan: list[tuple[OrderItem, int]]) -> NewEvent:
+    number = shipment.tracking_number
+    return NewEvent(
+        EventType.SHIPMENT_CREATED,
+        f"{sum(q for _, q in plan)} item(s) shipped"
+        + (f", tracking number {number}." if number else "."),
+        data={
+            "shipmentId": shipment.id,
+            "trackingNumber": number or None,
+            "items": [{"sku": i.sku, "quantity": q} for i, q in plan],
+        },
     )
-    updates: dict[str, Any] = {"fulfillment_status": fulfillment}
-    if given and not order.tracking_number:
-        # the customer sees the number on the order at once, as with addTracking
-        updates.update(tracking_number=given.number, carrier=given.carrier or "")
-    facts = Facts(order.status, fulfillment=fulfillment)
-    columns, moved = await status_plan.follow(viewer, order, Trigger.SHIPMENT, facts)
-    await save_changes(order, {**updates, **columns})
-    new_events = [
-        NewEvent(
-            EventType.SHIPMENT_CREATED,
-            f"{sum(q for _, q in plan)} item(s) shipped"
-            + (f", tracking number {number}." if number else "."),
-            data={
-                "shipmentId": shipment.id,
-                "trackingNumber": number or None,
-                "items": [{"sku": i.sku, "quantity": q} for i, q in plan],
-            },
-        ),
-        *moved,
-    ]
-    await events.record(order.id, viewer, *new_events)
-    return shipment, order
 
 
 async def delete_shipment(viewer: Viewer, shipment_id: int) -> Order:
@@ -227,13 +247,9 @@ async def delete_shipment(viewer: Viewer, shipment_id: int) -> Order:
         )
     for line in lines:
         items[line.order_item_id].quantity_shipped -= line.quantity
-    fulfillment = fulfillment_changes(
-        order.fulfillment_status,
-        ((i.quantity, i.quantity_shipped, i.quantity_returned) for i in items.values()),
+    await save_fulfillment(
+        order, ((i.quantity, i.quantity_shipped, i.quantity_returned) for i in items.values())
     )
-    if fulfillment:  # derived, as payment_status: the version stays (R7)
-        await Order.filter(id=order.id).update(**fulfillment)
-        order.fulfillment_status = fulfillment["fulfillment_status"]
     if order.stock_released:
         await move_stock(
             item_lines((items[line.order_item_id], line.quantity) for line in lines),
