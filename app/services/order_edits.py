@@ -109,7 +109,19 @@ def _check(problems: Problems, edit: OrderEdit) -> None:
         problems.add(["input"], "Nothing to change: give add, change, remove or shippingCost.")
     if len(edit.add) + len(edit.change) + len(edit.remove) > 3 * MAX_LINES:
         problems.add(["input"], f"At most {3 * MAX_LINES} line changes in one edit.")
-    for index, add in enumerate(edit.add[:MAX_LINES]):
+    _check_adds(problems, edit.add[:MAX_LINES])
+    _check_changes(problems, edit.change[: 2 * MAX_LINES])
+    if edit.shipping_cost is not None and parse_money(edit.shipping_cost) is None:
+        problems.add(["shippingCost"], "A non-negative amount with at most two decimals.")
+    if len(edit.note) > MAX_NOTE:
+        problems.add(["note"], f"At most {MAX_NOTE} characters.")
+    touched = [c.order_item_id for c in edit.change] + list(edit.remove)
+    if len(touched) != len(set(touched)):
+        problems.add(["change"], "Each line is changed or removed once per edit.")
+
+
+def _check_adds(problems: Problems, adds: list[AddLine]) -> None:
+    for index, add in enumerate(adds):
         where = ["add", str(index)]
         if not 1 <= add.quantity <= MAX_QUANTITY:
             problems.add([*where, "quantity"], f"Quantity is 1 to {MAX_QUANTITY}.")
@@ -117,7 +129,10 @@ def _check(problems: Problems, edit: OrderEdit) -> None:
             problems.add([*where, "unitPrice"], "A non-negative amount with two decimals.")
         if not 1 <= len(normalise_sku(add.sku)) <= 64:
             problems.add([*where, "sku"], "A SKU has 1 to 64 characters.")
-    for index, change in enumerate(edit.change[: 2 * MAX_LINES]):
+
+
+def _check_changes(problems: Problems, changes: list[ChangeLine]) -> None:
+    for index, change in enumerate(changes):
         where = ["change", str(index)]
         if change.quantity is not None and not 1 <= change.quantity <= MAX_QUANTITY:
             problems.add(
@@ -126,13 +141,6 @@ def _check(problems: Problems, edit: OrderEdit) -> None:
             )
         if change.unit_price is not None and parse_money(change.unit_price) is None:
             problems.add([*where, "unitPrice"], "A non-negative amount with two decimals.")
-    if edit.shipping_cost is not None and parse_money(edit.shipping_cost) is None:
-        problems.add(["shippingCost"], "A non-negative amount with at most two decimals.")
-    if len(edit.note) > MAX_NOTE:
-        problems.add(["note"], f"At most {MAX_NOTE} characters.")
-    touched = [c.order_item_id for c in edit.change] + list(edit.remove)
-    if len(touched) != len(set(touched)):
-        problems.add(["change"], "Each line is changed or removed once per edit.")
 
 
 async def edit_order(viewer: Viewer, order_id: int, edit: OrderEdit, tax_rate: Decimal) -> Order:

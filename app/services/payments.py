@@ -109,30 +109,40 @@ async def record_payment(
         method=data.method or order.payment_method,
     )
     after = await transactions.totals_of(order)
+    updates = _payment_columns(data, after, provider, reference)
+    new_events = [_recorded(transaction, order)]
+    new_events += await _follow_payment(viewer, order, updates, data.kind, after.covered)
+    await events.record(order.id, viewer, *new_events)
+    return transaction, order
+
+
+def _payment_columns(
+    data: PaymentRecord, after: transactions.Totals, provider: str, reference: str | None
+) -> dict[str, Any]:
+    """The payment summary, and Order.payment's provider, method and reference from the
+    latest payment (an authorization or capture)."""
     updates: dict[str, Any] = after.columns()
     if data.kind in (TransactionKind.AUTHORIZATION, TransactionKind.CAPTURE):
-        # Order.payment shows the latest payment's provider, method and reference
         if provider:
             updates["payment_provider"] = provider
         if data.method.strip():
             updates["payment_method"] = data.method.strip()
         if reference:
             updates["payment_transaction_id"] = reference
-    new_events = [
-        NewEvent(
-            EventType.PAYMENT_RECORDED,
-            f"Payment of {amount} {order.currency} {_DONE[data.kind]}.",
-            data={
-                "transactionId": transaction.id,
-                "kind": data.kind.value,
-                "amount": str(amount),
-                "currency": order.currency,
-            },
-        )
-    ]
-    new_events += await _follow_payment(viewer, order, updates, data.kind, after.covered)
-    await events.record(order.id, viewer, *new_events)
-    return transaction, order
+    return updates
+
+
+def _recorded(transaction: PaymentTransaction, order: Order) -> NewEvent:
+    return NewEvent(
+        EventType.PAYMENT_RECORDED,
+        f"Payment of {transaction.amount} {order.currency} {_DONE[transaction.kind]}.",
+        data={
+            "transactionId": transaction.id,
+            "kind": transaction.kind.value,
+            "amount": str(transaction.amount),
+            "currency": order.currency,
+        },
+    )
 
 
 async def _refunded(

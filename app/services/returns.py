@@ -113,17 +113,7 @@ async def request_return(
             raise not_found("Order", ["orderId"])
     else:
         viewer.require(Permission.RETURNS_WRITE)
-    problems = Problems()
-    if not 1 <= len(lines) <= MAX_LINES:
-        problems.add(["items"], f"Choose 1 to {MAX_LINES} lines to return.")
-    if len(customer_comment) > MAX_COMMENT:
-        problems.add(["customerComment"], f"At most {MAX_COMMENT} characters.")
-    for index, line in enumerate(lines):
-        if line.quantity < 1:
-            problems.add(["items", str(index), "quantity"], "Return at least one unit.")
-        if len(line.reason) > MAX_REASON:
-            problems.add(["items", str(index), "reason"], f"At most {MAX_REASON} characters.")
-    problems.raise_if_any()
+    _check_lines(lines, customer_comment)
     order = await lock_order(order_id, "orderId")
     if await Return.filter(order_id=order.id).count() >= MAX_RETURNS:
         raise DomainError(
@@ -131,25 +121,7 @@ async def request_return(
             f"An order has at most {MAX_RETURNS} return requests.",
             ["orderId"],
         )
-    left = await returnable(order.id)
-    wanted: dict[int, int] = {}
-    for index, line in enumerate(lines):
-        if line.order_item_id not in left:
-            problems.add(
-                ["items", str(index), "orderItemId"],
-                "Not an item of this order.",
-                ErrorCode.NOT_FOUND,
-            )
-            continue
-        wanted[line.order_item_id] = wanted.get(line.order_item_id, 0) + line.quantity
-        if wanted[line.order_item_id] > left[line.order_item_id]:
-            problems.add(
-                ["items", str(index), "quantity"],
-                f"Only {max(left[line.order_item_id], 0)} shipped unit(s) of this item "
-                "can be returned.",
-                ErrorCode.QUANTITY_EXCEEDS_RETURNABLE,
-            )
-    problems.raise_if_any()
+    _check_returnable(lines, await returnable(order.id))
     request = await Return.create(
         order_id=order.id,
         status=ReturnStatus.PENDING,
@@ -178,6 +150,43 @@ async def request_return(
         ),
     )
     return request
+
+
+def _check_lines(lines: list[ReturnLine], customer_comment: str) -> None:
+    problems = Problems()
+    if not 1 <= len(lines) <= MAX_LINES:
+        problems.add(["items"], f"Choose 1 to {MAX_LINES} lines to return.")
+    if len(customer_comment) > MAX_COMMENT:
+        problems.add(["customerComment"], f"At most {MAX_COMMENT} characters.")
+    for index, line in enumerate(lines):
+        if line.quantity < 1:
+            problems.add(["items", str(index), "quantity"], "Return at least one unit.")
+        if len(line.reason) > MAX_REASON:
+            problems.add(["items", str(index), "reason"], f"At most {MAX_REASON} characters.")
+    problems.raise_if_any()
+
+
+def _check_returnable(lines: list[ReturnLine], left: dict[int, int]) -> None:
+    """Lines of the order, within the shipped units not yet asked back."""
+    problems = Problems()
+    wanted: dict[int, int] = {}
+    for index, line in enumerate(lines):
+        if line.order_item_id not in left:
+            problems.add(
+                ["items", str(index), "orderItemId"],
+                "Not an item of this order.",
+                ErrorCode.NOT_FOUND,
+            )
+            continue
+        wanted[line.order_item_id] = wanted.get(line.order_item_id, 0) + line.quantity
+        if wanted[line.order_item_id] > left[line.order_item_id]:
+            problems.add(
+                ["items", str(index), "quantity"],
+                f"Only {max(left[line.order_item_id], 0)} shipped unit(s) of this item "
+                "can be returned.",
+                ErrorCode.QUANTITY_EXCEEDS_RETURNABLE,
+            )
+    problems.raise_if_any()
 
 
 def visible_returns(viewer: Viewer) -> QuerySet[Return]:
