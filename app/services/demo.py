@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
+from app.db import atomic
 from app.models import Role, TransactionKind, User
 from app.services import accounts, catalog, orders, payments, shipping
 from app.services.addresses import Address
@@ -53,17 +55,29 @@ def _address(first: str, last: str, street: str, city: str, postal: str, country
 
 
 async def seed_demo(tax_rate: Decimal, currency: str) -> bool:
-    """Create the demo data once; False when it is already there."""
-    if await User.exists(email=DEMO_LOGINS[0].email):
-        return False
+    """Create the demo data once, all or nothing; False when it is already there."""
+    async with atomic():
+        if await User.exists(email=DEMO_LOGINS[0].email):
+            return False
+        customer = await _seed_people()
+        await _seed_catalog(currency)
+        await _seed_orders(customer, tax_rate, currency)
+    return True
+
+
+async def _seed_people() -> User:
+    """The demo staff, and the demo customer (returned)."""
     for login in DEMO_LOGINS[:3]:
         await accounts.create_staff(SYSTEM, login.email, login.password, Role(login.role))
     customer, _ = await accounts.register_customer(
         DEMO_LOGINS[3].email, DEMO_LOGINS[3].password, "Ada", "Lovelace", "demo"
     )
+    return customer
+
+
+async def _seed_catalog(currency: str) -> None:
     for sku, name, price, stock in PRODUCTS:
         await catalog.create_product(SYSTEM, sku, name, Decimal(price), stock)
-
     await shipping.update_method(
         SYSTEM,
         "standard",
@@ -78,8 +92,11 @@ async def seed_demo(tax_rate: Decimal, currency: str) -> bool:
         currency,
     )
 
+
+def _demo_orders(customer: User) -> list[tuple[Any, ...]]:
+    """(viewer, email, address, lines, comment, shipping method, payment) of each order."""
     ada = _address("Ada", "Lovelace", "12 St James's Square", "London", "SW1Y 4JH", "GB")
-    placed = [
+    return [
         (
             viewer_for(customer),
             None,
@@ -109,8 +126,13 @@ async def seed_demo(tax_rate: Decimal, currency: str) -> bool:
             TransactionKind.AUTHORIZATION,
         ),
     ]
+
+
+async def _seed_orders(customer: User, tax_rate: Decimal, currency: str) -> None:
     first_order = None
-    for number, (viewer, email, address, lines, comment, method, paid) in enumerate(placed):
+    for number, (viewer, email, address, lines, comment, method, paid) in enumerate(
+        _demo_orders(customer)
+    ):
         # placed as a storefront would, then paid as its payment back end reports it
         order = await orders.place_order(
             viewer,
@@ -138,4 +160,3 @@ async def seed_demo(tax_rate: Decimal, currency: str) -> bool:
         first_order.id,
         OrderChanges(staff_notes="VIP customer - check the gift-wrap before packing."),
     )
-    return True

@@ -182,6 +182,22 @@ _ENTITY = {
 }
 
 
+EMAIL_COLUMNS = (
+    "order_id",
+    "kind",
+    "recipient",
+    "subject",
+    "text",
+    "html",
+    "context",
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "last_error",
+    "created_at",
+)
+
+
 async def write_for(
     events: list[OrderEvent],
     orders: dict[int, dict[str, Any]],
@@ -227,24 +243,7 @@ async def write_for(
                 now,
             )
         )
-    await insert_rows(
-        "email_messages",
-        (
-            "order_id",
-            "kind",
-            "recipient",
-            "subject",
-            "text",
-            "html",
-            "context",
-            "status",
-            "attempts",
-            "next_attempt_at",
-            "last_error",
-            "created_at",
-        ),
-        rows,
-    )
+    await insert_rows("email_messages", EMAIL_COLUMNS, rows)
     return len(rows)
 
 

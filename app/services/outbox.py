@@ -118,6 +118,40 @@ async def _claim(model: type[OrderEvent] | type[OutboxEntry]) -> list[Any]:
     return list(await rows)
 
 
+DELIVERY_COLUMNS = (
+    "webhook_id",
+    "message_id",
+    "event",
+    "payload",
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "last_error",
+    "created_at",
+)
+
+
+def _deliveries(messages: list[_Message], webhooks: list[Webhook]) -> list[tuple[Any, ...]]:
+    """One PENDING delivery row per message and webhook that wants its topic."""
+    now = datetime.now(UTC)
+    return [
+        (
+            webhook.id,
+            m.message_id,
+            m.topic,
+            m.payload,
+            DeliveryStatus.PENDING.value,
+            0,
+            now,
+            "",
+            now,
+        )
+        for m in messages
+        for webhook in webhooks
+        if m.topic in webhook.events
+    ]
+
+
 async def dispatch(settings: Settings) -> Dispatched:
     """Fan out one set of undispatched events (at most DISPATCH_SET of each kind)."""
     done = Dispatched()
@@ -136,38 +170,8 @@ async def dispatch(settings: Settings) -> Dispatched:
         }
         cache = snapshots.OrderSnapshots()
         messages = await _messages(events, entries, wanted, orders, cache)
-        now = datetime.now(UTC)
-        rows = [
-            (
-                webhook.id,
-                m.message_id,
-                m.topic,
-                m.payload,
-                DeliveryStatus.PENDING.value,
-                0,
-                now,
-                "",
-                now,
-            )
-            for m in messages
-            for webhook in webhooks
-            if m.topic in webhook.events
-        ]
-        await insert_rows(
-            "webhook_deliveries",
-            (
-                "webhook_id",
-                "message_id",
-                "event",
-                "payload",
-                "status",
-                "attempts",
-                "next_attempt_at",
-                "last_error",
-                "created_at",
-            ),
-            rows,
-        )
+        rows = _deliveries(messages, webhooks)
+        await insert_rows("webhook_deliveries", DELIVERY_COLUMNS, rows)
         done.deliveries = len(rows)
         if settings.notify:
             done.emails = await emails.write_for(events, orders, cache, settings)
