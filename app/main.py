@@ -566,6 +566,48 @@ async def _stream(storage: Storage, key: str, media_type: str, headers: dict[str
     return StreamingResponse(storage.chunks(key), media_type=media_type, headers=headers)
 
 
+def _routes(settings: Settings, graphql: GraphQLApp) -> list[Any]:
+    return [
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql),
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+        Route("/metrics", metrics_endpoint),
+        Route("/track", tracking_page.track),
+        Route("/track/{token}", tracking_page.track_by_token),
+        Route("/documents/{document_id:int}", download_document),
+        Route("/imports/{import_id:int}/result.csv", download_import_result),
+        Route("/exports/{export_id:int}", download_export),
+        *console.routes(settings.console_dir),
+    ]
+
+
+def _middleware(settings: Settings) -> list[Middleware]:
+    return [
+        Middleware(RequestLog),
+        Middleware(outage.Unavailable),
+        Middleware(PrivateWhenSignedIn),
+        Middleware(
+            BodyLimit,
+            max_body=settings.max_body_bytes,
+            max_upload=settings.max_upload_bytes,
+        ),
+        *(
+            [
+                Middleware(
+                    CORSMiddleware,
+                    allow_origins=list(settings.cors_origins),
+                    allow_methods=["GET", "POST"],
+                    allow_headers=["Authorization", "Content-Type"],
+                    max_age=600,
+                )
+            ]
+            if settings.cors_origins
+            else []
+        ),
+    ]
+
+
 def create_app(settings: Settings | None = None, *, run_worker: bool = False) -> Starlette:
     """The ASGI app; with run_worker the job worker runs in this process too."""
     settings = settings or get_settings()
@@ -606,42 +648,8 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
 
     graphql = GraphQLApp(settings)
     app = Starlette(
-        routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
-            WebSocketRoute("/graphql", graphql),
-            Route("/healthz", healthz),
-            Route("/readyz", readyz),
-            Route("/metrics", metrics_endpoint),
-            Route("/track", tracking_page.track),
-            Route("/track/{token}", tracking_page.track_by_token),
-            Route("/documents/{document_id:int}", download_document),
-            Route("/imports/{import_id:int}/result.csv", download_import_result),
-            Route("/exports/{export_id:int}", download_export),
-            *console.routes(settings.console_dir),
-        ],
-        middleware=[
-            Middleware(RequestLog),
-            Middleware(outage.Unavailable),
-            Middleware(PrivateWhenSignedIn),
-            Middleware(
-                BodyLimit,
-                max_body=settings.max_body_bytes,
-                max_upload=settings.max_upload_bytes,
-            ),
-            *(
-                [
-                    Middleware(
-                        CORSMiddleware,
-                        allow_origins=list(settings.cors_origins),
-                        allow_methods=["GET", "POST"],
-                        allow_headers=["Authorization", "Content-Type"],
-                        max_age=600,
-                    )
-                ]
-                if settings.cors_origins
-                else []
-            ),
-        ],
+        routes=_routes(settings, graphql),
+        middleware=_middleware(settings),
         lifespan=lifespan,
     )
     app.state.settings = settings

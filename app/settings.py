@@ -9,6 +9,7 @@ from decimal import Decimal
 from functools import lru_cache
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
+from typing import Any
 
 
 def _env_int(name: str, default: int) -> int:
@@ -162,9 +163,14 @@ def _secret_key(data_dir: Path) -> str:
 def load_settings() -> Settings:
     """Read the settings from the environment (no caching: tests build their own)."""
     data_dir = Path(os.environ.get("BITCART_DATA_DIR", "./data")).resolve()
+    return Settings(**_store_settings(data_dir), **_limit_settings(), **_worker_settings())
+
+
+def _store_settings(data_dir: Path) -> dict[str, Any]:
+    """Where things are kept and what the store is called."""
     database_url = os.environ.get("DATABASE_URL") or f"sqlite://{data_dir / 'bitcart.sqlite3'}"
     template_dir = os.environ.get("BITCART_TEMPLATE_DIR")
-    return Settings(
+    return dict(
         data_dir=data_dir,
         database_url=database_url,
         redis_url=os.environ.get("REDIS_URL") or None,
@@ -177,6 +183,25 @@ def load_settings() -> Settings:
         store_tax_id=os.environ.get("BITCART_STORE_TAX_ID", "").strip(),
         currency=os.environ.get("BITCART_CURRENCY", Settings.currency).upper(),
         tax_rate=Decimal(os.environ.get("BITCART_TAX_RATE", "0")),
+        graphiql=os.environ.get("BITCART_GRAPHIQL", "1") != "0",
+        log_format=os.environ.get("BITCART_LOG_FORMAT", "console").strip().lower(),
+        metrics_token=os.environ.get("BITCART_METRICS_TOKEN", ""),
+        storage_url=os.environ.get("BITCART_STORAGE_URL", "").strip(),
+        cors_origins=tuple(
+            o.strip() for o in os.environ.get("BITCART_CORS_ORIGINS", "").split(",") if o.strip()
+        ),
+        public_url=(os.environ.get("BITCART_PUBLIC_URL") or Settings.public_url).rstrip("/"),
+        template_dir=Path(template_dir) if template_dir else None,
+        font_dirs=tuple(
+            Path(p) for p in os.environ.get("BITCART_FONT_DIRS", "").split(os.pathsep) if p
+        ),
+        console_dir=Path(os.environ.get("BITCART_CONSOLE_DIR") or Settings.console_dir),
+    )
+
+
+def _limit_settings() -> dict[str, Any]:
+    """Limits on requests, bodies, rates and buyers."""
+    return dict(
         max_body_bytes=_env_int("BITCART_MAX_BODY_BYTES", Settings.max_body_bytes),
         max_upload_bytes=_env_int("BITCART_MAX_UPLOAD_BYTES", Settings.max_upload_bytes),
         tracking_rate_limit=_env_int("BITCART_TRACKING_RATE_LIMIT", Settings.tracking_rate_limit),
@@ -216,23 +241,6 @@ def load_settings() -> Settings:
             for c in os.environ.get("BITCART_TRUSTED_PROXIES", "").split(",")
             if c.strip()
         ),
-        import_set_size=max(1, _env_int("BITCART_IMPORT_SET_SIZE", Settings.import_set_size)),
-        worker_lease_seconds=max(
-            2, _env_int("BITCART_WORKER_LEASE_SECONDS", Settings.worker_lease_seconds)
-        ),
-        unpaid_order_ttl_seconds=max(
-            0, _duration_seconds("BITCART_UNPAID_ORDER_TTL", Settings.unpaid_order_ttl_seconds)
-        ),
-        graphiql=os.environ.get("BITCART_GRAPHIQL", "1") != "0",
-        log_format=os.environ.get("BITCART_LOG_FORMAT", "console").strip().lower(),
-        metrics_token=os.environ.get("BITCART_METRICS_TOKEN", ""),
-        storage_url=os.environ.get("BITCART_STORAGE_URL", "").strip(),
-        shutdown_timeout_seconds=max(
-            1, _env_int("BITCART_SHUTDOWN_TIMEOUT", Settings.shutdown_timeout_seconds)
-        ),
-        cors_origins=tuple(
-            o.strip() for o in os.environ.get("BITCART_CORS_ORIGINS", "").split(",") if o.strip()
-        ),
         fast_execution=os.environ.get("BITCART_FAST_EXECUTION", "1") != "0",
         fast_lane=os.environ.get("BITCART_FAST_LANE", "1") != "0",
         public_max_age_seconds=max(
@@ -245,7 +253,25 @@ def load_settings() -> Settings:
             "BITCART_APQ_GUEST_RATE_LIMIT", Settings.apq_guest_rate_limit
         ),
         apq_max_total_bytes=_env_int("BITCART_APQ_MAX_TOTAL_BYTES", Settings.apq_max_total_bytes),
-        public_url=(os.environ.get("BITCART_PUBLIC_URL") or Settings.public_url).rstrip("/"),
+        webhook_redeliver_rate_limit=_env_int(
+            "BITCART_WEBHOOK_REDELIVER_RATE_LIMIT", Settings.webhook_redeliver_rate_limit
+        ),
+    )
+
+
+def _worker_settings() -> dict[str, Any]:
+    """Workers, webhooks and emails."""
+    return dict(
+        import_set_size=max(1, _env_int("BITCART_IMPORT_SET_SIZE", Settings.import_set_size)),
+        worker_lease_seconds=max(
+            2, _env_int("BITCART_WORKER_LEASE_SECONDS", Settings.worker_lease_seconds)
+        ),
+        unpaid_order_ttl_seconds=max(
+            0, _duration_seconds("BITCART_UNPAID_ORDER_TTL", Settings.unpaid_order_ttl_seconds)
+        ),
+        shutdown_timeout_seconds=max(
+            1, _env_int("BITCART_SHUTDOWN_TIMEOUT", Settings.shutdown_timeout_seconds)
+        ),
         webhook_allow_private=os.environ.get("BITCART_WEBHOOK_ALLOW_PRIVATE", "") == "1",
         webhook_timeout_seconds=float(
             os.environ.get("BITCART_WEBHOOK_TIMEOUT", Settings.webhook_timeout_seconds)
@@ -254,17 +280,9 @@ def load_settings() -> Settings:
         webhook_disable_after_seconds=_duration_seconds(
             "BITCART_WEBHOOK_DISABLE_AFTER", Settings.webhook_disable_after_seconds
         ),
-        webhook_redeliver_rate_limit=_env_int(
-            "BITCART_WEBHOOK_REDELIVER_RATE_LIMIT", Settings.webhook_redeliver_rate_limit
-        ),
         notify=os.environ.get("BITCART_NOTIFY", "1") != "0",
         smtp_url=os.environ.get("BITCART_SMTP_URL", "").strip(),
         email_retry_delays=_delays("BITCART_EMAIL_RETRY_DELAYS", Settings.email_retry_delays),
-        template_dir=Path(template_dir) if template_dir else None,
-        font_dirs=tuple(
-            Path(p) for p in os.environ.get("BITCART_FONT_DIRS", "").split(os.pathsep) if p
-        ),
-        console_dir=Path(os.environ.get("BITCART_CONSOLE_DIR") or Settings.console_dir),
     )
 
 
