@@ -3,18 +3,30 @@ the automatic moves as rows, and transactions a service asserts."""
 
 from __future__ import annotations
 
+import uuid
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from app.db import OutsideTransaction, atomic
-from app.models import FulfillmentStatus, Order, OrderStatus, PaymentStatus
+from app.models import (
+    BulkOperation,
+    BulkOperationRow,
+    FulfillmentStatus,
+    Order,
+    OrderStatus,
+    PaymentStatus,
+)
 from app.schema.ids import from_global_id
-from app.services import lifecycle
+from app.services import bulk, lifecycle
+from app.services.auth import acting_as
+from app.services.leases import Lease
 from app.services.lifecycle import Facts, Trigger, fulfillment_of, transition
 from app.services.orders import lock_order
-from tests.conftest import Actors, GraphQLClient
-from tests.factories import REFUND, create_product, paid
+from tests.conftest import Actors, GraphQLClient, count_queries
+from tests.factories import REFUND, create_product, paid, placed
+from tests.test_bulk import BULK
 from tests.test_cancellation import cancel
 from tests.test_order_edits import edit
 from tests.test_returns import request_return
@@ -173,3 +185,37 @@ def test_every_job_kind_is_a_worker_function_and_its_ids_are_its_own() -> None:
     stalled_at = datetime(2026, 1, 1, tzinfo=UTC)
     assert export.retry(7, stalled_at).job_id == f"export:7:{int(stalled_at.timestamp() * 1000)}"
     assert export.retry(7, None).job_id == "export:7:never"
+
+
+async def bulk_statements(gql: GraphQLClient, actors: Actors, count: int) -> int:
+    """The statements one bulk set sends to cancel `count` orders of the same products."""
+    orders = [
+        await placed(gql, None, [("A", 1), ("B", 2)], email="set@example.net") for _ in range(count)
+    ]
+    data = await gql.data(
+        BULK,
+        {"input": {"orderIds": [o["id"] for o in orders], "status": "CANCELLED"}},
+        actors.admin.token,
+    )
+    operation = await BulkOperation.get(
+        id=from_global_id("BulkOperation", data["bulkUpdateOrders"]["bulkOperation"]["id"])
+    )
+    lease = Lease(BulkOperation, operation.id, uuid.uuid4().hex, timedelta(seconds=30))
+    assert await lease.claim()
+    rows = list(
+        await BulkOperationRow.filter(operation_id=operation.id).values_list("id", "order_id")
+    )
+    with count_queries() as counter:
+        await bulk._apply_set(operation, rows, acting_as(operation), lease.owner)
+    assert await Order.filter(status="CANCELLED").count() >= count
+    return counter.count
+
+
+async def test_a_bulk_set_is_planned_and_written_set_based(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    """The status planner reads and writes a set in the same few statements however many
+    orders it holds (no statement per order)."""
+    for sku in ("A", "B"):
+        await create_product(gql, actors.admin.token, sku, stock=100)
+    assert await bulk_statements(gql, actors, 2) == await bulk_statements(gql, actors, 7)
