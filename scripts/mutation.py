@@ -84,7 +84,6 @@ EQUIVALENT: dict[str, str] = {
     _SEARCH + "x_matches__mutmut_4": _SAME_ANSWER,
     _SEARCH + "x_matches__mutmut_28": "one row past the bound tells that there are too many; "
     "two tell the same",
-    "app.services.payments.x__advance__mutmut_2": _HOLDS_STOCK,
     "app.services.payments.x_record_payment__mutmut_127": _HOLDS_STOCK,
     "app.services.import_sets.xǁRowǁfail__mutmut_3": "no row message comes near 500 "
     "characters (the longest quotes 50 of the number); the cut is a guard",
@@ -247,8 +246,6 @@ EQUIVALENT: dict[str, str] = {
     "default of 30 or 31 seconds differs only for a run that stalls that long",
     "app.services.bulk.x_run__mutmut_18": "no answer shows a bulk operation's start, and the "
     "sweep reads it only for a row never heartbeaten, which the claim before it rules out",
-    "app.services.bulk.x__plan__mutmut_76": "an order that moves no stock has no held lines "
-    "(held covers the moving orders only), so its sign multiplies nothing",
     "app.services.imports.xǁRowReaderǁ__init____mutmut_2": "check() sets the encoding before "
     "any read, and count_lines reads bytes",
     "app.services.imports.x_run_import__mutmut_1": "the worker always passes its lease "
@@ -279,8 +276,6 @@ EQUIVALENT: dict[str, str] = {
 _PG_BRANCH = "a PostgreSQL-only branch: SQLite takes the other one"
 _SERIALISED = "on SQLite writers are serialised, so two requests never race to a unique index"
 PG_ONLY: dict[str, str] = {
-    "app.services.bulk.x__add_stock__mutmut_8": _PG_BRANCH,
-    "app.services.bulk.x__lock_orders__mutmut_5": _PG_BRANCH,
     "app.services.accounts.x__create_user__mutmut_55": _SERIALISED,
     "app.services.accounts.x__create_user__mutmut_57": _SERIALISED,
     "app.services.accounts.x__create_user__mutmut_58": _SERIALISED,
@@ -306,7 +301,7 @@ TESTS: dict[str, tuple[str, ...]] = {
     _S + "addresses.py": ("place_order", "order_edits", "read_orders", "webhooks", "search"),
     _S + "auth.py": ("accounts", "rate_limits", "bulk", "fulfilment"),
     _S + "batches.py": ("read_orders", "query_count", "returns", "refunds", "documents"),
-    _S + "bulk.py": ("bulk",),
+    _S + "bulk.py": ("bulk", "lifecycle", "laws"),
     _S + "catalog.py": ("catalog", "fulfilment", "place_order", "laws", "order_edit_preview"),
     _S + "csv_files.py": ("csv_files", "imports", "exports"),
     _S + "demo.py": ("cli", "demo"),
@@ -317,9 +312,10 @@ TESTS: dict[str, tuple[str, ...]] = {
     _S + "exports.py": ("exports", "worker"),
     _S + "fulfilment.py": ("fulfilment", "shipments", "payments"),
     _S + "idempotency.py": ("idempotency",),
-    _S + "import_sets.py": ("imports",),
+    _S + "import_sets.py": ("imports", "laws"),
     _S + "imports.py": ("imports", "subscriptions"),
-    _S + "jobs.py": ("worker", "worker_restart", "rate_limits"),
+    _S + "jobs.py": ("worker", "worker_restart", "rate_limits", "lifecycle"),
+    _S + "lifecycle.py": ("lifecycle", "laws", "returns", "payments", "refunds", "shipments"),
     _S + "leases.py": ("worker", "worker_restart", "bulk", "webhooks"),
     _S + "maintenance.py": ("worker", "webhooks"),
     _S + "money.py": ("catalog", "laws", "place_order"),
@@ -332,11 +328,12 @@ TESTS: dict[str, tuple[str, ...]] = {
     _S + "ratelimit.py": ("rate_limits",),
     _S + "refunds.py": ("refunds", "returns", "payments"),
     _S + "returns.py": ("returns", "refunds"),
-    _S + "rules.py": ("laws", "returns", "payments", "refunds"),
     _S + "shipments.py": ("shipments", "fulfilment"),
     _S + "shipping.py": ("shipping_methods", "place_order"),
     _S + "snapshots.py": ("webhooks",),
+    _S + "status_plan.py": ("lifecycle", "fulfilment", "bulk", "payments", "cancellation", "laws"),
     _S + "tracking.py": ("tracking", "tracking_page"),
+    _S + "tracking_plan.py": ("fulfilment", "imports", "laws"),
     _S + "transactions.py": ("payments", "refunds"),
     _S + "webhook_delivery.py": ("webhooks",),
     _S + "webhooks.py": ("webhooks",),

@@ -50,9 +50,11 @@ AWAITING_PAYMENT = frozenset({S.PENDING, S.AWAITING_PAYMENT})
 # Where a covering payment moves them; when the payments stop covering an order there (an
 # authorization voided), it goes back to AWAITING_PAYMENT.
 PAID_FOR = frozenset({S.AWAITING_FULFILLMENT})
-# A refund leaves these as they are: the money follows a cancellation, it does not reopen
-# the order (payment status says REFUNDED).
-STAY_AFTER_REFUND = frozenset({S.CANCELLED, S.DECLINED})
+# Orders called off before they were fulfilled: the tracking page ends at that step, and a
+# refund leaves them as they are (the money follows a cancellation, it does not reopen the
+# order; payment status says REFUNDED).
+CALLED_OFF = frozenset({S.CANCELLED, S.DECLINED})
+STAY_AFTER_REFUND = CALLED_OFF
 # The payment statuses the unpaid-order sweep cancels: nothing authorized or captured.
 UNPAID = frozenset({PaymentStatus.PENDING, PaymentStatus.VOIDED})
 # The payment an order may be placed with, and the transaction each one is.

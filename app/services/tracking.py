@@ -16,7 +16,6 @@ from app.models import (
     Order,
     OrderEvent,
     OrderItem,
-    OrderStatus,
     Return,
     ReturnItem,
     ReturnStatus,
@@ -26,6 +25,7 @@ from app.models import (
 from app.services import ratelimit
 from app.services.auth import normalise_email
 from app.services.events import EventType
+from app.services.lifecycle import CALLED_OFF
 from app.settings import Settings
 
 _TOKEN_BYTES = 18  # 144 bits: unguessable, and short enough for a link
@@ -212,7 +212,7 @@ def progress(
         label = "Paid" if order.amount_paid >= order.total else "Payment authorized"
         when = _last(events, EventType.PAYMENT_RECORDED, kind=("CAPTURE", "AUTHORIZATION"))
         steps.append(Step(label, when, True))
-    if order.status in (OrderStatus.CANCELLED, OrderStatus.DECLINED):
+    if order.status in CALLED_OFF:
         moved = _last(events, EventType.STATUS_CHANGED, to=(order.status.value,))
         steps.append(Step(STATUS_TEXT[order.status.value], moved, True))
     else:
