@@ -155,7 +155,7 @@ def net_lines(lines: Sequence[StockLine]) -> dict[int, StockLine]:
     return totals
 
 
-def _refusal(line: StockLine, field: str) -> DomainError:
+def stock_refusal(line: StockLine, field: str = "items") -> DomainError:
     """move_stock's answer when a product's row does not take the line."""
     if line.quantity < 0:
         return DomainError(
@@ -190,7 +190,7 @@ async def move_stock(
             query = query.filter(stock__lte=MAX_STOCK - line.quantity)
         changed = await query.update(stock=F("stock") + line.quantity)
         if not changed:
-            raise _refusal(line, field)
+            raise stock_refusal(line, field)
     if totals:
         await InventoryMovement.bulk_create(
             [
@@ -237,7 +237,7 @@ async def stock_check(
             takes = held is not None and held <= MAX_STOCK - line.quantity
         if takes:
             continue
-        refusal = refusal or _refusal(line, field)
+        refusal = refusal or stock_refusal(line, field)
         if line.quantity < 0:
             short.append(Shortfall(line.sku, -line.quantity, held or 0))
     return refusal, short

@@ -32,8 +32,8 @@ from app.models import (
 )
 from app.services import events
 from app.services.auth import Viewer
-from app.services.catalog import MAX_STOCK
-from app.services.errors import DomainError, ErrorCode
+from app.services.catalog import MAX_STOCK, StockLine, stock_refusal
+from app.services.errors import DomainError
 from app.services.events import EventType, NewEvent, status_changed
 from app.services.lifecycle import RELEASING, Facts, Transition, Trigger, transition
 
@@ -173,16 +173,11 @@ async def _held(moves: Sequence[Move]) -> dict[int, dict[int, tuple[str, int]]]:
 def _refusal(
     lines: dict[int, tuple[str, int]], sign: int, available: dict[int, int]
 ) -> DomainError | None:
-    """Why the stock cannot follow the move, as move_stock would say it."""
+    """Why the stock cannot follow the move, as move_stock says it (catalog.stock_refusal)."""
     for product_id, (sku, units) in sorted(lines.items()):
-        if sign < 0 and available[product_id] < units:
-            return DomainError(
-                ErrorCode.INSUFFICIENT_STOCK, f"Not enough stock of {sku}.", ["items"]
-            )
-        if sign > 0 and available[product_id] + units > MAX_STOCK:
-            return DomainError(
-                ErrorCode.INVALID_INPUT, f"Stock of {sku} would pass {MAX_STOCK} units.", ["items"]
-            )
+        short = sign < 0 and available[product_id] < units
+        if short or (sign > 0 and available[product_id] + units > MAX_STOCK):
+            return stock_refusal(StockLine(product_id, sku, sign * units))
     return None
 
 
