@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -89,6 +90,17 @@ def test_the_automatic_moves_are_rows_with_guards() -> None:
     assert to(Trigger.EXPIRY, **unpaid, manual=True) is None
     assert to(Trigger.EXPIRY, status=S.AWAITING_PAYMENT, payment=PaymentStatus.AUTHORIZED) is None
     assert to(Trigger.EXPIRY, status=S.AWAITING_FULFILLMENT) is None
+
+
+def test_where_an_order_starts_and_what_it_owes() -> None:
+    assert lifecycle.placed_status(True) is S.AWAITING_FULFILLMENT
+    assert lifecycle.placed_status(False) is S.AWAITING_PAYMENT
+    d = Decimal
+    # (status, total, paid, refunded, requested) -> (balance due, refund due)
+    assert lifecycle.dues(S.AWAITING_PAYMENT, d(10), d(4), d(0), d(0)) == (d(6), d(0))
+    assert lifecycle.dues(S.SHIPPED, d(10), d(12), d(1), d(0)) == (d(0), d(1))
+    # a cancelled order keeps nothing: what was paid, less refunded and asked for, is owed
+    assert lifecycle.dues(S.CANCELLED, d(10), d(10), d(3), d(2)) == (d(0), d(5))
 
 
 async def state(gql: GraphQLClient, token: str, order: dict[str, Any]) -> tuple[str, bool, str]:
