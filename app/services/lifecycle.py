@@ -105,7 +105,7 @@ def ships_from(status: OrderStatus) -> bool:
     return status not in NOT_SHIPPABLE
 
 
-def open_condition(wanted: bool = True) -> Q:
+def open_condition(wanted: bool) -> Q:
     """is_open as a query condition: open orders, or (False) the rest."""
     condition = Q(status__in=sorted(OPEN_STATUSES), fulfillment_status__in=sorted(UNFINISHED))
     return condition if wanted else ~condition
