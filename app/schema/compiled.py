@@ -254,6 +254,8 @@ class Guard:
 
 @dataclass(frozen=True, slots=True)
 class _ViewerInfo:
+    """What a permission deciding from the viewer alone (`viewer_alone`) reads of its Info."""
+
     context: Any
 
 
@@ -558,6 +560,8 @@ def _guards(definition: Any) -> tuple[Any, ...]:
         if type(extension) is not PermissionExtension or extension.fail_silently:
             raise NotLearned
         guards.extend(extension.permissions)
+    if not all(getattr(g, "viewer_alone", False) for g in guards):
+        raise NotLearned  # it may read more of its Info than the viewer: the resolvers'
     return tuple(guards)
 
 
