@@ -14,10 +14,11 @@ and coerced. For what a page of orders is made of, this module does that work fr
   from the rows, with graphql-core's coercion and null checks.
 
 A plan is made only when every field selected is one it has learned: a `Leaf` of the
-type's `Table` (a column, or a value made from columns the way the type's `build` makes
-it), an object made from the same row (an order's addresses and payment), or a learned
-`Relation`. A field it does not know, an argument, a permission, a fragment variable: no
-plan, and the resolvers run as before. So coverage grows field by field, and the
+type's `Table` (a field of the read model, app/read_model.py, whose columns, access rule
+and `make` the type's `build` and resolvers use as well), an object made from the same row
+(an order's addresses and payment), or a learned `Relation`. A field it does not know, an
+argument, a permission other than a staff-only leaf's, a fragment variable: no plan, and
+the resolvers run as before. So coverage grows field by field, and the
 differential test (tests/sameness.py) holds every answer to graphql-core's, byte for byte.
 Plans are kept per selection: its nodes in the parsed document and the Boolean variables.
 """

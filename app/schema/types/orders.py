@@ -1,4 +1,5 @@
-"""Orders as GraphQL sees them: plain fields copied once, relations through loaders."""
+"""Orders as GraphQL sees them: plain fields made once by the read model (app/read_model.py),
+per-viewer and staff-only ones read through it, relations through loaders."""
 
 from __future__ import annotations
 
