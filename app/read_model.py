@@ -1,6 +1,7 @@
 """The order read model: each field an order shows (and what it shows with it: its payment,
-addresses, items, shipments, refunds, transactions, timeline and customer) declared once,
-by its GraphQL name: the columns it reads, who may see it and how its value is made.
+addresses, items, shipments, refunds, transactions, timeline and customer; and products)
+declared once, by its GraphQL name: the columns it reads, who may see it and how its value
+is made.
 
 Every reader of an order takes its fields from here:
 
@@ -46,6 +47,9 @@ class Viewer(Protocol):
 class Settings(Protocol):
     @property
     def secret_key(self) -> str: ...
+
+    @property
+    def currency(self) -> str: ...
 
 
 class Reader(Protocol):
@@ -374,6 +378,25 @@ CUSTOMER = Entity(
 )
 
 
+def _store_currency(reader: Reader) -> str:
+    return reader.settings.currency
+
+
+PRODUCT = Entity(
+    "Product",
+    {
+        "id": _global_id("Product"),
+        "sku": _one("sku"),
+        "name": _one("name"),
+        "price": _one("price"),
+        "currency": Field((), _store_currency, per_viewer=True),  # the store's
+        "stock": Field(("stock",), staff_only=True),
+        "inStock": Field(("stock",), lambda stock: stock > 0),
+        "active": _one("active"),
+    },
+)
+
+
 def subset(entity: Entity, type_name: str, names: Iterable[str]) -> Entity:
     """Some of an entity's fields, as another type shows them (the public tracking view)."""
     return Entity(type_name, {name: entity.fields[name] for name in names})
@@ -405,4 +428,5 @@ ENTITIES = (
     TRACKING_ITEM,
     TRACKING_SHIPMENT,
     ORDER_TRACKING,
+    PRODUCT,
 )

@@ -62,7 +62,6 @@ from app.models import (
     User,
 )
 from app.schema import internals
-from app.schema.ids import to_global_id
 from app.schema.types.catalog import Product as ProductObject
 from app.schema.types.orders import Order as OrderObject
 from app.schema.types.shipments import Shipment as ShipmentObject
@@ -171,18 +170,9 @@ ORDER = _table(
     {"payment": PAYMENT},
     build=lambda order, _: OrderObject.build(order),
 )
-PRODUCT = Table(
+PRODUCT = _table(
     Product,
-    {
-        "id": Leaf(("id",), lambda pk: to_global_id("Product", pk)),
-        "sku": Leaf(("sku",)),
-        "name": Leaf(("name",)),
-        "price": Leaf(("price",)),
-        "currency": Leaf((), lambda context: context.settings.currency, per_viewer=True),
-        "stock": Leaf(("stock",), staff_only=True),  # staff only (StaffOnly)
-        "inStock": Leaf(("stock",), lambda stock: stock > 0),
-        "active": Leaf(("active",)),
-    },
+    read_model.PRODUCT,
     build=lambda product, context: ProductObject.build(product, context.settings.currency),
 )
 # the shipments list's nodes: a shipment's own table, made as Shipment.build makes it
