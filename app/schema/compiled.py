@@ -14,17 +14,18 @@ and coerced. For what a page of orders is made of, this module does that work fr
   from the rows, with graphql-core's coercion and null checks.
 
 A plan is made only when every field selected is one it has learned: a `Leaf` of the
-type's `Table` (a column, or a value made from columns the way the type's `build` makes
-it), an object made from the same row (an order's addresses and payment), or a learned
-`Relation`. A field it does not know, an argument, a permission, a fragment variable: no
-plan, and the resolvers run as before. So coverage grows field by field, and the
+type's `Table` (a field of the read model, app/read_model.py, whose columns, access rule
+and `make` the type's `build` and resolvers use as well), an object made from the same row
+(an order's addresses and payment), or a learned `Relation`. A field it does not know, an
+argument, a permission other than a staff-only leaf's, a fragment variable: no plan, and
+the resolvers run as before. So coverage grows field by field, and the
 differential test (tests/sameness.py) holds every answer to graphql-core's, byte for byte.
 Plans are kept per selection: its nodes in the parsed document and the Boolean variables.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
@@ -44,10 +45,9 @@ from graphql import (
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import Undefined
 from strawberry.permission import PermissionExtension
-from strawberry.schema.schema_converter import GraphQLCoreConverter
 from tortoise.models import Model
 
-from app.carriers import carrier_name, tracking_url
+from app import read_model
 from app.db import select_rows
 from app.models import (
     EventVisibility,
@@ -61,20 +61,16 @@ from app.models import (
     ShipmentItem,
     User,
 )
-from app.schema.ids import to_global_id
+from app.schema import internals
 from app.schema.types.catalog import Product as ProductObject
 from app.schema.types.orders import Order as OrderObject
 from app.schema.types.shipments import Shipment as ShipmentObject
 from app.services.errors import DomainError
-from app.services.lifecycle import dues, is_open
 from app.services.orders import MAX_LINES
 from app.services.pagination import page_in_memory
 from app.services.refunds import MAX_REFUNDS
 from app.services.shipments import MAX_SHIPMENTS
-from app.services.tracking import tracking_token
 from app.services.transactions import MAX_TRANSACTIONS
-
-_DEFINITION = GraphQLCoreConverter.DEFINITION_BACKREF
 
 
 class NotLearned(Exception):
@@ -86,18 +82,10 @@ class Wrong(Exception):
     the error, with its path, from the start."""
 
 
-@dataclass(frozen=True)
-class Leaf:
-    """A field's value from columns of the row (`^name`: the parent's column).
-
-    `make(context, *values)` makes the value as the type's `build` does; without it, the
-    one column is the value as it is."""
-
-    columns: tuple[str, ...]
-    make: Callable[..., Any] | None = None
-    # the field's permission classes decide it from the viewer alone (StaffOnly): refused,
-    # it is null with the permission's error at its path, as the resolvers would make it
-    guarded: bool = False
+# A leaf is a read-model field (app/read_model.py): its columns, how its value is made, and
+# whether it is staff only (null with the permission's error for anyone else, as the
+# resolvers make it: its permission classes decide it from the viewer alone).
+Leaf = read_model.Field
 
 
 @dataclass(frozen=True)
@@ -105,7 +93,7 @@ class Table:
     """A GraphQL object type as rows of one table."""
 
     model: type[Model]
-    leaves: dict[str, Leaf]
+    leaves: Mapping[str, Leaf]
     relations: dict[str, Relation] = field(default_factory=dict)
     # non-null objects made from the same row (an order's addresses, its payment)
     objects: dict[str, Table] = field(default_factory=dict)
@@ -130,222 +118,48 @@ class Relation:
     hidden: Callable[[Any], tuple[str, Any] | None] | None = None
 
 
-def _one(name: str) -> Leaf:
-    return Leaf((name,))
+def _table(
+    model: type[Model],
+    entity: read_model.Entity,
+    relations: dict[str, Relation] | None = None,
+    objects: dict[str, Table] | None = None,
+    build: Callable[[Any, Any], Any] | None = None,
+) -> Table:
+    """A read-model entity's table: its fields, and its objects made from the same row
+    (`objects`: those with relations of their own)."""
+    made = {name: Table(model, inner.fields) for name, inner in entity.objects.items()}
+    made.update(objects or {})
+    return Table(model, entity.fields, relations or {}, made, build)
 
 
-def _global_id(type_name: str) -> Leaf:
-    return Leaf(("id",), lambda _, pk: to_global_id(type_name, pk))
-
-
-def _or_none(name: str) -> Leaf:
-    return Leaf((name,), lambda _, value: value or None)
-
-
-_TRACKING_URL = Leaf(
-    ("tracking_number", "carrier"), lambda _, number, carrier: tracking_url(number, carrier or None)
-)
-_CARRIER_NAME = Leaf(
-    ("carrier", "tracking_number"), lambda _, carrier, number: carrier_name(carrier, number) or None
-)
-
-# What each type's `build` makes of its row (app/schema/types): kept in step with it by the
-# differential test, which runs every query of the suite through both.
-
-
-def _address(column: str) -> Table:
-    """Address.build of a JSON column: as Address.from_json, each part a string, "" when
-    absent (read straight from the dict: one object per address, not one per part)."""
-    parts = {
-        "firstName": "first_name",
-        "lastName": "last_name",
-        "company": "company",
-        "street1": "street1",
-        "street2": "street2",
-        "city": "city",
-        "state": "state",
-        "postalCode": "postal_code",
-        "country": "country",
-        "phone": "phone",
-    }
-    return Table(
-        Order,
-        {
-            name: Leaf((column,), lambda _, data, part=part: str(data.get(part) or ""))
-            for name, part in parts.items()
-        },
-    )
-
-
-def _actor(context: Any, actor: str, kind: str) -> str:
-    """As PaymentTransaction.build: customers see 'store' for a staff member."""
-    return actor if context.viewer.is_staff or kind != "STAFF" else "store"
-
-
-TRANSACTION = Table(
-    PaymentTransaction,
-    {
-        "id": _global_id("PaymentTransaction"),
-        "kind": _one("kind"),
-        "amount": _one("amount"),
-        "currency": _one("currency"),
-        "provider": _one("provider"),
-        "reference": _one("reference"),
-        "method": _one("method"),
-        "createdAt": _one("created_at"),
-        "actor": Leaf(("actor", "actor_kind"), _actor),
-    },
-)
-CUSTOMER = Table(
-    User,
-    {
-        "id": _global_id("User"),
-        "email": _one("email"),
-        "firstName": _one("first_name"),
-        "lastName": _one("last_name"),
-    },
-)
-# the columns of lifecycle.dues, in its order
-_DUES = ("status", "total", "amount_paid", "amount_refunded", "amount_refund_requested")
-PAYMENT = Table(
+TRANSACTION = _table(PaymentTransaction, read_model.TRANSACTION)
+CUSTOMER = _table(User, read_model.CUSTOMER)
+PAYMENT = _table(
     Order,
-    {
-        "method": _one("payment_method"),
-        "provider": _one("payment_provider"),
-        "transactionId": _one("payment_transaction_id"),
-        "status": _one("payment_status"),
-        "amountAuthorized": _one("amount_authorized"),
-        "amountPaid": _one("amount_paid"),
-        "amountRefunded": _one("amount_refunded"),
-        "currency": _one("currency"),
-        "refundRequested": _one("amount_refund_requested"),
-        "balanceDue": Leaf(_DUES, lambda _, *row: dues(*row)[0]),
-        "refundDue": Leaf(_DUES, lambda _, *row: dues(*row)[1]),
-    },
+    read_model.PAYMENT,
     {"transactions": Relation(TRANSACTION, "order_id", MAX_TRANSACTIONS)},
 )
-SHIPMENT_ITEM = Table(
-    ShipmentItem, {"sku": _one("sku"), "name": _one("name"), "quantity": _one("quantity")}
+SHIPMENT_ITEM = _table(ShipmentItem, read_model.SHIPMENT_ITEM)
+SHIPMENT = _table(
+    Shipment, read_model.SHIPMENT, {"items": Relation(SHIPMENT_ITEM, "shipment_id", MAX_LINES)}
 )
-SHIPMENT = Table(
-    Shipment,
-    {
-        "id": _global_id("Shipment"),
-        "createdAt": _one("created_at"),
-        "trackingNumber": _or_none("tracking_number"),
-        "carrier": _or_none("carrier"),
-        "trackingUrl": _TRACKING_URL,
-        "carrierName": _CARRIER_NAME,
-        "shippingMethod": _one("shipping_method"),
-        "comments": _one("comments"),
-        "createdBy": Leaf(
-            ("created_by",), lambda context, by: by if context.viewer.is_staff else "store"
-        ),
-    },
-    {"items": Relation(SHIPMENT_ITEM, "shipment_id", MAX_LINES)},
-    {"shippedTo": _address("shipped_to")},
-)
-ORDER_ITEM = Table(
-    OrderItem,
-    {
-        "id": _global_id("OrderItem"),
-        "sku": _one("sku"),
-        "name": _one("name"),
-        "quantity": _one("quantity"),
-        "unitPrice": _one("unit_price"),
-        "total": _one("total"),
-        "quantityShipped": _one("quantity_shipped"),
-        "quantityReturned": _one("quantity_returned"),
-        "quantityRestocked": _one("quantity_restocked"),
-        "currency": _one("^currency"),
-    },
-)
-TRACKING_ITEM = Table(
-    OrderItem,
-    {
-        "sku": _one("sku"),
-        "name": _one("name"),
-        "quantity": _one("quantity"),
-        "quantityShipped": _one("quantity_shipped"),
-    },
-)
-TRACKING_SHIPMENT = Table(
-    Shipment,
-    {
-        "createdAt": _one("created_at"),
-        "trackingNumber": _or_none("tracking_number"),
-        "carrier": _or_none("carrier"),
-        "trackingUrl": _TRACKING_URL,
-        "carrierName": _CARRIER_NAME,
-    },
-)
-
-
-def _event_actor(context: Any, actor: str, kind: str) -> str:
-    """As OrderEvent.build: customers are not shown which staff member acted."""
-    return actor if context.viewer.is_staff or kind != "STAFF" else "store"
-
-
-EVENT = Table(
-    OrderEvent,
-    {
-        "id": _global_id("OrderEvent"),
-        "type": _one("type"),
-        "createdAt": _one("created_at"),
-        "actor": Leaf(("actor", "actor_kind"), _event_actor),
-        "message": _one("message"),
-        "visibility": _one("visibility"),
-        "data": _one("data"),
-    },
-)
+ORDER_ITEM = _table(OrderItem, read_model.ORDER_ITEM)
+TRACKING_ITEM = _table(OrderItem, read_model.TRACKING_ITEM)
+TRACKING_SHIPMENT = _table(Shipment, read_model.TRACKING_SHIPMENT)
+EVENT = _table(OrderEvent, read_model.EVENT)
+REFUND = _table(Refund, read_model.REFUND)
 
 
 def _private_events(context: Any) -> tuple[str, Any] | None:
-    """Customers see PUBLIC entries only (the resolver's public_events loader)."""
-    return None if context.viewer.is_staff else ("visibility", EventVisibility.PUBLIC.value)
+    """The timeline's rows this viewer may not see (the resolver's public_events loader)."""
+    if read_model.sees_private_events(context):
+        return None
+    return ("visibility", EventVisibility.PUBLIC.value)
 
 
-REFUND = Table(
-    Refund,
-    {
-        "id": _global_id("Refund"),
-        "amount": _one("amount"),
-        "currency": _one("currency"),
-        "createdAt": _one("created_at"),
-        "restocked": _one("restocked"),
-        "reason": Leaf(("reason",), guarded=True),
-        "createdBy": Leaf(
-            ("created_by",), lambda context, by: by if context.viewer.is_staff else "store"
-        ),
-    },
-)
-
-ORDER = Table(
+ORDER = _table(
     Order,
-    {
-        "id": _global_id("Order"),
-        "number": _one("number"),
-        "version": _one("version"),
-        "status": _one("status"),
-        "isOpen": Leaf(("status", "fulfillment_status"), lambda _, s, f: is_open(s, f)),
-        "fulfillmentStatus": _one("fulfillment_status"),
-        "createdAt": _one("created_at"),
-        "updatedAt": _one("updated_at"),
-        "email": _one("email"),
-        "subtotal": _one("subtotal"),
-        "shippingCost": _one("shipping_cost"),
-        "taxTotal": _one("tax_total"),
-        "total": _one("total"),
-        "currency": _one("currency"),
-        "shippingMethod": _one("shipping_method"),
-        "customerComment": _one("customer_comment"),
-        "trackingNumber": _or_none("tracking_number"),
-        "carrier": _or_none("carrier"),
-        "trackingUrl": _TRACKING_URL,
-        "carrierName": _CARRIER_NAME,
-        "trackingToken": Leaf(("id", "number", "customer_id"), lambda c, *v: _token(c, *v)),
-        "staffNotes": Leaf(("staff_notes",), guarded=True),
-    },
+    read_model.ORDER,
     {
         "items": Relation(ORDER_ITEM, "order_id", MAX_LINES),
         "shipments": Relation(SHIPMENT, "order_id", MAX_SHIPMENTS),
@@ -353,41 +167,43 @@ ORDER = Table(
         "refunds": Relation(REFUND, "order_id", MAX_REFUNDS),
         "events": Relation(EVENT, "order_id", 0, paged=True, hidden=_private_events),
     },
-    {
-        "billingAddress": _address("billing_address"),
-        "shippingAddress": _address("shipping_address"),
-        "payment": PAYMENT,
-    },
+    {"payment": PAYMENT},
     build=lambda order, _: OrderObject.build(order),
 )
-PRODUCT = Table(
+PRODUCT = _table(
     Product,
-    {
-        "id": _global_id("Product"),
-        "sku": _one("sku"),
-        "name": _one("name"),
-        "price": _one("price"),
-        "currency": Leaf((), lambda context: context.settings.currency),
-        "stock": Leaf(("stock",), guarded=True),  # staff only (StaffOnly)
-        "inStock": Leaf(("stock",), lambda _, stock: stock > 0),
-        "active": _one("active"),
-    },
+    read_model.PRODUCT,
     build=lambda product, context: ProductObject.build(product, context.settings.currency),
 )
 # the shipments list's nodes: a shipment's own table, made as Shipment.build makes it
 SHIPMENTS = replace(SHIPMENT, build=lambda shipment, _: ShipmentObject.build(shipment))
 
-
-def _token(context: Any, order_id: int, number: int, customer_id: int | None) -> str | None:
-    """As Order.tracking_token: for staff, the order's customer, and whoever just placed it."""
-    viewer = context.viewer
-    if (
-        viewer.is_staff
-        or (viewer.user_id is not None and viewer.user_id == customer_id)
-        or order_id in context.placed_order_ids
-    ):
-        return tracking_token(number, context.settings.secret_key)
-    return None
+# The tables by their GraphQL type, and the fields of those types the plans leave to the
+# resolvers (a selection naming one is not planned). Every other field of these types is a
+# table's leaf (a read-model field), relation or object: tests/test_read_model.py holds the
+# schema, the read model and these to each other.
+TABLES: dict[str, Table] = {
+    "Order": ORDER,
+    "Payment": PAYMENT,
+    "Address": ORDER.objects["billingAddress"],
+    "OrderItem": ORDER_ITEM,
+    "Shipment": SHIPMENT,
+    "ShipmentItem": SHIPMENT_ITEM,
+    "PaymentTransaction": TRANSACTION,
+    "Refund": REFUND,
+    "OrderEvent": EVENT,
+    "Customer": CUSTOMER,
+    "TrackingItem": TRACKING_ITEM,
+    "TrackingShipment": TRACKING_SHIPMENT,
+    "Product": PRODUCT,
+}
+LEFT_TO_RESOLVERS: dict[str, frozenset[str]] = {
+    "Order": frozenset(("returns", "refundRequests", "documents")),
+    "Shipment": frozenset(("order",)),
+    "ShipmentItem": frozenset(("orderItem",)),
+    "Refund": frozenset(("items", "refundRequestId")),
+    "OrderEvent": frozenset(("order",)),
+}
 
 
 # Relations of objects the resolvers made (a Strawberry object with its `_model`).
@@ -419,7 +235,7 @@ class Guard:
 
     def refused(self, context: Any) -> Any:
         """The first permission this viewer fails, or None. They are decided from the
-        viewer alone (the leaves marked `guarded`), so once for a request's rows."""
+        viewer alone (the staff-only leaves), so once for a request's rows."""
         info = _ViewerInfo(context)
         for permission in self.permissions:
             if permission.has_permission(None, info) is not True:
@@ -429,6 +245,8 @@ class Guard:
 
 @dataclass(frozen=True, slots=True)
 class _ViewerInfo:
+    """What a permission deciding from the viewer alone (`viewer_alone`) reads of its Info."""
+
     context: Any
 
 
@@ -448,6 +266,7 @@ class Key:
     single: bool = False  # ...or whose one object (a `by` relation), or null
     fields: tuple[Key, ...] | None = None  # an object made from the same row
     guard: Guard | None = None  # permissions to pass, or null and their error
+    per_viewer: bool = False  # `make` takes the request's context first
 
 
 @dataclass
@@ -556,7 +375,7 @@ def _paged_plan(
 
 def _selected(execution: Any, type_: GraphQLObjectType, details: Any) -> list[tuple[str, str, Any]]:
     """(response key, field name, its details) of a selection on `type_`."""
-    collected = execution.collect_subfields(type_, details)
+    collected = internals.collect_subfields(execution, type_, details)
     if collected.new_defer_usages or collected.forbidden_directive_instances:
         raise NotLearned
     found = []
@@ -663,57 +482,63 @@ def _wanted(
     knows, for the error of a refusal."""
     if type_.is_type_of is not None:
         raise NotLearned
-    collected = execution.collect_subfields(type_, details)
-    if collected.new_defer_usages or collected.forbidden_directive_instances:
+    return [
+        _wanted_one(execution, table, type_, selected, made, column, top)
+        for selected in _selected(execution, type_, details)
+    ]
+
+
+def _wanted_one(
+    execution: Any,
+    table: Table,
+    type_: GraphQLObjectType,
+    selected: tuple[str, str, Any],
+    made: Plan,
+    column: Callable[[str], None],
+    top: bool,
+) -> tuple[str, str, Any, Any]:
+    """What one response key (key, field name, its details) of `type_` is."""
+    key, name, field_details = selected
+    if name == "__typename":
+        return (key, "typename", type_.name, None)
+    child_def = type_.fields.get(name)
+    definition = internals.definition(child_def)
+    if child_def is None or definition is None:
+        raise NotLearned  # unknown here: the resolvers' case
+    paged = name in table.relations and table.relations[name].paged
+    if not paged and (child_def.args or any(d.node.arguments for d in field_details)):
         raise NotLearned
-    wanted: list[tuple[str, str, Any, Any]] = []
-    for key, field_details in collected.grouped_field_set.items():
-        if any(d.fragment_variable_values is not None for d in field_details):
-            raise NotLearned
-        name = field_details[0].node.name.value
-        if name == "__typename":
-            wanted.append((key, "typename", type_.name, None))
-            continue
-        child_def = type_.fields.get(name)
-        definition = (child_def.extensions or {}).get(_DEFINITION) if child_def else None
-        if child_def is None or definition is None:
-            raise NotLearned  # unknown here: the resolvers' case
-        paged = name in table.relations and table.relations[name].paged
-        if not paged and (child_def.args or any(d.node.arguments for d in field_details)):
-            raise NotLearned
-        output = child_def.type
-        leaf = table.leaves.get(name)
-        if leaf is not None:
-            guarded = _leaf(leaf, definition, top, column)
-            what = (leaf, guarded, child_def, field_details) if guarded else leaf
-            wanted.append((key, "guarded" if guarded else "leaf", what, output))
-        elif definition.extensions:
-            raise NotLearned  # a permission on a relation or object: the resolvers' case
-        elif name in table.relations:
-            relation = table.relations[name]
-            if relation.by is not None:
-                column(relation.by)
-            number = len(made.children)
-            made.children[number] = plan(execution, relation, child_def, field_details, column)
-            made.children[number].key = key
-            wanted.append((key, "relation", number, output))
-        elif name in table.objects and isinstance(output, GraphQLNonNull):
-            inner = output.of_type
-            if not isinstance(inner, GraphQLObjectType):
-                raise NotLearned
-            own = _wanted(execution, table.objects[name], inner, field_details, made, column)
-            wanted.append((key, "object", own, output))
-        else:
-            raise NotLearned
-    return wanted
+    output = child_def.type
+    leaf = table.leaves.get(name)
+    if leaf is not None:
+        guarded = _leaf(leaf, definition, top, column)
+        what = (leaf, guarded, child_def, field_details) if guarded else leaf
+        return (key, "guarded" if guarded else "leaf", what, output)
+    if definition.extensions:
+        raise NotLearned  # a permission on a relation or object: the resolvers' case
+    if name in table.relations:
+        relation = table.relations[name]
+        if relation.by is not None:
+            column(relation.by)
+        number = len(made.children)
+        made.children[number] = plan(execution, relation, child_def, field_details, column)
+        made.children[number].key = key
+        return (key, "relation", number, output)
+    inner = output.of_type if isinstance(output, GraphQLNonNull) else None
+    if name in table.objects and isinstance(inner, GraphQLObjectType):
+        own = _wanted(execution, table.objects[name], inner, field_details, made, column)
+        return (key, "object", own, output)
+    raise NotLearned
 
 
 def _leaf(leaf: Leaf, definition: Any, top: bool, column: Callable[[str], None]) -> tuple[Any, ...]:
     """Reads the leaf's columns; its permissions, if it checks any (learned only for a
-    leaf marked `guarded`, on a root's own rows)."""
+    staff-only leaf, on a root's own rows)."""
     guards = _guards(definition) if definition.extensions else ()
-    if guards and (not leaf.guarded or not top):
+    if guards and (not leaf.staff_only or not top):
         raise NotLearned
+    if leaf.staff_only and not guards:
+        raise NotLearned  # a staff-only field its type does not guard: never from rows
     for c in leaf.columns:
         column(c)
     return guards
@@ -726,6 +551,8 @@ def _guards(definition: Any) -> tuple[Any, ...]:
         if type(extension) is not PermissionExtension or extension.fail_silently:
             raise NotLearned
         guards.extend(extension.permissions)
+    if not all(getattr(g, "viewer_alone", False) for g in guards):
+        raise NotLearned  # it may read more of its Info than the viewer: the resolvers'
     return tuple(guards)
 
 
@@ -745,7 +572,16 @@ def _keys(wanted: list[tuple[str, str, Any, Any]], made: Plan) -> Iterator[Key]:
             if isinstance(scalar, GraphQLList | GraphQLNonNull) or (guard and non_null):
                 raise NotLearned
             positions = tuple(made.position(c) for c in leaf.columns)
-            yield Key(key, None, positions, leaf.make, non_null, scalar, guard=guard)
+            yield Key(
+                key,
+                None,
+                positions,
+                leaf.make,
+                non_null,
+                scalar,
+                guard=guard,
+                per_viewer=leaf.per_viewer,
+            )
 
 
 _BUILDERS: dict[tuple[Key, ...], Any] = {}
@@ -810,7 +646,7 @@ def _emit(
             value = columns
         else:
             names[f"M{tag}"] = key.make
-            value = f"M{tag}(context, {columns})"
+            value = f"M{tag}(context, {columns})" if key.per_viewer else f"M{tag}({columns})"
         names[f"C{tag}"] = key.scalar.coerce_output_value
         plain = _PLAIN.get(key.scalar)
         members = _members(key.scalar)
@@ -1019,9 +855,7 @@ async def completed(
         return await _built(made, rows, context, refusing, execution, paths)
     except Wrong:
         # graphql-core completes the field from the start, errors and all
-        for error, path in added:
-            execution.collected_errors._errors.remove(error)
-            execution.collected_errors._error_positions.discard(path)
+        internals.withdraw_errors(execution, added)
         raise
 
 
@@ -1087,12 +921,17 @@ def _only(execution: Any, type_: GraphQLObjectType, details: Any, name: str) -> 
     NotLearned when it is selected under two keys or with fragment variables."""
     found = [
         fd
-        for fd in execution.collect_subfields(type_, details).grouped_field_set.values()
+        for fd in internals.collect_subfields(execution, type_, details).grouped_field_set.values()
         if fd[0].node.name.value == name
     ]
     if len(found) > 1 or any(d.fragment_variable_values is not None for f in found for d in f):
         raise NotLearned
     return found[0] if found else None
+
+
+def _root_type(execution: Any, details: Any) -> Any:
+    """The object type a query's root field returns (its list's or non-null's type)."""
+    return get_named_type(execution.schema.query_type.fields[details[0].node.name.value].type)
 
 
 def node_plan(info: Any, table: Table) -> Plan | None:
@@ -1103,7 +942,7 @@ def node_plan(info: Any, table: Table) -> Plan | None:
         return None
     execution, details = found
     try:
-        connection = get_named_type(info._raw_info.return_type)
+        connection = _root_type(execution, details)
         edges = _only(execution, connection, details, "edges")
         if edges is None:
             return None
@@ -1123,7 +962,7 @@ def object_plan(info: Any, table: Table) -> Plan | None:
         return None
     execution, details = found
     try:
-        return rows_plan(execution, table, get_named_type(info._raw_info.return_type), details)
+        return rows_plan(execution, table, _root_type(execution, details), details)
     except NotLearned:
         return None
 

@@ -38,22 +38,17 @@ from graphql import (
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path, Undefined
 from strawberry.permission import PermissionExtension
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
-from strawberry.schema.schema_converter import GraphQLCoreConverter
-from strawberry.types.arguments import convert_arguments
 from strawberry.types.field import StrawberryField
 from strawberry.types.info import Info
 
-from app.schema import compiled
-
-_DEFINITION = GraphQLCoreConverter.DEFINITION_BACKREF
+from app.schema import compiled, internals
 
 
 class _Bail(Exception):
     """Not the normal case: graphql-core completes this root field instead."""
 
 
-class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
+class FastExecutionContext(internals.ExecutionContext):
     """graphql-core's execution, with root fields of queries completed set by set."""
 
     def execute_field(
@@ -152,132 +147,202 @@ def _guards(field: StrawberryField) -> list[Any]:
     return guards
 
 
+class _Infos:
+    """Each object's Info for one field, as graphql-core and Strawberry would give its
+    resolver (its own path and field name): made only when a resolver or a permission
+    asks for it."""
+
+    def __init__(
+        self,
+        execution: FastExecutionContext,
+        parent_type: GraphQLObjectType,
+        field_def: GraphQLField,
+        field: StrawberryField,
+        details: Any,
+        paths: Paths,
+    ) -> None:
+        self.execution = execution
+        self.parent_type = parent_type
+        self.field_def = field_def
+        self.field = field
+        self.details = details
+        self.paths = paths
+        self.made: list[Path] | None = None
+
+    def __getitem__(self, index: int) -> Info[Any, Any]:
+        if self.made is None:
+            self.made = self.paths()
+        raw = internals.resolve_info(
+            self.execution, self.field_def, self.details, self.parent_type, self.made[index]
+        )
+        return internals.field_info(raw, self.field)
+
+
+def _leaves(type_: Any, values: list[Any]) -> list[Any]:
+    """Leaves coerced with the schema's own scalar; a refusal is graphql-core's to make."""
+    coerce = type_.coerce_output_value
+    out = []
+    for value in values:
+        try:
+            coerced = coerce(value)
+        except Exception as exc:
+            raise _Bail from exc
+        if coerced is None or coerced is Undefined:
+            raise _Bail
+        out.append(coerced)
+    return out
+
+
+def _lists(values: list[Any]) -> list[list[Any]]:
+    if any(isinstance(v, str | bytes | dict) or not hasattr(v, "__iter__") for v in values):
+        raise _Bail
+    return [list(v) for v in values]
+
+
 class _Level:
     """Completes values of one type for a whole list of sources at once."""
 
     def __init__(self, context: FastExecutionContext, info: GraphQLResolveInfo[Any]) -> None:
         self.context = context
         self.info = info
-        self.infos: dict[int, Info[Any, Any]] = {}
 
     async def complete(
         self, type_: GraphQLOutputType, details: Any, values: Sequence[Any], paths: Paths
     ) -> list[Any]:
         """`paths()` gives each value's response path: made only when asked for (a
-        refused guarded leaf's error needs it), not for every value of every level."""
+        refused guarded leaf's error, a resolver's Info), not for every value of every
+        level."""
         if isinstance(type_, GraphQLNonNull):
             completed = await self.complete(type_.of_type, details, values, paths)
             if any(value is None for value in completed):
                 raise _Bail
             return completed
         present = [i for i, v in enumerate(values) if v is not None and v is not Undefined]
-        out: list[Any] = [None] * len(values)
         if not present:
-            return out
-        if len(present) < len(values):
-            paths = _picked(paths, present)
+            return [None] * len(values)
+        if len(present) == len(values):
+            return await self._present(type_, details, list(values), paths)
+        made = await self._present(
+            type_, details, [values[i] for i in present], _picked(paths, present)
+        )
+        out: list[Any] = [None] * len(values)
+        for i, value in zip(present, made, strict=True):
+            out[i] = value
+        return out
+
+    async def _present(
+        self, type_: GraphQLOutputType, details: Any, values: list[Any], paths: Paths
+    ) -> list[Any]:
+        """Values none of which is null."""
         if isinstance(type_, GraphQLList):
-            lists = [values[i] for i in present]
-            if any(isinstance(v, str | bytes | dict) or not hasattr(v, "__iter__") for v in lists):
-                raise _Bail
-            lists = [list(v) for v in lists]
+            lists = _lists(values)
             flat = await self.complete(
                 type_.of_type, details, [x for v in lists for x in v], _indexed(paths, lists)
             )
+            out = []
             at = 0
-            for i, items in zip(present, lists, strict=True):
-                out[i] = flat[at : at + len(items)]
+            for items in lists:
+                out.append(flat[at : at + len(items)])
                 at += len(items)
             return out
         if is_leaf_type(type_):
-            coerce = type_.coerce_output_value
-            for i in present:
-                try:
-                    coerced = coerce(values[i])
-                except Exception as exc:
-                    raise _Bail from exc
-                if coerced is None or coerced is Undefined:
-                    raise _Bail
-                out[i] = coerced
-            return out
+            return _leaves(type_, values)
         if not isinstance(type_, GraphQLObjectType):  # interfaces and unions
             raise _Bail
-        objects = [values[i] for i in present]
-        completed = await self._objects(type_, details, objects, paths)
-        for i, value in zip(present, completed, strict=True):
-            out[i] = value
-        return out
+        return await self._objects(type_, details, values, paths)
 
     async def _objects(
         self, type_: GraphQLObjectType, details: Any, objects: list[Any], paths: Paths
     ) -> list[dict[str, Any]]:
         if type(objects[0]) is compiled.RowNode:  # rows a root resolver read for its plan
-            made = objects[0].plan
-            if made.type_name != type_.name or any(
-                type(o) is not compiled.RowNode or o.plan is not made for o in objects
-            ):
-                raise _Bail
-            try:
-                rows = [o.row for o in objects]
-                return await compiled.completed(made, rows, self.info.context, self.context, paths)
-            except compiled.Wrong as exc:
-                raise _Bail from exc
+            return await self._rows(type_, objects, paths)
         if type_.is_type_of is not None:
             for obj in objects:
                 if type_.is_type_of(obj, self.info) is not True:
                     raise _Bail
-        collected = self.context.collect_subfields(type_, details)
+        collected = internals.collect_subfields(self.context, type_, details)
         if collected.new_defer_usages or collected.forbidden_directive_instances:
             raise _Bail
         results: list[dict[str, Any]] = [{} for _ in objects]
         for key, field_details in collected.grouped_field_set.items():
-            if any(d.fragment_variable_values is not None for d in field_details):
-                raise _Bail
-            name = field_details[0].node.name.value
-            if name == "__typename":
-                for result in results:
-                    result[key] = type_.name
-                continue
-            field_def = type_.fields.get(name)
-            field: StrawberryField | None = (
-                (field_def.extensions or {}).get(_DEFINITION) if field_def else None
-            )
-            if field_def is None or field is None:
-                raise _Bail
-            relation = compiled.ENTRIES.get((type_.name, name))
-            if relation is not None and all(hasattr(obj, "_model") for obj in objects):
-                try:
-                    made = compiled.relation_plan(self.context, relation, field_def, field_details)
-                except compiled.NotLearned:
-                    pass
-                else:
-                    parents = [
-                        (obj._model.id, [getattr(obj._model, c) for c in made.inherited])
-                        for obj in objects
-                    ]
-                    try:
-                        lists = await compiled.run(made, parents, self.info.context)
-                    except compiled.Wrong as exc:
-                        raise _Bail from exc
-                    for result, value in zip(results, lists, strict=True):
-                        result[key] = value
-                    continue
-            guards = _guards(field)
-            for obj in objects if guards else ():
-                for guard in guards:  # a refusal, with its error, is graphql-core's to make
-                    if guard.has_permission(obj, self._info(field)) is not True:
-                        raise _Bail
-            arguments = self._arguments(field_def, field, field_details)
-            resolved = await self._resolve(field, objects, arguments)
-            completed = await self.complete(
-                field_def.type, field_details, resolved, _keyed(paths, key, type_.name)
-            )
-            for result, value in zip(results, completed, strict=True):
+            values = await self._field(type_, key, field_details, objects, paths)
+            for result, value in zip(results, values, strict=True):
                 result[key] = value
         return results
 
+    async def _rows(
+        self, type_: GraphQLObjectType, objects: list[Any], paths: Paths
+    ) -> list[dict[str, Any]]:
+        made = objects[0].plan
+        if made.type_name != type_.name or any(
+            type(o) is not compiled.RowNode or o.plan is not made for o in objects
+        ):
+            raise _Bail
+        try:
+            rows = [o.row for o in objects]
+            return await compiled.completed(made, rows, self.info.context, self.context, paths)
+        except compiled.Wrong as exc:
+            raise _Bail from exc
+
+    async def _field(
+        self,
+        type_: GraphQLObjectType,
+        key: str,
+        field_details: Any,
+        objects: list[Any],
+        paths: Paths,
+    ) -> list[Any]:
+        """One response key's values on every object of the level."""
+        if any(d.fragment_variable_values is not None for d in field_details):
+            raise _Bail
+        name = field_details[0].node.name.value
+        if name == "__typename":
+            return [type_.name] * len(objects)
+        field_def = type_.fields.get(name)
+        field = internals.definition(field_def)
+        if field_def is None or field is None:
+            raise _Bail
+        lists = await self._compiled(type_, name, field_def, field_details, objects)
+        if lists is not None:
+            return lists
+        keyed = _keyed(paths, key, type_.name)
+        infos = _Infos(self.context, type_, field_def, field, field_details, keyed)
+        guards = _guards(field)
+        for i, obj in enumerate(objects if guards else ()):
+            for guard in guards:  # a refusal, with its error, is graphql-core's to make
+                if guard.has_permission(obj, infos[i]) is not True:
+                    raise _Bail
+        arguments = self._arguments(field_def, field, field_details, infos)
+        resolved = await self._resolve(field, objects, arguments, infos)
+        return await self.complete(field_def.type, field_details, resolved, keyed)
+
+    async def _compiled(
+        self,
+        type_: GraphQLObjectType,
+        name: str,
+        field_def: GraphQLField,
+        field_details: Any,
+        objects: list[Any],
+    ) -> list[Any] | None:
+        """A relation of objects the resolvers made, read as rows when its selection is
+        learned (app/schema/compiled.py); None when it is not."""
+        relation = compiled.ENTRIES.get((type_.name, name))
+        if relation is None or not all(hasattr(obj, "_model") for obj in objects):
+            return None
+        try:
+            made = compiled.relation_plan(self.context, relation, field_def, field_details)
+        except compiled.NotLearned:
+            return None
+        parents = [
+            (obj._model.id, [getattr(obj._model, c) for c in made.inherited]) for obj in objects
+        ]
+        try:
+            return await compiled.run(made, parents, self.info.context)
+        except compiled.Wrong as exc:
+            raise _Bail from exc
+
     def _arguments(
-        self, field_def: GraphQLField, field: StrawberryField, field_details: Any
+        self, field_def: GraphQLField, field: StrawberryField, field_details: Any, infos: _Infos
     ) -> dict[str, Any]:
         """The field's arguments, coerced by graphql-core and converted by Strawberry as
         its resolver wrapper does; the same for every object of the level."""
@@ -286,41 +351,31 @@ class _Level:
             return {}
         if field_details[0].fragment_variable_values is not None:
             raise _Bail
-        strawberry_schema = self.context.schema._strawberry_schema  # type: ignore[attr-defined]
+        info = infos[0]
         try:
             coerced = get_argument_values(field_def, node, self.context.variable_values)
-            return convert_arguments(
+            return internals.convert_arguments(
                 coerced,
                 field.arguments,
-                scalar_registry=strawberry_schema.schema_converter.scalar_registry,
-                config=strawberry_schema.config,
-                info=self._info(field),
+                scalar_registry=info.schema.schema_converter.scalar_registry,
+                config=info.schema.config,
+                info=info,
             )
         except Exception as exc:  # graphql-core reports it, with its path
             raise _Bail from exc
 
     async def _resolve(
-        self, field: StrawberryField, objects: list[Any], arguments: dict[str, Any]
+        self,
+        field: StrawberryField,
+        objects: list[Any],
+        arguments: dict[str, Any],
+        infos: _Infos,
     ) -> list[Any]:
         """The field's value on every object: as Strawberry would get it, without its
-        per-call wrapper (permissions were checked, arguments converted, by the caller)."""
+        per-call wrapper (permissions were checked, arguments converted, by the caller).
+        A resolver asking for its Info gets its own (`infos`: its path, its field)."""
         try:
-            resolver = field.base_resolver
-            if resolver is None:
-                if arguments:
-                    raise _Bail
-                return [field.get_result(obj, info=None, args=[], kwargs={}) for obj in objects]
-            kwargs: dict[str, Any] = dict(arguments)
-            if resolver.info_parameter is not None:
-                kwargs[resolver.info_parameter.name] = self._info(field)
-            for reserved in (resolver.parent_parameter, resolver.root_parameter):
-                if reserved is not None:
-                    raise _Bail
-            with_self = resolver.self_parameter is not None
-            got = [
-                field.get_result(obj, info=None, args=[obj] if with_self else [], kwargs=kwargs)
-                for obj in objects
-            ]
+            got = _results(field, objects, arguments, infos)
             waiting = [i for i, value in enumerate(got) if inspect.isawaitable(value)]
             if waiting:
                 # together, so the relations' DataLoaders load the whole level in one query
@@ -335,11 +390,22 @@ class _Level:
         except Exception as exc:  # graphql-core reports it, with its path
             raise _Bail from exc
 
-    def _info(self, field: StrawberryField) -> Info[Any, Any]:
-        """A resolver's Info: the request's context; the resolvers reached here ask for
-        nothing else of it."""
-        found = self.infos.get(id(field))
-        if found is None:
-            found = Info(_raw_info=self.info, _field=field)
-            self.infos[id(field)] = found
-        return found
+
+def _results(
+    field: StrawberryField, objects: list[Any], arguments: dict[str, Any], infos: _Infos
+) -> list[Any]:
+    """Each object's result (or awaitable) from the field's resolver or attribute."""
+    resolver = field.base_resolver
+    if resolver is None:
+        if arguments:
+            raise _Bail
+        return [field.get_result(obj, info=None, args=[], kwargs={}) for obj in objects]
+    if resolver.parent_parameter is not None or resolver.root_parameter is not None:
+        raise _Bail
+    asks = resolver.info_parameter.name if resolver.info_parameter is not None else None
+    with_self = resolver.self_parameter is not None
+    got = []
+    for i, obj in enumerate(objects):
+        kwargs = {**arguments, asks: infos[i]} if asks is not None else arguments
+        got.append(field.get_result(obj, info=None, args=[obj] if with_self else [], kwargs=kwargs))
+    return got

@@ -28,6 +28,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from app import metrics, persisted
+from app.schema import internals
 from app.schema.cost import estimated, estimator_for, operation_label, root_label
 from app.schema.failures import MaskInternalErrors, rewrite_unavailable
 
@@ -66,7 +67,7 @@ def learner(cost_limit: int) -> Any:
                 and "\\u0000" not in context.query
             ):
                 # by the name the client gave (None for a document of one operation)
-                asked = context._provided_operation_name
+                asked = internals.provided_operation_name(context)
                 key = (id(context.schema._schema), context.query, asked)
                 if key not in _KNOWN:
                     if len(_KNOWN) >= MAX_KNOWN:

@@ -76,7 +76,7 @@ class Subscription:
                     # one connection's context lives as long as it does: fresh loaders
                     # for each event, so nothing read for an earlier one is shown again
                     info.context.loaders = Loaders()
-                    yield OrderEvent.build(event, staff, event.order)
+                    yield OrderEvent.build(event, info.context, event.order)
         raise QueryError(
             DomainError(ErrorCode.LIMIT_REACHED, "Fell too far behind; subscribe again.")
         )

@@ -12,13 +12,16 @@ import csv
 import uuid
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
+from enum import Enum
 from typing import Any, TextIO, cast
 
 from tortoise import connections
 
+from app import read_model
 from app.db import is_postgres
 from app.models import Export, ExportGranularity, ImportStatus, Order, OrderItem
 from app.models.orders import OrderStatus, PaymentStatus
+from app.read_model import address_part
 from app.services import jobs
 from app.services.auth import Permission, Viewer, acting_as
 from app.services.csv_files import safe_cell
@@ -31,26 +34,41 @@ SET_SIZE = 5000
 # orders per COPY on PostgreSQL (their ids go in as one array)
 COPY_SET_SIZE = 100_000
 
-ORDER_FIELDS = (
-    "id",
-    "number",
-    "created_at",
-    "status",
-    "email",
-    "billing_address",
-    "shipping_address",
-    "shipping_method",
-    "currency",
-    "subtotal",
-    "shipping_cost",
-    "tax_total",
-    "total",
-    "payment_status",
-    "amount_paid",
-    "amount_refunded",
-    "tracking_number",
-    "carrier",
+# The columns, in order (documented in docs/back-office.md, "Exports"). An order's and its
+# payment's are read-model fields (app/read_model.py), picked as webhooks pick theirs, so a
+# staff-only field cannot be exported (R1); the addresses' are their parts.
+_HEAD = (("order_number", "number"), ("created_at", "createdAt"), ("status", "status"))
+_EMAIL = (("email", "email"),)
+_AMOUNTS = (
+    ("shipping_method", "shippingMethod"),
+    ("currency", "currency"),
+    ("subtotal", "subtotal"),
+    ("shipping_cost", "shippingCost"),
+    ("tax_total", "taxTotal"),
+    ("total", "total"),
 )
+_PAID = (
+    ("payment_status", "status"),
+    ("amount_paid", "amountPaid"),
+    ("amount_refunded", "amountRefunded"),
+)
+_TRACKING = (("tracking_number", "trackingNumber"), ("carrier", "carrier"))
+_ITEM = (
+    ("sku", "sku"),
+    ("name", "name"),
+    ("quantity", "quantity"),
+    ("unit_price", "unitPrice"),
+    ("line_total", "total"),
+    ("quantity_shipped", "quantityShipped"),
+    ("quantity_returned", "quantityReturned"),
+)
+HEAD = read_model.ORDER.pick(*(name for _, name in _HEAD + _EMAIL))
+AMOUNTS = read_model.ORDER.pick(*(name for _, name in _AMOUNTS))
+PAID = read_model.PAYMENT.pick(*(name for _, name in _PAID))
+TRACKING = read_model.ORDER.pick(*(name for _, name in _TRACKING))
+_CURRENCY = (("currency", "currency"),)
+ITEM_HEAD = read_model.ORDER.pick(*(name for _, name in _HEAD + _EMAIL + _CURRENCY))
+ITEM = read_model.ORDER_ITEM.pick(*(name for _, name in _ITEM))
 # The shipping address, a column per part (the name in one), after the billing columns.
 SHIPPING_PARTS = (
     "company",
@@ -63,42 +81,27 @@ SHIPPING_PARTS = (
     "phone",
 )
 SHIPPING_COLUMNS = ("shipping_name", *(f"shipping_{part}" for part in SHIPPING_PARTS))
-# The columns, in order (documented in docs/back-office.md, "Exports").
 ORDER_COLUMNS = (
-    "order_number",
-    "created_at",
-    "status",
-    "email",
+    *(column for column, _ in _HEAD + _EMAIL),
     "billing_name",
     "billing_company",
     "billing_country",
     *SHIPPING_COLUMNS,
-    "shipping_method",
-    "currency",
-    "subtotal",
-    "shipping_cost",
-    "tax_total",
-    "total",
-    "payment_status",
-    "amount_paid",
-    "amount_refunded",
-    "tracking_number",
-    "carrier",
+    *(column for column, _ in _AMOUNTS + _PAID + _TRACKING),
 )
-ITEM_COLUMNS = (
-    "order_number",
-    "created_at",
-    "status",
-    "email",
-    "currency",
-    "sku",
-    "name",
-    "quantity",
-    "unit_price",
-    "line_total",
-    "quantity_shipped",
-    "quantity_returned",
+ITEM_COLUMNS = (*(column for column, _ in _HEAD + _EMAIL + _CURRENCY + _ITEM),)
+# what the rows are read with: the picked fields' columns and the addresses
+ORDER_FIELDS = tuple(
+    dict.fromkeys(
+        [
+            "id",
+            *(c for p in (HEAD, AMOUNTS, PAID, TRACKING) for _, f in p.fields for c in f.columns),
+            "billing_address",
+            "shipping_address",
+        ]
+    )
 )
+ITEM_FIELDS = tuple(dict.fromkeys(c for _, f in ITEM.fields for c in f.columns))
 
 
 def _filter_json(chosen: OrderFilter) -> dict[str, Any]:
@@ -300,61 +303,51 @@ def _full_name(address: dict[str, Any]) -> str:
     return f"{address.get('first_name', '')} {address.get('last_name', '')}".strip()
 
 
+class _Row(dict[str, Any]):
+    """A row read with `values()`, as the read model reads a model: by attribute."""
+
+    __getattr__ = dict.__getitem__
+
+
+def _cell(value: Any) -> object:
+    if isinstance(value, datetime):
+        return _when(value)
+    if isinstance(value, Enum):
+        return value.value
+    return value
+
+
+def _cells(picked: read_model.Picked, row: Any) -> list[object]:
+    return [_cell(f.value(row)) for _, f in picked.fields]
+
+
 def _order_row(order: dict[str, Any]) -> list[object]:
+    row = _Row(order)
     billing = order["billing_address"] or {}
     shipping = order["shipping_address"] or {}
     return [
-        order["number"],
-        _when(order["created_at"]),
-        OrderStatus(order["status"]).value,
-        order["email"],
+        *_cells(HEAD, row),
         _full_name(billing),
-        billing.get("company", ""),
-        billing.get("country", ""),
+        address_part(billing, "company"),
+        address_part(billing, "country"),
         _full_name(shipping),
-        *(shipping.get(part, "") for part in SHIPPING_PARTS),
-        order["shipping_method"],
-        order["currency"],
-        order["subtotal"],
-        order["shipping_cost"],
-        order["tax_total"],
-        order["total"],
-        PaymentStatus(order["payment_status"]).value,
-        order["amount_paid"],
-        order["amount_refunded"],
-        order["tracking_number"],
-        order["carrier"],
+        *(address_part(shipping, part) for part in SHIPPING_PARTS),
+        *_cells(AMOUNTS, row),
+        *_cells(PAID, row),
+        *_cells(TRACKING, row),
     ]
 
 
 async def _item_rows(orders: list[dict[str, Any]]) -> list[list[object]]:
-    lines: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    lines: dict[int, list[list[object]]] = defaultdict(list)
     for row in (
         await OrderItem.filter(order_id__in=[o["id"] for o in orders])
         .order_by("id")
-        .values_list(
-            "order_id",
-            "sku",
-            "name",
-            "quantity",
-            "unit_price",
-            "total",
-            "quantity_shipped",
-            "quantity_returned",
-        )
+        .values("order_id", *ITEM_FIELDS)
     ):
-        lines[row[0]].append(row[1:])
+        lines[row["order_id"]].append(_cells(ITEM, _Row(row)))
     return [
-        [
-            order["number"],
-            _when(order["created_at"]),
-            OrderStatus(order["status"]).value,
-            order["email"],
-            order["currency"],
-            *line,
-        ]
-        for order in orders
-        for line in lines[order["id"]]
+        [*_cells(ITEM_HEAD, _Row(order)), *line] for order in orders for line in lines[order["id"]]
     ]
 
 

@@ -11,7 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from app.carriers import carrier_name, tracking_url
+from app import read_model
 from app.global_ids import encode as to_global_id
 from app.models import (
     Document,
@@ -27,8 +27,7 @@ from app.models import (
     TrackingImport,
     TransactionKind,
 )
-from app.services.addresses import Address
-from app.services.lifecycle import dues
+from app.read_model import ADDRESS_PARTS, address_part
 
 Snapshot = dict[str, Any]
 
@@ -43,94 +42,87 @@ def _time(value: datetime | None) -> str | None:
 
 def address(data: dict[str, Any]) -> Snapshot:
     """An address as the API writes it: camelCase parts, "" for a missing one."""
-    a = Address.from_json(data)
-    return {
-        "firstName": a.first_name,
-        "lastName": a.last_name,
-        "company": a.company,
-        "street1": a.street1,
-        "street2": a.street2,
-        "city": a.city,
-        "state": a.state,
-        "postalCode": a.postal_code,
-        "country": a.country,
-        "phone": a.phone,
-    }
+    return {name: address_part(data, key) for name, key in ADDRESS_PARTS.items()}
+
+
+# What a webhook tells of each, picked from the read model (app/read_model.py), which
+# refuses a staff-only field (R1 holds for every receiver of a webhook too) or one made
+# per viewer.
+ORDER_REF = read_model.ORDER.pick("id", "number")
+ORDER_HEAD = read_model.ORDER.pick(
+    "version",
+    "status",
+    "email",
+    "currency",
+    "subtotal",
+    "shippingCost",
+    "taxTotal",
+    "total",
+    "shippingMethod",
+    "customerComment",
+    "trackingNumber",
+    "carrier",
+    "carrierName",
+    "trackingUrl",
+)
+ORDER_TIMES = read_model.ORDER.pick("createdAt", "updatedAt")
+PAYMENT = read_model.PAYMENT.pick(
+    "status",
+    "method",
+    "provider",
+    "amountAuthorized",
+    "amountPaid",
+    "amountRefunded",
+    "refundRequested",
+    "balanceDue",
+    "refundDue",
+)
+ORDER_ITEM = read_model.ORDER_ITEM.pick(
+    "id", "sku", "name", "quantity", "unitPrice", "total", "quantityShipped", "quantityReturned"
+)
+SHIPMENT_ID = read_model.SHIPMENT.pick("id")
+SHIPMENT = read_model.SHIPMENT.pick(
+    "trackingNumber",
+    "carrier",
+    "carrierName",
+    "trackingUrl",
+    "shippingMethod",
+    "comments",
+    "createdAt",
+)
+SHIPMENT_ITEM = read_model.SHIPMENT_ITEM.pick("sku", "name", "quantity")
+TRANSACTION_ID = read_model.TRANSACTION.pick("id")
+TRANSACTION = read_model.TRANSACTION.pick(
+    "kind", "amount", "currency", "provider", "reference", "method", "createdAt"
+)
+REFUND_ID = read_model.REFUND.pick("id")
+REFUND = read_model.REFUND.pick("amount", "currency", "restocked")
 
 
 def order_ref(order: Order) -> Snapshot:
-    return {"id": to_global_id("Order", order.id), "number": order.number}
+    return ORDER_REF.snapshot(order)
 
 
 def _shipment(shipment: Shipment, lines: list[ShipmentItem], order: Order | None) -> Snapshot:
     return {
-        "id": to_global_id("Shipment", shipment.id),
+        **SHIPMENT_ID.snapshot(shipment),
         "order": order_ref(order) if order else None,
-        "trackingNumber": shipment.tracking_number or None,
-        "carrier": shipment.carrier or None,
-        "carrierName": carrier_name(shipment.carrier, shipment.tracking_number) or None,
-        "trackingUrl": tracking_url(shipment.tracking_number, shipment.carrier or None),
-        "shippingMethod": shipment.shipping_method,
-        "comments": shipment.comments,
-        "createdAt": _time(shipment.created_at),
-        "items": [{"sku": i.sku, "name": i.name, "quantity": i.quantity} for i in lines],
+        **SHIPMENT.snapshot(shipment),
+        "items": [SHIPMENT_ITEM.snapshot(i) for i in lines],
     }
 
 
 def _order(order: Order, items: list[OrderItem], shipments: list[Snapshot]) -> Snapshot:
-    """The order without staffNotes (R1 holds for every receiver of a webhook too)."""
-    balance_due, refund_due = dues(
-        order.status,
-        order.total,
-        order.amount_paid,
-        order.amount_refunded,
-        order.amount_refund_requested,
-    )
+    """The order as the read model makes it, without staffNotes (R1)."""
     return {
         **order_ref(order),
-        "version": order.version,
-        "status": order.status.value,
-        "email": order.email,
-        "currency": order.currency,
-        "subtotal": _money(order.subtotal),
-        "shippingCost": _money(order.shipping_cost),
-        "taxTotal": _money(order.tax_total),
-        "total": _money(order.total),
-        "shippingMethod": order.shipping_method,
-        "customerComment": order.customer_comment,
-        "trackingNumber": order.tracking_number or None,
-        "carrier": order.carrier or None,
-        "carrierName": carrier_name(order.carrier, order.tracking_number) or None,
-        "trackingUrl": tracking_url(order.tracking_number, order.carrier or None),
+        **ORDER_HEAD.snapshot(order),
         "billingAddress": address(order.billing_address),
         "shippingAddress": address(order.shipping_address),
-        "payment": {
-            "status": order.payment_status.value,
-            "method": order.payment_method,
-            "provider": order.payment_provider,
-            "amountAuthorized": _money(order.amount_authorized),
-            "amountPaid": _money(order.amount_paid),
-            "amountRefunded": _money(order.amount_refunded),
-            "refundRequested": _money(order.amount_refund_requested),
-            "balanceDue": _money(balance_due),
-            "refundDue": _money(refund_due),
-        },
-        "items": [
-            {
-                "id": to_global_id("OrderItem", i.id),
-                "sku": i.sku,
-                "name": i.name,
-                "quantity": i.quantity,
-                "unitPrice": _money(i.unit_price),
-                "total": _money(i.total),
-                "quantityShipped": i.quantity_shipped,
-                "quantityReturned": i.quantity_returned,
-            }
-            for i in items
-        ],
+        "payment": PAYMENT.snapshot(order),
+        "items": [ORDER_ITEM.snapshot(i) for i in items],
         "shipments": shipments,
-        "createdAt": _time(order.created_at),
-        "updatedAt": _time(order.updated_at),
+        **ORDER_TIMES.snapshot(order),
     }
 
 
@@ -239,11 +231,9 @@ async def refunds(refund_ids: set[int]) -> dict[int, Snapshot]:
     )
     return {
         r.id: {
-            "id": to_global_id("Refund", r.id),
+            **REFUND_ID.snapshot(r),
             "order": order_ref(r.order),
-            "amount": _money(r.amount),
-            "currency": r.currency,
-            "restocked": r.restocked,
+            **REFUND.snapshot(r),
             "returnRequest": (
                 to_global_id("Return", r.return_request_id) if r.return_request_id else None
             ),
@@ -301,15 +291,9 @@ async def transactions(transaction_ids: set[int]) -> dict[int, Snapshot]:
     rows = await PaymentTransaction.filter(id__in=transaction_ids).select_related("order")
     return {
         t.id: {
-            "id": to_global_id("PaymentTransaction", t.id),
+            **TRANSACTION_ID.snapshot(t),
             "order": order_ref(t.order),
-            "kind": t.kind.value,
-            "amount": _money(t.amount),
-            "currency": t.currency,
-            "provider": t.provider,
-            "reference": t.reference,
-            "method": t.method,
-            "createdAt": _time(t.created_at),
+            **TRANSACTION.snapshot(t),
         }
         for t in rows
     }

@@ -88,7 +88,7 @@ class PaymentMutations:
             return RecordPaymentPayload(errors=errors)
         transaction, order = result
         return RecordPaymentPayload(
-            transaction=PaymentTransaction.build(transaction, info.context.viewer.is_staff),
+            transaction=PaymentTransaction.build(transaction, info.context),
             order=Order.build(order),
         )
 

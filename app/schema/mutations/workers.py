@@ -22,6 +22,7 @@ from app.schema.types.exports import Export, ExportGranularity
 from app.schema.types.imports import TrackingImport
 from app.services import bulk, documents, exports, imports
 from app.services.errors import DomainError, ErrorCode
+from app.services.orders import OrderFilter
 
 
 @strawberry.type
@@ -155,30 +156,7 @@ class WorkerMutations:
                     60,
                     key=f"user:{viewer.user_id}",
                 )
-            given = [x is not None for x in (order_ids, filter, shipment_ids)]
-            if sum(given) != 1:
-                raise DomainError(
-                    ErrorCode.INVALID_INPUT,
-                    "Give either orderIds or a filter."
-                    if shipment_ids is None
-                    else "Give one of orderIds, a filter or shipmentIds.",
-                    ["orderIds"],
-                )
-            shipments = (
-                [
-                    from_global_id("Shipment", i, f"shipmentIds.{n}")
-                    for n, i in enumerate(shipment_ids)
-                ]
-                if shipment_ids is not None
-                else None
-            )
-            chosen = (
-                [from_global_id("Order", i, f"orderIds.{n}") for n, i in enumerate(order_ids)]
-                if order_ids is not None
-                else filter.to_service()
-                if filter is not None
-                else []
-            )
+            chosen, shipments = _documents_of(order_ids, filter, shipment_ids)
             return await documents.request_documents(
                 context.viewer, chosen, kind, context.settings, context.renderer, shipments
             )
@@ -236,3 +214,34 @@ class WorkerMutations:
         return TrackingImportPayload(
             tracking_import=TrackingImport.build(created) if created else None, errors=errors
         )
+
+
+def _documents_of(
+    order_ids: list[strawberry.ID] | None,
+    filter: OrderFilterInput | None,
+    shipment_ids: list[strawberry.ID] | None,
+) -> tuple[list[int] | OrderFilter, list[int] | None]:
+    """What generateDocuments prints: the orders (their ids or a filter) and the shipments,
+    exactly one of the three given."""
+    given = [x is not None for x in (order_ids, filter, shipment_ids)]
+    if sum(given) != 1:
+        raise DomainError(
+            ErrorCode.INVALID_INPUT,
+            "Give either orderIds or a filter."
+            if shipment_ids is None
+            else "Give one of orderIds, a filter or shipmentIds.",
+            ["orderIds"],
+        )
+    shipments = (
+        [from_global_id("Shipment", i, f"shipmentIds.{n}") for n, i in enumerate(shipment_ids)]
+        if shipment_ids is not None
+        else None
+    )
+    chosen = (
+        [from_global_id("Order", i, f"orderIds.{n}") for n, i in enumerate(order_ids)]
+        if order_ids is not None
+        else filter.to_service()
+        if filter is not None
+        else []
+    )
+    return chosen, shipments

@@ -6,6 +6,7 @@ from datetime import datetime
 
 import strawberry
 
+from app import read_model
 from app.models import ApiToken as ApiTokenModel
 from app.models import Role as RoleModel
 from app.models import User as UserModel
@@ -55,12 +56,7 @@ class Customer:
 
     @classmethod
     def build(cls, user: UserModel) -> Customer:
-        return cls(
-            id=to_global_id("User", user.id),
-            email=user.email,
-            first_name=user.first_name,
-            last_name=user.last_name,
-        )
+        return cls(**read_model.CUSTOMER.values(user))
 
 
 @strawberry.type(description="An integration token (the token itself is shown only once).")

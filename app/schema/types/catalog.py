@@ -6,10 +6,10 @@ from decimal import Decimal
 
 import strawberry
 
+from app import read_model
 from app.models import Product as ProductModel
 from app.schema.cost import most
-from app.schema.ids import to_global_id
-from app.schema.permissions import StaffOnly
+from app.schema.permissions import guards
 from app.services.money import money
 from app.services.orders import MAX_LINES
 from app.services.quotes import Quote
@@ -35,19 +35,10 @@ class Product:
 
     @classmethod
     def build(cls, product: ProductModel, currency: str) -> Product:
-        return cls(
-            id=to_global_id("Product", product.id),
-            sku=product.sku,
-            name=product.name,
-            price=product.price,
-            currency=currency,
-            active=product.active,
-            in_stock=product.stock > 0,
-            _stock=product.stock,
-        )
+        return cls(**read_model.PRODUCT.values(product), currency=currency, _stock=product.stock)
 
     @strawberry.field(
-        permission_classes=[StaffOnly],
+        permission_classes=guards(read_model.PRODUCT.fields["stock"]),
         description="Units in stock. Staff only: null with a FORBIDDEN error for anyone else.",
     )
     def stock(self) -> int | None:

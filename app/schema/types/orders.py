@@ -1,7 +1,9 @@
-"""Orders as GraphQL sees them: plain fields copied once, relations through loaders."""
+"""Orders as GraphQL sees them: plain fields made once by the read model (app/read_model.py),
+per-viewer and staff-only ones read through it, relations through loaders."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
@@ -9,7 +11,7 @@ from typing import Annotated
 import strawberry
 from strawberry.scalars import JSON
 
-from app.carriers import carrier_name, tracking_url
+from app import read_model
 from app.models import EventVisibility as EventVisibilityModel
 from app.models import FulfillmentStatus as FulfillmentStatusModel
 from app.models import Order as OrderModel
@@ -20,24 +22,20 @@ from app.models import PaymentStatus as PaymentStatusModel
 from app.schema.context import Info
 from app.schema.cost import PAGED, most
 from app.schema.errors import guarded
-from app.schema.ids import to_global_id
 from app.schema.pagination import Connection, connection
-from app.schema.permissions import StaffOnly
+from app.schema.permissions import guards
 from app.schema.types.accounts import Customer
 from app.schema.types.documents import Document
 from app.schema.types.payments import PaymentTransaction
 from app.schema.types.returns import Refund, RefundRequest, ReturnRequest
 from app.schema.types.shipments import Shipment
 from app.services import documents
-from app.services.addresses import Address as AddressModel
-from app.services.lifecycle import dues, is_open
 from app.services.orders import MAX_LINES
 from app.services.pagination import page_in_memory
 from app.services.refund_requests import MAX_REQUESTS
 from app.services.refunds import MAX_REFUNDS
 from app.services.returns import MAX_RETURNS
 from app.services.shipments import MAX_SHIPMENTS
-from app.services.tracking import tracking_token
 from app.services.transactions import MAX_TRANSACTIONS
 
 strawberry.enum(OrderStatusModel, name="OrderStatus")
@@ -69,19 +67,7 @@ class Address:
 
     @classmethod
     def build(cls, data: dict[str, str]) -> Address:
-        a = AddressModel.from_json(data)
-        return cls(
-            first_name=a.first_name,
-            last_name=a.last_name,
-            company=a.company,
-            street1=a.street1,
-            street2=a.street2,
-            city=a.city,
-            state=a.state,
-            postal_code=a.postal_code,
-            country=a.country,
-            phone=a.phone,
-        )
+        return cls(**read_model.address_values(data))
 
 
 @strawberry.type(
@@ -117,27 +103,7 @@ class Payment:
     @classmethod
     def build(cls, order: OrderModel) -> Payment:
         """From the order's columns (an edit's preview gives an unsaved order)."""
-        balance_due, refund_due = dues(
-            order.status,
-            order.total,
-            order.amount_paid,
-            order.amount_refunded,
-            order.amount_refund_requested,
-        )
-        return cls(
-            method=order.payment_method,
-            provider=order.payment_provider,
-            transaction_id=order.payment_transaction_id,
-            status=order.payment_status,
-            amount_authorized=order.amount_authorized,
-            amount_paid=order.amount_paid,
-            amount_refunded=order.amount_refunded,
-            currency=order.currency,
-            refund_requested=order.amount_refund_requested,
-            balance_due=balance_due,
-            refund_due=refund_due,
-            _order_id=order.id,
-        )
+        return cls(**read_model.PAYMENT.values(order), _order_id=order.id)
 
     @strawberry.field(
         description=f"Oldest first (at most {MAX_TRANSACTIONS}).",
@@ -145,8 +111,7 @@ class Payment:
     )
     async def transactions(self, info: Info) -> list[PaymentTransaction]:
         rows = await info.context.loaders.transactions_by_order.load(self._order_id)
-        staff = info.context.viewer.is_staff
-        return [PaymentTransaction.build(row, staff) for row in rows[:MAX_TRANSACTIONS]]
+        return [PaymentTransaction.build(row, info.context) for row in rows[:MAX_TRANSACTIONS]]
 
 
 @strawberry.type
@@ -164,18 +129,14 @@ class OrderItem:
 
     @classmethod
     def build(cls, item: OrderItemModel, currency: str) -> OrderItem:
-        return cls(
-            id=to_global_id("OrderItem", item.id),
-            sku=item.sku,
-            name=item.name,
-            quantity=item.quantity,
-            unit_price=item.unit_price,
-            total=item.total,
-            quantity_shipped=item.quantity_shipped,
-            quantity_returned=item.quantity_returned,
-            quantity_restocked=item.quantity_restocked,
-            currency=currency,
-        )
+        return cls(**read_model.ORDER_ITEM.values(item, parent=_Currency(currency)))
+
+
+@dataclass(frozen=True, slots=True)
+class _Currency:
+    """An item's parent as its `^currency` column reads it: the order's currency."""
+
+    currency: str
 
 
 @strawberry.type
@@ -193,22 +154,9 @@ class OrderEvent:
 
     @classmethod
     def build(
-        cls, event: OrderEventModel, viewer_is_staff: bool, order: OrderModel | None = None
+        cls, event: OrderEventModel, reader: read_model.Reader, order: OrderModel | None = None
     ) -> OrderEvent:
-        actor = event.actor
-        if not viewer_is_staff and event.actor_kind == "STAFF":
-            actor = "store"  # customers are not shown which staff member acted
-        return cls(
-            id=to_global_id("OrderEvent", event.id),
-            type=event.type,
-            created_at=event.created_at,
-            actor=actor,
-            message=event.message,
-            visibility=event.visibility,
-            data=event.data,
-            _order_id=event.order_id,
-            _order=order,
-        )
+        return cls(**read_model.EVENT.values(event, reader), _order_id=event.order_id, _order=order)
 
     @strawberry.field(
         description="The order it happened to: whoever sees the event sees its order, "
@@ -253,30 +201,9 @@ class Order:
 
     @classmethod
     def build(cls, order: OrderModel) -> Order:
+        """Its plain fields as the read model makes them (app/read_model.py)."""
         assert order.number is not None
-        return cls(
-            id=to_global_id("Order", order.id),
-            number=order.number,
-            version=order.version,
-            status=order.status,
-            is_open=is_open(order.status, order.fulfillment_status),
-            fulfillment_status=order.fulfillment_status,
-            created_at=order.created_at,
-            updated_at=order.updated_at,
-            email=order.email,
-            subtotal=order.subtotal,
-            shipping_cost=order.shipping_cost,
-            tax_total=order.tax_total,
-            total=order.total,
-            currency=order.currency,
-            shipping_method=order.shipping_method,
-            customer_comment=order.customer_comment,
-            tracking_number=order.tracking_number or None,
-            carrier=order.carrier or None,
-            carrier_name=carrier_name(order.carrier, order.tracking_number) or None,
-            tracking_url=tracking_url(order.tracking_number, order.carrier or None),
-            _model=order,
-        )
+        return cls(**read_model.ORDER.values(order), _model=order)
 
     # Nested objects are built only when a query selects them.
     @strawberry.field
@@ -292,26 +219,18 @@ class Order:
         return Address.build(self._model.shipping_address)
 
     @strawberry.field(
-        permission_classes=[StaffOnly],
+        permission_classes=guards(read_model.ORDER.fields["staffNotes"]),
         description="Staff only (R1): null with a FORBIDDEN error for anyone else.",
     )
     def staff_notes(self) -> str | None:
-        return self._model.staff_notes
+        return read_model.ORDER.read("staffNotes", self._model)  # type: ignore[no-any-return]
 
     @strawberry.field(
         description="For the tracking link a store emails: orderTracking(token: ...). "
         "Seen by staff and by the order's customer."
     )
     def tracking_token(self, info: Info) -> str | None:
-        viewer = info.context.viewer
-        if (
-            viewer.is_staff
-            or (viewer.user_id is not None and viewer.user_id == self._model.customer_id)
-            or self._model.id in info.context.placed_order_ids
-        ):
-            assert self._model.number is not None
-            return tracking_token(self._model.number, info.context.settings.secret_key)
-        return None
+        return read_model.ORDER.read("trackingToken", self._model, info.context)  # type: ignore[no-any-return]
 
     @strawberry.field(
         description=f"Shipments made from this order, oldest first (at most {MAX_SHIPMENTS}).",
@@ -382,11 +301,13 @@ class Order:
         first: Annotated[int | None, strawberry.argument(description="At most 100.")] = None,
         after: str | None = None,
     ) -> Connection[OrderEvent]:
-        staff = info.context.viewer.is_staff
-        loader = info.context.loaders.all_events if staff else info.context.loaders.public_events
-        rows = await loader.load(self._model.id)
+        loaders = info.context.loaders
+        all_of_it = read_model.sees_private_events(info.context)
+        rows = await (loaders.all_events if all_of_it else loaders.public_events).load(
+            self._model.id
+        )
         page = guarded(lambda: page_in_memory(rows, first, after))
-        return connection(page, lambda e: OrderEvent.build(e, staff, self._model))
+        return connection(page, lambda e: OrderEvent.build(e, info.context, self._model))
 
 
 async def order_item_by_id(info: Info, order_item_id: int) -> OrderItem | None:

@@ -8,6 +8,7 @@ from typing import Any
 
 import strawberry
 
+from app import read_model
 from app.models import PaymentTransaction as PaymentTransactionModel
 from app.models import ShippingMethod as ShippingMethodModel
 from app.models import TransactionKind as TransactionKindModel
@@ -40,18 +41,8 @@ class PaymentTransaction:
     )
 
     @classmethod
-    def build(cls, row: PaymentTransactionModel, viewer_is_staff: bool) -> PaymentTransaction:
-        return cls(
-            id=to_global_id("PaymentTransaction", row.id),
-            kind=row.kind,
-            amount=row.amount,
-            currency=row.currency,
-            provider=row.provider,
-            reference=row.reference,
-            method=row.method,
-            created_at=row.created_at,
-            actor=row.actor if viewer_is_staff or row.actor_kind != "STAFF" else "store",
-        )
+    def build(cls, row: PaymentTransactionModel, reader: read_model.Reader) -> PaymentTransaction:
+        return cls(**read_model.TRANSACTION.values(row, reader))
 
 
 @strawberry.type(description="A way to ship that a storefront offers at checkout.")

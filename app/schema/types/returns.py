@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from app import read_model
 from app.models import Refund as RefundModel
 from app.models import RefundRequest as RefundRequestModel
 from app.models import RefundRequestStatus as RefundRequestStatusModel
@@ -18,7 +19,7 @@ from app.models import ReturnStatus as ReturnStatusModel
 from app.schema.context import Info
 from app.schema.cost import most
 from app.schema.ids import to_global_id
-from app.schema.permissions import StaffOnly
+from app.schema.permissions import StaffOnly, guards
 from app.services import returns
 from app.services.orders import MAX_LINES
 
@@ -76,11 +77,7 @@ class Refund:
     @classmethod
     def build(cls, refund: RefundModel) -> Refund:
         return cls(
-            id=to_global_id("Refund", refund.id),
-            amount=refund.amount,
-            currency=refund.currency,
-            created_at=refund.created_at,
-            restocked=refund.restocked,
+            **read_model.REFUND.values(refund),
             items=[
                 RefundItem(quantity=x["quantity"], _order_item_id=x["order_item_id"])
                 for x in refund.items
@@ -88,13 +85,15 @@ class Refund:
             _model=refund,
         )
 
-    @strawberry.field(permission_classes=[StaffOnly], description="Staff only.")
+    @strawberry.field(
+        permission_classes=guards(read_model.REFUND.fields["reason"]), description="Staff only."
+    )
     def reason(self) -> str | None:
-        return self._model.reason
+        return read_model.REFUND.read("reason", self._model)  # type: ignore[no-any-return]
 
     @strawberry.field(description="Who recorded it; customers see 'store'.")
     def created_by(self, info: Info) -> str:
-        return self._model.created_by if info.context.viewer.is_staff else "store"
+        return read_model.REFUND.read("createdBy", self._model, info.context)  # type: ignore[no-any-return]
 
     @strawberry.field(description="The refund request it confirmed, if any.")
     async def refund_request_id(self, info: Info) -> strawberry.ID | None:

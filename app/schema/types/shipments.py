@@ -7,14 +7,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from app.carriers import carrier_name, tracking_url
+from app import read_model
 from app.models import Order as OrderModel
 from app.models import OrderItem as OrderItemModel
 from app.models import Shipment as ShipmentModel
 from app.models import ShipmentItem as ShipmentItemModel
 from app.schema.context import Info
 from app.schema.cost import most
-from app.schema.ids import to_global_id
 from app.services.orders import MAX_LINES
 from app.services.shipments import MAX_SHIPMENTS
 
@@ -57,21 +56,11 @@ class Shipment:
 
     @classmethod
     def build(cls, shipment: ShipmentModel) -> Shipment:
-        return cls(
-            id=to_global_id("Shipment", shipment.id),
-            created_at=shipment.created_at,
-            tracking_number=shipment.tracking_number or None,
-            carrier=shipment.carrier or None,
-            carrier_name=carrier_name(shipment.carrier, shipment.tracking_number) or None,
-            tracking_url=tracking_url(shipment.tracking_number, shipment.carrier or None),
-            shipping_method=shipment.shipping_method,
-            comments=shipment.comments,
-            _model=shipment,
-        )
+        return cls(**read_model.SHIPMENT.values(shipment), _model=shipment)
 
     @strawberry.field(description="Who created it; customers see 'store'.")
     def created_by(self, info: Info) -> str:
-        return self._model.created_by if info.context.viewer.is_staff else "store"
+        return read_model.SHIPMENT.read("createdBy", self._model, info.context)  # type: ignore[no-any-return]
 
     @strawberry.field(description="The shipping address as it was when the shipment was made.")
     def shipped_to(self) -> LazyAddress:
@@ -83,8 +72,7 @@ class Shipment:
     async def items(self, info: Info) -> list[ShipmentItem]:
         rows = await info.context.loaders.items_by_shipment.load(self._model.id)
         return [
-            ShipmentItem(sku=r.sku, name=r.name, quantity=r.quantity, _model=r)
-            for r in rows[:MAX_LINES]
+            ShipmentItem(**read_model.SHIPMENT_ITEM.values(r), _model=r) for r in rows[:MAX_LINES]
         ]
 
     @strawberry.field
@@ -131,39 +119,16 @@ class OrderTracking:
     @classmethod
     def build(cls, order: OrderModel) -> OrderTracking:
         assert order.number is not None
-        return cls(
-            number=order.number,
-            status=order.status,
-            created_at=order.created_at,
-            tracking_number=order.tracking_number or None,
-            carrier=order.carrier or None,
-            carrier_name=carrier_name(order.carrier, order.tracking_number) or None,
-            tracking_url=tracking_url(order.tracking_number, order.carrier or None),
-            _model=order,
-        )
+        return cls(**read_model.ORDER_TRACKING.values(order), _model=order)
 
     @strawberry.field(directives=[most(MAX_LINES)])
     async def items(self, info: Info) -> list[TrackingItem]:
         rows: list[OrderItemModel] = await info.context.loaders.items_by_order.load(self._model.id)
         rows = rows[:MAX_LINES]
-        return [
-            TrackingItem(
-                sku=r.sku, name=r.name, quantity=r.quantity, quantity_shipped=r.quantity_shipped
-            )
-            for r in rows
-        ]
+        return [TrackingItem(**read_model.TRACKING_ITEM.values(r)) for r in rows]
 
     @strawberry.field(directives=[most(MAX_SHIPMENTS)])
     async def shipments(self, info: Info) -> list[TrackingShipment]:
         rows = await info.context.loaders.shipments_by_order.load(self._model.id)
         rows = rows[:MAX_SHIPMENTS]
-        return [
-            TrackingShipment(
-                created_at=s.created_at,
-                tracking_number=s.tracking_number or None,
-                carrier=s.carrier or None,
-                carrier_name=carrier_name(s.carrier, s.tracking_number) or None,
-                tracking_url=tracking_url(s.tracking_number, s.carrier or None),
-            )
-            for s in rows
-        ]
+        return [TrackingShipment(**read_model.TRACKING_SHIPMENT.values(s)) for s in rows]
