@@ -39,7 +39,7 @@ class Known:
     """A query text that passed parsing and validation under one schema."""
 
     document: DocumentNode
-    operation_name: str | None
+    operation_name: str | None  # the one run: the asked name, else the first operation's
     operation: str  # the log line's `operation`
     root: str  # and its `root`, the metrics' label
     cost_limit: int
@@ -73,7 +73,9 @@ def learner(cost_limit: int) -> Any:
                         _KNOWN.clear()
                     _KNOWN[key] = Known(
                         document,
-                        asked,
+                        # the operation the standard path ran: Strawberry runs a document's
+                        # first operation when no name is asked for, of however many
+                        context.operation_name,
                         operation_label(document, context.operation_name),
                         root_label(document, context.operation_name),
                         cost_limit,
