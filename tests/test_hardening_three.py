@@ -22,3 +22,29 @@ async def test_the_lane_runs_the_operation_the_standard_path_ran(
             assert first.json()["data"] == {"__typename": "Query"}
             assert laned == 1
             same(first, second)
+
+
+async def test_deeply_nested_variables_are_answered_not_raised(http: httpx.AsyncClient) -> None:
+    """900 nested lists in an unused variable (within the JSON parser's depth): the NUL check
+    recursed past Python's limit, an unmasked "maximum recursion depth exceeded" with a
+    thousand-frame traceback logged on the standard path, and on the fast lane an
+    exception out of the application (the connection dropped, a 500)."""
+    nested = b"[" * 900 + b"]" * 900
+    for query in (b"{ __typename }", b"query Q { __typename }"):
+        for attempt in range(3):  # the first send learns the text; the others take the lane
+            body = b'{"query": "' + query + b'", "variables": {"a": ' + nested + b"}}"
+            response = await http.post(
+                "/graphql", content=body, headers={"Content-Type": "application/json"}
+            )
+            assert response.status_code == 200, attempt
+            assert response.json() == {
+                "data": {"__typename": "Query"},
+                "extensions": {"cost": {"requested": 0, "limit": 120000}},
+            }
+    # a NUL deep inside is still found
+    body = b'{"query": "{ __typename }", "variables": {"a": ' + b"[" * 900 + b'"\\u0000"'
+    body += b"]" * 900 + b"}}"
+    response = await http.post(
+        "/graphql", content=body, headers={"Content-Type": "application/json"}
+    )
+    assert response.json()["errors"][0]["extensions"]["code"] == "INVALID_INPUT"

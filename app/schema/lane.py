@@ -30,6 +30,7 @@ from strawberry.types.graphql import OperationType
 from app import metrics, persisted
 from app.schema.cost import estimated, estimator_for, operation_label, root_label
 from app.schema.failures import MaskInternalErrors, rewrite_unavailable
+from app.schema.limits import has_nul as has_nul  # the lane's NUL check is the standard's
 
 Message = dict[str, Any]
 
@@ -132,16 +133,6 @@ def read_body(body: bytes) -> Request | None:
     if type(query) is not str:
         return None
     return Request(query, variables, name, None)
-
-
-def has_nul(value: object) -> bool:
-    if type(value) is str:
-        return "\x00" in value
-    if type(value) is dict:
-        return any(has_nul(v) for v in value.values())
-    if type(value) is list:
-        return any(has_nul(v) for v in value)
-    return False
 
 
 def costed(schema: GraphQLSchema, found: Known, variables: dict[str, Any]) -> int | None:
