@@ -4,8 +4,12 @@ on PostgreSQL + Redis) still broke, each held by a test that failed before its f
 from __future__ import annotations
 
 import httpx
+import pytest
+from tortoise.exceptions import ValidationError
 
-from tests.conftest import Actors
+from app.models import Product
+from tests.conftest import Actors, GraphQLClient
+from tests.factories import create_product, placed
 from tests.test_fast_lane import same, twice
 
 
@@ -48,3 +52,39 @@ async def test_deeply_nested_variables_are_answered_not_raised(http: httpx.Async
         "/graphql", content=body, headers={"Content-Type": "application/json"}
     )
     assert response.json()["errors"][0]["extensions"]["code"] == "INVALID_INPUT"
+
+
+async def test_a_lookup_by_text_longer_than_its_column_finds_nothing(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    """Tortoise held a filter's value to the column's length: each of these was an
+    "Unexpected error" (the whole text logged), a guest's login included."""
+    await create_product(gql, actors.admin.token, "MUG", stock=5)
+    await placed(gql, actors.customer.token, [("MUG", 1)])
+    long = "x" * 300
+    admin = actors.admin.token
+    body = await gql("query($s: String!) { product(sku: $s) { sku } }", {"s": long})
+    assert body == {"data": {"product": None}}
+    body = await gql("query($s: String!) { product(sku: $s) { sku } }", {"s": long}, admin)
+    assert body == {"data": {"product": None}}
+    login = """mutation($e: String!) { login(email: $e, password: "wrong password") {
+      token errors { code } } }"""
+    body = await gql(login, {"e": long + "@example.com"})
+    assert body["data"]["login"] == {"token": None, "errors": [{"code": "INVALID_CREDENTIALS"}]}
+    orders = "query($e: String) { orders(first: 5, filter: {email: $e}) { edges { node { id } } } }"
+    body = await gql(orders, {"e": long}, admin)
+    assert body["data"]["orders"]["edges"] == []
+    adjust = """mutation($s: String!) { adjustStock(sku: $s, delta: 1, reason: "count") {
+      product { sku } errors { code } } }"""
+    body = await gql(adjust, {"s": long}, admin)
+    assert body["data"]["adjustStock"] == {"product": None, "errors": [{"code": "UNKNOWN_SKU"}]}
+    update = """mutation($s: String!) { updateProduct(sku: $s, input: {name: "N"}) {
+      product { sku } errors { code } } }"""
+    body = await gql(update, {"s": long}, admin)
+    assert body["data"]["updateProduct"] == {"product": None, "errors": [{"code": "UNKNOWN_SKU"}]}
+    # what is saved is still held to the column
+    product = await Product.get(sku="MUG")
+    product.name = "n" * 300
+    with pytest.raises(ValidationError):
+        await product.save()
+    assert (await Product.get(sku="MUG")).name == "Product MUG"
