@@ -3,14 +3,25 @@ on PostgreSQL + Redis) still broke, each held by a test that failed before its f
 
 from __future__ import annotations
 
+import asyncio
+import os
+from pathlib import Path
+from typing import Any
+
 import httpx
+import orjson
 import pytest
 from tortoise.exceptions import ValidationError
+from websockets.asyncio.client import connect
+from websockets.exceptions import InvalidStatus
 
 from app.models import Product
+from app.settings import Settings
 from tests.conftest import Actors, GraphQLClient
 from tests.factories import create_product, placed
+from tests.processes import free_port, serve, stop, wait_healthy
 from tests.test_fast_lane import same, twice
+from tests.test_subscriptions import PROTOCOL
 
 
 async def test_the_lane_runs_the_operation_the_standard_path_ran(
@@ -88,3 +99,47 @@ async def test_a_lookup_by_text_longer_than_its_column_finds_nothing(
     with pytest.raises(ValidationError):
         await product.save()
     assert (await Product.get(sku="MUG")).name == "Product MUG"
+
+
+async def test_a_client_holds_a_bounded_number_of_websockets(
+    settings_with_redis: Settings, app: Any, actors: Actors
+) -> None:
+    """One customer opened 200 WebSockets with 20 subscriptions each: a single note on their
+    order was then 4,000 deliveries, and /healthz waited 6.5 s behind them. A client address
+    holds at most BITCART_MAX_WEBSOCKETS_PER_CLIENT at once; closing one frees its place."""
+    assert settings_with_redis.redis_url
+    port = free_port()
+    env = {
+        "REDIS_URL": settings_with_redis.redis_url,
+        "SECRET_KEY": os.environ["SECRET_KEY"],
+        "BITCART_MAX_WEBSOCKETS_PER_CLIENT": "2",
+    }
+    process = serve(
+        Path(settings_with_redis.data_dir), port, "--skip-migrate", keep_databases=True, env=env
+    )
+    url = f"ws://127.0.0.1:{port}/graphql"
+    init = {
+        "type": "connection_init",
+        "payload": {"Authorization": f"Bearer {actors.customer.token}"},
+    }
+
+    async def opened() -> Any:
+        ws = await connect(url, subprotocols=[PROTOCOL], open_timeout=10)
+        await ws.send(orjson.dumps(init).decode())
+        assert orjson.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "connection_ack"
+        return ws
+
+    try:
+        wait_healthy(f"http://127.0.0.1:{port}", process)
+        first, second = await opened(), await opened()
+        with pytest.raises(InvalidStatus) as refused:
+            await opened()
+        assert refused.value.response.status_code == 429
+        assert refused.value.response.headers["Retry-After"] == "5"
+        await first.close()
+        await asyncio.sleep(0.2)  # the server sees the close
+        third = await opened()  # the place the first held
+        for ws in (second, third):
+            await ws.close()
+    finally:
+        stop(process)
