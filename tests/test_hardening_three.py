@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -15,13 +16,19 @@ from tortoise.exceptions import ValidationError
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
-from app.models import Product
+from app.models import Product, Role
+from app.schema.ids import to_global_id
+from app.services.auth import ROLE_PERMISSIONS
 from app.settings import Settings
-from tests.conftest import Actors, GraphQLClient
+from tests.conftest import PASSWORD, Actors, GraphQLClient
 from tests.factories import create_product, placed
 from tests.processes import free_port, serve, stop, wait_healthy
+from tests.test_accounts import CREATE_TOKEN
 from tests.test_fast_lane import same, twice
+from tests.test_staff import CREATE, DEACTIVATE, LOGIN, REACTIVATE, SET_ROLE
 from tests.test_subscriptions import PROTOCOL
+
+FULFILLMENT = sorted(p.value for p in ROLE_PERMISSIONS[Role.FULFILLMENT])
 
 
 async def test_the_lane_runs_the_operation_the_standard_path_ran(
@@ -143,3 +150,48 @@ async def test_a_client_holds_a_bounded_number_of_websockets(
             await ws.close()
     finally:
         stop(process)
+
+
+async def test_a_staff_managing_token_gives_no_role_wider_than_itself(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    """A token holding only STAFF_MANAGE (it may not mint a token wider than itself) made an
+    ADMIN with a password of its choosing, and promoted SUPPORT to ADMIN."""
+    data = await gql.data(
+        CREATE_TOKEN,
+        {"input": {"name": "hr sync", "permissions": ["STAFF_MANAGE"]}},
+        actors.admin.token,
+    )
+    token = data["createApiToken"]["token"]
+    email = "made-by-token@shop.test"
+    new_staff = {"email": email, "password": PASSWORD, "role": "ADMIN"}
+    body = await gql.data(CREATE, {"input": new_staff}, token)
+    assert body["createStaffUser"]["staffUser"] is None
+    assert [e["code"] for e in body["createStaffUser"]["errors"]] == ["FORBIDDEN"]
+    login = await gql.data(LOGIN, {"e": email, "p": PASSWORD})
+    assert login["login"]["token"] is None
+    support = to_global_id("User", actors.support.user_id)
+    admin = to_global_id("User", actors.admin.user_id)
+    for mutation, variables in (
+        (SET_ROLE, {"id": support, "role": "ADMIN"}),
+        (SET_ROLE, {"id": admin, "role": "SUPPORT"}),
+        (DEACTIVATE, {"id": admin}),
+        (REACTIVATE, {"id": admin}),
+    ):
+        answer = next(iter((await gql.data(mutation, variables, token)).values()))
+        assert answer["staffUser"] is None
+        assert [e["code"] for e in answer["errors"]] == ["FORBIDDEN"], mutation
+    me = "{ me { role } }"
+    assert (await gql.data(me, token=actors.support.token))["me"]["role"] == "SUPPORT"
+    # a token holding a role's permissions (and STAFF_MANAGE) may give that role
+    wider = await gql.data(
+        CREATE_TOKEN,
+        {"input": {"name": "packers", "permissions": [*FULFILLMENT, "STAFF_MANAGE"]}},
+        actors.admin.token,
+    )
+    packer = {**new_staff, "email": f"packer-{uuid.uuid4().hex[:8]}@shop.test"}
+    body = await gql.data(
+        CREATE, {"input": {**packer, "role": "FULFILLMENT"}}, wider["createApiToken"]["token"]
+    )
+    assert body["createStaffUser"]["errors"] == []
+    assert body["createStaffUser"]["staffUser"]["role"] == "FULFILLMENT"
