@@ -14,6 +14,7 @@ from typing import Any, cast
 import orjson
 import structlog
 from arq import create_pool
+from cross_web import HTTPException  # what Strawberry's views raise for a 4xx (its dependency)
 from graphql import GraphQLError, OperationType, get_operation_ast, parse
 from redis.exceptions import RedisError
 from starlette.applications import Starlette
@@ -260,6 +261,22 @@ class GraphQLApp(GraphQL[Context, None]):
         response = self.create_response(await self.process_result(request, result), sub_response)
         await response(scope, receive, send)
         return True
+
+    async def parse_multipart(self, request: Any) -> dict[str, str]:
+        """An upload's `map` that names no place in its `operations` (a path through a
+        null or a string, an index that is not a number, a map that is not an object of
+        lists) is the client's mistake, a 400; Strawberry answered it with a 500. A refused
+        upload's files are closed at once (the form is read once; Starlette keeps it)."""
+        try:
+            return await super().parse_multipart(request)
+        except (HTTPException, TypeError, ValueError, IndexError, AttributeError) as exc:
+            with suppress(Exception):  # an unreadable body has no form to close
+                await (await request.get_form_data()).files.close()
+            if isinstance(exc, HTTPException):
+                raise
+            raise HTTPException(
+                400, "The multipart map must name places in the operations' variables."
+            ) from exc
 
     def should_render_graphql_ide(self, request: Any) -> bool:
         """A GET with a persisted query's hash is an operation, whatever it accepts."""

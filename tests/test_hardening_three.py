@@ -195,3 +195,29 @@ async def test_a_staff_managing_token_gives_no_role_wider_than_itself(
     )
     assert body["createStaffUser"]["errors"] == []
     assert body["createStaffUser"]["staffUser"]["role"] == "FULFILLMENT"
+
+
+async def test_an_upload_map_naming_no_place_is_a_400(http: httpx.AsyncClient) -> None:
+    """A guest's multipart request whose map names a place the operations lack (through a
+    null, a string, a non-number index) or is not an object of lists: Strawberry caught
+    only a missing file, so each was a 500 ("Exception in ASGI application")."""
+    operations = orjson.dumps(
+        {
+            "query": "mutation($f: Upload!) { importTracking(file: $f) { errors { code } } }",
+            "variables": {"f": None, "list": [None], "text": "x"},
+        }
+    ).decode()
+    for files_map in (
+        {"0": ["variables.f.x"]},
+        {"0": ["variables.text.x"]},
+        {"0": ["variables.list.first"]},
+        {"0": ["variables.list.5"]},
+        {"0": "variables.f"},
+        ["variables.f"],
+    ):
+        response = await http.post(
+            "/graphql",
+            data={"operations": operations, "map": orjson.dumps(files_map).decode()},
+            files={"0": ("t.csv", b"order_number,tracking_number\n", "text/csv")},
+        )
+        assert response.status_code == 400, files_map
