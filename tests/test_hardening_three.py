@@ -16,12 +16,12 @@ from tortoise.exceptions import ValidationError
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
-from app.models import Product, Role
+from app.models import Order, Product, Role
 from app.schema.ids import to_global_id
 from app.services.auth import ROLE_PERMISSIONS
 from app.settings import Settings
-from tests.conftest import PASSWORD, Actors, GraphQLClient
-from tests.factories import create_product, placed
+from tests.conftest import PASSWORD, Actors, GraphQLClient, app_settings
+from tests.factories import PLACE_ORDER, create_product, order_input, placed
 from tests.processes import free_port, serve, stop, wait_healthy
 from tests.test_accounts import CREATE_TOKEN
 from tests.test_fast_lane import same, twice
@@ -221,3 +221,27 @@ async def test_an_upload_map_naming_no_place_is_a_400(http: httpx.AsyncClient) -
             files={"0": ("t.csv", b"order_number,tracking_number\n", "text/csv")},
         )
         assert response.status_code == 400, files_map
+
+
+async def test_concurrent_checkouts_keep_the_unpaid_order_limits(
+    gql: GraphQLClient, app: Any, actors: Actors
+) -> None:
+    """Twenty placeOrders at once by one customer, with a limit of five unpaid orders: on
+    PostgreSQL all counted the same orders and nine were placed. Then twenty guests' at
+    once from the same address, which may hold seven."""
+    await create_product(gql, actors.admin.token, "MUG", stock=100)
+    mine = {"input": order_input([("MUG", 1)])}
+    guest = {"input": order_input([("MUG", 1)], email="g@example.net")}
+
+    async def at_once(variables: dict[str, Any], token: str | None) -> int:
+        answers = await asyncio.gather(
+            *(gql.data(PLACE_ORDER, variables, token) for _ in range(20))
+        )
+        refused = [a for a in answers if a["placeOrder"]["order"] is None]
+        assert {a["placeOrder"]["errors"][0]["code"] for a in refused} <= {"LIMIT_REACHED"}
+        return 20 - len(refused)
+
+    with app_settings(app, max_unpaid_orders_per_customer=5, max_unpaid_orders_per_address=7):
+        assert await at_once(mine, actors.other_customer.token) == 5
+        assert await at_once(guest, None) == 2
+    assert await Order.all().count() == 7
