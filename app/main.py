@@ -84,7 +84,9 @@ def _error_code(error: GraphQLError) -> str:
     code = (error.extensions or {}).get("code")
     if code:
         return str(code)
-    if error.original_error is None:  # refused by parsing or validation
+    # refused by parsing or validation, or a variable's value its type refused (an error
+    # raised as a GraphQLError, which the schema shows unmasked too)
+    if error.original_error is None or isinstance(error.original_error, GraphQLError):
         return "GRAPHQL_VALIDATION_FAILED"
     return "INTERNAL_SERVER_ERROR"
 

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import orjson
 import pytest
+from prometheus_client import REGISTRY
 from tortoise.exceptions import ValidationError
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
@@ -245,3 +246,42 @@ async def test_concurrent_checkouts_keep_the_unpaid_order_limits(
         assert await at_once(mine, actors.other_customer.token) == 5
         assert await at_once(guest, None) == 2
     assert await Order.all().count() == 7
+
+
+def _top_errors(code: str) -> float:
+    labels = {"code": code, "where": "top"}
+    return REGISTRY.get_sample_value("bitcart_graphql_errors_total", labels) or 0.0
+
+
+async def test_a_refused_variable_is_counted_as_a_request_error_not_an_internal_one(
+    gql: GraphQLClient,
+) -> None:
+    """A variable its type refuses (an Int past 32 bits, a Decimal that is no number) was
+    counted INTERNAL_SERVER_ERROR: any guest could fire the internal-error alert at will."""
+    before = (_top_errors("INTERNAL_SERVER_ERROR"), _top_errors("GRAPHQL_VALIDATION_FAILED"))
+    tracking = 'query($n: Int) { orderTracking(number: $n, email: "a@b.c") { status } }'
+    price = """mutation($p: Decimal!) { createProduct(input: {sku: "X", name: "X",
+      price: $p, stock: 1}) { errors { code } } }"""
+    for query, variables in ((tracking, {"n": 2**31}), (price, {"p": "abc"})):
+        body = await gql(query, variables, expect_errors=True)
+        assert body["data"] is None
+        assert "invalid value" in body["errors"][0]["message"]
+    after = (_top_errors("INTERNAL_SERVER_ERROR"), _top_errors("GRAPHQL_VALIDATION_FAILED"))
+    assert (after[0] - before[0], after[1] - before[1]) == (0, 2)
+
+
+async def test_a_text_where_a_file_is_expected_is_refused(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    """importTracking(file:) given a string in JSON variables (or inline): the resolver
+    read it as a file, an "Unexpected error" with two tracebacks logged."""
+    query = """mutation($f: Upload!) { importTracking(file: $f) {
+      trackingImport { id } errors { code field } } }"""
+    body = await gql.data(query, {"f": "order_number,tracking_number"}, actors.admin.token)
+    assert body["importTracking"] == {
+        "trackingImport": None,
+        "errors": [{"code": "INVALID_INPUT", "field": ["file"]}],
+    }
+    inline = 'mutation { importTracking(file: "x") { errors { code } } }'
+    body = await gql.data(inline, token=actors.admin.token)
+    assert body["importTracking"]["errors"] == [{"code": "INVALID_INPUT"}]
