@@ -30,6 +30,7 @@ from strawberry.types.graphql import OperationType
 from app import metrics, persisted
 from app.schema.cost import estimated, estimator_for, operation_label, root_label
 from app.schema.failures import MaskInternalErrors, rewrite_unavailable
+from app.schema.limits import cacheable
 from app.schema.limits import has_nul as has_nul  # the lane's NUL check is the standard's
 
 Message = dict[str, Any]
@@ -63,6 +64,7 @@ def learner(cost_limit: int) -> Any:
                 and context.query is not None
                 and context.operation_type is OperationType.QUERY
                 and not context.pre_execution_errors
+                and cacheable(context.query)  # a long text is not kept (limits.py)
                 and "\x00" not in context.query
                 and "\\u0000" not in context.query
             ):
