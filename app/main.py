@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+from collections import Counter
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager, suppress
 from dataclasses import replace
@@ -13,6 +14,7 @@ from typing import Any, cast
 import orjson
 import structlog
 from arq import create_pool
+from cross_web import HTTPException  # what Strawberry's views raise for a 4xx (its dependency)
 from graphql import GraphQLError, OperationType, get_operation_ast, parse
 from redis.exceptions import RedisError
 from starlette.applications import Starlette
@@ -36,7 +38,7 @@ from tortoise.contrib.starlette import RegisterTortoise
 from app import console, graphiql, live, metrics, outage, persisted, tracking_page
 from app.db import MAX_ID, tortoise_config
 from app.documents.render import Renderer
-from app.http import BodyLimit, PrivateWhenSignedIn, bearer_token
+from app.http import BodyLimit, PrivateWhenSignedIn, bearer_token, client_address
 from app.logs import RequestLog
 from app.redis import redis_settings
 from app.schema import build_schema, lane, schema
@@ -82,7 +84,9 @@ def _error_code(error: GraphQLError) -> str:
     code = (error.extensions or {}).get("code")
     if code:
         return str(code)
-    if error.original_error is None:  # refused by parsing or validation
+    # refused by parsing or validation, or a variable's value its type refused (an error
+    # raised as a GraphQLError, which the schema shows unmasked too)
+    if error.original_error is None or isinstance(error.original_error, GraphQLError):
         return "GRAPHQL_VALIDATION_FAILED"
     return "INTERNAL_SERVER_ERROR"
 
@@ -146,6 +150,23 @@ class TextFrames(ASGIWebSocketAdapter):
             raise WebSocketDisconnected from exc
 
 
+async def _refuse_upgrade(scope: Scope, send: Send) -> None:
+    """Too many WebSockets from this client: 429, or a plain refusal (403) where the server
+    cannot send a response of its own."""
+    if "websocket.http.response" not in scope.get("extensions", {}):
+        await send({"type": "websocket.close", "code": 1008})
+        return
+    body = b"Too many WebSockets open from this address; close one and try again."
+    await send(
+        {
+            "type": "websocket.http.response.start",
+            "status": 429,
+            "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"retry-after", b"5")],
+        }
+    )
+    await send({"type": "websocket.http.response.body", "body": body})
+
+
 class GraphQLApp(GraphQL[Context, None]):
     websocket_adapter_class = TextFrames
 
@@ -163,10 +184,15 @@ class GraphQLApp(GraphQL[Context, None]):
             max_subscriptions_per_connection=MAX_SUBSCRIPTIONS,
         )
         self.settings = settings
+        # the WebSockets open now, by client address (as rate limits count them)
+        self.sockets: Counter[str] = Counter()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """A POST of a known query takes the fast lane (app/schema/lane.py); everything
         else, and whatever the lane hands back, Strawberry's view."""
+        if scope["type"] == "websocket":
+            await self._websocket(scope, receive, send)
+            return
         if (
             self.settings.fast_execution
             and self.settings.fast_lane
@@ -179,6 +205,24 @@ class GraphQLApp(GraphQL[Context, None]):
             if body is not None and await self._fast_lane(scope, receive, send, body):
                 return
         await super().__call__(scope, receive, send)
+
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A client holds at most max_websockets_per_client WebSockets at once: 200 of one
+        customer's, with 20 subscriptions each, made one order note 4,000 deliveries that
+        held the event loop for seconds. Past it the upgrade is refused (429)."""
+        peer = scope["client"][0] if scope.get("client") else None
+        forwarded = b",".join(v for k, v in scope["headers"] if k == b"x-forwarded-for")
+        address = client_address(peer, forwarded.decode("latin-1"), self.settings.trusted_proxies)
+        if self.sockets[address] >= self.settings.max_websockets_per_client:
+            await _refuse_upgrade(scope, send)
+            return
+        self.sockets[address] += 1
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self.sockets[address] -= 1
+            if not self.sockets[address]:
+                del self.sockets[address]
 
     async def _fast_lane(self, scope: Scope, receive: Receive, send: Send, body: bytes) -> bool:
         """Answer a known query, as the standard path would; False when it is not one."""
@@ -219,6 +263,22 @@ class GraphQLApp(GraphQL[Context, None]):
         response = self.create_response(await self.process_result(request, result), sub_response)
         await response(scope, receive, send)
         return True
+
+    async def parse_multipart(self, request: Any) -> dict[str, str]:
+        """An upload's `map` that names no place in its `operations` (a path through a
+        null or a string, an index that is not a number, a map that is not an object of
+        lists) is the client's mistake, a 400; Strawberry answered it with a 500. A refused
+        upload's files are closed at once (the form is read once; Starlette keeps it)."""
+        try:
+            return await super().parse_multipart(request)
+        except (HTTPException, TypeError, ValueError, IndexError, AttributeError) as exc:
+            with suppress(Exception):  # an unreadable body has no form to close
+                await (await request.get_form_data()).files.close()
+            if isinstance(exc, HTTPException):
+                raise
+            raise HTTPException(
+                400, "The multipart map must name places in the operations' variables."
+            ) from exc
 
     def should_render_graphql_ide(self, request: Any) -> bool:
         """A GET with a persisted query's hash is an operation, whatever it accepts."""

@@ -115,6 +115,9 @@ class Settings:
     webhook_disable_after_seconds: int = 24 * 3600
     # redeliverWebhook calls per staff member a minute
     webhook_redeliver_rate_limit: int = 30
+    # WebSockets one client address may hold open at once, in each API process (each may
+    # run MAX_SUBSCRIPTIONS subscriptions, and every event is looked at by each of them)
+    max_websockets_per_client: int = 8
     # customer emails: off with BITCART_NOTIFY=0; through SMTP when set, else .eml files in
     # the data folder's outbox/
     notify: bool = True
@@ -279,6 +282,9 @@ def _worker_settings() -> dict[str, Any]:
         webhook_retry_delays=_delays("BITCART_WEBHOOK_RETRY_DELAYS", Settings.webhook_retry_delays),
         webhook_disable_after_seconds=_duration_seconds(
             "BITCART_WEBHOOK_DISABLE_AFTER", Settings.webhook_disable_after_seconds
+        ),
+        max_websockets_per_client=max(
+            1, _env_int("BITCART_MAX_WEBSOCKETS_PER_CLIENT", Settings.max_websockets_per_client)
         ),
         notify=os.environ.get("BITCART_NOTIFY", "1") != "0",
         smtp_url=os.environ.get("BITCART_SMTP_URL", "").strip(),

@@ -1,5 +1,6 @@
 """Tortoise models, one module per area."""
 
+from app.models import lookups as lookups  # before any lookup: see app/models/lookups.py
 from app.models.accounts import ApiToken, Role, User, UserKind
 from app.models.bulk import BulkOperation, BulkOperationRow, BulkOutcome
 from app.models.catalog import InventoryMovement, Product

@@ -6,11 +6,7 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import (
-    DisableIntrospection,
-    MaxTokensLimiter,
-    ParserCache,
-)
+from strawberry.extensions import DisableIntrospection, MaxTokensLimiter
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
@@ -19,7 +15,13 @@ from app.schema.cost import cost_extension
 from app.schema.failures import MaskInternalErrors, ServiceUnavailable
 from app.schema.fast import FastExecutionContext
 from app.schema.lane import learner
-from app.schema.limits import QueryDeadline, RefuseNul, document_bounds, limits_extension
+from app.schema.limits import (
+    BoundedParserCache,
+    QueryDeadline,
+    RefuseNul,
+    document_bounds,
+    limits_extension,
+)
 from app.schema.mutations.accounts import AccountMutations
 from app.schema.mutations.cancellation import CancellationMutations
 from app.schema.mutations.catalog import CatalogMutations
@@ -93,7 +95,7 @@ def build_schema(
         extensions=[
             limits_extension(settings),
             lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
-            ParserCache,
+            BoundedParserCache,
             document_bounds(settings),
             cost_extension(settings.max_query_cost),
             QueryDeadline,

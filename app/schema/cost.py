@@ -42,6 +42,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema_directive import Location
 
 from app import metrics
+from app.schema.limits import MAX_CACHED_QUERY_CHARS
 from app.services.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 
@@ -238,6 +239,7 @@ _estimators: dict[int, CostEstimator] = {}
 # the variables: an Int's value, a null, or anything else (a whole page).
 _estimates: dict[tuple[Any, ...], tuple[int, DocumentNode]] = {}
 MAX_ESTIMATES = 1024
+MAX_VARIABLE_NAME = 100
 
 
 def estimated(
@@ -258,6 +260,12 @@ def estimated(
     if found is not None and found[1] is document:
         return found[0]
     cost = estimator.estimate(document, operation_name, variables)
+    # a long text, or variables named at length (any names, declared or not, are the key),
+    # is estimated each time, not kept (MAX_CACHED_QUERY_CHARS in app/schema/limits.py)
+    if (document.loc is not None and document.loc.end > MAX_CACHED_QUERY_CHARS) or any(
+        len(name) > MAX_VARIABLE_NAME for name in variables
+    ):
+        return cost
     if len(_estimates) >= MAX_ESTIMATES:
         _estimates.clear()
     _estimates[key] = (cost, document)

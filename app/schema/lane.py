@@ -31,6 +31,8 @@ from app import metrics, persisted
 from app.schema import internals
 from app.schema.cost import estimated, estimator_for, operation_label, root_label
 from app.schema.failures import MaskInternalErrors, rewrite_unavailable
+from app.schema.limits import cacheable
+from app.schema.limits import has_nul as has_nul  # the lane's NUL check is the standard's
 
 Message = dict[str, Any]
 
@@ -40,7 +42,7 @@ class Known:
     """A query text that passed parsing and validation under one schema."""
 
     document: DocumentNode
-    operation_name: str | None
+    operation_name: str | None  # the one run: the asked name, else the first operation's
     operation: str  # the log line's `operation`
     root: str  # and its `root`, the metrics' label
     cost_limit: int
@@ -63,6 +65,7 @@ def learner(cost_limit: int) -> Any:
                 and context.query is not None
                 and context.operation_type is OperationType.QUERY
                 and not context.pre_execution_errors
+                and cacheable(context.query)  # a long text is not kept (limits.py)
                 and "\x00" not in context.query
                 and "\\u0000" not in context.query
             ):
@@ -74,7 +77,9 @@ def learner(cost_limit: int) -> Any:
                         _KNOWN.clear()
                     _KNOWN[key] = Known(
                         document,
-                        asked,
+                        # the operation the standard path ran: Strawberry runs a document's
+                        # first operation when no name is asked for, of however many
+                        context.operation_name,
                         operation_label(document, context.operation_name),
                         root_label(document, context.operation_name),
                         cost_limit,
@@ -131,16 +136,6 @@ def read_body(body: bytes) -> Request | None:
     if type(query) is not str:
         return None
     return Request(query, variables, name, None)
-
-
-def has_nul(value: object) -> bool:
-    if type(value) is str:
-        return "\x00" in value
-    if type(value) is dict:
-        return any(has_nul(v) for v in value.values())
-    if type(value) is list:
-        return any(has_nul(v) for v in value)
-    return False
 
 
 def costed(schema: GraphQLSchema, found: Known, variables: dict[str, Any]) -> int | None:

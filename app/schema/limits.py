@@ -29,6 +29,7 @@ from graphql.validation.validate import ValidationAbortedError
 from strawberry.extensions import (
     AddValidationRules,
     MaxAliasesLimiter,
+    ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
 )
@@ -48,6 +49,26 @@ MAX_VALIDATED = 1024
 # let 700 copies of `shippingMethods { code }` take a second); realistic documents, the
 # introspection query included, spend next to none of it.
 overlapping_fields_can_be_merged.MAX_COMPLEXITY_BUDGET = 20_000
+
+
+# Query texts longer than this are parsed, validated and costed for each request and never
+# kept: the caches hold 128 to 1,024 documents each, and a guest's texts of one 900 KB
+# string literal kept about 2 MB apiece (150 of them: +290 MB) until the process ran out.
+MAX_CACHED_QUERY_CHARS = 20_000
+
+
+def cacheable(query: str | None) -> bool:
+    return query is not None and len(query) <= MAX_CACHED_QUERY_CHARS
+
+
+class BoundedParserCache(ParserCache):
+    """Strawberry's ParserCache, for the texts worth keeping (see MAX_CACHED_QUERY_CHARS)."""
+
+    def on_parse(self) -> Iterator[None]:
+        if cacheable(self.execution_context.query):
+            yield from super().on_parse()
+        else:
+            yield  # Strawberry parses it, uncached
 
 
 # The fields that walk the schema: each is a whole walk, however often it is aliased.
@@ -144,6 +165,10 @@ class DocumentValidationCache(SchemaExtension):
         if found is None or found[1] is not document:
             rules = context.validation_rules
             errors = document_errors(schema, document, rules, self.max_selections)
+            if not cacheable(context.query):
+                context.pre_execution_errors = errors
+                yield
+                return
             if len(_validated) >= MAX_VALIDATED:
                 _validated.clear()
             found = _validated[key] = (errors, document)
@@ -184,7 +209,7 @@ class RefuseNul(SchemaExtension):
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
         query = context.query or ""
-        if "\x00" in query or "\\u0000" in query or _has_nul(context.variables):
+        if "\x00" in query or "\\u0000" in query or has_nul(context.variables):
             context.result = GraphQLExecutionResult(
                 data=None,
                 errors=[
@@ -197,13 +222,20 @@ class RefuseNul(SchemaExtension):
         yield
 
 
-def _has_nul(value: object) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(v) for v in value.values())
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
+def has_nul(value: object) -> bool:
+    """A NUL in any text of a JSON value, however deeply nested (walked with a stack, not
+    recursion: 500 nested lists in a variable made a RecursionError, and in the fast lane a
+    500)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
     return False
 
 

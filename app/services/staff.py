@@ -3,7 +3,10 @@
 The one rule: the store always keeps an active ADMIN (only admins manage staff, so with
 none left nobody could). Demoting or deactivating the last active admin is refused with
 LAST_ADMIN, whoever asks, an admin acting on themself included; otherwise an admin may
-step down or deactivate themself like anyone else. Every change locks the active admins'
+step down or deactivate themself like anyone else. And nobody gives a role, or acts on a member
+of staff whose role holds, a permission they lack themself: an integration token holding only
+STAFF_MANAGE made an ADMIN with a password of its choosing (tokens cannot mint a wider token
+either). Every change locks the active admins'
 rows first, in id order, so two admins demoting each other at once cannot both pass.
 """
 
@@ -11,7 +14,7 @@ from __future__ import annotations
 
 from app.models import ApiToken, Role, User, UserKind
 from app.services import accounts
-from app.services.auth import Permission, Viewer
+from app.services.auth import ROLE_PERMISSIONS, Permission, Viewer
 from app.services.errors import DomainError, ErrorCode, not_found
 from app.services.pagination import Page, PageRequest, paginate
 
@@ -29,6 +32,8 @@ async def add_staff(
     viewer: Viewer, email: str, password: str, role: Role, first: str = "", last: str = ""
 ) -> User:
     """A new member of staff who signs in with this email and password (argon2-hashed)."""
+    viewer.require(Permission.STAFF_MANAGE)
+    _may_grant(viewer, role)
     return await accounts.create_staff(viewer, email, password, role, first, last)
 
 
@@ -36,8 +41,10 @@ async def set_role(viewer: Viewer, user_id: int, role: Role) -> User:
     """Give a member of staff another role; it applies from their next request (tokens
     they issued are narrowed with it)."""
     viewer.require(Permission.STAFF_MANAGE)
+    _may_grant(viewer, role)
     admins = await _lock_active_admins()
     user = await _staff(user_id)
+    _may_grant(viewer, user.role, "id")
     if user.role is role:
         return user
     if role is not Role.ADMIN:
@@ -53,6 +60,7 @@ async def deactivate(viewer: Viewer, user_id: int) -> User:
     viewer.require(Permission.STAFF_MANAGE)
     admins = await _lock_active_admins()
     user = await _staff(user_id)
+    _may_grant(viewer, user.role, "id")
     if not user.is_active:
         return user
     _keep_an_admin(admins, user)
@@ -67,10 +75,22 @@ async def reactivate(viewer: Viewer, user_id: int) -> User:
     """Let a deactivated member of staff sign in again (with their password)."""
     viewer.require(Permission.STAFF_MANAGE)
     user = await _staff(user_id)
+    _may_grant(viewer, user.role, "id")
     if not user.is_active:
         await User.filter(id=user.id).update(is_active=True)
         user.is_active = True
     return user
+
+
+def _may_grant(viewer: Viewer, role: Role | None, field: str = "role") -> None:
+    """FORBIDDEN unless the viewer holds every permission of the role."""
+    if role is not None and ROLE_PERMISSIONS[role] - viewer.permissions:
+        raise DomainError(
+            ErrorCode.FORBIDDEN,
+            f"Only someone holding every permission of the {role.value} role may give it, or "
+            "change a member of staff who has it.",
+            [field],
+        )
 
 
 async def _lock_active_admins() -> list[User]:

@@ -185,6 +185,18 @@ class WorkerMutations:
         idempotency_key: IdempotencyKey = None,
     ) -> TrackingImportPayload:
         context = info.context
+        if not callable(getattr(file, "read", None)):  # a string in the variables, not a file
+            return TrackingImportPayload(
+                tracking_import=None,
+                errors=[
+                    UserError(
+                        code=ErrorCode.INVALID_INPUT,
+                        message="Send the file as a multipart upload (GraphQL multipart "
+                        "request), not as text.",
+                        field=["file"],
+                    )
+                ],
+            )
         limit = context.settings.max_upload_bytes
         try:
             # one byte past the limit is enough for the service to refuse it
