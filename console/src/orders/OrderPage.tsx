@@ -10,6 +10,7 @@ import { isOwnEvent } from "./liveRule";
 import { OrderActions } from "./OrderActions";
 import { OrderLiveDocument, OrderPageDocument } from "./orderQuery";
 import { Items, Payment, Shipping } from "./OrderSections";
+import { carrierLine } from "../shipments/shipmentText";
 import { StaffNotes, Timeline } from "./OrderNotes";
 
 const RELOAD_AT_MOST_EVERY_MS = 250;
@@ -73,7 +74,7 @@ export default function OrderPage() {
           ) : (
             "None yet"
           )}
-          {order.carrier ? ` (${order.carrier})` : ""}
+          {order.carrier || order.carrierName ? ` (${carrierLine(order)})` : ""}
         </dd>
       </dl>
       <Items order={order} />
