@@ -66,3 +66,12 @@ export function orderFilter(params: ListParams): OrderFilterInput {
   }
   return filter;
 }
+
+/** The address's query for `params` changed by `next`: back to the first page unless the
+ * change is itself a page move (keepPage), defaults left out so addresses stay short. */
+export function listSearch(params: ListParams, next: Partial<ListParams>, keepPage = false): URLSearchParams {
+  const merged = { ...params, ...next, ...(keepPage ? {} : { after: "", before: "" }) };
+  const out = new URLSearchParams();
+  for (const [key, value] of Object.entries(merged)) if (value) out.set(key, String(value));
+  return out;
+}
