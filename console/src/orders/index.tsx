@@ -1,7 +1,7 @@
 // Orders > Manage orders: Open / Completed / All, filters, search, sort, keyset pages, and
 // what to do with a selection. Live: an order event makes the page ask again when its order
 // is on the page or could come onto it (liveRule.ts), at most twice a second.
-import { useEffect, useMemo, useRef, useState } from "react";
+import { useDeferredValue, useEffect, useMemo, useRef, useState } from "react";
 import { Link, useSearchParams } from "react-router";
 import { useQuery, useSubscription } from "urql";
 import { graphql } from "../gql";
@@ -120,7 +120,10 @@ export default function OrdersScreen() {
   });
   useOnReconnect(refresh);
 
-  const rows = data?.orders.edges.map((edge) => edge.node) ?? [];
+  const rows = useMemo(() => data?.orders.edges.map((edge) => edge.node) ?? [], [data]);
+  // the table is drawn from a deferred copy: React renders a page of rows in slices between
+  // other work rather than in one long task (a phone's slow CPU stays responsive)
+  const shownRows = useDeferredValue(rows);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   useEffect(() => setSelected(new Set()), [search]);
 
@@ -146,13 +149,16 @@ export default function OrdersScreen() {
       <Filters params={params} change={change} />
       <SelectionBar rows={rows} selected={selected} filter={filter} onBulkDone={refresh} />
       {error && <p role="alert">{error.message}</p>}
-      <OrdersTable rows={rows} selected={selected} setSelected={setSelected} busy={fetching} />
+      <OrdersTable rows={shownRows} selected={selected} setSelected={setSelected} busy={fetching || shownRows !== rows} />
+      {/* only once the rows are there: drawn before them, it would jump down when they came */}
+      {data && (
       <Pages
         total={data?.orders.totalCount}
         pageInfo={data?.orders.pageInfo}
         onPrevious={(before) => change({ before, after: "" }, true)}
         onNext={(after) => change({ after, before: "" }, true)}
       />
+      )}
     </section>
   );
 }
