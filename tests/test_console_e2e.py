@@ -425,9 +425,8 @@ def test_a_phone_gets_a_menu_filters_and_orders_as_cards(
         driver.get(f"{server.url}/console/orders?tab=all")
         table = wait_for(driver, lambda d: named(d, "//table", "Orders"))
         number = str(order["number"])
-        row = wait_for(
-            driver, lambda d: table.find_element("xpath", f".//tbody/tr[@data-order-number={number}]")
-        )
+        card = f".//tbody/tr[@data-order-number={number}]"
+        row = wait_for(driver, lambda d: table.find_element("xpath", card))
         assert row.value_of_css_property("display") == "grid"  # a card, not a table row
         assert link(driver, number, row).is_displayed()
         assert driver.execute_script(

@@ -340,8 +340,10 @@ def press_on_phone(name: str) -> Callable[[Any], None]:
         from selenium.webdriver.support.wait import WebDriverWait
 
         WebDriverWait(browser, 10, poll_frequency=0.1).until(
-            lambda b: pressed.get_attribute("aria-expanded") == "true"
-            and b.find_element("id", shown).is_displayed(),
+            lambda b: (
+                pressed.get_attribute("aria-expanded") == "true"
+                and b.find_element("id", shown).is_displayed()
+            ),
             f"waiting for {name} to open",
         )
 
