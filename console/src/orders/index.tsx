@@ -15,7 +15,7 @@ import { Check } from "../ui/Check";
 import { NativeSelect } from "../ui/NativeSelect";
 import { BulkStatus } from "./BulkStatus";
 import { JobStatus, useFileJobs } from "./jobs";
-import { type ListParams, listSearch, orderFilter, PAGE_SIZES, readParams, SORTS, type Tab as TabKey } from "./listParams";
+import { defaultPageSize, type ListParams, listSearch, orderFilter, PAGE_SIZES, readParams, SORTS, type Tab as TabKey } from "./listParams";
 import { listMayChange, type ShownPage } from "./liveRule";
 
 const OrdersListDocument = graphql(`
@@ -89,12 +89,14 @@ const TABS: { key: TabKey; label: string }[] = [
   { key: "all", label: "All" },
 ];
 const REFETCH_AT_MOST_EVERY_MS = 500;
+// read once: a phone stays a phone (styles.css switches to cards at the same width)
+const PAGE_SIZE = defaultPageSize(typeof window !== "undefined" && !!window.matchMedia?.("(max-width: 640px)").matches);
 
 export default function OrdersScreen() {
   const [search, setSearch] = useSearchParams();
-  const params = readParams(search);
+  const params = readParams(search, PAGE_SIZE);
   const change = (next: Partial<ListParams>, keepPage = false) => setSearch(listSearch(params, next, keepPage));
-  const filter = useMemo(() => orderFilter(readParams(search)), [search]);
+  const filter = useMemo(() => orderFilter(readParams(search, PAGE_SIZE)), [search]);
   const [field, direction] = params.sort.split(":") as [OrderSortField, SortDirection];
   const variables = {
     filter,

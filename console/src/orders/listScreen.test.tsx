@@ -3,7 +3,7 @@ import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 import { ADMIN, renderScreen } from "../test-render";
 import OrdersScreen from "./index";
-import { listSearch, readParams } from "./listParams";
+import { defaultPageSize, listSearch, readParams } from "./listParams";
 import { eventMessage, eventTitle, visibilityLabel } from "./timelineText";
 
 const row = (number: number) => ({
@@ -33,6 +33,12 @@ describe("the list's address, changed", () => {
     expect(listSearch(params, { tab: "completed" }).toString()).toBe("tab=completed&q=ada&status=SHIPPED&sort=CREATED_AT%3ADESC&size=50");
     expect(listSearch(params, { after: "next" }, true).get("after")).toBe("next");
     expect(listSearch(params, { q: "" }).has("q")).toBe(false);
+  });
+
+  it("has 25 rows a page on a phone and 50 at a desk unless the address says", () => {
+    expect(readParams(new URLSearchParams(""), defaultPageSize(true)).size).toBe(25);
+    expect(readParams(new URLSearchParams(""), defaultPageSize(false)).size).toBe(50);
+    expect(readParams(new URLSearchParams("size=100"), defaultPageSize(true)).size).toBe(100);
   });
 });
 
