@@ -212,6 +212,13 @@ def test_find_by_tracking_number_and_ship_part_of_it(server: ConsoleServer, brow
     assert after["shipments"] == [
         {"trackingNumber": tracking, "items": [{"sku": shirt, "quantity": 2}]}
     ]
+    # the timeline in a merchant's words: what happened, statuses as words, not codes
+    timeline = region(browser, "Timeline")
+    wait_for(browser, lambda d: "Items shipped" in timeline.text)
+    assert "Status changed" in timeline.text
+    assert "to Partially shipped" in timeline.text
+    assert "PARTIALLY_SHIPPED" not in timeline.text
+    assert "SHIPMENT_CREATED" not in timeline.text
 
 
 def test_a_status_change_arrives_in_a_second_window(
