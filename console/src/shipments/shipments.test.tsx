@@ -4,6 +4,7 @@ import { describe, expect, it, vi } from "vitest";
 import { ADMIN, renderScreen, SUPPORT } from "../test-render";
 import ShipmentsScreen from "./index";
 import { carrierLine, countryName, itemsLine, placeLine } from "./shipmentText";
+import { patient } from "../test-wait";
 
 const shipment = {
   id: "U2hpcG1lbnQ6Nw==",
@@ -62,7 +63,7 @@ describe("the shipments list", { timeout: 30_000 }, () => {
     expect(dialog).toHaveTextContent("The order is not changed: order 104 keeps its status, tracking number and notes.");
     expect(named("DeleteShipment")).toHaveLength(0);
     await userEvent.click(within(dialog).getByRole("button", { name: "Delete shipment" }));
-    await vi.waitFor(() => expect(named("DeleteShipment")).toHaveLength(1));
+    await vi.waitFor(() => expect(named("DeleteShipment")).toHaveLength(1), patient);
     expect(named("DeleteShipment")[0]?.variables).toEqual({ id: shipment.id });
     expect(await screen.findByText("Deleted shipment 1Z999AA10123456784. Order 104 is unchanged.")).toBeInTheDocument();
   });
