@@ -154,12 +154,12 @@ export default function OrdersScreen() {
       <OrdersTable rows={shownRows} selected={selected} setSelected={setSelected} busy={fetching || shownRows !== rows} />
       {/* only once the rows are there: drawn before them, it would jump down when they came */}
       {data && (
-      <Pages
-        total={data?.orders.totalCount}
-        pageInfo={data?.orders.pageInfo}
-        onPrevious={(before) => change({ before, after: "" }, true)}
-        onNext={(after) => change({ after, before: "" }, true)}
-      />
+        <Pages
+          total={data.orders.totalCount}
+          pageInfo={data.orders.pageInfo}
+          onPrevious={(before) => change({ before, after: "" }, true)}
+          onNext={(after) => change({ after, before: "" }, true)}
+        />
       )}
     </section>
   );
@@ -201,27 +201,27 @@ function Filters({ params, change }: { params: ListParams; change(next: Partial<
         Filters{chosen ? ` (${chosen})` : ""}
       </button>
       <div className="row filters-more" id="order-filters" data-open={open || undefined}>
-      <NativeSelect
-        label="Status"
-        value={params.status || "ANY"}
-        onChange={(status) => change({ status: status === "ANY" ? "" : status })}
-        choices={[{ key: "ANY", label: "Any status" }, ...ORDER_STATUSES.map((key) => ({ key, label: words(key) }))]}
-      />
-      <NativeSelect
-        label="Payment"
-        value={params.payment || "ANY"}
-        onChange={(payment) => change({ payment: payment === "ANY" ? "" : payment })}
-        choices={[{ key: "ANY", label: "Any payment" }, ...PAYMENT_STATUSES.map((key) => ({ key, label: words(key) }))]}
-      />
-      <DateField label="Placed from" value={params.from} onChange={(from) => change({ from })} />
-      <DateField label="Placed until" value={params.to} onChange={(to) => change({ to })} />
-      <NativeSelect label="Sort by" value={params.sort} onChange={(sort) => change({ sort })} choices={SORTS} />
-      <NativeSelect
-        label="Per page"
-        value={String(params.size)}
-        onChange={(size) => change({ size: Number(size) })}
-        choices={PAGE_SIZES.map((size) => ({ key: String(size), label: String(size) }))}
-      />
+        <NativeSelect
+          label="Status"
+          value={params.status || "ANY"}
+          onChange={(status) => change({ status: status === "ANY" ? "" : status })}
+          choices={[{ key: "ANY", label: "Any status" }, ...ORDER_STATUSES.map((key) => ({ key, label: words(key) }))]}
+        />
+        <NativeSelect
+          label="Payment"
+          value={params.payment || "ANY"}
+          onChange={(payment) => change({ payment: payment === "ANY" ? "" : payment })}
+          choices={[{ key: "ANY", label: "Any payment" }, ...PAYMENT_STATUSES.map((key) => ({ key, label: words(key) }))]}
+        />
+        <DateField label="Placed from" value={params.from} onChange={(from) => change({ from })} />
+        <DateField label="Placed until" value={params.to} onChange={(to) => change({ to })} />
+        <NativeSelect label="Sort by" value={params.sort} onChange={(sort) => change({ sort })} choices={SORTS} />
+        <NativeSelect
+          label="Per page"
+          value={String(params.size)}
+          onChange={(size) => change({ size: Number(size) })}
+          choices={PAGE_SIZES.map((size) => ({ key: String(size), label: String(size) }))}
+        />
       </div>
     </div>
   );
