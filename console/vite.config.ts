@@ -55,5 +55,9 @@ export default defineConfig({
     globals: true,
     setupFiles: ["./src/test-setup.ts"],
     include: ["src/**/*.test.{ts,tsx}"],
+    // the default 5 s is too tight on a shared, loaded machine (jsdom + React Aria renders
+    // whole screens); a test that hangs still fails, just later
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
   },
 });

@@ -212,6 +212,13 @@ def test_find_by_tracking_number_and_ship_part_of_it(server: ConsoleServer, brow
     assert after["shipments"] == [
         {"trackingNumber": tracking, "items": [{"sku": shirt, "quantity": 2}]}
     ]
+    # the timeline in a merchant's words: what happened, statuses as words, not codes
+    timeline = region(browser, "Timeline")
+    wait_for(browser, lambda d: "Items shipped" in timeline.text)
+    assert "Status changed" in timeline.text
+    assert "to Partially shipped" in timeline.text
+    assert "PARTIALLY_SHIPPED" not in timeline.text
+    assert "SHIPMENT_CREATED" not in timeline.text
 
 
 def test_a_status_change_arrives_in_a_second_window(
@@ -403,6 +410,61 @@ def test_fulfilment_sees_no_refund_payment_or_settings(
         offered = {b.text for b in bar.find_elements("tag name", "button")}
         assert {"Print invoices", "Print packing slips", "Export CSV"} <= offered
         assert "Change status" not in offered
+    finally:
+        driver.quit()
+
+
+def test_a_phone_gets_a_menu_filters_and_orders_as_cards(
+    server: ConsoleServer, downloads: Path
+) -> None:
+    """At 390x844 the bound names stay: the "Console" navigation's links (behind "Menu"),
+    "Search orders" (the other filters behind "Filters"), the table "Orders" with its
+    order links, each row laid out as a card, and nothing wider than the phone."""
+    (sku,) = products(server, 3)
+    order = place(server, [(sku, 1)])
+    driver = new_browser(downloads, "390,844")
+    try:
+        driver.execute_cdp_cmd(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True},
+        )
+        sign_in(driver, server.url, *DEMO_ADMIN)
+        driver.get(f"{server.url}/console/orders?tab=all")
+        table = wait_for(driver, lambda d: named(d, "//table", "Orders"))
+        number = str(order["number"])
+        card = f".//tbody/tr[@data-order-number={number}]"
+        row = wait_for(driver, lambda d: table.find_element("xpath", card))
+        assert row.value_of_css_property("display") == "grid"  # a card, not a table row
+        assert link(driver, number, row).is_displayed()
+        assert driver.execute_script(
+            "return document.documentElement.scrollWidth <= window.innerWidth"
+        )
+        # the links wait behind "Menu"; it opens and closes them
+        nav = driver.find_element("xpath", "//nav[@aria-label='Console']")
+        shipments = link(driver, "Shipments", nav)
+        assert not shipments.is_displayed()
+        menu = button(driver, "Menu", nav)
+        assert menu.get_attribute("aria-expanded") == "false"
+        menu.click()
+        wait_for(driver, lambda d: shipments.is_displayed())
+        assert menu.get_attribute("aria-expanded") == "true"
+        assert [a.text for a in nav.find_elements("tag name", "a")] == [
+            "Orders", "Shipments", "Returns", "Imports", "Products", "Settings",
+        ]  # fmt: skip
+        # the search is always there; the other filters behind "Filters"
+        search = field(driver, "Search orders")
+        assert search.is_displayed()
+        status = field(driver, "Status")
+        assert not status.is_displayed()
+        filters = button(driver, "Filters")
+        filters.click()
+        wait_for(driver, lambda d: status.is_displayed())
+        assert filters.get_attribute("aria-expanded") == "true"
+        # following a link closes the menu
+        shipments.click()
+        wait_for(driver, lambda d: heading(d) == "Shipments")
+        assert menu.get_attribute("aria-expanded") == "false"
+        assert not link(driver, "Orders", nav).is_displayed()
     finally:
         driver.quit()
 

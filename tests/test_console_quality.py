@@ -292,6 +292,10 @@ SCREENS: dict[str, Callable[[Any, ConsoleServer], None]] = {
     "order-actions-menu": actions_menu,
     **{f"order-{name.lower().replace(' ', '-')}": action(name) for name in ACTIONS[:-2]},
     **{f"order-{name.lower().replace(' ', '-')}": printed(name) for name in ACTIONS[-2:]},
+    # a phone's orders list with its "Menu" and its "Filters" open (at the desk's size both
+    # are simply shown: the buttons are for narrow screens)
+    "orders-menu": lambda b, s: visit(b, s, "/orders", "table tbody tr a"),
+    "orders-filters": lambda b, s: visit(b, s, "/orders", "table tbody tr a"),
     "shipments": lambda b, s: visit(b, s, "/shipments", "table tbody tr"),
     "shipment-delete": dialog_on(
         "/shipments", "table tbody tr", "//button[starts-with(@aria-label, 'Delete')]"
@@ -323,6 +327,32 @@ SCREENS: dict[str, Callable[[Any, ConsoleServer], None]] = {
     "settings-staff": lambda b, s: visit(
         b, s, "/settings?section=staff", "table[aria-label=Staff] tbody tr"
     ),
+}
+
+
+def press_on_phone(name: str) -> Callable[[Any], None]:
+    """Press the button `name` (only shown on a phone) and wait for what it controls."""
+
+    def press(browser: Any) -> None:
+        pressed = by_xpath(browser, button(name))
+        pressed.click()
+        shown = pressed.get_attribute("aria-controls")
+        from selenium.webdriver.support.wait import WebDriverWait
+
+        WebDriverWait(browser, 10, poll_frequency=0.1).until(
+            lambda b: (
+                pressed.get_attribute("aria-expanded") == "true"
+                and b.find_element("id", shown).is_displayed()
+            ),
+            f"waiting for {name} to open",
+        )
+
+    return press
+
+
+PHONE_STEPS: dict[str, Callable[[Any], None]] = {
+    "orders-menu": press_on_phone("Menu"),
+    "orders-filters": press_on_phone("Filters"),
 }
 
 
@@ -401,6 +431,8 @@ def test_screen_has_no_serious_accessibility_violation(
         set_viewport(browser, width, height)
         if size == "desktop":
             SCREENS[screen](browser, served)
+        elif screen in PHONE_STEPS:
+            PHONE_STEPS[screen](browser)
         settle(browser)
         name = f"{screen}-{size}"
         ARTIFACTS.mkdir(parents=True, exist_ok=True)

@@ -95,11 +95,14 @@ def paid_order(server: ConsoleServer, lines: list[tuple[str, int]]) -> dict[str,
     return order
 
 
-def ship(server: ConsoleServer, order: dict[str, Any], tracking: str) -> None:
+def ship(
+    server: ConsoleServer, order: dict[str, Any], tracking: str, carrier: str | None = None
+) -> None:
     data = server.api(
-        """mutation($o: ID!, $t: String!) { shipOrder(orderId: $o, input: { trackingNumber: $t })
+        """mutation($o: ID!, $t: String!, $c: String) {
+          shipOrder(orderId: $o, input: { trackingNumber: $t, carrier: $c })
           { errors { message } } }""",
-        {"o": order["id"], "t": tracking},
+        {"o": order["id"], "t": tracking, "c": carrier},
     )
     assert data["shipOrder"]["errors"] == []
 
@@ -127,7 +130,7 @@ def test_deleting_a_shipment_leaves_the_order_as_it_was(
     sku = product(server)
     order = paid_order(server, [(sku, 2)])
     tracking = f"SCR{secrets.token_hex(5).upper()}"
-    ship(server, order, tracking)
+    ship(server, order, tracking, "fedex")
     before = server.api(ORDER, {"n": order["number"]})["order"]
     assert before["status"] == "SHIPPED"
     assert len(before["shipments"]) == 1
@@ -137,6 +140,8 @@ def test_deleting_a_shipment_leaves_the_order_as_it_was(
     table = wait_for(browser, lambda d: named(d, "//table", "Shipments"))
     wait_for(browser, lambda d: tracking in table.text and "Grace Hopper" in table.text)
     assert "Arlington" in table.text
+    assert "FedEx" in table.text  # the carrier as the API names it, not its code
+    assert "fedex" not in table.text
     wait_for(browser, lambda d: named(d, "//button", f"Delete shipment {tracking}")).click()
     box = wait_for(browser, lambda d: dialog(d, "Delete shipment"))
     assert "The order is not changed" in box.text
@@ -257,6 +262,7 @@ def test_a_csv_import_is_watched_to_its_report(
     assert "3 shipped" in status_line
     assert "1 skipped" in status_line
     assert "1 failed" in status_line
+    assert "1 row failed" in [h.text for h in browser.find_elements("tag name", "h2")]
 
     choose(browser, "Show", "Failed")
     wait_for(
@@ -274,6 +280,36 @@ def test_a_csv_import_is_watched_to_its_report(
     assert sorted(outcomes) == sorted(["SHIPPED"] * 3 + ["FAILED", "SKIPPED"])
     for placed in good:
         assert server.api(ORDER, {"n": placed["number"]})["order"]["status"] == "SHIPPED"
+
+
+def test_a_file_without_the_columns_fails_under_a_heading_that_says_so(
+    server: ConsoleServer, browser: Any, tmp_path: Path
+) -> None:
+    """A CSV with no order number or tracking number column: the worker refuses the file
+    itself, and the import's page says so under its own heading, with the server's reason."""
+    sku = product(server)
+    order = paid_order(server, [(sku, 1)])
+    path = tmp_path / "wrong.csv"
+    path.write_text(f"name,parcel\n{order['number']},IMPWRONG1\n")
+    browser.get(f"{server.url}/console/imports")
+    picker = wait_for(browser, lambda d: d.find_element("css selector", "input[type=file]"))
+    browser.execute_script("arguments[0].style.display = 'block'", picker)
+    picker.send_keys(str(path))
+    wait_for(browser, lambda d: "Ready: wrong.csv" in d.page_source)
+    button(browser, "Import").click()
+    wait_for(browser, lambda d: heading(d) == "Import of wrong.csv")
+    failure = wait_for(
+        browser,
+        lambda d: d.find_element(
+            "xpath",
+            "//*[@role='alert'][.//h2[normalize-space(.)='The file could not be imported']]",
+        ),
+        seconds=60,
+    )
+    assert "No header with an order number column" in failure.text
+    assert "No order was changed." in failure.text
+    assert "upload it again" in [a.text for a in failure.find_elements("tag name", "a")]
+    assert server.api(ORDER, {"n": order["number"]})["order"]["status"] != "SHIPPED"
 
 
 def test_a_product_is_created_repriced_and_its_stock_adjusted(

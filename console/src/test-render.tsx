@@ -1,7 +1,7 @@
 // Rendering a screen for a unit test as a given member of staff, on a console address,
 // against a fake client (src/test-client.ts) answering by operation name.
 import type { Operation } from "@urql/core";
-import { configure, render } from "@testing-library/react";
+import { render } from "@testing-library/react";
 import type { ReactNode } from "react";
 import { MemoryRouter, Route, Routes } from "react-router";
 import { Provider } from "urql";
@@ -9,8 +9,6 @@ import type { Permission } from "./gql/graphql";
 import { ViewerContext, viewerOf, type Me } from "./lib/viewer";
 import { fakeClient } from "./test-client";
 
-// a busy machine renders React Aria in jsdom slowly: findBy* waits up to 5 s, not 1 s
-configure({ asyncUtilTimeout: 5000 });
 
 export function staff(role: Me["role"], permissions: Permission[]): Me {
   return { id: "VXNlcjox", email: `${String(role).toLowerCase()}@example.com`, kind: "STAFF", role, firstName: "", lastName: "", permissions };

@@ -311,7 +311,22 @@ function ImportPage() {
         {words(now.status)}: {now.updated} updated, {now.shipped} shipped, {now.unchanged} unchanged, {now.skipped} skipped, {now.failed}{" "}
         failed.
       </p>
-      {now.error && <Notice tone="warning">{now.error}</Notice>}
+      {now.status === "FAILED" ? (
+        <div className="notice notice-warning stack" role="alert" aria-labelledby="import-failed-title">
+          <h2 id="import-failed-title">The file could not be imported</h2>
+          <p>{now.error || "The import stopped before reading any row."}</p>
+          <p>
+            No order was changed. Fix the file and <Link to="/imports">upload it again</Link>.
+          </p>
+        </div>
+      ) : (
+        now.error && <Notice tone="warning">{now.error}</Notice>
+      )}
+      {done && now.status !== "FAILED" && now.failed > 0 && (
+        <h2 className="import-outcome">
+          {now.failed} row{now.failed === 1 ? "" : "s"} failed
+        </h2>
+      )}
       {done && (
         <div className="stack">
           <div className="row">

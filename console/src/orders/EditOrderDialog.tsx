@@ -4,12 +4,13 @@
 // any stock it lacks, before saving; after saving, what editOrder answered. A version
 // conflict, found by the preview or by saving, offers a reload.
 import { useState } from "react";
-import { Checkbox, Form } from "react-aria-components";
+import { Form } from "react-aria-components";
 import { useClient } from "urql";
 import { graphql } from "../gql";
 import type { EditOrderMutation } from "../gql/graphql";
 import { idempotencyKey, money } from "../lib/format";
 import { Button, Dialog, Errors, Notice, TextField } from "../ui";
+import { Check } from "../ui/Check";
 import { editInput, type EditForm, type Line, type PreviewState, touched, usePreview } from "./editPreview";
 import { outcome, type OrderView, type UserErrorLike } from "./orderQuery";
 
@@ -132,9 +133,7 @@ export function EditOrderDialog({
                       <TextField label={`Unit price of ${item.sku}`} type="number" step="0.01" min={0} value={line.unitPrice} onChange={(v) => set(item.id, { unitPrice: v })} isDisabled={line.remove} />
                     </td>
                     <td>
-                      <Checkbox className="checkbox" isSelected={line.remove} onChange={(remove) => set(item.id, { remove })} aria-label={`Remove ${item.sku}`}>
-                        <span className="box" aria-hidden="true">{line.remove ? "✓" : ""}</span>
-                      </Checkbox>
+                      <Check hideLabel label={`Remove ${item.sku}`} isSelected={line.remove} onChange={(remove) => set(item.id, { remove })} />
                     </td>
                   </tr>
                 );

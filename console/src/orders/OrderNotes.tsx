@@ -7,6 +7,7 @@ import { dateTime } from "../lib/format";
 import { useViewer } from "../lib/viewer";
 import { Button, Errors, Notice, TextField } from "../ui";
 import { outcome, type OrderView, type UserErrorLike } from "./orderQuery";
+import { eventMessage, eventTitle, visibilityLabel } from "./timelineText";
 
 const SaveStaffNotesDocument = graphql(`
   mutation SaveStaffNotes($id: ID!, $notes: String!, $version: Int!) {
@@ -119,11 +120,16 @@ export function Timeline({ order, reload }: { order: OrderView; reload(): void }
       <h2 id="timeline-title">Timeline</h2>
       <ol className="timeline" aria-label="Events">
         {events.map((event) => (
-          <li key={event.id} data-visibility={event.visibility}>
-            <span className={`badge badge-${event.visibility.toLowerCase()}`}>{event.visibility}</span>{" "}
-            <time dateTime={event.createdAt}>{dateTime(event.createdAt)}</time> <span className="muted">{event.actor}</span>
+          <li key={event.id} data-visibility={event.visibility} data-type={event.type}>
+            <strong>{eventTitle(event.type)}</strong>{" "}
+            <span className={`badge badge-${event.visibility.toLowerCase()}`}>{visibilityLabel(event.visibility)}</span>
             <br />
-            {event.message}
+            {eventMessage(event.message)}
+            <br />
+            <span className="muted">
+              <time dateTime={event.createdAt}>{dateTime(event.createdAt)}</time>
+              {event.actor === "system" ? ", automatically" : event.actor === "guest" ? ", by the customer" : `, by ${event.actor}`}
+            </span>
           </li>
         ))}
       </ol>

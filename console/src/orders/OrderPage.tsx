@@ -1,6 +1,7 @@
 // One order: what it is, what was paid and shipped, its notes and timeline, and every action
 // the help page names. Live: an event of this order (and only of this one) makes the page ask
 // again, once for a burst of them.
+import { useDeferredValue } from "react";
 import { useParams } from "react-router";
 import { useQuery, useSubscription } from "urql";
 import { useOnReconnect } from "../lib/live";
@@ -10,6 +11,7 @@ import { isOwnEvent } from "./liveRule";
 import { OrderActions } from "./OrderActions";
 import { OrderLiveDocument, OrderPageDocument } from "./orderQuery";
 import { Items, Payment, Shipping } from "./OrderSections";
+import { carrierLine } from "../shipments/shipmentText";
 import { StaffNotes, Timeline } from "./OrderNotes";
 
 const RELOAD_AT_MOST_EVERY_MS = 250;
@@ -21,7 +23,9 @@ export default function OrderPage() {
     variables: { number },
     pause: !Number.isInteger(number),
   });
-  const order = data?.order;
+  // the page is drawn from a deferred copy: React renders it in slices between other work
+  // (a phone's slow CPU stays responsive while the order's sections are built)
+  const order = useDeferredValue(data?.order);
   const reload = () => refetch({ requestPolicy: "network-only" });
   const reloadSoon = useThrottled(reload, RELOAD_AT_MOST_EVERY_MS);
   useSubscription({ query: OrderLiveDocument, variables: { orderId: order?.id ?? "" }, pause: !order }, (_, event) => {
@@ -73,7 +77,7 @@ export default function OrderPage() {
           ) : (
             "None yet"
           )}
-          {order.carrier ? ` (${order.carrier})` : ""}
+          {order.carrier || order.carrierName ? ` (${carrierLine(order)})` : ""}
         </dd>
       </dl>
       <Items order={order} />

@@ -1,6 +1,7 @@
 import { dateTime, money, words } from "../lib/format";
 import { TableWrap } from "../ui";
 import type { OrderView } from "./orderQuery";
+import { carrierLine } from "../shipments/shipmentText";
 
 type Address = OrderView["shippingAddress"];
 
@@ -176,7 +177,7 @@ export function Shipping({ order }: { order: OrderView }) {
                   ) : (
                     s.trackingNumber
                   )}
-                  {s.carrier ? ` (${s.carrier})` : ""}
+                  {s.carrier || s.carrierName ? ` (${carrierLine(s)})` : ""}
                 </>
               )}
             </li>

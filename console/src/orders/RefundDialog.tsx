@@ -1,11 +1,12 @@
 // Refund: record money paid back at the provider, optionally for items and with restock.
 // The amount may be at most what was captured and not refunded (the server refuses more).
 import { useState } from "react";
-import { Checkbox, Form } from "react-aria-components";
+import { Form } from "react-aria-components";
 import { useClient } from "urql";
 import { graphql } from "../gql";
 import { idempotencyKey, money } from "../lib/format";
 import { Button, Dialog, Errors, TextField } from "../ui";
+import { Check } from "../ui/Check";
 import { outcome, refundable, type OrderView, type UserErrorLike } from "./orderQuery";
 
 const RefundOrderDocument = graphql(`
@@ -102,10 +103,7 @@ export function RefundDialog({ order, onClose }: { order: OrderView; onClose(cha
             ))}
           </tbody>
         </table>
-        <Checkbox className="checkbox" isSelected={restock} onChange={setRestock}>
-          <span className="box" aria-hidden="true">{restock ? "✓" : ""}</span>
-          Put the refunded shipped items back in stock
-        </Checkbox>
+        <Check label="Put the refunded shipped items back in stock" isSelected={restock} onChange={setRestock} />
         <TextField label="Reason (staff only)" value={reason} onChange={setReason} />
         <Errors errors={errors} />
         <div className="dialog-buttons">

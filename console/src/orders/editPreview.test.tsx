@@ -7,6 +7,7 @@ import { liveClient } from "../test-client";
 import { EditOrderDialog } from "./EditOrderDialog";
 import { editInput, touched } from "./editPreview";
 import type { OrderView } from "./orderQuery";
+import { patient } from "../test-wait";
 
 const order = {
   id: "T3JkZXI6MQ==",
@@ -116,7 +117,7 @@ describe("Edit order's preview", () => {
     const { sent, box } = dialog((op) => (named(op) === "PreviewOrderEdit" ? previewOf(op.variables?.input as Input) : saved("47.50", "12.50")), 1000);
     expect(within(box).getByText("No changes yet.")).toBeInTheDocument();
     await setQuantity(box, "TEE-M", "45"); // "", "4", "45": one question, for 45
-    await vi.waitFor(() => expect(box.querySelector('[data-field="preview-balance-due"]')).toHaveTextContent("$432.50"));
+    await vi.waitFor(() => expect(box.querySelector('[data-field="preview-balance-due"]')).toHaveTextContent("$432.50"), patient);
     expect(previews(sent)).toHaveLength(1);
     expect((previews(sent)[0]?.variables as { input: Input }).input.change).toEqual([{ orderItemId: "i1", quantity: 45, unitPrice: null }]);
     expect(previews(sent)[0]?.context.requestPolicy).toBe("network-only");
@@ -126,9 +127,9 @@ describe("Edit order's preview", () => {
     expect(sent.filter((op) => op.kind === "mutation")).toHaveLength(0);
 
     await setQuantity(box, "TEE-M", "1");
-    await vi.waitFor(() => expect(box.querySelector('[data-field="preview-refund-due"]')).toHaveTextContent("$7.50"));
+    await vi.waitFor(() => expect(box.querySelector('[data-field="preview-refund-due"]')).toHaveTextContent("$7.50"), patient);
     await userEvent.click(within(box).getByRole("button", { name: "Save changes" }));
-    await vi.waitFor(() => expect(box.querySelector('[data-field="edit-balance-due"]')).toBeInTheDocument());
+    await vi.waitFor(() => expect(box.querySelector('[data-field="edit-balance-due"]')).toBeInTheDocument(), patient);
     const [save] = sent.filter((op) => op.kind === "mutation");
     // Save sends exactly what was previewed last
     expect((save?.variables as { input: unknown }).input).toEqual((previews(sent).at(-1)?.variables as { input: unknown }).input);
@@ -142,9 +143,9 @@ describe("Edit order's preview", () => {
       return previewOf(op.variables?.input as Input);
     }, 20);
     await setQuantity(box, "TEE-M", "4");
-    await vi.waitFor(() => expect(previews(sent).map(quantity)).toContain(4)); // asked, not answered
+    await vi.waitFor(() => expect(previews(sent).map(quantity)).toContain(4), patient); // asked, not answered
     await setQuantity(box, "TEE-M", "2");
-    await vi.waitFor(() => expect(box.querySelector('[data-field="preview-total"]')).toHaveTextContent("$37.50"));
+    await vi.waitFor(() => expect(box.querySelector('[data-field="preview-total"]')).toHaveTextContent("$37.50"), patient);
     await new Promise((resolve) => setTimeout(resolve, 500)); // the slow answer, for 4, arrives
     expect(box.querySelector('[data-field="preview-total"]')).toHaveTextContent("$37.50");
   }, 30_000);

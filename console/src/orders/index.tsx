@@ -1,8 +1,7 @@
 // Orders > Manage orders: Open / Completed / All, filters, search, sort, keyset pages, and
 // what to do with a selection. Live: an order event makes the page ask again when its order
 // is on the page or could come onto it (liveRule.ts), at most twice a second.
-import { useEffect, useMemo, useRef, useState } from "react";
-import { Checkbox, Input, Label, SearchField, Tab, TabList, TabPanel, Tabs } from "react-aria-components";
+import { useDeferredValue, useEffect, useMemo, useRef, useState } from "react";
 import { Link, useSearchParams } from "react-router";
 import { useQuery, useSubscription } from "urql";
 import { graphql } from "../gql";
@@ -11,10 +10,12 @@ import { useOnReconnect } from "../lib/live";
 import { useThrottled } from "../lib/throttle";
 import { dateTime, money, ORDER_STATUSES, PAYMENT_STATUSES, words } from "../lib/format";
 import { useViewer } from "../lib/viewer";
-import { Button, Select } from "../ui";
+import { Button } from "../ui/fields";
+import { Check } from "../ui/Check";
+import { NativeSelect } from "../ui/NativeSelect";
 import { BulkStatus } from "./BulkStatus";
 import { JobStatus, useFileJobs } from "./jobs";
-import { type ListParams, orderFilter, PAGE_SIZES, readParams, SORTS, type Tab as TabKey } from "./listParams";
+import { defaultPageSize, type ListParams, listSearch, orderFilter, PAGE_SIZES, readParams, SORTS, type Tab as TabKey } from "./listParams";
 import { listMayChange, type ShownPage } from "./liveRule";
 
 const OrdersListDocument = graphql(`
@@ -88,17 +89,14 @@ const TABS: { key: TabKey; label: string }[] = [
   { key: "all", label: "All" },
 ];
 const REFETCH_AT_MOST_EVERY_MS = 500;
+// read once: a phone stays a phone (styles.css switches to cards at the same width)
+const PAGE_SIZE = defaultPageSize(typeof window !== "undefined" && !!window.matchMedia?.("(max-width: 640px)").matches);
 
 export default function OrdersScreen() {
   const [search, setSearch] = useSearchParams();
-  const params = readParams(search);
-  const change = (next: Partial<ListParams>, keepPage = false) => {
-    const merged = { ...params, ...next, ...(keepPage ? {} : { after: "", before: "" }) };
-    const out = new URLSearchParams();
-    for (const [key, value] of Object.entries(merged)) if (value) out.set(key, String(value));
-    setSearch(out);
-  };
-  const filter = useMemo(() => orderFilter(readParams(search)), [search]);
+  const params = readParams(search, PAGE_SIZE);
+  const change = (next: Partial<ListParams>, keepPage = false) => setSearch(listSearch(params, next, keepPage));
+  const filter = useMemo(() => orderFilter(readParams(search, PAGE_SIZE)), [search]);
   const [field, direction] = params.sort.split(":") as [OrderSortField, SortDirection];
   const variables = {
     filter,
@@ -124,36 +122,45 @@ export default function OrdersScreen() {
   });
   useOnReconnect(refresh);
 
-  const rows = data?.orders.edges.map((edge) => edge.node) ?? [];
+  const rows = useMemo(() => data?.orders.edges.map((edge) => edge.node) ?? [], [data]);
+  // the table is drawn from a deferred copy: React renders a page of rows in slices between
+  // other work rather than in one long task (a phone's slow CPU stays responsive)
+  const shownRows = useDeferredValue(rows);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   useEffect(() => setSelected(new Set()), [search]);
 
   return (
     <section aria-labelledby="orders-title" className="stack">
       <h1 id="orders-title">Orders</h1>
-      <Tabs selectedKey={params.tab} onSelectionChange={(key) => change({ tab: key as TabKey })} className="tabs">
-        <TabList aria-label="Which orders">
+      {/* the help page's uncompleted / completed orders: links, so each is an address */}
+      <nav aria-label="Which orders" className="tabs">
+        <ul>
           {TABS.map((tab) => (
-            <Tab key={tab.key} id={tab.key} className="tab">
-              {tab.label}
-            </Tab>
+            <li key={tab.key}>
+              <Link
+                to={{ search: `?${listSearch(params, { tab: tab.key })}` }}
+                className="tab"
+                aria-current={params.tab === tab.key ? "page" : undefined}
+              >
+                {tab.label}
+              </Link>
+            </li>
           ))}
-        </TabList>
-        {TABS.map((tab) => (
-          <TabPanel key={tab.key} id={tab.key} className="stack">
-            <Filters params={params} change={change} />
-            <SelectionBar rows={rows} selected={selected} filter={filter} onBulkDone={refresh} />
-            {error && <p role="alert">{error.message}</p>}
-            <OrdersTable rows={rows} selected={selected} setSelected={setSelected} busy={fetching} />
-            <Pages
-              total={data?.orders.totalCount}
-              pageInfo={data?.orders.pageInfo}
-              onPrevious={(before) => change({ before, after: "" }, true)}
-              onNext={(after) => change({ after, before: "" }, true)}
-            />
-          </TabPanel>
-        ))}
-      </Tabs>
+        </ul>
+      </nav>
+      <Filters params={params} change={change} />
+      <SelectionBar rows={rows} selected={selected} filter={filter} onBulkDone={refresh} />
+      {error && <p role="alert">{error.message}</p>}
+      <OrdersTable rows={shownRows} selected={selected} setSelected={setSelected} busy={fetching || shownRows !== rows} />
+      {/* only once the rows are there: drawn before them, it would jump down when they came */}
+      {data && (
+        <Pages
+          total={data.orders.totalCount}
+          pageInfo={data.orders.pageInfo}
+          onPrevious={(before) => change({ before, after: "" }, true)}
+          onNext={(after) => change({ after, before: "" }, true)}
+        />
+      )}
     </section>
   );
 }
@@ -167,33 +174,55 @@ function Filters({ params, change }: { params: ListParams; change(next: Partial<
     return () => clearTimeout(timer);
     // only the typed text starts a search; the address changing back is handled above
   }, [text]);
+  // on a phone all but the search sit behind a "Filters" button (CSS shows them on wider screens)
+  const [open, setOpen] = useState(false);
+  const chosen = [params.status, params.payment, params.from, params.to].filter(Boolean).length;
   return (
     <div className="row filters">
-      <SearchField className="field search" value={text} onChange={setText} onSubmit={(value) => change({ q: value.trim() })}>
-        <Label>Search orders</Label>
-        <Input placeholder="Number, email, name or tracking number" />
-      </SearchField>
-      <Select
-        label="Status"
-        value={params.status || "ANY"}
-        onChange={(status) => change({ status: status === "ANY" ? "" : status })}
-        choices={[{ key: "ANY", label: "Any status" }, ...ORDER_STATUSES.map((key) => ({ key, label: words(key) }))]}
-      />
-      <Select
-        label="Payment"
-        value={params.payment || "ANY"}
-        onChange={(payment) => change({ payment: payment === "ANY" ? "" : payment })}
-        choices={[{ key: "ANY", label: "Any payment" }, ...PAYMENT_STATUSES.map((key) => ({ key, label: words(key) }))]}
-      />
-      <DateField label="Placed from" value={params.from} onChange={(from) => change({ from })} />
-      <DateField label="Placed until" value={params.to} onChange={(to) => change({ to })} />
-      <Select label="Sort by" value={params.sort} onChange={(sort) => change({ sort })} choices={SORTS} />
-      <Select
-        label="Per page"
-        value={String(params.size)}
-        onChange={(size) => change({ size: Number(size) })}
-        choices={PAGE_SIZES.map((size) => ({ key: String(size), label: String(size) }))}
-      />
+      <form
+        role="search"
+        className="field search"
+        onSubmit={(event) => {
+          event.preventDefault();
+          change({ q: text.trim() });
+        }}
+      >
+        <label htmlFor="search-orders">Search orders</label>
+        <input
+          id="search-orders"
+          type="search"
+          value={text}
+          onChange={(event) => setText(event.target.value)}
+          placeholder="Number, email, name or tracking number"
+          autoComplete="off"
+        />
+      </form>
+      <button type="button" className="button filters-toggle" aria-expanded={open} aria-controls="order-filters" onClick={() => setOpen(!open)}>
+        Filters{chosen ? ` (${chosen})` : ""}
+      </button>
+      <div className="row filters-more" id="order-filters" data-open={open || undefined}>
+        <NativeSelect
+          label="Status"
+          value={params.status || "ANY"}
+          onChange={(status) => change({ status: status === "ANY" ? "" : status })}
+          choices={[{ key: "ANY", label: "Any status" }, ...ORDER_STATUSES.map((key) => ({ key, label: words(key) }))]}
+        />
+        <NativeSelect
+          label="Payment"
+          value={params.payment || "ANY"}
+          onChange={(payment) => change({ payment: payment === "ANY" ? "" : payment })}
+          choices={[{ key: "ANY", label: "Any payment" }, ...PAYMENT_STATUSES.map((key) => ({ key, label: words(key) }))]}
+        />
+        <DateField label="Placed from" value={params.from} onChange={(from) => change({ from })} />
+        <DateField label="Placed until" value={params.to} onChange={(to) => change({ to })} />
+        <NativeSelect label="Sort by" value={params.sort} onChange={(sort) => change({ sort })} choices={SORTS} />
+        <NativeSelect
+          label="Per page"
+          value={String(params.size)}
+          onChange={(size) => change({ size: Number(size) })}
+          choices={PAGE_SIZES.map((size) => ({ key: String(size), label: String(size) }))}
+        />
+      </div>
     </div>
   );
 }
@@ -239,7 +268,7 @@ function SelectionBar({
           </>
         )}
         <span className="spacer" />
-        <Select<ExportGranularity>
+        <NativeSelect<ExportGranularity>
           label="Export rows"
           value={granularity}
           onChange={setGranularity}
@@ -276,62 +305,69 @@ function OrdersTable({
     else next.delete(id);
     setSelected(next);
   };
+  // On a phone each row is a card (styles.css); the explicit roles keep it a table with rows,
+  // row headers and cells for a screen reader whatever the CSS display of each element.
   return (
     <div className="table-wrap">
-      <table className="data" aria-label="Orders" aria-busy={busy}>
-        <thead>
-          <tr>
-            <th scope="col">
-              <Checkbox
-                className="checkbox"
-                aria-label="Select every order on this page"
+      <table className="data orders-table" role="table" aria-label="Orders" aria-busy={busy}>
+        <thead role="rowgroup">
+          <tr role="row">
+            <th scope="col" role="columnheader">
+              <Check
+                hideLabel
+                label="Select every order on this page"
                 isSelected={all}
                 isIndeterminate={some && !all}
                 onChange={(on) => setSelected(on ? new Set(rows.map((row) => row.id)) : new Set())}
-              >
-                <span className="box" aria-hidden="true">{all ? "✓" : some ? "–" : ""}</span>
-              </Checkbox>
+              />
             </th>
-            <th scope="col">Order</th>
-            <th scope="col">Placed</th>
-            <th scope="col">Customer</th>
-            <th scope="col">Status</th>
-            <th scope="col">Payment</th>
-            <th scope="col" className="num">Total</th>
-            <th scope="col">Tracking</th>
+            <th scope="col" role="columnheader">Order</th>
+            <th scope="col" role="columnheader">Placed</th>
+            <th scope="col" role="columnheader">Customer</th>
+            <th scope="col" role="columnheader">Status</th>
+            <th scope="col" role="columnheader">Payment</th>
+            <th scope="col" role="columnheader" className="num">
+              Total
+            </th>
+            <th scope="col" role="columnheader">Tracking</th>
           </tr>
         </thead>
-        <tbody>
+        <tbody role="rowgroup">
           {rows.map((row) => (
-            <tr key={row.id} data-order-number={row.number}>
-              <td>
-                <Checkbox
-                  className="checkbox"
-                  aria-label={`Select order ${row.number}`}
-                  isSelected={selected.has(row.id)}
-                  onChange={(on) => toggle(row.id, on)}
-                >
-                  <span className="box" aria-hidden="true">{selected.has(row.id) ? "✓" : ""}</span>
-                </Checkbox>
+            <tr key={row.id} role="row" data-order-number={row.number}>
+              <td role="cell" className="pick">
+                <Check hideLabel label={`Select order ${row.number}`} isSelected={selected.has(row.id)} onChange={(on) => toggle(row.id, on)} />
               </td>
-              <th scope="row">
+              <th scope="row" role="rowheader" className="number">
                 <Link to={`/orders/${row.number}`}>{row.number}</Link>
               </th>
-              <td>{dateTime(row.createdAt)}</td>
-              <td>
+              <td role="cell" className="placed">
+                {dateTime(row.createdAt)}
+              </td>
+              <td role="cell" className="customer">
                 {row.shippingAddress.firstName} {row.shippingAddress.lastName}
                 <br />
                 <span className="muted">{row.email}</span>
               </td>
-              <td>{words(row.status)}</td>
-              <td>{words(row.payment.status)}</td>
-              <td className="num">{money(row.total, row.currency)}</td>
-              <td>{row.trackingNumber ?? "—"}</td>
+              <td role="cell" data-label="Status">
+                {words(row.status)}
+              </td>
+              <td role="cell" data-label="Payment">
+                {words(row.payment.status)}
+              </td>
+              <td role="cell" className="num total">
+                {money(row.total, row.currency)}
+              </td>
+              <td role="cell" data-label="Tracking" className="tracking">
+                {row.trackingNumber ?? "—"}
+              </td>
             </tr>
           ))}
           {rows.length === 0 && !busy && (
-            <tr>
-              <td colSpan={8}>No orders match.</td>
+            <tr role="row">
+              <td role="cell" colSpan={8}>
+                No orders match.
+              </td>
             </tr>
           )}
         </tbody>

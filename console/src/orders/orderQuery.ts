@@ -23,6 +23,7 @@ export const OrderPageDocument = graphql(`
       staffNotes
       trackingNumber
       carrier
+      carrierName
       trackingUrl
       customer {
         email
@@ -72,6 +73,7 @@ export const OrderPageDocument = graphql(`
         createdAt
         trackingNumber
         carrier
+        carrierName
         trackingUrl
         items {
           sku

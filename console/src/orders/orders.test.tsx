@@ -9,6 +9,7 @@ import type { OrderView } from "./orderQuery";
 import { refundable } from "./orderQuery";
 import { ShipItemsDialog } from "./ShipItemsDialog";
 import { statusWarning } from "./statusWarnings";
+import { patient } from "../test-wait";
 
 const order = {
   id: "T3JkZXI6MQ==",
@@ -99,7 +100,7 @@ describe("the Ship items dialog", () => {
     await userEvent.clear(tee);
     await userEvent.type(tee, "1");
     await userEvent.click(within(dialog).getByRole("button", { name: "Ship" }));
-    await vi.waitFor(() => expect(onClose).toHaveBeenCalledWith(true));
+    await vi.waitFor(() => expect(onClose).toHaveBeenCalledWith(true), patient);
     expect(sent).toHaveLength(1);
     expect((sent[0]?.variables as { input: unknown }).input).toEqual({ items: [{ orderItemId: "i1", quantity: 1 }], comments: "", trackingNumber: "1Z999AA10123456784" });
     expect(onClose).toHaveBeenCalledWith(true);

@@ -4,6 +4,7 @@ import { describe, expect, it, vi } from "vitest";
 import { FULFILLMENT, renderScreen, SUPPORT } from "../test-render";
 import ProductsScreen from "./index";
 import { productChanges, stockDelta } from "./productForms";
+import { patient } from "../test-wait";
 
 const tee = { id: "UHJvZHVjdDox", sku: "TEE", name: "Tee", price: "10.00", currency: "USD", stock: 7, active: true };
 const list = () => ({
@@ -35,7 +36,7 @@ describe("the products screen", { timeout: 30_000 }, () => {
     await userEvent.clear(price);
     await userEvent.type(price, "12.50");
     await userEvent.click(within(dialog).getByRole("button", { name: "Save" }));
-    await vi.waitFor(() => expect(named("UpdateProduct")).toHaveLength(1));
+    await vi.waitFor(() => expect(named("UpdateProduct")).toHaveLength(1), patient);
     expect(named("UpdateProduct")[0]?.variables).toEqual({ id: tee.id, input: { price: "12.50" } });
   });
 
@@ -48,7 +49,7 @@ describe("the products screen", { timeout: 30_000 }, () => {
     expect(dialog).toHaveTextContent("After: 4.");
     await userEvent.type(within(dialog).getByLabelText(/^Reason/), "damaged in the shop");
     await userEvent.click(within(dialog).getByRole("button", { name: "Adjust stock" }));
-    await vi.waitFor(() => expect(named("AdjustStock")).toHaveLength(1));
+    await vi.waitFor(() => expect(named("AdjustStock")).toHaveLength(1), patient);
     expect(named("AdjustStock")[0]?.variables).toEqual({ sku: "TEE", delta: -3, reason: "damaged in the shop" });
     expect(await screen.findByText("TEE has 4 in stock.")).toBeInTheDocument();
   });

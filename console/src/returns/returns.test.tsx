@@ -5,6 +5,7 @@ import type { ReturnStatus } from "../gql/graphql";
 import { ADMIN, renderScreen, SUPPORT } from "../test-render";
 import ReturnsArea from "./index";
 import { returnedValue } from "./returnMoves";
+import { patient } from "../test-wait";
 
 function detail(status: ReturnStatus, nextStatuses: ReturnStatus[], restocked = false) {
   return {
@@ -60,7 +61,7 @@ describe("a return's page", { timeout: 30_000 }, () => {
     const dialog = screen.getByRole("dialog", { name: "Receive return" });
     expect(within(dialog).getByRole("checkbox", { name: /Put the items back in stock/ })).toBeChecked();
     await userEvent.click(within(dialog).getByRole("button", { name: "Mark received" }));
-    await vi.waitFor(() => expect(named("SetReturnStatus")).toHaveLength(1));
+    await vi.waitFor(() => expect(named("SetReturnStatus")).toHaveLength(1), patient);
     expect(named("SetReturnStatus")[0]?.variables).toEqual({ id: "UmV0dXJuOjE=", status: "RECEIVED", note: "", restock: true });
     expect(await screen.findByText("Received, and the items are back in stock.")).toBeInTheDocument();
   });
@@ -73,7 +74,7 @@ describe("a return's page", { timeout: 30_000 }, () => {
     expect(within(dialog).getByLabelText(/^Amount/)).toHaveValue("20.50");
     expect(within(dialog).getByRole("checkbox", { name: /Put the items back in stock/ })).toBeDisabled(); // restocked on receipt
     await userEvent.click(within(dialog).getByRole("button", { name: /^Refund/ }));
-    await vi.waitFor(() => expect(named("RefundReturn")).toHaveLength(1));
+    await vi.waitFor(() => expect(named("RefundReturn")).toHaveLength(1), patient);
     const variables = named("RefundReturn")[0]?.variables as { orderId: string; key: string; input: unknown };
     expect(variables.orderId).toBe("T3JkZXI6MQ==");
     expect(variables.key).toMatch(/^[0-9a-f-]{36}$/);

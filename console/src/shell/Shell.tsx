@@ -1,5 +1,5 @@
-import { Suspense, type ReactNode } from "react";
-import { NavLink } from "react-router";
+import { Suspense, useEffect, useState, type ReactNode } from "react";
+import { NavLink, useLocation } from "react-router";
 import { useMutation } from "urql";
 import { graphql } from "../gql";
 import { useSession } from "../lib/session";
@@ -29,6 +29,11 @@ export function Shell({ children }: { children: ReactNode }) {
   const { signOut } = useSession();
   const [, logout] = useMutation(SignOutDocument);
   const areas = AREAS.filter((area) => area.path !== "settings" || canAny(...SETTINGS_PERMISSIONS));
+  // on a phone the links sit behind a "Menu" button (CSS shows them always on wider screens);
+  // following one closes the menu again
+  const [menuOpen, setMenuOpen] = useState(false);
+  const { pathname } = useLocation();
+  useEffect(() => setMenuOpen(false), [pathname]);
   return (
     <div className="shell">
       <a href="#main" className="skip-link">
@@ -36,8 +41,17 @@ export function Shell({ children }: { children: ReactNode }) {
       </a>
       <header className="topbar">
         <span className="brand">BitCart Orders</span>
-        <nav aria-label="Console">
-          <ul>
+        <nav aria-label="Console" data-open={menuOpen || undefined}>
+          <button
+            type="button"
+            className="menu-toggle"
+            aria-expanded={menuOpen}
+            aria-controls="console-links"
+            onClick={() => setMenuOpen((open) => !open)}
+          >
+            Menu
+          </button>
+          <ul id="console-links">
             {areas.map((area) => (
               <li key={area.path}>
                 <NavLink to={`/${area.path}`}>{area.label}</NavLink>

@@ -12,7 +12,7 @@ import { useViewer } from "../lib/viewer";
 import { Button, Dialog, Errors, Notice } from "../ui";
 import "../ui/screens.css";
 import { pageArguments, Pager, type PageAt } from "../ui/Pager";
-import { carrierName, itemsLine, placeLine } from "./shipmentText";
+import { carrierLine, itemsLine, placeLine } from "./shipmentText";
 
 const ShipmentsListDocument = graphql(`
   query ShipmentsList($first: Int, $after: String, $last: Int, $before: String, $filter: ShipmentFilterInput) {
@@ -31,6 +31,7 @@ const ShipmentsListDocument = graphql(`
           createdBy
           trackingNumber
           carrier
+          carrierName
           trackingUrl
           shippingMethod
           shippedTo {
@@ -158,7 +159,7 @@ function ShipmentsTable({ rows, busy, onDeleted }: { rows: Row[]; busy: boolean;
               </td>
               <td>{placeLine(row.shippedTo)}</td>
               <td>
-                {carrierName(row.carrier)}
+                {carrierLine(row)}
                 {row.trackingNumber && (
                   <>
                     <br />

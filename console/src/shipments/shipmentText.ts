@@ -1,18 +1,10 @@
 // How a shipment reads in the list: the carrier by name, the place as "city, country", the
 // items as "2 × TEE".
 
-const CARRIERS: Record<string, string> = {
-  ups: "UPS",
-  usps: "USPS",
-  fedex: "FedEx",
-  dhl: "DHL",
-  s10: "Postal (UPU S10)",
-};
-
-/** The API's carrier code as people say it; any other name a merchant uses, as given. */
-export function carrierName(code: string | null | undefined): string {
-  if (!code) return "—";
-  return CARRIERS[code.toLowerCase()] ?? code;
+/** The carrier as the API names it for people (`carrierName`: "UPS", "Royal Mail"), else the
+ * code or name as stored, else a dash. The API owns the list of carriers, not the console. */
+export function carrierLine(shipment: { carrier?: string | null; carrierName?: string | null }): string {
+  return shipment.carrierName || shipment.carrier || "—";
 }
 
 let regionNames: Intl.DisplayNames | null = null;

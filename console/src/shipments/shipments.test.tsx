@@ -3,7 +3,8 @@ import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
 import { ADMIN, renderScreen, SUPPORT } from "../test-render";
 import ShipmentsScreen from "./index";
-import { carrierName, countryName, itemsLine, placeLine } from "./shipmentText";
+import { carrierLine, countryName, itemsLine, placeLine } from "./shipmentText";
+import { patient } from "../test-wait";
 
 const shipment = {
   id: "U2hpcG1lbnQ6Nw==",
@@ -11,6 +12,7 @@ const shipment = {
   createdBy: "packer@example.com",
   trackingNumber: "1Z999AA10123456784",
   carrier: "ups",
+  carrierName: "UPS",
   trackingUrl: "https://www.ups.com/track?tracknum=1Z999AA10123456784",
   shippingMethod: "standard",
   shippedTo: { firstName: "Ada", lastName: "Lovelace", company: "", city: "London", state: "", country: "GB" },
@@ -30,10 +32,9 @@ const page = {
 
 describe("a shipment's line", () => {
   it("names the carrier as people say it, the place by country name, the items by SKU", () => {
-    expect(carrierName("ups")).toBe("UPS");
-    expect(carrierName("s10")).toBe("Postal (UPU S10)");
-    expect(carrierName("Parcelforce")).toBe("Parcelforce");
-    expect(carrierName(null)).toBe("—");
+    expect(carrierLine({ carrier: "ups", carrierName: "UPS" })).toBe("UPS");
+    expect(carrierLine({ carrier: "Parcelforce", carrierName: null })).toBe("Parcelforce");
+    expect(carrierLine({ carrier: null, carrierName: null })).toBe("—");
     expect(countryName("gb")).toBe("United Kingdom");
     expect(placeLine({ city: "London", state: "", country: "GB" })).toBe("London, United Kingdom");
     expect(itemsLine(shipment.items)).toBe("2 × TEE, 1 × MUG");
@@ -50,6 +51,8 @@ describe("the shipments list", { timeout: 30_000 }, () => {
     expect(row).toHaveTextContent("London, United Kingdom");
     expect(within(row).getByRole("link", { name: "1Z999AA10123456784" })).toHaveAttribute("href", shipment.trackingUrl);
     expect(row).toHaveTextContent("2 × TEE, 1 × MUG");
+    expect(row).toHaveTextContent("UPS"); // the API's name for the carrier, not its code
+    expect(row).not.toHaveTextContent(/\bups\b/);
   });
 
   it("deletes after a confirmation that says the order is not changed", async () => {
@@ -60,7 +63,7 @@ describe("the shipments list", { timeout: 30_000 }, () => {
     expect(dialog).toHaveTextContent("The order is not changed: order 104 keeps its status, tracking number and notes.");
     expect(named("DeleteShipment")).toHaveLength(0);
     await userEvent.click(within(dialog).getByRole("button", { name: "Delete shipment" }));
-    await vi.waitFor(() => expect(named("DeleteShipment")).toHaveLength(1));
+    await vi.waitFor(() => expect(named("DeleteShipment")).toHaveLength(1), patient);
     expect(named("DeleteShipment")[0]?.variables).toEqual({ id: shipment.id });
     expect(await screen.findByText("Deleted shipment 1Z999AA10123456784. Order 104 is unchanged.")).toBeInTheDocument();
   });
