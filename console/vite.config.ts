@@ -55,5 +55,8 @@ export default defineConfig({
     globals: true,
     setupFiles: ["./src/test-setup.ts"],
     include: ["src/**/*.test.{ts,tsx}"],
+    // a shared, loaded machine renders jsdom screens slowly: 5 s (the default) is not a fault
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
   },
 });

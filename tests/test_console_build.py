@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.console_harness import build_console, run_in_console
+
+# Node.js tools over the console: `scripts/test --all` and CI run them
+pytestmark = pytest.mark.heavy
 
 
 def _passes(*command: str) -> str:

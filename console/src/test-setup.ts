@@ -1,6 +1,10 @@
 import "@testing-library/jest-dom/vitest";
-import { cleanup } from "@testing-library/react";
+import { cleanup, configure } from "@testing-library/react";
 import { afterEach } from "vitest";
+
+// findBy…/waitFor give up after 1 s by default; a loaded machine can take longer to render a
+// screen, which is not a fault of the screen (a wrong screen still never matches).
+configure({ asyncUtilTimeout: 10_000 });
 
 afterEach(() => {
   cleanup();
