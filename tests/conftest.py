@@ -363,10 +363,24 @@ def app_settings(app: Any, **changes: Any) -> Iterator[None]:
         endpoint.settings = before
 
 
+# names a test's own code uses when it starts processes (served, CLI, workers, migrations)
+# or runs many examples (Hypothesis): such a test takes seconds where most take milliseconds
+_STARTS_PROCESSES = {"serve", "cli", "_cli", "start_worker", "subprocess", "Popen", "pty", "step"}
+_STARTS_PROCESSES |= {"given", "run_state_machine_as_test"}
+
+
+def _starts_processes(item: pytest.Item) -> bool:
+    function = getattr(item, "function", None)
+    code = getattr(function, "__code__", None)
+    return code is not None and not _STARTS_PROCESSES.isdisjoint(code.co_names)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Under pytest-xdist (`--dist loadgroup`, scripts/test), the tests of a module that
     uses a module-scoped fixture (a served console and its browser, say) run on one worker,
-    so the fixture is made once rather than once a worker."""
+    so the fixture is made once rather than once a worker. Tests that start processes go
+    first: handed out last, one of them would keep a worker busy after the others finish."""
+    items.sort(key=lambda item: not _starts_processes(item))
     for item in items:
         info = getattr(item, "_fixtureinfo", None)
         module = getattr(item, "module", None)
