@@ -391,7 +391,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         scopes = {d.scope for defs in info.name2fixturedefs.values() for d in defs}
         if scopes & {"module", "class", "package"}:
             item.add_marker(pytest.mark.xdist_group(module.__name__))
-    if config.getvalue("loadgroup"):  # set in xdist's workers
+    if getattr(config.option, "loadgroup", False):  # set in xdist's workers only
         _name_groups(items)
 
 
