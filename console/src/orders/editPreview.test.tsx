@@ -116,7 +116,8 @@ describe("Edit order's preview", () => {
     const { sent, box } = dialog((op) => (named(op) === "PreviewOrderEdit" ? previewOf(op.variables?.input as Input) : saved("47.50", "12.50")), 1000);
     expect(within(box).getByText("No changes yet.")).toBeInTheDocument();
     await setQuantity(box, "TEE-M", "45"); // "", "4", "45": one question, for 45
-    await vi.waitFor(() => expect(box.querySelector('[data-field="preview-balance-due"]')).toHaveTextContent("$432.50"));
+    // the dialog waits 1 s of quiet before it asks: vi.waitFor's own 1 s would race it
+    await vi.waitFor(() => expect(box.querySelector('[data-field="preview-balance-due"]')).toHaveTextContent("$432.50"), { timeout: 10_000 });
     expect(previews(sent)).toHaveLength(1);
     expect((previews(sent)[0]?.variables as { input: Input }).input.change).toEqual([{ orderItemId: "i1", quantity: 45, unitPrice: null }]);
     expect(previews(sent)[0]?.context.requestPolicy).toBe("network-only");
@@ -126,7 +127,7 @@ describe("Edit order's preview", () => {
     expect(sent.filter((op) => op.kind === "mutation")).toHaveLength(0);
 
     await setQuantity(box, "TEE-M", "1");
-    await vi.waitFor(() => expect(box.querySelector('[data-field="preview-refund-due"]')).toHaveTextContent("$7.50"));
+    await vi.waitFor(() => expect(box.querySelector('[data-field="preview-refund-due"]')).toHaveTextContent("$7.50"), { timeout: 10_000 });
     await userEvent.click(within(box).getByRole("button", { name: "Save changes" }));
     await vi.waitFor(() => expect(box.querySelector('[data-field="edit-balance-due"]')).toBeInTheDocument());
     const [save] = sent.filter((op) => op.kind === "mutation");
