@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import os
 import resource
+import statistics
 import sys
 import tempfile
 import time
@@ -48,7 +49,7 @@ def max_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-async def main(count: int) -> None:
+async def main(count: int, rounds: int) -> None:
     from tortoise import Tortoise, connections
 
     from app.db import atomic, migrate_database, tortoise_config
@@ -68,37 +69,46 @@ async def main(count: int) -> None:
         await conn.execute_query(SEED, [count])
         await conn.execute_script("ANALYZE")
         before = max_rss_mb()
-        start = time.perf_counter()
-        async with conn.acquire_connection() as raw:
-            await raw.copy_from_query(
-                FLOOR, output=str(folder / "floor.csv"), format="csv", header=True
-            )
-        floor = count / (time.perf_counter() - start)
-
         storage = LocalStorage(folder)
-        with jobs.collecting():  # the job is run below, not sent
-            async with atomic():
-                export = await exports.start(SYSTEM, OrderFilter(), ExportGranularity.ORDER)
-        start = time.perf_counter()
-        status = await exports.run(export.id, storage)
-        rate = count / (time.perf_counter() - start)
-        assert status is not None
-        assert status.value == "SUCCEEDED"
+        floors: list[float] = []
+        rates: list[float] = []
+        for _ in range(rounds):  # interleaved: each ratio compares runs made one after the other
+            start = time.perf_counter()
+            async with conn.acquire_connection() as raw:
+                await raw.copy_from_query(
+                    FLOOR, output=str(folder / "floor.csv"), format="csv", header=True
+                )
+            floors.append(count / (time.perf_counter() - start))
+
+            with jobs.collecting():  # the job is run below, not sent
+                async with atomic():
+                    export = await exports.start(SYSTEM, OrderFilter(), ExportGranularity.ORDER)
+            start = time.perf_counter()
+            status = await exports.run(export.id, storage)
+            rates.append(count / (time.perf_counter() - start))
+            assert status is not None
+            assert status.value == "SUCCEEDED"
         grew = max_rss_mb() - before
         size = (folder / "exports" / f"{export.id}.csv").stat().st_size
     finally:
         await Tortoise.close_connections()
-    print(f"exportOrders (ORDER rows), {count} orders, a {size / 1e6:.0f} MB file")
-    print(f"  floor (COPY ... TO STDOUT)  {floor:10.0f} rows/s")
-    print(f"  exportOrders                {rate:10.0f} rows/s   ratio {rate / floor:.2f}")
-    print(f"  peak memory grew by {grew:.0f} MB during the export")
+    ratios = [rate / floor for rate, floor in zip(rates, floors, strict=True)]
+    print(f"exportOrders (ORDER rows), {count} orders, a {size / 1e6:.0f} MB file, {rounds} rounds")
+    print(f"  floor (COPY ... TO STDOUT)  {statistics.median(floors):10.0f} rows/s (median)")
+    print(f"  exportOrders                {statistics.median(rates):10.0f} rows/s (median)")
+    print(
+        f"  ratio, median of rounds     {statistics.median(ratios):.2f}"
+        f"   (rounds: {', '.join(f'{r:.2f}' for r in ratios)})"
+    )
+    print(f"  peak memory grew by {grew:.0f} MB during the exports")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--orders", type=int, default=1_000_000)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL"):
         sys.exit("Run this on PostgreSQL: set DATABASE_URL.")
     scratch_environment("bitcart_bench_export")
-    asyncio.run(main(args.orders))
+    asyncio.run(main(args.orders, args.rounds))

@@ -181,10 +181,11 @@ async def empty_tables(app: Any) -> None:
     tables = [
         model._meta.db_table for model in _models() if model._meta.db_table not in KEEP_TABLES
     ]
-    if get_settings().is_sqlite:
-        for table in tables:
-            await conn.execute_script(f'DELETE FROM "{table}"')
-        await conn.execute_script("DELETE FROM sqlite_sequence WHERE name != 'users'")
+    if get_settings().is_sqlite:  # one script: one trip to the connection's thread
+        deletes = "".join(f'DELETE FROM "{table}";' for table in tables)
+        await conn.execute_script(
+            f"BEGIN; {deletes} DELETE FROM sqlite_sequence WHERE name != 'users'; COMMIT;"
+        )
     else:
         joined = ", ".join(f'"{t}"' for t in tables)
         await conn.execute_script(f"TRUNCATE {joined} RESTART IDENTITY CASCADE")
@@ -363,10 +364,25 @@ def app_settings(app: Any, **changes: Any) -> Iterator[None]:
         endpoint.settings = before
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+# names a test's own code uses when it starts processes (served, CLI, workers, migrations)
+# or runs many examples (Hypothesis): such a test takes seconds where most take milliseconds
+_STARTS_PROCESSES = {"serve", "cli", "_cli", "start_worker", "subprocess", "Popen", "pty", "step"}
+_STARTS_PROCESSES |= {"given", "run_state_machine_as_test"}
+
+
+def _starts_processes(item: pytest.Item) -> bool:
+    function = getattr(item, "function", None)
+    code = getattr(function, "__code__", None)
+    return code is not None and not _STARTS_PROCESSES.isdisjoint(code.co_names)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Under pytest-xdist (`--dist loadgroup`, scripts/test), the tests of a module that
-    uses a module-scoped fixture (a served console and its browser, say) run on one worker,
-    so the fixture is made once rather than once a worker."""
+    uses a module-scoped fixture (a served process and its browser, say) run on one worker,
+    so the fixture is made once rather than once a worker, and not again each time the
+    worker comes back to the module. Tests that start processes go first: handed out last,
+    one of them would keep a worker busy after the others finish."""
+    items.sort(key=lambda item: not _starts_processes(item))
     for item in items:
         info = getattr(item, "_fixtureinfo", None)
         module = getattr(item, "module", None)
@@ -375,3 +391,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         scopes = {d.scope for defs in info.name2fixturedefs.values() for d in defs}
         if scopes & {"module", "class", "package"}:
             item.add_marker(pytest.mark.xdist_group(module.__name__))
+    if getattr(config.option, "loadgroup", False):  # set in xdist's workers only
+        _name_groups(items)
+
+
+def _name_groups(items: list[pytest.Item]) -> None:
+    """xdist's scheduler keeps together the tests whose node ids end in the same
+    `@group`; xdist 3.8 sets that suffix as `item._nodeid`, which pytest 9 no longer reads
+    (it keeps the id as `item._id`), so every group was spread over the workers."""
+    from _pytest.nodeid import coerce_node_id
+
+    for item in items:
+        names = sorted({str(mark.args[0]) for mark in item.iter_markers("xdist_group")})
+        if names and "@" not in item.nodeid:
+            item._id = coerce_node_id(f"{item.nodeid}@{'_'.join(names)}")

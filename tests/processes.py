@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -24,6 +27,32 @@ def cli_env(data_dir: Path, *, keep_databases: bool = False) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in dropped}
     env["BITCART_DATA_DIR"] = str(data_dir)
     return env
+
+
+SQLITE_FILE = "bitcart.sqlite3"  # in the data folder (app/settings.py)
+_template: list[Path] = []
+_template_lock = threading.Lock()
+
+
+def migrated_data_folder(data_dir: Path) -> Path:
+    """`data_dir` with a SQLite database already migrated, copied from one this test process
+    migrated once (`python -m app migrate`): migrating a fresh file costs a served process
+    about 1.2 s of CPU, which only the tests of a first start (test_cli) need to see."""
+    with _template_lock:
+        if not _template:
+            folder = Path(tempfile.mkdtemp(prefix="bitcart-migrated-"))
+            subprocess.run(
+                [sys.executable, "-m", "app", "migrate"],
+                env=cli_env(folder),
+                capture_output=True,
+                timeout=120,
+                check=True,
+            )
+            _template.append(folder / SQLITE_FILE)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    if not (data_dir / SQLITE_FILE).exists():
+        shutil.copyfile(_template[0], data_dir / SQLITE_FILE)
+    return data_dir
 
 
 def free_port() -> int:
@@ -54,9 +83,13 @@ def serve(
     keep_databases: bool = False,
     env: dict[str, str] | None = None,
     log_file: Path | None = None,
+    fresh: bool = False,
 ) -> subprocess.Popen[str]:
     """`bitcart-orders serve`; its output captured (capture), written to log_file, or
-    dropped."""
+    dropped. On the defaults (SQLite) its data folder gets a migrated database first
+    (migrated_data_folder), unless `fresh`: a first start from nothing."""
+    if not fresh and not keep_databases and "DATABASE_URL" not in (env or {}):
+        migrated_data_folder(data_dir)
     output: Any = subprocess.PIPE if capture else subprocess.DEVNULL
     if log_file is not None:
         output = log_file.open("w")

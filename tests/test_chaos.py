@@ -36,6 +36,10 @@ POSTGRES = pytest.mark.skipif(
     not os.environ.get("DATABASE_URL", "").startswith("postgres"),
     reason="needs PostgreSQL (DATABASE_URL), as in CI",
 )
+
+# outages and a chaos run: `scripts/test --all` and CI run them
+pytestmark = pytest.mark.heavy
+
 ORDERS = "{ orders(first: 5) { totalCount edges { node { number } } } }"
 
 

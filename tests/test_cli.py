@@ -72,7 +72,7 @@ def test_serve_demo_end_to_end(tmp_path: Path) -> None:
     """The README's first command: demo data, printed logins that work, orders to list."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    process = serve(tmp_path, port, "--demo", capture=True)
+    process = serve(tmp_path, port, "--demo", capture=True, fresh=True)  # from nothing
     try:
         wait_healthy(url, process)
         process.terminate()

@@ -38,7 +38,8 @@ from tests.console_harness import (
     wait_for_download,
 )
 
-pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
+# browser walk-throughs: `scripts/test --all` and CI run them
+pytestmark = [pytest.mark.filterwarnings("ignore::ResourceWarning"), pytest.mark.heavy]
 
 ADDRESS = {
     "firstName": "Edith",

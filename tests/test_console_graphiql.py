@@ -22,7 +22,8 @@ from tests.console_harness import (
     wait_for,
 )
 
-pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
+# browser walk-throughs: `scripts/test --all` and CI run them
+pytestmark = [pytest.mark.filterwarnings("ignore::ResourceWarning"), pytest.mark.heavy]
 
 # the page's script and style addresses
 ADDRESSES = re.compile(r"""\b(?:src|href)\s*=\s*["']([^"']+)["']""")

@@ -34,6 +34,9 @@ from tests.console_harness import (
     npm_env,
 )
 
+# browser walk-throughs: `scripts/test --all` and CI run them
+pytestmark = pytest.mark.heavy
+
 ARTIFACTS = ROOT / "test-artifacts" / "console"
 AXE_PROJECT = ROOT / "tests" / "console_axe"
 AXE = AXE_PROJECT / "node_modules" / "axe-core" / "axe.min.js"

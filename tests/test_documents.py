@@ -339,3 +339,23 @@ async def test_a_days_packing_slips_by_filter(
     assert both["generateDocuments"]["errors"] == [
         {"code": "INVALID_INPUT", "message": "Give either orderIds or a filter."}
     ]
+
+
+def test_a_page_tree_the_quick_read_misses_is_counted_by_pypdf() -> None:
+    """page_count reads /Count from the page tree's dictionary; one it cannot read that way
+    (a nested dictionary in it) is counted by pypdf, imported only then."""
+    from pypdf import PdfWriter
+    from pypdf.generic import DictionaryObject, NameObject, NumberObject
+
+    from app.documents.render import _PAGE_TREE, page_count
+
+    writer = PdfWriter()
+    for _ in range(3):
+        writer.add_blank_page(100, 100)
+    nested = DictionaryObject({NameObject("/Y"): NumberObject(1)})
+    writer._root_object["/Pages"].get_object()[NameObject("/Extra")] = nested
+    out = io.BytesIO()
+    writer.write(out)
+    pdf = out.getvalue()
+    assert not list(_PAGE_TREE.finditer(pdf))  # the quick read finds nothing here
+    assert page_count(pdf) == 3

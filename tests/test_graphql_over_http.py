@@ -52,6 +52,7 @@ async def test_graphql_response_json_is_negotiated(http: httpx.AsyncClient) -> N
     assert (legacy.status_code, legacy.headers["content-type"]) == (200, "application/json")
 
 
+@pytest.mark.heavy  # Node.js and a served process: `scripts/test --all` and CI
 def test_the_graphql_over_http_audit_passes(tmp_path: Path) -> None:
     node = shutil.which("node")
     if node is None or not (AUDIT / "node_modules" / "graphql-http").is_dir():

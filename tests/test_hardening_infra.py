@@ -38,7 +38,7 @@ from app.models import Export, ImportStatus
 from app.services import ratelimit
 from app.settings import Settings
 from tests.conftest import Actors, GraphQLClient, app_settings
-from tests.processes import cli_env, free_port, serve, wait_healthy
+from tests.processes import cli_env, free_port, migrated_data_folder, serve, wait_healthy
 
 ROOT = Path(__file__).resolve().parent.parent
 PROTOCOL = Subprotocol("graphql-transport-ws")
@@ -407,7 +407,7 @@ def _cli(tmp_path: Path, *args: str, given: str | None = None) -> subprocess.Com
 
 
 def test_create_staff_never_takes_the_password_from_the_command_line(tmp_path: Path) -> None:
-    assert _cli(tmp_path, "migrate").returncode == 0
+    migrated_data_folder(tmp_path)
     staff = ("create-staff", "--email", "ops@shop.test", "--role", "ADMIN")
     refused = _cli(tmp_path, *staff, "--password", "long password 1")
     assert refused.returncode != 0
@@ -433,7 +433,7 @@ def _talk(fd: int, until: bytes, seconds: float = 60) -> bytes:
 
 
 def test_create_staff_asks_for_the_password_on_a_terminal(tmp_path: Path) -> None:
-    assert _cli(tmp_path, "migrate").returncode == 0
+    migrated_data_folder(tmp_path)
     command = [sys.executable, "-m", "app", "create-staff", "--email", "t@shop.test"]
     command += ["--role", "SUPPORT"]
     pid, fd = pty.fork()

@@ -219,6 +219,7 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
 
 
+@pytest.mark.heavy  # a browser walk-through: `scripts/test --all` and CI
 @pytest.mark.skipif(
     not (CHROMIUM and CHROMEDRIVER) and not os.environ.get("BITCART_REQUIRE_BROWSER"),
     reason="needs Debian's chromium and chromium-driver (CI installs them)",

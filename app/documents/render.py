@@ -19,7 +19,6 @@ from typing import Any
 
 import orjson
 import typst
-from pypdf import PdfReader
 
 PACKAGE_TEMPLATES = Path(__file__).parent / "templates"
 PACKAGE_FONTS = Path(__file__).parent / "fonts"
@@ -123,4 +122,8 @@ def page_count(pdf: bytes) -> int:
         for tree in _PAGE_TREE.finditer(pdf)
         if (found := _COUNT.search(tree.group(0)))
     ]
-    return max(counts) if counts else len(PdfReader(io.BytesIO(pdf)).pages)
+    if counts:
+        return max(counts)
+    from pypdf import PdfReader  # only here: importing it is ~60 ms of every process's start
+
+    return len(PdfReader(io.BytesIO(pdf)).pages)

@@ -31,8 +31,6 @@ from app.services.orders import OrderFilter, filtered_orders
 from app.storage import Storage, scratch_file
 
 SET_SIZE = 5000
-# orders per COPY on PostgreSQL (their ids go in as one array)
-COPY_SET_SIZE = 100_000
 
 # The columns, in order (documented in docs/back-office.md, "Exports"). An order's and its
 # payment's are read-model fields (app/read_model.py), picked as webhooks pick theirs, so a
@@ -223,9 +221,11 @@ def _write_rows(writer: Any, handle: TextIO, rows: list[list[object]]) -> None:
 
 def _safe(column: str) -> str:
     """The SQL of csv_files.safe_cell: a leading = + - @ tab or CR gets a ', and an empty
-    text is written as nothing (as the csv module writes it)."""
+    text is written as nothing (as the csv module writes it). The first character is
+    compared as a number (ascii(): its code point, 0 for an empty text): six text
+    comparisons a cell, under the database's collation, cost much of the COPY's time."""
     return (
-        f"CASE WHEN left({column}, 1) IN ('=', '+', '-', '@', chr(9), chr(13)) "
+        f"CASE WHEN ascii({column}) IN (61, 43, 45, 64, 9, 13) "
         f"THEN chr(39) || {column} ELSE NULLIF({column}, '') END"
     )
 
@@ -243,25 +243,30 @@ _ORDER_SQL = f"""SELECT o.number, {_CREATED}, o.status, {_safe("o.email")}, {_sa
   {_safe("o.shipping_method")}, o.currency, o.subtotal, o.shipping_cost, o.tax_total, o.total,
   o.payment_status, o.amount_paid, o.amount_refunded, {_safe("o.tracking_number")},
   {_safe("o.carrier")}
-FROM orders o WHERE o.id = ANY($1::int[]) ORDER BY o.id"""  # noqa: S608 - no input in it
+FROM orders o {{where}} ORDER BY o.id"""  # noqa: S608 - no input in it
 _ITEM_SQL = f"""SELECT o.number, {_CREATED}, o.status, {_safe("o.email")}, o.currency,
   {_safe("i.sku")}, {_safe("i.name")}, i.quantity, i.unit_price, i.total, i.quantity_shipped,
   i.quantity_returned
-FROM orders o JOIN order_items i ON i.order_id = o.id WHERE o.id = ANY($1::int[])
+FROM orders o JOIN order_items i ON i.order_id = o.id {{where}}
 ORDER BY o.id, i.id"""  # noqa: S608 - no input in it
 
 
 async def _copy_sets(export: Export, items: bool, handle: TextIO) -> int:
-    """On PostgreSQL the database writes each set's rows itself (COPY ... TO STDOUT, the
-    same cells as the csv module path), straight into the file."""
-    count = 0
-    async for order_ids in _id_sets(export, COPY_SET_SIZE):
-        async with connections.get("default").acquire_connection() as raw:
-            status = await raw.copy_from_query(
-                _ITEM_SQL if items else _ORDER_SQL, order_ids, output=handle.buffer, format="csv"
-            )
-        count += int(status.split()[-1])
-    return count
+    """On PostgreSQL the database writes the rows itself, in one COPY ... TO STDOUT (the same
+    cells as the csv module path) straight into the file: one statement, one snapshot, no
+    order id passing through Python. The filter goes in as the list's own query, with its
+    values as parameters; with nothing to filter on there is no condition at all."""
+    viewer = acting_as(export)
+    matching = filtered_orders(viewer, _filter_from(export.order_filter)).only("id")
+    matching._choose_db_if_not_chosen()
+    matching._make_query()
+    subquery, params = matching.query.get_parameterized_sql()
+    unfiltered = Order.all().only("id").sql()
+    where = "" if subquery == unfiltered and not params else f"WHERE o.id IN ({subquery})"
+    query = (_ITEM_SQL if items else _ORDER_SQL).format(where=where)
+    async with connections.get("default").acquire_connection() as raw:
+        status = await raw.copy_from_query(query, *params, output=handle.buffer, format="csv")
+    return int(status.split()[-1])
 
 
 async def _id_sets(export: Export, size: int) -> Any:

@@ -7,6 +7,10 @@ import { patient } from "./test-wait";
 // renders React Aria in jsdom slowly
 configure({ asyncUtilTimeout: patient.timeout });
 
+// findBy…/waitFor give up after 1 s by default; a loaded machine can take longer to render a
+// screen, which is not a fault of the screen (a wrong screen still never matches).
+configure({ asyncUtilTimeout: 10_000 });
+
 afterEach(() => {
   cleanup();
   sessionStorage.clear();
