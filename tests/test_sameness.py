@@ -158,3 +158,20 @@ async def test_a_difference_that_stays_is_caught_and_one_that_settles_is_not(
     monkeypatch.setattr(sameness, "reference", always_other)
     with pytest.raises(AssertionError):
         await gql.data(query, None, actors.admin.token)
+
+
+def test_the_check_leaves_to_timing_only_what_graphql_core_does() -> None:
+    """Error order, and errors inside a subtree another error nulled, may differ; nothing
+    else may."""
+    a = {"message": "A", "path": ["one", "staffNotes"], "extensions": {"code": "FORBIDDEN"}}
+    b = {"message": "B", "path": ["one", "refunds", 0, "reason"]}
+    data = {"one": {"staffNotes": None, "refunds": [{"reason": None}]}}
+    assert sameness.same({"data": data, "errors": [a, b]}, {"data": data, "errors": [b, a]})
+    assert not sameness.same({"data": data, "errors": [a]}, {"data": data, "errors": [a, b]})
+    assert not sameness.same(
+        {"data": data, "errors": [a, {**b, "message": "C"}]}, {"data": data, "errors": [a, b]}
+    )
+    root = {"message": "U", "path": ["shipments", "edges"]}
+    stock = {"message": "F", "path": ["products", "edges", 0, "node", "stock"]}
+    assert sameness.same({"data": None, "errors": [root, stock]}, {"data": None, "errors": [root]})
+    assert not sameness.same({"data": None, "errors": [root]}, {"data": data, "errors": [root]})
