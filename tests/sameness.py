@@ -115,10 +115,10 @@ def _nulled_above(data: Any, path: list[Any]) -> tuple[Any, ...] | None:
     for depth, key in enumerate(path):
         if here is None:
             return tuple(path[:depth])
-        if isinstance(here, dict) and key in here:
-            here = here[key]
-        elif isinstance(here, list) and isinstance(key, int) and 0 <= key < len(here):
-            here = here[key]
-        else:
+        present = (isinstance(here, dict) and key in here) or (
+            isinstance(here, list) and isinstance(key, int) and 0 <= key < len(here)
+        )
+        if not present:
             return None  # not in the answer at all: compared as it is
+        here = here[key]
     return None
