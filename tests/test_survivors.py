@@ -15,7 +15,7 @@ from app.services import transactions
 from app.services.auth import SYSTEM
 from app.services.errors import DomainError
 from app.services.orders import MAX_LINES, MAX_QUANTITY
-from tests.conftest import Actors, GraphQLClient
+from tests.conftest import Actors, GraphQLClient, app_settings
 from tests.factories import ORDER_FIELDS, create_product, paid, placed, record_payment, timeline
 
 EDIT = f"""mutation($id: ID!, $input: EditOrderInput!) {{
@@ -53,20 +53,24 @@ async def test_an_edit_totals_the_lines_plus_shipping_plus_tax(
     await create_product(gql, staff, "TEE", stock=10, price="20.00")
     await create_product(gql, staff, "MUG", stock=10, price="8.00")
     order = await paid(gql, actors.customer.token, [("TEE", 1), ("MUG", 1)], staff)
-    tax_rate = app.state.settings.tax_rate
     tee = next(i for i in order["items"] if i["sku"] == "TEE")
 
-    payload = await edit(
-        gql, staff, order, shippingCost="7.50", change=[{"orderItemId": tee["id"], "quantity": 2}]
-    )
+    with app_settings(app, tax_rate=Decimal("0.10")):  # a tax to add, not take off
+        payload = await edit(
+            gql,
+            staff,
+            order,
+            shippingCost="7.50",
+            change=[{"orderItemId": tee["id"], "quantity": 2}],
+        )
 
     assert payload["errors"] == []
     after = payload["order"]
     subtotal = Decimal("48.00")  # 2 x 20.00 + 8.00
-    tax = (subtotal * tax_rate).quantize(Decimal("0.01"))
     assert Decimal(after["subtotal"]) == subtotal
     assert Decimal(after["shippingCost"]) == Decimal("7.50")
-    assert Decimal(after["total"]) == subtotal + Decimal("7.50") + tax
+    assert Decimal(after["taxTotal"]) == Decimal("4.80")
+    assert Decimal(after["total"]) == Decimal("60.30")  # 48.00 + 7.50 + 4.80
     assert Decimal(after["payment"]["balanceDue"]) == Decimal(after["total"]) - Decimal("28.00")
     edited = [e for e in await timeline(gql, staff, order["id"]) if e["type"] == "ORDER_EDITED"]
     assert [e["data"] for e in edited] == [
