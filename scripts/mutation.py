@@ -546,6 +546,21 @@ class Runner:
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its Valkey goes with it when it is stopped
         )
+        try:
+            stopped = self._watch(process, results)
+        finally:  # stopped by a signal or an error here: its session goes too
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+            log.close()
+        lines = _read(results)
+        if not stopped and not any(r.get("finished") for r in lines):
+            broken = [r for r in lines if "broken_by" in r]
+            stopped = "broken" if broken else f"ended (exit {process.returncode})"
+        return lines, stopped
+
+    def _watch(self, process: subprocess.Popen[bytes], results: Path) -> str:
+        """Wait for the session to end; stop it when the running mutant overruns its budget."""
         stopped = ""
         while process.poll() is None:
             time.sleep(0.5)
@@ -563,12 +578,7 @@ class Runner:
                 stopped = f"overran {last['start']}"
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
-        log.close()
-        lines = _read(results)
-        if not stopped and not any(r.get("finished") for r in lines):
-            broken = [r for r in lines if "broken_by" in r]
-            stopped = "broken" if broken else f"ended (exit {process.returncode})"
-        return lines, stopped
+        return stopped
 
     def run(self, mutants: list[str]) -> dict[str, Outcome]:
         outcomes: dict[str, Outcome] = {}
@@ -659,10 +669,7 @@ class Choice:
     prose: int
     listed: int
     by_seed: dict[int, list[str]]  # empty: the whole module
-
-    @property
-    def names(self) -> list[str]:
-        return sorted({n for names in self.by_seed.values() for n in names}, key=_natural)
+    names: list[str]  # what is run: every candidate, or the seeds' samples together
 
 
 def _choose(
@@ -682,7 +689,7 @@ def _choose(
             for seed in args.seeds
         }
         chosen = sorted({n for names in by_seed.values() for n in names}, key=_natural)
-    return Choice(module, len(everything), len(prose), len(listed), by_seed), chosen
+    return Choice(module, len(everything), len(prose), len(listed), by_seed, chosen), chosen
 
 
 def _score(names: list[str], outcomes: dict[str, Outcome]) -> tuple[int, int, int, int, str]:
@@ -726,6 +733,8 @@ def main() -> int:
     parser.add_argument("--diffs", action="store_true", help="print each survivor's change")
     parser.add_argument("--verbose", action="store_true", help="say how the sessions go")
     args = parser.parse_args()
+    # a TERM (a deadline, a kill) unwinds as an exit would: the test session is stopped too
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     args.modules = args.modules or list(TESTS)
     unknown = [m for m in args.modules if m not in TESTS and not args.tests]
     if unknown:

@@ -12,6 +12,7 @@ BITCART_MUTATION_PLAN) says which mutants to run and where to write what happene
    one fails (killed) or all pass (survived). Before a mutant starts, a "start" line with its
    time budget is written; the driver kills the session when that budget is overrun.
    With `confirm`, the mutant's tests first run unmutated, timed, as a fresh baseline.
+Hypothesis does not shrink a failing example here (a mutant only has to fail).
 3. after a kill, one of the mutant's tests runs again unmutated (the canary): if it fails, the
    mutant left the session broken, so the session stops and the driver starts a new one for
    the rest: no later mutant is counted as killed by a broken session.
@@ -126,6 +127,21 @@ class _Session:
             if killed_by and not self.run(self.items[tests[0]])[0]:
                 self.write(broken_by=mutant, canary=tests[0])
                 return  # the driver starts a fresh session for the rest
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """A failing property test only has to fail here: shrinking its example to the smallest
+    (minutes for a state machine) tells nothing more about a mutant."""
+    if not os.environ.get("BITCART_MUTATION_PLAN"):
+        return
+    from hypothesis import Phase, settings
+
+    settings.register_profile(
+        "mutation",
+        phases=[Phase.explicit, Phase.reuse, Phase.generate],
+        report_multiple_bugs=False,
+    )
+    settings.load_profile("mutation")
 
 
 def pytest_runtestloop(session: pytest.Session) -> bool | None:
