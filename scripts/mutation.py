@@ -318,6 +318,8 @@ PG_ONLY: dict[str, str] = {
     "app.services.catalog.x_create_product__mutmut_77": _SERIALISED,
     "app.services.addresses.x_search_words__mutmut_5": "search text is matched with LIKE, which "
     "minds case, only on PostgreSQL; SQLite's icontains does not",
+    "app.services.order_edits.x_preview_edit__mutmut_12": "a preview that locks the order: on "
+    "SQLite a lock is a read; only PostgreSQL's row lock would make it wait for an edit",
 }
 
 # And the other way round: left out of a run on PostgreSQL, measured on SQLite.

@@ -11,6 +11,7 @@ import pytest
 
 from app.db import atomic
 from app.models import InventoryMovement, Order, Product, TransactionKind
+from app.schema.ids import to_global_id
 from app.services import transactions
 from app.services.auth import SYSTEM
 from app.services.errors import DomainError
@@ -249,3 +250,17 @@ async def test_a_number_of_no_known_carrier_ships_without_one_and_is_found_space
         }
     ]
     assert created[0]["data"]["shipmentId"]
+
+
+async def test_a_note_on_no_such_order_says_the_order_was_not_found(
+    gql: GraphQLClient, actors: Actors, app: Any
+) -> None:
+    """The same answer to staff and to a customer, whose other orders are none of theirs."""
+    missing = to_global_id("Order", 999_999)
+    query = """mutation($id: ID!) { addOrderNote(orderId: $id, message: "Hello there") {
+      errors { code message field } } }"""
+    for token in (actors.admin.token, actors.customer.token):
+        data = await gql.data(query, {"id": missing}, token)
+        assert data["addOrderNote"]["errors"] == [
+            {"code": "NOT_FOUND", "message": "Order not found.", "field": ["orderId"]}
+        ]
