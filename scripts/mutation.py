@@ -508,6 +508,7 @@ class Runner:
     tests: list[str]
     env: dict[str, str]
     verbose: bool = False
+    stop_at: float = float("inf")  # time.monotonic(): stop there, the rest "not run"
     sessions: int = 0
     work: Path = field(init=False)
 
@@ -566,6 +567,10 @@ class Runner:
         stopped = ""
         while process.poll() is None:
             time.sleep(0.5)
+            if time.monotonic() > self.stop_at:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+                return "out of time"
             lines = _read(results)
             starts = [r for r in lines if "start" in r]
             if not starts:
@@ -587,6 +592,8 @@ class Runner:
         suspects: list[str] = []
         left = list(mutants)
         while left:
+            if time.monotonic() > self.stop_at:
+                break
             lines, stopped = self.session(left)
             for record in lines:
                 if "mutant" in record:
@@ -594,6 +601,8 @@ class Runner:
                         record["result"], record.get("by") or "", record["seconds"]
                     )
             started = [r["start"] for r in lines if "start" in r]
+            if stopped == "out of time":
+                break
             if stopped and started and started[-1] not in outcomes:
                 current = started[-1]
                 if current == "stats":
@@ -610,7 +619,12 @@ class Runner:
             if self.verbose:
                 print(f"  session {self.sessions}: {len(outcomes)} done, {len(left)} left")
         for mutant in suspects:
-            outcomes[mutant] = self.confirm(mutant)
+            if time.monotonic() > self.stop_at:
+                outcomes[mutant] = Outcome("not run", "overran once; out of time to confirm")
+            else:
+                outcomes[mutant] = self.confirm(mutant)
+        for mutant in mutants:
+            outcomes.setdefault(mutant, Outcome("not run", "out of time"))
         return outcomes
 
     def confirm(self, mutant: str) -> Outcome:
@@ -733,10 +747,21 @@ def main() -> int:
     )
     parser.add_argument("--keep", action="store_true", help="keep the scratch copy")
     parser.add_argument("--diffs", action="store_true", help="print each survivor's change")
+    parser.add_argument(
+        "--minutes",
+        type=float,
+        help="stop after this long (or on SIGTERM) and report, the rest counted as not run",
+    )
     parser.add_argument("--verbose", action="store_true", help="say how the sessions go")
     args = parser.parse_args()
     # a TERM (a deadline, a kill) unwinds as an exit would: the test session is stopped too
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    runner_stop: list[Runner] = []
+
+    def stop(*_: object) -> None:
+        for runner in runner_stop:
+            runner.stop_at = 0.0
+
+    signal.signal(signal.SIGTERM, stop)
     args.modules = args.modules or list(TESTS)
     unknown = [m for m in args.modules if m not in TESTS and not args.tests]
     if unknown:
@@ -763,7 +788,10 @@ def main() -> int:
         # the suite's sameness check (two execution paths compared) is not a rule
         env = {**os.environ, "BITCART_SAMENESS": "0"}
         runner = Runner(scratch, args.tests, env, verbose=args.verbose)
+        runner_stop.append(runner)
         began = time.monotonic()
+        if args.minutes is not None:
+            runner.stop_at = began + 60 * args.minutes
         outcomes = runner.run(everything)
         print(
             f"{'SQLite' if not on_postgres else 'PostgreSQL'}; seeds {args.seeds} of "
