@@ -297,6 +297,10 @@ EQUIVALENT: dict[str, str] = {
     "an edit that leaves none is refused before it is priced",
     "app.services.order_edits.x_preview_edit__mutmut_6": "None and False are both false: the "
     "plan reads `lock` only as a truth value",
+    "app.services.transactions.x_add__mutmut_1": "every caller (placeOrder, recordPayment, "
+    "refunds) passes provider: the default is never used",
+    "app.services.transactions.x_add__mutmut_2": "every caller (placeOrder, recordPayment, "
+    "refunds) passes method: the default is never used",
     "app.services.order_edits.x__stock_moves__mutmut_3": _HAS_PRODUCT,
     "app.services.order_edits.x__stock_moves__mutmut_4": _HAS_PRODUCT,
 }
