@@ -73,6 +73,8 @@ async def test_an_edit_totals_the_lines_plus_shipping_plus_tax(
     assert Decimal(after["taxTotal"]) == Decimal("4.80")
     assert Decimal(after["total"]) == Decimal("60.30")  # 48.00 + 7.50 + 4.80
     assert Decimal(after["payment"]["balanceDue"]) == Decimal(after["total"]) - Decimal("28.00")
+    # the payment summary is worked out against the new total, not the one before
+    assert after["payment"]["status"] == "PARTIALLY_PAID"
     edited = [e for e in await timeline(gql, staff, order["id"]) if e["type"] == "ORDER_EDITED"]
     assert [e["data"] for e in edited] == [
         {"total": after["total"], "totalBefore": order["total"], "currency": "USD"}
@@ -209,8 +211,12 @@ async def test_a_reference_recorded_meanwhile_on_another_order_is_a_conflict(
                 reference="ch_1",
             )
 
-    assert [(i.code.value, i.field) for i in refused.value.issues] == [
-        ("TRANSACTION_CONFLICT", ("input", "reference"))
+    assert [(i.code.value, i.message, i.field) for i in refused.value.issues] == [
+        (
+            "TRANSACTION_CONFLICT",
+            "stripe CAPTURE ch_1 is recorded on another order.",
+            ("input", "reference"),
+        )
     ]
 
 
@@ -264,3 +270,20 @@ async def test_a_note_on_no_such_order_says_the_order_was_not_found(
         assert data["addOrderNote"]["errors"] == [
             {"code": "NOT_FOUND", "message": "Order not found.", "field": ["orderId"]}
         ]
+
+
+async def test_a_payment_that_moves_the_status_says_so_in_the_status_change(
+    gql: GraphQLClient, actors: Actors, app: Any
+) -> None:
+    staff = actors.admin.token
+    await create_product(gql, staff, "TEE", stock=10)
+    order = await placed(gql, actors.customer.token, [("TEE", 1)])
+    assert order["status"] == "AWAITING_PAYMENT"
+
+    payload = await record_payment(gql, staff, order)
+
+    assert payload["errors"] == []
+    changes = [e for e in await timeline(gql, staff, order["id"]) if e["type"] == "STATUS_CHANGED"]
+    assert [c["data"] for c in changes] == [
+        {"from": "AWAITING_PAYMENT", "to": "AWAITING_FULFILLMENT", "reason": "PAYMENT"}
+    ]
