@@ -287,3 +287,25 @@ async def test_a_payment_that_moves_the_status_says_so_in_the_status_change(
     assert [c["data"] for c in changes] == [
         {"from": "AWAITING_PAYMENT", "to": "AWAITING_FULFILLMENT", "reason": "PAYMENT"}
     ]
+
+
+async def test_a_voided_authorization_sends_the_order_back_to_awaiting_payment_saying_why(
+    gql: GraphQLClient, actors: Actors, app: Any
+) -> None:
+    staff = actors.admin.token
+    await create_product(gql, staff, "TEE", stock=10)
+    order = await placed(gql, actors.customer.token, [("TEE", 1)])
+    assert (await record_payment(gql, staff, order, kind="AUTHORIZATION"))["errors"] == []
+
+    voided = await record_payment(gql, staff, order, kind="VOID")
+
+    assert voided["errors"] == []
+    assert voided["order"]["status"] == "AWAITING_PAYMENT"
+    changes = [e for e in await timeline(gql, staff, order["id"]) if e["type"] == "STATUS_CHANGED"]
+    assert [(c["message"], c["data"]) for c in changes[1:]] == [
+        (
+            "Payment no longer covers the order: status changed from AWAITING_FULFILLMENT "
+            "to AWAITING_PAYMENT.",
+            {"from": "AWAITING_FULFILLMENT", "to": "AWAITING_PAYMENT", "reason": "PAYMENT"},
+        )
+    ]
