@@ -309,3 +309,21 @@ async def test_a_voided_authorization_sends_the_order_back_to_awaiting_payment_s
             {"from": "AWAITING_FULFILLMENT", "to": "AWAITING_PAYMENT", "reason": "PAYMENT"},
         )
     ]
+
+
+async def test_a_part_payment_leaves_the_status_as_it_was(
+    gql: GraphQLClient, actors: Actors, app: Any
+) -> None:
+    staff = actors.admin.token
+    await create_product(gql, staff, "TEE", stock=10)
+    order = await placed(gql, actors.customer.token, [("TEE", 1)])
+
+    part = await record_payment(gql, staff, order, kind="CAPTURE", amount="4.00")
+
+    assert part["errors"] == []
+    assert (part["order"]["status"], part["order"]["payment"]["status"]) == (
+        "AWAITING_PAYMENT",
+        "PARTIALLY_PAID",
+    )
+    events = await timeline(gql, staff, order["id"])
+    assert [e for e in events if e["type"] == "STATUS_CHANGED"] == []
