@@ -364,7 +364,7 @@ TESTS: dict[str, tuple[str, ...]] = {
     _S + "orders.py": ("place_order", "read_orders"),
     _S + "outbox.py": ("webhooks", "emails", "subscriptions"),
     _S + "pagination.py": ("read_orders",),
-    _S + "payments.py": ("payments",),
+    _S + "payments.py": ("payments", "cancellation", "survivors"),
     _S + "ratelimit.py": ("rate_limits",),
     _S + "refunds.py": ("refunds", "returns", "payments"),
     _S + "returns.py": ("returns", "refunds"),

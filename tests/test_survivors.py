@@ -327,3 +327,33 @@ async def test_a_part_payment_leaves_the_status_as_it_was(
     )
     events = await timeline(gql, staff, order["id"])
     assert [e for e in events if e["type"] == "STATUS_CHANGED"] == []
+
+
+async def test_the_relay_reporting_a_refund_recorded_by_hand_matches_it_on_the_timeline(
+    gql: GraphQLClient, actors: Actors, app: Any
+) -> None:
+    staff = actors.admin.token
+    await create_product(gql, staff, "TEE", stock=10, price="20.00")
+    order = await paid(gql, actors.customer.token, [("TEE", 1)], staff)
+    hand = await gql.data(
+        """mutation($id: ID!) { refundOrder(orderId: $id, input: {amount: "5.00"}) {
+          errors { code } } }""",
+        {"id": order["id"]},
+        staff,
+    )
+    assert hand["refundOrder"]["errors"] == []
+
+    relayed = await record_payment(
+        gql, staff, order, kind="REFUND", amount="5.00", reference="re_9", provider="stripe"
+    )
+
+    assert relayed["errors"] == []
+    events = await timeline(gql, staff, order["id"])
+    matched = [e for e in events if e["type"] == "REFUND_MATCHED"]
+    assert [(e["message"], e["actor"], list(e["data"])) for e in matched] == [
+        (
+            "The stripe refund re_9 is the refund of 5.00 USD recorded by hand.",
+            actors.admin.email,
+            ["transactionId"],
+        )
+    ]
