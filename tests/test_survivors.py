@@ -357,3 +357,25 @@ async def test_the_relay_reporting_a_refund_recorded_by_hand_matches_it_on_the_t
             ["transactionId"],
         )
     ]
+
+
+async def test_each_refused_part_of_a_payment_names_its_field(
+    gql: GraphQLClient, actors: Actors, app: Any
+) -> None:
+    staff = actors.admin.token
+    await create_product(gql, staff, "TEE", stock=10)
+    order = await placed(gql, actors.customer.token, [("TEE", 1)])
+    request = to_global_id("RefundRequest", 999_999)
+
+    def fields(payload: Any) -> list[list[str]]:
+        return [e["field"] for e in payload["errors"]]
+
+    long = await record_payment(gql, staff, order, method="m" * 51, reference="r" * 256)
+    assert fields(long) == [["input", "method"], ["input", "reference"]]
+    capture = await record_payment(gql, staff, order, refundRequestId=request)
+    assert fields(capture) == [["input", "refundRequestId"]]
+    assert (await record_payment(gql, staff, order))["errors"] == []
+    refund = await record_payment(gql, staff, order, kind="REFUND", refundRequestId=request)
+    assert [(e["code"], e["field"]) for e in refund["errors"]] == [
+        ("NOT_FOUND", ["input", "refundRequestId"])
+    ]
