@@ -297,6 +297,8 @@ EQUIVALENT: dict[str, str] = {
     "an edit that leaves none is refused before it is priced",
     "app.services.order_edits.x_preview_edit__mutmut_6": "None and False are both false: the "
     "plan reads `lock` only as a truth value",
+    "app.services.shipments.x_list_shipments__mutmut_44": "ids rise with created_at: newest "
+    "first by id is the same order",
     "app.services.payments.x__refunded__mutmut_3": "parse_money(None) is None: the guard only "
     "spares a call",
     "app.services.payments.x__duration__mutmut_13": "the timeline message's wording only: "

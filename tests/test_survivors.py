@@ -379,3 +379,41 @@ async def test_each_refused_part_of_a_payment_names_its_field(
     assert [(e["code"], e["field"]) for e in refund["errors"]] == [
         ("NOT_FOUND", ["input", "refundRequestId"])
     ]
+
+
+async def test_each_refusal_to_ship_names_its_field_and_a_deletion_keeps_the_number(
+    gql: GraphQLClient, actors: Actors, app: Any
+) -> None:
+    staff = actors.admin.token
+    await create_product(gql, staff, "TEE", stock=10)
+    order = await paid(gql, actors.customer.token, [("TEE", 1)], staff)
+
+    async def ship(**input_: Any) -> Any:
+        data = await gql.data(SHIP, {"id": order["id"], "input": input_}, staff)
+        return data["shipOrder"]
+
+    query = """mutation($id: ID!, $input: ShipOrderInput) { shipOrder(orderId: $id, input: $input) {
+      errors { code message field } } }"""
+    long = await gql.data(query, {"id": order["id"], "input": {"comments": "c" * 5001}}, staff)
+    assert [(e["code"], e["field"]) for e in long["shipOrder"]["errors"]] == [
+        ("INVALID_INPUT", ["comments"])
+    ]
+    assert long["shipOrder"]["errors"][0]["message"].startswith("At most ")
+    bad = await gql.data(query, {"id": order["id"], "input": {"trackingNumber": "!!"}}, staff)
+    assert [(e["code"], e["field"]) for e in bad["shipOrder"]["errors"]] == [
+        ("INVALID_TRACKING_NUMBER", ["trackingNumber"])
+    ]
+    shipped = await ship(trackingNumber="QX77340091")
+    assert shipped["errors"] == []
+    again = await gql.data(query, {"id": order["id"]}, staff)
+    assert [(e["code"], e["field"]) for e in again["shipOrder"]["errors"]] == [
+        ("NOTHING_TO_SHIP", ["items"])
+    ]
+    deleted = await gql.data(
+        "mutation($id: ID!) { deleteShipment(id: $id) { errors { code } } }",
+        {"id": shipped["shipment"]["id"]},
+        staff,
+    )
+    assert deleted["deleteShipment"]["errors"] == []
+    gone = [e for e in await timeline(gql, staff, order["id"]) if e["type"] == "SHIPMENT_DELETED"]
+    assert [e["data"]["trackingNumber"] for e in gone] == ["QX77340091"]
