@@ -341,7 +341,7 @@ SQLITE_ONLY: dict[str, str] = {
 # The tests that speak for each rule module; a run uses the union for the modules it names.
 _S = "app/services/"
 TESTS: dict[str, tuple[str, ...]] = {
-    "app/carriers.py": ("fulfilment", "tracking", "imports"),
+    "app/carriers.py": ("fulfilment", "tracking", "imports", "survivors"),
     _S + "accounts.py": ("accounts",),
     _S + "addresses.py": ("place_order", "order_edits", "read_orders", "webhooks", "search"),
     _S + "auth.py": ("accounts", "rate_limits", "bulk", "fulfilment"),

@@ -18,6 +18,7 @@ from app.services.errors import DomainError
 from app.services.orders import MAX_LINES, MAX_QUANTITY
 from tests.conftest import Actors, GraphQLClient, app_settings
 from tests.factories import ORDER_FIELDS, create_product, paid, placed, record_payment, timeline
+from tests.test_fulfilment import UPS_OK
 
 EDIT = f"""mutation($id: ID!, $input: EditOrderInput!) {{
   editOrder(orderId: $id, input: $input) {{
@@ -30,7 +31,7 @@ NOTE = """mutation($id: ID!, $m: String!) {
     errors { code } } }"""
 SHIP = """mutation($id: ID!, $input: ShipOrderInput) {
   shipOrder(orderId: $id, input: $input) {
-    shipment { id carrier trackingNumber } order { trackingNumber carrier }
+    shipment { id carrier carrierName trackingNumber } order { trackingNumber carrier }
     errors { code } } }"""
 SHIPMENTS = """query($search: String) {
   shipments(filter: {search: $search}) { edges { node { trackingNumber } } } }"""
@@ -241,7 +242,7 @@ async def test_a_number_of_no_known_carrier_ships_without_one_and_is_found_space
 
     shipped = data["shipOrder"]
     assert shipped["errors"] == []
-    assert shipped["shipment"]["carrier"] is None
+    assert (shipped["shipment"]["carrier"], shipped["shipment"]["carrierName"]) == (None, None)
     assert shipped["order"] == {"trackingNumber": "QX77340091", "carrier": None}
     found = await gql.data(SHIPMENTS, {"search": "qx 7734 0091"}, staff)
     assert [e["node"]["trackingNumber"] for e in found["shipments"]["edges"]] == ["QX77340091"]
@@ -417,3 +418,16 @@ async def test_each_refusal_to_ship_names_its_field_and_a_deletion_keeps_the_num
     assert deleted["deleteShipment"]["errors"] == []
     gone = [e for e in await timeline(gql, staff, order["id"]) if e["type"] == "SHIPMENT_DELETED"]
     assert [e["data"]["trackingNumber"] for e in gone] == ["QX77340091"]
+
+
+async def test_a_known_carrier_is_named_as_people_name_it(
+    gql: GraphQLClient, actors: Actors, app: Any
+) -> None:
+    staff = actors.admin.token
+    await create_product(gql, staff, "TEE", stock=10)
+    order = await paid(gql, actors.customer.token, [("TEE", 1)], staff)
+
+    data = await gql.data(SHIP, {"id": order["id"], "input": {"trackingNumber": UPS_OK}}, staff)
+
+    shipment = data["shipOrder"]["shipment"]
+    assert (shipment["carrier"], shipment["carrierName"]) == ("ups", "UPS")
