@@ -15,7 +15,12 @@ checks, against its own record of starting stock and adjustments:
   what pending refund requests ask for is their sum and refunded + requested <= paid,
   restocked <= shipped <= ordered, returned <= shipped, and the payment status
   agrees with the amounts;
-- a refused step changes nothing.
+- a refused step changes nothing;
+- per order (taxed at TAX_RATE): every line's total, the subtotal, tax and total add up to the
+  cent, every line is held through its own product, and payment.balanceDue / refundDue are
+  what the ledger makes them;
+- every timeline entry's data has its keys, and every webhook body written for it has the
+  shape docs/notifications.md documents (with the API's field names).
 
 The machine runs in a thread; each step is sent to the test's event loop, where the app and
 its database live. BITCART_LAW_EXAMPLES sets how many histories are tried (CI runs more).
