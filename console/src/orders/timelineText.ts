@@ -1,7 +1,8 @@
 // How a timeline entry reads for a merchant: a title for its kind instead of the event code,
 // and the status names inside its message in words ("from AWAITING_PAYMENT to SHIPPED" ->
 // "from Awaiting payment to Shipped"). The message itself is the server's; only names change.
-import { words } from "../lib/format";
+import { ORDER_STATUSES, PAYMENT_STATUSES, words } from "../lib/format";
+import { RETURN_STATUSES } from "../returns/returnMoves";
 
 const TITLES: Record<string, string> = {
   ORDER_PLACED: "Order placed",
@@ -35,32 +36,9 @@ export function eventTitle(type: string): string {
   return TITLES[type] ?? words(type);
 }
 
-// the enum values a message can name: order, payment and return statuses
-const NAMES = new Set([
-  "INCOMPLETE",
-  "PENDING",
-  "AWAITING_PAYMENT",
-  "AWAITING_FULFILLMENT",
-  "AWAITING_SHIPMENT",
-  "AWAITING_PICKUP",
-  "PARTIALLY_SHIPPED",
-  "SHIPPED",
-  "COMPLETED",
-  "CANCELLED",
-  "DECLINED",
-  "REFUNDED",
-  "PARTIALLY_REFUNDED",
-  "DISPUTED",
-  "MANUAL_VERIFICATION_REQUIRED",
-  "RETURNED",
-  "AUTHORIZED",
-  "PARTIALLY_PAID",
-  "PAID",
-  "VOIDED",
-  "RECEIVED",
-  "REPAIRED",
-  "REJECTED",
-]);
+// the enum values a message can name: order, payment and return statuses, as listed (and
+// checked against the schema) where their screens use them
+const NAMES = new Set<string>([...ORDER_STATUSES, ...PAYMENT_STATUSES, ...RETURN_STATUSES]);
 
 /** The server's message with every status name in it in words; anything else as written
  * (a tracking number such as 1Z999AA10123456784 or a SKU is not a status name). */
