@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
+import tortoise.context
 from arq import create_pool
+from tortoise.context import TortoiseContext
 
-from app.models import ApiToken
+from app.db import tortoise_config
+from app.models import ApiToken, BulkOperation, ImportStatus
 from app.redis import redis_settings
+from app.services.leases import Lease
 from app.settings import Settings
-from app.workers.settings import build_worker
+from app.workers.settings import _shut_down, build_worker
 from tests.conftest import Actors, GraphQLClient, run_jobs
 from tests.factories import check_stall_sweep
 
@@ -282,3 +289,26 @@ async def test_the_sweep_never_queues_twice_an_export_that_is_still_queued(
     finally:
         await pool.aclose()
     await run_jobs(settings_with_redis)
+
+
+async def test_a_stopping_worker_gives_back_a_lease_from_outside_the_orms_context(
+    app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """arq runs on_shutdown in a task of its own, where a worker process's ORM context is
+    not set: a lease a cancelled job could not give back itself is still released there
+    (it was a traceback, and the lease waited out its time)."""
+    row = await BulkOperation.create(status=ImportStatus.QUEUED, target_status="CANCELLED")
+    lease = Lease(BulkOperation, row.id, "stopping-worker", timedelta(seconds=60))
+    assert await lease.claim()
+    # the worker process's own ORM (it closes it on the way out), and arq's task, with none
+    # of the worker's context variables
+    orm = TortoiseContext()
+    await orm.init(config=tortoise_config(app.state.settings))
+    with monkeypatch.context() as process:
+        # a worker process has no global fallback context (the tests' session has one)
+        process.setattr(tortoise.context, "_global_context", None)
+        stop = asyncio.get_running_loop().create_task(
+            _shut_down({"tortoise": orm}), context=contextvars.Context()
+        )
+        await stop
+    assert (await BulkOperation.get(id=row.id)).lease == ""

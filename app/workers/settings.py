@@ -7,7 +7,7 @@ import logging
 import os
 import signal
 import socket
-from contextlib import suppress
+from contextlib import nullcontext, suppress
 from dataclasses import replace
 from typing import Any
 
@@ -218,24 +218,33 @@ def build_worker(settings: Settings, *, own_database: bool, **overrides: Any) ->
 
 
 async def _shut_down(ctx: dict[str, Any]) -> None:
-    """Stop the notifier and the customers' worker and give back held leases. The ORM's
-    connections are closed whatever failed before: an open SQLite connection's thread
-    keeps the process from exiting (a worker that hung at exit after SIGTERM was that)."""
+    """Stop the notifier and the customers' worker and give back held leases. arq runs this
+    in a task of its own, outside the ORM's context: a worker that opened the ORM itself
+    enters its context here (a lease left by a cancelled job was released with no ORM at
+    all, a traceback at every such stop). The connections are closed whatever failed before:
+    an open SQLite connection's thread keeps the process from exiting."""
+    tortoise_ctx = ctx.get("tortoise")
     try:
-        if "notifier" in ctx:
-            await ctx["notifier"].stop()
-        await leases.release_held_leases()
-        task: asyncio.Task[None] | None = ctx.get("customer_task")
-        if task is not None:
-            if not task.done() and not ctx["customer_worker"].burst:
-                task.cancel()
-            with suppress(asyncio.CancelledError):
-                await task
-            await ctx["customer_worker"].close()
+        with tortoise_ctx if tortoise_ctx is not None else nullcontext():
+            await _stop_parts(ctx)
     finally:
-        tortoise_ctx = ctx.get("tortoise")
         if tortoise_ctx is not None:
             await tortoise_ctx.close_connections()
+
+
+async def _stop_parts(ctx: dict[str, Any]) -> None:
+    """The notifier, then the customers' worker (its jobs cancelled), then what leases the
+    cancelled jobs of both could not release themselves."""
+    if "notifier" in ctx:
+        await ctx["notifier"].stop()
+    task: asyncio.Task[None] | None = ctx.get("customer_task")
+    if task is not None:
+        if not task.done() and not ctx["customer_worker"].burst:
+            task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
+        await ctx["customer_worker"].close()
+    await leases.release_held_leases()
 
 
 async def _database_answers() -> None:
