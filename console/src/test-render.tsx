@@ -7,6 +7,7 @@ import { MemoryRouter, Route, Routes } from "react-router";
 import { Provider } from "urql";
 import type { Permission } from "./gql/graphql";
 import { ViewerContext, viewerOf, type Me } from "./lib/viewer";
+import { PERMISSIONS } from "./settings/settingsForms";
 import { fakeClient } from "./test-client";
 
 
@@ -14,19 +15,7 @@ export function staff(role: Me["role"], permissions: Permission[]): Me {
   return { id: "VXNlcjox", email: `${String(role).toLowerCase()}@example.com`, kind: "STAFF", role, firstName: "", lastName: "", permissions };
 }
 
-export const ADMIN = staff("ADMIN", [
-  "ORDERS_READ",
-  "ORDERS_WRITE",
-  "SHIPMENTS_WRITE",
-  "RETURNS_WRITE",
-  "REFUNDS_WRITE",
-  "IMPORTS_WRITE",
-  "DOCUMENTS_WRITE",
-  "STAFF_MANAGE",
-  "PAYMENTS_WRITE",
-  "SETTINGS_WRITE",
-  "WEBHOOKS_MANAGE",
-]);
+export const ADMIN = staff("ADMIN", [...PERMISSIONS]);
 export const FULFILLMENT = staff("FULFILLMENT", ["ORDERS_READ", "SHIPMENTS_WRITE", "IMPORTS_WRITE", "DOCUMENTS_WRITE"]);
 export const SUPPORT = staff("SUPPORT", ["ORDERS_READ", "ORDERS_WRITE", "RETURNS_WRITE", "DOCUMENTS_WRITE", "PAYMENTS_WRITE"]);
 
