@@ -421,3 +421,26 @@ async def test_a_status_note_has_a_limit_and_released_stock_names_who(
     assert (await set_status(gql, token, order, "CANCELLED", note="n" * 2000))["errors"] == []
     [movement] = await InventoryMovement.filter(reason="ORDER_RELEASED")
     assert (movement.delta, movement.actor_id) == (2, actors.admin.user_id)
+
+
+async def test_only_an_import_may_set_tracking_on_imports_write_alone(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    """tracking_plan.require_writer: IMPORTS_WRITE lets a token import numbers, never set one
+    by hand; SHIPMENTS_WRITE (FULFILLMENT) sets one by hand."""
+    await create_product(gql, actors.admin.token, "A")
+    order = await placed(gql, None, [("A", 1)])
+    made = await gql.data(
+        """mutation { createApiToken(input: {name: "carrier", permissions: [IMPORTS_WRITE]}) {
+          token } }""",
+        token=actors.admin.token,
+    )
+    importer = made["createApiToken"]["token"]
+    refused = await gql.data(ADD_TRACKING, {"id": order["id"], "n": UPS_OK}, importer)
+    assert refused["addTracking"]["order"] is None
+    assert [e["code"] for e in refused["addTracking"]["errors"]] == ["FORBIDDEN"]
+    assert (await Order.get(number=order["number"])).tracking_number in ("", None)
+    allowed = await gql.data(
+        ADD_TRACKING, {"id": order["id"], "n": UPS_OK}, actors.fulfillment.token
+    )
+    assert allowed["addTracking"]["order"]["trackingNumber"] == UPS_OK
