@@ -110,8 +110,14 @@ def _add_filter(logger: str, new: logging.Filter) -> None:
 # arq's own lines when a job starts, ends and is retried (arq/worker.py, 0.28): each job's
 # `job` line below says the same and more, so these are dropped (a sweep every ten seconds
 # made two of them each time, most of a quiet worker's log; a retry is a dependency's
-# outage, which is said once)
-_ARQ_JOB_LINES = {"%6.2fs → %s(%s)%s", "%6.2fs ← %s ● %s", "%6.2fs ↻ %s retrying job in %0.2fs"}
+# outage, which is said once), and its health line, written every 15 s whenever a sweep ran
+# (the same counts are in Redis under the worker's health key)
+_ARQ_JOB_LINES = {
+    "%6.2fs → %s(%s)%s",
+    "%6.2fs ← %s ● %s",
+    "%6.2fs ↻ %s retrying job in %0.2fs",
+    "recording health: %s",
+}
 
 
 class ArqJobLines(logging.Filter):

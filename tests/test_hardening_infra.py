@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import pty
 import subprocess
@@ -606,9 +607,11 @@ def test_the_library_lines_quieted_are_still_the_libraries_own() -> None:
     import arq.worker
     import asyncpg.pool
 
-    from app.logs import _ARQ_JOB_LINES
+    from app.logs import _ARQ_JOB_LINES, ArqJobLines
 
     arq_source = inspect.getsource(arq.worker)
     for line in _ARQ_JOB_LINES:
         assert f"'{line}'" in arq_source, line
+        record = logging.LogRecord("arq.worker", logging.INFO, "", 0, line, None, None)
+        assert not ArqJobLines().filter(record), line
     assert "'Failed to restore the pool connection '" in inspect.getsource(asyncpg.pool)
