@@ -766,3 +766,26 @@ async def test_an_imports_changes_are_the_uploaders_to_staff_and_the_stores_to_t
     ):
         events = await timeline(gql, token, order["id"])
         assert [e["actor"] for e in events if e["type"] == "TRACKING_NUMBER_SET"] == [actor]
+
+
+async def test_an_imported_number_moves_the_order_on_exactly_once(
+    gql: GraphQLClient, http: httpx.AsyncClient, actors: Actors, settings_with_redis: Settings
+) -> None:
+    """The set path's one UPDATE (tracking_plan._update): number and carrier written, the
+    version one up (R7: a change staff can see), updated_at moved; other orders untouched."""
+    first, second, _ = await orders(gql, actors)
+    before = {o.number: o for o in await Order.all()}
+    csv = f"order,tracking,carrier\n{first['number']},{FEDEX},fedex\n".encode()
+    status = await finished(
+        gql, actors, settings_with_redis, await start(http, csv, actors.admin.token)
+    )
+    assert status["updated"] == 1
+    after = {o.number: o for o in await Order.all()}
+    moved, kept = after[first["number"]], after[second["number"]]
+    assert (moved.tracking_number, moved.carrier) == (FEDEX, "fedex")
+    assert moved.version == before[first["number"]].version + 1
+    assert moved.updated_at > before[first["number"]].updated_at
+    assert (kept.version, kept.tracking_number) == (
+        before[second["number"]].version,
+        before[second["number"]].tracking_number,
+    )
