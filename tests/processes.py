@@ -11,8 +11,12 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import pytest
@@ -62,7 +66,11 @@ def free_port() -> int:
         return port
 
 
-def wait_healthy(url: str, process: subprocess.Popen[str], seconds: float = 60) -> None:
+def wait_healthy(
+    url: str, process: subprocess.Popen[str], seconds: float = 60, log: Path | None = None
+) -> None:
+    """Until `url` answers /healthz; a failure with what serve printed (its `log` file or
+    captured output) when it exits first."""
     deadline = time.monotonic() + seconds
     while True:
         try:
@@ -71,8 +79,39 @@ def wait_healthy(url: str, process: subprocess.Popen[str], seconds: float = 60) 
         except httpx.TransportError:
             pass
         if process.poll() is not None or time.monotonic() > deadline:
-            pytest.fail("serve did not come up")
+            said = ""
+            if log is not None and log.exists():
+                said = ":\n" + log.read_text(errors="replace")[-4000:]
+            elif process.stdout is not None and process.poll() is not None:
+                said = ":\n" + process.stdout.read()[-4000:]
+            pytest.fail(f"serve did not come up (exit code {process.poll()}){said}")
         time.sleep(0.2)
+
+
+@contextmanager
+def own_postgres_database() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database beside the test run's, dropped afterwards; its URL.
+
+    For a served process in a test with no `app` fixture: the worker's own database
+    (conftest) exists only once a test of that worker has asked for `app`."""
+    given = os.environ["BITCART_TEST_GIVEN_DATABASE_URL"]
+    name = f"bitcart_served_{uuid.uuid4().hex[:12]}"
+    server = given.replace("postgres://", "postgresql://", 1)
+
+    async def run(sql: str) -> None:
+        import asyncpg
+
+        conn = await asyncpg.connect(server)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(run(f'CREATE DATABASE "{name}"'))
+    try:
+        yield urlunsplit(urlsplit(given)._replace(path=f"/{name}"))
+    finally:
+        asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 def serve(
