@@ -95,6 +95,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.demo:
         _seed(settings)
     settings, valkey = with_embedded_valkey(settings)
+    if valkey is None:  # a configured Redis: said plainly now if it isn't there
+        asyncio.run(_ping(settings))
     in_process_worker = valkey is not None or args.with_worker
     _print_welcome(settings, args.host, args.port, args.demo)
     # uvicorn re-raises SIGTERM after its graceful shutdown; exit through `finally` so the
@@ -125,6 +127,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
         if valkey is not None:
             valkey.stop()
     return 0
+
+
+async def _ping(settings: Settings) -> None:
+    from redis.asyncio import from_url
+
+    client = from_url(settings.redis_url or "", socket_connect_timeout=5)
+    try:
+        await client.ping()
+    finally:
+        await client.aclose()
 
 
 def _exit_on_signal(signum: int, frame: object) -> None:
@@ -287,4 +299,31 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
-    sys.exit(args.func(args))
+    try:
+        code = args.func(args)
+    except Exception as error:
+        said = unreachable(error, get_settings())
+        if said is None:
+            raise
+        print(said, file=sys.stderr)
+        code = 2
+    sys.exit(code)
+
+
+def unreachable(error: BaseException, settings: Settings) -> str | None:
+    """What to tell someone whose database or Redis does not answer, in place of a
+    traceback: which one, where (no password), and what was said; None for other errors."""
+    from app.outage import DATABASE, dependency_of
+
+    dependency = dependency_of(error)
+    if dependency is None:
+        return None
+    if dependency == DATABASE:
+        what, url, setting = "the database", settings.database_url, "DATABASE_URL"
+    else:
+        what, url, setting = "Redis", settings.redis_url or "", "REDIS_URL"
+    cause = f"{type(error).__name__}: {error}"[:300]
+    return (
+        f"error: {what} at {redact_url(url)} is not answering ({cause}).\n"
+        f"Is it running, and is {setting} right? Unset {setting} to use the built-in default."
+    )

@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.processes import cli_env, free_port, serve, wait_healthy
+from tests.processes import cli_env, free_port, migrated_data_folder, serve, wait_healthy
 
 
 def cli(data_dir: Path, *args: str, given: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -214,3 +214,35 @@ def test_the_public_url_is_the_setting_or_where_serve_listens(
     assert with_public_url(base, "shop.test", 9000).public_url == "http://shop.test:9000"
     monkeypatch.setenv("BITCART_PUBLIC_URL", "https://shop.example")
     assert with_public_url(base, "127.0.0.1", 8155) is base
+
+
+@pytest.mark.parametrize(
+    ("setting", "url", "said"),
+    [
+        ("DATABASE_URL", "postgres://shop:hunter2@127.0.0.1:{port}/shop", "the database at"),
+        ("REDIS_URL", "redis://:hunter2@127.0.0.1:{port}/0", "Redis at"),
+    ],
+)
+def test_serve_says_plainly_which_dependency_does_not_answer(
+    tmp_path: Path, setting: str, url: str, said: str
+) -> None:
+    """A database or Redis that is not there is one clear error naming it, where it was
+    looked for (no password) and the setting to check: no traceback, exit code 2."""
+    closed = url.format(port=free_port())  # nothing listens there
+    env = {**cli_env(migrated_data_folder(tmp_path)), setting: closed}
+    answer = subprocess.run(
+        [sys.executable, "-m", "app", "serve", "--port", str(free_port())],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert answer.returncode == 2, answer.stderr[-2000:]
+    assert "Traceback" not in answer.stdout + answer.stderr
+    assert "hunter2" not in answer.stdout + answer.stderr
+    lines = answer.stderr.strip().splitlines()
+    assert lines[-2].startswith(f"error: {said} ")
+    assert "is not answering" in lines[-2]
+    assert ":***@127.0.0.1" in lines[-2]
+    assert setting in lines[-1]
