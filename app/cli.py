@@ -130,13 +130,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 async def _ping(settings: Settings) -> None:
-    from redis.asyncio import from_url
+    """Connect to the configured Redis once (arq's pool pings it), without retrying."""
+    from arq import create_pool
 
-    client = from_url(settings.redis_url or "", socket_connect_timeout=5)
-    try:
-        await client.ping()
-    finally:
-        await client.aclose()
+    from app.redis import redis_settings
+
+    found = replace(redis_settings(settings.redis_url or ""), conn_retries=0, conn_timeout=5)
+    pool = await create_pool(found)
+    await pool.aclose()
 
 
 def _exit_on_signal(signum: int, frame: object) -> None:
