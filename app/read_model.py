@@ -28,6 +28,7 @@ from datetime import datetime
 from decimal import Decimal
 from enum import Enum
 from functools import cached_property
+from operator import attrgetter
 from typing import Any, Protocol
 
 from app.carriers import carrier_name, tracking_url
@@ -81,9 +82,7 @@ class Field:
     staff_only: bool = False
 
     def value(self, model: Any, reader: Reader | None = None, parent: Any = None) -> Any:
-        values = [
-            getattr(parent, c[1:]) if c.startswith("^") else getattr(model, c) for c in self.columns
-        ]
+        values = self._columns(model, parent)
         if self.make is None:
             return values[0]
         if self.per_viewer:
@@ -91,6 +90,21 @@ class Field:
                 raise ValueError("a per-viewer field is made for a reader")
             return self.make(reader, *values)
         return self.make(*values)
+
+    @cached_property
+    def _columns(self) -> Callable[[Any, Any], tuple[Any, ...]]:
+        """The field's columns read from (model, parent), worked out once: webhook bodies
+        and exports read hundreds of thousands of fields a minute."""
+        columns = self.columns
+        if any(c.startswith("^") for c in columns):
+            return lambda model, parent: tuple(
+                getattr(parent, c[1:]) if c.startswith("^") else getattr(model, c)
+                for c in columns
+            )
+        get = attrgetter(*columns)
+        if len(columns) == 1:
+            return lambda model, parent: (get(model),)
+        return lambda model, parent: get(model)
 
 
 def _python_name(name: str) -> str:
@@ -153,7 +167,12 @@ class Picked:
         return {name: as_json(f.value(model)) for name, f in self.fields}
 
 
+_AS_IS = frozenset({str, int, float, bool, type(None), list, dict})
+
+
 def as_json(value: Any) -> Any:
+    if type(value) in _AS_IS:  # most values: one set lookup, not three isinstance calls
+        return value
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, Decimal):
