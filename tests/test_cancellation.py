@@ -617,7 +617,9 @@ async def test_the_payment_side_hears_of_a_request_and_confirms_it(
                 }
             ],
         },
-        "returnRequest": None,
+        "returnId": None,
+        "refundId": None,
+        "returnRequest": None,  # the two above under their first names
         "refund": None,
         "createdAt": requested["createdAt"],
         "settledAt": None,

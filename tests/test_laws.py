@@ -264,13 +264,7 @@ def graphql_fields() -> dict[str, set[str]]:
 
 TOPICS = documented_topics()
 # sent, though docs/notifications.md does not say so (yet)
-UNDOCUMENTED: dict[str, set[str]] = {
-    "refund.created": {"returnRequest"},  # the return a refund settles; the API: returnId
-    # the order's captures (as the table says) under `payment`; the API names the other two
-    # refundId and returnId
-    "refund.requested": {"payment", "refund", "returnRequest"},
-    "refund.request_cancelled": {"payment", "refund", "returnRequest"},
-}
+UNDOCUMENTED: dict[str, set[str]] = {}
 FIELDS = graphql_fields()
 # the timeline entries' data as the dispatcher and the API's `data` read it: the keys each
 # type always carries (STATUS_CHANGED may carry more, named by its cause)

@@ -234,9 +234,10 @@ async def refunds(refund_ids: set[int]) -> dict[int, Snapshot]:
             **REFUND_ID.snapshot(r),
             "order": order_ref(r.order),
             **REFUND.snapshot(r),
-            "returnRequest": (
-                to_global_id("Return", r.return_request_id) if r.return_request_id else None
-            ),
+            # the return it settles: `returnId` as the API names such links; `returnRequest`
+            # is the same id under its first name, kept for receivers that read it
+            "returnId": global_id("Return", r.return_request_id),
+            "returnRequest": global_id("Return", r.return_request_id),
             "refundRequestId": global_id("RefundRequest", asked.get(r.id)),
             "createdAt": _time(r.created_at),
         }
@@ -276,6 +277,10 @@ async def refund_requests(request_ids: set[int]) -> dict[int, Snapshot]:
                     for t in captures.get(r.order_id, [])
                 ],
             },
+            # RefundRequest.returnId and .refundId as the API names them; `returnRequest` and
+            # `refund` are the same ids under their first names, kept for receivers
+            "returnId": global_id("Return", r.return_request_id),
+            "refundId": global_id("Refund", r.refund_id),
             "returnRequest": global_id("Return", r.return_request_id),
             "refund": global_id("Refund", r.refund_id),
             "createdAt": _time(r.created_at),
