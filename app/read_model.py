@@ -98,8 +98,7 @@ class Field:
         columns = self.columns
         if any(c.startswith("^") for c in columns):
             return lambda model, parent: tuple(
-                getattr(parent, c[1:]) if c.startswith("^") else getattr(model, c)
-                for c in columns
+                getattr(parent, c[1:]) if c.startswith("^") else getattr(model, c) for c in columns
             )
         get = attrgetter(*columns)
         if len(columns) == 1:
