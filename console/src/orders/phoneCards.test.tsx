@@ -80,7 +80,7 @@ function cardLabels(table: HTMLElement) {
         return label;
       }
       // unlabelled only when a field inside names itself with its own visible label
-      const field = cell.querySelector("input, textarea, select");
+      const field = cell.querySelector<HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement>("input, textarea, select");
       expect(field, `a cell of column "${headers[column]}" has no data-label`).not.toBeNull();
       expect(field?.labels?.[0]?.textContent).toBeTruthy();
       return `field ${field?.labels?.[0]?.textContent}`;
