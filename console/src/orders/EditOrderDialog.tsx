@@ -107,32 +107,33 @@ export function EditOrderDialog({
             Now: total {money(order.total, order.currency)}, balance due {money(order.payment.balanceDue, order.currency)}. The server works out
             the new total, balance due and refund due as you edit, and shows them below before you save.
           </p>
-          <table className="data">
-            <thead>
-              <tr>
-                <th scope="col">Item</th>
-                <th scope="col">Quantity</th>
-                <th scope="col">Unit price</th>
-                <th scope="col">Remove</th>
+          {/* a card per line on a phone (styles.css, .cards-table) */}
+          <table className="data cards-table" role="table" aria-label="Lines">
+            <thead role="rowgroup">
+              <tr role="row">
+                <th scope="col" role="columnheader">Item</th>
+                <th scope="col" role="columnheader">Quantity</th>
+                <th scope="col" role="columnheader">Unit price</th>
+                <th scope="col" role="columnheader">Remove</th>
               </tr>
             </thead>
-            <tbody>
+            <tbody role="rowgroup">
               {order.items.map((item) => {
                 const line = lines[item.id] as Line;
                 return (
-                  <tr key={item.id}>
-                    <td>
+                  <tr key={item.id} role="row">
+                    <td role="cell" className="card-head card-line" data-label="Item">
                       {item.sku}: {item.name}
                       {item.quantityShipped > 0 && <span className="muted"> ({item.quantityShipped} shipped)</span>}
                     </td>
-                    <td>
+                    <td role="cell" className="card-field">
                       {/* no min: how low a line may go is the server's rule, shown by the preview */}
                       <TextField label={`Quantity of ${item.sku}`} type="number" value={line.quantity} onChange={(v) => set(item.id, { quantity: v })} isDisabled={line.remove} />
                     </td>
-                    <td>
+                    <td role="cell" className="card-field">
                       <TextField label={`Unit price of ${item.sku}`} type="number" step="0.01" min={0} value={line.unitPrice} onChange={(v) => set(item.id, { unitPrice: v })} isDisabled={line.remove} />
                     </td>
-                    <td>
+                    <td role="cell" className="card-line" data-label="Remove">
                       <Check hideLabel label={`Remove ${item.sku}`} isSelected={line.remove} onChange={(remove) => set(item.id, { remove })} />
                     </td>
                   </tr>

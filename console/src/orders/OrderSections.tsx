@@ -6,53 +6,55 @@ import { carrierLine } from "../shipments/shipmentText";
 type Address = OrderView["shippingAddress"];
 
 export function Items({ order }: { order: OrderView }) {
+  // On a phone each line is a card (styles.css, .cards-table); the explicit roles keep it a
+  // table of rows, row headers and cells for a screen reader whatever their CSS display.
   return (
     <section aria-labelledby="items-title" className="panel">
       <h2 id="items-title">Items</h2>
       <TableWrap labelledBy="items-title">
-        <table className="data" aria-labelledby="items-title">
-          <thead>
-            <tr>
-              <th scope="col">SKU</th>
-              <th scope="col">Item</th>
-              <th scope="col" className="num">Price</th>
-              <th scope="col" className="num">Ordered</th>
-              <th scope="col" className="num">Shipped</th>
-              <th scope="col" className="num">Returned</th>
-              <th scope="col" className="num">Restocked</th>
-              <th scope="col" className="num">Total</th>
+        <table className="data cards-table" role="table" aria-labelledby="items-title">
+          <thead role="rowgroup">
+            <tr role="row">
+              <th scope="col" role="columnheader">SKU</th>
+              <th scope="col" role="columnheader">Item</th>
+              <th scope="col" role="columnheader" className="num">Price</th>
+              <th scope="col" role="columnheader" className="num">Ordered</th>
+              <th scope="col" role="columnheader" className="num">Shipped</th>
+              <th scope="col" role="columnheader" className="num">Returned</th>
+              <th scope="col" role="columnheader" className="num">Restocked</th>
+              <th scope="col" role="columnheader" className="num">Total</th>
             </tr>
           </thead>
-          <tbody>
+          <tbody role="rowgroup">
             {order.items.map((item) => (
-              <tr key={item.id} data-sku={item.sku}>
-                <th scope="row">{item.sku}</th>
-                <td>{item.name}</td>
-                <td className="num">{money(item.unitPrice, order.currency)}</td>
-                <td className="num" data-col="ordered">{item.quantity}</td>
-                <td className="num" data-col="shipped">{item.quantityShipped}</td>
-                <td className="num" data-col="returned">{item.quantityReturned}</td>
-                <td className="num" data-col="restocked">{item.quantityRestocked}</td>
-                <td className="num">{money(item.total, order.currency)}</td>
+              <tr key={item.id} role="row" data-sku={item.sku}>
+                <th scope="row" role="rowheader" className="card-head">{item.sku}</th>
+                <td role="cell" className="card-line" data-label="Item">{item.name}</td>
+                <td role="cell" className="num" data-label="Price" data-col="price">{money(item.unitPrice, order.currency)}</td>
+                <td role="cell" className="num" data-label="Ordered" data-col="ordered">{item.quantity}</td>
+                <td role="cell" className="num" data-label="Shipped" data-col="shipped">{item.quantityShipped}</td>
+                <td role="cell" className="num" data-label="Returned" data-col="returned">{item.quantityReturned}</td>
+                <td role="cell" className="num" data-label="Restocked" data-col="restocked">{item.quantityRestocked}</td>
+                <td role="cell" className="num card-end" data-label="Total">{money(item.total, order.currency)}</td>
               </tr>
             ))}
           </tbody>
-          <tfoot>
-            <tr>
-              <th scope="row" colSpan={7}>Subtotal</th>
-              <td className="num">{money(order.subtotal, order.currency)}</td>
+          <tfoot role="rowgroup">
+            <tr role="row">
+              <th scope="row" role="rowheader" colSpan={7}>Subtotal</th>
+              <td role="cell" className="num">{money(order.subtotal, order.currency)}</td>
             </tr>
-            <tr>
-              <th scope="row" colSpan={7}>Shipping</th>
-              <td className="num">{money(order.shippingCost, order.currency)}</td>
+            <tr role="row">
+              <th scope="row" role="rowheader" colSpan={7}>Shipping</th>
+              <td role="cell" className="num">{money(order.shippingCost, order.currency)}</td>
             </tr>
-            <tr>
-              <th scope="row" colSpan={7}>Tax</th>
-              <td className="num">{money(order.taxTotal, order.currency)}</td>
+            <tr role="row">
+              <th scope="row" role="rowheader" colSpan={7}>Tax</th>
+              <td role="cell" className="num">{money(order.taxTotal, order.currency)}</td>
             </tr>
-            <tr>
-              <th scope="row" colSpan={7}>Total</th>
-              <td className="num" data-field="total">{money(order.total, order.currency)}</td>
+            <tr role="row">
+              <th scope="row" role="rowheader" colSpan={7}>Total</th>
+              <td role="cell" className="num" data-field="total">{money(order.total, order.currency)}</td>
             </tr>
           </tfoot>
         </table>
@@ -83,29 +85,30 @@ export function Payment({ order }: { order: OrderView }) {
         <dt>Refund due</dt>
         <dd data-field="refund-due">{money(payment.refundDue, c)}</dd>
       </dl>
-      <table className="data" aria-label="Transactions">
-        <thead>
-          <tr>
-            <th scope="col">When</th>
-            <th scope="col">Kind</th>
-            <th scope="col" className="num">Amount</th>
-            <th scope="col">Reference</th>
-            <th scope="col">By</th>
+      {/* a card per transaction on a phone, as the items above */}
+      <table className="data cards-table" role="table" aria-label="Transactions">
+        <thead role="rowgroup">
+          <tr role="row">
+            <th scope="col" role="columnheader">When</th>
+            <th scope="col" role="columnheader">Kind</th>
+            <th scope="col" role="columnheader" className="num">Amount</th>
+            <th scope="col" role="columnheader">Reference</th>
+            <th scope="col" role="columnheader">By</th>
           </tr>
         </thead>
-        <tbody>
+        <tbody role="rowgroup">
           {payment.transactions.map((t) => (
-            <tr key={t.id}>
-              <td>{dateTime(t.createdAt)}</td>
-              <td>{words(t.kind)}</td>
-              <td className="num">{money(t.amount, t.currency)}</td>
-              <td>{[t.provider, t.reference].filter(Boolean).join(" ")}</td>
-              <td>{t.actor}</td>
+            <tr key={t.id} role="row">
+              <td role="cell" className="card-line" data-label="When">{dateTime(t.createdAt)}</td>
+              <td role="cell" className="card-head" data-label="Kind">{words(t.kind)}</td>
+              <td role="cell" className="num card-end" data-label="Amount">{money(t.amount, t.currency)}</td>
+              <td role="cell" data-label="Reference">{[t.provider, t.reference].filter(Boolean).join(" ")}</td>
+              <td role="cell" data-label="By">{t.actor}</td>
             </tr>
           ))}
           {payment.transactions.length === 0 && (
-            <tr>
-              <td colSpan={5}>No transactions yet.</td>
+            <tr role="row">
+              <td role="cell" colSpan={5}>No transactions yet.</td>
             </tr>
           )}
         </tbody>

@@ -73,23 +73,24 @@ export function RefundDialog({ order, onClose }: { order: OrderView; onClose(cha
           isRequired
           description={`Up to ${money(most.toFixed(2), order.currency)}: what was paid and not refunded.`}
         />
-        <table className="data">
+        {/* a card per item on a phone (styles.css, .cards-table) */}
+        <table className="data cards-table" role="table">
           <caption className="muted">Items refunded (optional)</caption>
-          <thead>
-            <tr>
-              <th scope="col">Item</th>
-              <th scope="col" className="num">Ordered</th>
-              <th scope="col" className="num">Shipped</th>
-              <th scope="col">Refund</th>
+          <thead role="rowgroup">
+            <tr role="row">
+              <th scope="col" role="columnheader">Item</th>
+              <th scope="col" role="columnheader" className="num">Ordered</th>
+              <th scope="col" role="columnheader" className="num">Shipped</th>
+              <th scope="col" role="columnheader">Refund</th>
             </tr>
           </thead>
-          <tbody>
+          <tbody role="rowgroup">
             {order.items.map((item) => (
-              <tr key={item.id}>
-                <td>{item.name}</td>
-                <td className="num">{item.quantity}</td>
-                <td className="num">{item.quantityShipped}</td>
-                <td>
+              <tr key={item.id} role="row">
+                <td role="cell" className="card-head card-line" data-label="Item">{item.name}</td>
+                <td role="cell" className="num" data-label="Ordered">{item.quantity}</td>
+                <td role="cell" className="num" data-label="Shipped">{item.quantityShipped}</td>
+                <td role="cell" className="card-line">
                   <TextField
                     label={`Refund quantity of ${item.sku}`}
                     type="number"

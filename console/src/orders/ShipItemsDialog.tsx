@@ -75,21 +75,22 @@ export function ShipItemsDialog({ order, onClose }: { order: OrderView; onClose(
             void ship();
           }}
         >
-          <table className="data">
+          {/* a card per item on a phone (styles.css, .cards-table) */}
+          <table className="data cards-table" role="table">
             <caption className="muted">Quantities to ship now (at most what is not shipped yet)</caption>
-            <thead>
-              <tr>
-                <th scope="col">Item</th>
-                <th scope="col" className="num">Not shipped</th>
-                <th scope="col">Ship</th>
+            <thead role="rowgroup">
+              <tr role="row">
+                <th scope="col" role="columnheader">Item</th>
+                <th scope="col" role="columnheader" className="num">Not shipped</th>
+                <th scope="col" role="columnheader">Ship</th>
               </tr>
             </thead>
-            <tbody>
+            <tbody role="rowgroup">
               {lines.map((item) => (
-                <tr key={item.id}>
-                  <td>{item.name}</td>
-                  <td className="num">{item.quantity - item.quantityShipped}</td>
-                  <td>
+                <tr key={item.id} role="row">
+                  <td role="cell" className="card-head card-line" data-label="Item">{item.name}</td>
+                  <td role="cell" className="num" data-label="Not shipped">{item.quantity - item.quantityShipped}</td>
+                  <td role="cell" className="card-line">
                     <TextField
                       label={item.sku}
                       type="number"

@@ -222,27 +222,28 @@ function ReturnPage() {
         {request.order.email}
       </p>
       <ReturnActions request={request} onChanged={reload} />
+      {/* a card per item on a phone (styles.css, .cards-table), as on the order page */}
       <div className="table-wrap" tabIndex={0} role="region" aria-label="Returned items">
-        <table className="data" aria-label="Returned items">
-          <thead>
-            <tr>
-              <th scope="col">SKU</th>
-              <th scope="col">Item</th>
-              <th scope="col" className="num">
+        <table className="data cards-table" role="table" aria-label="Returned items">
+          <thead role="rowgroup">
+            <tr role="row">
+              <th scope="col" role="columnheader">SKU</th>
+              <th scope="col" role="columnheader">Item</th>
+              <th scope="col" role="columnheader" className="num">
                 Quantity
               </th>
-              <th scope="col">Reason</th>
-              <th scope="col">Wanted</th>
+              <th scope="col" role="columnheader">Reason</th>
+              <th scope="col" role="columnheader">Wanted</th>
             </tr>
           </thead>
-          <tbody>
+          <tbody role="rowgroup">
             {request.items.map((item, i) => (
-              <tr key={i}>
-                <th scope="row">{item.orderItem?.sku ?? "—"}</th>
-                <td>{item.orderItem?.name ?? "—"}</td>
-                <td className="num">{item.quantity}</td>
-                <td>{item.reason || "—"}</td>
-                <td>{words(item.action)}</td>
+              <tr key={i} role="row">
+                <th scope="row" role="rowheader" className="card-head">{item.orderItem?.sku ?? "—"}</th>
+                <td role="cell" className="card-line" data-label="Item">{item.orderItem?.name ?? "—"}</td>
+                <td role="cell" className="num card-end" data-label="Quantity">{item.quantity}</td>
+                <td role="cell" data-label="Reason">{item.reason || "—"}</td>
+                <td role="cell" data-label="Wanted">{words(item.action)}</td>
               </tr>
             ))}
           </tbody>

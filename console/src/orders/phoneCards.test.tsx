@@ -1,0 +1,183 @@
+// The tables that become cards on a phone (styles.css, .cards-table): the order page's items
+// and transactions, the Ship items, Refund and Edit order dialogs, a return's items. A phone
+// shows each cell's column header from its data-label, and a screen reader announces the
+// header itself, which only the explicit ARIA roles keep once CSS makes rows flex boxes.
+// So: every element carries its role, and every cell is labelled by its own column's header
+// (or holds a field named by its own label).
+import { render, screen, within } from "@testing-library/react";
+import { Provider } from "urql";
+import { describe, expect, it, vi } from "vitest";
+import { ADMIN, renderScreen } from "../test-render";
+import { fakeClient } from "../test-client";
+import ReturnsArea from "../returns/index";
+import { EditOrderDialog } from "./EditOrderDialog";
+import type { OrderView } from "./orderQuery";
+import { Items, Payment } from "./OrderSections";
+import { RefundDialog } from "./RefundDialog";
+import { ShipItemsDialog } from "./ShipItemsDialog";
+
+const item = (id: string, sku: string, name: string, quantity: number, unitPrice: string, shipped: number) => ({
+  id,
+  sku,
+  name,
+  quantity,
+  unitPrice,
+  total: (quantity * Number(unitPrice)).toFixed(2),
+  quantityShipped: shipped,
+  quantityReturned: 0,
+  quantityRestocked: 0,
+});
+
+const order = {
+  id: "T3JkZXI6MQ==",
+  number: 104,
+  version: 3,
+  status: "PARTIALLY_SHIPPED",
+  currency: "USD",
+  subtotal: "42.50",
+  shippingCost: "5.00",
+  taxTotal: "0.00",
+  total: "47.50",
+  trackingNumber: "1Z999AA10123456784",
+  payment: {
+    method: "card",
+    provider: "stripe",
+    status: "PAID",
+    currency: "USD",
+    amountAuthorized: "0.00",
+    amountPaid: "47.50",
+    amountRefunded: "0.00",
+    balanceDue: "0.00",
+    refundDue: "0.00",
+    transactions: [
+      { id: "t1", kind: "CAPTURE", amount: "47.50", currency: "USD", provider: "stripe", reference: "ch_1", createdAt: "2026-11-26T14:05:09+00:00", actor: "system" },
+    ],
+  },
+  items: [item("i1", "TEE-M", "Tee", 3, "10.00", 1), item("i2", "MUG", "Mug", 1, "12.50", 0)],
+  refunds: [],
+} as unknown as OrderView;
+
+/** The table's column headers, then for each body row what labels each cell. */
+function cardLabels(table: HTMLElement) {
+  expect(table).toHaveAttribute("role", "table");
+  expect(table).toHaveClass("cards-table");
+  for (const group of table.querySelectorAll(":scope > thead, :scope > tbody, :scope > tfoot")) expect(group).toHaveAttribute("role", "rowgroup");
+  for (const row of table.querySelectorAll("tr")) expect(row).toHaveAttribute("role", "row");
+  const headers = [...table.querySelectorAll("thead th")].map((th) => {
+    expect(th).toHaveAttribute("role", "columnheader");
+    return th.textContent?.trim();
+  });
+  const rows = [...table.querySelectorAll("tbody > tr")].map((row) =>
+    [...row.children].map((cell, column) => {
+      if (cell.tagName === "TH") {
+        expect(cell).toHaveAttribute("role", "rowheader");
+        return "(row header)";
+      }
+      expect(cell).toHaveAttribute("role", "cell");
+      const label = cell.getAttribute("data-label");
+      if (label !== null) {
+        expect(label).toBe(headers[column]); // labelled by its own column's header
+        return label;
+      }
+      // unlabelled only when a field inside names itself with its own visible label
+      const field = cell.querySelector<HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement>("input, textarea, select");
+      expect(field, `a cell of column "${headers[column]}" has no data-label`).not.toBeNull();
+      expect(field?.labels?.[0]?.textContent).toBeTruthy();
+      return `field ${field?.labels?.[0]?.textContent}`;
+    }),
+  );
+  return { headers, rows };
+}
+
+describe("on a phone, tables become cards whose cells say their column", () => {
+  it("the order page's items: SKU as the card's title, every other cell labelled", () => {
+    render(<Items order={order} />);
+    const { headers, rows } = cardLabels(screen.getByRole("table", { name: "Items" }));
+    expect(headers).toEqual(["SKU", "Item", "Price", "Ordered", "Shipped", "Returned", "Restocked", "Total"]);
+    expect(rows).toEqual([
+      ["(row header)", ...headers.slice(1)],
+      ["(row header)", ...headers.slice(1)],
+    ]);
+    const tee = screen.getByRole("row", { name: /TEE-M/ });
+    expect(within(tee).getByRole("rowheader")).toHaveTextContent("TEE-M");
+    expect(within(tee).getAllByRole("cell").map((c) => c.textContent)).toEqual(["Tee", "$10.00", "3", "1", "0", "0", "$30.00"]);
+    // the totals below the lines stay rows of a header and an amount
+    const total = screen.getByRole("rowheader", { name: "Total" }).closest("tr") as HTMLElement;
+    expect(total).toHaveAttribute("role", "row");
+    expect(within(total).getByRole("cell")).toHaveTextContent("$47.50");
+  });
+
+  it("the payment's transactions", () => {
+    render(<Payment order={order} />);
+    const { headers, rows } = cardLabels(screen.getByRole("table", { name: "Transactions" }));
+    expect(rows).toEqual([headers]);
+  });
+
+  it("no transactions: one line across the card", () => {
+    render(<Payment order={{ ...order, payment: { ...order.payment, transactions: [] } }} />);
+    const table = screen.getByRole("table", { name: "Transactions" });
+    expect(within(table).getByRole("cell")).toHaveTextContent("No transactions yet.");
+  });
+
+  it("the Ship items, Refund and Edit order dialogs: the fields keep their own names", () => {
+    const { client } = fakeClient(() => undefined);
+    const onClose = vi.fn();
+    const { unmount } = render(
+      <Provider value={client}>
+        <ShipItemsDialog order={order} onClose={onClose} />
+      </Provider>,
+    );
+    const ship = within(screen.getByRole("dialog", { name: "Ship items" })).getByRole("table");
+    expect(cardLabels(ship).rows).toEqual([
+      ["Item", "Not shipped", "field TEE-M"],
+      ["Item", "Not shipped", "field MUG"],
+    ]);
+    unmount();
+
+    const refund = render(
+      <Provider value={client}>
+        <RefundDialog order={order} onClose={onClose} />
+      </Provider>,
+    );
+    const refundTable = within(screen.getByRole("dialog", { name: "Refund" })).getByRole("table");
+    expect(cardLabels(refundTable).rows[0]).toEqual(["Item", "Ordered", "Shipped", "field Refund quantity of TEE-M"]);
+    refund.unmount();
+
+    render(
+      <Provider value={client}>
+        <EditOrderDialog order={order} onClose={onClose} reload={vi.fn()} />
+      </Provider>,
+    );
+    const lines = within(screen.getByRole("dialog", { name: "Edit order" })).getByRole("table", { name: "Lines" });
+    // "Remove" is a checkbox named "Remove TEE-M" with no visible label: its cell says "Remove"
+    expect(cardLabels(lines).rows[0]).toEqual(["Item", "field Quantity of TEE-M", "field Unit price of TEE-M", "Remove"]);
+    expect(within(lines).getByRole("checkbox", { name: "Remove TEE-M" })).toBeInTheDocument();
+  });
+
+  it("a return's items", async () => {
+    renderScreen(
+      ADMIN,
+      <ReturnsArea />,
+      {
+        ReturnDetail: () => ({
+          returnRequest: {
+            id: "UmV0dXJuOjE=",
+            status: "REQUESTED",
+            nextStatuses: [],
+            createdAt: "2026-11-26T14:05:09+00:00",
+            updatedAt: "2026-11-26T14:05:09+00:00",
+            customerComment: "Too small",
+            staffNotes: "",
+            restocked: false,
+            items: [{ quantity: 1, reason: "Size", action: "REFUND", orderItem: { ...order.items[0], currency: "USD" } }],
+            refund: null,
+            order: { id: order.id, number: 104, email: "ada@example.com", currency: "USD", payment: { status: "PAID", amountPaid: "47.50", amountRefunded: "0.00" } },
+          },
+        }),
+      },
+      { path: "/returns/UmV0dXJuOjE=", route: "returns/*" },
+    );
+    const { headers, rows } = cardLabels(await screen.findByRole("table", { name: "Returned items" }));
+    expect(rows).toEqual([["(row header)", ...headers.slice(1)]]);
+  });
+});
