@@ -26,8 +26,7 @@ async def main(customers: int) -> None:
     from app.db import migrate_database, tortoise_config
     from app.models import Document, DocumentKind, DocumentStatus
     from app.redis import redis_settings, with_embedded_valkey
-    from app.services.documents import RENDER_JOB
-    from app.services.jobs import CUSTOMER_QUEUE
+    from app.services.jobs import CUSTOMER_QUEUE, RENDER_DOCUMENT
     from app.settings import get_settings
     from app.workers.settings import build_worker
 
@@ -50,7 +49,7 @@ async def main(customers: int) -> None:
                 )
                 options = {"_queue_name": queue} if queue else {}
                 await pool.enqueue_job(
-                    RENDER_JOB, document.id, _job_id=f"bench:{document.id}", **options
+                    RENDER_DOCUMENT.function, document.id, _job_id=f"bench:{document.id}", **options
                 )
             slip = await Document.create(
                 kind=DocumentKind.PACKING_SLIP,
@@ -58,7 +57,7 @@ async def main(customers: int) -> None:
                 order_ids=[ids[-1]],
                 checksum="staff",
             )
-            await pool.enqueue_job(RENDER_JOB, slip.id, _job_id=f"bench:{slip.id}")
+            await pool.enqueue_job(RENDER_DOCUMENT.function, slip.id, _job_id=f"bench:{slip.id}")
             start = time.perf_counter()
             worker = build_worker(
                 settings, own_database=False, burst=True, handle_signals=False, cron_jobs=[]
