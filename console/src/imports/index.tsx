@@ -341,34 +341,35 @@ function ImportPage() {
             </Button>
             {saved && <span role="status">{saved}</span>}
           </div>
+          {/* a card per row on a phone (styles.css, .cards-table) */}
           <div className="table-wrap" tabIndex={0} role="region" aria-label="Import rows">
-            <table className="data" aria-label="Import rows" aria-busy={report.fetching}>
-              <thead>
-                <tr>
-                  <th scope="col" className="num">
+            <table className="data cards-table" role="table" aria-label="Import rows" aria-busy={report.fetching}>
+              <thead role="rowgroup">
+                <tr role="row">
+                  <th scope="col" role="columnheader" className="num">
                     Line
                   </th>
-                  <th scope="col">Order</th>
-                  <th scope="col">Tracking number</th>
-                  <th scope="col">Outcome</th>
-                  <th scope="col">Message</th>
+                  <th scope="col" role="columnheader">Order</th>
+                  <th scope="col" role="columnheader">Tracking number</th>
+                  <th scope="col" role="columnheader">Outcome</th>
+                  <th scope="col" role="columnheader">Message</th>
                 </tr>
               </thead>
-              <tbody>
+              <tbody role="rowgroup">
                 {rows.map((row) => (
-                  <tr key={row.line} data-outcome={row.outcome}>
-                    <th scope="row" className="num">
+                  <tr key={row.line} role="row" data-outcome={row.outcome}>
+                    <th scope="row" role="rowheader" className="num card-head" data-label="Line">
                       {row.line}
                     </th>
-                    <td>{/^\d+$/.test(row.orderNumber) ? <Link to={`/orders/${row.orderNumber}`}>{row.orderNumber}</Link> : row.orderNumber || "—"}</td>
-                    <td>{row.trackingNumber || "—"}</td>
-                    <td>{words(row.outcome)}</td>
-                    <td>{row.message}</td>
+                    <td role="cell" data-label="Order">{/^\d+$/.test(row.orderNumber) ? <Link to={`/orders/${row.orderNumber}`}>{row.orderNumber}</Link> : row.orderNumber || "—"}</td>
+                    <td role="cell" className="card-line" data-label="Tracking number">{row.trackingNumber || "—"}</td>
+                    <td role="cell" className="card-end" data-label="Outcome">{words(row.outcome)}</td>
+                    <td role="cell" className="card-line" data-label="Message">{row.message}</td>
                   </tr>
                 ))}
                 {rows.length === 0 && (
-                  <tr>
-                    <td colSpan={5}>No rows{outcome === "ALL" ? "" : ` ${words(outcome).toLowerCase()}`}.</td>
+                  <tr role="row">
+                    <td role="cell" colSpan={5}>No rows{outcome === "ALL" ? "" : ` ${words(outcome).toLowerCase()}`}.</td>
                   </tr>
                 )}
               </tbody>

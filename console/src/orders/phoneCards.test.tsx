@@ -1,15 +1,25 @@
 // The tables that become cards on a phone (styles.css, .cards-table): the order page's items
-// and transactions, the Ship items, Refund and Edit order dialogs, a return's items. A phone
+// and transactions, the Ship items, Refund and Edit order dialogs, a return's items; the lists
+// of shipments, returns and products, an import's rows; the settings' shipping methods, webhooks
+// and their deliveries, API tokens and staff. A phone
 // shows each cell's column header from its data-label, and a screen reader announces the
 // header itself, which only the explicit ARIA roles keep once CSS makes rows flex boxes.
 // So: every element carries its role, and every cell is labelled by its own column's header
-// (or holds a field named by its own label).
+// (or holds a field named by its own label, or is a row's actions: buttons that say what they do).
 import { render, screen, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
 import { Provider } from "urql";
 import { describe, expect, it, vi } from "vitest";
 import { ADMIN, renderScreen } from "../test-render";
 import { fakeClient } from "../test-client";
+import ProductsScreen from "../products/index";
 import ReturnsArea from "../returns/index";
+import ImportsArea from "../imports/index";
+import { ApiTokens } from "../settings/ApiTokens";
+import { ShippingMethods } from "../settings/ShippingMethods";
+import { Staff } from "../settings/Staff";
+import { Webhooks } from "../settings/Webhooks";
+import ShipmentsScreen from "../shipments/index";
 import { EditOrderDialog } from "./EditOrderDialog";
 import type { OrderView } from "./orderQuery";
 import { Items, Payment } from "./OrderSections";
@@ -71,13 +81,37 @@ function cardLabels(table: HTMLElement) {
     [...row.children].map((cell, column) => {
       if (cell.tagName === "TH") {
         expect(cell).toHaveAttribute("role", "rowheader");
-        return "(row header)";
+        // a bare number is no title: such a row header says its column too
+        const label = cell.getAttribute("data-label");
+        if (label !== null) expect(label).toBe(headers[column]);
+        return label === null ? "(row header)" : `(row header) ${label}`;
       }
       expect(cell).toHaveAttribute("role", "cell");
       const label = cell.getAttribute("data-label");
       if (label !== null) {
         expect(label).toBe(headers[column]); // labelled by its own column's header
         return label;
+      }
+      if (cell.classList.contains("card-actions")) {
+        // a row's buttons, unlabelled on its card: each says what it does (its own name,
+        // whose start is its text; most name their row too, checked by the tests below)
+        expect(headers[column]).toBe("Actions");
+        const controls = [...cell.querySelectorAll("button, a")];
+        expect(controls.length).toBeGreaterThan(0);
+        for (const control of controls) {
+          const text = control.textContent?.trim() ?? "";
+          expect(text).toBeTruthy();
+          expect((control.getAttribute("aria-label") ?? text).startsWith(text)).toBe(true);
+        }
+        return "(actions)";
+      }
+      // a React Aria select: its button is named by the visible label beside it
+      const picker = cell.querySelector("button[aria-haspopup=listbox]");
+      if (picker) {
+        const named = (picker.getAttribute("aria-labelledby") ?? "").split(" ").map((id) => cell.querySelector(`[id="${id}"]`));
+        const label = named.find((e) => e?.tagName === "LABEL" || e?.classList.contains("react-aria-Label"));
+        expect(label?.textContent, `a cell of column "${headers[column]}" has no data-label`).toBeTruthy();
+        return `field ${label?.textContent}`;
       }
       // unlabelled only when a field inside names itself with its own visible label
       const field = cell.querySelector<HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement>("input, textarea, select");
@@ -179,5 +213,144 @@ describe("on a phone, tables become cards whose cells say their column", () => {
     );
     const { headers, rows } = cardLabels(await screen.findByRole("table", { name: "Returned items" }));
     expect(rows).toEqual([["(row header)", ...headers.slice(1)]]);
+  });
+
+  describe("the lists and the settings: each row a card, its buttons named for it", () => {
+    const pageInfo = { hasNextPage: false, hasPreviousPage: false, startCursor: "a", endCursor: "a" };
+
+    it("shipments: the order number as the card's title, labelled", async () => {
+      const shipment = {
+        id: "U2hpcG1lbnQ6Nw==",
+        createdAt: "2026-11-26T14:05:09+00:00",
+        createdBy: "packer@example.com",
+        trackingNumber: "1Z999AA10123456784",
+        carrier: "ups",
+        carrierName: "UPS",
+        trackingUrl: "https://www.ups.com/track?tracknum=1Z999AA10123456784",
+        shippingMethod: "standard",
+        shippedTo: { firstName: "Ada", lastName: "Lovelace", company: "", city: "London", state: "", country: "GB" },
+        items: [{ sku: "TEE-M", name: "Tee", quantity: 1 }],
+        order: { id: order.id, number: 104 },
+      };
+      renderScreen(ADMIN, <ShipmentsScreen />, { ShipmentsList: () => ({ shipments: { totalCount: 1, pageInfo, edges: [{ node: shipment }] } }) });
+      const table = await screen.findByRole("table", { name: "Shipments" });
+      await within(table).findByRole("rowheader");
+      const { headers, rows } = cardLabels(table);
+      expect(headers).toEqual(["Shipped", "Order", "To", "Where", "Carrier and tracking", "Items", "Actions"]);
+      expect(rows).toEqual([["Shipped", "(row header) Order", "To", "Where", "Carrier and tracking", "Items", "(actions)"]]);
+      expect(within(table).getByRole("button", { name: "Delete shipment 1Z999AA10123456784" })).toBeInTheDocument();
+    });
+
+    it("returns: the link to a return as the card's title, its status at the top", async () => {
+      const request = {
+        id: "UmV0dXJuOjE=",
+        status: "REQUESTED",
+        createdAt: "2026-11-26T14:05:09+00:00",
+        customerComment: "Too small",
+        items: [{ quantity: 1, orderItem: { sku: "TEE-M" } }],
+        order: { id: order.id, number: 104, email: "ada@example.com" },
+      };
+      renderScreen(ADMIN, <ReturnsArea />, { ReturnsList: () => ({ returns: { totalCount: 1, pageInfo, edges: [{ node: request }] } }) }, { path: "/returns", route: "returns/*" });
+      const table = await screen.findByRole("table", { name: "Returns" });
+      await within(table).findByRole("rowheader");
+      const { headers, rows } = cardLabels(table);
+      expect(rows).toEqual([["(row header)", ...headers.slice(1)]]);
+      expect(within(table).getByRole("link", { name: "Open the return for order 104, Requested" })).toBeInTheDocument();
+      expect(within(table).getByRole("cell", { name: "Requested" })).toHaveClass("card-end");
+    });
+
+    it("products: the SKU as the card's title, the price at its top right", async () => {
+      const tee = { id: "UHJvZHVjdDox", sku: "TEE-M", name: "Tee", price: "10.00", currency: "USD", stock: 7, active: true };
+      renderScreen(ADMIN, <ProductsScreen />, { ProductsList: () => ({ products: { totalCount: 1, pageInfo, edges: [{ node: tee }] } }) });
+      const table = await screen.findByRole("table", { name: "Products" });
+      await within(table).findByRole("rowheader");
+      const { headers, rows } = cardLabels(table);
+      expect(headers).toEqual(["SKU", "Name", "Price", "Stock", "Sold", "Actions"]);
+      expect(rows).toEqual([["(row header)", "Name", "Price", "Stock", "Sold", "(actions)"]]);
+      const row = within(table).getByRole("row", { name: /TEE-M/ });
+      expect(within(row).getByRole("cell", { name: "$10.00" })).toHaveClass("card-end");
+      expect(within(row).getByRole("button", { name: "Adjust stock of TEE-M" })).toBeInTheDocument();
+    });
+
+    it("the settings' shipping methods, API tokens and staff", async () => {
+      const express = { id: "U2hpcDox", code: "EXPRESS", name: "Express", price: "18.50", currency: "USD", freeOver: "150.00", countries: ["GB", "IE"], active: true };
+      const methods = renderScreen(ADMIN, <ShippingMethods />, { ShippingMethodsSettings: () => ({ shippingMethods: [express] }) });
+      let table = await screen.findByRole("table", { name: "Shipping methods" });
+      await within(table).findByRole("rowheader");
+      expect(cardLabels(table).rows).toEqual([["(row header)", "Name", "Price", "Free over", "Countries", "Offered", "(actions)"]]);
+      expect(within(table).getByRole("button", { name: "Edit EXPRESS" })).toBeInTheDocument();
+      methods.unmount();
+
+      const token = {
+        id: "VG9rZW46MQ==",
+        name: "Carrier",
+        permissions: ["ORDERS_READ", "SHIPMENTS_WRITE"],
+        issuedBy: "admin@example.com",
+        createdAt: "2026-11-26T14:05:09+00:00",
+        expiresAt: null,
+        lastUsedAt: null,
+      };
+      const tokens = renderScreen(ADMIN, <ApiTokens />, { ApiTokensSettings: () => ({ apiTokens: { pageInfo, edges: [{ node: token }] } }) });
+      table = await screen.findByRole("table", { name: "API tokens" });
+      await within(table).findByRole("rowheader");
+      expect(cardLabels(table).rows).toEqual([["(row header)", "Permissions", "Issued", "Last used", "Expires", "(actions)"]]);
+      expect(within(table).getByRole("button", { name: "Revoke Carrier" })).toBeInTheDocument();
+      tokens.unmount();
+
+      const member = { id: "VXNlcjoy", email: "grace@example.com", role: "FULFILLMENT", firstName: "Grace", lastName: "Hopper", active: true, createdAt: "2026-11-26T14:05:09+00:00" };
+      renderScreen(ADMIN, <Staff />, { StaffSettings: () => ({ staffUsers: { totalCount: 1, pageInfo, edges: [{ node: member }] } }) });
+      table = await screen.findByRole("table", { name: "Staff" });
+      await within(table).findByRole("rowheader");
+      // the role is a select named by its own visible label
+      expect(cardLabels(table).rows).toEqual([["(row header)", "Name", "field Role of grace@example.com", "Signs in", "Added", "(actions)"]]);
+      expect(within(table).getByRole("button", { name: "Deactivate grace@example.com" })).toBeInTheDocument();
+    });
+
+    it("the settings' webhooks and a webhook's deliveries", async () => {
+      const url = "https://hooks.example.com/bitcart";
+      const hook = { id: "V2ViaG9vazox", url, events: ["order.created", "shipment.created"], active: true, description: "", createdAt: "2026-11-26T14:05:09+00:00", consecutiveFailures: 0, failingSince: null, disabledAt: null, disabledReason: null };
+      const delivery = { id: "RGVsaXZlcnk6MQ==", event: "order.created", status: "FAILED", attempts: 3, responseStatus: null, lastError: "connection refused", createdAt: "2026-11-26T14:05:09+00:00", deliveredAt: null, nextAttemptAt: null };
+      renderScreen(ADMIN, <Webhooks />, {
+        WebhooksSettings: () => ({ webhookEvents: hook.events, webhooks: { edges: [{ node: hook }] } }),
+        WebhookDeliveries: () => ({ webhookDeliveries: { pageInfo, edges: [{ node: delivery }] } }),
+      });
+      const table = await screen.findByRole("table", { name: "Webhooks" });
+      await within(table).findByRole("rowheader");
+      expect(cardLabels(table).rows).toEqual([["(row header)", "Events", "State", "(actions)"]]);
+      await userEvent.click(within(table).getByRole("button", { name: `Deliveries of ${url}` }));
+      const deliveries = await within(screen.getByRole("dialog", { name: `Deliveries to ${url}` })).findByRole("table", { name: "Deliveries" });
+      await within(deliveries).findByRole("rowheader");
+      expect(cardLabels(deliveries).rows).toEqual([["(row header)", "Made", "Status", "Answer", "(actions)"]]);
+      expect(within(deliveries).getByRole("button", { name: /^Redeliver order\.created of / })).toBeInTheDocument();
+    });
+
+    it("an import's rows: the line number as the card's title, labelled", async () => {
+      const report = {
+        id: "VHJhY2tpbmdJbXBvcnQ6MQ==",
+        filename: "carrier.csv",
+        status: "SUCCEEDED",
+        createdAt: "2026-11-26T14:05:09+00:00",
+        finishedAt: "2026-11-26T14:05:10+00:00",
+        totalRows: 1,
+        processedRows: 1,
+        updated: 0,
+        shipped: 0,
+        unchanged: 0,
+        skipped: 0,
+        failed: 1,
+        error: null,
+        resultUrl: null,
+        rows: {
+          totalCount: 1,
+          pageInfo,
+          edges: [{ node: { line: 2, orderNumber: "999999", trackingNumber: "JJD0001234567890", carrier: "dhl", outcome: "FAILED", code: "NOT_FOUND", message: "No order 999999." } }],
+        },
+      };
+      renderScreen(ADMIN, <ImportsArea />, { ImportReport: () => ({ trackingImport: report }) }, { path: "/imports/VHJhY2tpbmdJbXBvcnQ6MQ==", route: "imports/*" });
+      const table = await screen.findByRole("table", { name: "Import rows" });
+      const { headers, rows } = cardLabels(table);
+      expect(headers).toEqual(["Line", "Order", "Tracking number", "Outcome", "Message"]);
+      expect(rows).toEqual([["(row header) Line", "Order", "Tracking number", "Outcome", "Message"]]);
+    });
   });
 });

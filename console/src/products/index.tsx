@@ -126,32 +126,33 @@ export default function ProductsScreen() {
       </div>
       {done && <Notice tone="success">{done}</Notice>}
       {error && <p role="alert">{error.message}</p>}
+      {/* a card per product on a phone (styles.css, .cards-table), as an order's items */}
       <div className="table-wrap" tabIndex={0} role="group" aria-label="Products">
-        <table className="data" aria-label="Products" aria-busy={fetching}>
-          <thead>
-            <tr>
-              <th scope="col">SKU</th>
-              <th scope="col">Name</th>
-              <th scope="col" className="num">
+        <table className="data cards-table" role="table" aria-label="Products" aria-busy={fetching}>
+          <thead role="rowgroup">
+            <tr role="row">
+              <th scope="col" role="columnheader">SKU</th>
+              <th scope="col" role="columnheader">Name</th>
+              <th scope="col" role="columnheader" className="num">
                 Price
               </th>
-              <th scope="col" className="num">
+              <th scope="col" role="columnheader" className="num">
                 Stock
               </th>
-              <th scope="col">Sold</th>
-              {editable && <th scope="col">Actions</th>}
+              <th scope="col" role="columnheader">Sold</th>
+              {editable && <th scope="col" role="columnheader">Actions</th>}
             </tr>
           </thead>
-          <tbody>
+          <tbody role="rowgroup">
             {rows.map((product) => (
-              <tr key={product.id} data-sku={product.sku}>
-                <th scope="row">{product.sku}</th>
-                <td>{product.name}</td>
-                <td className="num">{money(product.price, product.currency)}</td>
-                <td className="num">{product.stock}</td>
-                <td>{product.active ? "Yes" : "No"}</td>
+              <tr key={product.id} role="row" data-sku={product.sku}>
+                <th scope="row" role="rowheader" className="card-head">{product.sku}</th>
+                <td role="cell" className="card-line" data-label="Name">{product.name}</td>
+                <td role="cell" className="num card-end" data-label="Price">{money(product.price, product.currency)}</td>
+                <td role="cell" className="num" data-label="Stock">{product.stock}</td>
+                <td role="cell" data-label="Sold">{product.active ? "Yes" : "No"}</td>
                 {editable && (
-                  <td className="row">
+                  <td role="cell" className="row card-actions">
                     <EditProduct product={product} onSaved={() => reload(`Saved ${product.sku}.`)} />
                     <AdjustStock product={product} onSaved={(stock) => reload(`${product.sku} has ${stock} in stock.`)} />
                   </td>
@@ -159,8 +160,8 @@ export default function ProductsScreen() {
               </tr>
             ))}
             {rows.length === 0 && !fetching && (
-              <tr>
-                <td colSpan={editable ? 6 : 5}>No products match.</td>
+              <tr role="row">
+                <td role="cell" colSpan={editable ? 6 : 5}>No products match.</td>
               </tr>
             )}
           </tbody>

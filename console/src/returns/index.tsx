@@ -149,40 +149,41 @@ function ReturnsList() {
         />
       </div>
       {error && <p role="alert">{error.message}</p>}
+      {/* a card per return on a phone (styles.css, .cards-table), as a return's items */}
       <div className="table-wrap">
-        <table className="data" aria-label="Returns" aria-busy={fetching}>
-          <thead>
-            <tr>
-              <th scope="col">Return</th>
-              <th scope="col">Requested</th>
-              <th scope="col">Order</th>
-              <th scope="col">Status</th>
-              <th scope="col">Items</th>
-              <th scope="col">Customer's comment</th>
+        <table className="data cards-table" role="table" aria-label="Returns" aria-busy={fetching}>
+          <thead role="rowgroup">
+            <tr role="row">
+              <th scope="col" role="columnheader">Return</th>
+              <th scope="col" role="columnheader">Requested</th>
+              <th scope="col" role="columnheader">Order</th>
+              <th scope="col" role="columnheader">Status</th>
+              <th scope="col" role="columnheader">Items</th>
+              <th scope="col" role="columnheader">Customer's comment</th>
             </tr>
           </thead>
-          <tbody>
+          <tbody role="rowgroup">
             {rows.map((row) => (
-              <tr key={row.id}>
-                <th scope="row">
+              <tr key={row.id} role="row">
+                <th scope="row" role="rowheader" className="card-head">
                   <Link to={`/returns/${encodeURIComponent(row.id)}`} aria-label={`Open the return for order ${row.order.number}, ${words(row.status)}`}>
                     Open
                   </Link>
                 </th>
-                <td>{dateTime(row.createdAt)}</td>
-                <td>
+                <td role="cell" className="card-line" data-label="Requested">{dateTime(row.createdAt)}</td>
+                <td role="cell" className="card-line" data-label="Order">
                   <Link to={`/orders/${row.order.number}`}>{row.order.number}</Link>
                   <br />
                   <span className="muted">{row.order.email}</span>
                 </td>
-                <td>{words(row.status)}</td>
-                <td>{row.items.map((item) => `${item.quantity} × ${item.orderItem?.sku ?? "?"}`).join(", ")}</td>
-                <td>{row.customerComment || "—"}</td>
+                <td role="cell" className="card-end" data-label="Status">{words(row.status)}</td>
+                <td role="cell" className="card-line" data-label="Items">{row.items.map((item) => `${item.quantity} × ${item.orderItem?.sku ?? "?"}`).join(", ")}</td>
+                <td role="cell" className="card-line" data-label="Customer's comment">{row.customerComment || "—"}</td>
               </tr>
             ))}
             {rows.length === 0 && !fetching && (
-              <tr>
-                <td colSpan={6}>No returns match.</td>
+              <tr role="row">
+                <td role="cell" colSpan={6}>No returns match.</td>
               </tr>
             )}
           </tbody>

@@ -86,37 +86,38 @@ export function ApiTokens() {
       <p className="muted">For integrations: a carrier's, a payment back end's. A token can hold only permissions you hold.</p>
       {done && <Notice tone="success">{done}</Notice>}
       {error && <p role="alert">{error.message}</p>}
+      {/* a card per token on a phone (styles.css, .cards-table) */}
       <div className="table-wrap">
-        <table className="data" aria-label="API tokens" aria-busy={fetching}>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Permissions</th>
-              <th scope="col">Issued</th>
-              <th scope="col">Last used</th>
-              <th scope="col">Expires</th>
-              <th scope="col">Actions</th>
+        <table className="data cards-table" role="table" aria-label="API tokens" aria-busy={fetching}>
+          <thead role="rowgroup">
+            <tr role="row">
+              <th scope="col" role="columnheader">Name</th>
+              <th scope="col" role="columnheader">Permissions</th>
+              <th scope="col" role="columnheader">Issued</th>
+              <th scope="col" role="columnheader">Last used</th>
+              <th scope="col" role="columnheader">Expires</th>
+              <th scope="col" role="columnheader">Actions</th>
             </tr>
           </thead>
-          <tbody>
+          <tbody role="rowgroup">
             {tokens.map((token) => (
-              <tr key={token.id}>
-                <th scope="row">{token.name}</th>
-                <td>{token.permissions.map(words).join(", ")}</td>
-                <td>
+              <tr key={token.id} role="row">
+                <th scope="row" role="rowheader" className="card-head card-line">{token.name}</th>
+                <td role="cell" className="card-line" data-label="Permissions">{token.permissions.map(words).join(", ")}</td>
+                <td role="cell" className="card-line" data-label="Issued">
                   {dateTime(token.createdAt)}
                   <div className="muted">by {token.issuedBy}</div>
                 </td>
-                <td>{token.lastUsedAt ? dateTime(token.lastUsedAt) : "Never"}</td>
-                <td>{token.expiresAt ? dateTime(token.expiresAt) : "Never"}</td>
-                <td>
+                <td role="cell" data-label="Last used">{token.lastUsedAt ? dateTime(token.lastUsedAt) : "Never"}</td>
+                <td role="cell" data-label="Expires">{token.expiresAt ? dateTime(token.expiresAt) : "Never"}</td>
+                <td role="cell" className="card-actions">
                   <RevokeToken token={token} onDone={reload} />
                 </td>
               </tr>
             ))}
             {tokens.length === 0 && !fetching && (
-              <tr>
-                <td colSpan={6}>No API tokens.</td>
+              <tr role="row">
+                <td role="cell" colSpan={6}>No API tokens.</td>
               </tr>
             )}
           </tbody>

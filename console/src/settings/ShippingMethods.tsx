@@ -89,31 +89,32 @@ export function ShippingMethods() {
       </div>
       {done && <Notice tone="success">{done}</Notice>}
       {error && <p role="alert">{error.message}</p>}
+      {/* a card per method on a phone (styles.css, .cards-table) */}
       <div className="table-wrap">
-        <table className="data" aria-label="Shipping methods" aria-busy={fetching}>
-          <thead>
-            <tr>
-              <th scope="col">Code</th>
-              <th scope="col">Name</th>
-              <th scope="col" className="num">
+        <table className="data cards-table" role="table" aria-label="Shipping methods" aria-busy={fetching}>
+          <thead role="rowgroup">
+            <tr role="row">
+              <th scope="col" role="columnheader">Code</th>
+              <th scope="col" role="columnheader">Name</th>
+              <th scope="col" role="columnheader" className="num">
                 Price
               </th>
-              <th scope="col">Free over</th>
-              <th scope="col">Countries</th>
-              <th scope="col">Offered</th>
-              <th scope="col">Actions</th>
+              <th scope="col" role="columnheader">Free over</th>
+              <th scope="col" role="columnheader">Countries</th>
+              <th scope="col" role="columnheader">Offered</th>
+              <th scope="col" role="columnheader">Actions</th>
             </tr>
           </thead>
-          <tbody>
+          <tbody role="rowgroup">
             {(data?.shippingMethods ?? []).map((method) => (
-              <tr key={method.id}>
-                <th scope="row">{method.code}</th>
-                <td>{method.name}</td>
-                <td className="num">{money(method.price, method.currency)}</td>
-                <td>{method.freeOver ? money(method.freeOver, method.currency) : "—"}</td>
-                <td>{method.countries.length ? method.countries.join(", ") : "Everywhere"}</td>
-                <td>{method.active ? "Yes" : "No"}</td>
-                <td>
+              <tr key={method.id} role="row">
+                <th scope="row" role="rowheader" className="card-head">{method.code}</th>
+                <td role="cell" className="card-line" data-label="Name">{method.name}</td>
+                <td role="cell" className="num card-end" data-label="Price">{money(method.price, method.currency)}</td>
+                <td role="cell" data-label="Free over">{method.freeOver ? money(method.freeOver, method.currency) : "—"}</td>
+                <td role="cell" data-label="Countries">{method.countries.length ? method.countries.join(", ") : "Everywhere"}</td>
+                <td role="cell" data-label="Offered">{method.active ? "Yes" : "No"}</td>
+                <td role="cell" className="card-actions">
                   <Button onPress={() => setEditing(method)} aria-label={`Edit ${method.code}`}>
                     Edit
                   </Button>

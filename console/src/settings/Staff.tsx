@@ -144,27 +144,28 @@ export function Staff() {
       {done && <Notice tone="success">{done}</Notice>}
       <Errors errors={problem} />
       {error && <p role="alert">{error.message}</p>}
+      {/* a card per person on a phone (styles.css, .cards-table); the role's field keeps its label */}
       <div className="table-wrap">
-        <table className="data" aria-label="Staff" aria-busy={fetching}>
-          <thead>
-            <tr>
-              <th scope="col">Email</th>
-              <th scope="col">Name</th>
-              <th scope="col">Role</th>
-              <th scope="col">Signs in</th>
-              <th scope="col">Added</th>
-              <th scope="col">Actions</th>
+        <table className="data cards-table" role="table" aria-label="Staff" aria-busy={fetching}>
+          <thead role="rowgroup">
+            <tr role="row">
+              <th scope="col" role="columnheader">Email</th>
+              <th scope="col" role="columnheader">Name</th>
+              <th scope="col" role="columnheader">Role</th>
+              <th scope="col" role="columnheader">Signs in</th>
+              <th scope="col" role="columnheader">Added</th>
+              <th scope="col" role="columnheader">Actions</th>
             </tr>
           </thead>
-          <tbody>
+          <tbody role="rowgroup">
             {members.map((member: Member) => (
-              <tr key={member.id} data-email={member.email}>
-                <th scope="row">
+              <tr key={member.id} role="row" data-email={member.email}>
+                <th scope="row" role="rowheader" className="card-head card-line">
                   {member.email}
                   {member.id === me.id && <span className="muted"> (you)</span>}
                 </th>
-                <td>{`${member.firstName} ${member.lastName}`.trim() || "—"}</td>
-                <td>
+                <td role="cell" data-label="Name">{`${member.firstName} ${member.lastName}`.trim() || "—"}</td>
+                <td role="cell" className="card-line">
                   <Select<Role>
                     label={`Role of ${member.email}`}
                     value={member.role}
@@ -176,9 +177,9 @@ export function Staff() {
                     choices={ROLES.map((r) => ({ key: r.key, label: r.label }))}
                   />
                 </td>
-                <td>{member.active ? "Yes" : "No: deactivated"}</td>
-                <td>{dateTime(member.createdAt)}</td>
-                <td>
+                <td role="cell" data-label="Signs in">{member.active ? "Yes" : "No: deactivated"}</td>
+                <td role="cell" data-label="Added">{dateTime(member.createdAt)}</td>
+                <td role="cell" className="card-actions">
                   {member.active ? (
                     <Button
                       isDisabled={busy}

@@ -140,29 +140,30 @@ export function Webhooks() {
       </div>
       {done && <Notice tone="success">{done}</Notice>}
       {error && <p role="alert">{error.message}</p>}
+      {/* a card per webhook on a phone (styles.css, .cards-table) */}
       <div className="table-wrap">
-        <table className="data" aria-label="Webhooks" aria-busy={fetching}>
-          <thead>
-            <tr>
-              <th scope="col">Address</th>
-              <th scope="col">Events</th>
-              <th scope="col">State</th>
-              <th scope="col">Actions</th>
+        <table className="data cards-table" role="table" aria-label="Webhooks" aria-busy={fetching}>
+          <thead role="rowgroup">
+            <tr role="row">
+              <th scope="col" role="columnheader">Address</th>
+              <th scope="col" role="columnheader">Events</th>
+              <th scope="col" role="columnheader">State</th>
+              <th scope="col" role="columnheader">Actions</th>
             </tr>
           </thead>
-          <tbody>
+          <tbody role="rowgroup">
             {hooks.map((hook) => (
-              <tr key={hook.id}>
-                <th scope="row">
+              <tr key={hook.id} role="row">
+                <th scope="row" role="rowheader" className="card-head card-line">
                   {hook.url}
                   {hook.description && <div className="muted">{hook.description}</div>}
                 </th>
-                <td>{hook.events.join(", ")}</td>
-                <td>
+                <td role="cell" className="card-line" data-label="Events">{hook.events.join(", ")}</td>
+                <td role="cell" className="card-line" data-label="State">
                   {hook.active ? "Active" : hook.disabledAt ? `Disabled ${dateTime(hook.disabledAt)}: ${hook.disabledReason ?? ""}` : "Paused"}
                   {hook.consecutiveFailures > 0 && <div className="muted">{hook.consecutiveFailures} failures in a row</div>}
                 </td>
-                <td className="row">
+                <td role="cell" className="row card-actions">
                   <Button onPress={() => setWatching(hook)} aria-label={`Deliveries of ${hook.url}`}>
                     Deliveries
                   </Button>
@@ -172,8 +173,8 @@ export function Webhooks() {
               </tr>
             ))}
             {hooks.length === 0 && !fetching && (
-              <tr>
-                <td colSpan={4}>No webhooks yet.</td>
+              <tr role="row">
+                <td role="cell" colSpan={4}>No webhooks yet.</td>
               </tr>
             )}
           </tbody>
@@ -345,28 +346,29 @@ function Deliveries({ hook, onClose }: { hook: Hook; onClose(): void }) {
       {done && <Notice tone="success">{done}</Notice>}
       <Errors errors={redelivered.data?.redeliverWebhook.errors} />
       {error && <p role="alert">{error.message}</p>}
+      {/* a card per delivery on a phone (styles.css, .cards-table) */}
       <div className="table-wrap">
-        <table className="data" aria-label="Deliveries" aria-busy={fetching}>
-          <thead>
-            <tr>
-              <th scope="col">Event</th>
-              <th scope="col">Made</th>
-              <th scope="col">Status</th>
-              <th scope="col">Answer</th>
-              <th scope="col">Actions</th>
+        <table className="data cards-table" role="table" aria-label="Deliveries" aria-busy={fetching}>
+          <thead role="rowgroup">
+            <tr role="row">
+              <th scope="col" role="columnheader">Event</th>
+              <th scope="col" role="columnheader">Made</th>
+              <th scope="col" role="columnheader">Status</th>
+              <th scope="col" role="columnheader">Answer</th>
+              <th scope="col" role="columnheader">Actions</th>
             </tr>
           </thead>
-          <tbody>
+          <tbody role="rowgroup">
             {rows.map((row) => (
-              <tr key={row.id}>
-                <th scope="row">{row.event}</th>
-                <td>{dateTime(row.createdAt)}</td>
-                <td>
+              <tr key={row.id} role="row">
+                <th scope="row" role="rowheader" className="card-head">{row.event}</th>
+                <td role="cell" className="card-line" data-label="Made">{dateTime(row.createdAt)}</td>
+                <td role="cell" className="card-line" data-label="Status">
                   {words(row.status)} ({row.attempts} attempt{row.attempts === 1 ? "" : "s"})
                   {row.nextAttemptAt && <div className="muted">next {dateTime(row.nextAttemptAt)}</div>}
                 </td>
-                <td>{row.responseStatus ?? row.lastError ?? "—"}</td>
-                <td>
+                <td role="cell" className="card-line" data-label="Answer">{row.responseStatus ?? row.lastError ?? "—"}</td>
+                <td role="cell" className="card-actions">
                   <Button
                     isDisabled={redelivered.fetching}
                     onPress={async () => {
@@ -384,8 +386,8 @@ function Deliveries({ hook, onClose }: { hook: Hook; onClose(): void }) {
               </tr>
             ))}
             {rows.length === 0 && !fetching && (
-              <tr>
-                <td colSpan={5}>No deliveries.</td>
+              <tr role="row">
+                <td role="cell" colSpan={5}>No deliveries.</td>
               </tr>
             )}
           </tbody>

@@ -130,35 +130,36 @@ function ShipmentsTable({ rows, busy, onDeleted }: { rows: Row[]; busy: boolean;
   const deletable = can("SHIPMENTS_WRITE");
   return (
     <div className="table-wrap">
-      <table className="data" aria-label="Shipments" aria-busy={busy}>
-        <thead>
-          <tr>
-            <th scope="col">Shipped</th>
-            <th scope="col">Order</th>
-            <th scope="col">To</th>
-            <th scope="col">Where</th>
-            <th scope="col">Carrier and tracking</th>
-            <th scope="col">Items</th>
-            {deletable && <th scope="col">Actions</th>}
+      {/* a card per shipment on a phone (styles.css, .cards-table), as on the order page */}
+      <table className="data cards-table" role="table" aria-label="Shipments" aria-busy={busy}>
+        <thead role="rowgroup">
+          <tr role="row">
+            <th scope="col" role="columnheader">Shipped</th>
+            <th scope="col" role="columnheader">Order</th>
+            <th scope="col" role="columnheader">To</th>
+            <th scope="col" role="columnheader">Where</th>
+            <th scope="col" role="columnheader">Carrier and tracking</th>
+            <th scope="col" role="columnheader">Items</th>
+            {deletable && <th scope="col" role="columnheader">Actions</th>}
           </tr>
         </thead>
-        <tbody>
+        <tbody role="rowgroup">
           {rows.map((row) => (
-            <tr key={row.id}>
-              <td>
+            <tr key={row.id} role="row">
+              <td role="cell" className="card-line" data-label="Shipped">
                 {dateTime(row.createdAt)}
                 <br />
                 <span className="muted">by {row.createdBy}</span>
               </td>
-              <th scope="row">
+              <th scope="row" role="rowheader" className="card-head" data-label="Order">
                 <Link to={`/orders/${row.order.number}`}>{row.order.number}</Link>
               </th>
-              <td>
+              <td role="cell" className="card-line" data-label="To">
                 {row.shippedTo.firstName} {row.shippedTo.lastName}
                 {row.shippedTo.company && <span className="muted"> ({row.shippedTo.company})</span>}
               </td>
-              <td>{placeLine(row.shippedTo)}</td>
-              <td>
+              <td role="cell" className="card-line" data-label="Where">{placeLine(row.shippedTo)}</td>
+              <td role="cell" className="card-line" data-label="Carrier and tracking">
                 {carrierLine(row)}
                 {row.trackingNumber && (
                   <>
@@ -173,17 +174,17 @@ function ShipmentsTable({ rows, busy, onDeleted }: { rows: Row[]; busy: boolean;
                   </>
                 )}
               </td>
-              <td>{itemsLine(row.items)}</td>
+              <td role="cell" className="card-line" data-label="Items">{itemsLine(row.items)}</td>
               {deletable && (
-                <td>
+                <td role="cell" className="card-actions">
                   <DeleteShipment shipment={row} onDeleted={onDeleted} />
                 </td>
               )}
             </tr>
           ))}
           {rows.length === 0 && !busy && (
-            <tr>
-              <td colSpan={deletable ? 7 : 6}>No shipments match.</td>
+            <tr role="row">
+              <td role="cell" colSpan={deletable ? 7 : 6}>No shipments match.</td>
             </tr>
           )}
         </tbody>
