@@ -306,6 +306,10 @@ EQUIVALENT: dict[str, str] = {
     "refunds) passes provider: the default is never used",
     "app.services.transactions.x_add__mutmut_2": "every caller (placeOrder, recordPayment, "
     "refunds) passes method: the default is never used",
+    "app.carriers.x_carrier_name__mutmut_1": "every caller (the read model, the tracking "
+    "page, the packing slip) passes the number: the default is never used",
+    "app.carriers.x_tracking_url__mutmut_15": "neither '' nor 'XXXX' is a carrier with a URL: "
+    "both look up nothing",
     "app.services.order_edits.x__stock_moves__mutmut_3": _HAS_PRODUCT,
     "app.services.order_edits.x__stock_moves__mutmut_4": _HAS_PRODUCT,
 }
