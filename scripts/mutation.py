@@ -310,6 +310,17 @@ EQUIVALENT: dict[str, str] = {
     "page, the packing slip) passes the number: the default is never used",
     "app.carriers.x_tracking_url__mutmut_15": "neither '' nor 'XXXX' is a carrier with a URL: "
     "both look up nothing",
+    "app.services.shipments.x_ship_order__mutmut_81": "both shipment rows move from any "
+    "status, so only their `to is status` check reads it, and a move to the status the order "
+    "has plans no column, stock or event (automatic, no note, and a shippable order holds its "
+    "stock)",
+    "app.services.shipments.x_ship_order__mutmut_88": "a shippable order never has its stock "
+    "released (RELEASING is within NOT_SHIPPABLE), so its move writes no ledger row: the "
+    "viewer is not read",
+    "app.services.shipments.x_list_shipments__mutmut_17": "icontains compares upper-cased "
+    "(both databases): the term's case is moot",
+    "app.services.shipments.x_delete_shipment__mutmut_34": "a shipment's lines go with it "
+    "(ON DELETE CASCADE, foreign keys on in both databases): deleting them first only says so",
     "app.services.order_edits.x__stock_moves__mutmut_3": _HAS_PRODUCT,
     "app.services.order_edits.x__stock_moves__mutmut_4": _HAS_PRODUCT,
 }
@@ -319,7 +330,16 @@ EQUIVALENT: dict[str, str] = {
 # (DATABASE_URL and REDIS_URL set).
 _PG_BRANCH = "a PostgreSQL-only branch: SQLite takes the other one"
 _SERIALISED = "on SQLite writers are serialised, so two requests never race to a unique index"
+_GONE_MEANWHILE = (
+    "two deletions of one shipment at once: on SQLite the second waits for the first's "
+    "transaction and finds no shipment at its first check; only on PostgreSQL does it read the "
+    "shipment before the order's lock and find it gone at its delete"
+)
 PG_ONLY: dict[str, str] = {
+    **{
+        f"app.services.shipments.x_delete_shipment__mutmut_{n}": _GONE_MEANWHILE
+        for n in range(37, 46)
+    },
     "app.services.accounts.x__create_user__mutmut_55": _SERIALISED,
     "app.services.accounts.x__create_user__mutmut_57": _SERIALISED,
     "app.services.accounts.x__create_user__mutmut_58": _SERIALISED,
