@@ -399,7 +399,7 @@ TESTS: dict[str, tuple[str, ...]] = {
     _S + "ratelimit.py": ("rate_limits",),
     _S + "refund_requests.py": ("cancellation", "refunds", "payments"),
     _S + "refunds.py": ("refunds", "returns", "payments", "cancellation"),
-    _S + "returns.py": ("returns", "refunds"),
+    _S + "returns.py": ("returns", "refunds", "console_server"),
     _S + "shipments.py": ("shipments", "fulfilment", "survivors"),
     _S + "shipping.py": ("shipping_methods", "place_order"),
     _S + "snapshots.py": ("webhooks",),
