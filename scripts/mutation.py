@@ -321,6 +321,16 @@ EQUIVALENT: dict[str, str] = {
     "(both databases): the term's case is moot",
     "app.services.shipments.x_delete_shipment__mutmut_34": "a shipment's lines go with it "
     "(ON DELETE CASCADE, foreign keys on in both databases): deleting them first only says so",
+    "app.services.bulk.x_run__mutmut_17": "no answer shows a bulk operation's start, and the "
+    "sweep reads it only for a row never heartbeaten, which the claim before it rules out",
+    "app.services.bulk.x__apply_set__mutmut_18": "only moved orders can be refused, and a row "
+    "decided before the plan (deleted, or already there) has no move: the lookup finds none",
+    "app.services.bulk.x_start__mutmut_96": "a bulk run asks nothing of the permissions it "
+    "acts with (the planner and the timeline read only the id and label), and no answer shows "
+    "them",
+    "app.services.bulk.x__message__mutmut_2": "a DomainError always has its first issue",
+    "app.services.bulk.x_start__mutmut_68": "one row past the bound tells that the filter "
+    "matches too many; two tell the same",
     "app.services.order_edits.x__stock_moves__mutmut_3": _HAS_PRODUCT,
     "app.services.order_edits.x__stock_moves__mutmut_4": _HAS_PRODUCT,
 }
@@ -335,7 +345,12 @@ _GONE_MEANWHILE = (
     "transaction and finds no shipment at its first check; only on PostgreSQL does it read the "
     "shipment before the order's lock and find it gone at its delete"
 )
+_COPY_CASE = (
+    "SQLite's table and column names ignore case, quoted or not; PostgreSQL's COPY quotes them, "
+    "so only there is an upper-cased name not the table's"
+)
 PG_ONLY: dict[str, str] = {
+    **{f"app.services.bulk.x_start__mutmut_{n}": _COPY_CASE for n in range(105, 118, 2)},
     **{
         f"app.services.shipments.x_delete_shipment__mutmut_{n}": _GONE_MEANWHILE
         for n in range(37, 46)
