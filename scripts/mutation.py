@@ -331,6 +331,24 @@ EQUIVALENT: dict[str, str] = {
     "app.services.bulk.x__message__mutmut_2": "a DomainError always has its first issue",
     "app.services.bulk.x_start__mutmut_68": "one row past the bound tells that the filter "
     "matches too many; two tell the same",
+    **{
+        f"app.services.import_sets.x_relax_commit__mutmut_{n}": "the SET only lets a set's "
+        "commit skip waiting for its WAL flush, which no answer shows (a crash aside); one "
+        "that fails leaves the set applied row by row, to the same outcomes"
+        for n in range(1, 8)
+    },
+    "app.services.import_sets.x__apply_row__mutmut_49": "the row's number is the order's by "
+    "then (written just before, or the same already): a shipment given none takes the order's",
+    "app.services.import_sets.x__record__mutmut_59": "the worker catches LeaseLost and stops: "
+    "its text is never shown",
+    "app.services.import_sets.x__apply_as_set__mutmut_42": "the planner decides every ask: "
+    "the two lists are always as long, strict or not",
+    **{
+        f"app.services.import_sets.x__apply_row__mutmut_{n}": "row by row runs only with "
+        "createShipments (SHIPMENTS_WRITE) or setStatus (ORDERS_WRITE), required at start: "
+        "either is a tracking writer, so `importing` is moot"
+        for n in (9, 19)
+    },
     "app.services.order_edits.x__stock_moves__mutmut_3": _HAS_PRODUCT,
     "app.services.order_edits.x__stock_moves__mutmut_4": _HAS_PRODUCT,
 }
@@ -350,6 +368,10 @@ _COPY_CASE = (
     "so only there is an upper-cased name not the table's"
 )
 PG_ONLY: dict[str, str] = {
+    **{
+        f"app.services.import_sets.x__lock_orders_by_number__mutmut_{n}": _PG_BRANCH
+        for n in range(2, 24)
+    },
     **{f"app.services.bulk.x_start__mutmut_{n}": _COPY_CASE for n in range(105, 118, 2)},
     **{
         f"app.services.shipments.x_delete_shipment__mutmut_{n}": _GONE_MEANWHILE
