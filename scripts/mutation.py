@@ -347,6 +347,11 @@ EQUIVALENT: dict[str, str] = {
         "keys are the same); SQLite never runs it"
         for n in (11, 12, 14, 15)
     },
+    "app.services.cancellation.x_cancel_order__mutmut_69": "a write-off takes back the units "
+    "the release gave back a moment before, under the same locks: it is never short, and a "
+    "line's sku is read only to name a shortage",
+    "app.services.cancellation.x_cancel_order__mutmut_77": "'' and None are both false "
+    "wherever the request is read (the event, the payload, the idempotent result)",
     "app.services.import_sets.x__apply_as_set__mutmut_42": "the planner decides every ask: "
     "the two lists are always as long, strict or not",
     **{

@@ -726,3 +726,4 @@ async def test_what_a_cancellation_says_and_records(gql: GraphQLClient, actors: 
         actors.admin.user_id,
         row.id,
     )
+    assert written_off.note == f"Written off when order {order['number']} was cancelled"
