@@ -727,3 +727,9 @@ async def test_what_a_cancellation_says_and_records(gql: GraphQLClient, actors: 
         row.id,
     )
     assert written_off.note == f"Written off when order {order['number']} was cancelled"
+    # a reason the customer may read is named, in words and by its code
+    other = await paid(gql, actors.customer.token, [("TEE", 1)], admin)
+    assert (await cancel(gql, admin, other, reason="CUSTOMER"))["errors"] == []
+    [told] = [e for e in await timeline(gql, admin, other["id"]) if e["type"] == "ORDER_CANCELLED"]
+    assert told["message"] == "Order cancelled at the customer's request."
+    assert told["data"]["reason"] == "CUSTOMER"
