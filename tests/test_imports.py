@@ -717,6 +717,11 @@ async def test_row_by_row_after_a_failed_set_a_superseded_line_stays_skipped(
         (3, "FAILED", "INTERNAL_ERROR"),
         (4, "UPDATED", None),
     ]
+    messages = {e["node"]["line"]: e["node"]["message"] for e in status["rows"]["edges"]}
+    assert messages[2] == "Line 4 sets this order's tracking number."
+    # the failure is named by the kind of error the row met
+    assert messages[3].startswith("This row could not be applied (")
+    assert messages[3] != "This row could not be applied (NoneType)."
     row = await Order.get(number=first["number"])
     assert row.tracking_number == UPS_OK
     assert await OrderEvent.filter(order_id=row.id, type="TRACKING_NUMBER_SET").count() == 1
