@@ -428,7 +428,7 @@ TESTS: dict[str, tuple[str, ...]] = {
     _S + "errors.py": ("schema_and_limits", "hostile_input", "rate_limits", "place_order"),
     _S + "events.py": ("read_orders", "webhooks", "imports", "payments", "fulfilment", "accounts"),
     _S + "exports.py": ("exports", "worker"),
-    _S + "fulfilment.py": ("fulfilment", "shipments", "payments"),
+    _S + "fulfilment.py": ("fulfilment", "shipments", "payments", "cancellation", "imports"),
     _S + "idempotency.py": ("idempotency",),
     _S + "import_sets.py": ("imports", "laws"),
     _S + "imports.py": ("imports", "subscriptions"),

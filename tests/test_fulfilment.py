@@ -453,3 +453,17 @@ async def test_only_an_import_may_set_tracking_on_imports_write_alone(
         ADD_TRACKING, {"id": order["id"], "n": UPS_OK}, actors.fulfillment.token
     )
     assert allowed["addTracking"]["order"]["trackingNumber"] == UPS_OK
+
+
+async def test_add_tracking_answers_the_order_one_version_on(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    """The order addTracking answers is the saved one: its version moved on once, as an
+    editor holding the old one would be told."""
+    await create_product(gql, actors.admin.token, "A")
+    order = await placed(gql, None, [("A", 1)])
+    query = """mutation($id: ID!, $n: String!) { addTracking(orderId: $id, trackingNumber: $n) {
+      order { version } errors { code } } }"""
+    data = await gql.data(query, {"id": order["id"], "n": UPS_OK}, actors.admin.token)
+    saved = await Order.get(number=order["number"])
+    assert data["addTracking"]["order"]["version"] == saved.version == order["version"] + 1

@@ -329,6 +329,8 @@ async def test_create_shipments_and_set_status(
     )
     assert [o for _, o, _ in outcomes(again)] == ["UNCHANGED", "UNCHANGED", "FAILED"]
     assert await Shipment.all().count() == 2
+    # an import's status change carries no note of its own
+    assert not await OrderEvent.filter(type="STATUS_NOTE").exists()
 
 
 async def test_import_permissions(
