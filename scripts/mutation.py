@@ -306,6 +306,60 @@ EQUIVALENT: dict[str, str] = {
     "refunds) passes provider: the default is never used",
     "app.services.transactions.x_add__mutmut_2": "every caller (placeOrder, recordPayment, "
     "refunds) passes method: the default is never used",
+    "app.carriers.x_carrier_name__mutmut_1": "every caller (the read model, the tracking "
+    "page, the packing slip) passes the number: the default is never used",
+    "app.carriers.x_tracking_url__mutmut_15": "neither '' nor 'XXXX' is a carrier with a URL: "
+    "both look up nothing",
+    "app.services.shipments.x_ship_order__mutmut_81": "both shipment rows move from any "
+    "status, so only their `to is status` check reads it, and a move to the status the order "
+    "has plans no column, stock or event (automatic, no note, and a shippable order holds its "
+    "stock)",
+    "app.services.shipments.x_ship_order__mutmut_88": "a shippable order never has its stock "
+    "released (RELEASING is within NOT_SHIPPABLE), so its move writes no ledger row: the "
+    "viewer is not read",
+    "app.services.shipments.x_list_shipments__mutmut_17": "icontains compares upper-cased "
+    "(both databases): the term's case is moot",
+    "app.services.shipments.x_delete_shipment__mutmut_34": "a shipment's lines go with it "
+    "(ON DELETE CASCADE, foreign keys on in both databases): deleting them first only says so",
+    "app.services.bulk.x_run__mutmut_17": "no answer shows a bulk operation's start, and the "
+    "sweep reads it only for a row never heartbeaten, which the claim before it rules out",
+    "app.services.bulk.x__apply_set__mutmut_18": "only moved orders can be refused, and a row "
+    "decided before the plan (deleted, or already there) has no move: the lookup finds none",
+    "app.services.bulk.x_start__mutmut_96": "a bulk run asks nothing of the permissions it "
+    "acts with (the planner and the timeline read only the id and label), and no answer shows "
+    "them",
+    "app.services.bulk.x__message__mutmut_2": "a DomainError always has its first issue",
+    "app.services.bulk.x_start__mutmut_68": "one row past the bound tells that the filter "
+    "matches too many; two tell the same",
+    **{
+        f"app.services.import_sets.x_relax_commit__mutmut_{n}": "the SET only lets a set's "
+        "commit skip waiting for its WAL flush, which no answer shows (a crash aside); one "
+        "that fails leaves the set applied row by row, to the same outcomes"
+        for n in range(1, 8)
+    },
+    "app.services.import_sets.x__apply_row__mutmut_49": "the row's number is the order's by "
+    "then (written just before, or the same already): a shipment given none takes the order's",
+    "app.services.import_sets.x__record__mutmut_59": "the worker catches LeaseLost and stops: "
+    "its text is never shown",
+    **{
+        f"app.services.import_sets.x__lock_orders_by_number__mutmut_{n}": "PostgreSQL reads "
+        "SQL keywords and unquoted names in any case (names folded to lower case, so the rows' "
+        "keys are the same); SQLite never runs it"
+        for n in (11, 12, 14, 15)
+    },
+    "app.services.cancellation.x_cancel_order__mutmut_69": "a write-off takes back the units "
+    "the release gave back a moment before, under the same locks: it is never short, and a "
+    "line's sku is read only to name a shortage",
+    "app.services.cancellation.x_cancel_order__mutmut_77": "'' and None are both false "
+    "wherever the request is read (the event, the payload, the idempotent result)",
+    "app.services.import_sets.x__apply_as_set__mutmut_42": "the planner decides every ask: "
+    "the two lists are always as long, strict or not",
+    **{
+        f"app.services.import_sets.x__apply_row__mutmut_{n}": "row by row runs only with "
+        "createShipments (SHIPMENTS_WRITE) or setStatus (ORDERS_WRITE), required at start: "
+        "either is a tracking writer, so `importing` is moot"
+        for n in (9, 19)
+    },
     "app.services.order_edits.x__stock_moves__mutmut_3": _HAS_PRODUCT,
     "app.services.order_edits.x__stock_moves__mutmut_4": _HAS_PRODUCT,
 }
@@ -315,7 +369,26 @@ EQUIVALENT: dict[str, str] = {
 # (DATABASE_URL and REDIS_URL set).
 _PG_BRANCH = "a PostgreSQL-only branch: SQLite takes the other one"
 _SERIALISED = "on SQLite writers are serialised, so two requests never race to a unique index"
+_GONE_MEANWHILE = (
+    "two deletions of one shipment at once: on SQLite the second waits for the first's "
+    "transaction and finds no shipment at its first check; only on PostgreSQL does it read the "
+    "shipment before the order's lock and find it gone at its delete"
+)
+_COPY_CASE = (
+    "SQLite's table and column names ignore case, quoted or not; PostgreSQL's COPY quotes them, "
+    "so only there is an upper-cased name not the table's"
+)
 PG_ONLY: dict[str, str] = {
+    **{
+        f"app.services.import_sets.x__lock_orders_by_number__mutmut_{n}": _PG_BRANCH
+        for n in range(2, 24)
+        if n not in (11, 12, 14, 15)
+    },
+    **{f"app.services.bulk.x_start__mutmut_{n}": _COPY_CASE for n in range(105, 118, 2)},
+    **{
+        f"app.services.shipments.x_delete_shipment__mutmut_{n}": _GONE_MEANWHILE
+        for n in range(37, 46)
+    },
     "app.services.accounts.x__create_user__mutmut_55": _SERIALISED,
     "app.services.accounts.x__create_user__mutmut_57": _SERIALISED,
     "app.services.accounts.x__create_user__mutmut_58": _SERIALISED,
@@ -355,7 +428,7 @@ TESTS: dict[str, tuple[str, ...]] = {
     _S + "errors.py": ("schema_and_limits", "hostile_input", "rate_limits", "place_order"),
     _S + "events.py": ("read_orders", "webhooks", "imports", "payments", "fulfilment", "accounts"),
     _S + "exports.py": ("exports", "worker"),
-    _S + "fulfilment.py": ("fulfilment", "shipments", "payments"),
+    _S + "fulfilment.py": ("fulfilment", "shipments", "payments", "cancellation", "imports"),
     _S + "idempotency.py": ("idempotency",),
     _S + "import_sets.py": ("imports", "laws"),
     _S + "imports.py": ("imports", "subscriptions"),
@@ -374,8 +447,8 @@ TESTS: dict[str, tuple[str, ...]] = {
     _S + "quotes.py": ("storefront",),
     _S + "ratelimit.py": ("rate_limits",),
     _S + "refund_requests.py": ("cancellation", "refunds", "payments"),
-    _S + "refunds.py": ("refunds", "returns", "payments"),
-    _S + "returns.py": ("returns", "refunds"),
+    _S + "refunds.py": ("refunds", "returns", "payments", "cancellation"),
+    _S + "returns.py": ("returns", "refunds", "console_server"),
     _S + "shipments.py": ("shipments", "fulfilment", "survivors"),
     _S + "shipping.py": ("shipping_methods", "place_order"),
     _S + "snapshots.py": ("webhooks",),

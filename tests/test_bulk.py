@@ -29,7 +29,7 @@ from app.services.import_sets import LeaseLost
 from app.services.leases import Lease, held_while
 from app.settings import Settings
 from tests.conftest import Actors, GraphQLClient, run_jobs
-from tests.factories import create_product, paid, placed, timeline
+from tests.factories import create_product, paid, placed, record_payment, timeline
 from tests.test_fulfilment import set_status
 from tests.test_shipments import ship
 
@@ -531,3 +531,43 @@ async def test_an_operation_takes_up_to_its_limit_of_orders_exactly(
         ("LIMIT_REACHED", "At most 2 orders at once."),
         ("LIMIT_REACHED", "The filter matches more than 2 orders; narrow it."),
     ]
+
+
+async def test_a_bulk_change_is_staff_chosen_beats_each_set_and_names_a_deleted_order(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    """Rows wait as PENDING with no code; each set's commit is a heartbeat; a status set in
+    bulk is staff's choice, so a payment that does not cover the order leaves it there; an
+    order gone by the time its row is worked fails alone, saying so."""
+    token = actors.admin.token
+    await create_product(gql, token, "A", stock=10)
+    kept = await placed(gql, actors.customer.token, [("A", 1)])
+    gone = await placed(gql, actors.customer.token, [("A", 1)])
+    started = await start(
+        gql, token, status="AWAITING_FULFILLMENT", orderIds=[kept["id"], gone["id"]]
+    )
+    operation_id = started["bulkOperation"]["id"]
+    waiting = await outcome(gql, token, operation_id)
+    assert [(e["node"]["outcome"], e["node"]["code"], e["node"]["message"]) for e in
+            waiting["rows"]["edges"]] == [("PENDING", None, "")] * 2  # fmt: skip
+    await Order.filter(number=gone["number"]).delete()
+    operation = await BulkOperation.get()
+    assert await bulk.run(operation.id, set_size=1) is ImportStatus.SUCCEEDED
+    done = await outcome(gql, token, operation_id)
+    assert [
+        (e["node"]["orderNumber"], e["node"]["outcome"], e["node"]["code"], e["node"]["message"])
+        for e in done["rows"]["edges"]
+    ] == [
+        (kept["number"], "SUCCEEDED", None, ""),
+        (gone["number"], "FAILED", "NOT_FOUND", "The order was deleted."),
+    ]
+    assert (done["succeeded"], done["failed"]) == (1, 1)
+    beaten = await BulkOperation.get(id=operation.id)
+    assert beaten.started_at is not None
+    assert beaten.heartbeat_at is not None
+    assert beaten.heartbeat_at > beaten.started_at  # a set committed after the start
+    row = await Order.get(number=kept["number"])
+    assert (row.status.value, row.status_manual) == ("AWAITING_FULFILLMENT", True)
+    partial = await record_payment(gql, token, kept, amount="1.00")
+    assert partial["errors"] == []
+    assert (await Order.get(id=row.id)).status.value == "AWAITING_FULFILLMENT"

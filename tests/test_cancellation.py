@@ -280,7 +280,7 @@ async def test_refusals_change_nothing(gql: GraphQLClient, actors: Actors) -> No
             "code": "REFUND_EXCEEDS_PAYMENT",
             "message": "At most 51.80 USD can be asked for (captured 51.80, refunded 0.00, "
             "asked for already 0.00).",
-            "field": ["input", "amount"],
+            "field": ["input", "refundAmount"],  # cancelOrder's input names it so
         }
     ]
     invalid = await cancel(gql, actors.admin.token, order, refundAmount="-1", note="x" * 2001)
@@ -688,3 +688,50 @@ async def test_the_payment_back_end_needs_refunds_write_to_confirm(
     )
     assert done["errors"] == []
     assert (await RefundRequest.get()).status.value == "CONFIRMED"
+
+
+async def test_what_a_cancellation_says_and_records(gql: GraphQLClient, actors: Actors) -> None:
+    """With no reason to name and no refund, the timeline says only "Order cancelled."; units
+    written off are not restocked and the ledger names who; the status is staff's choice; a
+    note of exactly 2000 characters is taken; a bad refund amount and a missing order are
+    named by their field."""
+    order = await paid_tees(gql, actors)
+    admin = actors.admin.token
+    bad = await cancel(gql, admin, order, refund=True, refundAmount="-1.00")
+    assert bad["errors"] == [
+        {
+            "code": "INVALID_INPUT",
+            "message": "A positive amount with at most two decimals.",
+            "field": ["input", "refundAmount"],
+        }
+    ]
+    missing = await gql.data(CANCEL, {"id": "T3JkZXI6OTk5OTk=", "input": {}}, admin)
+    assert missing["cancelOrder"]["errors"] == [
+        {"code": "NOT_FOUND", "message": "Order not found.", "field": ["orderId"]}
+    ]
+    done = await cancel(gql, admin, order, restock=False, note="n" * 2000)
+    assert done["errors"] == []
+    [entry] = [e for e in await timeline(gql, admin, order["id"]) if e["type"] == "ORDER_CANCELLED"]
+    assert entry["message"] == "Order cancelled."
+    assert entry["data"] == {
+        "reason": None,
+        "restocked": False,
+        "refundAmount": None,
+        "currency": "USD",
+        "notifyCustomer": False,
+    }
+    row = await Order.get(number=order["number"])
+    assert row.status_manual is True
+    [written_off] = await InventoryMovement.filter(reason="CANCEL_WRITE_OFF")
+    assert (written_off.delta, written_off.actor_id, written_off.order_id) == (
+        -2,
+        actors.admin.user_id,
+        row.id,
+    )
+    assert written_off.note == f"Written off when order {order['number']} was cancelled"
+    # a reason the customer may read is named, in words and by its code
+    other = await paid(gql, actors.customer.token, [("TEE", 1)], admin)
+    assert (await cancel(gql, admin, other, reason="CUSTOMER"))["errors"] == []
+    [told] = [e for e in await timeline(gql, admin, other["id"]) if e["type"] == "ORDER_CANCELLED"]
+    assert told["message"] == "Order cancelled at the customer's request."
+    assert told["data"]["reason"] == "CUSTOMER"

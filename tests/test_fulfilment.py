@@ -174,7 +174,13 @@ async def test_add_tracking_refuses_a_typo_for_a_named_carrier(
         }
     ]
     bad = await gql.data(ADD_TRACKING, {"id": order["id"], "n": "no way!"}, actors.admin.token)
-    assert bad["addTracking"]["errors"][0]["code"] == "INVALID_TRACKING_NUMBER"
+    assert bad["addTracking"]["errors"] == [
+        {
+            "code": "INVALID_TRACKING_NUMBER",
+            "message": "A tracking number has 1 to 50 letters, digits or dashes.",
+            "field": ["trackingNumber"],
+        }
+    ]
     assert (await Order.get(number=order["number"])).tracking_number == ""
 
 
@@ -281,6 +287,9 @@ def test_unknown_carriers_are_kept_as_given() -> None:
         (UPS_OK, "fedex", "is a UPS number, not FEDEX"),
         (UPS_TYPO, None, "form of a UPS number but its check digit fails"),
         ("RB123456785GB", "ups", "is a S10 number, not UPS"),
+        # a number two carriers' formats and check digits take: both are named
+        ("92970032475636370210", "ups", "is a FEDEX or USPS number, not UPS;"),
+        ("88500465333620351309", None, "form of a FEDEX or USPS number but its check digit"),
     ],
 )
 async def test_add_tracking_refuses_nonsense_and_records_nothing(
@@ -444,3 +453,17 @@ async def test_only_an_import_may_set_tracking_on_imports_write_alone(
         ADD_TRACKING, {"id": order["id"], "n": UPS_OK}, actors.fulfillment.token
     )
     assert allowed["addTracking"]["order"]["trackingNumber"] == UPS_OK
+
+
+async def test_add_tracking_answers_the_order_one_version_on(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    """The order addTracking answers is the saved one: its version moved on once, as an
+    editor holding the old one would be told."""
+    await create_product(gql, actors.admin.token, "A")
+    order = await placed(gql, None, [("A", 1)])
+    query = """mutation($id: ID!, $n: String!) { addTracking(orderId: $id, trackingNumber: $n) {
+      order { version } errors { code } } }"""
+    data = await gql.data(query, {"id": order["id"], "n": UPS_OK}, actors.admin.token)
+    saved = await Order.get(number=order["number"])
+    assert data["addTracking"]["order"]["version"] == saved.version == order["version"] + 1

@@ -14,7 +14,7 @@ import pytest
 from arq import create_pool
 from tortoise import connections
 
-from app.db import is_postgres
+from app.db import MAX_ID, is_postgres
 from app.main import create_app
 from app.models import ImportStatus, Order, OrderEvent, Shipment, TrackingImport, TrackingImportRow
 from app.redis import redis_settings
@@ -23,7 +23,7 @@ from app.services import import_sets, imports
 from app.services.auth import SYSTEM
 from app.settings import Settings
 from app.storage import LocalStorage
-from tests.conftest import Actors, GraphQLClient, run_jobs, upload
+from tests.conftest import Actors, GraphQLClient, count_queries, run_jobs, upload
 from tests.factories import check_stall_sweep, create_product, placed, timeline
 from tests.test_fulfilment import ADD_TRACKING, SET_STATUS, UPS_OK
 
@@ -329,6 +329,8 @@ async def test_create_shipments_and_set_status(
     )
     assert [o for _, o, _ in outcomes(again)] == ["UNCHANGED", "UNCHANGED", "FAILED"]
     assert await Shipment.all().count() == 2
+    # an import's status change carries no note of its own
+    assert not await OrderEvent.filter(type="STATUS_NOTE").exists()
 
 
 async def test_import_permissions(
@@ -717,6 +719,11 @@ async def test_row_by_row_after_a_failed_set_a_superseded_line_stays_skipped(
         (3, "FAILED", "INTERNAL_ERROR"),
         (4, "UPDATED", None),
     ]
+    messages = {e["node"]["line"]: e["node"]["message"] for e in status["rows"]["edges"]}
+    assert messages[2] == "Line 4 sets this order's tracking number."
+    # the failure is named by the kind of error the row met
+    assert messages[3].startswith("This row could not be applied (")
+    assert messages[3] != "This row could not be applied (NoneType)."
     row = await Order.get(number=first["number"])
     assert row.tracking_number == UPS_OK
     assert await OrderEvent.filter(order_id=row.id, type="TRACKING_NUMBER_SET").count() == 1
@@ -789,3 +796,77 @@ async def test_an_imported_number_moves_the_order_on_exactly_once(
         before[second["number"]].version,
         before[second["number"]].tracking_number,
     )
+
+
+async def test_row_by_row_each_refusal_says_why_and_a_named_carrier_ships(
+    gql: GraphQLClient, http: httpx.AsyncClient, actors: Actors, settings_with_redis: Settings
+) -> None:
+    """With createShipments: order number 0 is no order number; a cancelled order's refusal
+    is told to staff who may read orders; a number kept (no overwrite) is named; a carrier
+    named in the file goes on the shipment; a carrier cell is kept up to 100 characters."""
+    cancelled, kept, named, long = await orders(gql, actors, 4)
+    token = actors.admin.token
+    await gql.data(SET_STATUS, {"id": cancelled["id"], "status": "CANCELLED"}, token)
+    await gql.data(ADD_TRACKING, {"id": kept["id"], "n": S10}, token)
+    csv = (
+        "Order Number,Tracking Number,Carrier\n"
+        f"#0,{UPS_OK},\n"
+        f"{cancelled['number']},{UPS_OK},\n"
+        f"{kept['number']},{FEDEX},\n"
+        f"{named['number']},AB-12345-X,acme\n"
+        f"{long['number']},{UPS_OK},{'c' * 150}\n"
+        f"{MAX_ID},{UPS_OK},\n"
+        f"{'1' * 150},{UPS_OK},\n"
+    ).encode()
+    query = STATUS.replace("outcome code message", "outcome code message carrier")
+    started = await start(http, csv, token, createShipments=True)
+    await run_jobs(settings_with_redis)
+    status = (await gql.data(query, {"id": started["trackingImport"]["id"]}, token))[
+        "trackingImport"
+    ]
+    rows = {e["node"]["line"]: e["node"] for e in status["rows"]["edges"]}
+    told = {line: (r["outcome"], r["code"], r["message"]) for line, r in rows.items()}
+    assert told[2] == ("FAILED", "INVALID_INPUT", "'#0' is not an order number.")
+    assert told[3] == ("FAILED", "ORDER_NOT_SHIPPABLE", "A CANCELLED order cannot be shipped.")
+    assert told[4] == (
+        "SKIPPED",
+        "TRACKING_EXISTS",
+        f"The order has a tracking number {S10}; overwrite is off.",
+    )
+    assert told[5] == ("SHIPPED", None, "")
+    shipment = await Shipment.get(order__number=named["number"])
+    assert (shipment.tracking_number, shipment.carrier) == ("AB-12345-X", "acme")
+    assert told[6] == (
+        "FAILED",
+        "INVALID_TRACKING_NUMBER",
+        "A carrier is a short name like ups, usps, fedex or dhl.",
+    )
+    assert rows[6]["carrier"] == "c" * 100
+    # the largest number an order can have is looked for; a cell is kept up to 100 characters
+    assert told[7] == ("FAILED", "NOT_FOUND", f"Order {MAX_ID} not found.")
+    assert (rows[8]["outcome"], rows[8]["orderNumber"]) == ("FAILED", "1" * 100)
+    assert (status["shipped"], status["skipped"], status["failed"]) == (1, 1, 5)
+
+
+async def test_a_set_of_rows_is_applied_in_a_few_statements_not_row_by_row(
+    gql: GraphQLClient, http: httpx.AsyncClient, actors: Actors, settings_with_redis: Settings
+) -> None:
+    """Thirty rows that only set numbers are one set: one locking read, one UPDATE, one
+    INSERT of events and of outcomes (the row-by-row path, for a set that failed, takes
+    several statements a row)."""
+    placed_orders = await orders(gql, actors, 30)
+    csv = "Order Number,Tracking Number\n" + "".join(
+        f"{o['number']},QX{7734000 + i}\n" for i, o in enumerate(placed_orders)
+    )
+    started = await start(http, csv.encode(), actors.admin.token)
+    with count_queries() as counted:
+        await run_jobs(settings_with_redis)
+    status = (await gql.data(STATUS, {"id": started["trackingImport"]["id"]}, actors.admin.token))[
+        "trackingImport"
+    ]
+    assert (status["status"], status["updated"], status["failed"]) == ("SUCCEEDED", 30, 0)
+    # a number of no known format, given with no carrier, leaves the order's carrier empty
+    first = await Order.get(number=placed_orders[0]["number"])
+    assert (first.tracking_number, first.carrier) == ("QX7734000", "")
+    # fifteen on SQLite, the claim, the file and the finish included: fewer than one a row
+    assert counted.count < 30, counted.statements

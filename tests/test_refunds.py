@@ -5,9 +5,18 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from app.models import InventoryMovement, Order, OrderEvent, PaymentTransaction, Product, Refund
+from app.models import (
+    InventoryMovement,
+    Order,
+    OrderEvent,
+    PaymentTransaction,
+    Product,
+    Refund,
+    RefundRequest,
+)
 from tests.conftest import Actors, GraphQLClient
 from tests.factories import create_product, paid, record_payment
+from tests.test_fulfilment import MISSING_ORDER
 from tests.test_returns import request_return, set_status
 from tests.test_shipments import ship
 
@@ -160,6 +169,13 @@ async def test_refund_with_restock(gql: GraphQLClient, actors: Actors) -> None:
     product = await Product.get(sku="A")
     assert product.stock == sum(
         await InventoryMovement.filter(product_id=product.id).values_list("delta", flat=True)
+    )
+    # the ledger says who put the units back, and for which order
+    restocked = await InventoryMovement.get(reason="REFUND_RESTOCKED")
+    assert (restocked.delta, restocked.actor_id, restocked.order_id) == (
+        2,
+        actors.admin.user_id,
+        (await Order.get(number=order["number"])).id,
     )
 
 
@@ -394,3 +410,67 @@ async def test_a_refund_reported_by_the_provider_keeps_its_provider_and_method(
     assert await PaymentTransaction.filter(order_id=row.id, kind="REFUND").values_list(
         "provider", "method", "reference"
     ) == [("adyen", "sepa", "re_9")]
+
+
+async def test_an_order_takes_at_most_twenty_refunds_and_a_missing_one_is_named(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    """The twentieth refund is recorded, the twenty-first refused on the order (and only on
+    this order: another's refunds do not count); refunding no such order names orderId."""
+    order = await paid_order(gql, actors, shipped=False)
+    other = await paid(gql, actors.customer.token, [("A", 1)], actors.admin.token)
+    assert (await refund(gql, actors.admin.token, other, amount="0.01", items=[]))["errors"] == []
+    for _ in range(20):
+        made = await refund(gql, actors.admin.token, order, amount="0.01", items=[])
+        assert made["errors"] == []
+    refused = await refund(gql, actors.admin.token, order, amount="0.01", items=[])
+    assert refused["errors"] == [
+        {
+            "code": "LIMIT_REACHED",
+            "message": "An order has at most 20 refunds.",
+            "field": ["orderId"],
+        }
+    ]
+    assert await Refund.filter(order__number=order["number"]).count() == 20
+    missing = await gql.data(
+        REFUND, {"id": MISSING_ORDER, "input": {"amount": "1.00", "items": []}}, actors.admin.token
+    )
+    assert missing["refundOrder"]["errors"] == [
+        {"code": "NOT_FOUND", "message": "Order not found.", "field": ["orderId"]}
+    ]
+
+
+async def test_a_confirmed_refund_request_settles_its_return_and_is_named_in_the_event(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    """Staff ask for a refund of a received return; the payment back end confirms it by the
+    request's id: the refund is the return's (REFUNDED), and REFUND_ISSUED names the request."""
+    from tests.factories import timeline
+    from tests.test_cancellation import ask
+
+    order = await paid_order(gql, actors)
+    request = (await request_return(gql, actors.customer.token, order, [(0, 1)]))["returnRequest"]
+    await set_status(gql, actors.support.token, request["id"], "AUTHORIZED")
+    await set_status(gql, actors.support.token, request["id"], "RECEIVED")
+    asked = await ask(gql, actors.admin.token, order, amount="20.00", returnId=request["id"])
+    assert asked["errors"] == []
+    asked_id = asked["refundRequest"]["id"]
+    confirmed = await record_payment(
+        gql, actors.admin.token, order, kind="REFUND", refundRequestId=asked_id, reference="re_9"
+    )
+    assert confirmed["errors"] == []
+    query = "query($id: ID!) { returnRequest(id: $id) { status refund { amount } } }"
+    seen = await gql.data(query, {"id": request["id"]}, actors.customer.token)
+    assert seen["returnRequest"] == {"status": "REFUNDED", "refund": {"amount": "20.00"}}
+    [issued] = [
+        e["data"]
+        for e in await timeline(gql, actors.admin.token, order["id"])
+        if e["type"] == "REFUND_ISSUED"
+    ]
+    assert sorted(issued) == ["amount", "currency", "refundId", "refundRequestId", "transactionId"]
+    assert (issued["amount"], issued["currency"]) == ("20.00", "USD")
+    # the timeline's data holds the database's ids (webhooks turn them into global ids)
+    [settled] = await RefundRequest.filter(order__number=order["number"]).values_list(
+        "id", "refund_id"
+    )
+    assert (issued["refundRequestId"], issued["refundId"]) == settled

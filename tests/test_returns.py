@@ -491,3 +491,109 @@ async def test_more_return_edges_name_their_field(gql: GraphQLClient, actors: Ac
         second["returnRequest"]["id"],
         first["returnRequest"]["id"],
     ]
+
+
+async def test_each_line_of_a_return_is_checked_and_kept_as_asked(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    """A line of no units and a reason past 500 characters are named by their index; a line's
+    action is kept; 100 lines are taken and 101 refused."""
+    order = await shipped_order(gql, actors)  # 3 A and 2 B shipped
+    token = actors.customer.token
+    a, b = (item["id"] for item in order["items"])
+
+    async def ask(items: list[dict[str, Any]]) -> dict[str, Any]:
+        data = await gql.data(REQUEST, {"input": {"orderId": order["id"], "items": items}}, token)
+        result: dict[str, Any] = data["requestReturn"]
+        return result
+
+    bad = await ask(
+        [
+            {"orderItemId": a, "quantity": 0},
+            {"orderItemId": b, "quantity": 1, "reason": "r" * 501},
+        ]
+    )
+    assert bad["errors"] == [
+        {
+            "code": "INVALID_INPUT",
+            "message": "Return at least one unit.",
+            "field": ["items", "0", "quantity"],
+        },
+        {
+            "code": "INVALID_INPUT",
+            "message": "At most 500 characters.",
+            "field": ["items", "1", "reason"],
+        },
+    ]
+    kept = await ask([{"orderItemId": b, "quantity": 1, "reason": "r" * 500, "action": "REPAIR"}])
+    assert kept["errors"] == []
+    assert [(i["action"], i["reason"]) for i in kept["returnRequest"]["items"]] == [
+        ("REPAIR", "r" * 500)
+    ]
+    await create_product(gql, actors.admin.token, "C", stock=100)
+    await create_product(gql, actors.admin.token, "D", stock=100)
+    many = await paid(gql, actors.customer.token, [("C", 51), ("D", 51)], actors.admin.token)
+    await ship(gql, actors.admin.token, many)
+    c, d = ({"orderItemId": item["id"], "quantity": 1} for item in many["items"])
+    too_many = await gql.data(
+        REQUEST, {"input": {"orderId": many["id"], "items": [c, d] * 50 + [c]}}, token
+    )
+    assert too_many["requestReturn"]["errors"] == [
+        {
+            "code": "INVALID_INPUT",
+            "message": "Choose 1 to 100 lines to return.",
+            "field": ["items"],
+        }
+    ]
+    most = await gql.data(REQUEST, {"input": {"orderId": many["id"], "items": [c, d] * 50}}, token)
+    assert most["requestReturn"]["errors"] == []
+    assert len(most["requestReturn"]["returnRequest"]["items"]) == 100
+
+
+async def test_received_and_pending_returns_both_claim_their_units(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    """A received return (not restocked) and a pending one of the same item each keep their
+    unit: of 3 shipped, 1 is left to return. The list filters by status; an illegal move
+    names the status; restocking at receipt is kept on the return and the ledger names the
+    order; staff and customer notes name their return."""
+    order = await shipped_order(gql, actors)  # 3 A shipped
+    staff, customer = actors.support.token, actors.customer.token
+    first = (await request_return(gql, customer, order, [(0, 1)]))["returnRequest"]
+    await set_status(gql, staff, first["id"], "AUTHORIZED", note="Label sent")
+    assert (await set_status(gql, staff, first["id"], "RECEIVED"))["errors"] == []
+    second = (await request_return(gql, customer, order, [(0, 1)]))["returnRequest"]
+    two = await request_return(gql, customer, order, [(0, 2)])
+    assert [(e["code"], e["message"]) for e in two["errors"]] == [
+        ("QUANTITY_EXCEEDS_RETURNABLE", "Only 1 shipped unit(s) of this item can be returned.")
+    ]
+    pending = await gql.data(
+        "{ returns(filter: {status: [PENDING]}) { edges { node { id } } } }", token=staff
+    )
+    assert [e["node"]["id"] for e in pending["returns"]["edges"]] == [second["id"]]
+    illegal = await set_status(gql, staff, second["id"], "RECEIVED")
+    assert illegal["errors"] == [
+        {
+            "code": "INVALID_STATUS_TRANSITION",
+            "message": "A PENDING return cannot become RECEIVED.",
+            "field": ["status"],
+        }
+    ]
+    await set_status(gql, customer, second["id"], "CANCELLED", note="Kept it")
+    third = (await request_return(gql, customer, order, [(0, 1)]))["returnRequest"]
+    await set_status(gql, staff, third["id"], "AUTHORIZED")
+    assert (await set_status(gql, staff, third["id"], "RECEIVED", restock=True))["errors"] == []
+    seen = await gql.data(
+        "query($id: ID!) { returnRequest(id: $id) { restocked } }", {"id": third["id"]}, staff
+    )
+    assert seen == {"returnRequest": {"restocked": True}}
+    row = await Order.get(number=order["number"])
+    [movement] = await InventoryMovement.filter(reason="RETURN_RESTOCKED")
+    assert (movement.delta, movement.order_id) == (1, row.id)
+    ids = await Return.filter(order_id=row.id).order_by("id").values_list("id", flat=True)
+    notes = (
+        await OrderEvent.filter(order_id=row.id, type="RETURN_NOTE")
+        .order_by("id")
+        .values_list("visibility", "data")
+    )
+    assert notes == [("STAFF", {"returnId": ids[0]}), ("PUBLIC", {"returnId": ids[1]})]

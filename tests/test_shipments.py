@@ -6,9 +6,14 @@ import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+
+from app.db import atomic
 from app.models import InventoryMovement, Order, OrderEvent, OrderItem, Product, Shipment
+from app.services.errors import DomainError, ErrorCode, Issue
+from app.services.shipments import _mark_shipped
 from tests.conftest import Actors, GraphQLClient
-from tests.factories import create_product, paid, placed
+from tests.factories import create_product, paid, placed, timeline
 from tests.test_fulfilment import ADD_TRACKING, SET_STATUS, UPS_OK
 
 SHIP = """mutation($id: ID!, $input: ShipOrderInput) {
@@ -23,7 +28,8 @@ SHIP = """mutation($id: ID!, $input: ShipOrderInput) {
   }
 }"""
 DELETE = """mutation($id: ID!) { deleteShipment(id: $id) {
-  deletedShipmentId order { status trackingNumber items { quantityShipped } } errors { code } } }"""
+  deletedShipmentId order { status fulfillmentStatus trackingNumber items { quantityShipped } }
+  errors { code } } }"""
 UPDATE = """mutation($id: ID!, $input: UpdateOrderInput!) {
   updateOrder(id: $id, input: $input) { errors { code } } }"""
 
@@ -168,7 +174,13 @@ async def test_unshippable_statuses_are_refused(gql: GraphQLClient, actors: Acto
     for status in ("CANCELLED", "DECLINED", "REFUNDED", "INCOMPLETE"):
         await gql.data(SET_STATUS, {"id": order["id"], "status": status}, actors.admin.token)
         result = await ship(gql, actors.admin.token, order)
-        assert [e["code"] for e in result["errors"]] == ["ORDER_NOT_SHIPPABLE"]
+        assert result["errors"] == [
+            {
+                "code": "ORDER_NOT_SHIPPABLE",
+                "message": f"A {status} order cannot be shipped.",
+                "field": ["orderId"],
+            }
+        ]
     assert await Shipment.all().count() == 0
 
 
@@ -187,6 +199,8 @@ async def test_r7_deleting_a_shipment_leaves_the_order_as_it_was(
     assert result["errors"] == []
     assert result["deletedShipmentId"] == shipped["shipment"]["id"]
     assert result["order"]["status"] == "SHIPPED"
+    # nothing is shipped any more: the derived fulfillment says so (the status stays, R7)
+    assert result["order"]["fulfillmentStatus"] == "UNFULFILLED"
     assert result["order"]["trackingNumber"] == UPS_OK
     assert [i["quantityShipped"] for i in result["order"]["items"]] == [0, 0]
     after = await Order.get(number=order["number"])
@@ -349,7 +363,13 @@ async def test_an_order_has_at_most_ten_shipments(gql: GraphQLClient, actors: Ac
     for _ in range(10):
         assert (await ship(gql, token, order, items=[(0, 1)]))["errors"] == []
     refused = await ship(gql, token, order, items=[(0, 1)])
-    assert [e["code"] for e in refused["errors"]] == ["LIMIT_REACHED"]
+    assert refused["errors"] == [
+        {
+            "code": "LIMIT_REACHED",
+            "message": "An order has at most 10 shipments; ship the rest together.",
+            "field": ["orderId"],
+        }
+    ]
     assert await Shipment.filter(order__number=order["number"]).count() == 10
 
 
@@ -446,6 +466,8 @@ async def test_deleting_a_shipment_of_a_cancelled_order_gives_its_units_back_by_
     last = await InventoryMovement.filter(reason="ORDER_RELEASED").order_by("-id").first()
     assert last is not None
     assert (last.delta, last.actor_id) == (2, actors.fulfillment.user_id)
+    # the ledger row names the order it came back from
+    assert last.order_id == (await Order.get(number=order["number"])).id
 
 
 async def test_shipments_created_after_a_moment(gql: GraphQLClient, actors: Actors) -> None:
@@ -461,3 +483,66 @@ async def test_shipments_created_after_a_moment(gql: GraphQLClient, actors: Acto
       edges { node { id } } } }"""
     seen = await gql.data(query, {"after": "2021-01-01T00:00:00Z"}, token)
     assert [e["node"]["id"] for e in seen["shipments"]["edges"]] == [new["id"]]
+
+
+async def test_a_long_shipping_method_is_cut_and_a_deletion_tells_the_staff_timeline(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    """A shipment keeps the first 100 characters of the method it was given; deleting it
+    leaves a staff entry whose data names the shipment and its number (documented keys)."""
+    order = await two_line_order(gql, actors)
+    token = actors.admin.token
+    shipped = await ship(
+        gql, token, order, items=[(0, 1)], shippingMethod="m" * 150, trackingNumber=UPS_OK
+    )
+    assert shipped["errors"] == []
+    assert shipped["shipment"]["shippingMethod"] == "m" * 100
+    deleted = await gql.data(DELETE, {"id": shipped["shipment"]["id"]}, token)
+    assert deleted["deleteShipment"]["errors"] == []
+    entries = {e["type"]: e for e in await timeline(gql, token, order["id"])}
+    shipment_id = entries["SHIPMENT_CREATED"]["data"]["shipmentId"]
+    assert shipment_id
+    assert entries["SHIPMENT_DELETED"]["data"] == {
+        "shipmentId": shipment_id,
+        "trackingNumber": UPS_OK,
+    }
+
+
+async def test_a_line_shipped_meanwhile_is_refused_not_shipped_twice(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    """R6's second guard: each line's update is conditional, so a plan made from a stale
+    read (were the order's lock ever not taken first) ships nothing more than was ordered."""
+    order = await two_line_order(gql, actors)  # 3 A, 1 B
+    row = await Order.get(number=order["number"])
+    stale = await OrderItem.get(order_id=row.id, sku="A")  # 0 of 3 shipped, as read
+    assert (await ship(gql, actors.admin.token, order, items=[(0, 2)]))["errors"] == []
+    with pytest.raises(DomainError) as refused:
+        async with atomic():
+            await _mark_shipped([(stale, 3)])
+    assert refused.value.issues == [
+        Issue(ErrorCode.QUANTITY_EXCEEDS_UNSHIPPED, "A was shipped meanwhile.", ("items",))
+    ]
+    assert await OrderItem.filter(id=stale.id).values_list("quantity_shipped", flat=True) == [2]
+
+
+async def test_deleting_one_shipment_twice_at_once_gives_its_units_back_once(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    """Concurrent deletions: one wins; each other one says the shipment is not found (on
+    PostgreSQL, one that read it before the winner's lock finds it gone at its delete)."""
+    order = await two_line_order(gql, actors)
+    token = actors.admin.token
+    shipment = (await ship(gql, token, order))["shipment"]
+    query = """mutation($id: ID!) { deleteShipment(id: $id) {
+      deletedShipmentId errors { code message field } } }"""
+    results = await asyncio.gather(
+        *(gql.data(query, {"id": shipment["id"]}, token) for _ in range(6))
+    )
+    answers = [r["deleteShipment"] for r in results]
+    assert [a["deletedShipmentId"] for a in answers if not a["errors"]] == [shipment["id"]]
+    missing = {"code": "NOT_FOUND", "message": "Shipment not found.", "field": ["id"]}
+    assert [a["errors"] for a in answers if a["errors"]] == [[missing]] * 5
+    assert await OrderItem.filter(order__number=order["number"]).order_by("id").values_list(
+        "quantity_shipped", flat=True
+    ) == [0, 0]

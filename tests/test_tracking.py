@@ -208,3 +208,113 @@ async def test_the_longest_email_an_order_can_have_tracks_it(
     for email in ("", "   ", longest + "x"):
         missing = await gql.data(TRACK, {"n": order["number"], "e": email})
         assert missing == {"orderTracking": None}
+
+
+NAMED = """mutation($id: ID!, $n: String!, $c: String) {
+  addTracking(orderId: $id, trackingNumber: $n, carrier: $c) {
+    order { carrier carrierName } errors { code message } } }"""
+# What the API answers as `carrierName` for a carrier given by its code: a client shows it
+# as it is (the contract's "UPS", "Royal Mail"), so every name is pinned here.
+CARRIER_NAMES = {
+    "ups": "UPS",
+    "usps": "USPS",
+    "fedex": "FedEx",
+    "dhl": "DHL",
+    "ontrac": "OnTrac",
+    "amazon": "Amazon",
+    "cdl": "CDL",
+    "royal mail": "Royal Mail",
+    "royalmail": "Royal Mail",
+    "royal-mail": "Royal Mail",
+    "parcelforce": "Parcelforce",
+    "dpd": "DPD",
+    "gls": "GLS",
+    "tnt": "TNT",
+    "evri": "Evri",
+    "hermes": "Hermes",
+    "yodel": "Yodel",
+    "postnl": "PostNL",
+    "la poste": "La Poste",
+    "laposte": "La Poste",
+    "colissimo": "Colissimo",
+    "correos": "Correos",
+    "canada post": "Canada Post",
+    "canadapost": "Canada Post",
+    "purolator": "Purolator",
+    "australia post": "Australia Post",
+    "auspost": "Australia Post",
+    "japan post": "Japan Post",
+    # a merchant's own carrier: capitals as people write them, an acronym of up to three
+    # letters in capitals, and an underscore read as a space
+    "speedy": "Speedy",
+    "xyz": "XYZ",
+    "abcd": "Abcd",
+    "my local courier": "My Local Courier",
+    "fast_lane_post": "Fast Lane Post",
+}
+# A postal (UPU S10) number is named by its issuing country, its last two letters.
+POSTAL_SERVICES = {
+    "GB": "Royal Mail",
+    "US": "USPS",
+    "DE": "Deutsche Post",
+    "CA": "Canada Post",
+    "FR": "La Poste",
+    "NL": "PostNL",
+    "BE": "bpost",
+    "ES": "Correos",
+    "IT": "Poste Italiane",
+    "IE": "An Post",
+    "AT": "Austrian Post",
+    "CH": "Swiss Post",
+    "SE": "PostNord",
+    "DK": "PostNord",
+    "NO": "Posten",
+    "FI": "Posti",
+    "PL": "Poczta Polska",
+    "PT": "CTT",
+    "AU": "Australia Post",
+    "NZ": "NZ Post",
+    "JP": "Japan Post",
+    "CN": "China Post",
+    "HK": "Hongkong Post",
+    "SG": "SingPost",
+    "IN": "India Post",
+    "BR": "Postal service",  # a country with no name of its own here
+}
+
+
+async def test_the_api_names_every_carrier_as_people_name_it(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    """`carrierName` beside the code a merchant gave (any case, spaces around it), and for a
+    postal number the service of the country that issued it; none without a carrier."""
+    await create_product(gql, actors.admin.token, "A", stock=5)
+    order = await placed(gql, None, [("A", 1)], email="names@example.net")
+    staff = actors.admin.token
+    answered: dict[str, tuple[str, str]] = {}
+    for code in CARRIER_NAMES:
+        data = await gql.data(
+            NAMED, {"id": order["id"], "n": "QX77340091", "c": f" {code.upper()} "}, staff
+        )
+        assert data["addTracking"]["errors"] == [], code
+        got = data["addTracking"]["order"]
+        answered[code] = (got["carrier"], got["carrierName"])
+    assert answered == {code: (code, name) for code, name in CARRIER_NAMES.items()}
+    postal: dict[str, str] = {}
+    for country in POSTAL_SERVICES:
+        data = await gql.data(
+            NAMED, {"id": order["id"], "n": f"rr123456785{country.lower()}", "c": "S10"}, staff
+        )
+        assert data["addTracking"]["errors"] == [], country
+        assert data["addTracking"]["order"]["carrier"] == "s10"
+        postal[country] = data["addTracking"]["order"]["carrierName"]
+    assert postal == POSTAL_SERVICES
+    # the public view names it too, by the number's country
+    public = await gql.data(
+        "query($n: Int, $e: String) { orderTracking(number: $n, email: $e) { carrierName } }",
+        {"n": order["number"], "e": "names@example.net"},
+    )
+    assert public == {"orderTracking": {"carrierName": "Postal service"}}
+    # a number of no known format with no carrier: no name either
+    unnamed = await gql.data(NAMED, {"id": order["id"], "n": "QX77340092"}, staff)
+    assert unnamed["addTracking"]["order"] == {"carrier": None, "carrierName": None}

@@ -73,7 +73,7 @@ def _check(viewer: Viewer, data: CancelInput) -> None:
     if len(data.note) > MAX_NOTE:
         problems.add(["input", "note"], f"At most {MAX_NOTE} characters.")
     problems.raise_if_any()
-    refund_requests.check_ask(RefundAsk(amount=data.refund_amount), ["input"])
+    refund_requests.check_ask(RefundAsk(amount=data.refund_amount), ["input"], "refundAmount")
 
 
 async def cancel_order(viewer: Viewer, order_id: int, data: CancelInput) -> Cancelled:
@@ -125,7 +125,7 @@ async def _ask_refund(
     if data.refund_amount is None and refund_requests.refund_due(order) == 0:
         return None, []
     ask = RefundAsk(amount=data.refund_amount, reason=f"Order {order.number} cancelled")
-    return await refund_requests.ask_refund(viewer, order, ask, ["input"])
+    return await refund_requests.ask_refund(viewer, order, ask, ["input"], "refundAmount")
 
 
 def _cancelled_event(

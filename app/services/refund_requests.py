@@ -59,12 +59,14 @@ class PaymentWarning:
     currency: str
 
 
-def check_ask(ask: RefundAsk, field: list[str]) -> None:
+def check_ask(ask: RefundAsk, field: list[str], amount_name: str = "amount") -> None:
+    """The ask's input; `field` is where it sits in the mutation's input, and `amount_name`
+    what that input calls the amount (cancelOrder's is refundAmount)."""
     problems = Problems()
     if ask.amount is not None:
         amount = parse_money(ask.amount)
         if amount is None or amount <= 0:
-            problems.add([*field, "amount"], "A positive amount with at most two decimals.")
+            problems.add([*field, amount_name], "A positive amount with at most two decimals.")
     if len(ask.reason) > MAX_REASON:
         problems.add([*field, "reason"], f"At most {MAX_REASON} characters.")
     problems.raise_if_any()
@@ -84,7 +86,7 @@ async def request_refund(
 
 
 async def ask_refund(
-    viewer: Viewer, order: Order, ask: RefundAsk, field: list[str]
+    viewer: Viewer, order: Order, ask: RefundAsk, field: list[str], amount_name: str = "amount"
 ) -> tuple[RefundRequest, list[NewEvent]]:
     """A request on a locked order (checked by check_ask), and the events to record."""
     totals = await transactions.totals_of(order)
@@ -96,7 +98,7 @@ async def ask_refund(
             ErrorCode.INVALID_INPUT,
             f"Nothing is due back (refundDue 0.00 {order.currency}); name an amount to "
             "refund more.",
-            [*field, "amount"],
+            [*field, amount_name],
         )
     if amount <= 0 or amount > open_amount:
         raise DomainError(
@@ -104,7 +106,7 @@ async def ask_refund(
             f"At most {max(open_amount, Decimal(0))} {order.currency} can be asked for "
             f"(captured {totals.captured}, refunded {totals.refunded}, asked for already "
             f"{order.amount_refund_requested}).",
-            [*field, "amount"],
+            [*field, amount_name],
         )
     if await RefundRequest.filter(order_id=order.id).count() >= MAX_REQUESTS:
         raise DomainError(
