@@ -94,6 +94,9 @@ _ANY_ROUNDING = (
 )
 _REQUIRED_BY_API = "the API requires url and events (String!, [String!]!): no call gets here"
 _MICROSECOND = "changes a wait by a microsecond or less, which no rounding to seconds shows"
+_TRACKING = "app.services.tracking_plan."
+_SQL_CASE = "SQL keywords and unquoted names are the same in any case, on PostgreSQL and on SQLite"
+_SAME_LENGTH = "ids, numbers and carriers are all read from one dict: zip's strict never fires"
 _HAS_PRODUCT = (
     "every line is made with its product (placeOrder, editOrder) and no API deletes a product, "
     "so a kept line's product_id is never None: and/or decide alike (a 0-unit move is dropped)"
@@ -308,6 +311,10 @@ EQUIVALENT: dict[str, str] = {
     "refunds) passes method: the default is never used",
     "app.services.order_edits.x__stock_moves__mutmut_3": _HAS_PRODUCT,
     "app.services.order_edits.x__stock_moves__mutmut_4": _HAS_PRODUCT,
+    _TRACKING + "x_plan__mutmut_1": "addTracking, the one caller that leaves `importing` out, "
+    "has refused a viewer who is not a writer just before (require_writer, same rule)",
+    **{_TRACKING + f"x__update__mutmut_{n}": _SQL_CASE for n in (21, 22, 26, 27, 29, 30, 55, 56)},
+    **{_TRACKING + f"x__update__mutmut_{n}": _SAME_LENGTH for n in (40, 44, 45)},
 }
 
 
@@ -316,6 +323,7 @@ EQUIVALENT: dict[str, str] = {
 _PG_BRANCH = "a PostgreSQL-only branch: SQLite takes the other one"
 _SERIALISED = "on SQLite writers are serialised, so two requests never race to a unique index"
 PG_ONLY: dict[str, str] = {
+    **{_TRACKING + f"x__update__mutmut_{n}": _PG_BRANCH for n in (*range(14, 21), 23, 24, 25, 28)},
     "app.services.accounts.x__create_user__mutmut_55": _SERIALISED,
     "app.services.accounts.x__create_user__mutmut_57": _SERIALISED,
     "app.services.accounts.x__create_user__mutmut_58": _SERIALISED,

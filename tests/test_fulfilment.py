@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from app.carriers import InvalidTrackingNumber, Tracking, resolve
 from app.models import InventoryMovement, Order, OrderEvent, Product, Shipment
+from app.schema.ids import to_global_id
 from tests.conftest import Actors, GraphQLClient
 from tests.factories import create_product, placed, timeline
 
@@ -222,6 +224,60 @@ async def test_add_tracking_permissions(gql: GraphQLClient, actors: Actors) -> N
     ]
     data = await gql.data(ADD_TRACKING, {"id": order["id"], "n": UPS_OK}, actors.support.token)
     assert data["addTracking"]["errors"] == []
+
+
+async def test_an_import_only_token_learns_nothing_from_add_tracking(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    """A token that may only import tracking files may not call addTracking: it is refused
+    before the number is checked or the order looked up, so it cannot probe which orders
+    exist or which numbers pass; the order keeps its number."""
+    await create_product(gql, actors.admin.token, "A")
+    order = await placed(gql, actors.customer.token, [("A", 1)])
+    made = await gql.data(
+        'mutation { createApiToken(input: {name: "carrier", permissions: [IMPORTS_WRITE]}) '
+        "{ token } }",
+        token=actors.admin.token,
+    )
+    importer = made["createApiToken"]["token"]
+    unknown = to_global_id("Order", 999_999)
+    for order_id, number in ((order["id"], UPS_OK), (order["id"], "no way!"), (unknown, UPS_OK)):
+        data = await gql.data(ADD_TRACKING, {"id": order_id, "n": number}, importer)
+        assert [e["code"] for e in data["addTracking"]["errors"]] == ["FORBIDDEN"], number
+    assert (await Order.get(number=order["number"])).tracking_number == ""
+
+
+async def test_add_tracking_moves_the_order_on_once_at_the_time_it_is_written(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    """A new number moves the order's version one up and its updatedAt to now (UTC, as every
+    time the API gives), the timeline's entry carries the same moment; the same number and
+    carrier again change neither."""
+    await create_product(gql, actors.admin.token, "A")
+    order = await placed(gql, actors.customer.token, [("A", 1)])
+    query = """query($id: ID!) { order(id: $id) {
+      version updatedAt events(first: 10) { edges { node { type createdAt } } } } }"""
+
+    async def seen() -> tuple[int, datetime, dict[str, datetime]]:
+        found = (await gql.data(query, {"id": order["id"]}, actors.admin.token))["order"]
+        events = {
+            e["node"]["type"]: datetime.fromisoformat(e["node"]["createdAt"])
+            for e in found["events"]["edges"]
+        }
+        return found["version"], datetime.fromisoformat(found["updatedAt"]), events
+
+    version, _, _ = await seen()
+    asked = datetime.now(UTC)
+    data = await gql.data(ADD_TRACKING, {"id": order["id"], "n": UPS_OK}, actors.admin.token)
+    answered = datetime.now(UTC)
+    assert data["addTracking"]["errors"] == []
+    after, updated, events = await seen()
+    assert after == version + 1
+    assert asked <= updated <= answered
+    assert events["TRACKING_NUMBER_SET"] == updated
+    again = await gql.data(ADD_TRACKING, {"id": order["id"], "n": UPS_OK}, actors.admin.token)
+    assert again["addTracking"]["errors"] == []
+    assert (await seen())[:2] == (after, updated)
 
 
 async def test_a_tracking_number_is_told_on_the_timeline_with_its_carrier_if_known(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from csv import DictReader
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -23,7 +24,7 @@ from app.services import import_sets, imports
 from app.services.auth import SYSTEM
 from app.settings import Settings
 from app.storage import LocalStorage
-from tests.conftest import Actors, GraphQLClient, run_jobs, upload
+from tests.conftest import Actors, GraphQLClient, count_queries, run_jobs, upload
 from tests.factories import check_stall_sweep, create_product, placed, timeline
 from tests.test_fulfilment import ADD_TRACKING, SET_STATUS, UPS_OK
 
@@ -789,3 +790,22 @@ async def test_an_imported_number_moves_the_order_on_exactly_once(
         before[second["number"]].version,
         before[second["number"]].tracking_number,
     )
+
+
+async def test_a_set_of_numbers_is_written_by_one_update_whatever_its_size(
+    gql: GraphQLClient, http: httpx.AsyncClient, actors: Actors, settings_with_redis: Settings
+) -> None:
+    """The set path is one UPDATE of the orders for the whole set (an import of thousands of
+    lines costs a statement a set, not one a line), and each order gets its own line's
+    number: a set that fails is not quietly redone row by row."""
+    made = await orders(gql, actors)
+    numbers = [FEDEX, UPS_OK, S10]
+    lines = "".join(f"{o['number']},{n}\n" for o, n in zip(made, numbers, strict=True))
+    result = await start(http, f"order,tracking\n{lines}".encode(), actors.admin.token)
+    with count_queries() as counter:
+        status = await finished(gql, actors, settings_with_redis, result)
+    assert status["updated"] == 3
+    updates = [s for s in counter.statements if re.search(r'UPDATE "?orders"? SET', s, re.I)]
+    assert len(updates) == 1, updates
+    written = {o.number: o.tracking_number for o in await Order.all()}
+    assert written == {o["number"]: n for o, n in zip(made, numbers, strict=True)}
