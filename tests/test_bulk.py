@@ -531,3 +531,44 @@ async def test_an_operation_takes_up_to_its_limit_of_orders_exactly(
         ("LIMIT_REACHED", "At most 2 orders at once."),
         ("LIMIT_REACHED", "The filter matches more than 2 orders; narrow it."),
     ]
+
+
+async def test_a_bulk_change_moves_each_order_on_once_at_the_time_it_is_written(
+    gql: GraphQLClient, actors: Actors, settings_with_redis: Settings
+) -> None:
+    """Each order a set moves gets its version one up (an editor holding the old one
+    conflicts, R7) and its updatedAt now, in UTC as every time the API gives, the moment its
+    timeline entry carries; an order the set leaves as it was keeps both."""
+    token = actors.admin.token
+    await create_product(gql, token, "A", stock=10)
+    moving = [await placed(gql, None, [("A", 1)]) for _ in range(2)]
+    kept = await placed(gql, None, [("A", 1)])
+    assert (await set_status(gql, token, kept, "CANCELLED"))["errors"] == []
+    query = """query($id: ID!) { order(id: $id) {
+      version updatedAt events(first: 20) { edges { node { type createdAt } } } } }"""
+
+    async def seen(order: dict[str, Any]) -> tuple[int, datetime, list[datetime]]:
+        found = (await gql.data(query, {"id": order["id"]}, token))["order"]
+        moves = [
+            datetime.fromisoformat(e["node"]["createdAt"])
+            for e in found["events"]["edges"]
+            if e["node"]["type"] == "STATUS_CHANGED"
+        ]
+        return found["version"], datetime.fromisoformat(found["updatedAt"]), moves
+
+    before = {o["number"]: await seen(o) for o in (*moving, kept)}
+    started = await start(
+        gql, token, orderIds=[o["id"] for o in (*moving, kept)], status="CANCELLED"
+    )
+    asked = datetime.now(UTC)
+    await run_jobs(settings_with_redis)
+    done = datetime.now(UTC)
+    result = await outcome(gql, token, started["bulkOperation"]["id"])
+    assert (result["succeeded"], result["failed"]) == (3, 0)
+    for order in moving:
+        version, updated, moves = await seen(order)
+        assert version == before[order["number"]][0] + 1
+        assert asked <= updated <= done
+        assert moves[-1] == updated
+    assert await seen(kept) == before[kept["number"]]
+    assert await stock_of("A") == 10

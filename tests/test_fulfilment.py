@@ -10,8 +10,10 @@ import pytest
 from app.carriers import InvalidTrackingNumber, Tracking, resolve
 from app.models import InventoryMovement, Order, OrderEvent, Product, Shipment
 from app.schema.ids import to_global_id
+from app.services.catalog import MAX_STOCK
 from tests.conftest import Actors, GraphQLClient
 from tests.factories import create_product, placed, timeline
+from tests.test_catalog import ADJUST
 
 SET_STATUS = """mutation($id: ID!, $status: OrderStatus!, $note: String! = "") {
   setStatus(orderId: $id, status: $status, note: $note) {
@@ -95,6 +97,59 @@ async def test_reinstating_without_stock_fails_and_changes_nothing(
     assert (row.status, row.stock_released) == ("CANCELLED", True)
     assert await stock("A") == 0
     assert await ledger("A") == 0
+
+
+async def test_stock_follows_a_status_change_up_to_its_bounds_exactly(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    """Reinstating may take the last units there are; releasing may fill a product up to
+    MAX_STOCK and not a unit past it (refused as adjustStock refuses it, nothing changed)."""
+    token = actors.admin.token
+    await create_product(gql, token, "A", stock=4)
+    order = await placed(gql, None, [("A", 2)])
+    assert (await set_status(gql, token, order, "CANCELLED"))["errors"] == []
+    await placed(gql, None, [("A", 2)])  # two units left: exactly what the order held
+    assert (await set_status(gql, token, order, "PENDING"))["errors"] == []
+    assert (await stock("A"), await ledger("A")) == (0, 0)
+
+    await create_product(gql, token, "B", stock=MAX_STOCK)
+    full = await placed(gql, None, [("B", 2)])
+    assert (await set_status(gql, token, full, "CANCELLED"))["errors"] == []
+    assert await stock("B") == MAX_STOCK  # back to the limit, not past it
+    assert (await set_status(gql, token, full, "PENDING"))["errors"] == []
+    adjusted = await gql.data(ADJUST, {"sku": "B", "d": 1, "r": "count"}, token)
+    assert adjusted["adjustStock"]["errors"] == []
+    refused = await set_status(gql, token, full, "CANCELLED")
+    assert [(e["code"], e["message"]) for e in refused["errors"]] == [
+        ("INVALID_INPUT", f"Stock of B would pass {MAX_STOCK} units.")
+    ]
+    row = await Order.get(number=full["number"])
+    assert (row.status, row.stock_released) == ("PENDING", False)
+    assert (await stock("B"), await ledger("B")) == (MAX_STOCK - 1, MAX_STOCK - 1)
+
+
+async def test_a_line_shipped_in_full_gives_nothing_back_on_cancelling(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    """Cancelling gives back only what is still held: a line whose units all went out writes
+    no ledger row at all (not one of 0 units), the other line's held units come back."""
+    token = actors.admin.token
+    await create_product(gql, token, "A", stock=10)
+    await create_product(gql, token, "B", stock=10)
+    order = await placed(gql, None, [("A", 2), ("B", 3)])
+    line_a = next(i["id"] for i in order["items"] if i["sku"] == "A")
+    shipped = await gql.data(
+        SHIP,
+        {"id": order["id"], "input": {"items": [{"orderItemId": line_a, "quantity": 2}]}},
+        token,
+    )
+    assert shipped["shipOrder"]["errors"] == []
+    assert (await set_status(gql, token, order, "CANCELLED"))["errors"] == []
+    released = await InventoryMovement.filter(reason="ORDER_RELEASED").values_list(
+        "product__sku", "delta"
+    )
+    assert released == [("B", 3)]
+    assert (await stock("A"), await stock("B")) == (8, 10)
 
 
 async def test_r2_setting_shipped_creates_no_shipment(gql: GraphQLClient, actors: Actors) -> None:
