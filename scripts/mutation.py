@@ -95,6 +95,8 @@ _ANY_ROUNDING = (
 _REQUIRED_BY_API = "the API requires url and events (String!, [String!]!): no call gets here"
 _MICROSECOND = "changes a wait by a microsecond or less, which no rounding to seconds shows"
 _TRACKING = "app.services.tracking_plan."
+_STATUS = "app.services.status_plan."
+_NO_LINES = "an order whose stock does not move (sign 0) is planned with no lines"
 _SQL_CASE = "SQL keywords and unquoted names are the same in any case, on PostgreSQL and on SQLite"
 _SAME_LENGTH = "ids, numbers and carriers are all read from one dict: zip's strict never fires"
 _HAS_PRODUCT = (
@@ -315,6 +317,23 @@ EQUIVALENT: dict[str, str] = {
     "has refused a viewer who is not a writer just before (require_writer, same rule)",
     **{_TRACKING + f"x__update__mutmut_{n}": _SQL_CASE for n in (21, 22, 26, 27, 29, 30, 55, 56)},
     **{_TRACKING + f"x__update__mutmut_{n}": _SAME_LENGTH for n in (40, 44, 45)},
+    **{_STATUS + f"x_lock_states__mutmut_{n}": _SQL_CASE for n in (23, 24)},
+    **{_STATUS + f"x__lock_stock__mutmut_{n}": _SQL_CASE for n in (11, 12)},
+    **{_STATUS + f"x_write_stock__mutmut_{n}": _SQL_CASE for n in (12, 13, 15, 16)},
+    _STATUS + "x__held__mutmut_17": "Tortoise reads isnull as a truth value: None and False "
+    "both filter IS NOT NULL",
+    _STATUS + "x__held__mutmut_18": "plan takes from `held` only the lines of orders whose "
+    "stock moves: reading the others' too gives the same stock, ledger and refusals",
+    _STATUS + "x__held__mutmut_19": _HAS_PRODUCT,
+    **{_STATUS + f"x__refusal__mutmut_{n}": _NO_LINES for n in (4, 5, 9)},
+    _STATUS + "x_plan__mutmut_11": "`held` has lines only for orders whose stock moves: an "
+    "order with sign 0 finds none there either",
+    _STATUS + "x_plan__mutmut_31": _NO_LINES + " (the reason is written on ledger rows only)",
+    **{
+        _STATUS + f"xǁOrderStateǁof__mutmut_{n}": "only the unpaid sweep reads a state's "
+        "payment_status, and it takes its states from lock_states, never from `of`"
+        for n in (5, 10)
+    },
 }
 
 
@@ -322,7 +341,15 @@ EQUIVALENT: dict[str, str] = {
 # (DATABASE_URL and REDIS_URL set).
 _PG_BRANCH = "a PostgreSQL-only branch: SQLite takes the other one"
 _SERIALISED = "on SQLite writers are serialised, so two requests never race to a unique index"
+_PG_NAMES = (
+    "SQLite's table and column names are the same in any case, even quoted; PostgreSQL's "
+    "COPY (insert_rows) names them exactly"
+)
 PG_ONLY: dict[str, str] = {
+    **{_STATUS + f"x_lock_states__mutmut_{n}": _PG_BRANCH for n in (*range(12, 23), 25, 26, 27)},
+    **{_STATUS + f"x__lock_stock__mutmut_{n}": _PG_BRANCH for n in (*range(2, 11), *range(13, 17))},
+    **{_STATUS + f"x_write_stock__mutmut_{n}": _PG_BRANCH for n in (*range(4, 12), 14)},
+    **{_STATUS + f"x_write_stock__mutmut_{n}": _PG_NAMES for n in range(30, 45, 2)},
     **{_TRACKING + f"x__update__mutmut_{n}": _PG_BRANCH for n in (*range(14, 21), 23, 24, 25, 28)},
     "app.services.accounts.x__create_user__mutmut_55": _SERIALISED,
     "app.services.accounts.x__create_user__mutmut_57": _SERIALISED,
