@@ -325,6 +325,9 @@ EQUIVALENT: dict[str, str] = {
     _STATUS + "x__held__mutmut_18": "plan takes from `held` only the lines of orders whose "
     "stock moves: reading the others' too gives the same stock, ledger and refusals",
     _STATUS + "x__held__mutmut_19": _HAS_PRODUCT,
+    _STATUS + "x__held__mutmut_33": "an order has one line per product (placeOrder merges a "
+    "SKU's lines, editOrder refuses a SKU on the order already, a SKU never changes): no "
+    "units to add up",
     **{_STATUS + f"x__refusal__mutmut_{n}": _NO_LINES for n in (4, 5, 9)},
     _STATUS + "x_plan__mutmut_11": "`held` has lines only for orders whose stock moves: an "
     "order with sign 0 finds none there either",
@@ -365,7 +368,17 @@ PG_ONLY: dict[str, str] = {
 }
 
 # And the other way round: left out of a run on PostgreSQL, measured on SQLite.
+_SQLITE_BRANCH = "a SQLite-only branch: PostgreSQL takes the other one"
+_NAIVE_LOCAL = (
+    "asyncpg reads a naive time as the machine's local time, so PostgreSQL stores the same "
+    "instant; only SQLite stores the clock reading as it is"
+)
 SQLITE_ONLY: dict[str, str] = {
+    **{
+        _TRACKING + f"x__update__mutmut_{n}": _SQLITE_BRANCH
+        for n in (*range(31, 40), 41, 42, 43, *range(46, 55), 57, 58)
+    },
+    _STATUS + "x_apply_one__mutmut_12": _NAIVE_LOCAL,
     _SEARCH + "x_matches__mutmut_2": "on PostgreSQL an empty term's SQL finds every order, as "
     "the columns do; only SQLite, which has no such SQL, tells",
 }

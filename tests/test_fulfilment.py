@@ -128,6 +128,25 @@ async def test_stock_follows_a_status_change_up_to_its_bounds_exactly(
     assert (await stock("B"), await ledger("B")) == (MAX_STOCK - 1, MAX_STOCK - 1)
 
 
+async def test_a_status_changes_ledger_rows_are_stamped_when_it_is_made(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    """The stock ledger is the audit of every unit: the rows a status change writes carry
+    the moment of the change (UTC), not a clock hours off."""
+    token = actors.admin.token
+    await create_product(gql, token, "A", stock=10)
+    order = await placed(gql, None, [("A", 2)])
+    asked = datetime.now(UTC)
+    assert (await set_status(gql, token, order, "CANCELLED"))["errors"] == []
+    assert (await set_status(gql, token, order, "PENDING"))["errors"] == []
+    answered = datetime.now(UTC)
+    rows = await InventoryMovement.filter(
+        reason__in=["ORDER_RELEASED", "ORDER_REINSTATED"]
+    ).values_list("reason", "created_at")
+    assert sorted(reason for reason, _ in rows) == ["ORDER_REINSTATED", "ORDER_RELEASED"]
+    assert all(asked <= at <= answered for _, at in rows), (asked, rows, answered)
+
+
 async def test_a_line_shipped_in_full_gives_nothing_back_on_cancelling(
     gql: GraphQLClient, actors: Actors
 ) -> None:
@@ -323,10 +342,18 @@ async def test_add_tracking_moves_the_order_on_once_at_the_time_it_is_written(
 
     version, _, _ = await seen()
     asked = datetime.now(UTC)
-    data = await gql.data(ADD_TRACKING, {"id": order["id"], "n": UPS_OK}, actors.admin.token)
+    data = await gql.data(
+        """mutation($id: ID!, $n: String!) { addTracking(orderId: $id, trackingNumber: $n) {
+          order { version updatedAt } errors { code } } }""",
+        {"id": order["id"], "n": UPS_OK},
+        actors.admin.token,
+    )
     answered = datetime.now(UTC)
     assert data["addTracking"]["errors"] == []
     after, updated, events = await seen()
+    # the answer tells the order as it now is: what a reload shows, not another clock
+    answer = data["addTracking"]["order"]
+    assert (answer["version"], datetime.fromisoformat(answer["updatedAt"])) == (after, updated)
     assert after == version + 1
     assert asked <= updated <= answered
     assert events["TRACKING_NUMBER_SET"] == updated
