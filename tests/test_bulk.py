@@ -572,3 +572,23 @@ async def test_a_bulk_change_moves_each_order_on_once_at_the_time_it_is_written(
         assert moves[-1] == updated
     assert await seen(kept) == before[kept["number"]]
     assert await stock_of("A") == 10
+
+
+async def test_one_set_takes_back_the_stock_of_two_orders_when_it_covers_both_exactly(
+    gql: GraphQLClient, actors: Actors, settings_with_redis: Settings
+) -> None:
+    """Orders of one product reinstated in one set each take from what the earlier ones
+    left: when the stock covers all of them to the unit, none is refused."""
+    token = actors.admin.token
+    await create_product(gql, token, "A", stock=5)
+    orders = [await placed(gql, None, [("A", units)]) for units in (2, 3)]
+    for order in orders:
+        assert (await set_status(gql, token, order, "CANCELLED"))["errors"] == []
+    assert await stock_of("A") == 5
+    started = await start(
+        gql, token, orderIds=[o["id"] for o in orders], status="AWAITING_FULFILLMENT"
+    )
+    await run_jobs(settings_with_redis)
+    result = await outcome(gql, token, started["bulkOperation"]["id"])
+    assert (result["succeeded"], result["failed"]) == (2, 0)
+    assert await stock_of("A") == 0
