@@ -325,6 +325,10 @@ EQUIVALENT: dict[str, str] = {
     _STATUS + "x__held__mutmut_18": "plan takes from `held` only the lines of orders whose "
     "stock moves: reading the others' too gives the same stock, ledger and refusals",
     _STATUS + "x__held__mutmut_19": _HAS_PRODUCT,
+    _STATUS + "x__columns__mutmut_17": "stock_released is set only when the sign is 1 or -1, "
+    "where > 0 and >= 0 agree",
+    _STATUS + "x__refusal__mutmut_20": "stock_refusal reads only the line's SKU and the sign "
+    "of its quantity, which sign / units keeps",
     _STATUS + "x__held__mutmut_33": "an order has one line per product (placeOrder merges a "
     "SKU's lines, editOrder refuses a SKU on the order already, a SKU never changes): no "
     "units to add up",

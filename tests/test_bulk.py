@@ -114,6 +114,12 @@ async def test_mixed_outcomes_each_with_its_reason(
         .values_list("type", "visibility", "message")
     )
     assert ("STATUS_NOTE", "STAFF", "Fraud batch 12") in kinds
+    # both entries name the operation that made them
+    operation_id = from_global_id("BulkOperation", operation["id"])
+    noted = await OrderEvent.filter(order_id=row.id, type="STATUS_NOTE").values_list(
+        "data", flat=True
+    )
+    assert noted == [{"bulkOperationId": operation_id}]
     assert (
         "STATUS_CHANGED",
         "PUBLIC",

@@ -142,9 +142,11 @@ async def test_a_status_changes_ledger_rows_are_stamped_when_it_is_made(
     answered = datetime.now(UTC)
     rows = await InventoryMovement.filter(
         reason__in=["ORDER_RELEASED", "ORDER_REINSTATED"]
-    ).values_list("reason", "created_at")
-    assert sorted(reason for reason, _ in rows) == ["ORDER_REINSTATED", "ORDER_RELEASED"]
-    assert all(asked <= at <= answered for _, at in rows), (asked, rows, answered)
+    ).values_list("reason", "created_at", "note")
+    assert sorted(reason for reason, _, _ in rows) == ["ORDER_REINSTATED", "ORDER_RELEASED"]
+    assert all(asked <= at <= answered for _, at, _ in rows), (asked, rows, answered)
+    # the reason code says it all; a note is the words staff give adjustStock
+    assert [note for _, _, note in rows] == ["", ""]
 
 
 async def test_a_line_shipped_in_full_gives_nothing_back_on_cancelling(
