@@ -327,8 +327,11 @@ EQUIVALENT: dict[str, str] = {
     _STATUS + "x__held__mutmut_19": _HAS_PRODUCT,
     _STATUS + "x__columns__mutmut_17": "stock_released is set only when the sign is 1 or -1, "
     "where > 0 and >= 0 agree",
-    _STATUS + "x__refusal__mutmut_20": "stock_refusal reads only the line's SKU and the sign "
-    "of its quantity, which sign / units keeps",
+    **{
+        _STATUS + f"x__refusal__mutmut_{n}": "stock_refusal reads only the line's SKU and the "
+        "sign of its quantity (not its product id; sign / units keeps the sign)"
+        for n in (14, 20)
+    },
     _STATUS + "x__held__mutmut_33": "an order has one line per product (placeOrder merges a "
     "SKU's lines, editOrder refuses a SKU on the order already, a SKU never changes): no "
     "units to add up",
@@ -383,6 +386,9 @@ SQLITE_ONLY: dict[str, str] = {
         for n in (*range(31, 40), 41, 42, 43, *range(46, 55), 57, 58)
     },
     _STATUS + "x_apply_one__mutmut_12": _NAIVE_LOCAL,
+    **{_STATUS + f"x_lock_states__mutmut_{n}": _SQLITE_BRANCH for n in range(28, 32)},
+    **{_STATUS + f"x__lock_stock__mutmut_{n}": _SQLITE_BRANCH for n in range(17, 27)},
+    **{_STATUS + f"x_write_stock__mutmut_{n}": _SQLITE_BRANCH for n in range(17, 23)},
     _SEARCH + "x_matches__mutmut_2": "on PostgreSQL an empty term's SQL finds every order, as "
     "the columns do; only SQLite, which has no such SQL, tells",
 }
