@@ -94,6 +94,11 @@ _ANY_ROUNDING = (
 )
 _REQUIRED_BY_API = "the API requires url and events (String!, [String!]!): no call gets here"
 _MICROSECOND = "changes a wait by a microsecond or less, which no rounding to seconds shows"
+_TRACKING = "app.services.tracking_plan."
+_STATUS = "app.services.status_plan."
+_NO_LINES = "an order whose stock does not move (sign 0) is planned with no lines"
+_SQL_CASE = "SQL keywords and unquoted names are the same in any case, on PostgreSQL and on SQLite"
+_SAME_LENGTH = "ids, numbers and carriers are all read from one dict: zip's strict never fires"
 _HAS_PRODUCT = (
     "every line is made with its product (placeOrder, editOrder) and no API deletes a product, "
     "so a kept line's product_id is never None: and/or decide alike (a 0-unit move is dropped)"
@@ -362,6 +367,37 @@ EQUIVALENT: dict[str, str] = {
     },
     "app.services.order_edits.x__stock_moves__mutmut_3": _HAS_PRODUCT,
     "app.services.order_edits.x__stock_moves__mutmut_4": _HAS_PRODUCT,
+    _TRACKING + "x_plan__mutmut_1": "addTracking, the one caller that leaves `importing` out, "
+    "has refused a viewer who is not a writer just before (require_writer, same rule)",
+    **{_TRACKING + f"x__update__mutmut_{n}": _SQL_CASE for n in (21, 22, 26, 27, 29, 30, 55, 56)},
+    **{_TRACKING + f"x__update__mutmut_{n}": _SAME_LENGTH for n in (40, 44, 45)},
+    **{_STATUS + f"x_lock_states__mutmut_{n}": _SQL_CASE for n in (23, 24)},
+    **{_STATUS + f"x__lock_stock__mutmut_{n}": _SQL_CASE for n in (11, 12)},
+    **{_STATUS + f"x_write_stock__mutmut_{n}": _SQL_CASE for n in (12, 13, 15, 16)},
+    _STATUS + "x__held__mutmut_17": "Tortoise reads isnull as a truth value: None and False "
+    "both filter IS NOT NULL",
+    _STATUS + "x__held__mutmut_18": "plan takes from `held` only the lines of orders whose "
+    "stock moves: reading the others' too gives the same stock, ledger and refusals",
+    _STATUS + "x__held__mutmut_19": _HAS_PRODUCT,
+    _STATUS + "x__columns__mutmut_17": "stock_released is set only when the sign is 1 or -1, "
+    "where > 0 and >= 0 agree",
+    **{
+        _STATUS + f"x__refusal__mutmut_{n}": "stock_refusal reads only the line's SKU and the "
+        "sign of its quantity (not its product id; sign / units keeps the sign)"
+        for n in (14, 20)
+    },
+    _STATUS + "x__held__mutmut_33": "an order has one line per product (placeOrder merges a "
+    "SKU's lines, editOrder refuses a SKU on the order already, a SKU never changes): no "
+    "units to add up",
+    **{_STATUS + f"x__refusal__mutmut_{n}": _NO_LINES for n in (4, 5, 9)},
+    _STATUS + "x_plan__mutmut_11": "`held` has lines only for orders whose stock moves: an "
+    "order with sign 0 finds none there either",
+    _STATUS + "x_plan__mutmut_31": _NO_LINES + " (the reason is written on ledger rows only)",
+    **{
+        _STATUS + f"xǁOrderStateǁof__mutmut_{n}": "only the unpaid sweep reads a state's "
+        "payment_status, and it takes its states from lock_states, never from `of`"
+        for n in (5, 10)
+    },
 }
 
 
@@ -378,6 +414,10 @@ _COPY_CASE = (
     "SQLite's table and column names ignore case, quoted or not; PostgreSQL's COPY quotes them, "
     "so only there is an upper-cased name not the table's"
 )
+_PG_NAMES = (
+    "SQLite's table and column names are the same in any case, even quoted; PostgreSQL's "
+    "COPY (insert_rows) names them exactly"
+)
 PG_ONLY: dict[str, str] = {
     **{
         f"app.services.import_sets.x__lock_orders_by_number__mutmut_{n}": _PG_BRANCH
@@ -389,6 +429,18 @@ PG_ONLY: dict[str, str] = {
         f"app.services.shipments.x_delete_shipment__mutmut_{n}": _GONE_MEANWHILE
         for n in range(37, 46)
     },
+    **{_STATUS + f"x_lock_states__mutmut_{n}": _PG_BRANCH for n in (*range(12, 23), 25, 26, 27)},
+    **{_STATUS + f"x__lock_stock__mutmut_{n}": _PG_BRANCH for n in (*range(2, 11), *range(13, 17))},
+    **{
+        _STATUS + f"x_lock_states__mutmut_{n}": "only the unpaid sweep reads a locked state's "
+        "payment_status and status_manual, to see again what its query chose; on SQLite that "
+        "query and the lock are one serialised transaction, so nothing pays for an order or "
+        "sets its status between them"
+        for n in (42, 48)
+    },
+    **{_STATUS + f"x_write_stock__mutmut_{n}": _PG_BRANCH for n in (*range(4, 12), 14)},
+    **{_STATUS + f"x_write_stock__mutmut_{n}": _PG_NAMES for n in range(30, 45, 2)},
+    **{_TRACKING + f"x__update__mutmut_{n}": _PG_BRANCH for n in (*range(14, 21), 23, 24, 25, 28)},
     "app.services.accounts.x__create_user__mutmut_55": _SERIALISED,
     "app.services.accounts.x__create_user__mutmut_57": _SERIALISED,
     "app.services.accounts.x__create_user__mutmut_58": _SERIALISED,
@@ -403,7 +455,20 @@ PG_ONLY: dict[str, str] = {
 }
 
 # And the other way round: left out of a run on PostgreSQL, measured on SQLite.
+_SQLITE_BRANCH = "a SQLite-only branch: PostgreSQL takes the other one"
+_NAIVE_LOCAL = (
+    "asyncpg reads a naive time as the machine's local time, so PostgreSQL stores the same "
+    "instant; only SQLite stores the clock reading as it is"
+)
 SQLITE_ONLY: dict[str, str] = {
+    **{
+        _TRACKING + f"x__update__mutmut_{n}": _SQLITE_BRANCH
+        for n in (*range(31, 40), 41, 42, 43, *range(46, 55), 57, 58)
+    },
+    _STATUS + "x_apply_one__mutmut_12": _NAIVE_LOCAL,
+    **{_STATUS + f"x_lock_states__mutmut_{n}": _SQLITE_BRANCH for n in range(28, 32)},
+    **{_STATUS + f"x__lock_stock__mutmut_{n}": _SQLITE_BRANCH for n in range(17, 27)},
+    **{_STATUS + f"x_write_stock__mutmut_{n}": _SQLITE_BRANCH for n in range(17, 23)},
     _SEARCH + "x_matches__mutmut_2": "on PostgreSQL an empty term's SQL finds every order, as "
     "the columns do; only SQLite, which has no such SQL, tells",
 }

@@ -114,6 +114,12 @@ async def test_mixed_outcomes_each_with_its_reason(
         .values_list("type", "visibility", "message")
     )
     assert ("STATUS_NOTE", "STAFF", "Fraud batch 12") in kinds
+    # both entries name the operation that made them
+    operation_id = from_global_id("BulkOperation", operation["id"])
+    noted = await OrderEvent.filter(order_id=row.id, type="STATUS_NOTE").values_list(
+        "data", flat=True
+    )
+    assert noted == [{"bulkOperationId": operation_id}]
     assert (
         "STATUS_CHANGED",
         "PUBLIC",
@@ -571,3 +577,64 @@ async def test_a_bulk_change_is_staff_chosen_beats_each_set_and_names_a_deleted_
     partial = await record_payment(gql, token, kept, amount="1.00")
     assert partial["errors"] == []
     assert (await Order.get(id=row.id)).status.value == "AWAITING_FULFILLMENT"
+
+
+async def test_a_bulk_change_moves_each_order_on_once_at_the_time_it_is_written(
+    gql: GraphQLClient, actors: Actors, settings_with_redis: Settings
+) -> None:
+    """Each order a set moves gets its version one up (an editor holding the old one
+    conflicts, R7) and its updatedAt now, in UTC as every time the API gives, the moment its
+    timeline entry carries; an order the set leaves as it was keeps both."""
+    token = actors.admin.token
+    await create_product(gql, token, "A", stock=10)
+    moving = [await placed(gql, None, [("A", 1)]) for _ in range(2)]
+    kept = await placed(gql, None, [("A", 1)])
+    assert (await set_status(gql, token, kept, "CANCELLED"))["errors"] == []
+    query = """query($id: ID!) { order(id: $id) {
+      version updatedAt events(first: 20) { edges { node { type createdAt } } } } }"""
+
+    async def seen(order: dict[str, Any]) -> tuple[int, datetime, list[datetime]]:
+        found = (await gql.data(query, {"id": order["id"]}, token))["order"]
+        moves = [
+            datetime.fromisoformat(e["node"]["createdAt"])
+            for e in found["events"]["edges"]
+            if e["node"]["type"] == "STATUS_CHANGED"
+        ]
+        return found["version"], datetime.fromisoformat(found["updatedAt"]), moves
+
+    before = {o["number"]: await seen(o) for o in (*moving, kept)}
+    started = await start(
+        gql, token, orderIds=[o["id"] for o in (*moving, kept)], status="CANCELLED"
+    )
+    asked = datetime.now(UTC)
+    await run_jobs(settings_with_redis)
+    done = datetime.now(UTC)
+    result = await outcome(gql, token, started["bulkOperation"]["id"])
+    assert (result["succeeded"], result["failed"]) == (3, 0)
+    for order in moving:
+        version, updated, moves = await seen(order)
+        assert version == before[order["number"]][0] + 1
+        assert asked <= updated <= done
+        assert moves[-1] == updated
+    assert await seen(kept) == before[kept["number"]]
+    assert await stock_of("A") == 10
+
+
+async def test_one_set_takes_back_the_stock_of_two_orders_when_it_covers_both_exactly(
+    gql: GraphQLClient, actors: Actors, settings_with_redis: Settings
+) -> None:
+    """Orders of one product reinstated in one set each take from what the earlier ones
+    left: when the stock covers all of them to the unit, none is refused."""
+    token = actors.admin.token
+    await create_product(gql, token, "A", stock=5)
+    orders = [await placed(gql, None, [("A", units)]) for units in (2, 3)]
+    for order in orders:
+        assert (await set_status(gql, token, order, "CANCELLED"))["errors"] == []
+    assert await stock_of("A") == 5
+    started = await start(
+        gql, token, orderIds=[o["id"] for o in orders], status="AWAITING_FULFILLMENT"
+    )
+    await run_jobs(settings_with_redis)
+    result = await outcome(gql, token, started["bulkOperation"]["id"])
+    assert (result["succeeded"], result["failed"]) == (2, 0)
+    assert await stock_of("A") == 0

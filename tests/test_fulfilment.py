@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from app.carriers import InvalidTrackingNumber, Tracking, resolve
 from app.models import InventoryMovement, Order, OrderEvent, Product, Shipment
+from app.schema.ids import to_global_id
+from app.services.catalog import MAX_STOCK
 from tests.conftest import Actors, GraphQLClient
 from tests.factories import create_product, placed, timeline
+from tests.test_catalog import ADJUST
 
 SET_STATUS = """mutation($id: ID!, $status: OrderStatus!, $note: String! = "") {
   setStatus(orderId: $id, status: $status, note: $note) {
@@ -93,6 +97,80 @@ async def test_reinstating_without_stock_fails_and_changes_nothing(
     assert (row.status, row.stock_released) == ("CANCELLED", True)
     assert await stock("A") == 0
     assert await ledger("A") == 0
+
+
+async def test_stock_follows_a_status_change_up_to_its_bounds_exactly(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    """Reinstating may take the last units there are; releasing may fill a product up to
+    MAX_STOCK and not a unit past it (refused as adjustStock refuses it, nothing changed)."""
+    token = actors.admin.token
+    await create_product(gql, token, "A", stock=4)
+    order = await placed(gql, None, [("A", 2)])
+    assert (await set_status(gql, token, order, "CANCELLED"))["errors"] == []
+    await placed(gql, None, [("A", 2)])  # two units left: exactly what the order held
+    assert (await set_status(gql, token, order, "PENDING"))["errors"] == []
+    assert (await stock("A"), await ledger("A")) == (0, 0)
+
+    await create_product(gql, token, "B", stock=MAX_STOCK)
+    full = await placed(gql, None, [("B", 2)])
+    assert (await set_status(gql, token, full, "CANCELLED"))["errors"] == []
+    assert await stock("B") == MAX_STOCK  # back to the limit, not past it
+    assert (await set_status(gql, token, full, "PENDING"))["errors"] == []
+    adjusted = await gql.data(ADJUST, {"sku": "B", "d": 1, "r": "count"}, token)
+    assert adjusted["adjustStock"]["errors"] == []
+    refused = await set_status(gql, token, full, "CANCELLED")
+    assert [(e["code"], e["message"]) for e in refused["errors"]] == [
+        ("INVALID_INPUT", f"Stock of B would pass {MAX_STOCK} units.")
+    ]
+    row = await Order.get(number=full["number"])
+    assert (row.status, row.stock_released) == ("PENDING", False)
+    assert (await stock("B"), await ledger("B")) == (MAX_STOCK - 1, MAX_STOCK - 1)
+
+
+async def test_a_status_changes_ledger_rows_are_stamped_when_it_is_made(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    """The stock ledger is the audit of every unit: the rows a status change writes carry
+    the moment of the change (UTC), not a clock hours off."""
+    token = actors.admin.token
+    await create_product(gql, token, "A", stock=10)
+    order = await placed(gql, None, [("A", 2)])
+    asked = datetime.now(UTC)
+    assert (await set_status(gql, token, order, "CANCELLED"))["errors"] == []
+    assert (await set_status(gql, token, order, "PENDING"))["errors"] == []
+    answered = datetime.now(UTC)
+    rows = await InventoryMovement.filter(
+        reason__in=["ORDER_RELEASED", "ORDER_REINSTATED"]
+    ).values_list("reason", "created_at", "note")
+    assert sorted(reason for reason, _, _ in rows) == ["ORDER_REINSTATED", "ORDER_RELEASED"]
+    assert all(asked <= at <= answered for _, at, _ in rows), (asked, rows, answered)
+    # the reason code says it all; a note is the words staff give adjustStock
+    assert [note for _, _, note in rows] == ["", ""]
+
+
+async def test_a_line_shipped_in_full_gives_nothing_back_on_cancelling(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    """Cancelling gives back only what is still held: a line whose units all went out writes
+    no ledger row at all (not one of 0 units), the other line's held units come back."""
+    token = actors.admin.token
+    await create_product(gql, token, "A", stock=10)
+    await create_product(gql, token, "B", stock=10)
+    order = await placed(gql, None, [("A", 2), ("B", 3)])
+    line_a = next(i["id"] for i in order["items"] if i["sku"] == "A")
+    shipped = await gql.data(
+        SHIP,
+        {"id": order["id"], "input": {"items": [{"orderItemId": line_a, "quantity": 2}]}},
+        token,
+    )
+    assert shipped["shipOrder"]["errors"] == []
+    assert (await set_status(gql, token, order, "CANCELLED"))["errors"] == []
+    released = await InventoryMovement.filter(reason="ORDER_RELEASED").values_list(
+        "product__sku", "delta"
+    )
+    assert released == [("B", 3)]
+    assert (await stock("A"), await stock("B")) == (8, 10)
 
 
 async def test_r2_setting_shipped_creates_no_shipment(gql: GraphQLClient, actors: Actors) -> None:
@@ -228,6 +306,68 @@ async def test_add_tracking_permissions(gql: GraphQLClient, actors: Actors) -> N
     ]
     data = await gql.data(ADD_TRACKING, {"id": order["id"], "n": UPS_OK}, actors.support.token)
     assert data["addTracking"]["errors"] == []
+
+
+async def test_an_import_only_token_learns_nothing_from_add_tracking(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    """A token that may only import tracking files may not call addTracking: it is refused
+    before the number is checked or the order looked up, so it cannot probe which orders
+    exist or which numbers pass; the order keeps its number."""
+    await create_product(gql, actors.admin.token, "A")
+    order = await placed(gql, actors.customer.token, [("A", 1)])
+    made = await gql.data(
+        'mutation { createApiToken(input: {name: "carrier", permissions: [IMPORTS_WRITE]}) '
+        "{ token } }",
+        token=actors.admin.token,
+    )
+    importer = made["createApiToken"]["token"]
+    unknown = to_global_id("Order", 999_999)
+    for order_id, number in ((order["id"], UPS_OK), (order["id"], "no way!"), (unknown, UPS_OK)):
+        data = await gql.data(ADD_TRACKING, {"id": order_id, "n": number}, importer)
+        assert [e["code"] for e in data["addTracking"]["errors"]] == ["FORBIDDEN"], number
+    assert (await Order.get(number=order["number"])).tracking_number == ""
+
+
+async def test_add_tracking_moves_the_order_on_once_at_the_time_it_is_written(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    """A new number moves the order's version one up and its updatedAt to now (UTC, as every
+    time the API gives), the timeline's entry carries the same moment; the same number and
+    carrier again change neither."""
+    await create_product(gql, actors.admin.token, "A")
+    order = await placed(gql, actors.customer.token, [("A", 1)])
+    query = """query($id: ID!) { order(id: $id) {
+      version updatedAt events(first: 10) { edges { node { type createdAt } } } } }"""
+
+    async def seen() -> tuple[int, datetime, dict[str, datetime]]:
+        found = (await gql.data(query, {"id": order["id"]}, actors.admin.token))["order"]
+        events = {
+            e["node"]["type"]: datetime.fromisoformat(e["node"]["createdAt"])
+            for e in found["events"]["edges"]
+        }
+        return found["version"], datetime.fromisoformat(found["updatedAt"]), events
+
+    version, _, _ = await seen()
+    asked = datetime.now(UTC)
+    data = await gql.data(
+        """mutation($id: ID!, $n: String!) { addTracking(orderId: $id, trackingNumber: $n) {
+          order { version updatedAt } errors { code } } }""",
+        {"id": order["id"], "n": UPS_OK},
+        actors.admin.token,
+    )
+    answered = datetime.now(UTC)
+    assert data["addTracking"]["errors"] == []
+    after, updated, events = await seen()
+    # the answer tells the order as it now is: what a reload shows, not another clock
+    answer = data["addTracking"]["order"]
+    assert (answer["version"], datetime.fromisoformat(answer["updatedAt"])) == (after, updated)
+    assert after == version + 1
+    assert asked <= updated <= answered
+    assert events["TRACKING_NUMBER_SET"] == updated
+    again = await gql.data(ADD_TRACKING, {"id": order["id"], "n": UPS_OK}, actors.admin.token)
+    assert again["addTracking"]["errors"] == []
+    assert (await seen())[:2] == (after, updated)
 
 
 async def test_a_tracking_number_is_told_on_the_timeline_with_its_carrier_if_known(

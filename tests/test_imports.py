@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from csv import DictReader
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -870,3 +871,22 @@ async def test_a_set_of_rows_is_applied_in_a_few_statements_not_row_by_row(
     assert (first.tracking_number, first.carrier) == ("QX7734000", "")
     # fifteen on SQLite, the claim, the file and the finish included: fewer than one a row
     assert counted.count < 30, counted.statements
+
+
+async def test_a_set_of_numbers_is_written_by_one_update_whatever_its_size(
+    gql: GraphQLClient, http: httpx.AsyncClient, actors: Actors, settings_with_redis: Settings
+) -> None:
+    """The set path is one UPDATE of the orders for the whole set (an import of thousands of
+    lines costs a statement a set, not one a line), and each order gets its own line's
+    number: a set that fails is not quietly redone row by row."""
+    made = await orders(gql, actors)
+    numbers = [FEDEX, UPS_OK, S10]
+    lines = "".join(f"{o['number']},{n}\n" for o, n in zip(made, numbers, strict=True))
+    result = await start(http, f"order,tracking\n{lines}".encode(), actors.admin.token)
+    with count_queries() as counter:
+        status = await finished(gql, actors, settings_with_redis, result)
+    assert status["updated"] == 3
+    updates = [s for s in counter.statements if re.search(r'UPDATE "?orders"? SET', s, re.I)]
+    assert len(updates) == 1, updates
+    written = {o.number: o.tracking_number for o in await Order.all()}
+    assert written == {o["number"]: n for o, n in zip(made, numbers, strict=True)}

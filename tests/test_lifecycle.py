@@ -29,6 +29,7 @@ from tests.conftest import Actors, GraphQLClient, count_queries
 from tests.factories import REFUND, create_product, paid, placed
 from tests.test_bulk import BULK
 from tests.test_cancellation import cancel
+from tests.test_fulfilment import set_status
 from tests.test_order_edits import edit
 from tests.test_returns import request_return
 from tests.test_shipments import ship
@@ -52,6 +53,14 @@ def test_fulfilment_is_derived_from_shipped_and_returned_units() -> None:
     assert fulfillment_of([(2, 2, 0), (1, 1, 0)]) is F.FULFILLED
     assert fulfillment_of([(2, 2, 1), (1, 1, 0)]) is F.PARTIALLY_RETURNED
     assert fulfillment_of([(2, 2, 2), (1, 1, 1)]) is F.RETURNED
+
+
+def test_the_fulfilment_column_is_written_only_when_it_moves() -> None:
+    assert lifecycle.fulfillment_changes(F.UNFULFILLED, [(2, 0, 0)]) == {}
+    assert lifecycle.fulfillment_changes(F.FULFILLED, [(2, 2, 0)]) == {}
+    assert lifecycle.fulfillment_changes(F.UNFULFILLED, [(2, 2, 0)]) == {
+        "fulfillment_status": F.FULFILLED
+    }
 
 
 def test_open_needs_an_open_status_and_units_left_to_ship() -> None:
@@ -231,3 +240,22 @@ async def test_a_bulk_set_is_planned_and_written_set_based(
     for sku in ("A", "B"):
         await create_product(gql, actors.admin.token, sku, stock=100)
     assert await bulk_statements(gql, actors, 2) == await bulk_statements(gql, actors, 7)
+
+
+async def test_a_closed_status_lists_an_order_as_closed_with_nothing_shipped(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    """The isOpen filter asks both halves of is_open: a cancelled order and one set SHIPPED
+    by hand (R2: no shipment, so UNFULFILLED) are closed, though units are left to send."""
+    admin = actors.admin.token
+    await create_product(gql, admin, "A", stock=10)
+    cancelled, marked, open_ = [await placed(gql, None, [("A", 1)]) for _ in range(3)]
+    assert (await set_status(gql, admin, cancelled, "CANCELLED"))["errors"] == []
+    assert (await set_status(gql, admin, marked, "SHIPPED"))["errors"] == []
+    assert await state(gql, admin, marked) == ("SHIPPED", False, "UNFULFILLED")
+    listed = await gql.data(OPEN, token=admin)
+    numbers = {k: sorted(e["node"]["number"] for e in v["edges"]) for k, v in listed.items()}
+    assert numbers == {
+        "open": [open_["number"]],
+        "closed": sorted([cancelled["number"], marked["number"]]),
+    }

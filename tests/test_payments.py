@@ -494,3 +494,19 @@ async def test_an_authorization_beyond_what_is_left_says_what_is_left(
             "10.00 USD is left to authorize (total 30.00, captured 0.00, authorized 20.00).",
         )
     ]
+
+
+async def test_an_order_a_payment_moved_on_moves_back_when_the_payment_is_voided(
+    gql: GraphQLClient, actors: Actors
+) -> None:
+    """A move the payments make is not the staff's: an authorization that covers the order
+    moves it to AWAITING_FULFILLMENT on its own, and voiding it moves the order back."""
+    token = actors.admin.token
+    await create_product(gql, token, "A", stock=5)
+    order = await placed(gql, None, [("A", 1)])
+    await record_payment(gql, token, order, kind="AUTHORIZATION")
+    moved = await Order.get(number=order["number"])
+    assert (moved.status, moved.status_manual) == ("AWAITING_FULFILLMENT", False)
+    await record_payment(gql, token, order, kind="VOID")
+    back = await Order.get(number=order["number"])
+    assert (back.status, back.status_manual) == ("AWAITING_PAYMENT", False)

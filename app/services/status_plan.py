@@ -23,7 +23,6 @@ from tortoise.expressions import F
 from app.db import insert_rows, is_postgres, require_transaction
 from app.models import (
     EventVisibility,
-    FulfillmentStatus,
     Order,
     OrderItem,
     OrderStatus,
@@ -47,7 +46,6 @@ class OrderState:
     stock_released: bool
     status_manual: bool = False
     payment_status: PaymentStatus = PaymentStatus.PENDING
-    fulfillment_status: FulfillmentStatus = FulfillmentStatus.UNFULFILLED
 
     @classmethod
     def of(cls, order: Order) -> OrderState:
@@ -57,7 +55,6 @@ class OrderState:
             order.stock_released,
             order.status_manual,
             order.payment_status,
-            order.fulfillment_status,
         )
 
 
@@ -105,7 +102,6 @@ async def lock_states(order_ids: Sequence[int]) -> dict[int, OrderState]:
         "stock_released",
         "status_manual",
         "payment_status",
-        "fulfillment_status",
     )
     if is_postgres():
         found = await connections.get("default").execute_query_dict(
@@ -124,7 +120,6 @@ async def lock_states(order_ids: Sequence[int]) -> dict[int, OrderState]:
             bool(r[2]),
             bool(r[3]),
             PaymentStatus(r[4]),
-            FulfillmentStatus(r[5]),
         )
         for r in rows
     }
