@@ -314,7 +314,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 def unreachable(error: BaseException, settings: Settings) -> str | None:
     """What to tell someone whose database or Redis does not answer, in place of a
     traceback: which one, where (no password), and what was said; None for other errors."""
-    from app.outage import DATABASE, dependency_of
+    from app.outage import DATABASE, dependency_of, describe
 
     dependency = dependency_of(error)
     if dependency is None:
@@ -323,8 +323,7 @@ def unreachable(error: BaseException, settings: Settings) -> str | None:
         what, url, setting = "the database", settings.database_url, "DATABASE_URL"
     else:
         what, url, setting = "Redis", settings.redis_url or "", "REDIS_URL"
-    cause = f"{type(error).__name__}: {error}"[:300]
     return (
-        f"error: {what} at {redact_url(url)} is not answering ({cause}).\n"
+        f"error: {what} at {redact_url(url)} is not answering ({describe(error)}).\n"
         f"Is it running, and is {setting} right? Unset {setting} to use the built-in default."
     )

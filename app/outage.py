@@ -105,7 +105,7 @@ class Outages:
         if dependency in self.down:
             return
         self.down[dependency] = time.monotonic()
-        log.warning("dependency_unavailable", dependency=dependency, error=_describe(error))
+        log.warning("dependency_unavailable", dependency=dependency, error=describe(error))
         probe = self.probes.get(dependency)
         try:
             loop = asyncio.get_running_loop()
@@ -155,7 +155,7 @@ async def _answers(probe: Probe) -> bool:
     return True
 
 
-def _describe(error: BaseException | None) -> str:
+def describe(error: BaseException | None) -> str:
     if error is None:
         return ""
     return f"{type(error).__name__}: {error}"[:300]
